@@ -1,0 +1,6 @@
+"""Reverse-mode automatic differentiation: Function, the engine, grad modes and checks."""
+from chainrule.autograd.engine import backward, grad
+from chainrule.autograd.function import Function
+from chainrule.autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
+from chainrule.autograd.mode import (detect_anomaly, enable_grad, is_grad_enabled, no_grad,
+                                     set_grad_enabled)

@@ -1,0 +1,197 @@
+"""The backward pass: walk the recorded graph in reverse topological order, iteratively.
+
+Each node runs once, after every gradient flowing into it has been summed (Kahn's algorithm on
+the graph reversed), so a chain of any length never touches Python's recursion limit.
+"""
+from chainrule.autograd.function import Function
+from chainrule.autograd.mode import state
+from chainrule.backend import xp
+from chainrule.tensor import Tensor
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate the gradients of `tensors` into the .grad of the leaves (or only `inputs`)."""
+    roots = _seed(tensors, grad_tensors, "backward")
+    only = None if inputs is None else _as_tuple(inputs)
+    grads = run(roots, retain_graph, create_graph, only)
+    for leaf, grad in grads:
+        if leaf.grad is None:
+            leaf.grad = grad if create_graph else grad.detach()
+        elif create_graph:
+            leaf.grad = leaf.grad + grad
+        else:
+            leaf.grad = Tensor._make(leaf.grad.array + grad.array)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=False):
+    """Return d(outputs)/d(inputs) (weighted by grad_outputs) without touching any .grad."""
+    outputs, inputs = _as_tuple(outputs), _as_tuple(inputs)
+    for index, t in enumerate(inputs):
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            raise RuntimeError(f"grad: input {index} does not require grad")
+    roots = _seed(outputs, None if grad_outputs is None else _as_tuple(grad_outputs), "grad")
+    found = dict((id(t), g) for t, g in run(roots, retain_graph, create_graph, inputs))
+    result = []
+    for index, t in enumerate(inputs):
+        g = found.get(id(t))
+        if g is None and not allow_unused:
+            raise RuntimeError(f"grad: input {index} (shape {t.shape}) was not used to compute "
+                               "the outputs; pass allow_unused=True if that is intended")
+        result.append(g)
+    return tuple(result)
+
+
+def run(roots, retain_graph, create_graph, inputs=None):
+    """Propagate from (tensor, grad) roots; return [(tensor, grad)] for the leaves, or for
+    `inputs` when given (leaves or not)."""
+    if retain_graph is None:
+        retain_graph = create_graph
+    wanted = None if inputs is None else {_owner(t): t for t in inputs}
+    node_grads, leaf_grads = {}, {}
+    for t, g in roots:
+        if t.grad_fn is not None:
+            _add_node_grad(node_grads, t.grad_fn, g)
+        else:
+            _add_leaf_grad(leaf_grads, t, g)
+    order = _topological_order([t.grad_fn for t, _ in roots if t.grad_fn is not None])
+    captured = {}
+    previous, state.enabled = state.enabled, create_graph
+    try:
+        for fn in order:
+            g = node_grads.pop(fn, None)
+            if g is None:
+                continue
+            g = _run_hooks(fn, g)
+            if fn.retained is not None and fn.retained() is not None:
+                _store_retained(fn.retained(), g, create_graph)
+            if wanted is not None and fn in wanted:
+                captured[fn] = g
+            _propagate(fn, g, node_grads, leaf_grads)
+            if not retain_graph:
+                fn.free()
+    finally:
+        state.enabled = previous
+    if wanted is None:
+        return [(leaf, _run_hooks(leaf, g)) for leaf, g in leaf_grads.values()]
+    captured.update({key: _run_hooks(leaf, g) for key, (leaf, g) in leaf_grads.items()
+                     if key in wanted})
+    return [(wanted[key], g) for key, g in captured.items() if key in wanted]
+
+
+def _propagate(fn, grad, node_grads, leaf_grads):
+    """Run one node's backward and pass each input's gradient on to the node that made it."""
+    fn.check_versions()
+    in_grads = fn.backward(grad)
+    if not isinstance(in_grads, tuple):
+        in_grads = (in_grads,)
+    if state.anomaly:
+        _check_finite(fn, in_grads)
+    for parent, g in zip(fn.parents, in_grads):
+        if parent is None or g is None:
+            continue
+        if g.shape != parent.shape:
+            raise RuntimeError(f"{type(fn).__name__}.backward returned a gradient of shape "
+                               f"{g.shape} for an input of shape {parent.shape}")
+        if type(parent) is Tensor:
+            _add_leaf_grad(leaf_grads, parent, g)
+        else:
+            _add_node_grad(node_grads, parent, g)
+
+
+def _add_node_grad(grads, fn, g):
+    old = grads.get(fn)
+    grads[fn] = g if old is None else old + g
+
+
+def _add_leaf_grad(grads, leaf, g):
+    # keyed by id: a Tensor's == is elementwise, and leaves are few
+    old = grads.get(id(leaf))
+    grads[id(leaf)] = (leaf, g if old is None else old[1] + g)
+
+
+def _topological_order(roots):
+    """Nodes ordered so that each comes after every node that sends it a gradient."""
+    pending = {}            # node -> number of its consumers not yet processed
+    stack, seen = list(roots), set(roots)
+    while stack:
+        fn = stack.pop()
+        if fn.freed:
+            raise RuntimeError(
+                f"backward through {type(fn).__name__} a second time: its saved values were "
+                "freed after the first backward; pass retain_graph=True to the first call")
+        for parent in fn.parents:
+            if parent is not None and type(parent) is not Tensor:
+                pending[parent] = pending.get(parent, 0) + 1
+                if parent not in seen:
+                    seen.add(parent)
+                    stack.append(parent)
+    ready = [fn for fn in dict.fromkeys(roots) if pending.get(fn, 0) == 0]
+    order = []
+    while ready:
+        fn = ready.pop()
+        order.append(fn)
+        for parent in fn.parents:
+            if parent is not None and type(parent) is not Tensor:
+                pending[parent] -= 1
+                if pending[parent] == 0:
+                    ready.append(parent)
+    return order
+
+
+def _seed(tensors, grad_tensors, caller):
+    tensors = _as_tuple(tensors)
+    if grad_tensors is None:
+        grad_tensors = (None,) * len(tensors)
+    if len(grad_tensors) != len(tensors):
+        raise RuntimeError(f"{caller}: got {len(tensors)} tensors but {len(grad_tensors)} gradients")
+    roots = []
+    for index, (t, g) in enumerate(zip(tensors, grad_tensors)):
+        if not t.requires_grad:
+            raise RuntimeError(f"{caller}: tensor {index} (shape {t.shape}) does not require grad "
+                               "and has no grad_fn; nothing to differentiate")
+        if g is None:
+            if t.numel() != 1:
+                raise RuntimeError(
+                    f"{caller}: a gradient can be implied only for a scalar output; this output "
+                    f"has shape {t.shape}, so pass gradient= (a tensor of shape {t.shape})")
+            g = Tensor._make(xp.ones_like(t.array))
+        elif not isinstance(g, Tensor):
+            g = Tensor(g, dtype=t.dtype)
+        if g.shape != t.shape:
+            raise RuntimeError(f"{caller}: the gradient has shape {g.shape} but the output it "
+                               f"belongs to has shape {t.shape}")
+        roots.append((t, g))
+    return roots
+
+
+def _owner(t):
+    """The key under which a tensor's gradient is collected: its node, or itself for a leaf."""
+    return t.grad_fn if t.grad_fn is not None else id(t)
+
+
+def _run_hooks(owner, g):
+    for hook in owner._hooks or ():
+        result = hook(g)
+        if result is not None:
+            g = result
+    return g
+
+
+def _store_retained(t, g, create_graph):
+    g = g if create_graph else g.detach()
+    t.grad = g if t.grad is None else t.grad + g
+
+
+def _check_finite(fn, in_grads):
+    for index, g in enumerate(in_grads):
+        if g is not None and not xp.all(xp.isfinite(g.array)):
+            where = "".join(getattr(fn, "created_at", [])[-3:].format()) if hasattr(
+                fn, "created_at") else "  (created before detect_anomaly was on)\n"
+            raise RuntimeError(f"detect_anomaly: {type(fn).__name__}.backward produced NaN or Inf "
+                               f"in the gradient of input {index} (shape {g.shape}). The "
+                               f"{type(fn).__name__} was created at:\n{where}")
+
+
+def _as_tuple(x):
+    return tuple(x) if isinstance(x, (tuple, list)) else (x,)

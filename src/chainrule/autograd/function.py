@@ -1,0 +1,82 @@
+"""Function: one differentiable operation. `forward` computes on arrays; `backward` is written with
+Tensor ops, so that the gradient it returns can itself be differentiated (create_graph=True)."""
+import traceback
+
+from chainrule.autograd.mode import state
+from chainrule.tensor import Tensor
+
+
+class Function:
+    """Subclass, write `forward(self, *arrays, **params) -> array` and
+    `backward(self, grad) -> one gradient Tensor (or None) per input`.
+
+    forward may keep what backward needs on `self` (shapes, masks). backward reads the inputs as
+    Tensors from `self.inputs` (kept only if `save_inputs`) and the output from `self.output()`
+    (kept only if `save_output`). `self.needs_input_grad[i]` says which gradients are wanted.
+    """
+
+    save_inputs = True    # backward reads the inputs' values: keep them and check their versions
+    save_output = False   # backward reads the output's value (exp, sigmoid, tanh ...)
+    is_view = False       # the output shares memory with input 0, so it shares its version counter
+    freed = False         # set once backward has run without retain_graph
+    _hooks = None         # hooks registered on the output tensor (Tensor.register_hook)
+    retained = None       # weak reference to the output tensor if it called retain_grad()
+
+    @classmethod
+    def apply(cls, *inputs, **params):
+        fn = cls()
+        out = fn.forward(*[t.array for t in inputs], **params)
+        if not state.enabled or not any(t.requires_grad for t in inputs):
+            result = Tensor._make(out)
+            if cls.is_view:
+                result._version = inputs[0]._version
+            return result
+        # A parent is the node that made an input, the input itself if it is a leaf that wants a
+        # gradient, or None: the edges the backward pass walks.
+        fn.parents = tuple(t.grad_fn or (t if t.requires_grad else None) for t in inputs)
+        fn.shape = out.shape
+        if cls.save_inputs:
+            fn.inputs = inputs
+            fn.versions = tuple(t._version[0] for t in inputs)
+        result = Tensor._make(out, fn)
+        if cls.is_view:
+            result._version = inputs[0]._version
+        if cls.save_output:
+            fn.out = out
+            fn.out_version = (result._version, result._version[0])
+        if state.anomaly:
+            fn.created_at = traceback.extract_stack()[:-2]
+        return result
+
+    @property
+    def needs_input_grad(self):
+        return tuple(parent is not None for parent in self.parents)
+
+    def output(self):
+        """The output as a Tensor in this graph, so backward formulas that use it stay differentiable."""
+        return Tensor._make(self.out, self)
+
+    def check_versions(self):
+        """Raise if a value that backward needs was changed in place after forward saved it."""
+        name = type(self).__name__
+        if self.save_inputs:
+            for index, (t, version) in enumerate(zip(self.inputs, self.versions)):
+                if t._version[0] != version:
+                    raise RuntimeError(
+                        f"{name}.backward: input {index} (shape {t.shape}, {t.dtype}) was modified "
+                        f"in place after {name} saved it (version {version} -> {t._version[0]}); "
+                        "clone it before changing it, or change it after backward")
+        if self.save_output:
+            counter, version = self.out_version
+            if counter[0] != version:
+                raise RuntimeError(
+                    f"{name}.backward: its output (shape {self.shape}) was modified in place after "
+                    f"{name} saved it (version {version} -> {counter[0]}); clone it before changing it")
+
+    def free(self):
+        """Drop saved values and edges once backward has run (unless retain_graph)."""
+        self.__dict__.clear()
+        self.freed = True
+
+    def __repr__(self):
+        return f"<{type(self).__name__}>"

@@ -1,0 +1,59 @@
+"""The one module that chooses the array library (NumPy now, CuPy later), the dtypes and the RNG.
+
+Everything else in chainrule computes through `xp`, so swapping the backend is a change here alone.
+"""
+import numpy as xp
+
+# dtypes are the array library's own: chainrule.float32 is numpy.dtype('float32').
+float16 = xp.dtype(xp.float16)
+float32 = xp.dtype(xp.float32)
+float64 = xp.dtype(xp.float64)
+int32 = xp.dtype(xp.int32)
+int64 = xp.dtype(xp.int64)
+bool_ = xp.dtype(xp.bool_)
+
+default_float = float32  # as in PyTorch: Python floats become float32 tensors
+ndarray = xp.ndarray
+
+_generator = xp.random.default_rng()
+
+
+def manual_seed(seed):
+    """Seed chainrule's random number generator (rand, randn, dropout, init, shuffling)."""
+    global _generator
+    _generator = xp.random.default_rng(seed)
+
+
+def generator():
+    """The generator that every random draw in chainrule uses."""
+    return _generator
+
+
+def is_floating(dtype):
+    return dtype.kind == "f"
+
+
+def to_dtype(dtype):
+    """Accept chainrule/NumPy dtypes, their names, and Python's float/int/bool."""
+    if dtype is None:
+        return None
+    if dtype is float:
+        return default_float
+    if dtype is int:
+        return int64
+    if dtype is bool:
+        return bool_
+    return xp.dtype(dtype)
+
+
+def as_array(data, dtype=None):
+    """Turn data (array, scalar or nested lists) into an array; Python floats become float32."""
+    dtype = to_dtype(dtype)
+    if isinstance(data, xp.ndarray) or isinstance(data, xp.generic):
+        return xp.asarray(data, dtype=dtype)
+    array = xp.asarray(data, dtype=dtype)
+    if dtype is None and array.dtype == float64:
+        array = array.astype(default_float)
+    elif dtype is None and array.dtype.kind in "iu":
+        array = array.astype(int64)
+    return array

@@ -1,0 +1,15 @@
+"""The primitive differentiable operations, one Function class each, grouped by family.
+
+Each family module lists its public functions in `__all__` and, in `TENSOR_METHODS`, the ones that
+are also Tensor methods (name -> function), bound onto Tensor once at import.
+"""
+from chainrule.ops import (activation, broadcast, elementwise, index, linalg, reduce,
+                           shape)
+
+FAMILIES = (broadcast, elementwise, activation, reduce, linalg, shape, index)
+
+
+def bind_tensor_methods(tensor_class):
+    for family in FAMILIES:
+        for name, function in getattr(family, "TENSOR_METHODS", {}).items():
+            setattr(tensor_class, name, function)

@@ -1,0 +1,77 @@
+"""Broadcasting as explicit ops: expand a tensor to a larger shape, and sum a gradient back down."""
+from chainrule.autograd.function import Function
+from chainrule.backend import xp
+
+__all__ = ["broadcast_to", "expand", "sum_to"]
+
+
+class Expand(Function):
+    """y = broadcast_to(x, shape);  dx = sum_to(dy, x.shape)"""
+    save_inputs = False
+    is_view = True
+
+    def forward(self, x, shape):
+        self.in_shape = x.shape
+        return xp.broadcast_to(x, shape)
+
+    def backward(self, grad):
+        return sum_to(grad, self.in_shape)
+
+
+class SumTo(Function):
+    """y = x summed over the axes that broadcasting to x.shape added;  dx = broadcast_to(dy, x.shape)"""
+    save_inputs = False
+
+    def forward(self, x, shape):
+        self.in_shape = x.shape
+        lead = x.ndim - len(shape)
+        axes = tuple(range(lead)) + tuple(
+            lead + i for i, size in enumerate(shape) if size == 1 and x.shape[lead + i] != 1)
+        return x.sum(axis=axes, keepdims=True).reshape(shape) if axes else x.reshape(shape)
+
+    def backward(self, grad):
+        return expand(grad, self.in_shape)
+
+
+def broadcast_to(x, shape):
+    shape = tuple(shape)
+    if x.shape == shape:
+        return x
+    _check_broadcastable("broadcast_to", x.shape, shape)
+    return Expand.apply(x, shape=shape)
+
+
+def expand(x, *sizes):
+    """PyTorch's expand: sizes of -1 keep the existing size."""
+    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+        sizes = tuple(sizes[0])
+    lead = len(sizes) - x.ndim
+    if lead < 0:
+        raise RuntimeError(f"expand: the number of sizes ({len(sizes)}) must be at least the "
+                           f"tensor's number of dims ({x.ndim}, shape {x.shape})")
+    shape = tuple(x.shape[i - lead] if size == -1 and i >= lead else size
+                  for i, size in enumerate(sizes))
+    if x.shape == shape:
+        return x
+    _check_broadcastable("expand", x.shape, shape)
+    return Expand.apply(x, shape=shape)
+
+
+def sum_to(x, shape):
+    """Sum x down to `shape`, undoing a broadcast (the gradient of broadcasting)."""
+    shape = tuple(shape)
+    if x.shape == shape:
+        return x
+    _check_broadcastable("sum_to", shape, x.shape)
+    return SumTo.apply(x, shape=shape)
+
+
+def _check_broadcastable(name, small, big):
+    ok = len(small) <= len(big) and all(
+        s == b or s == 1 for s, b in zip(small[::-1], big[::-1]))
+    if not ok:
+        raise RuntimeError(f"{name}: shape {small} cannot be broadcast to shape {big}")
+
+
+TENSOR_METHODS = {"expand": expand, "broadcast_to": broadcast_to,
+                  "expand_as": lambda x, other: expand(x, other.shape)}

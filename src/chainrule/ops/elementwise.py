@@ -1,0 +1,222 @@
+"""Elementwise arithmetic and math with NumPy broadcasting and PyTorch's type promotion.
+
+Binary ops broadcast in forward; backward sums each gradient back to its input's shape (sum_to).
+"""
+from chainrule import backend
+from chainrule.autograd.function import Function
+from chainrule.backend import xp
+from chainrule.ops.broadcast import sum_to
+from chainrule.tensor import Tensor
+
+__all__ = ["add", "sub", "mul", "div", "true_divide", "neg", "pow"]
+
+
+def operands(name, a, b):
+    """Both operands as Tensors, promoted as PyTorch does: a Python scalar takes the tensor's
+    dtype (a float scalar makes an integer tensor float32), an integer tensor meeting a float
+    tensor takes the float tensor's dtype."""
+    if not isinstance(a, Tensor):
+        if not isinstance(b, Tensor):
+            raise TypeError(f"{name}: expected at least one Tensor, got {type(a).__name__} and "
+                            f"{type(b).__name__}")
+        return scalar_like(a, b), b
+    if not isinstance(b, Tensor):
+        return a, scalar_like(b, a)
+    da, db = a.array.dtype, b.array.dtype
+    if da != db:
+        if da.kind == "f" and db.kind != "f":
+            b = Tensor._make(b.array.astype(da))
+        elif db.kind == "f" and da.kind != "f":
+            a = Tensor._make(a.array.astype(db))
+    return a, b
+
+
+def scalar_like(value, like):
+    dtype = like.array.dtype
+    if isinstance(value, bool):
+        pass
+    elif isinstance(value, int):
+        dtype = backend.int64 if dtype.kind == "b" else dtype
+    elif isinstance(value, float):
+        dtype = dtype if dtype.kind == "f" else backend.default_float
+    else:
+        return Tensor(value)  # arrays and lists keep their own dtype (float lists become float32)
+    return Tensor._make(xp.asarray(value, dtype=dtype))
+
+
+def _binary(fn, name, a, b):
+    try:
+        return fn(a, b)
+    except ValueError:
+        raise RuntimeError(f"{name}: operands of shapes {a.shape} and {b.shape} cannot be "
+                           "broadcast together") from None
+
+
+def _reduce(grad, like_shape, like_dtype):
+    """A broadcast operand's gradient: summed back to its shape, in its dtype."""
+    grad = sum_to(grad, like_shape)
+    return grad if grad.dtype == like_dtype else grad.to(like_dtype)
+
+
+class Add(Function):
+    """y = a + b;  da = dy,  db = dy"""
+    save_inputs = False
+
+    def forward(self, a, b):
+        self.like = (a.shape, a.dtype), (b.shape, b.dtype)
+        return _binary(xp.add, "add", a, b)
+
+    def backward(self, grad):
+        (sa, da), (sb, db) = self.like
+        need_a, need_b = self.needs_input_grad
+        return (_reduce(grad, sa, da) if need_a else None,
+                _reduce(grad, sb, db) if need_b else None)
+
+
+class Sub(Function):
+    """y = a - b;  da = dy,  db = -dy"""
+    save_inputs = False
+
+    def forward(self, a, b):
+        self.like = (a.shape, a.dtype), (b.shape, b.dtype)
+        return _binary(xp.subtract, "sub", a, b)
+
+    def backward(self, grad):
+        (sa, da), (sb, db) = self.like
+        need_a, need_b = self.needs_input_grad
+        return (_reduce(grad, sa, da) if need_a else None,
+                _reduce(-grad, sb, db) if need_b else None)
+
+
+class Mul(Function):
+    """y = a * b;  da = dy * b,  db = dy * a"""
+
+    def forward(self, a, b):
+        return _binary(xp.multiply, "mul", a, b)
+
+    def backward(self, grad):
+        a, b = self.inputs
+        need_a, need_b = self.needs_input_grad
+        return (_reduce(grad * b, a.shape, a.dtype) if need_a else None,
+                _reduce(grad * a, b.shape, b.dtype) if need_b else None)
+
+
+class Div(Function):
+    """y = a / b;  da = dy / b,  db = -dy * a / b²"""
+
+    def forward(self, a, b):
+        return _binary(xp.true_divide, "div", a, b)
+
+    def backward(self, grad):
+        a, b = self.inputs
+        need_a, need_b = self.needs_input_grad
+        return (_reduce(grad / b, a.shape, a.dtype) if need_a else None,
+                _reduce(-grad * a / (b * b), b.shape, b.dtype) if need_b else None)
+
+
+class Neg(Function):
+    """y = -x;  dx = -dy"""
+    save_inputs = False
+
+    def forward(self, x):
+        return xp.negative(x)
+
+    def backward(self, grad):
+        return -grad
+
+
+class Pow(Function):
+    """y = a ** b;  da = dy * b * a ** (b - 1),  db = dy * y * log(a)"""
+    save_output = True
+
+    def forward(self, a, b):
+        return _binary(xp.power, "pow", a, b)
+
+    def backward(self, grad):
+        a, b = self.inputs
+        need_a, need_b = self.needs_input_grad
+        grad_a = grad_b = None
+        if need_a:
+            grad_a = _reduce(grad * b * a ** (b - 1), a.shape, a.dtype)
+        if need_b:
+            grad_b = _reduce(grad * self.output() * log(a), b.shape, b.dtype)
+        return grad_a, grad_b
+
+
+class Cast(Function):
+    """y = x converted to dtype;  dx = dy converted back (no gradient for integer inputs)"""
+    save_inputs = False
+
+    def forward(self, x, dtype):
+        self.in_dtype = x.dtype
+        return x.astype(dtype)
+
+    def backward(self, grad):
+        return grad.to(self.in_dtype) if self.in_dtype.kind == "f" else None
+
+
+def add(a, b, alpha=1):
+    if alpha != 1:
+        b = mul(b, alpha)
+    return Add.apply(*operands("add", a, b))
+
+
+def sub(a, b, alpha=1):
+    if alpha != 1:
+        b = mul(b, alpha)
+    return Sub.apply(*operands("sub", a, b))
+
+
+def mul(a, b):
+    return Mul.apply(*operands("mul", a, b))
+
+
+def div(a, b):
+    a, b = operands("div", a, b)
+    if a.array.dtype.kind != "f":  # true division of integers gives floats, as in PyTorch
+        a, b = a.to(backend.default_float), b.to(backend.default_float)
+    return Div.apply(a, b)
+
+
+true_divide = div
+
+
+def neg(x):
+    return Neg.apply(x)
+
+
+def pow(a, b):
+    return Pow.apply(*operands("pow", a, b))
+
+
+def to(x, *args, dtype=None, **kwargs):
+    """to(dtype), to(device) or to(device, dtype): a differentiable cast (only the CPU exists)."""
+    for arg in args:
+        if not isinstance(arg, str) and type(arg).__name__ != "device":
+            dtype = arg
+    dtype = backend.to_dtype(dtype)
+    if dtype is None or x.array.dtype == dtype:
+        return x
+    return Cast.apply(x, dtype=dtype)
+
+
+def type_(x, dtype=None):
+    return str(x.dtype) if dtype is None else to(x, dtype)
+
+
+def log(x):  # placeholder until the math ops land: used by Pow.backward
+    raise NotImplementedError
+
+
+TENSOR_METHODS = {
+    "__add__": add, "__radd__": add, "add": add,
+    "__sub__": sub, "__rsub__": lambda x, other: sub(other, x), "sub": sub,
+    "__mul__": mul, "__rmul__": mul, "mul": mul,
+    "__truediv__": div, "__rtruediv__": lambda x, other: div(other, x), "div": div,
+    "__neg__": neg, "neg": neg,
+    "to": to, "type": type_,
+    "float": lambda x: to(x, backend.float32), "double": lambda x: to(x, backend.float64),
+    "long": lambda x: to(x, backend.int64), "int": lambda x: to(x, backend.int32),
+    "bool": lambda x: to(x, backend.bool_),
+    "__pow__": pow, "__rpow__": lambda x, other: pow(other, x), "pow": pow,
+}

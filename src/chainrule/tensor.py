@@ -1,0 +1,277 @@
+"""Tensor: an array, the gradient it receives, and the Function that made it (None for a leaf).
+
+Arithmetic and the other methods are the functional ops themselves, bound onto the class by
+chainrule.ops.bind_tensor_methods; in-place updates and slice assignment live here because they
+change the Tensor itself.
+"""
+from chainrule import backend
+from chainrule.autograd.mode import state, no_grad
+from chainrule.backend import xp
+
+
+class Tensor:
+    __slots__ = ("array", "requires_grad", "grad", "grad_fn", "_version", "_hooks", "__weakref__")
+    __array_priority__ = 1000   # `ndarray + tensor` calls Tensor.__radd__, not NumPy's loop
+    __hash__ = object.__hash__  # identity, as in PyTorch (== is elementwise)
+
+    def __init__(self, data, dtype=None, requires_grad=False):
+        self.array = backend.as_array(data.array if isinstance(data, Tensor) else data, dtype)
+        self.grad = None
+        self.grad_fn = None
+        self._version = [0]     # shared by views of the same memory; bumped by in-place changes
+        self._hooks = None
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @staticmethod
+    def _make(array, grad_fn=None):
+        """The fast constructor the ops use: no conversion, no checks."""
+        t = _new(Tensor)
+        t.array = array
+        t.grad = None
+        t.grad_fn = grad_fn
+        t.requires_grad = grad_fn is not None
+        t._version = [0]
+        t._hooks = None
+        return t
+
+    # ----- what it is ---------------------------------------------------------------------------
+    shape = property(lambda self: self.array.shape)
+    ndim = property(lambda self: self.array.ndim)
+    dtype = property(lambda self: self.array.dtype)
+    is_leaf = property(lambda self: self.grad_fn is None)
+    device = property(lambda self: "cpu")
+
+    def size(self, dim=None):
+        return self.array.shape if dim is None else self.array.shape[_check_dim(self, dim, "size")]
+
+    def dim(self):
+        return self.array.ndim
+
+    def numel(self):
+        return self.array.size
+
+    def __len__(self):
+        if self.array.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.array.shape[0]
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    # ----- leaving the graph ----------------------------------------------------------------------
+    def numpy(self):
+        if self.requires_grad:
+            raise RuntimeError("numpy(): this tensor requires grad; call tensor.detach().numpy()")
+        return self.array
+
+    def item(self):
+        if self.array.size != 1:
+            raise ValueError(f"item(): only a tensor with one element can be converted to a "
+                             f"Python scalar, got shape {self.shape}")
+        return self.array.item()
+
+    def tolist(self):
+        return self.array.tolist()
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self.array.dtype.kind not in "iu":
+            raise TypeError(f"only integer tensors can be used as an index, got {self.dtype}")
+        return int(self.item())
+
+    def __bool__(self):
+        if self.array.size != 1:
+            raise RuntimeError(f"the truth value of a tensor of shape {self.shape} is ambiguous")
+        return bool(self.array.item())
+
+    def __format__(self, spec):
+        if self.array.ndim == 0:
+            return format(self.array.item(), spec)
+        return format(repr(self), spec)
+
+    def __repr__(self):
+        body = xp.array2string(self.array, separator=", ", precision=4, prefix="tensor(")
+        extras = ""
+        if self.array.dtype not in (backend.default_float, backend.int64, backend.bool_):
+            extras += f", dtype={self.array.dtype}"
+        if self.grad_fn is not None:
+            extras += f", grad_fn=<{type(self.grad_fn).__name__}Backward>"
+        elif self.requires_grad:
+            extras += ", requires_grad=True"
+        return f"tensor({body}{extras})"
+
+    def detach(self):
+        """The same memory without history; in-place changes to it are seen by the graph's checks."""
+        t = Tensor._make(self.array)
+        t._version = self._version
+        return t
+
+    def detach_(self):
+        self.grad_fn = None
+        self.requires_grad = False
+        return self
+
+    @property
+    def data(self):
+        return self.detach()
+
+    @data.setter
+    def data(self, value):
+        self.array = value.array if isinstance(value, Tensor) else backend.as_array(value)
+
+    def requires_grad_(self, requires_grad=True):
+        if requires_grad and not backend.is_floating(self.array.dtype):
+            raise RuntimeError(f"requires_grad_: only floating-point tensors can require "
+                               f"gradients, this one is {self.dtype}")
+        if not requires_grad and self.grad_fn is not None:
+            raise RuntimeError("requires_grad_(False): only a leaf tensor can stop requiring grad; "
+                               "use detach()")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    # ----- gradients ------------------------------------------------------------------------------
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) into every leaf's .grad (chain rule, reverse mode)."""
+        from chainrule.autograd.engine import backward
+        backward((self,), None if gradient is None else (gradient,), retain_graph, create_graph,
+                 inputs)
+
+    @property
+    def retains_grad(self):
+        return self.grad_fn is not None and self.grad_fn.retained is not None
+
+    def retain_grad(self):
+        """Keep the gradient of this non-leaf tensor in .grad after backward."""
+        import weakref
+        if self.grad_fn is None:
+            if not self.requires_grad:
+                raise RuntimeError("retain_grad: this tensor does not require grad")
+            return
+        self.grad_fn.retained = weakref.ref(self)
+
+    def register_hook(self, hook):
+        """Call hook(grad) when this tensor's gradient is computed; a non-None result replaces it."""
+        if not self.requires_grad:
+            raise RuntimeError("register_hook: cannot register a hook on a tensor that does not "
+                               "require grad")
+        owner = self.grad_fn if self.grad_fn is not None else self
+        if owner._hooks is None:
+            owner._hooks = []
+        owner._hooks.append(hook)
+        return _RemovableHandle(owner._hooks, hook)
+
+    # ----- in-place updates ---------------------------------------------------------------------
+    def _update(self, name, compute):
+        """Replace this tensor's value by compute(old value), recording it if a graph needs it.
+
+        Unrecorded (no_grad, or nothing requires grad): the result is written into the existing
+        array, so views and optimiser state see it. Recorded: the tensor is rebound to the result's
+        array and node, so the old value that earlier nodes saved stays intact.
+        """
+        if state.enabled and self.requires_grad and self.grad_fn is None:
+            raise RuntimeError(f"{name}: a leaf tensor that requires grad (shape {self.shape}) "
+                               "cannot be changed in place while recording; wrap the update in "
+                               "`with chainrule.no_grad():`")
+        if state.enabled:
+            alias = self.detach()
+            alias.grad_fn, alias.requires_grad = self.grad_fn, self.requires_grad
+            new = compute(alias)
+            if new.requires_grad:
+                _check_update(name, self, new)
+                self.array, self.grad_fn, self.requires_grad = new.array, new.grad_fn, True
+                self._version = [self._version[0] + 1]  # nodes holding `self` will see the change
+                return self
+        else:
+            new = compute(self)
+        _check_update(name, self, new)
+        try:
+            xp.copyto(self.array, new.array, casting="same_kind")
+        except (TypeError, ValueError) as error:
+            raise RuntimeError(f"{name}: cannot write a {new.dtype} result of shape {new.shape} "
+                               f"into a {self.dtype} tensor of shape {self.shape}: {error}") from None
+        self._version[0] += 1
+        return self
+
+    def add_(self, other, alpha=1):
+        return self._update("add_", lambda t: t + other * alpha if alpha != 1 else t + other)
+
+    def sub_(self, other, alpha=1):
+        return self._update("sub_", lambda t: t - other * alpha if alpha != 1 else t - other)
+
+    def mul_(self, other):
+        return self._update("mul_", lambda t: t * other)
+
+    def div_(self, other):
+        return self._update("div_", lambda t: t / other)
+
+    def clamp_(self, min=None, max=None):
+        return self._update("clamp_", lambda t: t.clamp(min, max))
+
+    def copy_(self, source):
+        source = source if isinstance(source, Tensor) else Tensor(source)
+        return self._update("copy_", lambda t: source.to(t.dtype).expand(t.shape))
+
+    def fill_(self, value):
+        with no_grad():
+            self.array[...] = value.array if isinstance(value, Tensor) else value
+        self._version[0] += 1
+        return self
+
+    def zero_(self):
+        return self.fill_(0)
+
+    __iadd__ = add_
+    __isub__ = sub_
+    __imul__ = mul_
+    __itruediv__ = div_
+
+    def __setitem__(self, index, value):
+        """Slice assignment, `t[index] = value`, as in NumPy and PyTorch."""
+        from chainrule.ops.index import index_put, to_array_index
+        value_requires_grad = isinstance(value, Tensor) and value.requires_grad
+        if state.enabled and (self.requires_grad or value_requires_grad):
+            self._update("__setitem__", lambda t: index_put(t, index, value))
+            return
+        try:
+            self.array[to_array_index(index)] = value.array if isinstance(value, Tensor) else value
+        except (IndexError, ValueError, TypeError) as error:
+            raise type(error)(f"__setitem__ on a tensor of shape {self.shape}: {error}") from None
+        self._version[0] += 1
+
+    def cpu(self):
+        return self
+
+
+class _RemovableHandle:
+    def __init__(self, hooks, hook):
+        self.hooks, self.hook = hooks, hook
+
+    def remove(self):
+        if self.hook in self.hooks:
+            self.hooks.remove(self.hook)
+
+
+def _new(cls):
+    return object.__new__(cls)
+
+
+def _check_dim(t, dim, name):
+    ndim = max(t.ndim, 1)
+    if not -ndim <= dim < ndim:
+        raise IndexError(f"{name}: dim {dim} is out of range for a tensor of shape {t.shape} "
+                         f"(expected a dim in [{-ndim}, {ndim - 1}])")
+    return dim % ndim
+
+
+def _check_update(name, target, new):
+    if new.shape != target.shape:
+        raise RuntimeError(f"{name}: the result has shape {new.shape} but the tensor being "
+                           f"updated has shape {target.shape}; in-place updates cannot change "
+                           "the shape")
