@@ -3,10 +3,10 @@
 Each family module lists its public functions in `__all__` and, in `TENSOR_METHODS`, the ones that
 are also Tensor methods (name -> function), bound onto Tensor once at import.
 """
-from chainrule.ops import (activation, broadcast, elementwise, index, linalg, reduce,
+from chainrule.ops import (activation, broadcast, compare, elementwise, index, linalg, reduce,
                            shape)
 
-FAMILIES = (broadcast, elementwise, activation, reduce, linalg, shape, index)
+FAMILIES = (broadcast, elementwise, compare, activation, reduce, linalg, shape, index)
 
 
 def bind_tensor_methods(tensor_class):
