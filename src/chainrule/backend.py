@@ -12,6 +12,10 @@ int32 = xp.dtype(xp.int32)
 int64 = xp.dtype(xp.int64)
 bool_ = xp.dtype(xp.bool_)
 
+# As in PyTorch, inf and nan are values, not warnings (log(0) = -inf is used for masking);
+# chainrule.autograd.detect_anomaly() is the tool that finds where they come from.
+xp.seterr(divide="ignore", invalid="ignore", over="ignore", under="ignore")
+
 default_float = float32  # as in PyTorch: Python floats become float32 tensors
 ndarray = xp.ndarray
 

@@ -3,6 +3,9 @@
 Each node runs once, after every gradient flowing into it has been summed (Kahn's algorithm on
 the graph reversed), so a chain of any length never touches Python's recursion limit.
 """
+import os
+import traceback
+
 from chainrule.autograd.function import Function
 from chainrule.autograd.mode import state
 from chainrule.backend import xp
@@ -186,11 +189,19 @@ def _store_retained(t, g, create_graph):
 def _check_finite(fn, in_grads):
     for index, g in enumerate(in_grads):
         if g is not None and not xp.all(xp.isfinite(g.array)):
-            where = "".join(getattr(fn, "created_at", [])[-3:].format()) if hasattr(
-                fn, "created_at") else "  (created before detect_anomaly was on)\n"
-            raise RuntimeError(f"detect_anomaly: {type(fn).__name__}.backward produced NaN or Inf "
-                               f"in the gradient of input {index} (shape {g.shape}). The "
-                               f"{type(fn).__name__} was created at:\n{where}")
+            name = type(fn).__name__
+            raise RuntimeError(f"detect_anomaly: {name}.backward produced NaN or Inf in the "
+                               f"gradient of input {index} (shape {g.shape}). The {name} was "
+                               f"created at:\n{_user_frames(fn)}")
+
+
+def _user_frames(fn):
+    """The creation stack of fn without chainrule's own frames: where the user made it."""
+    if not hasattr(fn, "created_at"):
+        return "  (unknown: it was created before detect_anomaly was turned on)\n"
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    frames = [f for f in fn.created_at if not os.path.abspath(f.filename).startswith(package)]
+    return "".join(traceback.format_list(frames[-3:]))
 
 
 def _as_tuple(x):

@@ -75,8 +75,10 @@ class Function:
 
     def free(self):
         """Drop saved values and edges once backward has run (unless retain_graph)."""
+        retained = self.retained  # the tensor still retains its grad, as in PyTorch
         self.__dict__.clear()
         self.freed = True
+        self.retained = retained
 
     def __repr__(self):
         return f"<{type(self).__name__}>"

@@ -1,0 +1,217 @@
+"""The backward engine: accumulation, graph freeing, hooks, grad modes, versions, anomalies."""
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+import chainrule as cr
+from chainrule.autograd import Function
+
+
+def leaf(values, dtype=cr.float64):
+    return cr.tensor(values, dtype=dtype, requires_grad=True)
+
+
+def test_gradients_accumulate_into_leaves_across_backward_calls():
+    x = leaf([1.0, 2.0])
+    (x * x).backward(cr.ones(2, dtype=cr.float64))
+    (x * 3).backward(cr.ones(2, dtype=cr.float64))
+    np.testing.assert_allclose(x.grad.numpy(), [2 + 3, 4 + 3])
+    x.grad = None
+    (x * 3).backward(cr.ones(2, dtype=cr.float64))
+    np.testing.assert_allclose(x.grad.numpy(), [3, 3])
+
+
+def test_a_diamond_graph_sums_both_paths_as_torch_does():
+    def f(L, x, w):
+        h = x * w
+        return (h * h + h / w - x * 2.5) * (h + 1)
+    ours, theirs = leaf([0.5, -1.5, 2.0]), torch.tensor([0.5, -1.5, 2.0], requires_grad=True,
+                                                        dtype=torch.float64)
+    w, tw = leaf([1.5, 0.5, -2.0]), torch.tensor([1.5, 0.5, -2.0], requires_grad=True,
+                                                 dtype=torch.float64)
+    f(cr, ours, w).backward(cr.tensor([1.0, -2.0, 0.5], dtype=cr.float64))
+    f(torch, theirs, tw).backward(torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64))
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy(), rtol=1e-12)
+
+
+def test_a_100000_op_chain_runs_without_recursion():
+    x = leaf([1.0])
+    y = x
+    for _ in range(100_000):
+        y = y * 1.0 + 0.0
+    assert sys.getrecursionlimit() < 200_000
+    y.backward(cr.ones(1, dtype=cr.float64))
+    assert x.grad.item() == 1.0
+
+
+def test_backward_twice_through_a_freed_graph_is_a_clear_error():
+    x = leaf([1.0, 2.0])
+    y = x * x
+    y.backward(cr.ones(2, dtype=cr.float64))
+    with pytest.raises(RuntimeError, match="second time.*retain_graph=True"):
+        y.backward(cr.ones(2, dtype=cr.float64))
+
+
+def test_retain_graph_keeps_saved_values_for_a_second_backward():
+    x = leaf([1.0, 2.0])
+    y = x * x
+    y.backward(cr.ones(2, dtype=cr.float64), retain_graph=True)
+    y.backward(cr.ones(2, dtype=cr.float64))
+    np.testing.assert_allclose(x.grad.numpy(), [4.0, 8.0])
+
+
+def test_saved_values_are_freed_after_backward():
+    x = leaf([1.0, 2.0])
+    y = x * x
+    node = y.grad_fn
+    y.backward(cr.ones(2, dtype=cr.float64))
+    assert node.freed and not hasattr(node, "inputs")
+
+
+def test_no_grad_records_nothing_and_works_as_a_decorator():
+    x = leaf([1.0])
+    with cr.no_grad():
+        assert (x * 2).grad_fn is None and not (x * 2).requires_grad
+        with cr.enable_grad():
+            assert (x * 2).requires_grad
+    @cr.no_grad()
+    def doubled(t):
+        return t * 2
+    assert not doubled(x).requires_grad
+    assert cr.is_grad_enabled()
+    with cr.set_grad_enabled(False):
+        assert not cr.is_grad_enabled()
+    assert cr.is_grad_enabled()
+
+
+def test_double_backward_gives_second_and_third_derivatives():
+    x = leaf([2.0])
+    y = x ** 3
+    (dy,) = cr.autograd.grad(y, x, create_graph=True)
+    (d2y,) = cr.autograd.grad(dy, x, create_graph=True)
+    (d3y,) = cr.autograd.grad(d2y, x)
+    assert (dy.item(), d2y.item(), d3y.item()) == (12.0, 12.0, 6.0)
+    assert x.grad is None  # autograd.grad never touches .grad
+
+
+def test_autograd_grad_reports_unused_inputs_unless_allowed():
+    x, z = leaf([1.0]), leaf([2.0])
+    with pytest.raises(RuntimeError, match="input 1 .* not used"):
+        cr.autograd.grad(x * 2, (x, z), retain_graph=True)
+    gx, gz = cr.autograd.grad(x * 2, (x, z), allow_unused=True)
+    assert gx.item() == 2.0 and gz is None
+
+
+def test_backward_with_inputs_accumulates_only_into_those():
+    x, z = leaf([1.0]), leaf([2.0])
+    (x * z).backward(inputs=[x])
+    assert x.grad.item() == 2.0 and z.grad is None
+
+
+def test_hooks_see_and_may_replace_the_gradient():
+    x = leaf([1.0, 2.0])
+    seen = []
+    handle = x.register_hook(lambda g: seen.append(g.numpy().copy()))
+    h = x * 3
+    h.register_hook(lambda g: g * 10)
+    h.backward(cr.ones(2, dtype=cr.float64))
+    np.testing.assert_allclose(seen[0], [30.0, 30.0])
+    np.testing.assert_allclose(x.grad.numpy(), [30.0, 30.0])
+    handle.remove()
+    (x * 1).backward(cr.ones(2, dtype=cr.float64))
+    assert len(seen) == 1
+
+
+def test_retain_grad_keeps_a_non_leaf_gradient():
+    x = leaf([1.0, 2.0])
+    h = x * x
+    h.retain_grad()
+    (h * 3).backward(cr.ones(2, dtype=cr.float64))
+    np.testing.assert_allclose(h.grad.numpy(), [3.0, 3.0])
+    assert h.retains_grad and not x.retains_grad
+
+
+def test_in_place_change_of_a_saved_value_is_caught_at_backward():
+    x, w = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    y = x * w  # Mul saves x and w
+    with cr.no_grad():
+        w += 1
+    with pytest.raises(RuntimeError, match=r"Mul.backward: input 1 .* modified in place"):
+        y.backward(cr.ones(2, dtype=cr.float64))
+
+
+def test_in_place_change_through_a_detached_view_is_caught_too():
+    w = leaf([3.0, 4.0])
+    y = w * w
+    w.data.mul_(2)
+    with pytest.raises(RuntimeError, match="modified in place"):
+        y.backward(cr.ones(2, dtype=cr.float64))
+
+
+def test_in_place_change_of_a_value_not_saved_is_fine():
+    x, w = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    y = x + w  # Add saves nothing
+    with cr.no_grad():
+        w += 1
+    y.backward(cr.ones(2, dtype=cr.float64))
+    np.testing.assert_allclose(w.grad.numpy(), [1.0, 1.0])
+
+
+def test_in_place_on_a_leaf_that_requires_grad_is_refused_while_recording():
+    w = leaf([1.0])
+    with pytest.raises(RuntimeError, match="add_: a leaf tensor that requires grad.*no_grad"):
+        w += 1
+
+
+def test_sgd_update_in_place_under_no_grad_keeps_the_same_memory():
+    w = leaf([1.0, 2.0])
+    memory = w.array
+    (w * w).backward(cr.ones(2, dtype=cr.float64))
+    with cr.no_grad():
+        w -= 0.1 * w.grad
+    assert w.array is memory and w.is_leaf and w.requires_grad
+    np.testing.assert_allclose(w.numpy() if not w.requires_grad else w.detach().numpy(),
+                               [0.8, 1.6])
+    w.grad.zero_()
+    assert w.grad.numpy().tolist() == [0.0, 0.0]
+
+
+def test_recorded_in_place_updates_give_torch_gradients():
+    def f(L, x):
+        h = x * 2
+        h += x * x
+        h *= 3
+        h -= 1
+        h /= x + 3
+        return h
+    x, tx = leaf([0.5, -1.0, 2.0]), torch.tensor([0.5, -1.0, 2.0], dtype=torch.float64,
+                                                 requires_grad=True)
+    out, expected = f(cr, x), f(torch, tx)
+    np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), rtol=1e-12)
+    out.backward(cr.ones(3, dtype=cr.float64))
+    expected.backward(torch.ones(3, dtype=torch.float64))
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-12)
+
+
+def test_a_function_returning_a_wrong_shaped_gradient_is_named():
+    class Broken(Function):
+        def forward(self, x):
+            return x * 2
+
+        def backward(self, grad):
+            return cr.ones(3, dtype=cr.float64)
+
+    x = leaf([1.0, 2.0])
+    with pytest.raises(RuntimeError, match=r"Broken.backward returned a gradient of shape"):
+        Broken.apply(x).backward(cr.ones(2, dtype=cr.float64))
+
+
+def test_detect_anomaly_names_the_op_and_the_line_that_created_it():
+    x = leaf([0.0, 1.0])
+    with cr.autograd.detect_anomaly():
+        y = 1.0 / x  # the gradient -1/x² is -inf at 0
+        with pytest.raises(RuntimeError, match=r"(?s)Div.backward produced NaN or Inf.*test_engine"):
+            y.backward(cr.ones(2, dtype=cr.float64))

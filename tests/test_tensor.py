@@ -1,0 +1,103 @@
+"""Tensor and the ways to make one: dtypes, conversions, leaves, and PyTorch's habits."""
+import numpy as np
+import pytest
+import torch
+
+import chainrule as cr
+
+
+@pytest.mark.parametrize("data, dtype", [([1.0, 2.0], "float32"), ([1, 2], "int64"),
+                                         ([True, False], "bool"), (3.5, "float32"),
+                                         (np.array([1.0]), "float64"),
+                                         (np.array([1], dtype=np.int32), "int32")])
+def test_tensor_infers_dtypes_as_torch_does(data, dtype):
+    assert str(cr.tensor(data).dtype) == dtype == str(torch.tensor(data).dtype)[6:]
+
+
+def test_tensor_copies_and_from_numpy_shares():
+    array = np.arange(3.0)
+    copied, shared = cr.tensor(array), cr.from_numpy(array)
+    array[0] = 7
+    assert copied.numpy()[0] == 0 and shared.numpy()[0] == 7
+
+
+@pytest.mark.parametrize("make", [
+    lambda L: L.zeros(2, 3), lambda L: L.ones((2, 3)), lambda L: L.full((2,), 1.5),
+    lambda L: L.full((2,), 7), lambda L: L.arange(5), lambda L: L.arange(1, 2, 0.25),
+    lambda L: L.linspace(0, 1, 5), lambda L: L.eye(3), lambda L: L.zeros_like(L.ones(2, 2)),
+    lambda L: L.ones_like(L.zeros(3, dtype=L.float64)), lambda L: L.eye(2, 3),
+])
+def test_factories_match_torch(make):
+    ours, theirs = make(cr), make(torch)
+    assert str(ours.dtype) == str(theirs.dtype)[6:]
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+
+
+def test_random_draws_follow_manual_seed():
+    cr.manual_seed(3)
+    a = cr.randn(4, 5)
+    cr.manual_seed(3)
+    b = cr.randn(4, 5)
+    assert np.array_equal(a.numpy(), b.numpy()) and a.dtype == cr.float32
+    u = cr.rand(1000)
+    assert 0 <= u.numpy().min() and u.numpy().max() < 1
+
+
+def test_leaf_properties_and_detach():
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    assert x.is_leaf and not y.is_leaf and y.grad_fn is not None and x.grad_fn is None
+    d = y.detach()
+    assert d.is_leaf and not d.requires_grad and d.array is y.array
+    assert x.data.array is x.array and not x.data.requires_grad
+
+
+def test_conversions_and_python_scalars():
+    t = cr.tensor([[1.5, -2.0]])
+    assert t.shape == (1, 2) and t.ndim == 2 and t.size() == (1, 2) and t.size(-1) == 2
+    assert t.numel() == 2 and t.dim() == 2 and len(t) == 1
+    assert t.double().dtype == cr.float64 and t.long().dtype == cr.int64
+    assert t.to(cr.float64).dtype == cr.float64 and t.type(torch.int64 if False else cr.int64).dtype == cr.int64
+    s = cr.tensor(2.25)
+    assert s.item() == 2.25 and float(s) == 2.25 and "{:+.2f}".format(s) == "+2.25"
+    assert t.tolist() == [[1.5, -2.0]]
+
+
+def test_repr_reads_like_torch():
+    assert repr(cr.tensor([1.0, 2.0])) == "tensor([1., 2.])"
+    x = cr.tensor([1.0], requires_grad=True)
+    assert repr(x) == "tensor([1.], requires_grad=True)"
+    assert "grad_fn=<MulBackward>" in repr(x * 2)
+    assert "dtype=float64" in repr(cr.tensor([1.0], dtype=cr.float64))
+
+
+def test_numpy_on_a_tensor_that_requires_grad_points_to_detach():
+    with pytest.raises(RuntimeError, match=r"detach\(\)\.numpy\(\)"):
+        cr.tensor([1.0], requires_grad=True).numpy()
+
+
+def test_slice_assignment_into_a_buffer():
+    pe = cr.zeros(3, 4)
+    position = cr.tensor([[0.0], [1.0], [2.0]])
+    pe[:, 0::2] = position * 2
+    pe[:, 1::2] = 1.0
+    np.testing.assert_allclose(pe.numpy(), [[0, 1, 0, 1], [2, 1, 2, 1], [4, 1, 4, 1]])
+
+
+def test_fill_zero_and_copy():
+    t = cr.ones(2, 2)
+    t.fill_(3)
+    assert t.numpy().tolist() == [[3, 3], [3, 3]]
+    t.copy_(cr.tensor([1.0, 2.0]))
+    assert t.numpy().tolist() == [[1, 2], [1, 2]]
+    t.zero_()
+    assert not t.numpy().any()
+
+
+def test_in_place_update_must_keep_the_shape_and_a_castable_dtype():
+    t = cr.zeros(2)
+    with pytest.raises(RuntimeError, match=r"add_: the result has shape \(2, 2\)"):
+        t += cr.ones(2, 2)
+    i = cr.zeros(2, dtype=cr.int64)
+    with pytest.raises(RuntimeError, match="add_: cannot write a float32 result"):
+        i += 0.5
