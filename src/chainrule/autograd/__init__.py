@@ -4,3 +4,4 @@ from chainrule.autograd.function import Function
 from chainrule.autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from chainrule.autograd.mode import (detect_anomaly, enable_grad, is_grad_enabled, no_grad,
                                      set_grad_enabled)
+from chainrule.autograd import functional

@@ -57,7 +57,9 @@ def run(roots, retain_graph, create_graph, inputs=None):
             _add_node_grad(node_grads, t.grad_fn, g)
         else:
             _add_leaf_grad(leaf_grads, t, g)
-    order = _topological_order([t.grad_fn for t, _ in roots if t.grad_fn is not None])
+    order, consumers = _topological_order([t.grad_fn for t, _ in roots if t.grad_fn is not None])
+    # With `inputs`, only nodes with a wanted tensor behind them run (and are freed), as in torch.
+    must_run = None if wanted is None else _leading_to(wanted, consumers)
     captured = {}
     previous, state.enabled = state.enabled, create_graph
     try:
@@ -70,6 +72,12 @@ def run(roots, retain_graph, create_graph, inputs=None):
                 _store_retained(fn.retained(), g, create_graph)
             if wanted is not None and fn in wanted:
                 captured[fn] = g
+            if must_run is not None and fn not in must_run:
+                continue
+            if fn.freed:
+                raise RuntimeError(
+                    f"backward through {type(fn).__name__} a second time: its saved values were "
+                    "freed after the first backward; pass retain_graph=True to the first call")
             _propagate(fn, g, node_grads, leaf_grads)
             if not retain_graph:
                 fn.free()
@@ -114,32 +122,48 @@ def _add_leaf_grad(grads, leaf, g):
 
 
 def _topological_order(roots):
-    """Nodes ordered so that each comes after every node that sends it a gradient."""
+    """Nodes ordered so that each comes after every node that sends it a gradient, and each
+    node's (or leaf id's) consumers."""
     pending = {}            # node -> number of its consumers not yet processed
+    consumers = {}
     stack, seen = list(roots), set(roots)
     while stack:
         fn = stack.pop()
-        if fn.freed:
-            raise RuntimeError(
-                f"backward through {type(fn).__name__} a second time: its saved values were "
-                "freed after the first backward; pass retain_graph=True to the first call")
+        if fn.freed:        # reported only if a gradient actually reaches it
+            continue
         for parent in fn.parents:
-            if parent is not None and type(parent) is not Tensor:
-                pending[parent] = pending.get(parent, 0) + 1
-                if parent not in seen:
-                    seen.add(parent)
-                    stack.append(parent)
+            if parent is None:
+                continue
+            if type(parent) is Tensor:
+                consumers.setdefault(id(parent), []).append(fn)
+                continue
+            consumers.setdefault(parent, []).append(fn)
+            pending[parent] = pending.get(parent, 0) + 1
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
     ready = [fn for fn in dict.fromkeys(roots) if pending.get(fn, 0) == 0]
     order = []
     while ready:
         fn = ready.pop()
         order.append(fn)
-        for parent in fn.parents:
+        for parent in () if fn.freed else fn.parents:
             if parent is not None and type(parent) is not Tensor:
                 pending[parent] -= 1
                 if pending[parent] == 0:
                     ready.append(parent)
-    return order
+    return order, consumers
+
+
+def _leading_to(wanted, consumers):
+    """The nodes that have some wanted node or leaf among their ancestors."""
+    found, stack = set(), [key for key in wanted]
+    while stack:
+        for fn in consumers.get(stack.pop(), ()):
+            if fn not in found:
+                found.add(fn)
+                stack.append(fn)
+    return found
 
 
 def _seed(tensors, grad_tensors, caller):
