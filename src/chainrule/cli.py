@@ -50,7 +50,12 @@ def demo(args):
         if step % (args.steps // 10) == 0:
             print(f"  step {step:5d}   mean squared error {loss.item():.4f}")
     elapsed = time.perf_counter() - start
-    print(f"\n{args.steps} training steps in {elapsed:.2f} s; the noise floor is 0.3² = 0.09.")
+    with cr.no_grad():
+        grid = cr.linspace(0, 1, 101).reshape(101, 1)
+        truth = (grid * 2 * 3.141592653589793).sin()
+        rms = (((model(grid) - truth) ** 2).mean() ** 0.5).item()
+    print(f"\n{args.steps} training steps in {elapsed:.2f} s. The noise variance is 0.3² = 0.09;")
+    print(f"RMS distance of the fitted curve from sin(2πx) on 101 grid points: {rms:.3f}")
 
 
 def main(argv=None):

@@ -1,3 +1,390 @@
-"""(being written)"""
-__all__ = []
-TENSOR_METHODS = {}
+"""Reductions over dims (None, an int or a tuple; negative allowed; keepdim as in PyTorch): sum,
+mean, var, std, prod, max/min/amax/amin, argmax/argmin, logsumexp and the 2-norm.
+
+Each Function reduces `axes`, a sorted tuple; backward first puts the dims that keepdim=False
+dropped back as size 1 (`unreduce`), so the gradient broadcasts over what was reduced.
+"""
+import builtins
+import math
+from collections import namedtuple
+
+from chainrule import backend
+from chainrule.autograd.function import Function
+from chainrule.backend import xp
+from chainrule.ops.broadcast import expand
+from chainrule.ops.compare import maximum, minimum
+from chainrule.ops.shape import reshape
+from chainrule.ops.unary import exp
+from chainrule.tensor import Tensor
+
+__all__ = ["sum", "mean", "var", "std", "prod", "max", "min", "amax", "amin", "argmax", "argmin",
+           "logsumexp", "norm"]
+
+# torch.return_types.max / .min: (values, indices), readable by name or by position
+RESULT_TYPES = {name: namedtuple(name, ["values", "indices"]) for name in ("max", "min")}
+
+
+class Sum(Function):
+    """y = Σ_axes x;  dx = dy broadcast over the reduced axes"""
+    save_inputs = False
+
+    def forward(self, x, axes, keepdim):
+        self.in_shape, self.kept = x.shape, kept_shape(x.shape, axes)
+        dtype = backend.int64 if x.dtype.kind in "biu" else None  # as in PyTorch: no overflow
+        return xp.asarray(xp.sum(x, axis=axes, keepdims=keepdim, dtype=dtype))
+
+    def backward(self, grad):
+        return expand(unreduce(grad, self.kept), self.in_shape)
+
+
+class Mean(Function):
+    """y = Σ_axes x / n;  dx = dy / n broadcast over the reduced axes"""
+    save_inputs = False
+
+    def forward(self, x, axes, keepdim):
+        self.in_shape, self.kept = x.shape, kept_shape(x.shape, axes)
+        self.count = count(x.shape, axes)
+        # sum / n rather than xp.mean, which warns on an empty slice where PyTorch returns nan
+        return xp.asarray(xp.sum(x, axis=axes, keepdims=keepdim) / self.count)
+
+    def backward(self, grad):
+        return expand(unreduce(grad, self.kept), self.in_shape) / self.count
+
+
+class Var(Function):
+    """y = Σ_axes (x - x̄)² / (n - correction);  dx = dy · 2(x - x̄) / (n - correction)"""
+
+    def forward(self, x, axes, keepdim, correction, whole):
+        self.axes, self.kept, self.correction = axes, kept_shape(x.shape, axes), correction
+        self.whole = whole  # no dim given: PyTorch's backward differs when n <= correction
+        return variance(x, axes, keepdim, correction)
+
+    def backward(self, grad):
+        return variance_grad(self, unreduce(grad, self.kept))
+
+
+class Std(Var):
+    """y = √var(x);  dx = dy / 2y · dvar/dx, and 0 where y = 0 (as PyTorch)"""
+    save_output = True
+
+    def forward(self, x, axes, keepdim, correction, whole):
+        return xp.sqrt(super().forward(x, axes, keepdim, correction, whole))
+
+    def backward(self, grad):
+        std = unreduce(self.output(), self.kept)
+        zero = Tensor._make((std.array == 0).astype(std.dtype))
+        # (std + zero) is std wherever the result is kept, and never 0, so no 0/0 reaches the mask
+        return variance_grad(self, unreduce(grad, self.kept) / (2 * (std + zero)) * (1 - zero))
+
+
+class Prod(Function):
+    """y = Π_axes x;  dx_i = dy · Π_{j≠i} x_j  (= dy · y / x_i when no x_j is 0)"""
+    save_output = True
+
+    def forward(self, x, axes, keepdim):
+        self.axes, self.kept = axes, kept_shape(x.shape, axes)
+        dtype = backend.int64 if x.dtype.kind in "biu" else None
+        return xp.asarray(xp.prod(x, axis=axes, keepdims=keepdim, dtype=dtype))
+
+    def backward(self, grad):
+        x, grad = self.inputs[0], unreduce(grad, self.kept)
+        if xp.all(x.array):
+            return grad * unreduce(self.output(), self.kept) / x
+        return grad * self.product_of_others(x)
+
+    def product_of_others(self, x):
+        """Π_{j≠i} x_j per element, written so that it stays differentiable where one x_j per
+        slice is 0; slices with two or more zeros get 0 (right in value; their second derivative
+        is taken as 0)."""
+        zero = (x.array == 0).astype(x.dtype)
+        zeros = zero.sum(axis=self.axes, keepdims=True)
+        zero, at_most_one = Tensor._make(zero), Tensor._make((zeros < 2).astype(x.dtype))
+        nonzero = x * (1 - zero) + zero              # x with its zeros replaced by 1 (no gradient)
+        rest = Prod.apply(nonzero, axes=self.axes, keepdim=True)     # product of the nonzeros
+        # the slice's single zero as a variable (1 if it has none): the others' product holds it
+        zero_value = Sum.apply(x * zero, axes=self.axes, keepdim=True) + \
+            Tensor._make((zeros == 0).astype(x.dtype))
+        return at_most_one * (zero * rest + (1 - zero) * zero_value * rest / nonzero)
+
+
+class Extremum(Function):
+    """y = max (or min) over axes;  dx = dy shared equally among the elements equal to y"""
+    save_output = True
+
+    def forward(self, x, axes, keepdim, largest):
+        self.axes, self.kept = axes, kept_shape(x.shape, axes)
+        return xp.asarray((xp.max if largest else xp.min)(x, axis=axes, keepdims=keepdim))
+
+    def backward(self, grad):
+        x = self.inputs[0]
+        hit = x.array == self.out.reshape(self.kept)
+        share = hit / hit.sum(axis=self.axes, keepdims=True)
+        return unreduce(grad, self.kept) * Tensor._make(share.astype(x.dtype))
+
+
+class TakeAlong(Function):
+    """y = x at the given index along an axis (max/min with a dim);  dx = dy there, 0 elsewhere"""
+    save_inputs = False
+
+    def forward(self, x, indices, axis, keepdim):
+        self.in_shape, self.in_dtype, self.indices, self.axis = x.shape, x.dtype, indices, axis
+        self.kept = indices.shape
+        if x.ndim == 0:
+            return x.copy()
+        values = xp.take_along_axis(x, indices, axis)
+        return values if keepdim else values.squeeze(axis)
+
+    def backward(self, grad):
+        where = xp.ones(self.in_shape, self.in_dtype)
+        if where.ndim:
+            where[...] = 0
+            xp.put_along_axis(where, self.indices, 1, self.axis)
+        return unreduce(grad, self.kept) * Tensor._make(where)
+
+
+class LogSumExp(Function):
+    """y = log Σ_axes exp(x), as m + log Σ exp(x - m) with m = max x;  dx = dy · exp(x - y)"""
+    save_output = True
+
+    def forward(self, x, axes, keepdim):
+        self.kept = kept_shape(x.shape, axes)
+        if x.size == 0:
+            return xp.asarray(xp.log(xp.sum(xp.exp(x), axis=axes, keepdims=keepdim)))
+        shift = xp.max(x, axis=axes, keepdims=True)
+        shift = xp.where(xp.isfinite(shift), shift, 0)  # all -inf, or an inf: keep inf/-inf
+        total = xp.log(xp.sum(xp.exp(x - shift), axis=axes, keepdims=True)) + shift
+        return total if keepdim else total.reshape(kept_shape(x.shape, axes, keep=False))
+
+    def backward(self, grad):
+        x = self.inputs[0]
+        return unreduce(grad, self.kept) * exp(x - unreduce(self.output(), self.kept))
+
+
+class Norm(Function):
+    """y = √Σ_axes x²;  dx = dy · x / y, and 0 where y = 0 (as PyTorch)"""
+    save_output = True
+
+    def forward(self, x, axes, keepdim):
+        self.kept = kept_shape(x.shape, axes)
+        return xp.asarray(xp.sqrt(xp.sum(x * x, axis=axes, keepdims=keepdim)))
+
+    def backward(self, grad):
+        x, norm_ = self.inputs[0], unreduce(self.output(), self.kept)
+        zero = Tensor._make((norm_.array == 0).astype(x.dtype))
+        return unreduce(grad, self.kept) * x / (norm_ + zero) * (1 - zero)
+
+
+# ----- helpers ------------------------------------------------------------------------------------
+def reduce_axes(name, x, dim):
+    """`dim` as sorted non-negative axes; None and () mean every dim, as in PyTorch."""
+    if all_dims(dim):
+        return tuple(range(x.ndim))
+    dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
+    size = builtins.max(x.ndim, 1)  # a 0-d tensor accepts dim 0 and -1, as in PyTorch
+    axes = []
+    for d in dims:
+        if isinstance(d, bool) or not isinstance(d, int):
+            raise TypeError(f"{name}: dim must be an int or a tuple of ints, got {dim!r}")
+        if not -size <= d < size:
+            raise IndexError(f"{name}: dim {d} is out of range for a tensor of shape {x.shape} "
+                             f"(expected a dim in [{-size}, {size - 1}])")
+        if d % size in axes:
+            raise RuntimeError(f"{name}: dim {d % size} appears more than once in dim={dim!r} "
+                               f"(tensor of shape {x.shape})")
+        axes.append(d % size)
+    return tuple(sorted(axes)) if x.ndim else ()
+
+
+def single_dim(name, dim):
+    if isinstance(dim, bool) or not isinstance(dim, int):
+        raise TypeError(f"{name}: dim must be an int, got {dim!r} (amax/amin take several dims)")
+    return dim
+
+
+def all_dims(dim):
+    return dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0)
+
+
+def kept_shape(shape, axes, keep=True):
+    """The result's shape: reduced axes as size 1 (keep) or dropped."""
+    return tuple(1 if i in axes else s for i, s in enumerate(shape) if keep or i not in axes)
+
+
+def unreduce(grad, kept):
+    """A reduced gradient with the dropped dims put back as size 1, ready to broadcast."""
+    return grad if grad.shape == kept else reshape(grad, kept)
+
+
+def count(shape, axes):
+    return math.prod(shape[a] for a in axes)
+
+
+def variance(x, axes, keepdim, correction):
+    """Σ (x - x̄)² / max(n - correction, 0), the divisor as PyTorch clamps it; 0/0 gives nan."""
+    n = count(x.shape, axes)
+    centred = x - xp.sum(x, axis=axes, keepdims=True) / n
+    divisor = builtins.max(n - correction, 0)
+    return xp.asarray(xp.sum(centred * centred, axis=axes, keepdims=keepdim) / divisor)
+
+
+def variance_grad(fn, grad):
+    """dvar/dx for Var and Std, kept-dims grad in: 2(x - x̄) / (n - correction) · grad."""
+    x = fn.inputs[0]
+    centred = x - Mean.apply(x, axes=fn.axes, keepdim=True)
+    dof = count(x.shape, fn.axes) - fn.correction
+    if dof <= 0 and fn.whole:
+        # PyTorch's convention for var(x) with no degrees of freedom: inf, and nan where x = x̄;
+        # given a dim, it divides by n - correction as it is (negative, or 0 -> ±inf)
+        return grad * Tensor._make(xp.where(centred.array == 0, xp.nan, xp.inf).astype(x.dtype))
+    return grad * centred * (2 / dof if dof else math.inf)
+
+
+def check_nonempty(name, x, axes, dim):
+    if all_dims(dim):
+        if x.numel() == 0:
+            raise RuntimeError(f"{name}: cannot reduce an empty tensor (shape {x.shape}) over all "
+                               "dims; specify the reduction dim")
+        return
+    for axis in axes:
+        if x.shape[axis] == 0:
+            raise IndexError(f"{name}: cannot reduce over dim {axis} of size 0 "
+                             f"(tensor of shape {x.shape})")
+
+
+def floating(name, x):
+    if not backend.is_floating(x.dtype):
+        raise RuntimeError(f"{name}: only floating-point tensors are supported, got {x.dtype}; "
+                           "pass dtype= or convert with .float()")
+    return x
+
+
+def cast(x, dtype):
+    return x if dtype is None else x.to(dtype)
+
+
+def the_correction(name, unbiased, correction):
+    if unbiased is not None and correction is not None:
+        raise TypeError(f"{name}: pass either unbiased or correction, not both")
+    if correction is not None:
+        return correction
+    return 0 if unbiased is False else 1
+
+
+# ----- the public functions -----------------------------------------------------------------------
+def sum(input, dim=None, keepdim=False, *, dtype=None):
+    x = cast(input, dtype)
+    return Sum.apply(x, axes=reduce_axes("sum", x, dim), keepdim=keepdim)
+
+
+def mean(input, dim=None, keepdim=False, *, dtype=None):
+    x = floating("mean", cast(input, dtype))
+    return Mean.apply(x, axes=reduce_axes("mean", x, dim), keepdim=keepdim)
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """var(x), var(x, unbiased), var(x, dim, unbiased, keepdim) or var(x, dim, correction=c)."""
+    if isinstance(dim, bool):  # var(x, False): the positional argument is `unbiased`
+        dim, unbiased = None, dim
+    x = floating("var", input)
+    return Var.apply(x, axes=reduce_axes("var", x, dim), keepdim=keepdim,
+                     correction=the_correction("var", unbiased, correction),
+                     whole=all_dims(dim) or x.ndim == 0)
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """std(x), std(x, unbiased), std(x, dim, unbiased, keepdim) or std(x, dim, correction=c)."""
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    x = floating("std", input)
+    return Std.apply(x, axes=reduce_axes("std", x, dim), keepdim=keepdim,
+                     correction=the_correction("std", unbiased, correction),
+                     whole=all_dims(dim) or x.ndim == 0)
+
+
+def prod(input, dim=None, keepdim=False, *, dtype=None):
+    x = cast(input, dtype)
+    return Prod.apply(x, axes=reduce_axes("prod", x, dim), keepdim=keepdim)
+
+
+def max(input, dim=None, keepdim=False):
+    """max(x): the largest element; max(x, dim): (values, indices); max(x, other): maximum."""
+    return extreme("max", input, dim, keepdim, largest=True)
+
+
+def min(input, dim=None, keepdim=False):
+    """min(x): the smallest element; min(x, dim): (values, indices); min(x, other): minimum."""
+    return extreme("min", input, dim, keepdim, largest=False)
+
+
+def amax(input, dim=(), keepdim=False):
+    axes = reduce_axes("amax", input, dim)
+    check_nonempty("amax", input, axes, dim)
+    return Extremum.apply(input, axes=axes, keepdim=keepdim, largest=True)
+
+
+def amin(input, dim=(), keepdim=False):
+    axes = reduce_axes("amin", input, dim)
+    check_nonempty("amin", input, axes, dim)
+    return Extremum.apply(input, axes=axes, keepdim=keepdim, largest=False)
+
+
+def argmax(input, dim=None, keepdim=False):
+    return arg_extreme("argmax", input, dim, keepdim, xp.argmax)
+
+
+def argmin(input, dim=None, keepdim=False):
+    return arg_extreme("argmin", input, dim, keepdim, xp.argmin)
+
+
+def logsumexp(input, dim, keepdim=False):
+    x = input if backend.is_floating(input.dtype) else input.to(backend.default_float)
+    return LogSumExp.apply(x, axes=reduce_axes("logsumexp", x, dim), keepdim=keepdim)
+
+
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    """The 2-norm (p=2 or 'fro') over dim, or over every element."""
+    if p not in ("fro", 2):
+        raise NotImplementedError(f"norm: only p=2 (or 'fro') is implemented, got p={p!r}")
+    x = floating("norm", cast(input, dtype))
+    return Norm.apply(x, axes=reduce_axes("norm", x, dim), keepdim=keepdim)
+
+
+def extreme(name, x, dim, keepdim, largest):
+    if isinstance(dim, Tensor):  # torch.max(a, b) is the elementwise maximum
+        return (maximum if largest else minimum)(x, dim)
+    if dim is None:
+        if keepdim:
+            raise TypeError(f"{name}: keepdim=True needs a dim")
+        check_nonempty(name, x, (), None)
+        return Extremum.apply(x, axes=tuple(range(x.ndim)), keepdim=False, largest=largest)
+    axes = reduce_axes(name, x, single_dim(name, dim))
+    check_nonempty(name, x, axes, dim)
+    axis = axes[0] if axes else None
+    if axis is None:  # a 0-d tensor: its only element, at index 0
+        indices = xp.zeros((), backend.int64)
+    else:
+        indices = (xp.argmax if largest else xp.argmin)(x.array, axis=axis, keepdims=True)
+    values = TakeAlong.apply(x, indices=indices, axis=axis, keepdim=keepdim)
+    if not keepdim and axis is not None:
+        indices = indices.squeeze(axis)
+    return RESULT_TYPES[name](values, Tensor._make(indices))
+
+
+def arg_extreme(name, x, dim, keepdim, find):
+    """The index of the first largest (smallest) element: flat when dim is None."""
+    if x.dtype == backend.bool_:
+        raise RuntimeError(f"{name}: bool tensors are not supported (as in PyTorch); "
+                           "convert with .long() first")
+    if dim is None:
+        if x.numel() == 0:
+            raise IndexError(f"{name}: cannot take the {name} of an empty tensor (shape "
+                             f"{x.shape}) over all dims; specify the reduction dim")
+        return Tensor._make(xp.asarray(find(x.array, axis=None, keepdims=keepdim)))
+    axes = reduce_axes(name, x, single_dim(name, dim))
+    check_nonempty(name, x, axes, dim)
+    if not axes:
+        return Tensor._make(xp.zeros((), backend.int64))
+    return Tensor._make(xp.asarray(find(x.array, axis=axes[0], keepdims=keepdim)))
+
+
+TENSOR_METHODS = {name: globals()[name] for name in __all__}

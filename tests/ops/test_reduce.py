@@ -1,0 +1,331 @@
+"""Reductions: each op's cases, checked by the shared harness, then ties, dtypes, 0-d tensors and
+errors compared with torch directly."""
+import numpy as np
+import pytest
+import torch
+
+import chainrule
+from tests.ops.harness import Case, OpChecks, distinct
+
+# torch warns when var has no degrees of freedom; those cases are here on purpose
+pytestmark = pytest.mark.filterwarnings("ignore:.*degrees of freedom is <= 0")
+
+# Shape sets: whole-tensor reductions, reductions over dim 1 / -1, and over dims (0, 2);
+# each with a size-1 dim and, where PyTorch allows it, a size-0 dim.
+WHOLE = [((3, 4),), ((2, 1, 3),), ((),), ((0, 3),), ((1,),)]
+ALONG = [((3, 4),), ((2, 1, 3),), ((0, 3),), ((1, 1),)]
+THREE = [((2, 3, 4),), ((2, 1, 3),), ((1, 0, 2),)]
+NONEMPTY = [((3, 4),), ((2, 1, 3),), ((1, 1),)]
+
+
+def constant(rng, shape):
+    return np.full(shape, 1.5)
+
+
+def zeros(rng, shape):
+    return np.zeros(shape)
+
+
+def with_zeros(*per_row):
+    """Normal values with per_row[i % len] zeros in row i (a row: everything past dim 0)."""
+    def make(rng, shape):
+        x = rng.standard_normal(shape)
+        rows = x.reshape(shape[0], -1)
+        for i, row in enumerate(rows):
+            row[rng.choice(row.size, per_row[i % len(per_row)], replace=False)] = 0
+        return x
+    return make
+
+
+def large(rng, shape):
+    """Values near 1000, where exp overflows in float32 and float64 alike."""
+    return 1000 + 5 * rng.standard_normal(shape)
+
+
+def np_logsumexp(a, axis=None, keepdims=False):
+    if a.size == 0:
+        return np.log(np.exp(a).sum(axis=axis, keepdims=keepdims))
+    m = a.max(axis=axis, keepdims=True)
+    out = np.log(np.exp(a - m).sum(axis=axis, keepdims=True)) + m
+    return out if keepdims else out.squeeze(axis)
+
+
+def np_var(a, axis=None, ddof=1, keepdims=False):
+    n = a.size if axis is None else np.prod([a.shape[i] for i in np.atleast_1d(axis)])
+    centred = a - a.sum(axis=axis, keepdims=True) / n
+    return (centred ** 2).sum(axis=axis, keepdims=keepdims) / max(n - ddof, 0)
+
+
+CASES = [
+    Case("sum", lambda L, x: x.sum(), np.sum, WHOLE),
+    Case("sum_dim", lambda L, x: L.sum(x, 1), lambda a: a.sum(1), ALONG),
+    Case("sum_dim_keepdim", lambda L, x: x.sum(-1, keepdim=True),
+         lambda a: a.sum(-1, keepdims=True), ALONG + [((3, 0),)]),
+    Case("sum_dims", lambda L, x: x.sum((0, 2)), lambda a: a.sum((0, 2)), THREE),
+    Case("sum_dims_keepdim", lambda L, x: L.sum(x, dim=(-1, 0), keepdim=True),
+         lambda a: a.sum((0, 2), keepdims=True), THREE),
+    Case("sum_empty_dims", lambda L, x: x.sum(()), np.sum, [((2, 3),)]),
+    Case("sum_dtype", lambda L, x: x.sum(0, dtype=L.float64), lambda a: a.sum(0), [((3, 4),)]),
+    Case("mean", lambda L, x: x.mean(), lambda a: a.sum() / a.size, WHOLE),
+    Case("mean_dim", lambda L, x: L.mean(x, 0), lambda a: a.sum(0) / a.shape[0], ALONG),
+    Case("mean_dims_keepdim", lambda L, x: x.mean((0, 2), keepdim=True),
+         lambda a: a.mean((0, 2), keepdims=True), THREE[:2]),
+    Case("var", lambda L, x: x.var(), np_var, [((3, 4),), ((2, 1, 3),), ((5,),)]),
+    Case("var_dim_biased_keepdim", lambda L, x: x.var(1, False, True),
+         lambda a: np_var(a, 1, 0, True), ALONG),
+    Case("var_positional_unbiased", lambda L, x: L.var(x, False), lambda a: np_var(a, ddof=0),
+         [((3, 4),)]),
+    Case("var_correction", lambda L, x: L.var(x, dim=(0, 2), correction=2),
+         lambda a: np_var(a, (0, 2), 2), [((2, 3, 4),), ((3, 1, 2),)]),
+    Case("var_empty_dim", lambda L, x: x.var(0), lambda a: np_var(a, 0), [((0, 3),)]),
+    Case("std", lambda L, x: x.std(), lambda a: np.sqrt(np_var(a)), [((3, 4),), ((2, 1, 3),)]),
+    Case("std_dim_keepdim", lambda L, x: x.std(0, keepdim=True),
+         lambda a: np.sqrt(np_var(a, 0, keepdims=True)), [((3, 4),), ((2, 1, 3),)]),
+    Case("std_correction", lambda L, x: L.std(x, (1,), correction=0),
+         lambda a: np.sqrt(np_var(a, 1, 0)), NONEMPTY),
+    # std is |x|-like at a constant input: PyTorch's gradient there is 0 (no second derivative)
+    Case("std_of_constant", lambda L, x: x.std(1), lambda a: np.zeros(a.shape[0]), [((2, 3),)],
+         make=constant, double=False),
+    Case("prod", lambda L, x: x.prod(), np.prod, WHOLE),
+    Case("prod_dim_keepdim", lambda L, x: L.prod(x, 1, keepdim=True),
+         lambda a: a.prod(1, keepdims=True), ALONG + [((3, 0),)]),
+    Case("prod_one_zero", lambda L, x: x.prod(), np.prod, [((2, 3),)], make=with_zeros(0, 1)),
+    Case("prod_dim_one_zero_per_row", lambda L, x: x.prod(1), lambda a: a.prod(1),
+         [((4, 3),), ((2, 1),), ((2, 3, 2),)], make=with_zeros(0, 1)),
+    # Two zeros in a slice: the first derivative is exact, the second is taken as 0 (see Prod)
+    Case("prod_two_zeros", lambda L, x: x.prod(), np.prod, [((2, 3),)], make=with_zeros(1),
+         double=False),
+    Case("prod_dim_zeros", lambda L, x: x.prod(-1), lambda a: a.prod(-1), [((3, 4),)],
+         make=with_zeros(0, 1, 2, 4), double=False),
+    Case("max", lambda L, x: x.max(), np.max, WHOLE[:3] + WHOLE[4:], make=distinct),
+    Case("min", lambda L, x: L.min(x), np.min, WHOLE[:3] + WHOLE[4:], make=distinct),
+    Case("max_dim_values", lambda L, x: x.max(1).values, lambda a: a.max(1), ALONG,
+         make=distinct),
+    Case("max_dim_keepdim_values", lambda L, x: L.max(x, dim=-1, keepdim=True)[0],
+         lambda a: a.max(-1, keepdims=True), ALONG, make=distinct),
+    Case("max_dim_indices", lambda L, x: x.max(0).indices, lambda a: a.argmax(0), NONEMPTY,
+         make=distinct, differentiable=False),
+    Case("min_dim_values", lambda L, x: x.min(0)[0], lambda a: a.min(0), NONEMPTY,
+         make=distinct),
+    Case("min_dim_keepdim_indices", lambda L, x: L.min(x, 1, True)[1],
+         lambda a: a.argmin(1, keepdims=True), ALONG, make=distinct, differentiable=False),
+    Case("max_of_0d_along_dim", lambda L, x: x.max(0).values, lambda a: a, [((),)]),
+    Case("amax", lambda L, x: L.amax(x), np.max, NONEMPTY, make=distinct),
+    Case("amax_dims", lambda L, x: x.amax((0, 2)), lambda a: a.max((0, 2)), THREE,
+         make=distinct),
+    Case("amin_dim_keepdim", lambda L, x: x.amin(-1, keepdim=True),
+         lambda a: a.min(-1, keepdims=True), ALONG, make=distinct),
+    Case("argmax", lambda L, x: x.argmax(), np.argmax, NONEMPTY, make=distinct,
+         differentiable=False),
+    Case("argmax_dim_keepdim", lambda L, x: L.argmax(x, 1, keepdim=True),
+         lambda a: a.argmax(1, keepdims=True), ALONG, make=distinct, differentiable=False),
+    Case("argmin_dim", lambda L, x: x.argmin(dim=-1), lambda a: a.argmin(-1), ALONG,
+         make=distinct, differentiable=False),
+    Case("argmin_keepdim", lambda L, x: L.argmin(x, keepdim=True),
+         lambda a: a.argmin(keepdims=True), NONEMPTY, make=distinct, differentiable=False),
+    Case("logsumexp_dim", lambda L, x: L.logsumexp(x, 1), lambda a: np_logsumexp(a, 1),
+         ALONG + [((3, 0),)]),
+    Case("logsumexp_dims_keepdim", lambda L, x: x.logsumexp((0, -1), keepdim=True),
+         lambda a: np_logsumexp(a, (0, 2), True), THREE[:2]),
+    Case("logsumexp_large", lambda L, x: L.logsumexp(x, -1), lambda a: np_logsumexp(a, -1),
+         [((3, 4),), ((5,),)], make=large),
+    Case("norm", lambda L, x: x.norm(), lambda a: np.sqrt((a * a).sum()), WHOLE),
+    Case("norm_dim_keepdim", lambda L, x: L.norm(x, 2, 1, True),
+         lambda a: np.sqrt((a * a).sum(1, keepdims=True)), ALONG),
+    Case("norm_dims", lambda L, x: x.norm(dim=(0, 2)), lambda a: np.sqrt((a * a).sum((0, 2))),
+         THREE),
+    # the norm is |x|-like at 0: PyTorch's gradient there is 0
+    Case("norm_at_zero", lambda L, x: x.norm(dim=1), lambda a: np.zeros(a.shape[0]),
+         [((2, 3),)], make=zeros, double=False),
+]
+
+
+class TestReduce(OpChecks):
+    cases = CASES
+
+
+# ----- ties: which elements get the gradient ------------------------------------------------------
+TIED = np.array([[1.0, 3.0, 3.0, 0.0], [2.0, 2.0, 2.0, 5.0], [4.0, 4.0, 4.0, 4.0]])
+
+TIE_CASES = {
+    "max": lambda L, x: x.max(),
+    "min": lambda L, x: x.min(),
+    "amax_dim": lambda L, x: L.amax(x, 1),
+    "amin_dims": lambda L, x: x.amin((0, 1), keepdim=True),
+    "max_dim": lambda L, x: x.max(1).values,
+    "min_dim_keepdim": lambda L, x: L.min(x, 0, keepdim=True).values,
+}
+
+
+@pytest.mark.parametrize("name", TIE_CASES)
+def test_ties_share_the_gradient_as_torch_does(name):
+    """Whole reductions and amax/amin split the gradient evenly among ties; max/min along a dim
+    give it all to the index they return."""
+    ours = chainrule.tensor(TIED, dtype=chainrule.float64, requires_grad=True)
+    theirs = torch.tensor(TIED, requires_grad=True)
+    out, expected = TIE_CASES[name](chainrule, ours), TIE_CASES[name](torch, theirs)
+    upstream = np.arange(1.0, 1.0 + expected.numel()).reshape(expected.shape)
+    out.backward(chainrule.tensor(upstream))
+    expected.backward(torch.tensor(upstream))
+    np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy())
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy())
+
+
+@pytest.mark.parametrize("name", ["argmax", "argmin"])
+@pytest.mark.parametrize("dim", [None, 0, 1])
+def test_arg_extremes_pick_the_first_tie_as_torch_does(name, dim):
+    ours = getattr(chainrule.tensor(TIED), name)(dim)
+    theirs = getattr(torch.tensor(TIED), name)(dim)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    pair = getattr(chainrule.tensor(TIED), name[3:])(dim if dim is not None else 1)
+    expected = getattr(torch.tensor(TIED), name[3:])(dim if dim is not None else 1)
+    np.testing.assert_array_equal(pair.indices.numpy(), expected.indices.numpy())
+
+
+def test_max_along_a_dim_is_a_named_pair():
+    result = chainrule.tensor(TIED).max(1)
+    values, indices = result
+    assert result[0] is result.values and result[1] is result.indices
+    assert type(result).__name__ == "max" and type(chainrule.tensor(TIED).min(1)).__name__ == "min"
+    np.testing.assert_array_equal(values.numpy(), [3.0, 5.0, 4.0])
+    assert indices.dtype == chainrule.int64
+
+
+def test_max_of_two_tensors_is_the_elementwise_maximum():
+    a, b = chainrule.tensor([1.0, 5.0]), chainrule.tensor([3.0, 2.0])
+    np.testing.assert_array_equal(chainrule.max(a, b).numpy(), [3.0, 5.0])
+    np.testing.assert_array_equal(a.min(b).numpy(), [1.0, 2.0])
+
+
+# ----- dtypes, 0-d tensors and edge values, against torch -----------------------------------------
+DTYPE_OPS = {
+    "sum": lambda L, x: x.sum(), "sum_dim": lambda L, x: x.sum(0),
+    "prod": lambda L, x: x.prod(0), "max": lambda L, x: x.max(),
+    "max_dim": lambda L, x: x.max(0).values, "amin": lambda L, x: x.amin(0),
+    "argmax": lambda L, x: x.argmax(), "argmin_dim": lambda L, x: x.argmin(0),
+    "logsumexp": lambda L, x: L.logsumexp(x, 0), "mean_dtype": lambda L, x: x.mean(dtype=L.float64),
+    "sum_dtype": lambda L, x: x.sum(dtype=L.float32),
+}
+
+
+@pytest.mark.parametrize("op", DTYPE_OPS)
+@pytest.mark.parametrize("dtype", ["bool", "int32", "int64", "float32", "float64"])
+def test_result_dtypes_match_torch(op, dtype):
+    data = np.array([[1, 0, 3], [2, 5, 1]]).astype(dtype)
+    if dtype == "bool" and op.startswith("arg"):
+        with pytest.raises(RuntimeError, match="bool"):
+            DTYPE_OPS[op](chainrule, chainrule.tensor(data))
+        return
+    ours = DTYPE_OPS[op](chainrule, chainrule.tensor(data))
+    theirs = DTYPE_OPS[op](torch, torch.tensor(data))
+    assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+    np.testing.assert_allclose(ours.numpy().astype(float), theirs.numpy().astype(float), rtol=1e-6)
+
+
+ZERO_D_OPS = {
+    "sum_0": lambda L, x: x.sum(0), "sum_keepdim": lambda L, x: x.sum(-1, keepdim=True),
+    "mean": lambda L, x: x.mean(0), "prod": lambda L, x: x.prod(0),
+    "logsumexp": lambda L, x: L.logsumexp(x, 0), "amax": lambda L, x: x.amax(0),
+    "max_values": lambda L, x: x.max(-1, keepdim=True).values, "norm": lambda L, x: x.norm(dim=0),
+    "max_indices": lambda L, x: x.max(0).indices, "argmax": lambda L, x: x.argmax(0),
+    "var_biased": lambda L, x: x.var(0, correction=0), "var": lambda L, x: x.var(0),
+    "std": lambda L, x: x.std(),
+}
+
+
+@pytest.mark.parametrize("op", ZERO_D_OPS)
+def test_zero_dim_tensors_accept_dim_0_and_minus_1_as_torch(op):
+    ours, theirs = chainrule.tensor(2.5), torch.tensor(2.5)
+    out, expected = ZERO_D_OPS[op](chainrule, ours), ZERO_D_OPS[op](torch, theirs)
+    assert out.shape == tuple(expected.shape) and str(out.dtype) == str(expected.dtype)[6:]
+    np.testing.assert_allclose(out.numpy(), expected.numpy())
+
+
+EDGE_VALUES = {
+    "var_of_one_element": (lambda L, x: x.var(), [3.0]),
+    "std_of_one_element": (lambda L, x: x.std(0), [3.0]),
+    "var_correction_past_n": (lambda L, x: x.var(correction=3), [1.0, 2.0, 1.5]),
+    "var_correction_past_n_along_dim": (lambda L, x: x.var(0, correction=3), [1.0, 2.0, 1.5]),
+    "var_correction_n_along_dim": (lambda L, x: x.var(0, correction=2), [1.0, 2.0]),
+    "var_of_0d_along_dim": (lambda L, x: x.var(0), 3.0),
+    "std_correction_past_n": (lambda L, x: x.std(correction=3), [1.0, 2.0]),
+    "std_correction_past_n_along_dim": (lambda L, x: x.std(0, correction=3), [1.0, 2.0, 1.5]),
+    "logsumexp_all_minus_inf": (lambda L, x: L.logsumexp(x, 0), [-np.inf, -np.inf]),
+    "logsumexp_with_inf": (lambda L, x: L.logsumexp(x, 0), [np.inf, 1.0]),
+    "logsumexp_some_minus_inf": (lambda L, x: L.logsumexp(x, 0), [-np.inf, 1.0, 2.0]),
+    "mean_of_empty": (lambda L, x: x.mean(), np.zeros(0)),
+    "prod_of_empty": (lambda L, x: x.prod(), np.zeros(0)),
+}
+
+
+@pytest.mark.parametrize("case", EDGE_VALUES)
+def test_edge_values_and_their_gradients_match_torch(case):
+    fn, data = EDGE_VALUES[case]
+    ours = chainrule.tensor(np.array(data), dtype=chainrule.float64, requires_grad=True)
+    theirs = torch.tensor(np.array(data), dtype=torch.float64, requires_grad=True)
+    out, expected = fn(chainrule, ours), fn(torch, theirs)
+    np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy())
+    out.backward()
+    expected.backward()
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy())
+
+
+def test_prod_second_derivative_with_one_zero_matches_torch():
+    data = np.array([[2.0, 0.0, 3.0], [1.5, -2.0, 0.5]])
+    ours = chainrule.tensor(data, requires_grad=True)
+    theirs = torch.tensor(data, requires_grad=True)
+    (g,) = chainrule.autograd.grad(ours.prod(1).sum(), ours, create_graph=True)
+    (h,) = torch.autograd.grad(theirs.prod(1).sum(), theirs, create_graph=True)
+    np.testing.assert_allclose(g.detach().numpy(), h.detach().numpy())
+    weights = np.arange(6.0).reshape(2, 3)
+    (gg,) = chainrule.autograd.grad((g * chainrule.tensor(weights)).sum(), ours)
+    (hh,) = torch.autograd.grad((h * torch.tensor(weights)).sum(), theirs)
+    np.testing.assert_allclose(gg.numpy(), hh.numpy())
+
+
+# ----- errors ---------------------------------------------------------------------------------
+REDUCTIONS = ["sum", "mean", "var", "std", "prod", "amax", "amin", "logsumexp", "norm", "max",
+              "min", "argmax", "argmin"]
+
+
+@pytest.mark.parametrize("name", REDUCTIONS)
+def test_a_dim_out_of_range_is_an_index_error_naming_op_dim_and_shape(name):
+    x = chainrule.ones(2, 3)
+    with pytest.raises(IndexError, match=rf"{name}: dim -3 .*\(2, 3\)"):
+        getattr(chainrule, name)(x, -3) if name != "norm" else x.norm(dim=-3)
+    with pytest.raises(IndexError):
+        getattr(torch, name)(torch.ones(2, 3), dim=-3)
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "var", "std", "prod", "amax", "logsumexp", "norm"])
+def test_a_repeated_dim_raises(name):
+    with pytest.raises(RuntimeError, match=rf"{name}: dim 1 appears more than once"):
+        getattr(chainrule.ones(2, 3), name)(dim=(1, -1))
+
+
+@pytest.mark.parametrize("name", ["max", "min", "amax", "amin", "argmax", "argmin"])
+def test_reducing_a_size_0_dim_without_an_identity_raises_as_torch(name):
+    x = chainrule.zeros(0, 3)
+    with pytest.raises(IndexError, match=rf"{name}: .*dim 0 of size 0"):
+        getattr(x, name)(0)
+    with pytest.raises(IndexError):
+        getattr(torch.zeros(0, 3), name)(0)
+    with pytest.raises(RuntimeError if name[:3] != "arg" else IndexError, match=name):
+        getattr(x, name)()
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: chainrule.tensor([1, 2]).mean(), RuntimeError, "mean: only floating-point"),
+    (lambda: chainrule.tensor([1, 2]).var(), RuntimeError, "var: only floating-point"),
+    (lambda: chainrule.tensor([1, 2]).std(), RuntimeError, "std: only floating-point"),
+    (lambda: chainrule.tensor([1, 2]).norm(), RuntimeError, "norm: only floating-point"),
+    (lambda: chainrule.ones(3).var(0, True, correction=1), TypeError, "var: pass either"),
+    (lambda: chainrule.ones(3).norm(p=1), NotImplementedError, "norm: only p=2"),
+    (lambda: chainrule.ones(2, 3).max((0, 1)), TypeError, "max: dim must be an int"),
+    (lambda: chainrule.ones(2, 3).argmin((0,)), TypeError, "argmin: dim must be an int"),
+    (lambda: chainrule.ones(2, 3).max(True), TypeError, "max: dim must be an int"),
+    (lambda: chainrule.ones(2, 3).sum(1.0), TypeError, "sum: dim must be an int"),
+])
+def test_bad_arguments_raise_naming_the_op(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
