@@ -180,6 +180,12 @@ class Tensor:
                                "cannot be changed in place while recording; wrap the update in "
                                "`with chainrule.no_grad():`")
         if state.enabled:
+            if self.grad_fn is not None and self.grad_fn.is_view:
+                # Rebinding the view would leave its base unchanged: refuse, never mislead.
+                raise RuntimeError(
+                    f"{name}: in-place change of a view ({type(self.grad_fn).__name__}, shape "
+                    f"{self.shape}) of a tensor in the graph is not supported; assign through "
+                    "the base instead (`y[index] = new_value`) or use the out-of-place op")
             alias = self.detach()
             alias.grad_fn, alias.requires_grad = self.grad_fn, self.requires_grad
             new = compute(alias)
