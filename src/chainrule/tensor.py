@@ -28,7 +28,8 @@ class Tensor:
     def _make(array, grad_fn=None):
         """The fast constructor the ops use: no conversion, no checks."""
         t = _new(Tensor)
-        t.array = array
+        # NumPy turns 0-d results into scalars; a tensor always holds an array (writable in place)
+        t.array = array if type(array) is xp.ndarray else xp.asarray(array)
         t.grad = None
         t.grad_fn = grad_fn
         t.requires_grad = grad_fn is not None

@@ -4,9 +4,9 @@ Each family module lists its public functions in `__all__` and, in `TENSOR_METHO
 are also Tensor methods (name -> function), bound onto Tensor once at import.
 """
 from chainrule.ops import (activation, broadcast, compare, elementwise, index, linalg, reduce,
-                           shape)
+                           shape, unary)
 
-FAMILIES = (broadcast, elementwise, compare, activation, reduce, linalg, shape, index)
+FAMILIES = (broadcast, elementwise, unary, compare, activation, reduce, linalg, shape, index)
 
 
 def bind_tensor_methods(tensor_class):

@@ -1,3 +1,211 @@
-"""(being written)"""
-__all__ = []
-TENSOR_METHODS = {}
+"""Activation functions: squashing (tanh, sigmoid), rectifiers (relu, leaky_relu, gelu, softplus),
+and the normalised exponentials softmax and log_softmax along one dim.
+"""
+import math
+
+from chainrule.autograd.function import Function
+from chainrule.backend import xp
+from chainrule.ops.broadcast import sum_to
+from chainrule.ops.compare import where
+from chainrule.ops.unary import _floating, erf, erf_array, exp
+from chainrule.tensor import Tensor
+
+__all__ = ["tanh", "sigmoid", "relu", "leaky_relu", "gelu", "softplus", "softmax", "log_softmax"]
+
+_SQRT_HALF = math.sqrt(0.5)
+_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
+_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+_GELU_CUBIC = 0.044715  # Hendrycks & Gimpel (2016), "Gaussian Error Linear Units", section 2
+
+
+class Tanh(Function):
+    """y = tanh(x);  dx = dy * (1 - y²)"""
+    save_inputs = False
+    save_output = True
+
+    def forward(self, x):
+        return xp.tanh(x)
+
+    def backward(self, grad):
+        y = self.output()
+        return grad * (1 - y * y)
+
+
+class Sigmoid(Function):
+    """y = 1 / (1 + exp(-x));  dx = dy * y * (1 - y)"""
+    save_inputs = False
+    save_output = True
+
+    def forward(self, x):
+        with xp.errstate(over="ignore"):  # exp(-x) = inf for very negative x: 1 / (1 + inf) = 0
+            return 1 / (1 + xp.exp(-x))
+
+    def backward(self, grad):
+        y = self.output()
+        return grad * (y * (1 - y))
+
+
+class Relu(Function):
+    """y = max(x, 0);  dx = dy where y > 0, else 0 (also at 0; NaN passes dy, as in PyTorch)"""
+    save_inputs = False
+    save_output = True
+
+    def forward(self, x):
+        return xp.maximum(x, 0)
+
+    def backward(self, grad):
+        return where(Tensor._make(~(self.out <= 0)), grad, 0)
+
+
+class LeakyRelu(Function):
+    """y = x if x > 0 else slope * x;  dx = dy if x > 0 else slope * dy"""
+    save_inputs = False
+
+    def forward(self, x, negative_slope):
+        self.positive, self.slope = x > 0, negative_slope
+        return xp.where(self.positive, x, x * negative_slope)
+
+    def backward(self, grad):
+        return where(Tensor._make(self.positive), grad, grad * self.slope)
+
+
+class Gelu(Function):
+    """y = x Φ(x), Φ the standard normal CDF;  dx = dy * (Φ(x) + x φ(x)).
+    approximate='tanh': Φ(x) ≈ (1 + tanh(√(2/π) (x + 0.044715 x³))) / 2, differentiated as is."""
+
+    def forward(self, x, approximate):
+        self.approximate = approximate
+        if approximate == "tanh":
+            return 0.5 * x * (1 + xp.tanh(_SQRT_2_OVER_PI * (x + _GELU_CUBIC * x * x * x)))
+        return 0.5 * x * (1 + erf_array(x * _SQRT_HALF))
+
+    def backward(self, grad):
+        x = self.inputs[0]
+        if self.approximate == "tanh":
+            t = tanh((x + x * x * x * _GELU_CUBIC) * _SQRT_2_OVER_PI)
+            slope = (1 - t * t) * (x * x * (3 * _GELU_CUBIC) + 1) * _SQRT_2_OVER_PI
+            return grad * ((t + 1) * 0.5 + x * 0.5 * slope)
+        cdf = (erf(x * _SQRT_HALF) + 1) * 0.5
+        pdf = exp(x * x * -0.5) * _INV_SQRT_2PI
+        return grad * (cdf + x * pdf)
+
+
+class Softplus(Function):
+    """y = log(1 + exp(βx)) / β, or x where βx > threshold;  dx = dy * sigmoid(βx), or dy there"""
+
+    def forward(self, x, beta, threshold):
+        self.beta = beta
+        scaled = x * beta
+        self.linear = scaled > threshold
+        return xp.where(self.linear, x, xp.logaddexp(0, scaled) / beta)  # no overflow in exp
+
+    def backward(self, grad):
+        return where(Tensor._make(self.linear), grad, grad * sigmoid(self.inputs[0] * self.beta))
+
+
+class Softmax(Function):
+    """y = exp(x) / Σ exp(x) along dim;  dx = y * (dy - Σ dy * y)"""
+    save_inputs = False
+    save_output = True
+
+    def forward(self, x, dim):
+        self.kept = _kept_shape(x.shape, dim)
+        e = xp.exp(_shift_by_max(x, dim))
+        return e / _sum(e, dim)
+
+    def backward(self, grad):
+        y = self.output()
+        grad_y = grad * y
+        return grad_y - y * sum_to(grad_y, self.kept)
+
+
+class LogSoftmax(Function):
+    """y = x - log Σ exp(x) along dim;  dx = dy - exp(y) * Σ dy"""
+    save_inputs = False
+    save_output = True
+
+    def forward(self, x, dim):
+        self.kept = _kept_shape(x.shape, dim)
+        shifted = _shift_by_max(x, dim)
+        return shifted - xp.log(_sum(xp.exp(shifted), dim))
+
+    def backward(self, grad):
+        return grad - exp(self.output()) * sum_to(grad, self.kept)
+
+
+def _kept_shape(shape, dim):
+    """The shape of a sum along dim with keepdim: what sum_to sums a gradient down to."""
+    return shape[:dim] + (1,) + shape[dim + 1:] if shape else ()
+
+
+def _shift_by_max(x, dim):
+    """x minus its max along dim, so exp never overflows; the max of an empty dim is -inf."""
+    if x.ndim == 0:
+        return x - x
+    return x - x.max(axis=dim, keepdims=True, initial=-xp.inf)
+
+
+def _sum(x, dim):
+    return x if x.ndim == 0 else x.sum(axis=dim, keepdims=True)
+
+
+def _dim(name, x, dim):
+    """dim as a non-negative index, or PyTorch's IndexError, naming the op and the shape."""
+    n = max(x.ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"{name}: Dimension out of range (expected to be in range of [{-n}, "
+                         f"{n - 1}], but got {dim}) for a tensor of shape {x.shape}")
+    return dim % n
+
+
+def _float_only(name, x):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name}: expected a Tensor, got {type(x).__name__}")
+    if x.array.dtype.kind != "f":
+        raise RuntimeError(f"{name}: not implemented for {x.dtype} tensors (shape {x.shape}); "
+                           "convert with .float() first")
+    return x
+
+
+def tanh(x):
+    return Tanh.apply(_floating("tanh", x))
+
+
+def sigmoid(x):
+    return Sigmoid.apply(_floating("sigmoid", x))
+
+
+def relu(x):
+    if isinstance(x, Tensor) and x.array.dtype.kind == "b":
+        raise RuntimeError(f"relu: not implemented for a bool tensor (shape {x.shape})")
+    return Relu.apply(x)
+
+
+def leaky_relu(x, negative_slope=0.01):
+    return LeakyRelu.apply(_float_only("leaky_relu", x), negative_slope=negative_slope)
+
+
+def gelu(x, approximate="none"):
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return Gelu.apply(_float_only("gelu", x), approximate=approximate)
+
+
+def softplus(x, beta=1.0, threshold=20.0):
+    return Softplus.apply(_float_only("softplus", x), beta=beta, threshold=threshold)
+
+
+def softmax(x, dim, dtype=None):
+    """exp(x) / Σ exp(x) along dim (computed after subtracting the max, so it never overflows)."""
+    x = x if dtype is None else x.to(dtype)
+    return Softmax.apply(_float_only("softmax", x), dim=_dim("softmax", x, dim))
+
+
+def log_softmax(x, dim, dtype=None):
+    """x - log Σ exp(x) along dim, without forming exp(x) itself (stable for large |x|)."""
+    x = x if dtype is None else x.to(dtype)
+    return LogSoftmax.apply(_float_only("log_softmax", x), dim=_dim("log_softmax", x, dim))
+
+
+TENSOR_METHODS = {"tanh": tanh, "sigmoid": sigmoid, "relu": relu, "softmax": softmax,
+                  "log_softmax": log_softmax}

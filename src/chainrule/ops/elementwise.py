@@ -1,4 +1,5 @@
-"""Elementwise arithmetic and math with NumPy broadcasting and PyTorch's type promotion.
+"""Elementwise arithmetic of two tensors with NumPy broadcasting and PyTorch's type promotion,
+and casts between dtypes.
 
 Binary ops broadcast in forward; backward sums each gradient back to its input's shape (sum_to).
 """
@@ -6,29 +7,42 @@ from chainrule import backend
 from chainrule.autograd.function import Function
 from chainrule.backend import xp
 from chainrule.ops.broadcast import sum_to
+from chainrule.ops.unary import log
 from chainrule.tensor import Tensor
 
-__all__ = ["add", "sub", "mul", "div", "true_divide", "neg", "pow"]
+__all__ = ["add", "sub", "mul", "div", "true_divide", "neg", "pow", "to"]
 
 
 def operands(name, a, b):
-    """Both operands as Tensors, promoted as PyTorch does: a Python scalar takes the tensor's
-    dtype (a float scalar makes an integer tensor float32), an integer tensor meeting a float
-    tensor takes the float tensor's dtype."""
+    """Both operands as Tensors of one dtype, promoted as PyTorch does. Categories rank
+    bool < integer < float, and the higher category's dtype wins (a Python float makes an integer
+    tensor float32). Within a category a Python scalar takes the tensor's dtype, a tensor with dims
+    outranks a 0-d one, and two of a kind promote as NumPy does (float32 + float64 -> float64)."""
     if not isinstance(a, Tensor):
         if not isinstance(b, Tensor):
             raise TypeError(f"{name}: expected at least one Tensor, got {type(a).__name__} and "
                             f"{type(b).__name__}")
-        return scalar_like(a, b), b
-    if not isinstance(b, Tensor):
-        return a, scalar_like(b, a)
+        a = scalar_like(a, b)
+    elif not isinstance(b, Tensor):
+        b = scalar_like(b, a)
     da, db = a.array.dtype, b.array.dtype
-    if da != db:
-        if da.kind == "f" and db.kind != "f":
-            b = Tensor._make(b.array.astype(da))
-        elif db.kind == "f" and da.kind != "f":
-            a = Tensor._make(a.array.astype(db))
-    return a, b
+    if da == db:
+        return a, b
+    dtype = _result_dtype(a, b)
+    # a differentiable cast, so a float operand that is promoted still receives its gradient
+    return (a if da == dtype else to(a, dtype)), (b if db == dtype else to(b, dtype))
+
+
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
+
+
+def _result_dtype(a, b):
+    ka, kb = _CATEGORY[a.array.dtype.kind], _CATEGORY[b.array.dtype.kind]
+    if ka != kb:
+        return a.dtype if ka > kb else b.dtype
+    if (a.ndim == 0) != (b.ndim == 0):
+        return b.dtype if a.ndim == 0 else a.dtype
+    return xp.promote_types(a.dtype, b.dtype)
 
 
 def scalar_like(value, like):
@@ -202,10 +216,6 @@ def to(x, *args, dtype=None, **kwargs):
 
 def type_(x, dtype=None):
     return str(x.dtype) if dtype is None else to(x, dtype)
-
-
-def log(x):  # placeholder until the math ops land: used by Pow.backward
-    raise NotImplementedError
 
 
 TENSOR_METHODS = {

@@ -1,0 +1,304 @@
+"""Math of one tensor, elementwise: exp and log, powers and roots, trigonometry, abs and sign, erf.
+
+Float-valued functions turn bool and integer tensors into float32, as PyTorch does; abs, square
+and sign keep integers integer.
+"""
+import math
+
+from chainrule import backend
+from chainrule.autograd.function import Function
+from chainrule.backend import xp
+from chainrule.tensor import Tensor
+
+__all__ = ["exp", "expm1", "log", "log1p", "sqrt", "rsqrt", "reciprocal", "square", "abs", "sign",
+           "sin", "cos", "erf"]
+
+_TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
+
+
+class Exp(Function):
+    """y = exp(x);  dx = dy * y"""
+    save_inputs = False
+    save_output = True
+
+    def forward(self, x):
+        return xp.exp(x)
+
+    def backward(self, grad):
+        return grad * self.output()
+
+
+class Expm1(Function):
+    """y = exp(x) - 1 (exact for small x);  dx = dy * (y + 1)"""
+    save_inputs = False
+    save_output = True
+
+    def forward(self, x):
+        return xp.expm1(x)
+
+    def backward(self, grad):
+        return grad * (self.output() + 1)
+
+
+class Log(Function):
+    """y = log(x);  dx = dy / x"""
+
+    def forward(self, x):
+        return xp.log(x)
+
+    def backward(self, grad):
+        return grad / self.inputs[0]
+
+
+class Log1p(Function):
+    """y = log(1 + x) (exact for small x);  dx = dy / (1 + x)"""
+
+    def forward(self, x):
+        return xp.log1p(x)
+
+    def backward(self, grad):
+        return grad / (self.inputs[0] + 1)
+
+
+class Sqrt(Function):
+    """y = √x;  dx = dy / (2y)"""
+    save_inputs = False
+    save_output = True
+
+    def forward(self, x):
+        return xp.sqrt(x)
+
+    def backward(self, grad):
+        return grad / (self.output() * 2)
+
+
+class Rsqrt(Function):
+    """y = 1/√x;  dx = -dy * y³ / 2"""
+    save_inputs = False
+    save_output = True
+
+    def forward(self, x):
+        return 1 / xp.sqrt(x)
+
+    def backward(self, grad):
+        y = self.output()
+        return grad * (y * y * y) * -0.5
+
+
+class Reciprocal(Function):
+    """y = 1/x;  dx = -dy * y²"""
+    save_inputs = False
+    save_output = True
+
+    def forward(self, x):
+        return 1 / x
+
+    def backward(self, grad):
+        y = self.output()
+        return -grad * (y * y)
+
+
+class Square(Function):
+    """y = x²;  dx = 2x * dy"""
+
+    def forward(self, x):
+        return xp.square(x)
+
+    def backward(self, grad):
+        return grad * (self.inputs[0] * 2)
+
+
+class Abs(Function):
+    """y = |x|;  dx = dy * sign(x) (0 at x = 0, as in PyTorch)"""
+
+    def forward(self, x):
+        return xp.abs(x)
+
+    def backward(self, grad):
+        # sign(x) is piecewise constant, so it enters as a constant: nothing to differentiate
+        return grad * Tensor._make(sign_array(self.inputs[0].array))
+
+
+class Sign(Function):
+    """y = sign(x);  dx = 0 (PyTorch keeps sign in the graph with a zero gradient)"""
+    save_inputs = False
+
+    def forward(self, x):
+        return sign_array(x)
+
+    def backward(self, grad):
+        return Tensor._make(xp.zeros_like(grad.array))
+
+
+class Sin(Function):
+    """y = sin(x);  dx = dy * cos(x)"""
+
+    def forward(self, x):
+        return xp.sin(x)
+
+    def backward(self, grad):
+        return grad * cos(self.inputs[0])
+
+
+class Cos(Function):
+    """y = cos(x);  dx = -dy * sin(x)"""
+
+    def forward(self, x):
+        return xp.cos(x)
+
+    def backward(self, grad):
+        return -grad * sin(self.inputs[0])
+
+
+class Erf(Function):
+    """y = erf(x) = 2/√π ∫₀ˣ exp(-t²) dt;  dx = dy * 2/√π * exp(-x²)"""
+
+    def forward(self, x):
+        return erf_array(x)
+
+    def backward(self, grad):
+        x = self.inputs[0]
+        return grad * exp(-(x * x)) * _TWO_OVER_SQRT_PI
+
+
+# W. J. Cody, "Rational Chebyshev approximations for the error function", Math. Comp. 23 (1969)
+# 631-637, with the coefficients of his SPECFUN routine CALERF (highest power first; each
+# denominator's leading 1 is written out).
+_ERF_NEAR_0 = ((1.85777706184603153e-1, 3.16112374387056560e00, 1.13864154151050156e02,
+                3.77485237685302021e02, 3.20937758913846947e03),
+               (1.0, 2.36012909523441209e01, 2.44024637934444173e02, 1.28261652607737228e03,
+                2.84423683343917062e03))
+_ERFC_MIDDLE = ((2.15311535474403846e-8, 5.64188496988670089e-1, 8.88314979438837594e00,
+                 6.61191906371416295e01, 2.98635138197400131e02, 8.81952221241769090e02,
+                 1.71204761263407058e03, 2.05107837782607147e03, 1.23033935479799725e03),
+                (1.0, 1.57449261107098347e01, 1.17693950891312499e02, 5.37181101862009858e02,
+                 1.62138957456669019e03, 3.29079923573345963e03, 4.36261909014324716e03,
+                 3.43936767414372164e03, 1.23033935480374942e03))
+_ERFC_TAIL = ((1.63153871373020978e-2, 3.05326634961232344e-1, 3.60344899949804439e-1,
+               1.25781726111229246e-1, 1.60837851487422766e-2, 6.58749161529837803e-4),
+              (1.0, 2.56852019228982242e00, 1.87295284992346047e00, 5.27905102951428412e-1,
+               6.05183413124413191e-2, 2.33520497626869185e-3))
+
+
+def _rational(coefficients, z):
+    """Horner's rule for numerator and denominator, in place (erf is worth the speed)."""
+    top, bottom = coefficients
+    numerator = z * top[0]
+    numerator += top[1]
+    denominator = z * bottom[0]
+    denominator += bottom[1]
+    for p, q in zip(top[2:], bottom[2:]):
+        numerator *= z
+        numerator += p
+        denominator *= z
+        denominator += q
+    numerator /= denominator
+    return numerator
+
+
+def erf_array(x):
+    """erf of a float array, to within a few units in the last place of its dtype (NumPy has no
+    erf): Cody's three rational fits, evaluated in x's precision (float16 in float32)."""
+    wide = x.astype(xp.promote_types(x.dtype, xp.float32)).reshape(-1)  # flat: 0-d sign is scalar
+    y = xp.abs(wide)
+    result = xp.sign(wide)  # beyond 6, erf is ±1 even in float64; NaN stays NaN
+    near_0 = y <= 0.46875
+    z = wide[near_0]
+    result[near_0] = z * _rational(_ERF_NEAR_0, z * z)
+    away = (y > 0.46875) & (y < 6)
+    y = y[away]
+    middle = y <= 4
+    scaled = xp.empty_like(y)  # erfc(y) * exp(y²)
+    scaled[middle] = _rational(_ERFC_MIDDLE, y[middle])
+    tail = y[~middle]
+    z = 1 / (tail * tail)
+    scaled[~middle] = (1 / math.sqrt(math.pi) - z * _rational(_ERFC_TAIL, z)) / tail
+    # exp(-y²) as exp(-s²) exp(-(y - s)(y + s)), s = y rounded down to 1/16: s² is exact
+    s = xp.trunc(y * 16) / 16
+    erfc = xp.exp(-s * s) * xp.exp(-(y - s) * (y + s)) * scaled
+    result[away] = xp.copysign(1 - erfc, wide[away])
+    return result.reshape(x.shape).astype(x.dtype, copy=False)
+
+
+def sign_array(x):
+    """-1, 0 or 1; NaN gives 0, as in PyTorch (NumPy's sign gives NaN)."""
+    return (x > 0).astype(x.dtype) - (x < 0).astype(x.dtype)
+
+
+def _floating(name, x):
+    """x as a float tensor: float-valued math makes bool and integer tensors float32, as PyTorch."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name}: expected a Tensor, got {type(x).__name__}")
+    if x.array.dtype.kind == "f":
+        return x
+    return Tensor._make(x.array.astype(backend.default_float))  # no gradient to lose: not float
+
+
+def _numeric(name, x):
+    """x as a number tensor: abs and square keep integers integer, but do not take bools."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name}: expected a Tensor, got {type(x).__name__}")
+    if x.array.dtype.kind == "b":
+        raise RuntimeError(f"{name}: not implemented for a bool tensor (shape {x.shape}); "
+                           "convert it with .long() or .float() first")
+    return x
+
+
+def exp(x):
+    return Exp.apply(_floating("exp", x))
+
+
+def expm1(x):
+    return Expm1.apply(_floating("expm1", x))
+
+
+def log(x):
+    return Log.apply(_floating("log", x))
+
+
+def log1p(x):
+    return Log1p.apply(_floating("log1p", x))
+
+
+def sqrt(x):
+    return Sqrt.apply(_floating("sqrt", x))
+
+
+def rsqrt(x):
+    return Rsqrt.apply(_floating("rsqrt", x))
+
+
+def reciprocal(x):
+    return Reciprocal.apply(_floating("reciprocal", x))
+
+
+def sin(x):
+    return Sin.apply(_floating("sin", x))
+
+
+def cos(x):
+    return Cos.apply(_floating("cos", x))
+
+
+def erf(x):
+    return Erf.apply(_floating("erf", x))
+
+
+def square(x):
+    if isinstance(x, Tensor) and x.array.dtype.kind == "b":
+        x = Tensor._make(x.array.astype(backend.int64))  # as in PyTorch: True² is 1, an integer
+    return Square.apply(_numeric("square", x))
+
+
+def abs(x):
+    return Abs.apply(_numeric("abs", x))
+
+
+def sign(x):
+    if isinstance(x, Tensor) and x.array.dtype.kind == "b":
+        return Tensor._make(x.array.copy())  # the sign of a bool is itself (NumPy has no loop)
+    return Sign.apply(_numeric("sign", x))
+
+
+TENSOR_METHODS = {name: globals()[name] for name in __all__}
+TENSOR_METHODS["__abs__"] = abs
