@@ -1,18 +1,38 @@
-"""chainrule: deep learning from first principles, fast enough to use."""
+"""chainrule: deep learning from first principles, fast enough to use.
+
+The public API, by explicit name, spelled as PyTorch spells it: `import chainrule as torch`.
+"""
 from chainrule import autograd  # first: it loads Tensor, which the ops are built on
-from chainrule import ops
+from chainrule import nn, ops
 from chainrule.autograd.mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from chainrule.backend import bool_ as bool
 from chainrule.backend import float16, float32, float64, int32, int64, manual_seed
-from chainrule.creation import (arange, empty, eye, from_numpy, full, full_like, linspace, ones,
-                                ones_like, rand, rand_like, randint, randn, randn_like, tensor,
-                                zeros, zeros_like)
+from chainrule.creation import (
+    arange, empty, eye, from_numpy, full, full_like, linspace, ones, ones_like, rand, rand_like,
+    randint, randn, randn_like, tensor, zeros, zeros_like)
+from chainrule.ops.broadcast import (
+    broadcast_to)
+from chainrule.ops.elementwise import (
+    add, div, mul, neg, pow, sub, true_divide)
+from chainrule.ops.unary import (
+    abs, cos, erf, exp, expm1, log, log1p, reciprocal, rsqrt, sign, sin, sqrt, square)
+from chainrule.ops.compare import (
+    allclose, bitwise_and, bitwise_or, bitwise_xor, clamp, clip, eq, equal, ge, gt, isclose,
+    isfinite, isinf, isnan, le, logical_and, logical_not, logical_or, logical_xor, lt, maximum,
+    minimum, ne, where)
+from chainrule.ops.activation import (
+    log_softmax, relu, sigmoid, softmax, tanh)
+from chainrule.ops.reduce import (
+    amax, amin, argmax, argmin, logsumexp, max, mean, min, norm, prod, std, sum, var)
+from chainrule.ops.linalg import (
+    bmm, dot, einsum, matmul, mm, outer)
+from chainrule.ops.shape import (
+    cat, chunk, clone, concat, concatenate, flatten, flip, movedim, permute, repeat_interleave,
+    reshape, split, squeeze, stack, swapaxes, swapdims, t, transpose, unbind, unflatten,
+    unsqueeze)
+from chainrule.ops.index import (
+    gather, index_add, index_put, index_select, masked_fill, narrow, scatter_add, select, tril,
+    triu)
 from chainrule.tensor import Tensor
 
 ops.bind_tensor_methods(Tensor)
-
-# Until the ops families settle, every op family's public function is exported here too.
-# (Replaced by an explicit list once the families land.)
-for _family in ops.FAMILIES:
-    for _name in _family.__all__:
-        globals()[_name] = getattr(_family, _name)

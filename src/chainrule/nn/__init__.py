@@ -1,0 +1,2 @@
+"""Neural-network building blocks: `nn.functional` now; modules, layers and losses follow."""
+from chainrule.nn import functional
