@@ -265,8 +265,7 @@ class _RemovableHandle:
             self.hooks.remove(self.hook)
 
 
-def _new(cls):
-    return object.__new__(cls)
+_new = object.__new__
 
 
 def _check_dim(t, dim, name):

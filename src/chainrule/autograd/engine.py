@@ -57,7 +57,8 @@ def run(roots, retain_graph, create_graph, inputs=None):
             _add_node_grad(node_grads, t.grad_fn, g)
         else:
             _add_leaf_grad(leaf_grads, t, g)
-    order, consumers = _topological_order([t.grad_fn for t, _ in roots if t.grad_fn is not None])
+    order, consumers = _topological_order([t.grad_fn for t, _ in roots if t.grad_fn is not None],
+                                          wanted is not None)
     # With `inputs`, only nodes with a wanted tensor behind them run (and are freed), as in torch.
     must_run = None if wanted is None else _leading_to(wanted, consumers)
     captured = {}
@@ -101,7 +102,7 @@ def _propagate(fn, grad, node_grads, leaf_grads):
     for parent, g in zip(fn.parents, in_grads):
         if parent is None or g is None:
             continue
-        if g.shape != parent.shape:
+        if g.array.shape != parent.shape:
             raise RuntimeError(f"{type(fn).__name__}.backward returned a gradient of shape "
                                f"{g.shape} for an input of shape {parent.shape}")
         if type(parent) is Tensor:
@@ -121,11 +122,11 @@ def _add_leaf_grad(grads, leaf, g):
     grads[id(leaf)] = (leaf, g if old is None else old[1] + g)
 
 
-def _topological_order(roots):
-    """Nodes ordered so that each comes after every node that sends it a gradient, and each
-    node's (or leaf id's) consumers."""
+def _topological_order(roots, with_consumers=False):
+    """Nodes ordered so that each comes after every node that sends it a gradient; and, if asked,
+    each node's (or leaf id's) consumers."""
     pending = {}            # node -> number of its consumers not yet processed
-    consumers = {}
+    consumers = {} if with_consumers else None
     stack, seen = list(roots), set(roots)
     while stack:
         fn = stack.pop()
@@ -134,23 +135,30 @@ def _topological_order(roots):
         for parent in fn.parents:
             if parent is None:
                 continue
-            if type(parent) is Tensor:
-                consumers.setdefault(id(parent), []).append(fn)
+            is_leaf = type(parent) is Tensor
+            if with_consumers:
+                consumers.setdefault(id(parent) if is_leaf else parent, []).append(fn)
+            if is_leaf:
                 continue
-            consumers.setdefault(parent, []).append(fn)
-            pending[parent] = pending.get(parent, 0) + 1
-            if parent not in seen:
-                seen.add(parent)
-                stack.append(parent)
-    ready = [fn for fn in dict.fromkeys(roots) if pending.get(fn, 0) == 0]
+            if parent in pending:
+                pending[parent] += 1
+            else:
+                pending[parent] = 1
+                if parent not in seen:
+                    seen.add(parent)
+                    stack.append(parent)
+    ready = [fn for fn in dict.fromkeys(roots) if fn not in pending]
     order = []
     while ready:
         fn = ready.pop()
         order.append(fn)
-        for parent in () if fn.freed else fn.parents:
+        if fn.freed:
+            continue
+        for parent in fn.parents:
             if parent is not None and type(parent) is not Tensor:
-                pending[parent] -= 1
-                if pending[parent] == 0:
+                count = pending[parent] - 1
+                pending[parent] = count
+                if count == 0:
                     ready.append(parent)
     return order, consumers
 

@@ -24,25 +24,32 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs, **params):
-        fn = cls()
+        # The hot path of every op: plain loops and attribute reads, no generators.
+        fn = _new(cls)
         out = fn.forward(*[t.array for t in inputs], **params)
-        if not state.enabled or not any(t.requires_grad for t in inputs):
+        record = False
+        if state.enabled:
+            for t in inputs:
+                if t.requires_grad:
+                    record = True
+                    break
+        if not record:
             result = Tensor._make(out)
             if cls.is_view:
                 result._version = inputs[0]._version
             return result
         # A parent is the node that made an input, the input itself if it is a leaf that wants a
         # gradient, or None: the edges the backward pass walks.
-        fn.parents = tuple(t.grad_fn or (t if t.requires_grad else None) for t in inputs)
-        fn.shape = out.shape
+        fn.parents = tuple([t.grad_fn or (t if t.requires_grad else None) for t in inputs])
+        result = Tensor._make(out, fn)
+        fn.shape = result.array.shape
         if cls.save_inputs:
             fn.inputs = inputs
-            fn.versions = tuple(t._version[0] for t in inputs)
-        result = Tensor._make(out, fn)
+            fn.versions = tuple([t._version[0] for t in inputs])
         if cls.is_view:
             result._version = inputs[0]._version
         if cls.save_output:
-            fn.out = out
+            fn.out = result.array
             fn.out_version = (result._version, result._version[0])
         if state.anomaly:
             fn.created_at = traceback.extract_stack()[:-2]
@@ -82,3 +89,6 @@ class Function:
 
     def __repr__(self):
         return f"<{type(self).__name__}>"
+
+
+_new = object.__new__
