@@ -5,8 +5,9 @@ The public API, by explicit name, spelled as PyTorch spells it: `import chainrul
 from chainrule import autograd  # first: it loads Tensor, which the ops are built on
 from chainrule import nn, ops
 from chainrule.autograd.mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from chainrule import cuda
 from chainrule.backend import bool_ as bool
-from chainrule.backend import float16, float32, float64, int32, int64, manual_seed
+from chainrule.backend import device, float16, float32, float64, int32, int64, manual_seed
 from chainrule.creation import (
     arange, empty, eye, from_numpy, full, full_like, linspace, ones, ones_like, rand, rand_like,
     randint, randn, randn_like, tensor, zeros, zeros_like)
@@ -36,3 +37,6 @@ from chainrule.ops.index import (
 from chainrule.tensor import Tensor
 
 ops.bind_tensor_methods(Tensor)
+
+# PyTorch's dtype aliases: torch.float is float32, torch.long int64, and so on.
+float, double, half, long, int = float32, float64, float16, int64, int32

@@ -61,3 +61,30 @@ def as_array(data, dtype=None):
     elif dtype is None and array.dtype.kind in "iu":
         array = array.astype(int64)
     return array
+
+
+class device:
+    """Where tensors live. Only the CPU exists until the CuPy backend; `device('cuda')` can be
+    named (as in `device('cuda' if cuda.is_available() else 'cpu')`) but not used."""
+
+    def __init__(self, type="cpu", index=None):
+        self.type = str(type.type if isinstance(type, device) else type).split(":")[0]
+        self.index = index
+
+    def __eq__(self, other):
+        return str(self) == str(other)
+
+    def __hash__(self):
+        return hash(str(self))
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __repr__(self):
+        return f"device(type='{self.type}')"
+
+
+def check_device(where, name):
+    """Accept the CPU (as a string or device); refuse anything else with a clear message."""
+    if str(device(where)).split(":")[0] != "cpu":
+        raise RuntimeError(f"{name}: chainrule computes on the CPU only, got device {where!r}")

@@ -42,7 +42,7 @@ class Tensor:
     ndim = property(lambda self: self.array.ndim)
     dtype = property(lambda self: self.array.dtype)
     is_leaf = property(lambda self: self.grad_fn is None)
-    device = property(lambda self: "cpu")
+    device = property(lambda self: backend.device("cpu"))
 
     def size(self, dim=None):
         return self.array.shape if dim is None else self.array.shape[_check_dim(self, dim, "size")]
@@ -233,6 +233,14 @@ class Tensor:
 
     def zero_(self):
         return self.fill_(0)
+
+    def uniform_(self, a=0.0, b=1.0):
+        """Fill with draws from U(a, b), from the generator that manual_seed sets."""
+        return self.fill_(backend.generator().uniform(a, b, self.shape).astype(self.dtype))
+
+    def normal_(self, mean=0.0, std=1.0):
+        """Fill with draws from N(mean, std²), from the generator that manual_seed sets."""
+        return self.fill_(backend.generator().normal(mean, std, self.shape).astype(self.dtype))
 
     __iadd__ = add_
     __isub__ = sub_

@@ -225,3 +225,11 @@ def test_recorded_in_place_change_of_a_view_is_refused_not_misapplied():
     y[0] = y[0] * 2.0  # the supported spelling updates the base and records it
     y.backward(cr.ones(2, 2, dtype=cr.float64))
     np.testing.assert_allclose(x.grad.numpy(), [[2.0, 2.0], [1.0, 1.0]])
+
+
+def test_leaf_gradients_never_share_memory_with_each_other_or_the_seed():
+    a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    seed = cr.ones(2, dtype=cr.float64)
+    (a + b).backward(seed)
+    a.grad.zero_()
+    assert b.grad.numpy().tolist() == [1.0, 1.0] and seed.numpy().tolist() == [1.0, 1.0]

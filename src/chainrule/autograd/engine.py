@@ -18,12 +18,15 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     only = None if inputs is None else _as_tuple(inputs)
     grads = run(roots, retain_graph, create_graph, only)
     for leaf, grad in grads:
-        if leaf.grad is None:
-            leaf.grad = grad if create_graph else grad.detach()
-        elif create_graph:
-            leaf.grad = leaf.grad + grad
+        if create_graph:
+            leaf.grad = grad if leaf.grad is None else leaf.grad + grad
+        elif leaf.grad is None:
+            # A copy: the gradient array may be shared (Add passes one array to both inputs, and
+            # the seed may be the caller's), and .grad is later changed in place (zero_, +=).
+            leaf.grad = Tensor._make(grad.array.copy())
         else:
-            leaf.grad = Tensor._make(leaf.grad.array + grad.array)
+            xp.add(leaf.grad.array, grad.array, out=leaf.grad.array, casting="unsafe")
+            leaf.grad._version[0] += 1
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
@@ -105,7 +108,7 @@ def _propagate(fn, grad, node_grads, leaf_grads):
         if g.array.shape != parent.shape:
             raise RuntimeError(f"{type(fn).__name__}.backward returned a gradient of shape "
                                f"{g.shape} for an input of shape {parent.shape}")
-        if type(parent) is Tensor:
+        if isinstance(parent, Tensor):
             _add_leaf_grad(leaf_grads, parent, g)
         else:
             _add_node_grad(node_grads, parent, g)
@@ -135,7 +138,7 @@ def _topological_order(roots, with_consumers=False):
         for parent in fn.parents:
             if parent is None:
                 continue
-            is_leaf = type(parent) is Tensor
+            is_leaf = isinstance(parent, Tensor)
             if with_consumers:
                 consumers.setdefault(id(parent) if is_leaf else parent, []).append(fn)
             if is_leaf:
@@ -155,7 +158,7 @@ def _topological_order(roots, with_consumers=False):
         if fn.freed:
             continue
         for parent in fn.parents:
-            if parent is not None and type(parent) is not Tensor:
+            if parent is not None and not isinstance(parent, Tensor):
                 count = pending[parent] - 1
                 pending[parent] = count
                 if count == 0:

@@ -205,8 +205,10 @@ def pow(a, b):
 
 def to(x, *args, dtype=None, **kwargs):
     """to(dtype), to(device) or to(device, dtype): a differentiable cast (only the CPU exists)."""
-    for arg in args:
-        if not isinstance(arg, str) and type(arg).__name__ != "device":
+    for arg in list(args) + [kwargs.get("device")]:
+        if isinstance(arg, (str, backend.device)):
+            backend.check_device(arg, "to")
+        elif arg is not None:
             dtype = arg
     dtype = backend.to_dtype(dtype)
     if dtype is None or x.array.dtype == dtype:

@@ -1,0 +1,65 @@
+"""Layers that are a single affine map, or no map at all: Linear, Identity, Flatten."""
+import math
+
+from chainrule import creation
+from chainrule.nn import init
+from chainrule.nn.functional.linear import linear
+from chainrule.nn.module import Module
+from chainrule.nn.parameter import Parameter
+
+
+class Identity(Module):
+    """Returns its input unchanged (a placeholder in a Sequential)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
+    def forward(self, x):
+        return x
+
+
+class Linear(Module):
+    """y = x Wᵀ + b.
+
+    Args: in_features, out_features, bias=True, dtype=None.
+    Shape: input (*, in_features) -> output (*, out_features).
+    Initialised as torch does: W ~ kaiming_uniform_(a=√5), i.e. U(±1/√in_features), and
+    b ~ U(±1/√in_features).
+    """
+
+    def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
+        super().__init__()
+        self.in_features, self.out_features = in_features, out_features
+        self.weight = Parameter(creation.empty(out_features, in_features, dtype=dtype))
+        self.bias = Parameter(creation.empty(out_features, dtype=dtype)) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, x):
+        if x.ndim == 0 or x.shape[-1] != self.in_features:
+            raise RuntimeError(f"{self!r}: expected input of shape (*, {self.in_features}), got "
+                               f"{x.shape}")
+        return linear(x, self.weight, self.bias)
+
+    def extra_repr(self):
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")
+
+
+class Flatten(Module):
+    """Flattens dims start_dim..end_dim into one. Shape: (N, *dims) -> (N, prod(dims))."""
+
+    def __init__(self, start_dim=1, end_dim=-1):
+        super().__init__()
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, x):
+        return x.flatten(self.start_dim, self.end_dim)
+
+    def extra_repr(self):
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
