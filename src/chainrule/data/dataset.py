@@ -1,0 +1,86 @@
+"""Map-style datasets: a sample by index and a length. Dataset is the base class; TensorDataset
+wraps tensors that share their first dimension; Subset views part of another dataset."""
+from chainrule.backend import int64, xp
+from chainrule.tensor import Tensor
+
+
+class Dataset:
+    """Subclass it and define __getitem__(index) -> sample and __len__() -> number of samples."""
+
+    def __getitem__(self, index):
+        raise NotImplementedError(f"{type(self).__name__} must define __getitem__")
+
+
+class TensorDataset(Dataset):
+    """Sample i is (tensors[0][i], tensors[1][i], ...).
+
+    Args: *tensors, all with the same size in their first dimension (the number of samples).
+    Shape: tensors (N, *) each; a sample is a tuple of tensors of shape (*).
+    """
+
+    def __init__(self, *tensors):
+        if not tensors:
+            raise ValueError("TensorDataset: expected at least one tensor")
+        for t in tensors:
+            if not isinstance(t, Tensor):
+                raise TypeError(f"TensorDataset: expected Tensors, got {type(t).__name__}")
+        shapes = [tuple(t.shape) for t in tensors]
+        if any(len(shape) == 0 for shape in shapes) or len({s[0] for s in shapes}) != 1:
+            listed = ", ".join(str(s) for s in shapes)
+            raise ValueError(f"TensorDataset: all tensors must have the same size in their first "
+                             f"dimension (the number of samples), got shapes {listed}")
+        self.tensors = tensors
+
+    def __getitem__(self, index):
+        return tuple(t[index] for t in self.tensors)
+
+    def __len__(self):
+        return self.tensors[0].shape[0]
+
+    def _gather(self, indices):
+        """A whole batch by one fancy index per tensor: what default_collate would build from
+        the samples, without a Python loop over them."""
+        return [_take(t, indices) for t in self.tensors]
+
+
+class Subset(Dataset):
+    """The samples of dataset at the given indices, in that order.
+
+    Args: dataset, indices (a sequence of ints).
+    """
+
+    def __init__(self, dataset, indices):
+        self.dataset = dataset
+        self.indices = indices
+        self._index_array = None   # made on the first batched gather, from _indexed
+        self._indexed = None
+
+    def __getitem__(self, index):
+        if isinstance(index, list):
+            return self.dataset[[self.indices[i] for i in index]]
+        return self.dataset[self.indices[index]]
+
+    def __len__(self):
+        return len(self.indices)
+
+    def _gather(self, indices):
+        if self._indexed is not self.indices:   # first use, or indices were reassigned
+            self._index_array = xp.asarray(self.indices, dtype=int64)
+            self._indexed = self.indices
+        return self.dataset._gather(self._index_array[indices])
+
+
+def batch_gatherer(dataset):
+    """The function that builds a whole batch from an index array, or None where samples must
+    be fetched one by one. Exact types only: a subclass may override __getitem__ (to transform
+    samples), and the gather would skip that."""
+    inner = dataset
+    while type(inner) is Subset:
+        inner = inner.dataset
+    return dataset._gather if type(inner) is TensorDataset else None
+
+
+def _take(t, indices):
+    if t.requires_grad:   # keep the graph, as torch.stack of the samples would
+        return t[Tensor._make(indices)]
+    return Tensor._make(t.array[indices])
