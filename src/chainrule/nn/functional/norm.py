@@ -1,2 +1,97 @@
-"""(being written)"""
-__all__ = []
+"""Normalisation layers' functional forms: batch_norm and layer_norm, composed of primitive ops.
+
+Both standardise x to zero mean and unit variance over some dims, then scale and shift:
+y = (x - mean) / sqrt(var + eps) * weight + bias, with the biased variance (divide by n), as torch.
+"""
+from chainrule.autograd.mode import no_grad
+
+__all__ = ["batch_norm", "layer_norm"]
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-5):
+    """Normalise each channel (dim 1) of input over the batch and any spatial dims.
+
+    training=True: normalise with the batch's statistics and, if running_mean/running_var are
+    given, update them in place: r <- (1 - momentum) r + momentum * batch statistic, where the
+    variance stored is the unbiased one (n / (n - 1) times the biased one used to normalise).
+    training=False: normalise with running_mean and running_var.
+    Shape: input (N, C) or (N, C, *); running statistics, weight and bias (C,).
+    """
+    _check_batch_norm_arguments(input, running_mean, running_var, weight, bias, training, eps)
+    channel_shape = (1, input.shape[1]) + (1,) * (input.ndim - 2)
+    if training:
+        axes = (0,) + tuple(range(2, input.ndim))
+        mean = input.mean(axes, keepdim=True)
+        centered = input - mean
+        var = centered.square().mean(axes, keepdim=True)
+        scale = (var + eps).rsqrt()
+        if running_mean is not None:
+            _update_running_stats(running_mean, running_var, mean, var, momentum,
+                                  input.numel() // input.shape[1])
+    else:
+        centered = input - running_mean.reshape(channel_shape)
+        scale = (running_var + eps).rsqrt().reshape(channel_shape)
+    # weight joins the per-channel scale before the full-size multiply: one pass over x, not two
+    if weight is not None:
+        scale = scale * weight.reshape(channel_shape)
+    out = centered * scale
+    return out if bias is None else out + bias.reshape(channel_shape)
+
+
+def _update_running_stats(running_mean, running_var, mean, var, momentum, count):
+    channels = running_mean.shape
+    with no_grad():
+        unbiased = var.detach().reshape(channels) * (count / (count - 1))
+        running_mean.copy_(mean.detach().reshape(channels) * momentum
+                           + running_mean * (1 - momentum))
+        running_var.copy_(unbiased * momentum + running_var * (1 - momentum))
+
+
+def _check_batch_norm_arguments(input, running_mean, running_var, weight, bias, training, eps):
+    if input.ndim < 2:
+        raise ValueError(f"batch_norm: expected input of shape (N, C) or (N, C, *), got "
+                         f"{input.shape}")
+    channels = input.shape[1]
+    if not training and (running_mean is None or running_var is None):
+        raise RuntimeError("batch_norm: running_mean and running_var must be given in evaluation "
+                           "mode (training=False)")
+    if (running_mean is None) != (running_var is None):
+        raise RuntimeError("batch_norm: give both running_mean and running_var, or neither")
+    for name, value in (("running_mean", running_mean), ("running_var", running_var),
+                        ("weight", weight), ("bias", bias)):
+        if value is not None and value.shape != (channels,):
+            raise RuntimeError(f"batch_norm: {name} should have shape ({channels},) for input "
+                               f"of shape {input.shape} (C = {channels}), got {value.shape}")
+    if training and input.numel() // max(channels, 1) <= 1:
+        # one value per channel has no variance: the output would be 0 and the unbiased var 0/0
+        raise ValueError(f"batch_norm: expected more than 1 value per channel when training, got "
+                         f"input of shape {input.shape}")
+    if eps < 0 or (training and eps == 0):
+        raise ValueError(f"batch_norm: eps must be positive (non-negative in evaluation), got "
+                         f"{eps}")
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Normalise over the last len(normalized_shape) dims of input, each sample on its own.
+
+    Shape: input (*, *normalized_shape); weight and bias normalized_shape; output as input.
+    """
+    normalized_shape = _as_shape(normalized_shape)
+    count = len(normalized_shape)
+    if input.ndim < count or input.shape[input.ndim - count:] != normalized_shape:
+        inner = ", ".join(map(str, normalized_shape))
+        raise RuntimeError(f"layer_norm: expected input of shape (*, {inner}) for normalized_shape "
+                           f"{normalized_shape}, got {input.shape}")
+    axes = tuple(range(input.ndim - count, input.ndim))
+    mean = input.mean(axes, keepdim=True)
+    centered = input - mean
+    var = centered.square().mean(axes, keepdim=True)
+    out = centered * (var + eps).rsqrt()
+    if weight is not None:
+        out = out * weight
+    return out if bias is None else out + bias
+
+
+def _as_shape(shape):
+    return (int(shape),) if isinstance(shape, int) else tuple(int(n) for n in shape)

@@ -1,0 +1,147 @@
+"""Normalisation layers: BatchNorm1d, BatchNorm2d (Ioffe & Szegedy 2015) and LayerNorm
+(Ba, Kiros & Hinton 2016), with torch's parameters, buffers, names and initialisation."""
+from chainrule import backend, creation
+from chainrule.autograd.mode import no_grad
+from chainrule.nn import init
+from chainrule.nn.functional.norm import batch_norm, layer_norm
+from chainrule.nn.module import Module
+from chainrule.nn.parameter import Parameter
+
+
+def _affine_parameters(module, shape, weight, bias, dtype):
+    """Register weight and bias of this shape, or None in their place (as torch, so that they
+    still appear as attributes); reset_parameters fills them."""
+    for name, wanted in (("weight", weight), ("bias", bias)):
+        module.register_parameter(name, Parameter(creation.empty(shape, dtype=dtype))
+                                  if wanted else None)
+
+
+class _BatchNorm(Module):
+    """What BatchNorm1d and BatchNorm2d share; they differ only in the input shapes they accept."""
+
+    expected = ""    # the accepted input shapes, in words, for the error message
+    dims = ()        # the accepted numbers of input dims
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
+                 track_running_stats=True, device=None, dtype=None, *, bias=True):
+        super().__init__()
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        _affine_parameters(self, (num_features,), affine, affine and bias, dtype)
+        if track_running_stats:
+            self.register_buffer("running_mean", creation.zeros(num_features, dtype=dtype))
+            self.register_buffer("running_var", creation.ones(num_features, dtype=dtype))
+            self.register_buffer("num_batches_tracked", creation.tensor(0, dtype=backend.int64))
+        else:
+            for name in ("running_mean", "running_var", "num_batches_tracked"):
+                self.register_buffer(name, None)
+        self.reset_parameters()
+
+    def reset_running_stats(self):
+        if self.track_running_stats:
+            with no_grad():
+                self.running_mean.zero_()
+                self.running_var.fill_(1)
+                self.num_batches_tracked.zero_()
+
+    def reset_parameters(self):
+        self.reset_running_stats()
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def forward(self, x):
+        self._check_input(x)
+        momentum = self.momentum
+        if self.training and self.track_running_stats:
+            self.num_batches_tracked.add_(1)
+            if momentum is None:  # a cumulative average: batch k enters with weight 1/k
+                momentum = 1.0 / self.num_batches_tracked.item()
+        # Without running statistics, batch statistics normalise in evaluation too (as torch).
+        use_batch_stats = self.training or self.running_mean is None
+        update = not self.training or self.track_running_stats
+        return batch_norm(x, self.running_mean if update else None,
+                          self.running_var if update else None, self.weight, self.bias,
+                          use_batch_stats, momentum if momentum is not None else 0.0, self.eps)
+
+    def _check_input(self, x):
+        if x.ndim not in self.dims:
+            raise ValueError(f"{self!r}: expected input of shape {self.expected}, got {x.shape}")
+        if x.shape[1] != self.num_features:
+            raise RuntimeError(f"{self!r}: expected input of shape {self.expected} with "
+                               f"C = {self.num_features}, got {x.shape}")
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, bias={self.bias is not None}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """y = (x - E[x]) / sqrt(Var[x] + eps) * weight + bias, per channel (Ioffe & Szegedy 2015).
+
+    Training normalises with the batch's mean and biased variance and updates running_mean and
+    running_var (with the unbiased variance) by y <- (1 - momentum) y + momentum * batch value;
+    momentum=None averages all batches seen so far. Evaluation normalises with the running ones.
+
+    Args: num_features (C), eps=1e-5, momentum=0.1 (or None), affine=True (learn weight and bias),
+    track_running_stats=True, dtype=None, bias=True (keyword only).
+    Shape: input (N, C) or (N, C, L) -> output of the same shape.
+    Initialised as torch: weight 1, bias 0, running_mean 0, running_var 1, num_batches_tracked 0.
+    """
+
+    expected = "(N, C) or (N, C, L)"
+    dims = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    """BatchNorm1d's normalisation for images: statistics per channel over (N, H, W).
+
+    Args: num_features (C), eps=1e-5, momentum=0.1 (or None), affine=True,
+    track_running_stats=True, dtype=None, bias=True (keyword only).
+    Shape: input (N, C, H, W) -> output of the same shape.
+    Initialised as torch: weight 1, bias 0, running_mean 0, running_var 1, num_batches_tracked 0.
+    """
+
+    expected = "(N, C, H, W)"
+    dims = (4,)
+
+
+class LayerNorm(Module):
+    """y = (x - E[x]) / sqrt(Var[x] + eps) * weight + bias over the last dims of each sample
+    (Ba, Kiros & Hinton 2016); the same computation in training and evaluation.
+
+    Args: normalized_shape (an int or a shape: the trailing dims to normalise over), eps=1e-5,
+    elementwise_affine=True (learn weight and bias of that shape), bias=True, dtype=None.
+    Shape: input (*, *normalized_shape) -> output of the same shape.
+    Initialised as torch: weight 1, bias 0.
+    """
+
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True,
+                 device=None, dtype=None):
+        super().__init__()
+        if isinstance(normalized_shape, int):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(int(n) for n in normalized_shape)
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        _affine_parameters(self, self.normalized_shape, elementwise_affine,
+                           elementwise_affine and bias, dtype)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def forward(self, x):
+        count = len(self.normalized_shape)
+        if x.ndim < count or x.shape[x.ndim - count:] != self.normalized_shape:
+            inner = ", ".join(map(str, self.normalized_shape))
+            raise RuntimeError(f"{self!r}: expected input of shape (*, {inner}), got {x.shape}")
+        return layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")

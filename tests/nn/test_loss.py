@@ -1,0 +1,324 @@
+"""Losses against torch: each functional form over a table of configurations and reductions
+(forward and the gradients of every differentiable input, float32 and float64), gradcheck in
+float64, the modules with torch's buffers, numerical stability, and errors that name the loss."""
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pytest
+import torch
+
+import chainrule as cr
+import chainrule.nn.functional.loss as F
+from chainrule.autograd import gradcheck
+from chainrule.nn import loss as losses
+
+TOLERANCES = {"float64": 1e-10, "float32": 1e-5}
+REDUCTIONS = ["mean", "sum", "none"]
+
+
+@dataclass
+class Case:
+    """name(input, *more inputs, **options). make(rng) gives the inputs: float arrays are
+    differentiable, integer arrays are class indices; array options (weights) are constants."""
+    name: str
+    function: str
+    make: Callable
+    options: dict = field(default_factory=dict)
+
+
+def logits(rng, *shape):
+    return rng.normal(0.0, 2.0, shape)
+
+
+def probabilities(rng, *shape):
+    return rng.uniform(0.02, 0.98, shape)
+
+
+def distribution(rng, *shape):
+    """Class probabilities along dim 1 (or 0 for one sample)."""
+    p = rng.uniform(0.1, 1.0, shape)
+    return p / p.sum(axis=1 if len(shape) > 1 else 0, keepdims=True)
+
+
+def ignoring(indices, where, value):
+    indices = indices.copy()
+    indices.flat[where] = value
+    return indices
+
+
+RNG = np.random.default_rng(3)
+WEIGHT_4x3, CLASS_WEIGHT_4, POS_WEIGHT_3 = (RNG.uniform(0.2, 2.0, shape) for shape in
+                                            [(4, 3), (4,), (3,)])
+
+CASES = [
+    Case("mse", "mse_loss", lambda r: [logits(r, 4, 3), logits(r, 4, 3)]),
+    Case("mse weighted", "mse_loss", lambda r: [logits(r, 4, 3), logits(r, 4, 3)],
+         {"weight": WEIGHT_4x3}),
+    Case("l1", "l1_loss", lambda r: [logits(r, 4, 3), logits(r, 4, 3)]),
+    Case("l1 weighted", "l1_loss", lambda r: [logits(r, 2, 3, 2), logits(r, 2, 3, 2)],
+         {"weight": WEIGHT_4x3.reshape(2, 3, 2)}),
+    Case("huber", "huber_loss", lambda r: [logits(r, 4, 3), logits(r, 4, 3)]),
+    Case("huber delta 0.4", "huber_loss", lambda r: [logits(r, 4, 3), logits(r, 4, 3)],
+         {"delta": 0.4}),
+    Case("huber weighted", "huber_loss", lambda r: [logits(r, 4, 3), logits(r, 4, 3)],
+         {"delta": 2.5, "weight": WEIGHT_4x3}),
+    Case("smooth_l1", "smooth_l1_loss", lambda r: [logits(r, 4, 3), logits(r, 4, 3)]),
+    Case("smooth_l1 beta 0.4", "smooth_l1_loss", lambda r: [logits(r, 4, 3), logits(r, 4, 3)],
+         {"beta": 0.4}),
+    Case("smooth_l1 beta 0", "smooth_l1_loss", lambda r: [logits(r, 4, 3), logits(r, 4, 3)],
+         {"beta": 0.0}),
+    Case("bce", "binary_cross_entropy", lambda r: [probabilities(r, 4, 3),
+                                                   probabilities(r, 4, 3)]),
+    Case("bce weighted", "binary_cross_entropy",
+         lambda r: [probabilities(r, 4, 3), probabilities(r, 4, 3)], {"weight": POS_WEIGHT_3}),
+    Case("bce with logits", "binary_cross_entropy_with_logits",
+         lambda r: [logits(r, 4, 3), probabilities(r, 4, 3)]),
+    Case("bce with logits weight, pos_weight", "binary_cross_entropy_with_logits",
+         lambda r: [logits(r, 4, 3), r.integers(0, 2, (4, 3)).astype(float)],
+         {"weight": WEIGHT_4x3, "pos_weight": POS_WEIGHT_3}),
+    Case("bce with logits pos_weight", "binary_cross_entropy_with_logits",
+         lambda r: [logits(r, 2, 4, 3), probabilities(r, 2, 4, 3)], {"pos_weight": POS_WEIGHT_3}),
+    Case("cross_entropy", "cross_entropy", lambda r: [logits(r, 5, 4), r.integers(0, 4, 5)]),
+    Case("cross_entropy weight", "cross_entropy", lambda r: [logits(r, 5, 4), r.integers(0, 4, 5)],
+         {"weight": CLASS_WEIGHT_4}),
+    Case("cross_entropy ignore_index", "cross_entropy",
+         lambda r: [logits(r, 5, 4), ignoring(r.integers(0, 4, 5), [1, 3], 2)],
+         {"ignore_index": 2}),
+    Case("cross_entropy ignore -100", "cross_entropy",
+         lambda r: [logits(r, 5, 4), ignoring(r.integers(0, 4, 5), [0], -100)]),
+    Case("cross_entropy weight, ignore_index", "cross_entropy",
+         lambda r: [logits(r, 5, 4), ignoring(r.integers(0, 4, 5), [2], 0)],
+         {"weight": CLASS_WEIGHT_4, "ignore_index": 0}),
+    Case("cross_entropy label_smoothing", "cross_entropy",
+         lambda r: [logits(r, 5, 4), r.integers(0, 4, 5)], {"label_smoothing": 0.2}),
+    Case("cross_entropy everything", "cross_entropy",
+         lambda r: [logits(r, 5, 4), ignoring(r.integers(0, 4, 5), [4], 1)],
+         {"weight": CLASS_WEIGHT_4, "ignore_index": 1, "label_smoothing": 0.3}),
+    Case("cross_entropy (N, C, d1, d2)", "cross_entropy",
+         lambda r: [logits(r, 2, 4, 3, 2), ignoring(r.integers(0, 4, (2, 3, 2)), [5], 3)],
+         {"weight": CLASS_WEIGHT_4, "ignore_index": 3, "label_smoothing": 0.1}),
+    Case("cross_entropy unbatched", "cross_entropy", lambda r: [logits(r, 4), np.array(2)],
+         {"label_smoothing": 0.1}),
+    Case("cross_entropy probabilities", "cross_entropy",
+         lambda r: [logits(r, 5, 4), distribution(r, 5, 4)]),
+    Case("cross_entropy probabilities weight, smoothing", "cross_entropy",
+         lambda r: [logits(r, 5, 4), distribution(r, 5, 4)],
+         {"weight": CLASS_WEIGHT_4, "label_smoothing": 0.25}),
+    Case("cross_entropy probabilities (N, C, d)", "cross_entropy",
+         lambda r: [logits(r, 2, 4, 3), distribution(r, 2, 4, 3)]),
+    Case("nll", "nll_loss", lambda r: [logits(r, 5, 4), r.integers(0, 4, 5)]),
+    Case("nll weight, ignore_index", "nll_loss",
+         lambda r: [logits(r, 5, 4), ignoring(r.integers(0, 4, 5), [0, 1], 3)],
+         {"weight": CLASS_WEIGHT_4, "ignore_index": 3}),
+    Case("nll (N, C, d)", "nll_loss", lambda r: [logits(r, 2, 4, 3), r.integers(0, 4, (2, 3))],
+         {"weight": CLASS_WEIGHT_4}),
+    Case("nll unbatched", "nll_loss", lambda r: [logits(r, 4), np.array(1)]),
+]
+
+
+def run(lib, case, arrays, dtype, reduction):
+    """The case's loss in lib (chainrule or torch), and its differentiable inputs."""
+    functional = F if lib is cr else torch.nn.functional
+    inputs = [lib.tensor(a.astype(dtype), requires_grad=True) if a.dtype.kind == "f"
+              else lib.tensor(a) for a in arrays]
+    options = {k: lib.tensor(v.astype(dtype)) if isinstance(v, np.ndarray) else v
+               for k, v in case.options.items()}
+    out = getattr(functional, case.function)(*inputs, reduction=reduction, **options)
+    return out, [t for t in inputs if t.requires_grad]
+
+
+def close(ours, theirs, dtype, what):
+    expected = theirs.detach().numpy()
+    rtol = TOLERANCES[dtype]
+    assert ours.shape == tuple(theirs.shape), what
+    np.testing.assert_allclose(ours.detach().numpy(), expected, rtol=rtol,
+                               atol=rtol * max(1.0, float(np.abs(expected).max(initial=0))),
+                               err_msg=what)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_matches_torch(case, reduction, dtype):
+    arrays = case.make(np.random.default_rng(0))
+    ours, our_inputs = run(cr, case, arrays, dtype, reduction)
+    theirs, their_inputs = run(torch, case, arrays, dtype, reduction)
+    assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+    close(ours, theirs, dtype, f"{case.name}: loss")
+    upstream = np.random.default_rng(1).standard_normal(ours.shape).astype(dtype)
+    ours.backward(cr.tensor(upstream))
+    theirs.backward(torch.tensor(upstream))
+    for index, (x, t) in enumerate(zip(our_inputs, their_inputs)):
+        close(x.grad, t.grad, dtype, f"{case.name}: gradient of input {index}")
+
+
+@pytest.mark.parametrize("reduction", ["mean", "none"])  # 'sum' is 'none' then a sum
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_gradcheck(case, reduction):
+    arrays = case.make(np.random.default_rng(0))
+    _, inputs = run(cr, case, arrays, "float64", reduction)
+    indices = [cr.tensor(a) for a in arrays if a.dtype.kind != "f"]
+    options = {k: cr.tensor(v) if isinstance(v, np.ndarray) else v for k, v in case.options.items()}
+
+    def loss(*floats):
+        it_floats, it_indices = iter(floats), iter(indices)
+        args = [next(it_floats) if a.dtype.kind == "f" else next(it_indices) for a in arrays]
+        return getattr(F, case.function)(*args, reduction=reduction, **options)
+    assert gradcheck(loss, inputs)
+
+
+# ----- modules ------------------------------------------------------------------------------------
+MODULES = [
+    ("MSELoss", {}, lambda r: [logits(r, 4, 3), logits(r, 4, 3)]),
+    ("MSELoss", {"reduction": "sum"}, lambda r: [logits(r, 4, 3), logits(r, 4, 3)]),
+    ("MSELoss", {"size_average": False}, lambda r: [logits(r, 4, 3), logits(r, 4, 3)]),
+    ("L1Loss", {"reduction": "none"}, lambda r: [logits(r, 4, 3), logits(r, 4, 3)]),
+    ("L1Loss", {"reduce": False}, lambda r: [logits(r, 4, 3), logits(r, 4, 3)]),
+    ("HuberLoss", {"delta": 0.5}, lambda r: [logits(r, 4, 3), logits(r, 4, 3)]),
+    ("SmoothL1Loss", {"beta": 0.5, "reduction": "sum"}, lambda r: [logits(r, 4, 3),
+                                                                    logits(r, 4, 3)]),
+    ("BCELoss", {"weight": WEIGHT_4x3}, lambda r: [probabilities(r, 4, 3),
+                                                    probabilities(r, 4, 3)]),
+    ("BCEWithLogitsLoss", {"weight": WEIGHT_4x3, "pos_weight": POS_WEIGHT_3},
+     lambda r: [logits(r, 4, 3), probabilities(r, 4, 3)]),
+    ("NLLLoss", {"weight": CLASS_WEIGHT_4, "ignore_index": 1},
+     lambda r: [logits(r, 5, 4), ignoring(r.integers(0, 4, 5), [3], 1)]),
+    ("CrossEntropyLoss", {}, lambda r: [logits(r, 5, 4), r.integers(0, 4, 5)]),
+    ("CrossEntropyLoss", {"weight": CLASS_WEIGHT_4, "ignore_index": 0, "label_smoothing": 0.1},
+     lambda r: [logits(r, 2, 4, 3), ignoring(r.integers(0, 4, (2, 3)), [1], 0)]),
+    ("CrossEntropyLoss", {"reduction": "none"}, lambda r: [logits(r, 5, 4),
+                                                            distribution(r, 5, 4)]),
+]
+
+
+@pytest.mark.filterwarnings("ignore:size_average and reduce args will be deprecated")
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name,options,make", MODULES,
+                         ids=[f"{name}{options}" for name, options, _ in MODULES])
+def test_modules_match_torch(name, options, make, dtype):
+    def build(lib, namespace):
+        converted = {k: lib.tensor(v.astype(dtype)) if isinstance(v, np.ndarray) else v
+                     for k, v in options.items()}
+        return getattr(namespace, name)(**converted)
+    ours, theirs = build(cr, losses), build(torch, torch.nn)
+    assert repr(ours) == repr(theirs)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert ours.reduction == theirs.reduction
+    arrays = make(np.random.default_rng(0))
+    x_ours = cr.tensor(arrays[0].astype(dtype), requires_grad=True)
+    x_theirs = torch.tensor(arrays[0].astype(dtype), requires_grad=True)
+    target = arrays[1] if arrays[1].dtype.kind != "f" else arrays[1].astype(dtype)
+    out_ours, out_theirs = ours(x_ours, cr.tensor(target)), theirs(x_theirs, torch.tensor(target))
+    close(out_ours, out_theirs, dtype, f"{name}: loss")
+    out_ours.sum().backward()
+    out_theirs.sum().backward()
+    close(x_ours.grad, x_theirs.grad, dtype, f"{name}: input gradient")
+
+
+def test_class_weights_are_buffers_that_follow_the_dtype():
+    loss = losses.CrossEntropyLoss(weight=cr.tensor([1.0, 2.0, 3.0]))
+    assert [name for name, _ in loss.named_buffers()] == ["weight"]
+    assert list(loss.parameters()) == []
+    loss.double()
+    assert loss.weight.dtype == cr.float64
+    assert list(losses.BCEWithLogitsLoss(pos_weight=cr.ones(2)).state_dict()) == ["pos_weight"]
+
+
+# ----- numerical stability ------------------------------------------------------------------------
+def test_cross_entropy_is_stable_for_huge_logits():
+    x = np.array([[1e4, -1e4, 0.0], [-3e4, 2e4, 2e4 - 1]], dtype=np.float32)
+    target = np.array([1, 2])
+    ours = cr.tensor(x, requires_grad=True)
+    theirs = torch.tensor(x, requires_grad=True)
+    loss = F.cross_entropy(ours, cr.tensor(target), label_smoothing=0.1)
+    expected = torch.nn.functional.cross_entropy(theirs, torch.tensor(target), label_smoothing=0.1)
+    loss.backward()
+    expected.backward()
+    close(loss, expected, "float32", "loss")
+    close(ours.grad, theirs.grad, "float32", "gradient")
+    assert np.isfinite(loss.item()) and np.isfinite(ours.grad.numpy()).all()
+
+
+def test_bce_with_logits_is_stable_for_huge_logits_and_right_at_zero():
+    x = np.array([-200.0, -40.0, 0.0, 0.0, 40.0, 200.0], dtype=np.float32)
+    y = np.array([1.0, 0.0, 1.0, 0.3, 0.0, 1.0], dtype=np.float32)
+    ours = cr.tensor(x, requires_grad=True)
+    theirs = torch.tensor(x, requires_grad=True)
+    loss = F.binary_cross_entropy_with_logits(ours, cr.tensor(y), reduction="none")
+    expected = torch.nn.functional.binary_cross_entropy_with_logits(theirs, torch.tensor(y),
+                                                                    reduction="none")
+    loss.sum().backward()
+    expected.sum().backward()
+    close(loss, expected, "float32", "loss")
+    # at x = 0 the gradient is σ(0) - y = 0.5 - y, not the 0 - y of max(x, 0)'s kink
+    close(ours.grad, theirs.grad, "float32", "gradient")
+
+
+def test_bce_at_exactly_0_and_1_is_finite_as_torch():
+    p = np.array([0.0, 0.0, 1.0, 1.0, 1e-45, 0.5])
+    y = np.array([0.0, 0.3, 1.0, 0.6, 1.0, 0.5])
+    ours = cr.tensor(p, requires_grad=True)
+    loss = F.binary_cross_entropy(ours, cr.tensor(y), reduction="none")
+    expected = torch.nn.functional.binary_cross_entropy(torch.tensor(p), torch.tensor(y),
+                                                        reduction="none")
+    close(loss, expected, "float64", "loss")  # the logs are clamped at -100
+    loss.sum().backward()
+    # the gradient of the clamped loss: a clamped log contributes nothing (torch instead returns
+    # (x - y) / max(x (1 - x), 1e-12), of order 1e12 at these points)
+    np.testing.assert_allclose(ours.grad.numpy()[:4], [1.0, 0.7, -1.0, -0.6])
+
+
+def test_all_targets_ignored_gives_nan_as_torch():
+    x, target = cr.randn(3, 4), cr.tensor([-100, -100, -100])
+    assert np.isnan(F.cross_entropy(x, target).item())
+    assert F.cross_entropy(x, target, reduction="sum").item() == 0
+
+
+# ----- errors -------------------------------------------------------------------------------------
+@pytest.mark.parametrize("call,error,message", [
+    (lambda: F.cross_entropy(cr.randn(4, 5), cr.rand(4, 3)), ValueError,
+     "cross_entropy: expected target of shape (4,) with class indices, got (4, 3) float32"),
+    (lambda: F.cross_entropy(cr.randn(4, 5), cr.tensor([[1, 2]] * 4)), ValueError,
+     "cross_entropy: expected target of shape (4,) with class indices, got (4, 2) int64"),
+    (lambda: F.cross_entropy(cr.randn(2, 5, 3), cr.tensor([[1, 2]] * 2)), ValueError,
+     "cross_entropy: expected target of shape (2, 3) with class indices, got (2, 2) int64"),
+    (lambda: F.cross_entropy(cr.randn(4, 5), cr.tensor([True] * 4)), ValueError,
+     "cross_entropy: expected target of shape (4,) with class indices, got (4,) bool"),
+    (lambda: F.nll_loss(cr.randn(4, 5), cr.rand(4)), ValueError,
+     "nll_loss: expected target of shape (4,) with class indices, got (4,) float32"),
+    (lambda: F.cross_entropy(cr.randn(3, 5), cr.tensor([0, 5, 1])), IndexError,
+     "cross_entropy: target 5 is out of bounds for 5 classes"),
+    (lambda: F.nll_loss(cr.randn(3, 5), cr.tensor([0, -1, 1])), IndexError,
+     "nll_loss: target -1 is out of bounds for 5 classes"),
+    (lambda: F.cross_entropy(cr.randn(3, 5), cr.rand(3, 5), ignore_index=0), ValueError,
+     "cross_entropy: ignore_index is not supported for a target of class probabilities"),
+    (lambda: F.cross_entropy(cr.randn(3, 5), cr.tensor([0, 1, 2]), label_smoothing=1.5),
+     ValueError, "cross_entropy: label_smoothing must be between 0.0 and 1.0, got 1.5"),
+    (lambda: F.mse_loss(cr.randn(4, 1), cr.randn(4)), ValueError,
+     "mse_loss: expected target of the input's shape (4, 1), got (4,)"),
+    (lambda: F.l1_loss(cr.randn(4), cr.randn(4), reduction="average"), ValueError,
+     "l1_loss: reduction must be 'mean', 'sum' or 'none', got 'average'"),
+    (lambda: F.mse_loss(cr.randn(4), cr.randn(4), weight=cr.ones(2)), ValueError,
+     "mse_loss: expected weight of the input's shape (4,), got (2,)"),
+    (lambda: F.huber_loss(cr.randn(2, 3), cr.randn(3)), ValueError,
+     "huber_loss: expected target of the input's shape (2, 3), got (3,)"),
+    (lambda: F.smooth_l1_loss(cr.randn(3), cr.randn(2)), ValueError,
+     "smooth_l1_loss: expected target of the input's shape (3,), got (2,)"),
+    (lambda: F.binary_cross_entropy(cr.rand(3), cr.tensor([0, 1, 1])), ValueError,
+     ("binary_cross_entropy: expected a floating-point target of the input's shape (3,), got "
+      "(3,) int64")),
+    (lambda: F.binary_cross_entropy(cr.randn(3) + 2, cr.rand(3)), RuntimeError,
+     "binary_cross_entropy: all elements of input should be between 0 and 1"),
+    (lambda: F.binary_cross_entropy(cr.rand(3), cr.rand(3) + 2), RuntimeError,
+     "binary_cross_entropy: all elements of target should be between 0 and 1"),
+    (lambda: F.binary_cross_entropy_with_logits(cr.randn(4, 1), cr.rand(4)), ValueError,
+     ("binary_cross_entropy_with_logits: expected a floating-point target of the input's shape "
+      "(4, 1), got (4,) float32")),
+    (lambda: losses.MSELoss(reduction="avg"), ValueError,
+     "MSELoss: reduction must be 'mean', 'sum' or 'none', got 'avg'"),
+], ids=lambda value: value if isinstance(value, str) else "")
+def test_errors_name_the_loss_and_the_shapes(call, error, message):
+    with pytest.raises(error) as raised:
+        call()
+    assert message in str(raised.value)

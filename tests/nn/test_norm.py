@@ -1,0 +1,238 @@
+"""BatchNorm1d, BatchNorm2d and LayerNorm against torch with copied parameters: outputs, every
+gradient and the running statistics over several training steps, then evaluation; their
+initialisation, state_dict names, repr and errors; gradcheck of batch_norm and layer_norm."""
+import numpy as np
+import pytest
+import torch
+
+import chainrule as cr
+from chainrule.autograd import gradcheck, gradgradcheck
+from chainrule.nn.functional.norm import batch_norm, layer_norm
+from chainrule.nn.norm import BatchNorm1d, BatchNorm2d, LayerNorm
+
+TOLERANCES = {"float64": 1e-10, "float32": 1e-5}
+DTYPES = ["float32", "float64"]
+
+# (name, our class, torch's class, constructor arguments, input shape)
+BATCH_NORMS = [
+    ("1d (N, C)", BatchNorm1d, torch.nn.BatchNorm1d, {"num_features": 3}, (6, 3)),
+    ("1d (N, C, L)", BatchNorm1d, torch.nn.BatchNorm1d, {"num_features": 3}, (4, 3, 5)),
+    ("2d", BatchNorm2d, torch.nn.BatchNorm2d, {"num_features": 2}, (3, 2, 4, 5)),
+    ("momentum None", BatchNorm1d, torch.nn.BatchNorm1d, {"num_features": 3, "momentum": None},
+     (5, 3, 2)),
+    ("momentum 0.5, eps 1e-3", BatchNorm2d, torch.nn.BatchNorm2d,
+     {"num_features": 3, "momentum": 0.5, "eps": 1e-3}, (2, 3, 3, 3)),
+    ("no affine", BatchNorm2d, torch.nn.BatchNorm2d, {"num_features": 2, "affine": False},
+     (3, 2, 2, 3)),
+    ("no bias", BatchNorm1d, torch.nn.BatchNorm1d, {"num_features": 4, "bias": False}, (5, 4)),
+    ("no running stats", BatchNorm1d, torch.nn.BatchNorm1d,
+     {"num_features": 3, "track_running_stats": False}, (4, 3, 2)),
+    ("no running stats 2d", BatchNorm2d, torch.nn.BatchNorm2d,
+     {"num_features": 2, "track_running_stats": False, "momentum": None}, (2, 2, 3, 3)),
+]
+
+LAYER_NORMS = [
+    ("last dim", {"normalized_shape": 4}, (3, 4)),
+    ("last two dims", {"normalized_shape": (3, 4)}, (2, 3, 4)),
+    ("no affine", {"normalized_shape": 5, "elementwise_affine": False}, (2, 3, 5)),
+    ("no bias, eps 1e-3", {"normalized_shape": [4], "bias": False, "eps": 1e-3}, (3, 4)),
+    ("unbatched", {"normalized_shape": 6}, (6,)),
+]
+
+
+def twins(ours_class, torch_class, kwargs, dtype, rng):
+    """The layer in both libraries, with random parameters copied from torch's into ours."""
+    theirs = torch_class(**kwargs).to(getattr(torch, dtype))
+    with torch.no_grad():
+        for p in theirs.parameters():
+            p.copy_(torch.from_numpy(rng.uniform(0.5, 1.5, tuple(p.shape))))
+    ours = ours_class(**kwargs, dtype=dtype)
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    return ours, theirs
+
+
+def close(ours, theirs, dtype, what):
+    expected = theirs.detach().numpy()
+    rtol = TOLERANCES[dtype]
+    np.testing.assert_allclose(ours.detach().numpy(), expected, rtol=rtol,
+                               atol=rtol * max(1.0, float(np.abs(expected).max(initial=0))),
+                               err_msg=what)
+
+
+def step_and_compare(ours, theirs, shape, dtype, rng, what):
+    """One forward and backward of both layers on the same input; outputs and gradients agree."""
+    x = rng.normal(0.7, 2.0, shape)  # off-centre and wide, so normalising matters
+    upstream = rng.standard_normal(shape)
+    x_ours = cr.tensor(x, dtype=dtype, requires_grad=True)
+    x_theirs = torch.tensor(x.astype(dtype), requires_grad=True)
+    out_ours, out_theirs = ours(x_ours), theirs(x_theirs)
+    close(out_ours, out_theirs, dtype, f"{what}: output")
+    out_ours.backward(cr.tensor(upstream, dtype=dtype))
+    out_theirs.backward(torch.tensor(upstream.astype(dtype)))
+    close(x_ours.grad, x_theirs.grad, dtype, f"{what}: input gradient")
+    for (name, p), q in zip(ours.named_parameters(), theirs.parameters()):
+        close(p.grad, q.grad, dtype, f"{what}: gradient of {name}")
+
+
+def compare_buffers(ours, theirs, dtype, what):
+    ours_state, theirs_state = ours.state_dict(), theirs.state_dict()
+    assert list(ours_state) == list(theirs_state)
+    for name in ours_state:
+        close(ours_state[name], theirs_state[name], dtype, f"{what}: {name}")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name,ours_class,torch_class,kwargs,shape", BATCH_NORMS,
+                         ids=[case[0] for case in BATCH_NORMS])
+def test_batch_norm_matches_torch_in_training_then_evaluation(name, ours_class, torch_class,
+                                                              kwargs, shape, dtype):
+    rng = np.random.default_rng(0)
+    ours, theirs = twins(ours_class, torch_class, kwargs, dtype, rng)
+    for step in range(3):
+        ours.zero_grad()
+        theirs.zero_grad()
+        step_and_compare(ours, theirs, shape, dtype, rng, f"{name}, training step {step}")
+        compare_buffers(ours, theirs, dtype, f"{name}, after training step {step}")
+    ours.eval()
+    theirs.eval()
+    ours.zero_grad()
+    theirs.zero_grad()
+    step_and_compare(ours, theirs, shape, dtype, rng, f"{name}, evaluation")
+    compare_buffers(ours, theirs, dtype, f"{name}, after evaluation")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name,kwargs,shape", LAYER_NORMS, ids=[case[0] for case in LAYER_NORMS])
+def test_layer_norm_matches_torch(name, kwargs, shape, dtype):
+    rng = np.random.default_rng(0)
+    ours, theirs = twins(LayerNorm, torch.nn.LayerNorm, kwargs, dtype, rng)
+    step_and_compare(ours, theirs, shape, dtype, rng, f"{name}, training")
+    ours.eval()
+    theirs.eval()
+    ours.zero_grad()
+    theirs.zero_grad()
+    step_and_compare(ours, theirs, shape, dtype, rng, f"{name}, evaluation")
+
+
+def test_momentum_none_keeps_the_plain_average_of_batch_statistics():
+    layer = BatchNorm1d(2, momentum=None, dtype="float64")
+    batches = [np.random.default_rng(seed).normal(seed, 1 + seed, (5, 2)) for seed in range(4)]
+    for x in batches:
+        layer(cr.tensor(x))
+    np.testing.assert_allclose(layer.running_mean.numpy(), np.mean([b.mean(0) for b in batches], 0))
+    np.testing.assert_allclose(layer.running_var.numpy(),
+                               np.mean([b.var(0, ddof=1) for b in batches], 0))
+    assert layer.num_batches_tracked.item() == 4
+
+
+def test_running_statistics_are_updated_in_place_outside_the_graph():
+    layer = BatchNorm2d(2)
+    running_mean, running_var = layer.running_mean, layer.running_var
+    x = cr.randn(3, 2, 2, 2, requires_grad=True)
+    layer(x).sum().backward()
+    assert layer.running_mean is running_mean and layer.running_var is running_var
+    assert not running_mean.requires_grad and running_mean.grad_fn is None
+    assert layer.state_dict()["running_mean"].numpy().any()
+
+
+def test_evaluation_neither_updates_statistics_nor_needs_a_batch():
+    layer = BatchNorm1d(3).eval()
+    before = {k: v.numpy().copy() for k, v in layer.state_dict().items()}
+    layer(cr.randn(1, 3))  # one sample is fine: the running statistics normalise
+    for name, value in layer.state_dict().items():
+        np.testing.assert_array_equal(value.numpy(), before[name])
+
+
+@pytest.mark.parametrize("ours,theirs", [
+    (BatchNorm1d(3), torch.nn.BatchNorm1d(3)),
+    (BatchNorm2d(4, eps=1e-3, momentum=None, affine=False),
+     torch.nn.BatchNorm2d(4, eps=1e-3, momentum=None, affine=False)),
+    (BatchNorm1d(2, track_running_stats=False, bias=False),
+     torch.nn.BatchNorm1d(2, track_running_stats=False, bias=False)),
+    (LayerNorm((2, 3)), torch.nn.LayerNorm((2, 3))),
+    (LayerNorm(4, elementwise_affine=False), torch.nn.LayerNorm(4, elementwise_affine=False)),
+    (LayerNorm(4, bias=False), torch.nn.LayerNorm(4, bias=False)),
+], ids=repr)
+def test_initial_state_names_and_repr_are_torchs(ours, theirs):
+    assert repr(ours) == repr(theirs)
+    assert [name for name, _ in ours.named_parameters()] == \
+        [name for name, _ in theirs.named_parameters()]
+    ours_state, theirs_state = ours.state_dict(), theirs.state_dict()
+    assert list(ours_state) == list(theirs_state)
+    for name, value in theirs_state.items():
+        np.testing.assert_array_equal(ours_state[name].numpy(), value.numpy(), err_msg=name)
+        assert str(ours_state[name].dtype) == str(value.dtype).removeprefix("torch."), name
+    for attribute in ("weight", "bias", "running_mean", "running_var", "num_batches_tracked"):
+        missing = getattr(theirs, attribute, None) is None
+        assert (getattr(ours, attribute, None) is None) == missing, attribute
+
+
+def test_dtype_and_to_convert_parameters_and_running_statistics():
+    layer = BatchNorm1d(3, dtype="float64")
+    assert layer.weight.dtype == cr.float64 and layer.running_var.dtype == cr.float64
+    layer.float()
+    assert layer.weight.dtype == cr.float32 and layer.running_mean.dtype == cr.float32
+    assert layer.num_batches_tracked.dtype == cr.int64
+
+
+# ----- errors -------------------------------------------------------------------------------------
+@pytest.mark.parametrize("layer,shape,error,pieces", [
+    (BatchNorm1d(3), (2, 3, 4, 5), ValueError, ["BatchNorm1d(3,", "(N, C) or (N, C, L)",
+                                                "got (2, 3, 4, 5)"]),
+    (BatchNorm1d(3), (2, 4), RuntimeError, ["BatchNorm1d(3,", "C = 3", "got (2, 4)"]),
+    (BatchNorm2d(3), (2, 3, 4), ValueError, ["BatchNorm2d(3,", "(N, C, H, W)", "got (2, 3, 4)"]),
+    (BatchNorm2d(3), (2, 2, 4, 4), RuntimeError, ["BatchNorm2d(3,", "C = 3", "got (2, 2, 4, 4)"]),
+    (BatchNorm1d(3), (1, 3), ValueError, ["more than 1 value per channel when training", "(1, 3)"]),
+    (BatchNorm2d(3), (1, 3, 1, 1), ValueError, ["more than 1 value per channel"]),
+    (LayerNorm(3), (2, 4), RuntimeError, ["LayerNorm((3,),", "(*, 3)", "got (2, 4)"]),
+    (LayerNorm((2, 3)), (3, 2), RuntimeError, ["LayerNorm((2, 3),", "(*, 2, 3)", "got (3, 2)"]),
+])
+def test_a_wrong_input_shape_names_the_layer_and_the_expected_shape(layer, shape, error, pieces):
+    with pytest.raises(error) as raised:
+        layer(cr.randn(*shape))
+    for piece in pieces:
+        assert piece in str(raised.value)
+
+
+def test_functional_errors():
+    x = cr.randn(4, 3)
+    with pytest.raises(RuntimeError, match="running_mean and running_var must be given"):
+        batch_norm(x, None, None, training=False)
+    with pytest.raises(RuntimeError, match=r"running_mean should have shape \(3,\)"):
+        batch_norm(x, cr.zeros(4), cr.ones(4), training=True)
+    with pytest.raises(RuntimeError, match=r"weight should have shape \(3,\)"):
+        batch_norm(x, None, None, weight=cr.ones(2), training=True)
+    with pytest.raises(ValueError, match="eps must be positive"):
+        batch_norm(x, None, None, training=True, eps=0.0)
+    with pytest.raises(RuntimeError, match=r"layer_norm: expected input of shape \(\*, 4\)"):
+        layer_norm(x, [4])
+
+
+# ----- gradients of the functional forms, by central differences ---------------------------------
+def small(*shape, seed=0):
+    rng = np.random.default_rng(seed)
+    return cr.tensor(rng.normal(0.3, 1.5, shape), dtype="float64", requires_grad=True)
+
+
+def test_batch_norm_training_gradcheck_and_double_backward():
+    x, weight, bias = small(4, 2), small(2, seed=1), small(2, seed=2)
+
+    def fn(x, weight, bias):
+        return batch_norm(x, None, None, weight, bias, training=True, eps=1e-3)
+    assert gradcheck(fn, (x, weight, bias))
+    assert gradgradcheck(fn, (x, weight, bias))
+    assert gradcheck(lambda x: batch_norm(x, None, None, training=True), (small(3, 2, 2),))
+
+
+def test_batch_norm_evaluation_gradcheck():
+    running_mean, running_var = cr.tensor([0.2, -0.5], dtype="float64"), cr.tensor(
+        [0.8, 1.7], dtype="float64")
+    assert gradcheck(lambda x, w, b: batch_norm(x, running_mean, running_var, w, b),
+                     (small(3, 2, 2), small(2, seed=1), small(2, seed=2)))
+
+
+def test_layer_norm_gradcheck_and_double_backward():
+    inputs = (small(2, 3), small(3, seed=1), small(3, seed=2))
+    assert gradcheck(lambda x, w, b: layer_norm(x, (3,), w, b, eps=1e-3), inputs)
+    assert gradgradcheck(lambda x, w, b: layer_norm(x, (3,), w, b, eps=1e-3), inputs)
+    assert gradcheck(lambda x: layer_norm(x, (2, 2)), (small(2, 2, 2),))
