@@ -1,11 +1,17 @@
-"""Containers: modules that hold other modules in order (Sequential, ModuleList) or by name."""
+"""Containers: modules that hold other modules in order (Sequential, ModuleList) or by name
+(ModuleDict), so that the parent sees their parameters."""
+import operator
 from collections import OrderedDict
 
-from chainrule.nn.module import Module
+from chainrule.nn.module import Module, _indent
 
 
 class Sequential(Module):
-    """Calls its modules in order, each on the previous one's output."""
+    """Calls its modules in order, each on the previous one's output.
+
+    Args: modules, or one OrderedDict of name -> module.
+    Shape: whatever the first module accepts -> whatever the last one returns.
+    """
 
     def __init__(self, *modules):
         super().__init__()
@@ -16,51 +22,27 @@ class Sequential(Module):
             for index, module in enumerate(modules):
                 self.add_module(str(index), module)
 
-    def forward(self, x):
+    def forward(self, input):
         for module in self._modules.values():
-            x = module(x)
-        return x
+            input = module(input)
+        return input
 
     def __getitem__(self, index):
         if isinstance(index, slice):
-            return Sequential(OrderedDict(list(self._modules.items())[index]))
-        return list(self._modules.values())[_index(self, index)]
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
-
-
-class ModuleList(Module):
-    """A list of modules whose parameters the parent module sees."""
-
-    def __init__(self, modules=None):
-        super().__init__()
-        for module in modules or ():
-            self.append(module)
-
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return ModuleList(list(self._modules.values())[index])
-        return self._modules[str(_index(self, index))]
+            return type(self)(OrderedDict(list(self._modules.items())[index]))
+        return self._modules[_key(self, index)]
 
     def __setitem__(self, index, module):
-        self.add_module(str(_index(self, index)), module)
+        self.add_module(_key(self, index), module)
+
+    def __delitem__(self, index):
+        _delete(self, index)
 
     def __len__(self):
         return len(self._modules)
 
     def __iter__(self):
         return iter(self._modules.values())
-
-    def __iadd__(self, modules):
-        return self.extend(modules)
 
     def append(self, module):
         self.add_module(str(len(self)), module)
@@ -72,15 +54,88 @@ class ModuleList(Module):
         return self
 
     def insert(self, index, module):
-        items = list(self._modules.values())
-        items.insert(index, module)
-        self._modules.clear()
-        for i, item in enumerate(items):
-            self.add_module(str(i), item)
+        _insert(self, index, module)
+        return self
+
+    def pop(self, index):
+        module = self[index]
+        del self[index]
+        return module
+
+
+class ModuleList(Module):
+    """A list of modules whose parameters the parent module sees (it has no forward).
+
+    Args: modules, an iterable of modules (optional).
+    """
+
+    def __init__(self, modules=None):
+        super().__init__()
+        if modules is not None:
+            self.extend(modules)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return type(self)(list(self._modules.values())[index])
+        return self._modules[_key(self, index)]
+
+    def __setitem__(self, index, module):
+        self.add_module(_key(self, index), module)
+
+    def __delitem__(self, index):
+        _delete(self, index)
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def __iadd__(self, modules):
+        return self.extend(modules)
+
+    def __add__(self, other):
+        return type(self)(list(self) + list(other))
+
+    def append(self, module):
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules):
+        for module in modules:
+            self.append(module)
+        return self
+
+    def insert(self, index, module):
+        _insert(self, index, module)
+
+    def pop(self, index):
+        module = self[index]
+        del self[index]
+        return module
+
+    def __repr__(self):
+        # torch compresses runs of identical entries: "(0-2): 3 x Linear(...)"
+        reprs = [repr(module) for module in self]
+        if not reprs:
+            return f"{self._get_name()}()"
+        runs = []   # [first index, last index, repr]
+        for index, text in enumerate(reprs):
+            if runs and runs[-1][2] == text:
+                runs[-1][1] = index
+            else:
+                runs.append([index, index, text])
+        lines = [_indent(f"({first}): {text}" if first == last else
+                         f"({first}-{last}): {last - first + 1} x {text}")
+                 for first, last, text in runs]
+        return f"{self._get_name()}(\n  " + "\n  ".join(lines) + "\n)"
 
 
 class ModuleDict(Module):
-    """A dict of modules whose parameters the parent module sees."""
+    """A dict of modules whose parameters the parent module sees; keeps insertion order.
+
+    Args: modules, a mapping or an iterable of (name, module) pairs (optional).
+    """
 
     def __init__(self, modules=None):
         super().__init__()
@@ -114,15 +169,44 @@ class ModuleDict(Module):
     def items(self):
         return self._modules.items()
 
+    def pop(self, key):
+        module = self[key]
+        del self[key]
+        return module
+
+    def clear(self):
+        self._modules.clear()
+
     def update(self, modules):
         items = modules.items() if hasattr(modules, "items") else modules
         for key, module in items:
             self.add_module(key, module)
 
 
-def _index(container, index):
-    size = len(container)
+def _key(container, index):
+    """The key of entry `index` (negative counts from the end), or IndexError naming the size."""
+    index, size = operator.index(index), len(container)
     if not -size <= index < size:
         raise IndexError(f"{type(container).__name__}: index {index} is out of range for "
                          f"{size} modules")
-    return index % size
+    return list(container._modules)[index % size]
+
+
+def _delete(container, index):
+    keys = list(container._modules)[index] if isinstance(index, slice) else [_key(container, index)]
+    for key in keys:
+        del container._modules[key]
+    _renumber(container, list(container._modules.values()))
+
+
+def _insert(container, index, module):
+    items = list(container._modules.values())
+    items.insert(index, module)
+    _renumber(container, items)
+
+
+def _renumber(container, modules):
+    """As torch does after a deletion or an insertion: keys 0..n-1 again."""
+    container._modules.clear()
+    for i, module in enumerate(modules):
+        container.add_module(str(i), module)

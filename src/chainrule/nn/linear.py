@@ -1,7 +1,7 @@
 """Layers that are a single affine map, or no map at all: Linear, Identity, Flatten."""
 import math
 
-from chainrule import creation
+from chainrule import backend, creation
 from chainrule.nn import init
 from chainrule.nn.functional.linear import linear
 from chainrule.nn.module import Module
@@ -21,14 +21,22 @@ class Identity(Module):
 class Linear(Module):
     """y = x Wᵀ + b.
 
-    Args: in_features, out_features, bias=True, dtype=None.
+    Args:
+        in_features: size of each input's last dim.
+        out_features: size of each output's last dim.
+        bias: learn an additive bias b (default True).
+        device, dtype: where and in which floating dtype the parameters are made.
+
     Shape: input (*, in_features) -> output (*, out_features).
+
     Initialised as torch does: W ~ kaiming_uniform_(a=√5), i.e. U(±1/√in_features), and
     b ~ U(±1/√in_features).
     """
 
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
+        if device is not None:
+            backend.check_device(device, "Linear")
         self.in_features, self.out_features = in_features, out_features
         self.weight = Parameter(creation.empty(out_features, in_features, dtype=dtype))
         self.bias = Parameter(creation.empty(out_features, dtype=dtype)) if bias else None

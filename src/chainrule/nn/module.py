@@ -1,13 +1,21 @@
 """Module: the base class of every layer and model: parameters, buffers, submodules, modes and
-state dicts, with PyTorch's names and behaviour."""
+state dicts, with PyTorch's names, orders and messages."""
 from collections import OrderedDict, namedtuple
 
 from chainrule import backend
 from chainrule.autograd.mode import no_grad
+from chainrule.backend import xp
 from chainrule.nn.parameter import Parameter
-from chainrule.tensor import Tensor
+from chainrule.tensor import Tensor, _RemovableHandle
 
-IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+class IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    """What load_state_dict returns: the names it did not find, and those it did not expect."""
+
+    def __repr__(self):
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return super().__repr__()
 
 
 class Module:
@@ -15,51 +23,62 @@ class Module:
 
     def __init__(self):
         # object.__setattr__: our own __setattr__ needs these dicts to exist already
-        object.__setattr__(self, "training", True)
-        object.__setattr__(self, "_parameters", OrderedDict())
-        object.__setattr__(self, "_buffers", OrderedDict())
-        object.__setattr__(self, "_non_persistent", set())
-        object.__setattr__(self, "_modules", OrderedDict())
-        object.__setattr__(self, "_forward_hooks", [])
+        for name, value in (("training", True), ("_parameters", OrderedDict()),
+                            ("_buffers", OrderedDict()), ("_non_persistent", set()),
+                            ("_modules", OrderedDict()), ("_forward_pre_hooks", []),
+                            ("_forward_hooks", [])):
+            object.__setattr__(self, name, value)
 
     def forward(self, *args, **kwargs):
-        raise NotImplementedError(f"{type(self).__name__} has no forward()")
+        raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required '
+                                  '"forward" function')
 
     def __call__(self, *args, **kwargs):
+        if self._forward_pre_hooks or self._forward_hooks:
+            return self._call_with_hooks(args, kwargs)
+        return self.forward(*args, **kwargs)  # the hot path: nothing else on every step
+
+    def _call_with_hooks(self, args, kwargs):
+        for hook in list(self._forward_pre_hooks):
+            replaced = hook(self, args)
+            if replaced is not None:
+                args = replaced if isinstance(replaced, tuple) else (replaced,)
         result = self.forward(*args, **kwargs)
-        for hook in self._forward_hooks:
+        for hook in list(self._forward_hooks):
             replaced = hook(self, args, result)
             if replaced is not None:
                 result = replaced
         return result
 
+    def register_forward_pre_hook(self, hook):
+        """hook(module, args) before each forward; a non-None result replaces the args."""
+        self._forward_pre_hooks.append(hook)
+        return _RemovableHandle(self._forward_pre_hooks, hook)
+
     def register_forward_hook(self, hook):
-        """hook(module, inputs, output) after each forward; a non-None result replaces output."""
-        from chainrule.tensor import _RemovableHandle
+        """hook(module, args, output) after each forward; a non-None result replaces output."""
         self._forward_hooks.append(hook)
         return _RemovableHandle(self._forward_hooks, hook)
 
     # ----- registration ---------------------------------------------------------------------------
     def __setattr__(self, name, value):
         params = self.__dict__.get("_parameters")
-        if params is None:
-            if isinstance(value, (Parameter, Module)):
-                raise AttributeError(f"cannot assign {name!r} before Module.__init__(); call "
-                                     f"super().__init__() first in {type(self).__name__}")
-            object.__setattr__(self, name, value)
-        elif isinstance(value, Parameter):
-            self._forget(name)
-            params[name] = value
+        if isinstance(value, (Parameter, Module)) and params is None:
+            raise AttributeError(f"cannot assign {name!r} before Module.__init__(); call "
+                                 f"super().__init__() first in {type(self).__name__}")
+        if isinstance(value, Parameter):
+            self._remove(name, keep="_parameters")
+            self.register_parameter(name, value)
         elif isinstance(value, Module):
-            self._forget(name)
-            self._modules[name] = value
-        elif name in params:
+            self._remove(name, keep="_modules")
+            self.add_module(name, value)
+        elif params is not None and name in params:
             _expect(value is None, name, value, "parameter", "Parameter or None")
             params[name] = None
-        elif name in self._modules:
+        elif params is not None and name in self._modules:
             _expect(value is None, name, value, "child module", "Module or None")
             self._modules[name] = None
-        elif name in self._buffers:
+        elif params is not None and name in self._buffers:
             _expect(value is None or isinstance(value, Tensor), name, value, "buffer",
                     "Tensor or None")
             self._buffers[name] = value
@@ -75,55 +94,90 @@ class Module:
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __delattr__(self, name):
-        if not self._forget(name):
-            object.__delattr__(self, name)
-
-    def _forget(self, name):
-        found = False
         for store in (self._parameters, self._buffers, self._modules):
             if name in store:
                 del store[name]
-                found = True
+                self._non_persistent.discard(name)
+                return
+        object.__delattr__(self, name)
+
+    def _remove(self, name, keep):
+        """Forget `name` everywhere but in the store it is about to be registered in."""
+        self.__dict__.pop(name, None)
+        for store in ("_parameters", "_buffers", "_modules"):
+            if store != keep:
+                getattr(self, store).pop(name, None)
         self._non_persistent.discard(name)
-        if name in self.__dict__ and name not in ("_parameters", "_buffers", "_modules"):
-            object.__delattr__(self, name)
-        return found
+
+    def _check_name(self, kind, name, store):
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(f"cannot register {kind} {name!r} before Module.__init__()")
+        if not isinstance(name, str):
+            raise TypeError(f"{kind} name should be a string, got {type(name).__name__}")
+        if "." in name or name == "":
+            raise KeyError(f"{kind} name can't contain \".\" or be empty, got {name!r}")
+        if name not in store and hasattr(self, name):
+            raise KeyError(f"attribute '{name}' already exists")
 
     def register_parameter(self, name, param):
+        """Add a parameter under `name` (None: a declared parameter that is absent, like bias)."""
+        self._check_name("parameter", name, self._parameters)
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"register_parameter: {name!r} must be a Parameter or None, got "
-                            f"{type(param).__name__}")
-        self._forget(name)
+            raise TypeError(f"cannot assign {type(param).__name__} as parameter {name!r} "
+                            "(Parameter or None expected)")
         self._parameters[name] = param
 
     def register_buffer(self, name, tensor, persistent=True):
-        """A tensor that belongs to the module's state but is not trained (running statistics)."""
+        """A tensor that belongs to the module's state but is not trained (running statistics);
+        persistent=False keeps it out of state_dict."""
+        self._check_name("buffer", name, self._buffers)
         if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(f"register_buffer: {name!r} must be a Tensor or None, got "
-                            f"{type(tensor).__name__}")
-        self._forget(name)
+            raise TypeError(f"cannot assign {type(tensor).__name__} as buffer {name!r} "
+                            "(Tensor or None expected)")
         self._buffers[name] = tensor
-        if not persistent:
+        if persistent:
+            self._non_persistent.discard(name)
+        else:
             self._non_persistent.add(name)
 
     def add_module(self, name, module):
+        self._check_name("module", name, self._modules)
         if module is not None and not isinstance(module, Module):
-            raise TypeError(f"add_module: {name!r} must be a Module, got {type(module).__name__}")
-        self._forget(name)
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
         self._modules[name] = module
 
     register_module = add_module
 
+    def get_submodule(self, target):
+        """The submodule at a dotted path such as 'encoder.layers.0' ('' is the module itself)."""
+        module = self
+        for part in target.split(".") if target else ():
+            if part not in module._modules or module._modules[part] is None:
+                raise AttributeError(f"{type(module).__name__} has no submodule {part!r} "
+                                     f"(looking up {target!r})")
+            module = module._modules[part]
+        return module
+
+    def get_parameter(self, target):
+        path, _, name = target.rpartition(".")
+        module = self.get_submodule(path)
+        if name not in module._parameters:
+            raise AttributeError(f"{type(module).__name__} has no parameter {name!r}")
+        return module._parameters[name]
+
     # ----- traversal ------------------------------------------------------------------------------
-    def named_modules(self, memo=None, prefix=""):
+    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+        """(name, module) for this module and every submodule, depth first, each once."""
         memo = set() if memo is None else memo
         if id(self) in memo:
             return
-        memo.add(id(self))
+        if remove_duplicate:
+            memo.add(id(self))
         yield prefix, self
         for name, child in self._modules.items():
             if child is not None:
-                yield from child.named_modules(memo, f"{prefix}.{name}" if prefix else name)
+                yield from child.named_modules(memo, f"{prefix}.{name}" if prefix else name,
+                                               remove_duplicate)
 
     def modules(self):
         return (module for _, module in self.named_modules())
@@ -138,29 +192,32 @@ class Module:
     def children(self):
         return (child for _, child in self.named_children())
 
-    def _named(self, store, prefix, recurse):
+    def _named(self, store, prefix, recurse, remove_duplicate):
         seen = set()
-        modules = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        modules = (self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+                   if recurse else [(prefix, self)])
         for module_prefix, module in modules:
             for name, value in getattr(module, store).items():
                 if value is None or id(value) in seen:
                     continue
-                seen.add(id(value))   # shared (tied) tensors are listed once, as in torch
+                if remove_duplicate:
+                    seen.add(id(value))   # shared (tied) tensors are listed once, as in torch
                 yield (f"{module_prefix}.{name}" if module_prefix else name), value
 
-    def named_parameters(self, prefix="", recurse=True):
-        return self._named("_parameters", prefix, recurse)
+    def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
+        return self._named("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse=True):
         return (p for _, p in self.named_parameters(recurse=recurse))
 
-    def named_buffers(self, prefix="", recurse=True):
-        return self._named("_buffers", prefix, recurse)
+    def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
+        return self._named("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse=True):
         return (b for _, b in self.named_buffers(recurse=recurse))
 
     def apply(self, fn):
+        """Call fn on every submodule (children first), then on this module; e.g. custom init."""
         for child in self.children():
             child.apply(fn)
         fn(self)
@@ -168,10 +225,12 @@ class Module:
 
     # ----- modes and gradients --------------------------------------------------------------------
     def train(self, mode=True):
+        """Set training mode here and, through each child's own train(), below."""
         if not isinstance(mode, bool):
             raise ValueError(f"train: mode must be a bool, got {type(mode).__name__}")
-        for module in self.modules():
-            object.__setattr__(module, "training", mode)
+        self.training = mode
+        for child in self.children():
+            child.train(mode)
         return self
 
     def eval(self):
@@ -189,20 +248,27 @@ class Module:
             if set_to_none:
                 p.grad = None
             else:
+                if p.grad.requires_grad:  # a gradient built with create_graph: leave its graph
+                    p.grad = p.grad.detach()
                 p.grad.zero_()
 
     # ----- dtypes and devices ---------------------------------------------------------------------
-    def to(self, *args, dtype=None, **kwargs):
-        """to(dtype) converts floating parameters and buffers in place; to('cpu') is a no-op."""
-        for arg in list(args) + [kwargs.get("device")]:
-            if isinstance(arg, (str, backend.device)):
+    def to(self, *args, **kwargs):
+        """to(dtype), to(device), to(device, dtype) or to(tensor): floating parameters and buffers
+        are converted in place (the same Parameter objects); the only device is the CPU."""
+        dtype = kwargs.pop("dtype", None)
+        for arg in args + tuple(kwargs.values()):
+            if isinstance(arg, Tensor):
+                dtype = arg.dtype
+            elif isinstance(arg, (str, backend.device)) and not _names_dtype(arg):
                 backend.check_device(arg, f"{type(self).__name__}.to")
-            elif arg is not None:
+            elif arg is not None and not isinstance(arg, bool):  # non_blocking, copy
                 dtype = arg
         if dtype is not None:
             dtype = backend.to_dtype(dtype)
             if not backend.is_floating(dtype):
-                raise TypeError(f"to: only floating dtypes are allowed for modules, got {dtype}")
+                raise TypeError(f"{type(self).__name__}.to only accepts floating dtypes, got "
+                                f"{dtype}")
             for t in list(self.parameters()) + list(self.buffers()):
                 _convert(t, dtype)
         return self
@@ -213,67 +279,98 @@ class Module:
     def double(self):
         return self.to(backend.float64)
 
+    def half(self):
+        return self.to(backend.float16)
+
     def cpu(self):
         return self
 
+    def cuda(self, device=None):
+        backend.check_device("cuda", f"{type(self).__name__}.cuda")
+
     # ----- state --------------------------------------------------------------------------------
     def state_dict(self, destination=None, prefix="", keep_vars=False):
-        """Parameters and persistent buffers by dotted name, in registration order (torch's)."""
+        """Parameters and persistent buffers by dotted name, each module's own first, then its
+        children's, in registration order; a module shared under two names appears under both,
+        as in torch."""
         destination = OrderedDict() if destination is None else destination
-        for module_prefix, module in self.named_modules(prefix=prefix.rstrip(".")):
-            dot = f"{module_prefix}." if module_prefix else ""
-            for name, p in module._parameters.items():
-                if p is not None:
-                    destination[dot + name] = p if keep_vars else p.detach()
-            for name, b in module._buffers.items():
-                if b is not None and name not in module._non_persistent:
-                    destination[dot + name] = b if keep_vars else b.detach()
+        for name, p in self._parameters.items():
+            if p is not None:
+                destination[prefix + name] = p if keep_vars else p.detach()
+        for name, b in self._buffers.items():
+            if b is not None and name not in self._non_persistent:
+                destination[prefix + name] = b if keep_vars else b.detach()
+        for name, child in self._modules.items():
+            if child is not None:
+                child.state_dict(destination, f"{prefix}{name}.", keep_vars)
         return destination
 
     def load_state_dict(self, state_dict, strict=True):
-        """Copy values into this module's parameters and buffers by name; names and shapes must
-        match (strict=True: also no missing or unexpected names)."""
+        """Copy values (chainrule or torch tensors, arrays) into this module's parameters and
+        buffers by name. Shapes must match; with strict=True the names must match too. Returns
+        (missing_keys, unexpected_keys); raises RuntimeError listing every problem."""
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
-        errors = []
-        if strict:
-            errors += [f'missing key "{k}"' for k in missing]
-            errors += [f'unexpected key "{k}"' for k in unexpected]
+        values, errors = {}, []
         for name, target in own.items():
-            if name not in state_dict:
-                continue
-            value = state_dict[name]
-            shape = tuple(value.shape)
-            if shape != target.shape:
-                errors.append(f"size mismatch for {name}: the checkpoint has shape {shape}, "
-                              f"the model has shape {target.shape}")
+            if name in state_dict:
+                value = state_dict[name]
+                values[name] = value.array if isinstance(value, Tensor) else xp.asarray(value)
+                if values[name].shape != target.shape:
+                    errors.append(f"size mismatch for {name}: copying a param with shape "
+                                  f"{values[name].shape} from checkpoint, the shape in current "
+                                  f"model is {target.shape}.")
+        if strict and unexpected:
+            errors.insert(0, f"Unexpected key(s) in state_dict: {_quoted(unexpected)}. ")
+        if strict and missing:
+            errors.insert(0, f"Missing key(s) in state_dict: {_quoted(missing)}. ")
         if errors:
-            raise RuntimeError(f"load_state_dict: cannot load into {type(self).__name__}:\n  "
-                               + "\n  ".join(errors))
+            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                               + "\n\t".join(errors))
         with no_grad():
-            for name, target in own.items():
-                if name in state_dict:
-                    value = state_dict[name]
-                    array = value.array if isinstance(value, Tensor) else backend.as_array(value)
-                    target.array[...] = array
-                    target._version[0] += 1
+            for name, array in values.items():
+                own[name].array[...] = array   # in place: optimisers and views keep seeing it
+                own[name]._version[0] += 1
         return IncompatibleKeys(missing, unexpected)
 
     # ----- printing ----------------------------------------------------------------------------
     def extra_repr(self):
+        """The layer's settings, shown inside its repr: override in layers."""
         return ""
 
+    def _get_name(self):
+        return type(self).__name__
+
     def __repr__(self):
-        lines = [line for line in self.extra_repr().split("\n") if line]
-        for name, child in self._modules.items():
-            body = repr(child).replace("\n", "\n  ")
-            lines.append(f"({name}): {body}")
+        # torch's layout exactly: one line for a leaf with one line of settings, else a block
+        extra = self.extra_repr()
+        extra_lines = extra.split("\n") if extra else []
+        child_lines = [f"({name}): " + _indent(repr(child))
+                       for name, child in self._modules.items()]
+        lines = extra_lines + child_lines
         if not lines:
-            return f"{type(self).__name__}()"
-        if len(lines) == 1 and not self._modules:
-            return f"{type(self).__name__}({lines[0]})"
-        return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
+            return f"{self._get_name()}()"
+        if len(extra_lines) == 1 and not child_lines:
+            return f"{self._get_name()}({extra_lines[0]})"
+        return f"{self._get_name()}(\n  " + "\n  ".join(lines) + "\n)"
+
+
+def _indent(text):
+    return text.replace("\n", "\n  ")
+
+
+def _quoted(keys):
+    return ", ".join(f'"{k}"' for k in keys)
+
+
+def _names_dtype(text):
+    """'float64' names a dtype, 'cpu' a device: Module.to accepts both as strings."""
+    try:
+        backend.to_dtype(text)
+        return True
+    except TypeError:
+        return False
 
 
 def _expect(ok, name, value, kind, expected):

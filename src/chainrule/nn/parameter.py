@@ -3,16 +3,31 @@ from chainrule.tensor import Tensor
 
 
 class Parameter(Tensor):
-    """A leaf tensor that requires grad (by default) and is listed by Module.parameters()."""
+    """A leaf tensor that requires grad (by default) and is listed by Module.parameters().
+
+    Parameter(t) shares t's memory and version counter, as torch.nn.Parameter(t) does; results of
+    operations on a Parameter are plain Tensors.
+    """
     __slots__ = ()
 
     def __init__(self, data=None, requires_grad=True):
         if data is None:
             data = []
-        super().__init__(data.detach() if isinstance(data, Tensor) else data)
         if isinstance(data, Tensor):
-            self.array = data.array  # share memory, as torch.nn.Parameter(t) does
+            self.array, self._version = data.array, data._version
+            self.grad, self.grad_fn, self._hooks, self.requires_grad = None, None, None, False
+        else:
+            super().__init__(data)
         self.requires_grad_(requires_grad)
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
+
+    def __deepcopy__(self, memo):
+        # copy.deepcopy(model) must give new Parameters (not Tensors) with their own memory
+        if id(self) not in memo:
+            copy = Parameter(self.array.copy(), self.requires_grad)
+            if self.grad is not None:
+                copy.grad = Tensor._make(self.grad.array.copy())
+            memo[id(self)] = copy
+        return memo[id(self)]

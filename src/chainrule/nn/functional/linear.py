@@ -1,10 +1,78 @@
-"""The affine map y = x Wᵀ + b."""
+"""The affine map y = x Wᵀ + b, and the embedding lookup y = W[i] (a linear map of one-hot rows,
+computed as a row gather)."""
+from chainrule.autograd.mode import no_grad
+from chainrule.backend import xp
+from chainrule.ops.compare import where
 from chainrule.ops.linalg import matmul
+from chainrule.tensor import Tensor
 
-__all__ = ["linear"]
+__all__ = ["embedding", "linear"]
 
 
 def linear(input, weight, bias=None):
     """y = input @ weightᵀ + bias. Shape: (*, in) x (out, in) -> (*, out)."""
     out = matmul(input, weight.mT)
     return out if bias is None else out + bias
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
+              scale_grad_by_freq=False, sparse=False):
+    """y[..., :] = weight[input[...], :]. Shape: (*) integer x (num_embeddings, dim) -> (*, dim).
+
+    dweight[i] = the sum of dy over the positions where input == i (repeated indices add up);
+    the row padding_idx receives no gradient. max_norm renormalises, in place, the rows looked
+    up whose norm exceeds it, as torch does."""
+    return embedding_lookup("embedding", input, weight, padding_idx, max_norm, norm_type,
+                            scale_grad_by_freq, sparse)
+
+
+def embedding_lookup(owner, input, weight, padding_idx, max_norm, norm_type, scale_grad_by_freq,
+                     sparse):
+    """embedding, with errors that name `owner` (the function, or the layer that calls it)."""
+    if scale_grad_by_freq or sparse:
+        raise NotImplementedError(f"{owner}: scale_grad_by_freq and sparse gradients are not "
+                                  "supported; gradients are dense and unscaled")
+    indices = _checked_indices(owner, input, weight.shape[0])
+    if max_norm is not None:
+        _renormalise_rows(weight, indices, max_norm, norm_type)
+    rows = weight[indices]
+    padding_idx = normalise_padding_idx(owner, padding_idx, weight.shape[0])
+    if padding_idx is None:
+        return rows
+    # The padding row keeps its value in the forward pass but passes no gradient back: take it
+    # from a detached view wherever the index is padding_idx.
+    padding = Tensor._make((indices == padding_idx)[..., None])
+    return where(padding, weight.detach()[padding_idx], rows)
+
+
+def normalise_padding_idx(owner, padding_idx, num_embeddings):
+    """padding_idx as a row number (negative counts from the end), checked against the table."""
+    if padding_idx is None:
+        return None
+    if not -num_embeddings <= padding_idx < num_embeddings:
+        raise ValueError(f"{owner}: padding_idx {padding_idx} must be within num_embeddings="
+                         f"{num_embeddings} (in [{-num_embeddings}, {num_embeddings - 1}])")
+    return padding_idx % num_embeddings
+
+
+def _checked_indices(owner, input, num_embeddings):
+    indices = input.array if isinstance(input, Tensor) else xp.asarray(input)
+    if indices.dtype.kind not in "iu":
+        raise TypeError(f"{owner}: indices must be an integer tensor (int64 or int32), got "
+                        f"{indices.dtype}")
+    if indices.size and (indices.min() < 0 or indices.max() >= num_embeddings):
+        bad = indices.min() if indices.min() < 0 else indices.max()
+        raise IndexError(f"{owner}: index {bad} is out of range for num_embeddings="
+                         f"{num_embeddings} (valid indices are 0 to {num_embeddings - 1})")
+    return indices
+
+
+def _renormalise_rows(weight, indices, max_norm, norm_type):
+    """Rows looked up whose norm exceeds max_norm are scaled to max_norm (torch's
+    embedding_renorm_, with its 1e-7 guard), in place and outside the graph."""
+    rows = xp.unique(indices)
+    with no_grad():
+        norms = xp.linalg.norm(weight.array[rows], ord=norm_type, axis=-1)
+        scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
+        weight.array[rows] *= scale[:, None].astype(weight.dtype)
+        weight._version[0] += 1

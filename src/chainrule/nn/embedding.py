@@ -1,0 +1,82 @@
+"""Embedding: a learned table of vectors, one row per index (words, tokens, positions)."""
+from chainrule import backend, creation
+from chainrule.autograd.mode import no_grad
+from chainrule.nn import init
+from chainrule.nn.functional.linear import embedding_lookup, normalise_padding_idx
+from chainrule.nn.module import Module
+from chainrule.nn.parameter import Parameter
+
+
+class Embedding(Module):
+    """y = weight[input]: the row of the table for each index.
+
+    Args:
+        num_embeddings: the number of rows (the vocabulary size).
+        embedding_dim: the length of each row.
+        padding_idx: a row initialised to zeros that receives no gradient (negative counts from
+            the end), for the padding token.
+        max_norm: rows looked up whose norm_type-norm exceeds it are rescaled to it, in place.
+        norm_type: the p of that norm (default 2).
+        _weight: a (num_embeddings, embedding_dim) tensor to use as the table.
+        _freeze: keep the table fixed (requires_grad=False).
+        device, dtype: where and in which floating dtype the table is made.
+
+    Shape: input (*) of integer indices in [0, num_embeddings) -> output (*, embedding_dim).
+
+    Initialised as torch does: weight ~ N(0, 1), the padding row zero.
+    """
+
+    def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None,
+                 norm_type=2.0, scale_grad_by_freq=False, sparse=False, _weight=None,
+                 _freeze=False, device=None, dtype=None):
+        super().__init__()
+        if device is not None:
+            backend.check_device(device, "Embedding")
+        self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
+        self.padding_idx = normalise_padding_idx("Embedding", padding_idx, num_embeddings)
+        self.max_norm, self.norm_type = max_norm, norm_type
+        self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
+        if _weight is None:
+            self.weight = Parameter(creation.empty(num_embeddings, embedding_dim, dtype=dtype),
+                                    requires_grad=not _freeze)
+            self.reset_parameters()
+        else:
+            if tuple(_weight.shape) != (num_embeddings, embedding_dim):
+                raise ValueError(f"Embedding: _weight has shape {tuple(_weight.shape)}, expected "
+                                 f"({num_embeddings}, {embedding_dim})")
+            self.weight = Parameter(_weight, requires_grad=not _freeze)
+
+    def reset_parameters(self):
+        init.normal_(self.weight)
+        if self.padding_idx is not None:
+            with no_grad():
+                self.weight[self.padding_idx] = 0
+
+    def forward(self, input):
+        return embedding_lookup(self, input, self.weight, self.padding_idx, self.max_norm,
+                                self.norm_type, self.scale_grad_by_freq, self.sparse)
+
+    def extra_repr(self):
+        text = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.padding_idx is not None:
+            text += f", padding_idx={self.padding_idx}"
+        if self.max_norm is not None:
+            text += f", max_norm={self.max_norm}"
+        if self.norm_type != 2:
+            text += f", norm_type={self.norm_type}"
+        if self.scale_grad_by_freq is not False:
+            text += f", scale_grad_by_freq={self.scale_grad_by_freq}"
+        if self.sparse is not False:
+            text += ", sparse=True"
+        return text
+
+    @classmethod
+    def from_pretrained(cls, embeddings, freeze=True, padding_idx=None, max_norm=None,
+                        norm_type=2.0, scale_grad_by_freq=False, sparse=False):
+        """An Embedding whose table is `embeddings` (2-D), fixed unless freeze=False."""
+        if embeddings.ndim != 2:
+            raise ValueError(f"Embedding.from_pretrained: embeddings must be 2-D, got shape "
+                             f"{tuple(embeddings.shape)}")
+        rows, dim = embeddings.shape
+        return cls(rows, dim, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse,
+                   _weight=embeddings, _freeze=freeze)

@@ -1,0 +1,120 @@
+"""Dropout: inverted dropout in training (mask statistics, scaling, gradient), the identity in
+eval, p's limits, reproducibility under manual_seed, channel dropout, and torch's reprs."""
+import numpy as np
+import pytest
+import torch
+
+import chainrule as cr
+import chainrule.nn.functional as F
+from chainrule.autograd import gradcheck, gradgradcheck
+from tests.nn.test_module import NN, assert_matches_torch
+
+
+@pytest.mark.parametrize("p", [0.1, 0.5, 0.8])
+def test_mask_statistics_and_scaling(p):
+    cr.manual_seed(0)
+    n = 200_000
+    out = F.dropout(cr.ones(n), p).numpy()
+    kept = out != 0
+    # the dropped fraction is p within 5 standard errors; the kept values are exactly 1 / (1 - p)
+    assert np.mean(~kept) == pytest.approx(p, abs=5 * np.sqrt(p * (1 - p) / n))
+    np.testing.assert_allclose(out[kept], 1 / (1 - p), rtol=1e-6)
+    assert out.mean() == pytest.approx(1.0, abs=0.02)   # unbiased: E[y] = x
+
+
+def test_the_gradient_is_the_mask_over_one_minus_p():
+    cr.manual_seed(1)
+    x = cr.tensor(np.random.default_rng(0).uniform(1, 2, (50, 40)), requires_grad=True)
+    out = F.dropout(x, 0.3)
+    upstream = np.random.default_rng(1).standard_normal(x.shape)
+    out.backward(cr.tensor(upstream))
+    mask = out.detach().numpy() != 0
+    np.testing.assert_allclose(out.detach().numpy(), x.detach().numpy() * mask / 0.7, rtol=1e-6)
+    np.testing.assert_allclose(x.grad.numpy(), upstream * mask / 0.7, rtol=1e-6)
+
+
+def test_gradcheck_with_a_fixed_mask():
+    def fn(x):
+        cr.manual_seed(3)   # the same mask on every call
+        return F.dropout(x, 0.4)
+
+    x = cr.tensor(np.random.default_rng(2).standard_normal((3, 4)), requires_grad=True)
+    assert gradcheck(fn, [x]) and gradgradcheck(fn, [x])
+
+
+def test_eval_mode_and_p_zero_are_the_identity():
+    x = cr.randn(3, 4)
+    assert F.dropout(x, 0.5, training=False) is x and F.dropout(x, 0.0) is x
+    layer = NN.Dropout(0.5).eval()
+    assert layer(x) is x
+    ours, theirs = NN.Dropout(0.3), torch.nn.Dropout(0.3)
+    assert_matches_torch(ours, theirs, [np.random.default_rng(4).standard_normal((2, 5))],
+                         modes=("eval",))
+
+
+def test_p_one_drops_everything_and_passes_no_gradient():
+    x = cr.randn(3, 4, requires_grad=True)
+    out = F.dropout(x, 1.0)
+    out.sum().backward()
+    assert not np.any(out.detach().numpy()) and not np.any(x.grad.numpy())
+
+
+@pytest.mark.parametrize("p", [-0.1, 1.5])
+def test_p_outside_zero_one_is_refused(p):
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        F.dropout(cr.ones(2), p)
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        NN.Dropout(p)
+
+
+def test_manual_seed_reproduces_the_mask():
+    cr.manual_seed(5)
+    first = F.dropout(cr.ones(100), 0.5).numpy()
+    cr.manual_seed(5)
+    again = F.dropout(cr.ones(100), 0.5).numpy()
+    assert np.array_equal(first, again) and not np.array_equal(first, F.dropout(cr.ones(100),
+                                                                                0.5).numpy())
+
+
+def test_a_model_switches_dropout_with_train_and_eval():
+    model = NN.Sequential(NN.Linear(4, 4), NN.Dropout(0.5))
+    x = cr.ones(8, 4)
+    assert not np.array_equal(model(x).detach().numpy(), model.eval()(x).detach().numpy())
+    np.testing.assert_array_equal(model(x).detach().numpy(), model[0](x).detach().numpy())
+
+
+def test_inplace():
+    x = cr.ones(1000, requires_grad=True)
+    h = x * 1
+    out = F.dropout(h, 0.5, inplace=True)
+    assert out is h
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), out.detach().numpy())
+
+
+@pytest.mark.parametrize("fn, shape, channels", [
+    (F.dropout1d, (4, 6, 50), 2), (F.dropout1d, (6, 50), 1), (F.dropout2d, (4, 6, 5, 7), 2),
+])
+def test_channel_dropout_zeroes_whole_channels(fn, shape, channels):
+    cr.manual_seed(6)
+    out = fn(cr.ones(*shape), 0.5).numpy()
+    per_channel = out.reshape(shape[:channels] + (-1,))
+    assert np.all(per_channel.min(axis=-1) == per_channel.max(axis=-1))   # constant per channel
+    assert 0 < np.mean(per_channel[..., 0] == 0) < 1
+
+
+def test_dropout2d_reads_a_3d_input_as_n_c_l_as_torch_does():
+    cr.manual_seed(7)
+    with pytest.warns(UserWarning, match="3-D"):
+        out = F.dropout2d(cr.ones(8, 6, 5), 0.5).numpy()
+    assert np.all(out.min(axis=-1) == out.max(axis=-1))
+    with pytest.raises(RuntimeError, match="dropout1d"):
+        F.dropout1d(cr.ones(2, 3, 4, 5))
+
+
+@pytest.mark.parametrize("layer", [
+    lambda nn: nn.Dropout(), lambda nn: nn.Dropout(0.2, inplace=True), lambda nn: nn.Dropout1d(),
+    lambda nn: nn.Dropout2d(0.1),
+])
+def test_repr_matches_torch(layer):
+    assert repr(layer(NN)) == repr(layer(torch.nn))

@@ -1,0 +1,72 @@
+"""Linear, Identity and Flatten against torch: outputs and gradients with copied weights, init,
+reprs, and the error for an input of the wrong shape."""
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import chainrule as cr
+import chainrule.nn.functional as F
+from chainrule.autograd import gradcheck
+from tests.nn.test_module import NN, assert_matches_torch
+
+
+@pytest.mark.parametrize("in_features, out_features, bias, input_shape", [
+    (3, 4, True, (5, 3)), (5, 2, False, (2, 3, 5)), (1, 1, True, (4, 1)), (4, 3, True, (4,)),
+    (6, 6, True, (2, 1, 3, 6)),
+])
+def test_linear_matches_torch(in_features, out_features, bias, input_shape):
+    ours = NN.Linear(in_features, out_features, bias)
+    theirs = torch.nn.Linear(in_features, out_features, bias)
+    assert repr(ours) == repr(theirs)
+    assert_matches_torch(ours, theirs, [np.random.default_rng(2).standard_normal(input_shape)])
+
+
+@pytest.mark.parametrize("layer", [
+    lambda nn: nn.Identity(), lambda nn: nn.Flatten(), lambda nn: nn.Flatten(0, 1),
+    lambda nn: nn.Flatten(-2),
+])
+def test_identity_and_flatten_match_torch(layer):
+    ours, theirs = layer(NN), layer(torch.nn)
+    assert repr(ours) == repr(theirs)
+    assert_matches_torch(ours, theirs, [np.random.default_rng(3).standard_normal((2, 3, 4))])
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_functional_linear_gradcheck(bias):
+    rng = np.random.default_rng(4)
+    inputs = [cr.tensor(rng.standard_normal(shape), requires_grad=True)
+              for shape in ((2, 3), (2, 3), (2,))[:3 if bias else 2]]
+    assert gradcheck(F.linear, inputs)
+
+
+def test_wrong_input_shape_names_the_layer_and_the_expected_shape():
+    layer = NN.Linear(3, 4)
+    with pytest.raises(RuntimeError, match=r"Linear\(in_features=3, out_features=4, bias=True\): "
+                                           r"expected input of shape \(\*, 3\), got \(2, 5\)"):
+        layer(cr.ones(2, 5))
+    with pytest.raises(RuntimeError, match=r"\(\*, 3\)"):
+        layer(cr.tensor(1.0))
+
+
+def test_init_matches_torchs_distribution():
+    cr.manual_seed(0)
+    in_features = 400
+    layer = NN.Linear(in_features, 300)
+    bound = 1 / math.sqrt(in_features)   # kaiming_uniform_(a=√5) gives U(±1/√in)
+    for p in (layer.weight, layer.bias):
+        x = p.detach().numpy()
+        assert x.min() >= -bound and x.max() <= bound and x.max() > 0.98 * bound
+    w = layer.weight.detach().numpy()
+    assert w.std() == pytest.approx(bound / math.sqrt(3), rel=0.01)
+    assert abs(w.mean()) < 0.01 * bound
+
+
+def test_dtype_and_device_arguments():
+    layer = NN.Linear(2, 3, dtype=cr.float64, device="cpu")
+    assert layer.weight.dtype == np.float64 and layer.bias.dtype == np.float64
+    assert layer(cr.ones(1, 2, dtype=cr.float64)).dtype == np.float64
+    assert NN.Linear(2, 3, bias=False).bias is None
+    with pytest.raises(RuntimeError, match="CPU"):
+        NN.Linear(2, 3, device="cuda")

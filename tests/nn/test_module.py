@@ -1,0 +1,371 @@
+"""Module against torch.nn.Module: the same model built with both libraries must list the same
+names in the same order, print the same, load each other's state dicts and compute the same.
+
+Also home of the two helpers the layer tests share: `NN` (chainrule.nn plus the layers not yet
+exported there) and `assert_matches_torch` (copy torch's weights, compare outputs and gradients).
+"""
+import copy
+import types
+
+import numpy as np
+import pytest
+import torch
+
+import chainrule as cr
+import chainrule.nn
+from chainrule.nn import activation, dropout, embedding
+
+# chainrule.nn with every layer under test, spelled as torch.nn, so one builder serves both
+NN = types.SimpleNamespace(**{name: getattr(module, name)
+                              for module in (chainrule.nn, activation, dropout, embedding)
+                              for name in dir(module) if not name.startswith("_")})
+
+
+def assert_matches_torch(ours, theirs, inputs, modes=("train", "eval"), seed=0):
+    """Copy theirs' weights into ours through state_dicts (keys must agree, in order); then, in
+    float64 and float32 and in each mode, the output and the gradients of every floating input
+    and every parameter must match torch (1e-10 and 1e-5 relative, scaled by the largest entry).
+    inputs: NumPy arrays; floating ones are cast to the dtype and require grad."""
+    rng = np.random.default_rng(seed)
+    for dtype, rtol in (("float64", 1e-10), ("float32", 1e-5)):
+        theirs.to(getattr(torch, dtype))
+        ours.to(dtype)
+        assert list(ours.state_dict()) == list(theirs.state_dict())
+        ours.load_state_dict(theirs.state_dict())
+        for mode in modes:
+            ours.train(mode == "train")
+            theirs.train(mode == "train")
+            xs = [_leaf(cr, a, dtype) for a in inputs]
+            ts = [_leaf(torch, a, dtype) for a in inputs]
+            out, expected = ours(*xs), theirs(*ts)
+            what = f"{type(ours).__name__} {dtype} {mode}"
+            assert str(out.dtype) == str(expected.dtype).removeprefix("torch."), what
+            _close(out, expected, rtol, f"{what} output")
+            upstream = rng.standard_normal(tuple(expected.shape)).astype(dtype)
+            out.backward(cr.tensor(upstream))
+            expected.backward(torch.tensor(upstream))
+            for index, (x, t) in enumerate(zip(xs, ts)):
+                if t.requires_grad:
+                    _close(x.grad, t.grad, rtol, f"{what} gradient of input {index}")
+            theirs_params = dict(theirs.named_parameters())
+            for name, p in ours.named_parameters():
+                if theirs_params[name].grad is None:
+                    assert p.grad is None or not np.any(p.grad.numpy()), f"{what} {name}"
+                else:
+                    _close(p.grad, theirs_params[name].grad, rtol, f"{what} gradient of {name}")
+            ours.zero_grad()
+            theirs.zero_grad()
+
+
+def _leaf(lib, array, dtype):
+    if array.dtype.kind != "f":
+        return lib.tensor(array)
+    return lib.tensor(array.astype(dtype), requires_grad=True)
+
+
+def _close(ours, theirs, rtol, what):
+    expected = theirs.detach().numpy()
+    scale = max(1.0, float(np.abs(expected).max(initial=0)))
+    assert tuple(ours.shape) == expected.shape, f"{what}: shape {ours.shape} != {expected.shape}"
+    np.testing.assert_allclose(ours.detach().numpy(), expected, rtol=rtol, atol=rtol * scale,
+                               err_msg=what)
+
+
+# ----- one model, built with either library ---------------------------------------------------
+def build(lib, nn):
+    """A nested model using every container, buffers (one not persistent), a parameter set to
+    None, a tied weight and activation layers."""
+
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(3, 4)
+            self.register_buffer("running", lib.zeros(4))
+            self.register_buffer("scratch", lib.ones(2), persistent=False)
+            self.register_parameter("unused", None)
+            self.heads = nn.ModuleList([nn.Linear(4, 4), nn.Linear(4, 4), nn.Tanh()])
+            self.acts = nn.ModuleDict({"relu": nn.ReLU(), "leaky": nn.LeakyReLU(0.2)})
+
+        def forward(self, x):
+            x = self.acts["relu"](self.fc(x)) + self.running
+            for head in self.heads:
+                x = head(x)
+            return self.acts["leaky"](x)
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed = nn.Linear(2, 3, bias=False)
+            self.body = nn.Sequential(Block(), nn.GELU(), nn.Linear(4, 3))
+            self.scale = nn.Parameter(lib.ones(3))
+            self.out = nn.Linear(3, 3)
+            self.decode = nn.Linear(2, 3, bias=False)
+            self.decode.weight = self.embed.weight   # tied: listed once
+            self.soft = nn.Softmax(dim=-1)
+
+        def forward(self, x):
+            return self.soft(self.out(self.body(self.embed(x)) * self.scale) + self.decode(x))
+
+    return Net()
+
+
+@pytest.fixture
+def models():
+    return build(cr, NN), build(torch, torch.nn)
+
+
+def test_names_and_orders_match_torch(models):
+    ours, theirs = models
+    for listing in ("named_parameters", "named_buffers", "named_modules", "named_children"):
+        assert ([name for name, _ in getattr(ours, listing)()]
+                == [name for name, _ in getattr(theirs, listing)()]), listing
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert "body.0.scratch" not in ours.state_dict() and "decode.weight" in ours.state_dict()
+    assert len(list(ours.parameters())) == len(list(theirs.parameters()))
+    assert [type(m).__name__ for m in ours.children()] == [
+        type(m).__name__ for m in theirs.children()]
+    assert [type(m).__name__ for m in ours.modules()] == [
+        type(m).__name__ for m in theirs.modules()]
+
+
+def test_repr_matches_torch(models):
+    ours, theirs = models
+    assert repr(ours) == repr(theirs)
+
+
+def test_the_model_computes_as_torch_does(models):
+    ours, theirs = models
+    assert_matches_torch(ours, theirs, [np.random.default_rng(0).standard_normal((5, 2))])
+
+
+def test_tied_weights_are_one_parameter(models):
+    ours, theirs = models
+    assert ours.decode.weight is ours.embed.weight
+    assert "decode.weight" not in dict(ours.named_parameters())
+    assert ([n for n, _ in ours.named_parameters(remove_duplicate=False)]
+            == [n for n, _ in theirs.named_parameters(remove_duplicate=False)])
+
+
+def test_train_and_eval_reach_every_submodule(models):
+    ours, _ = models
+    assert ours.eval() is ours
+    assert not any(m.training for m in ours.modules())
+    ours.body.train()
+    assert not ours.training and all(m.training for m in ours.body.modules())
+    with pytest.raises(ValueError, match="bool"):
+        ours.train("yes")
+
+
+def test_train_calls_each_childs_own_train():
+    class Frozen(NN.Module):
+        def train(self, mode=True):
+            return super().train(False)   # a layer that stays in eval mode, as some do
+
+    model = NN.Sequential(NN.Linear(1, 1), Frozen())
+    model.train()
+    assert model[0].training and not model[1].training
+
+
+def test_zero_grad(models):
+    ours, _ = models
+    ours(cr.randn(4, 2)).sum().backward()
+    grads = {name: p.grad for name, p in ours.named_parameters()}
+    ours.zero_grad(set_to_none=False)
+    assert all(p.grad is grads[name] and not np.any(p.grad.numpy())
+               for name, p in ours.named_parameters())
+    ours.zero_grad()
+    assert all(p.grad is None for p in ours.parameters())
+
+
+def test_apply_visits_children_first_as_torch_does(models):
+    ours, theirs = models
+    seen_ours, seen_theirs = [], []
+    ours.apply(lambda m: seen_ours.append(type(m).__name__))
+    theirs.apply(lambda m: seen_theirs.append(type(m).__name__))
+    assert seen_ours == seen_theirs
+
+
+def test_apply_for_custom_init(models):
+    ours, _ = models
+
+    def init(m):
+        if isinstance(m, NN.Linear):
+            NN.init.constant_(m.weight, 0.5)
+
+    ours.apply(init)
+    assert all(np.all(m.weight.detach().numpy() == 0.5)
+               for m in ours.modules() if isinstance(m, NN.Linear))
+
+
+# ----- state dicts ---------------------------------------------------------------------------
+def test_state_dict_round_trip_from_torch_is_exact(models):
+    ours, theirs = models
+    ours.double()
+    theirs.double()
+    weight = ours.body[0].fc.weight
+    assert repr(ours.load_state_dict(theirs.state_dict())) == "<All keys matched successfully>"
+    assert ours.body[0].fc.weight is weight    # loaded in place: optimisers keep their Parameter
+    for (name, value), expected in zip(ours.state_dict().items(), theirs.state_dict().values()):
+        assert value.dtype == np.float64 and np.array_equal(value.numpy(), expected.numpy()), name
+
+
+def test_state_dict_values_are_detached_views(models):
+    ours, _ = models
+    state = ours.state_dict()
+    assert not state["out.weight"].requires_grad
+    assert state["out.weight"].numpy() is not None
+    assert ours.state_dict(keep_vars=True)["out.weight"] is ours.out.weight
+
+
+def test_load_state_dict_reports_missing_and_unexpected_keys(models):
+    ours, theirs = models
+    state = theirs.state_dict()
+    del state["out.bias"]
+    state["extra.weight"] = torch.zeros(1)
+    result = ours.load_state_dict(state, strict=False)
+    expected = theirs.load_state_dict(state, strict=False)
+    assert result.missing_keys == expected.missing_keys == ["out.bias"]
+    assert result.unexpected_keys == expected.unexpected_keys == ["extra.weight"]
+    with pytest.raises(RuntimeError, match=r'(?s)Missing key.*"out.bias".*Unexpected key.*'
+                                           r'"extra.weight"'):
+        ours.load_state_dict(state)
+
+
+def test_load_state_dict_refuses_shape_mismatches_even_when_not_strict(models):
+    ours, theirs = models
+    state = theirs.state_dict()
+    state["out.weight"] = torch.zeros(2, 3)
+    before = ours.out.bias.detach().numpy().copy()
+    with pytest.raises(RuntimeError, match=r"size mismatch for out.weight.*\(2, 3\).*\(3, 3\)"):
+        ours.load_state_dict(state, strict=False)
+    assert np.array_equal(ours.out.bias.detach().numpy(), before)   # nothing loaded
+
+
+def test_non_persistent_buffers_are_neither_saved_nor_expected(models):
+    ours, _ = models
+    state = ours.state_dict()
+    assert "body.0.scratch" not in state and "body.0.running" in state
+    assert ours.load_state_dict(state).missing_keys == []
+
+
+def test_a_shared_module_is_saved_under_each_name_as_torch_does():
+    ours_layer, theirs_layer = NN.Linear(2, 2), torch.nn.Linear(2, 2)
+    ours, theirs = NN.Sequential(ours_layer, ours_layer), torch.nn.Sequential(theirs_layer,
+                                                                              theirs_layer)
+    assert list(ours.state_dict()) == list(theirs.state_dict()) == [
+        "0.weight", "0.bias", "1.weight", "1.bias"]
+    assert [n for n, _ in ours.named_parameters()] == ["0.weight", "0.bias"]
+    assert [n for n, _ in ours.named_modules()] == [n for n, _ in theirs.named_modules()]
+
+
+# ----- registration ---------------------------------------------------------------------------
+def test_register_buffer_and_parameter():
+    m = NN.Module()
+    m.register_buffer("count", cr.zeros(1, dtype=cr.int64))
+    m.register_buffer("cache", cr.zeros(2), persistent=False)
+    m.register_parameter("w", NN.Parameter(cr.ones(2)))
+    m.register_parameter("b", None)
+    assert list(m.state_dict()) == ["w", "count"]
+    assert [n for n, _ in m.named_buffers()] == ["count", "cache"]
+    assert m.b is None and [n for n, _ in m.named_parameters()] == ["w"]
+    m.count = cr.ones(1, dtype=cr.int64)       # assigning to a buffer name replaces the buffer
+    assert m._buffers["count"] is m.count
+    del m.w
+    assert list(m.state_dict()) == ["count"]
+
+
+@pytest.mark.parametrize("action, error, message", [
+    (lambda m: setattr(m, "w", cr.ones(2)), TypeError, "parameter 'w'"),
+    (lambda m: m.register_parameter("a.b", None), KeyError, r"\."),
+    (lambda m: m.register_parameter("x", cr.ones(1)), TypeError, "Parameter"),
+    (lambda m: m.register_buffer("x", [1.0]), TypeError, "Tensor"),
+    (lambda m: m.register_buffer("plain", cr.ones(1)), KeyError, "already exists"),
+    (lambda m: m.add_module("child", "not a module"), TypeError, "Module"),
+    (lambda m: m.register_parameter("p", NN.Parameter(cr.ones(1)) * 2), TypeError, "Parameter"),
+])
+def test_registration_errors(action, error, message):
+    m = NN.Module()
+    m.w = NN.Parameter(cr.ones(2))
+    m.plain = 3
+    with pytest.raises(error, match=message):
+        action(m)
+
+
+def test_assigning_before_init_is_explained():
+    class Early(NN.Module):
+        def __init__(self):
+            self.fc = NN.Linear(1, 1)
+            super().__init__()
+
+    with pytest.raises(AttributeError, match="super\\(\\).__init__\\(\\)"):
+        Early()
+
+
+def test_missing_attribute_and_missing_forward():
+    m = NN.Module()
+    with pytest.raises(AttributeError, match="'Module' object has no attribute 'nope'"):
+        m.nope
+    with pytest.raises(NotImplementedError, match="forward"):
+        m(cr.ones(1))
+
+
+def test_get_submodule_and_get_parameter(models):
+    ours, _ = models
+    assert ours.get_submodule("body.0.heads.1") is ours.body[0].heads[1]
+    assert ours.get_parameter("body.0.fc.bias") is ours.body[0].fc.bias
+    with pytest.raises(AttributeError, match="nope"):
+        ours.get_submodule("body.nope")
+
+
+# ----- dtypes, devices, gradients, hooks, copies -------------------------------------------------
+def test_to_converts_floating_state_in_place(models):
+    ours, _ = models
+    ours.register_buffer("steps", cr.zeros(1, dtype=cr.int64))
+    weight = ours.out.weight
+    assert ours.to(cr.float64) is ours
+    assert ours.out.weight is weight
+    assert all(p.dtype == np.float64 for p in ours.parameters())
+    assert ours.body[0].running.dtype == np.float64 and ours.steps.dtype == np.int64
+    ours.float()
+    assert all(p.dtype == np.float32 for p in ours.parameters())
+    ours.to("cpu").to(cr.device("cpu")).to("cpu", cr.float64).to(cr.zeros(1, dtype=cr.float32))
+    assert ours.out.weight.dtype == np.float32
+    with pytest.raises(RuntimeError, match="CPU"):
+        ours.to("cuda")
+    with pytest.raises(TypeError, match="floating"):
+        ours.to(cr.int64)
+
+
+def test_requires_grad_(models):
+    ours, _ = models
+    ours.requires_grad_(False)
+    assert not any(p.requires_grad for p in ours.parameters())
+    ours.out.requires_grad_()
+    assert [n for n, p in ours.named_parameters() if p.requires_grad] == ["out.weight", "out.bias"]
+
+
+def test_forward_hooks_and_pre_hooks():
+    layer = NN.Linear(2, 2)
+    seen = []
+    pre = layer.register_forward_pre_hook(lambda m, args: (args[0] * 0,))
+    post = layer.register_forward_hook(lambda m, args, out: seen.append(out.shape) or out + 1)
+    out = layer(cr.ones(3, 2))
+    np.testing.assert_allclose(out.detach().numpy(), (layer.bias + 1).detach().numpy()[None]
+                               .repeat(3, 0))
+    assert seen == [(3, 2)]
+    pre.remove()
+    post.remove()
+    assert layer(cr.ones(1, 2)).shape == (1, 2) and seen == [(3, 2)]
+
+
+def test_deepcopy_gives_an_independent_model(models):
+    ours, _ = models
+    twin = copy.deepcopy(ours)
+    assert [n for n, _ in twin.named_parameters()] == [n for n, _ in ours.named_parameters()]
+    assert isinstance(twin.out.weight, NN.Parameter) and twin.out.weight is not ours.out.weight
+    assert twin.decode.weight is twin.embed.weight    # ties survive the copy
+    with cr.no_grad():
+        twin.out.weight.fill_(0)
+    assert np.any(ours.out.weight.detach().numpy())
+    x = cr.randn(2, 2)
+    assert twin(x).shape == ours(x).shape
