@@ -1,6 +1,13 @@
 """Neural-network building blocks: Module and Parameter, layers, losses, init, functional."""
 from chainrule.nn import functional, init
+from chainrule.nn.activation import (ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax,
+                                     Softplus, Tanh)
 from chainrule.nn.container import ModuleDict, ModuleList, Sequential
+from chainrule.nn.dropout import Dropout, Dropout1d, Dropout2d
+from chainrule.nn.embedding import Embedding
 from chainrule.nn.linear import Flatten, Identity, Linear
+from chainrule.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss,
+                               MSELoss, NLLLoss, SmoothL1Loss)
 from chainrule.nn.module import Module
+from chainrule.nn.norm import BatchNorm1d, BatchNorm2d, LayerNorm
 from chainrule.nn.parameter import Parameter
