@@ -1,5 +1,5 @@
 """Neural-network building blocks: Module and Parameter, layers, losses, init, functional."""
-from chainrule.nn import functional, init
+from chainrule.nn import functional, init, utils
 from chainrule.nn.activation import (ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax,
                                      Softplus, Tanh)
 from chainrule.nn.container import ModuleDict, ModuleList, Sequential

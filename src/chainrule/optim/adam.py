@@ -1,0 +1,76 @@
+"""Adam and AdamW: steps scaled by running estimates of the gradient's first and second moments."""
+from chainrule.backend import xp
+from chainrule.optim.optimizer import (Optimizer, check_non_negative, count_step, step_state,
+                                       zeros_state)
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba, 2015, Algorithm 1), as torch computes it. Per parameter θ, at step t:
+
+        g ← ∇f(θ) + λθ                   L2 weight decay λ (−∇f with maximize)
+        m ← β₁m + (1 − β₁)g              first moment
+        v ← β₂v + (1 − β₂)g²             second moment (amsgrad: divide by max of all v)
+        θ ← θ − γ/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε)
+
+    The bias corrections 1 − βᵗ undo the zero start of m and v (Kingma & Ba, §3). With
+    decoupled_weight_decay (AdamW) the decay skips the moments: θ ← θ(1 − γλ) before the step.
+
+    Args:
+        params: the tensors to optimise, or parameter groups (see Optimizer).
+        lr: learning rate γ (default 1e-3).
+        betas: (β₁, β₂), each in [0, 1) (default (0.9, 0.999)).
+        eps: ε, added to the denominator for stability (default 1e-8).
+        weight_decay: λ (default 0).
+        amsgrad: use the largest v seen so far (Reddi et al., 2018) (default False).
+        maximize: ascend the objective instead of descending it (default False).
+        decoupled_weight_decay: decay the weights directly, as AdamW (default False).
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 amsgrad=False, *, maximize=False, decoupled_weight_decay=False):
+        check_non_negative(lr=lr, eps=eps)
+        for index, beta in enumerate(betas):
+            if not 0.0 <= beta < 1.0:
+                raise ValueError(f"Invalid beta parameter at index {index}: {beta}")
+        check_non_negative(weight_decay=weight_decay)
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
+                                      weight_decay=weight_decay, amsgrad=amsgrad,
+                                      maximize=maximize,
+                                      decoupled_weight_decay=decoupled_weight_decay))
+
+    def init_state(self, param, group):
+        state = {"step": step_state(), "exp_avg": zeros_state(param),
+                 "exp_avg_sq": zeros_state(param)}
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = zeros_state(param)
+        return state
+
+    def update(self, param, grad, state, group):
+        lr, (beta1, beta2), weight_decay = group["lr"], group["betas"], group["weight_decay"]
+        t = count_step(state)
+        if weight_decay != 0 and group["decoupled_weight_decay"]:
+            param *= 1 - lr * weight_decay
+        elif weight_decay != 0:
+            grad = grad + weight_decay * param
+        exp_avg, exp_avg_sq = state["exp_avg"].array, state["exp_avg_sq"].array
+        exp_avg += (1 - beta1) * (grad - exp_avg)      # m, in torch's form (a lerp towards g)
+        exp_avg_sq *= beta2
+        exp_avg_sq += (1 - beta2) * grad * grad        # v
+        if group["amsgrad"]:                           # divide by the largest v so far
+            exp_avg_sq = xp.maximum(state["max_exp_avg_sq"].array, exp_avg_sq,
+                                    out=state["max_exp_avg_sq"].array)
+        denominator = xp.sqrt(exp_avg_sq) / (1 - beta2 ** t) ** 0.5 + group["eps"]
+        param -= lr / (1 - beta1 ** t) * exp_avg / denominator
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter, 2019): θ ← θ(1 − γλ) at each step,
+    outside the moments, so the decay is not rescaled by 1/√v.
+
+    Args: as Adam, with weight_decay λ defaulting to 1e-2.
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
+                 amsgrad=False, *, maximize=False):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
+                         decoupled_weight_decay=True)

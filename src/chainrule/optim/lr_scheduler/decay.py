@@ -1,0 +1,155 @@
+"""Schedules that decay the learning rate on a fixed plan: StepLR, MultiStepLR, ExponentialLR,
+CosineAnnealingLR, LinearLR. Each get_lr is torch's chainable form, step by step."""
+import math
+from collections import Counter
+
+from chainrule.optim.lr_scheduler.base import LRScheduler, current_lrs
+
+
+class StepLR(LRScheduler):
+    """Multiply the learning rate by gamma every step_size steps: lr_t = lr_0 · γ^⌊t/step_size⌋.
+
+    Args:
+        optimizer: the Optimizer whose learning rates are set.
+        step_size: the period of the decay, in steps.
+        gamma: the factor γ (default 0.1).
+        last_epoch: the index of the last step taken (default -1: start afresh).
+    """
+
+    def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
+        self.step_size, self.gamma = step_size, gamma
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
+            return current_lrs(self.optimizer)
+        return [group["lr"] * self.gamma for group in self.optimizer.param_groups]
+
+    def _get_closed_form_lr(self):
+        return [base_lr * self.gamma ** (self.last_epoch // self.step_size)
+                for base_lr in self.base_lrs]
+
+
+class MultiStepLR(LRScheduler):
+    """Multiply the learning rate by gamma at each milestone (by γⁿ at one listed n times).
+
+    Args:
+        optimizer: the Optimizer whose learning rates are set.
+        milestones: the steps at which to decay, increasing.
+        gamma: the factor γ (default 0.1).
+        last_epoch: the index of the last step taken (default -1: start afresh).
+    """
+
+    def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
+        self.milestones, self.gamma = Counter(milestones), gamma
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        if self.last_epoch not in self.milestones:
+            return current_lrs(self.optimizer)
+        factor = self.gamma ** self.milestones[self.last_epoch]
+        return [group["lr"] * factor for group in self.optimizer.param_groups]
+
+    def _get_closed_form_lr(self):
+        # a plain dict works too (milestones come back from a checkpoint as one)
+        passed = sum(count for milestone, count in self.milestones.items()
+                     if milestone <= self.last_epoch)
+        return [base_lr * self.gamma ** passed for base_lr in self.base_lrs]
+
+
+class ExponentialLR(LRScheduler):
+    """Multiply the learning rate by gamma every step: lr_t = lr_0 · γᵗ.
+
+    Args:
+        optimizer: the Optimizer whose learning rates are set.
+        gamma: the factor γ.
+        last_epoch: the index of the last step taken (default -1: start afresh).
+    """
+
+    def __init__(self, optimizer, gamma, last_epoch=-1):
+        self.gamma = gamma
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        if self._is_initial:   # resuming: step 0 must not decay the restored rate again
+            return current_lrs(self.optimizer)
+        return [group["lr"] * self.gamma for group in self.optimizer.param_groups]
+
+    def _get_closed_form_lr(self):
+        return [base_lr * self.gamma ** self.last_epoch for base_lr in self.base_lrs]
+
+
+class CosineAnnealingLR(LRScheduler):
+    """Cosine annealing from lr_0 to eta_min over T_max steps (SGDR, Loshchilov & Hutter, 2017,
+    without restarts): lr_t = η_min + (lr_0 − η_min)(1 + cos(πt/T_max))/2.
+
+    Computed as torch does, recursively from the current rate,
+        lr_t = η_min + (lr_{t−1} − η_min)(1 + cos(πt/T_max)) / (1 + cos(π(t−1)/T_max)),
+    so that other changes to the rate carry through; past T_max the rate climbs back (the
+    cosine's period is 2·T_max).
+
+    Args:
+        optimizer: the Optimizer whose learning rates are set.
+        T_max: the number of steps from lr_0 down to eta_min.
+        eta_min: the lowest rate η_min (default 0).
+        last_epoch: the index of the last step taken (default -1: start afresh).
+    """
+
+    def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
+        self.T_max, self.eta_min = T_max, eta_min
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        t, period, eta_min = self.last_epoch, self.T_max, self.eta_min
+        if self._is_initial:
+            return current_lrs(self.optimizer)
+        if (t - 1 - period) % (2 * period) == 0:
+            # at the bottom the ratio below would be 0/0: step up by the first increment instead
+            return [group["lr"] + (base_lr - eta_min) * (1 - math.cos(math.pi / period)) / 2
+                    for base_lr, group in zip(self.base_lrs, self.optimizer.param_groups)]
+        return [(1 + math.cos(math.pi * t / period)) / (1 + math.cos(math.pi * (t - 1) / period))
+                * (group["lr"] - eta_min) + eta_min for group in self.optimizer.param_groups]
+
+    def _get_closed_form_lr(self):
+        return [self.eta_min + (base_lr - self.eta_min)
+                * (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
+                for base_lr in self.base_lrs]
+
+
+class LinearLR(LRScheduler):
+    """Scale the learning rate by a factor that moves linearly from start_factor to end_factor
+    over total_iters steps, then stays (a warm-up when start_factor < end_factor).
+
+    Args:
+        optimizer: the Optimizer whose learning rates are set.
+        start_factor: the factor at step 0, in (0, 1] (default 1/3).
+        end_factor: the factor from step total_iters on, in [0, 1] (default 1).
+        total_iters: the number of steps of the ramp (default 5).
+        last_epoch: the index of the last step taken (default -1: start afresh).
+    """
+
+    def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5,
+                 last_epoch=-1):
+        if start_factor > 1.0 or start_factor <= 0:
+            raise ValueError("Starting multiplicative factor expected to be greater than 0 and "
+                             "less or equal to 1.")
+        if end_factor > 1.0 or end_factor < 0:
+            raise ValueError("Ending multiplicative factor expected to be between 0 and 1.")
+        self.start_factor, self.end_factor = start_factor, end_factor
+        self.total_iters = total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        start, end, t = self.start_factor, self.end_factor, self.last_epoch
+        if t == 0:
+            return [group["lr"] * start for group in self.optimizer.param_groups]
+        if self._is_initial or t > self.total_iters:
+            return current_lrs(self.optimizer)
+        # factor_t / factor_{t-1}, with factor_t = start + (end − start)·t/total_iters
+        ratio = 1.0 + (end - start) / (self.total_iters * start + (t - 1) * (end - start))
+        return [group["lr"] * ratio for group in self.optimizer.param_groups]
+
+    def _get_closed_form_lr(self):
+        start, end = self.start_factor, self.end_factor
+        return [base_lr * (start + (end - start) * min(self.total_iters, self.last_epoch)
+                           / self.total_iters) for base_lr in self.base_lrs]

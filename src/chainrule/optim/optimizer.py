@@ -1,0 +1,243 @@
+"""Optimizer, the base class: parameter groups, per-parameter state, the loop over parameters, and
+saving and restoring. An algorithm (sgd.py, adam.py ...) writes only `update`, the rule for one
+parameter, on arrays, in place."""
+import copy
+import functools
+import warnings
+from collections import defaultdict
+
+from chainrule import backend
+from chainrule.autograd.mode import enable_grad
+from chainrule.backend import xp
+from chainrule.tensor import Tensor
+
+
+class Optimizer:
+    """Base class of the optimisers, with torch.optim.Optimizer's interface.
+
+    Args:
+        params: an iterable of Tensors (such as model.parameters()), of (name, Tensor) pairs
+            (model.named_parameters()), or of dicts, each one parameter group:
+            {"params": [...], "lr": 0.01, ...}; options a group leaves out come from defaults.
+        defaults: the algorithm's options (lr, momentum ...).
+
+    A subclass validates its options, calls super().__init__(params, defaults), and writes
+    `update(param, grad, state, group)`: param and grad are arrays (param is changed in place);
+    state is the parameter's dict of Tensors, filled by `init_state(param, group)` before its
+    first update; group holds the options. The base class skips parameters without a gradient,
+    negates the gradient for maximize=True, and bumps the parameter's version counter.
+    """
+
+    def __init__(self, params, defaults):
+        if isinstance(params, Tensor):
+            raise TypeError("params argument given to the optimizer should be an iterable of "
+                            f"Tensors or dicts, but got {type(params).__name__}")
+        self.defaults = defaults
+        self.state = defaultdict(dict)
+        self.param_groups = []
+        self._opt_called = False   # read by the schedulers (warn if they step first)
+        groups = list(params)
+        if len(groups) == 0:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def __init_subclass__(cls, **kwargs):
+        # A subclass that overrides step (torch style) still tells the schedulers it has stepped.
+        super().__init_subclass__(**kwargs)
+        if "step" in cls.__dict__:
+            cls.step = _marks_step(cls.step)
+
+    # ----- the algorithm's part ---------------------------------------------------------------
+    def init_state(self, param, group):
+        """The state of one parameter (an array) before its first update: a dict of Tensors."""
+        return {}
+
+    def update(self, param, grad, state, group):
+        """Update one parameter (an array) in place from its gradient (an array)."""
+        raise NotImplementedError(f"{type(self).__name__} does not define update()")
+
+    # ----- the loop ---------------------------------------------------------------------------
+    def step(self, closure=None):
+        """Update every parameter that has a gradient. closure, if given, recomputes the loss
+        (with grad enabled) before the update; its result is returned."""
+        self._opt_called = True
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            maximize = group.get("maximize", False)
+            for param in group["params"]:
+                if param.grad is None:
+                    continue
+                grad = param.grad.array
+                state = self.state[param]
+                if not state:
+                    state.update(self.init_state(param.array, group))
+                self.update(param.array, -grad if maximize else grad, state, group)
+                param._version[0] += 1   # an in-place change: graphs that saved param see it
+        return loss
+
+    def zero_grad(self, set_to_none=True):
+        """Forget the gradients (set_to_none=True), or fill them with zeros."""
+        for group in self.param_groups:
+            for param in group["params"]:
+                if param.grad is None:
+                    continue
+                if set_to_none:
+                    param.grad = None
+                else:
+                    if param.grad.grad_fn is not None:
+                        param.grad.detach_()
+                    else:
+                        param.grad.requires_grad_(False)
+                    param.grad.zero_()
+
+    # ----- groups -----------------------------------------------------------------------------
+    def add_param_group(self, param_group):
+        """Add a group of parameters with its own options (e.g. a layer unfrozen for fine-tuning).
+
+        Options the group leaves out are taken from the optimiser's defaults.
+        """
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, but got {type(param_group).__name__}")
+        group = dict(param_group)
+        group["params"], names = _unpack_params(group["params"])
+        if names:
+            group["param_names"] = names
+        for name, default in self.defaults.items():
+            group.setdefault(name, default)
+        params = group["params"]
+        if len(set(params)) != len(params):
+            warnings.warn("optimizer contains a parameter group with duplicate parameters; "
+                          "in future, this will cause an error", stacklevel=3)
+        for other in self.param_groups:
+            if ("param_names" in other) != ("param_names" in group):
+                raise ValueError("all optimizer param groups should be with/without names. "
+                                 "cannot add param group "
+                                 f"{'with' if names else 'without'} names to the optimizer")
+            if not set(other["params"]).isdisjoint(params):
+                raise ValueError("some parameters appear in more than one parameter group")
+        self.param_groups.append(group)
+
+    # ----- saving and restoring -----------------------------------------------------------------
+    def state_dict(self):
+        """{'state': {index: {name: value}}, 'param_groups': [{options, 'params': [index]}]}, as
+        torch lays it out: each parameter is named by its position across the groups. As in
+        torch, the state tensors are the live ones: save or deep-copy the dict for a snapshot."""
+        index = {}
+        groups = []
+        start = 0
+        for group in self.param_groups:
+            for position, param in enumerate(group["params"], start):
+                index.setdefault(id(param), position)
+            packed = {key: value for key, value in group.items() if key != "params"}
+            packed["params"] = [index[id(param)] for param in group["params"]]
+            start += len(group["params"])
+            groups.append(packed)
+        state = {index[id(param)] if isinstance(param, Tensor) else param: values
+                 for param, values in self.state.items() if values}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict):
+        """Continue from a state_dict(): the groups must match this optimiser's in number and size.
+        State tensors are copied, floating ones cast to their parameter's dtype (but 'step')."""
+        saved_groups = copy.deepcopy(state_dict["param_groups"])
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError("loaded state dict has a different number of parameter groups")
+        if any(len(saved["params"]) != len(group["params"])
+               for saved, group in zip(saved_groups, self.param_groups)):
+            raise ValueError("loaded state dict contains a parameter group that doesn't match "
+                             "the size of optimizer's group")
+        params = {index: param for saved, group in zip(saved_groups, self.param_groups)
+                  for index, param in zip(saved["params"], group["params"])}
+        self.state = defaultdict(dict)
+        for key, values in state_dict["state"].items():
+            param = params.get(key)
+            self.state[key if param is None else param] = {
+                name: _restored(value, param, name) for name, value in values.items()}
+        for saved, group in zip(saved_groups, self.param_groups):
+            saved["params"] = group["params"]
+            if "param_names" in group and "param_names" not in saved:
+                saved["param_names"] = group["param_names"]
+            for name, default in self.defaults.items():
+                saved.setdefault(name, default)   # a state dict from an older version
+        self.param_groups = saved_groups
+
+    def __repr__(self):
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines += [f"    {key}: {group[key]}" for key in sorted(group) if key != "params"]
+        return "\n".join(lines) + "\n)"
+
+
+# ----- helpers for the algorithms ---------------------------------------------------------------
+def check_non_negative(**options):
+    """Raise torch's ValueError for an option that must be >= 0 (nan included)."""
+    labels = {"lr": "learning rate", "eps": "epsilon value"}
+    for name, value in options.items():
+        if not value >= 0.0:
+            raise ValueError(f"Invalid {labels.get(name, name + ' value')}: {value}")
+
+
+def zeros_state(param):
+    """A state tensor of param's shape and dtype, filled with zeros."""
+    return Tensor._make(xp.zeros_like(param))
+
+
+def step_state():
+    """The step counter: a 0-d float32 tensor, as torch keeps it in the state dict."""
+    return Tensor._make(xp.zeros((), dtype=backend.float32))
+
+
+def count_step(state):
+    """Advance the parameter's step counter and return the new count (1 on the first update)."""
+    counter = state["step"].array
+    counter += 1
+    return float(counter)
+
+
+# ----- internals --------------------------------------------------------------------------------
+def _unpack_params(params):
+    """The group's tensors as a list, and their names if given as (name, tensor) pairs."""
+    if isinstance(params, Tensor):
+        params = [params]
+    elif isinstance(params, set):
+        raise TypeError("optimizer parameters need to be organized in ordered collections, but "
+                        "the ordering of tensors in sets will change between runs. Please use a "
+                        "list instead.")
+    params = list(params)
+    names = [item[0] for item in params if isinstance(item, tuple)]
+    tensors = [item[1] if isinstance(item, tuple) else item for item in params]
+    if names and len(names) != len(tensors):
+        raise ValueError("all optimizer params should be with/without names. Some param names "
+                         "are missing")
+    for param in tensors:
+        if not isinstance(param, Tensor):
+            raise TypeError("optimizer can only optimize Tensors, but one of the params is "
+                            f"{type(param).__name__}")
+        if not (param.is_leaf or param.retains_grad):
+            raise ValueError("can't optimize a non-leaf Tensor")
+    return tensors, names
+
+
+def _restored(value, param, name):
+    if not isinstance(value, Tensor):
+        return copy.deepcopy(value)
+    array = value.array
+    if (name != "step" and param is not None and backend.is_floating(param.dtype)
+            and array.dtype != param.dtype):
+        return Tensor._make(array.astype(param.dtype))
+    return Tensor._make(array.copy())
+
+
+def _marks_step(step):
+    @functools.wraps(step)
+    def marked(self, *args, **kwargs):
+        self._opt_called = True
+        return step(self, *args, **kwargs)
+    return marked

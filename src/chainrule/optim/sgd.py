@@ -1,0 +1,49 @@
+"""SGD: stochastic gradient descent, with momentum (heavy ball or Nesterov) and weight decay."""
+from chainrule.optim.optimizer import Optimizer, check_non_negative
+from chainrule.tensor import Tensor
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, with torch's momentum convention. Per parameter θ:
+
+        g ← ∇f(θ) + λθ                   weight decay λ (−∇f with maximize)
+        b ← μb + (1 − τ)g                momentum μ, dampening τ; the first step sets b = g
+        g ← g + μb (nesterov) or b
+        θ ← θ − γg                       learning rate γ
+
+    Sutskever et al. (2013) keep γ inside the buffer (v ← μv − γg); torch's form, used here,
+    keeps it outside, so a learning rate changed by a scheduler takes effect at once.
+
+    Args:
+        params: the tensors to optimise, or parameter groups (see Optimizer).
+        lr: learning rate γ (default 1e-3).
+        momentum: μ (default 0: no buffer).
+        dampening: τ, the share of the gradient kept out of the buffer (default 0).
+        weight_decay: λ, an L2 penalty λ/2·|θ|² added through the gradient (default 0).
+        nesterov: Nesterov momentum; needs momentum > 0 and dampening 0 (default False).
+        maximize: ascend the objective instead of descending it (default False).
+    """
+
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
+                 nesterov=False, *, maximize=False):
+        check_non_negative(lr=lr, momentum=momentum, weight_decay=weight_decay)
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
+                                      weight_decay=weight_decay, nesterov=nesterov,
+                                      maximize=maximize))
+
+    def update(self, param, grad, state, group):
+        momentum, weight_decay = group["momentum"], group["weight_decay"]
+        if weight_decay != 0:
+            grad = grad + weight_decay * param
+        if momentum != 0:
+            if "momentum_buffer" not in state:
+                state["momentum_buffer"] = Tensor._make(grad.copy())
+            else:
+                buffer = state["momentum_buffer"].array
+                buffer *= momentum
+                buffer += (1 - group["dampening"]) * grad
+            buffer = state["momentum_buffer"].array
+            grad = grad + momentum * buffer if group["nesterov"] else buffer
+        param -= group["lr"] * grad

@@ -1,0 +1,232 @@
+"""The Optimizer base class: the forms params may take, groups, zero_grad, the step loop, state
+dicts laid out as torch's, float32, and the errors for bad arguments."""
+import copy
+
+import numpy as np
+import pytest
+import torch
+
+import chainrule as cr
+import chainrule.optim  # noqa: F401  (binds cr.optim)
+from tests.optim.trajectory import START, parameters
+
+# One configuration per algorithm that fills every kind of state it keeps.
+ALGORITHMS = {
+    "SGD": dict(lr=0.1, momentum=0.9, nesterov=True),
+    "Adam": dict(lr=0.01, amsgrad=True, weight_decay=0.1),
+    "AdamW": dict(lr=0.01),
+    "RMSprop": dict(lr=0.01, momentum=0.5, centered=True),
+    "Adagrad": dict(lr=0.1, lr_decay=0.01),
+}
+
+
+def linear(dtype=cr.float64):
+    cr.manual_seed(0)
+    return cr.nn.Linear(3, 2).to(dtype)
+
+
+def two_groups(L, name, params):
+    return getattr(L.optim, name)([{"params": params[:1], "lr": 0.05}, {"params": params[1:]}],
+                                  **ALGORITHMS[name])
+
+
+def take_steps(optimizer, params, steps, seed=0):
+    """Feed the same sequence of gradients to either library's parameters."""
+    rng = np.random.default_rng(seed)
+    for _ in range(steps):
+        for p in params:
+            grad = rng.normal(size=p.shape).astype(p.detach().numpy().dtype)
+            p.grad = torch.tensor(grad) if isinstance(p, torch.Tensor) else cr.tensor(grad)
+        optimizer.step()
+
+
+# ----- params ---------------------------------------------------------------------------------
+def test_params_from_a_generator_a_list_or_named_pairs():
+    model = linear()
+    for params in (model.parameters(), list(model.parameters()), model.named_parameters()):
+        group = cr.optim.SGD(params, lr=0.1).param_groups[0]
+        assert [id(p) for p in group["params"]] == [id(model.weight), id(model.bias)]
+        assert group["lr"] == 0.1 and group["momentum"] == 0
+    named = cr.optim.SGD(model.named_parameters()).state_dict()["param_groups"][0]
+    assert named["param_names"] == ["weight", "bias"]
+
+
+def test_groups_take_their_own_options_and_the_defaults_for_the_rest():
+    model = linear()
+    optimizer = cr.optim.SGD([{"params": [model.weight]},
+                              {"params": model.bias, "lr": 0.5, "momentum": 0.9}], lr=0.1)
+    first, second = optimizer.param_groups
+    assert (first["lr"], first["momentum"], second["lr"], second["momentum"]) == (0.1, 0, 0.5, 0.9)
+    assert second["params"][0] is model.bias
+
+
+def test_add_param_group_adds_a_trained_group():
+    model, extra = linear(), cr.nn.Parameter(cr.tensor([1.0, 2.0]))
+    optimizer = cr.optim.Adam(model.parameters(), lr=0.1)
+    optimizer.add_param_group({"params": [extra], "lr": 1.0})
+    assert optimizer.param_groups[1]["betas"] == (0.9, 0.999)
+    extra.grad = cr.tensor([1.0, -1.0])
+    optimizer.step()
+    # Adam's first step moves each entry by lr, whatever the gradient's size
+    np.testing.assert_allclose(extra.detach().numpy(), [0.0, 3.0], atol=1e-6)
+
+
+@pytest.mark.parametrize("params, error, message", [
+    ([], ValueError, "optimizer got an empty parameter list"),
+    ((p for p in []), ValueError, "optimizer got an empty parameter list"),
+    (cr.tensor([1.0]), TypeError, "should be an iterable of Tensors or dicts"),
+    ([np.ones(2)], TypeError, "optimizer can only optimize Tensors"),
+    ([{"params": {cr.nn.Parameter(cr.tensor([1.0]))}}], TypeError, "ordered collections"),
+    ([cr.tensor([1.0], requires_grad=True) * 2], ValueError, "can't optimize a non-leaf Tensor"),
+    ([("w", cr.nn.Parameter(cr.tensor([1.0]))), cr.nn.Parameter(cr.tensor([1.0]))], ValueError,
+     "Some param names are missing"),
+])
+def test_bad_params_raise_as_torch(params, error, message):
+    with pytest.raises(error, match=message):
+        cr.optim.SGD(params, lr=0.1)
+
+
+def test_a_parameter_in_two_groups_is_refused():
+    model = linear()
+    with pytest.raises(ValueError, match="more than one parameter group"):
+        cr.optim.SGD([{"params": model.parameters()}, {"params": [model.bias]}], lr=0.1)
+    with pytest.raises(TypeError, match="param_group must be a dict"):
+        cr.optim.SGD(model.parameters()).add_param_group([model.bias])
+
+
+# ----- the step -------------------------------------------------------------------------------
+def test_step_skips_parameters_without_a_gradient_and_bumps_versions():
+    model = linear()
+    optimizer = cr.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    bias = model.bias.detach().numpy().copy()
+    model.weight.grad = cr.ones_like(model.weight)
+    versions = model.weight._version[0], model.bias._version[0]
+    optimizer.step()
+    assert model.weight._version[0] == versions[0] + 1 and model.bias._version[0] == versions[1]
+    assert (model.bias.detach().numpy() == bias).all() and model.bias not in optimizer.state
+
+
+def test_a_graph_that_saved_a_parameter_refuses_backward_after_the_step():
+    model = linear()
+    optimizer = cr.optim.SGD(model.parameters(), lr=0.1)
+    model(cr.ones(1, 3, dtype=cr.float64)).sum().backward()
+    stale = model(cr.ones(1, 3, dtype=cr.float64)).sum()
+    optimizer.step()
+    with pytest.raises(RuntimeError, match="modified in place"):
+        stale.backward()
+
+
+def test_closure_runs_with_grad_enabled_and_its_loss_is_returned():
+    model = linear()
+    optimizer = cr.optim.SGD(model.parameters(), lr=0.1)
+
+    def closure():
+        optimizer.zero_grad()
+        loss = model(cr.ones(2, 3, dtype=cr.float64)).pow(2).sum()
+        loss.backward()
+        return loss
+
+    with cr.no_grad():
+        loss = optimizer.step(closure)
+    assert float(loss) > 0 and model.weight.grad is not None
+
+
+def test_zero_grad_sets_none_or_zeros():
+    model = linear()
+    optimizer = cr.optim.SGD(model.parameters(), lr=0.1)
+    model(cr.ones(1, 3, dtype=cr.float64)).sum().backward()
+    optimizer.zero_grad(set_to_none=False)
+    assert (model.weight.grad.numpy() == 0).all()
+    optimizer.zero_grad()
+    assert model.weight.grad is None and model.bias.grad is None
+
+
+def test_a_model_trains():
+    model = linear()
+    optimizer = cr.optim.Adam(model.parameters(), lr=0.05)
+    x, y = cr.ones(4, 3, dtype=cr.float64), cr.zeros(4, 2, dtype=cr.float64)
+    losses = []
+    for _ in range(50):
+        optimizer.zero_grad()
+        loss = ((model(x) - y) ** 2).mean()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    assert losses[-1] < 1e-2 * losses[0]
+
+
+def test_a_subclass_must_define_update():
+    class Nothing(cr.optim.Optimizer):
+        pass
+
+    optimizer = Nothing(linear().parameters(), {"lr": 0.1})
+    optimizer.param_groups[0]["params"][0].grad = cr.ones(2, 3, dtype=cr.float64)
+    with pytest.raises(NotImplementedError, match="Nothing does not define update"):
+        optimizer.step()
+
+
+@pytest.mark.parametrize("name", ALGORITHMS)
+def test_float32_stays_float32_and_matches_torch(name):
+    values = [v.astype(np.float32) for v in START]
+    ours = [cr.nn.Parameter(cr.tensor(v)) for v in values]
+    theirs = [torch.tensor(v, requires_grad=True) for v in values]
+    optimizer = two_groups(cr, name, ours)
+    take_steps(optimizer, ours, 30)
+    take_steps(two_groups(torch, name, theirs), theirs, 30)
+    for p, q in zip(ours, theirs):
+        assert p.dtype == cr.float32
+        np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-5, atol=1e-6)
+    for values in optimizer.state.values():
+        assert all(v.dtype == cr.float32 for v in values.values())
+
+
+# ----- state dicts ----------------------------------------------------------------------------
+@pytest.mark.parametrize("name", ALGORITHMS)
+def test_state_dict_has_torchs_layout(name):
+    ours, theirs = parameters(cr, START), parameters(torch, START)
+    mine, reference = two_groups(cr, name, ours), two_groups(torch, name, theirs)
+    take_steps(mine, ours, 2)
+    take_steps(reference, theirs, 2)
+    got, want = mine.state_dict(), reference.state_dict()
+    assert got["state"].keys() == want["state"].keys()
+    for index, values in want["state"].items():
+        assert got["state"][index].keys() == values.keys()
+        for key, value in values.items():
+            np.testing.assert_allclose(got["state"][index][key].numpy(), value.numpy(),
+                                       rtol=1e-12)
+    for group, reference_group in zip(got["param_groups"], want["param_groups"], strict=True):
+        # torch's groups also hold its implementation switches (foreach, fused, capturable ...)
+        assert {key: reference_group[key] for key in group} == group
+
+
+def test_load_state_dict_copies_and_casts_the_state():
+    source = cr.optim.Adam(parameters(cr, START), lr=0.01)
+    take_steps(source, source.param_groups[0]["params"], 3)
+    saved = source.state_dict()
+    targets = [cr.nn.Parameter(cr.tensor(v.astype(np.float32))) for v in START]
+    target = cr.optim.Adam(targets, lr=0.5)
+    target.load_state_dict(saved)
+    group = target.param_groups[0]
+    assert group["lr"] == 0.01 and group["params"][0] is targets[0]
+    state = target.state[targets[0]]
+    assert state["exp_avg"].dtype == cr.float32 and state["step"].dtype == cr.float32
+    before = state["exp_avg"].numpy().copy()
+    take_steps(source, source.param_groups[0]["params"], 1)   # the source's live state moves on
+    assert (state["exp_avg"].numpy() == before).all()
+
+
+def test_load_state_dict_refuses_groups_that_do_not_match():
+    model = linear()
+    saved = cr.optim.SGD(model.parameters(), lr=0.1).state_dict()
+    with pytest.raises(ValueError, match="different number of parameter groups"):
+        cr.optim.SGD([{"params": [model.weight]}, {"params": [model.bias]}]).load_state_dict(saved)
+    with pytest.raises(ValueError, match="doesn't match the size of optimizer's group"):
+        cr.optim.SGD([model.weight]).load_state_dict(saved)
+
+
+def test_state_dict_survives_a_deep_copy_and_repr_lists_the_options():
+    optimizer = cr.optim.RMSprop(parameters(cr, START), lr=0.01)
+    take_steps(optimizer, optimizer.param_groups[0]["params"], 1)
+    saved = copy.deepcopy(optimizer.state_dict())
+    assert saved["state"][2]["square_avg"].shape == (5, 2)
+    assert "Parameter Group 0" in repr(optimizer) and "    lr: 0.01" in repr(optimizer)
