@@ -24,13 +24,16 @@ from chainrule.ops.compare import (
 from chainrule.ops.activation import (
     log_softmax, relu, sigmoid, softmax, tanh)
 from chainrule.ops.reduce import (
-    amax, amin, argmax, argmin, logsumexp, max, mean, min, norm, prod, std, sum, var)
+    logsumexp, mean, norm, prod, std, sum, var)
+from chainrule.ops.extremum import (
+    amax, amin, argmax, argmin, max, min)
 from chainrule.ops.linalg import (
     bmm, dot, einsum, matmul, mm, outer)
 from chainrule.ops.shape import (
-    cat, chunk, clone, concat, concatenate, flatten, flip, movedim, permute, repeat_interleave,
-    reshape, split, squeeze, stack, swapaxes, swapdims, t, transpose, unbind, unflatten,
-    unsqueeze)
+    clone, flatten, movedim, permute, reshape, squeeze, swapaxes, swapdims, t, transpose,
+    unflatten, unsqueeze)
+from chainrule.ops.join import (
+    cat, chunk, concat, concatenate, flip, repeat_interleave, split, stack, unbind)
 from chainrule.ops.index import (
     gather, index_add, index_put, index_select, masked_fill, narrow, scatter_add, select, tril,
     triu)

@@ -45,7 +45,10 @@ class Tensor:
     device = property(lambda self: backend.device("cpu"))
 
     def size(self, dim=None):
-        return self.array.shape if dim is None else self.array.shape[_check_dim(self, dim, "size")]
+        if dim is None:
+            return self.array.shape
+        from chainrule.ops.dims import normalize_dim  # the ops load after Tensor
+        return self.array.shape[normalize_dim("size", dim, self.array.shape)]
 
     def dim(self):
         return self.array.ndim
@@ -274,14 +277,6 @@ class _RemovableHandle:
 
 
 _new = object.__new__
-
-
-def _check_dim(t, dim, name):
-    ndim = max(t.ndim, 1)
-    if not -ndim <= dim < ndim:
-        raise IndexError(f"{name}: dim {dim} is out of range for a tensor of shape {t.shape} "
-                         f"(expected a dim in [{-ndim}, {ndim - 1}])")
-    return dim % ndim
 
 
 def _check_update(name, target, new):

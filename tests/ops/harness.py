@@ -121,3 +121,11 @@ class OpChecks:
             scale = max(1.0, float(np.abs(t.grad.numpy()).max(initial=0)))
             _close(x.grad.numpy(), t.grad.numpy(), rtol, rtol * scale,
                    f"{case.name} gradient of input {index}")
+
+
+def check_error_names(call, error, words):
+    """call(zeros of shape (3, 4)) raises `error`, and its message has every one of `words`."""
+    with pytest.raises(error) as info:
+        call(chainrule.zeros(3, 4))
+    for word in words:
+        assert word in str(info.value)

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import chainrule
-from tests.ops.harness import Case, OpChecks
+from tests.ops.harness import Case, OpChecks, check_error_names
 
 MATRIX = [((3, 4),), ((5, 2),)]
 CUBE = [((2, 3, 4),), ((3, 1, 2),)]
@@ -244,10 +244,7 @@ def test_getitem_shares_memory_for_basic_indices_only():
     (lambda x: x.narrow(1, 3, 2), IndexError, ["narrow", "(3, 4)"]),
 ])
 def test_errors_name_the_shape(call, error, words):
-    with pytest.raises(error) as info:
-        call(chainrule.zeros(3, 4))
-    for word in words:
-        assert word in str(info.value)
+    check_error_names(call, error, words)
 
 
 def test_setitem_errors_name_the_shape():

@@ -269,7 +269,7 @@ def _stack_rows(rows, out_shape, like, create_graph):
     rows = [_zeros(like) if row is None else row for row in rows]
     if not create_graph:
         return Tensor._make(xp.stack([row.array for row in rows]).reshape(shape))
-    from chainrule.ops.shape import stack   # the ops sit above autograd; needed only here
+    from chainrule.ops.join import stack    # the ops sit above autograd; needed only here
     return stack(rows).reshape(shape)
 
 

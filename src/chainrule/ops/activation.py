@@ -7,6 +7,7 @@ from chainrule.autograd.function import Function
 from chainrule.backend import xp
 from chainrule.ops.broadcast import sum_to
 from chainrule.ops.compare import where
+from chainrule.ops.dims import normalize_dim
 from chainrule.ops.unary import _floating, erf, erf_array, exp
 from chainrule.tensor import Tensor
 
@@ -149,15 +150,6 @@ def _sum(x, dim):
     return x if x.ndim == 0 else x.sum(axis=dim, keepdims=True)
 
 
-def _dim(name, x, dim):
-    """dim as a non-negative index, or PyTorch's IndexError, naming the op and the shape."""
-    n = max(x.ndim, 1)
-    if not -n <= dim < n:
-        raise IndexError(f"{name}: Dimension out of range (expected to be in range of [{-n}, "
-                         f"{n - 1}], but got {dim}) for a tensor of shape {x.shape}")
-    return dim % n
-
-
 def _float_only(name, x):
     if not isinstance(x, Tensor):
         raise TypeError(f"{name}: expected a Tensor, got {type(x).__name__}")
@@ -197,14 +189,14 @@ def softplus(x, beta=1.0, threshold=20.0):
 
 def softmax(x, dim, dtype=None):
     """exp(x) / Σ exp(x) along dim (computed after subtracting the max, so it never overflows)."""
-    x = x if dtype is None else x.to(dtype)
-    return Softmax.apply(_float_only("softmax", x), dim=_dim("softmax", x, dim))
+    x = _float_only("softmax", x if dtype is None else x.to(dtype))
+    return Softmax.apply(x, dim=normalize_dim("softmax", dim, x.shape))
 
 
 def log_softmax(x, dim, dtype=None):
     """x - log Σ exp(x) along dim, without forming exp(x) itself (stable for large |x|)."""
-    x = x if dtype is None else x.to(dtype)
-    return LogSoftmax.apply(_float_only("log_softmax", x), dim=_dim("log_softmax", x, dim))
+    x = _float_only("log_softmax", x if dtype is None else x.to(dtype))
+    return LogSoftmax.apply(x, dim=normalize_dim("log_softmax", dim, x.shape))
 
 
 TENSOR_METHODS = {"tanh": tanh, "sigmoid": sigmoid, "relu": relu, "softmax": softmax,

@@ -11,6 +11,7 @@ from chainrule import backend
 from chainrule.autograd.function import Function
 from chainrule.backend import xp
 from chainrule.ops.broadcast import expand, sum_to
+from chainrule.ops.dims import normalize_dim
 from chainrule.tensor import Tensor
 
 __all__ = ["select", "narrow", "index_select", "gather", "scatter_add", "index_add", "index_put",
@@ -219,25 +220,15 @@ def _sum_to_value(grad, shape):
 
 
 # ----- ops along one dim --------------------------------------------------------------------------
-def dim_index(name, dim, shape, extra=0):
-    """dim of a tensor of this shape (with `extra` dims more, for the ops that add one) as a
-    non-negative int; IndexError naming the op and the shape when out of range."""
-    ndim = max(len(shape) + extra, 1)  # a 0-d tensor accepts dim 0 and -1, as in PyTorch
-    if not -ndim <= dim < ndim:
-        raise IndexError(f"{name}: dim {dim} is out of range for a tensor of shape {shape} "
-                         f"(expected a dim in [{-ndim}, {ndim - 1}])")
-    return dim % ndim
-
-
 def select(x, dim, index):
     """x[..., index, ...] with the index at `dim`: that dim removed (a view)."""
-    dim = dim_index("select", dim, x.shape)
+    dim = normalize_dim("select", dim, x.shape)
     return take(x, (slice(None),) * dim + (operator.index(index), Ellipsis))
 
 
 def narrow(x, dim, start, length):
     """x[..., start:start + length, ...] along `dim` (a view)."""
-    dim = dim_index("narrow", dim, x.shape)
+    dim = normalize_dim("narrow", dim, x.shape)
     size = x.shape[dim]
     start = operator.index(start)
     start = start + size if start < 0 else start
@@ -254,8 +245,9 @@ def _index_array(name, index):
     return array
 
 
-def _check_range(name, index, size, dim):
+def _check_range(name, index, shape, dim):
     """PyTorch's gather/scatter/index_select accept no negative indices, unlike t[index]."""
+    size = shape[dim] if shape else 1
     if index.size and (index.min() < 0 or index.max() >= size):
         bad = index.min() if index.min() < 0 else index.max()
         raise IndexError(f"{name}: index {bad} is out of bounds for dimension {dim} with size "
@@ -264,11 +256,11 @@ def _check_range(name, index, size, dim):
 
 def index_select(x, dim, index):
     """The entries of x at positions `index` (a 1-D integer tensor) along dim."""
-    dim = dim_index("index_select", dim, x.shape)
+    dim = normalize_dim("index_select", dim, x.shape)
     array = _index_array("index_select", index)
     if array.ndim > 1:
         raise IndexError(f"index_select: the index must be 0-d or 1-d, got shape {array.shape}")
-    _check_range("index_select", array, x.shape[dim] if x.ndim else 1, dim)
+    _check_range("index_select", array, x.shape, dim)
     return take(x, (slice(None),) * dim + (array.reshape(-1),))
 
 
@@ -281,7 +273,7 @@ def _grid(name, x_shape, dim, index):
         if d != dim and n > size:
             raise RuntimeError(f"{name}: index shape {index.shape} is larger than tensor shape "
                                f"{x_shape} in dim {d}")
-    _check_range(name, index, x_shape[dim] if x_shape else 1, dim)
+    _check_range(name, index, x_shape, dim)
     ndim = index.ndim
     return tuple(index if d == dim else
                  xp.arange(n).reshape((n,) + (1,) * (ndim - d - 1))
@@ -290,7 +282,7 @@ def _grid(name, x_shape, dim, index):
 
 def gather(x, dim, index):
     """y[i][j][k] = x[index[i][j][k]][j][k] for dim 0 (and likewise for the other dims)."""
-    dim = dim_index("gather", dim, x.shape)
+    dim = normalize_dim("gather", dim, x.shape)
     array = _index_array("gather", index)
     if x.ndim == 0:
         return x
@@ -299,7 +291,7 @@ def gather(x, dim, index):
 
 def scatter_add(x, dim, index, src):
     """x with src[i][j][k] added at x[index[i][j][k]][j][k] for dim 0; repeated indices add up."""
-    dim = dim_index("scatter_add", dim, x.shape)
+    dim = normalize_dim("scatter_add", dim, x.shape)
     array = _index_array("scatter_add", index)
     grid = _grid("scatter_add", x.shape, dim, array)
     if src.dtype != x.dtype:
@@ -315,9 +307,9 @@ def scatter_add(x, dim, index, src):
 
 def index_add(x, dim, index, source, alpha=1):
     """x with alpha * source[..., i, ...] added at x[..., index[i], ...] along dim."""
-    dim = dim_index("index_add", dim, x.shape)
+    dim = normalize_dim("index_add", dim, x.shape)
     array = _index_array("index_add", index).reshape(-1)
-    _check_range("index_add", array, x.shape[dim] if x.ndim else 1, dim)
+    _check_range("index_add", array, x.shape, dim)
     expected = x.shape[:dim] + array.shape + x.shape[dim + 1:]
     if source.shape != expected:
         raise RuntimeError(f"index_add: source shape {source.shape} does not match the expected "

@@ -1,3 +1,241 @@
-"""(being written)"""
-__all__ = []
-TENSOR_METHODS = {}
+"""Joining and cutting tensors: cat (concatenate, concat) and stack; split, chunk and unbind, whose
+pieces are views; and the ops that make a larger tensor from one: pad, flip, repeat and
+repeat_interleave.
+"""
+import operator
+
+from chainrule.autograd.function import Function
+from chainrule.backend import xp
+from chainrule.ops.broadcast import expand
+from chainrule.ops.dims import int_args, normalize_dim, normalize_dims
+from chainrule.ops.index import index_select, narrow, select
+from chainrule.ops.shape import clone, flatten, reshape_to, unsqueeze
+from chainrule.tensor import Tensor
+
+__all__ = ["cat", "concatenate", "concat", "stack", "split", "chunk", "unbind", "pad", "flip",
+           "repeat", "repeat_interleave"]
+
+
+class Cat(Function):
+    """y = [x1, x2, ...] joined along dim;  dxi = the slice of dy that xi filled"""
+    save_inputs = False
+
+    def forward(self, *arrays, dim):
+        # PyTorch skips 1-D empty tensors when joining tensors of more dims (legacy behaviour).
+        kept = [a for a in arrays if a.shape != (0,)] or arrays[:1]
+        self.dim = dim
+        self.sizes = [None if a.shape == (0,) and a is not kept[0] else a.shape[dim]
+                      for a in arrays]
+        return xp.concatenate(kept, axis=dim)
+
+    def backward(self, grad):
+        grads, start = [], 0
+        for size, need in zip(self.sizes, self.needs_input_grad):
+            if size is None:
+                grads.append(Tensor._make(xp.zeros((0,), grad.dtype)) if need else None)
+                continue
+            grads.append(narrow(grad, self.dim, start, size) if need else None)
+            start += size
+        return tuple(grads)
+
+
+class Stack(Function):
+    """y = [x1, x2, ...] stacked along a new dim;  dxi = dy[..., i, ...] at that dim"""
+    save_inputs = False
+
+    def forward(self, *arrays, dim):
+        self.dim = dim
+        return xp.stack(arrays, axis=dim)
+
+    def backward(self, grad):
+        return tuple(select(grad, self.dim, i) if need else None
+                     for i, need in enumerate(self.needs_input_grad))
+
+
+class ConstantPad(Function):
+    """y = x padded with value (negative pads crop);  dx = dy padded by the negated pads"""
+    save_inputs = False
+
+    def forward(self, x, pads, value):
+        self.pads = pads
+        # pads pair up from the last dim, as in torch.nn.functional.pad
+        widths = [(0, 0)] * (x.ndim - len(pads)) + list(reversed(pads))
+        x = x[tuple(slice(max(-low, 0), n - max(-high, 0))
+                    for n, (low, high) in zip(x.shape, widths))]
+        shape = tuple(n + max(low, 0) + max(high, 0) for n, (low, high) in zip(x.shape, widths))
+        out = xp.full(shape, value, dtype=x.dtype)
+        out[tuple(slice(max(low, 0), max(low, 0) + n) for n, (low, _) in zip(x.shape, widths))] = x
+        return out
+
+    def backward(self, grad):
+        return ConstantPad.apply(grad, pads=tuple((-low, -high) for low, high in self.pads),
+                                 value=0)
+
+
+class Flip(Function):
+    """y = x reversed along dims;  dx = dy reversed along the same dims"""
+    save_inputs = False
+
+    def forward(self, x, dims):
+        self.dims = dims
+        # NumPy's flip is a view with negative strides; PyTorch's is a copy, so writes to the
+        # result must not reach x: copy.
+        return xp.flip(x, dims).copy()
+
+    def backward(self, grad):
+        return Flip.apply(grad, dims=self.dims)
+
+
+# ----- joining ------------------------------------------------------------------------------------
+def _joinable(name, tensors):
+    """The tensors cast to their common dtype as PyTorch promotes: floats win over integers."""
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError(f"{name}: expected a non-empty list of tensors")
+    dtypes = {t.dtype for t in tensors}
+    if len(dtypes) > 1:
+        floats = [d for d in dtypes if d.kind == "f"]
+        common = xp.result_type(*(floats or dtypes))
+        tensors = [t.to(common) for t in tensors]
+    return tensors
+
+
+def cat(tensors, dim=0):
+    """The tensors joined along an existing dim; all other dims must agree."""
+    tensors = _joinable("cat", tensors)
+    shapes = [t.shape for t in tensors]
+    ref = next((s for s in shapes if s != (0,)), shapes[0])
+    if not ref:
+        raise RuntimeError("cat: zero-dimensional tensors cannot be concatenated")
+    dim = normalize_dim("cat", dim, ref)
+    rest = ref[:dim] + ref[dim + 1:]
+    for s in shapes:
+        if s != (0,) and (len(s) != len(ref) or s[:dim] + s[dim + 1:] != rest):
+            raise RuntimeError(f"cat: tensors must have the same shape except in dim {dim}, got "
+                               f"shapes {', '.join(map(str, shapes))}")
+    return Cat.apply(*tensors, dim=dim)
+
+
+concatenate = concat = cat
+
+
+def stack(tensors, dim=0):
+    """The tensors (all of one shape) joined along a new dim."""
+    tensors = _joinable("stack", tensors)
+    shapes = [t.shape for t in tensors]
+    if any(s != shapes[0] for s in shapes):
+        raise RuntimeError(f"stack: expects tensors of equal shape, got shapes "
+                           f"{', '.join(map(str, shapes))}")
+    return Stack.apply(*tensors, dim=normalize_dim("stack", dim, shapes[0], extra=1))
+
+
+# ----- cutting: each piece a view -----------------------------------------------------------------
+def split(x, split_size_or_sections, dim=0):
+    """Pieces of `split_size` along dim (the last may be smaller), or of the listed sizes: views."""
+    dim = normalize_dim("split", dim, x.shape)
+    size = x.shape[dim]
+    if isinstance(split_size_or_sections, int):
+        step = split_size_or_sections
+        if step <= 0 and not (step == 0 and size == 0):
+            raise RuntimeError(f"split: split_size must be positive, got {step}")
+        sections = [min(step, size - start) for start in range(0, size, step)] if step else [0]
+    else:
+        sections = list(split_size_or_sections)
+        if sum(sections) != size or any(n < 0 for n in sections):
+            raise RuntimeError(f"split: sections {sections} do not add up to dim {dim} of a "
+                               f"tensor of shape {x.shape}")
+    starts = [sum(sections[:i]) for i in range(len(sections))]
+    return tuple(narrow(x, dim, start, n) for start, n in zip(starts, sections))
+
+
+def chunk(x, chunks, dim=0):
+    """At most `chunks` pieces of ceil(size / chunks) along dim."""
+    if chunks <= 0:
+        raise RuntimeError(f"chunk: chunks must be positive, got {chunks}")
+    dim = normalize_dim("chunk", dim, x.shape)
+    size = x.shape[dim]
+    if size == 0:  # PyTorch gives `chunks` empty pieces here, though split(0) would give one
+        return tuple(narrow(x, dim, 0, 0) for _ in range(chunks))
+    return split(x, -(-size // chunks), dim)
+
+
+def unbind(x, dim=0):
+    """The slices along dim, that dim removed."""
+    dim = normalize_dim("unbind", dim, x.shape)
+    return tuple(select(x, dim, i) for i in range(x.shape[dim]))
+
+
+# ----- padding, flipping, repeating ---------------------------------------------------------------
+def pad(x, pad, mode="constant", value=None):
+    """torch.nn.functional.pad: pad = (left, right) for the last dim, then the one before ...;
+    negative pads crop. Modes: constant, reflect, replicate, circular."""
+    pad = tuple(operator.index(p) for p in pad)
+    if len(pad) % 2 or len(pad) > 2 * x.ndim:
+        raise RuntimeError(f"pad: the pad {pad} must have an even length of at most twice the "
+                           f"dims of the tensor, shape {x.shape}")
+    pairs = tuple(zip(pad[::2], pad[1::2]))
+    if mode == "constant":
+        if not any(pad):
+            return x
+        return ConstantPad.apply(x, pads=pairs, value=0 if value is None else value)
+    if mode not in ("reflect", "replicate", "circular"):
+        raise NotImplementedError(f"pad: mode {mode!r} is not supported")
+    for back, (low, high) in enumerate(pairs):
+        dim = x.ndim - 1 - back
+        x = index_select(x, dim, _pad_positions(mode, x.shape[dim], low, high, x.shape))
+    return x
+
+
+def _pad_positions(mode, size, low, high, shape):
+    """Which entry of x each padded position copies: a gather, so the gradient comes for free."""
+    limit = size - 1 if mode == "reflect" else size
+    if mode != "replicate" and (low > limit or high > limit) or size == 0:
+        raise RuntimeError(f"pad: {mode} padding of ({low}, {high}) is too large for a dim of "
+                           f"size {size} (tensor shape {shape})")
+    positions = xp.arange(-low, size + high)
+    if mode == "replicate":
+        return xp.clip(positions, 0, size - 1)
+    if mode == "circular":
+        return positions % size
+    positions = xp.abs(positions)  # reflect about the first and the last entry
+    return xp.where(positions > size - 1, 2 * (size - 1) - positions, positions)
+
+
+def flip(x, *dims):
+    """x reversed along dims (a copy, as in PyTorch)."""
+    return Flip.apply(x, dims=normalize_dims("flip", int_args(dims), x.shape))
+
+
+def repeat(x, *sizes):
+    """PyTorch's repeat (NumPy's tile): x tiled sizes[i] times along dim i."""
+    sizes = int_args(sizes)
+    if len(sizes) < x.ndim:
+        raise RuntimeError(f"repeat: the number of repeats ({len(sizes)}) must be at least the "
+                           f"number of dims of the tensor, shape {x.shape}")
+    shape = (1,) * (len(sizes) - x.ndim) + x.shape
+    if all(r == 1 for r in sizes):  # still a copy, as in PyTorch
+        return clone(reshape_to(x, shape))
+    # tile = expand a size-1 dim before each dim, then merge the pairs; expand's gradient sums
+    interleaved = tuple(n for size in shape for n in (1, size))
+    tiled = expand(reshape_to(x, interleaved),
+                   tuple(n for r, size in zip(sizes, shape) for n in (r, size)))
+    return reshape_to(tiled, tuple(r * size for r, size in zip(sizes, shape)))
+
+
+def repeat_interleave(x, repeats, dim=None):
+    """Each entry repeated `repeats` times along dim (x flattened when dim is None)."""
+    if dim is None:
+        x, dim = flatten(x), 0
+    dim = normalize_dim("repeat_interleave", dim, x.shape)
+    if isinstance(repeats, int):
+        # a new size-1 dim after dim, expanded and merged: the gradient sums each group
+        spread = expand(unsqueeze(x, dim + 1), x.shape[:dim + 1] + (repeats,) + x.shape[dim + 1:])
+        return reshape_to(spread, x.shape[:dim] + (x.shape[dim] * repeats,) + x.shape[dim + 1:])
+    counts = repeats.array if isinstance(repeats, Tensor) else xp.asarray(repeats)
+    return index_select(x, dim, xp.repeat(xp.arange(x.shape[dim]), counts.reshape(-1)))
+
+
+TENSOR_METHODS = {
+    "split": split, "chunk": chunk, "unbind": unbind, "flip": flip, "repeat": repeat,
+    "repeat_interleave": repeat_interleave,
+}

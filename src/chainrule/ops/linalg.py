@@ -9,6 +9,7 @@ from chainrule.autograd.function import Function
 from chainrule.backend import xp
 from chainrule.ops.broadcast import sum_to
 from chainrule.ops.elementwise import operands
+from chainrule.ops.shape import matrix_transpose, reshape_to
 from chainrule.tensor import Tensor
 
 __all__ = ["matmul", "mm", "bmm", "dot", "outer", "einsum"]
@@ -31,65 +32,31 @@ class MatMul(Function):
         a, b = self.inputs
         need_a, need_b = self.needs_input_grad
         if a.ndim == 2 and b.ndim == 2:
-            return (MatMul.apply(grad, _swap_last_two(b)) if need_a else None,
-                    MatMul.apply(_swap_last_two(a), grad) if need_b else None)
+            return (MatMul.apply(grad, matrix_transpose(b)) if need_a else None,
+                    MatMul.apply(matrix_transpose(a), grad) if need_b else None)
         return _matmul_backward(a, b, grad, need_a, need_b)
 
 
 def _matmul_backward(a, b, grad, need_a, need_b):
     """The general case: 1-D operands become a row (1, k) / a column (k, 1), the dims matmul
     removed are put back into grad, and batch dims an operand was broadcast along are summed."""
-    a2 = a if a.ndim > 1 else _reshape(a, (1, a.shape[0]))
-    b2 = b if b.ndim > 1 else _reshape(b, (b.shape[0], 1))
+    a2 = a if a.ndim > 1 else reshape_to(a, (1, a.shape[0]))
+    b2 = b if b.ndim > 1 else reshape_to(b, (b.shape[0], 1))
     if b.ndim == 1:
-        grad = _reshape(grad, grad.shape + (1,))
+        grad = reshape_to(grad, grad.shape + (1,))
     if a.ndim == 1:
-        grad = _reshape(grad, grad.shape[:-1] + (1,) + grad.shape[-1:])
+        grad = reshape_to(grad, grad.shape[:-1] + (1,) + grad.shape[-1:])
     grad_a = grad_b = None
     if need_a:
-        grad_a = _reshape(sum_to(MatMul.apply(grad, _swap_last_two(b2)), a2.shape), a.shape)
+        grad_a = reshape_to(sum_to(MatMul.apply(grad, matrix_transpose(b2)), a2.shape), a.shape)
     if need_b and a.ndim > 2 and b.ndim == 2:
         # sum over the batch inside one product: (rows, k)ᵀ @ (rows, n)
         rows = math.prod(a.shape[:-1])
-        grad_b = MatMul.apply(_swap_last_two(_reshape(a, (rows, a.shape[-1]))),
-                              _reshape(grad, (rows, grad.shape[-1])))
+        grad_b = MatMul.apply(matrix_transpose(reshape_to(a, (rows, a.shape[-1]))),
+                              reshape_to(grad, (rows, grad.shape[-1])))
     elif need_b:
-        grad_b = _reshape(sum_to(MatMul.apply(_swap_last_two(a2), grad), b2.shape), b.shape)
+        grad_b = reshape_to(sum_to(MatMul.apply(matrix_transpose(a2), grad), b2.shape), b.shape)
     return grad_a, grad_b
-
-
-class _SwapLastTwo(Function):
-    """y = x with its last two dims swapped (a view);  dx = dy with its last two dims swapped"""
-    save_inputs = False
-    is_view = True
-
-    def forward(self, x):
-        return xp.swapaxes(x, -1, -2)
-
-    def backward(self, grad):
-        return _swap_last_two(grad)
-
-
-class _Reshape(Function):
-    """y = x reshaped (here only to add, drop or merge dims for matmul's backward);
-    dx = dy reshaped back"""
-    save_inputs = False
-    is_view = True  # shares x's version counter; where reshape has to copy, that is only cautious
-
-    def forward(self, x, shape):
-        self.in_shape = x.shape
-        return x.reshape(shape)
-
-    def backward(self, grad):
-        return _reshape(grad, self.in_shape)
-
-
-def _swap_last_two(x):
-    return _SwapLastTwo.apply(x)
-
-
-def _reshape(x, shape):
-    return x if x.shape == shape else _Reshape.apply(x, shape=shape)
 
 
 class Outer(Function):
@@ -158,14 +125,12 @@ def matmul(a, b):
 
 
 def mm(a, b):
-    if a.ndim != 2 or b.ndim != 2:
-        raise RuntimeError(f"mm: expected two 2-D tensors, got shapes {a.shape} and {b.shape}")
+    _expect_ndim("mm", a, b, 2)
     return _product("mm", a, b)
 
 
 def bmm(a, b):
-    if a.ndim != 3 or b.ndim != 3:
-        raise RuntimeError(f"bmm: expected two 3-D tensors, got shapes {a.shape} and {b.shape}")
+    _expect_ndim("bmm", a, b, 3)
     if a.shape[0] != b.shape[0]:
         raise RuntimeError(f"bmm: shapes {a.shape} and {b.shape} have different batch sizes "
                            f"({a.shape[0]} != {b.shape[0]}); bmm does not broadcast")
@@ -173,20 +138,24 @@ def bmm(a, b):
 
 
 def dot(a, b):
-    if a.ndim != 1 or b.ndim != 1:
-        raise RuntimeError(f"dot: expected two 1-D tensors, got shapes {a.shape} and {b.shape}")
+    _expect_ndim("dot", a, b, 1)
     return _product("dot", a, b)
 
 
 def outer(a, b):
-    if a.ndim != 1 or b.ndim != 1:
-        raise RuntimeError(f"outer: expected two 1-D tensors, got shapes {a.shape} and {b.shape}")
+    _expect_ndim("outer", a, b, 1)
     # outer is a product of elements, so it promotes dtypes as mul does (matmul does not)
     a, b = operands("outer", a, b)
     if a.dtype != b.dtype:
         dtype = xp.promote_types(a.dtype, b.dtype)
         a, b = a.to(dtype), b.to(dtype)
     return Outer.apply(a, b)
+
+
+def _expect_ndim(name, a, b, ndim):
+    if a.ndim != ndim or b.ndim != ndim:
+        raise RuntimeError(f"{name}: expected two {ndim}-D tensors, got shapes {a.shape} and "
+                           f"{b.shape}")
 
 
 def _product(name, a, b):

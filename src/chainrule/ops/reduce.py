@@ -1,27 +1,21 @@
 """Reductions over dims (None, an int or a tuple; negative allowed; keepdim as in PyTorch): sum,
-mean, var, std, prod, max/min/amax/amin, argmax/argmin, logsumexp and the 2-norm.
+mean, var, std, prod, logsumexp and the 2-norm. max, min and their kin are in extremum.py.
 
 Each Function reduces `axes`, a sorted tuple; backward first puts the dims that keepdim=False
 dropped back as size 1 (`unreduce`), so the gradient broadcasts over what was reduced.
 """
-import builtins
 import math
-from collections import namedtuple
 
 from chainrule import backend
 from chainrule.autograd.function import Function
 from chainrule.backend import xp
 from chainrule.ops.broadcast import expand
-from chainrule.ops.compare import maximum, minimum
-from chainrule.ops.shape import reshape
+from chainrule.ops.dims import normalize_dims
+from chainrule.ops.shape import reshape_to
 from chainrule.ops.unary import exp
 from chainrule.tensor import Tensor
 
-__all__ = ["sum", "mean", "var", "std", "prod", "max", "min", "amax", "amin", "argmax", "argmin",
-           "logsumexp", "norm"]
-
-# torch.return_types.max / .min: (values, indices), readable by name or by position
-RESULT_TYPES = {name: namedtuple(name, ["values", "indices"]) for name in ("max", "min")}
+__all__ = ["sum", "mean", "var", "std", "prod", "logsumexp", "norm"]
 
 
 class Sum(Function):
@@ -107,41 +101,6 @@ class Prod(Function):
         return at_most_one * (zero * rest + (1 - zero) * zero_value * rest / nonzero)
 
 
-class Extremum(Function):
-    """y = max (or min) over axes;  dx = dy shared equally among the elements equal to y"""
-    save_output = True
-
-    def forward(self, x, axes, keepdim, largest):
-        self.axes, self.kept = axes, kept_shape(x.shape, axes)
-        return xp.asarray((xp.max if largest else xp.min)(x, axis=axes, keepdims=keepdim))
-
-    def backward(self, grad):
-        x = self.inputs[0]
-        hit = x.array == self.out.reshape(self.kept)
-        share = hit / hit.sum(axis=self.axes, keepdims=True)
-        return unreduce(grad, self.kept) * Tensor._make(share.astype(x.dtype))
-
-
-class TakeAlong(Function):
-    """y = x at the given index along an axis (max/min with a dim);  dx = dy there, 0 elsewhere"""
-    save_inputs = False
-
-    def forward(self, x, indices, axis, keepdim):
-        self.in_shape, self.in_dtype, self.indices, self.axis = x.shape, x.dtype, indices, axis
-        self.kept = indices.shape
-        if x.ndim == 0:
-            return x.copy()
-        values = xp.take_along_axis(x, indices, axis)
-        return values if keepdim else values.squeeze(axis)
-
-    def backward(self, grad):
-        where = xp.ones(self.in_shape, self.in_dtype)
-        if where.ndim:
-            where[...] = 0
-            xp.put_along_axis(where, self.indices, 1, self.axis)
-        return unreduce(grad, self.kept) * Tensor._make(where)
-
-
 class LogSumExp(Function):
     """y = log Σ_axes exp(x), as m + log Σ exp(x - m) with m = max x;  dx = dy · exp(x - y)"""
     save_output = True
@@ -179,26 +138,8 @@ def reduce_axes(name, x, dim):
     """`dim` as sorted non-negative axes; None and () mean every dim, as in PyTorch."""
     if all_dims(dim):
         return tuple(range(x.ndim))
-    dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
-    size = builtins.max(x.ndim, 1)  # a 0-d tensor accepts dim 0 and -1, as in PyTorch
-    axes = []
-    for d in dims:
-        if isinstance(d, bool) or not isinstance(d, int):
-            raise TypeError(f"{name}: dim must be an int or a tuple of ints, got {dim!r}")
-        if not -size <= d < size:
-            raise IndexError(f"{name}: dim {d} is out of range for a tensor of shape {x.shape} "
-                             f"(expected a dim in [{-size}, {size - 1}])")
-        if d % size in axes:
-            raise RuntimeError(f"{name}: dim {d % size} appears more than once in dim={dim!r} "
-                               f"(tensor of shape {x.shape})")
-        axes.append(d % size)
-    return tuple(sorted(axes)) if x.ndim else ()
-
-
-def single_dim(name, dim):
-    if isinstance(dim, bool) or not isinstance(dim, int):
-        raise TypeError(f"{name}: dim must be an int, got {dim!r} (amax/amin take several dims)")
-    return dim
+    axes = normalize_dims(name, dim, x.shape)
+    return tuple(sorted(axes)) if x.ndim else ()  # a 0-d tensor's dim 0 (or -1) is no axis
 
 
 def all_dims(dim):
@@ -212,7 +153,7 @@ def kept_shape(shape, axes, keep=True):
 
 def unreduce(grad, kept):
     """A reduced gradient with the dropped dims put back as size 1, ready to broadcast."""
-    return grad if grad.shape == kept else reshape(grad, kept)
+    return grad if grad.shape == kept else reshape_to(grad, kept)
 
 
 def count(shape, axes):
@@ -223,7 +164,7 @@ def variance(x, axes, keepdim, correction):
     """Σ (x - x̄)² / max(n - correction, 0), the divisor as PyTorch clamps it; 0/0 gives nan."""
     n = count(x.shape, axes)
     centred = x - xp.sum(x, axis=axes, keepdims=True) / n
-    divisor = builtins.max(n - correction, 0)
+    divisor = max(n - correction, 0)
     return xp.asarray(xp.sum(centred * centred, axis=axes, keepdims=keepdim) / divisor)
 
 
@@ -237,18 +178,6 @@ def variance_grad(fn, grad):
         # given a dim, it divides by n - correction as it is (negative, or 0 -> ±inf)
         return grad * Tensor._make(xp.where(centred.array == 0, xp.nan, xp.inf).astype(x.dtype))
     return grad * centred * (2 / dof if dof else math.inf)
-
-
-def check_nonempty(name, x, axes, dim):
-    if all_dims(dim):
-        if x.numel() == 0:
-            raise RuntimeError(f"{name}: cannot reduce an empty tensor (shape {x.shape}) over all "
-                               "dims; specify the reduction dim")
-        return
-    for axis in axes:
-        if x.shape[axis] == 0:
-            raise IndexError(f"{name}: cannot reduce over dim {axis} of size 0 "
-                             f"(tensor of shape {x.shape})")
 
 
 def floating(name, x):
@@ -306,36 +235,6 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
     return Prod.apply(x, axes=reduce_axes("prod", x, dim), keepdim=keepdim)
 
 
-def max(input, dim=None, keepdim=False):
-    """max(x): the largest element; max(x, dim): (values, indices); max(x, other): maximum."""
-    return extreme("max", input, dim, keepdim, largest=True)
-
-
-def min(input, dim=None, keepdim=False):
-    """min(x): the smallest element; min(x, dim): (values, indices); min(x, other): minimum."""
-    return extreme("min", input, dim, keepdim, largest=False)
-
-
-def amax(input, dim=(), keepdim=False):
-    axes = reduce_axes("amax", input, dim)
-    check_nonempty("amax", input, axes, dim)
-    return Extremum.apply(input, axes=axes, keepdim=keepdim, largest=True)
-
-
-def amin(input, dim=(), keepdim=False):
-    axes = reduce_axes("amin", input, dim)
-    check_nonempty("amin", input, axes, dim)
-    return Extremum.apply(input, axes=axes, keepdim=keepdim, largest=False)
-
-
-def argmax(input, dim=None, keepdim=False):
-    return arg_extreme("argmax", input, dim, keepdim, xp.argmax)
-
-
-def argmin(input, dim=None, keepdim=False):
-    return arg_extreme("argmin", input, dim, keepdim, xp.argmin)
-
-
 def logsumexp(input, dim, keepdim=False):
     x = input if backend.is_floating(input.dtype) else input.to(backend.default_float)
     return LogSumExp.apply(x, axes=reduce_axes("logsumexp", x, dim), keepdim=keepdim)
@@ -347,44 +246,6 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
         raise NotImplementedError(f"norm: only p=2 (or 'fro') is implemented, got p={p!r}")
     x = floating("norm", cast(input, dtype))
     return Norm.apply(x, axes=reduce_axes("norm", x, dim), keepdim=keepdim)
-
-
-def extreme(name, x, dim, keepdim, largest):
-    if isinstance(dim, Tensor):  # torch.max(a, b) is the elementwise maximum
-        return (maximum if largest else minimum)(x, dim)
-    if dim is None:
-        if keepdim:
-            raise TypeError(f"{name}: keepdim=True needs a dim")
-        check_nonempty(name, x, (), None)
-        return Extremum.apply(x, axes=tuple(range(x.ndim)), keepdim=False, largest=largest)
-    axes = reduce_axes(name, x, single_dim(name, dim))
-    check_nonempty(name, x, axes, dim)
-    axis = axes[0] if axes else None
-    if axis is None:  # a 0-d tensor: its only element, at index 0
-        indices = xp.zeros((), backend.int64)
-    else:
-        indices = (xp.argmax if largest else xp.argmin)(x.array, axis=axis, keepdims=True)
-    values = TakeAlong.apply(x, indices=indices, axis=axis, keepdim=keepdim)
-    if not keepdim and axis is not None:
-        indices = indices.squeeze(axis)
-    return RESULT_TYPES[name](values, Tensor._make(indices))
-
-
-def arg_extreme(name, x, dim, keepdim, find):
-    """The index of the first largest (smallest) element: flat when dim is None."""
-    if x.dtype == backend.bool_:
-        raise RuntimeError(f"{name}: bool tensors are not supported (as in PyTorch); "
-                           "convert with .long() first")
-    if dim is None:
-        if x.numel() == 0:
-            raise IndexError(f"{name}: cannot take the {name} of an empty tensor (shape "
-                             f"{x.shape}) over all dims; specify the reduction dim")
-        return Tensor._make(xp.asarray(find(x.array, axis=None, keepdims=keepdim)))
-    axes = reduce_axes(name, x, single_dim(name, dim))
-    check_nonempty(name, x, axes, dim)
-    if not axes:
-        return Tensor._make(xp.zeros((), backend.int64))
-    return Tensor._make(xp.asarray(find(x.array, axis=axes[0], keepdims=keepdim)))
 
 
 TENSOR_METHODS = {name: globals()[name] for name in __all__}

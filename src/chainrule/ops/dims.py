@@ -1,0 +1,49 @@
+"""Dims as the ops receive them: checked against a shape and made non-negative in this one place, so
+that every op words a bad dim the same way, as PyTorch does. Also the "ints as varargs or as one
+tuple" convention of reshape, permute, flip and repeat.
+"""
+import operator
+
+
+def normalize_dim(name, dim, shape, extra=0):
+    """dim as a non-negative int for a tensor of this shape (with `extra` dims more, for the ops
+    that insert one); TypeError or IndexError naming the op, the dim and the shape."""
+    if type(dim) is not int:
+        dim = _as_int(name, dim)
+    ndim = len(shape) + extra or 1  # a 0-d tensor accepts dim 0 and -1, as in PyTorch
+    if not -ndim <= dim < ndim:
+        raise IndexError(f"{name}: Dimension out of range (expected to be in range of [{-ndim}, "
+                         f"{ndim - 1}], but got {dim}) for a tensor of shape {shape}")
+    return dim % ndim
+
+
+def normalize_dims(name, dims, shape):
+    """dims (None for all of them, an int, or a tuple or list of ints) as a tuple of non-negative
+    ints in the order given; RuntimeError naming the op when a dim appears twice."""
+    if dims is None:
+        return tuple(range(len(shape)))
+    if not isinstance(dims, (tuple, list)):
+        return (normalize_dim(name, dims, shape),)
+    normalized = tuple(normalize_dim(name, dim, shape) for dim in dims)
+    if len(set(normalized)) != len(normalized):
+        repeated = next(dim for dim in normalized if normalized.count(dim) > 1)
+        raise RuntimeError(f"{name}: dim {repeated} appears more than once in dims {tuple(dims)} "
+                           f"(tensor of shape {shape})")
+    return normalized
+
+
+def int_args(args):
+    """Ints given as varargs, `x.permute(1, 0)`, or as one tuple or list, `x.permute((1, 0))`."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = args[0]
+    return tuple(operator.index(arg) for arg in args)
+
+
+def _as_int(name, dim):
+    """NumPy integers and 0-d integer tensors count as ints; bools and floats do not."""
+    if not isinstance(dim, bool):
+        try:
+            return operator.index(dim)
+        except TypeError:
+            pass
+    raise TypeError(f"{name}: dim must be an int, got {dim!r}")
