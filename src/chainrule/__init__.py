@@ -3,9 +3,8 @@
 The public API, by explicit name, spelled as PyTorch spells it: `import chainrule as torch`.
 """
 from chainrule import autograd  # first: it loads Tensor, which the ops are built on
-from chainrule import nn, ops
+from chainrule import cuda, data, nn, ops, optim, utils
 from chainrule.autograd.mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from chainrule import cuda
 from chainrule.backend import bool_ as bool
 from chainrule.backend import device, float16, float32, float64, int32, int64, manual_seed
 from chainrule.creation import (
@@ -37,7 +36,9 @@ from chainrule.ops.join import (
 from chainrule.ops.index import (
     gather, index_add, index_put, index_select, masked_fill, narrow, scatter_add, select, tril,
     triu)
+from chainrule.data.loader import Generator
 from chainrule.tensor import Tensor
+from chainrule.train.checkpoint import load, save
 
 ops.bind_tensor_methods(Tensor)
 
