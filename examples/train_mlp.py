@@ -15,14 +15,15 @@ if os.environ.get("CHAINRULE_EXAMPLE_TORCH"):
     import torch
     import torch.nn as nn
     import torch.nn.functional as F
+    from safetensors.torch import load_file as load
+    from safetensors.torch import save_file as save
     from torch.utils.data import DataLoader, TensorDataset
-    save, load = torch.save, torch.load
 else:
     import chainrule as torch
     import chainrule.nn as nn
     import chainrule.nn.functional as F
-    from chainrule.data import DataLoader, TensorDataset
-    save, load = torch.save, torch.load
+    from chainrule import load, save
+    from chainrule.utils.data import DataLoader, TensorDataset
 
 
 def spirals(n, noise=0.2):
