@@ -1,4 +1,8 @@
 """Shared test set-up: op-case tables expand into one test per case and shape set."""
+import torch
+
+# The oracle's thread pool costs far more than the work on the tiny tensors tests use.
+torch.set_num_threads(1)
 
 
 def pytest_generate_tests(metafunc):

@@ -2,6 +2,7 @@
 from chainrule.nn import functional, init, utils
 from chainrule.nn.activation import (ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax,
                                      Softplus, Tanh)
+from chainrule.nn.attention import MultiheadAttention
 from chainrule.nn.container import ModuleDict, ModuleList, Sequential
 from chainrule.nn.dropout import Dropout, Dropout1d, Dropout2d
 from chainrule.nn.embedding import Embedding
@@ -11,3 +12,5 @@ from chainrule.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Hub
 from chainrule.nn.module import Module
 from chainrule.nn.norm import BatchNorm1d, BatchNorm2d, LayerNorm
 from chainrule.nn.parameter import Parameter
+from chainrule.nn.transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
+                                      TransformerEncoder, TransformerEncoderLayer)
