@@ -233,3 +233,12 @@ def test_leaf_gradients_never_share_memory_with_each_other_or_the_seed():
     (a + b).backward(seed)
     a.grad.zero_()
     assert b.grad.numpy().tolist() == [1.0, 1.0] and seed.numpy().tolist() == [1.0, 1.0]
+
+
+def test_a_second_backward_into_a_shared_freed_node_is_reported():
+    x = leaf([1.0, 2.0])
+    y = x * 2
+    a, b = y[0], y[1]
+    a.backward()
+    with pytest.raises(RuntimeError, match="a second time"):
+        b.backward()

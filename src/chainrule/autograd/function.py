@@ -82,10 +82,12 @@ class Function:
 
     def free(self):
         """Drop saved values and edges once backward has run (unless retain_graph)."""
-        retained = self.retained  # the tensor still retains its grad, as in PyTorch
+        # kept: the tensor still retains its grad (as in PyTorch), and the engine still checks
+        # the shape of a gradient sent here before it reports the second backward
+        retained, shape = self.retained, self.shape
         self.__dict__.clear()
         self.freed = True
-        self.retained = retained
+        self.retained, self.shape = retained, shape
 
     def __repr__(self):
         return f"<{type(self).__name__}>"

@@ -12,5 +12,7 @@ from chainrule.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Hub
 from chainrule.nn.module import Module
 from chainrule.nn.norm import BatchNorm1d, BatchNorm2d, LayerNorm
 from chainrule.nn.parameter import Parameter
+from chainrule.nn.recurrent import (GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell,
+                                    RNNCellBase)
 from chainrule.nn.transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
                                       TransformerEncoder, TransformerEncoderLayer)
