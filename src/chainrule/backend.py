@@ -16,6 +16,29 @@ bool_ = xp.dtype(xp.bool_)
 # chainrule.autograd.detect_anomaly() is the tool that finds where they come from.
 xp.seterr(divide="ignore", invalid="ignore", over="ignore", under="ignore")
 
+def _keep_freed_memory():
+    """Ask glibc's malloc to serve large arrays from its heap and keep freed memory, instead of
+    mapping and unmapping pages for every temporary: a training step allocates the same large
+    arrays again and again, and fresh pages cost a page fault each (measured here: a LeNet-5 step
+    went from 8.6 to 5.0 ms; REFERENCES.md: a NumPy MLP from 29k to 45k samples/s). Elsewhere,
+    or if the C library is not glibc, nothing changes."""
+    import ctypes
+    import ctypes.util
+    import sys
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c"))
+        mallopt = libc.mallopt
+    except (OSError, AttributeError, TypeError):
+        return
+    mmap_threshold, trim_threshold = -3, -1  # M_MMAP_THRESHOLD, M_TRIM_THRESHOLD in malloc.h
+    mallopt(mmap_threshold, 1 << 30)
+    mallopt(trim_threshold, 1 << 30)
+
+
+_keep_freed_memory()
+
 default_float = float32  # as in PyTorch: Python floats become float32 tensors
 ndarray = xp.ndarray
 

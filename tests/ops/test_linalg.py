@@ -3,6 +3,9 @@ harness, and the errors that bad shapes and dtypes raise."""
 import numpy as np
 import pytest
 
+import torch
+
+import chainrule
 import chainrule as cr
 from tests.ops.harness import Case, OpChecks
 
@@ -168,3 +171,17 @@ def test_results_are_arrays_not_views():
     a = cr.ones(2, 3)
     transposed = cr.einsum("ij->ji", a)
     assert not np.shares_memory(transposed.array, a.array)
+
+
+def test_a_long_thin_product_split_into_partial_products_matches_torch():
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((6, 8192)), rng.standard_normal((8192, 5))
+    ours = [chainrule.tensor(v, requires_grad=True) for v in (a, b)]
+    theirs = [torch.tensor(v, requires_grad=True) for v in (a, b)]
+    out, expected = ours[0] @ ours[1], theirs[0] @ theirs[1]
+    np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), rtol=1e-10)
+    upstream = rng.standard_normal((6, 5))
+    out.backward(chainrule.tensor(upstream))
+    expected.backward(torch.tensor(upstream))
+    for x, t in zip(ours, theirs):
+        np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-10)

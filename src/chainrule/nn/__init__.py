@@ -3,6 +3,8 @@ from chainrule.nn import functional, init, utils
 from chainrule.nn.activation import (ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax,
                                      Softplus, Tanh)
 from chainrule.nn.attention import MultiheadAttention
+from chainrule.nn.conv import (Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d,
+                               ConvTranspose3d)
 from chainrule.nn.container import ModuleDict, ModuleList, Sequential
 from chainrule.nn.dropout import Dropout, Dropout1d, Dropout2d
 from chainrule.nn.embedding import Embedding
@@ -12,6 +14,8 @@ from chainrule.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Hub
 from chainrule.nn.module import Module
 from chainrule.nn.norm import BatchNorm1d, BatchNorm2d, LayerNorm
 from chainrule.nn.parameter import Parameter
+from chainrule.nn.pool import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d,
+                               AvgPool3d, MaxPool1d, MaxPool2d, MaxPool3d)
 from chainrule.nn.recurrent import (GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell,
                                     RNNCellBase)
 from chainrule.nn.transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,

@@ -1,3 +1,173 @@
-"""(being written)"""
-__all__ = []
-TENSOR_METHODS = {}
+"""Sliding windows, the primitive under convolution: Unfold (im2col) copies every window of the
+input into a column, Fold (col2im) adds the columns back into their windows. Each is the other's
+gradient, so convolution written as Unfold + matmul differentiates any number of times.
+`Windows` holds the geometry (kernel, stride, dilation, padding) that pooling shares.
+
+Memory layout: the batch goes last. Columns are (C, *kernel, *windows, N) and the arrays these ops
+allocate are (C, *spatial, N) in memory, handed out as (N, C, *spatial) views. NumPy copies and adds
+fastest along long contiguous runs; with N last, each kernel offset moves runs of windows·N
+numbers instead of one image row, which makes Unfold about 2x and Fold about 3x faster here.
+"""
+import functools
+import itertools
+import math
+import operator
+
+from chainrule.autograd.function import Function
+from chainrule.backend import xp
+
+__all__ = ["unfold", "fold"]
+
+
+class Windows:
+    """The windows of a sliding kernel over the spatial dims (all dims after N and C).
+
+    Along each spatial dim, window l of the padded input covers positions l·stride + k·dilation,
+    k = 0 .. kernel-1; `pads` are (before, after) per dim; `out_size` is the number of windows.
+    """
+
+    def __init__(self, in_size, kernel, stride, dilation, pads, out_size):
+        self.in_size, self.kernel, self.stride = tuple(in_size), tuple(kernel), tuple(stride)
+        self.dilation, self.pads, self.out_size = tuple(dilation), tuple(pads), tuple(out_size)
+        self.padded_size = tuple(n + low + high for n, (low, high) in zip(in_size, pads))
+        self.offsets = list(itertools.product(*(range(k) for k in kernel)))
+        # the spatial basic index of the positions that kernel offset k takes from every window
+        spatial = [tuple(slice(o * d, o * d + s * (n - 1) + 1, s)
+                         for o, d, s, n in zip(offset, dilation, stride, out_size))
+                   for offset in self.offsets]
+        self.slices = [(Ellipsis,) + where for where in spatial]                 # (N, C, *S)
+        self.batch_last_slices = [(slice(None),) + where + (slice(None),) for where in spatial]
+        self.padded = any(low or high for low, high in pads)
+        inside = tuple(slice(low, low + n) for n, (low, _) in zip(in_size, pads))
+        self.crop = (Ellipsis,) + inside
+        self.batch_last_crop = (slice(None),) + inside + (slice(None),)
+
+    def pad_batch_last(self, x, value):
+        """x (N, C, *S) as a C-contiguous (C, *padded S, N) array, padded with value."""
+        batch_last = xp.moveaxis(x, 0, -1)
+        if not self.padded:
+            return xp.ascontiguousarray(batch_last)  # free when x is already batch-last
+        out = xp.full(x.shape[1:2] + self.padded_size + x.shape[:1], value, dtype=x.dtype)
+        out[self.batch_last_crop] = batch_last
+        return out
+
+    def pad(self, x, value):
+        """x padded with value, (N, C, *padded S) in x's memory layout; x itself if no padding."""
+        if not self.padded:
+            return x
+        if not is_batch_last(x):
+            out = xp.full(x.shape[:2] + self.padded_size, value, dtype=x.dtype)
+            out[self.crop] = x
+            return out
+        return xp.moveaxis(self.pad_batch_last(x, value), -1, 0)
+
+    def zeros_like(self, like, dtype):
+        """Zeros of the padded input's shape (N, C, *padded S), in `like`'s memory layout (ops
+        that mix layouts iterate against the grain and run several times slower)."""
+        batch, channels = like.shape[:2]
+        if not is_batch_last(like):
+            return xp.zeros((batch, channels) + self.padded_size, dtype)
+        return xp.moveaxis(xp.zeros((channels,) + self.padded_size + (batch,), dtype), -1, 0)
+
+
+# Layers build the same windows on every call: build them once (they never change after __init__).
+cached_windows = functools.lru_cache(maxsize=512)(Windows)
+
+
+def is_batch_last(x):
+    """Whether an (N, C, ...) array has its batch dim innermost in memory (as conv leaves it)."""
+    return x.ndim > 1 and x.shape[0] > 1 and x.strides[0] < x.strides[-1]
+
+
+def sliding_size(size, kernel, stride, dilation, pads):
+    """floor((n + before + after - dilation·(kernel - 1) - 1) / stride) + 1 along each dim."""
+    return tuple((n + low + high - d * (k - 1) - 1) // s + 1
+                 for n, k, s, d, (low, high) in zip(size, kernel, stride, dilation, pads))
+
+
+class Unfold(Function):
+    """cols[c, k, l, n] = x_padded[n, c, l·stride + k·dilation] for every kernel offset k and
+    window l (each a tuple over the spatial dims);  dx = Fold(dcols)"""
+    save_inputs = False
+
+    def forward(self, x, windows):
+        self.windows = windows
+        padded = windows.pad_batch_last(x, 0)
+        channel, *spatial, batch = padded.strides
+        strides = ((channel,) + tuple(d * step for d, step in zip(windows.dilation, spatial)) +
+                   tuple(s * step for s, step in zip(windows.stride, spatial)) + (batch,))
+        shape = x.shape[1:2] + windows.kernel + windows.out_size + x.shape[:1]
+        view = xp.lib.stride_tricks.as_strided(padded, shape, strides, writeable=False)
+        # the one copy of im2col: every window laid out for a single matrix product
+        return xp.ascontiguousarray(view)
+
+    def backward(self, grad):
+        return Fold.apply(grad, windows=self.windows)
+
+
+class Fold(Function):
+    """x[n, c, p] = Σ cols[c, k, l, n] over the (k, l) with l·stride + k·dilation = p, padding
+    cropped (the adjoint of Unfold: overlapping windows add up);  dcols = Unfold(dx)"""
+    save_inputs = False
+
+    def forward(self, cols, windows):
+        self.windows = windows
+        out = xp.zeros(cols.shape[:1] + windows.padded_size + cols.shape[-1:], dtype=cols.dtype)
+        # one strided add per kernel offset, each covering every window at once
+        for offset, where in zip(windows.offsets, windows.batch_last_slices):
+            out[where] += cols[(slice(None),) + offset]
+        out = out[windows.batch_last_crop] if windows.padded else out
+        return xp.moveaxis(out, -1, 0)
+
+    def backward(self, grad):
+        return Unfold.apply(grad, windows=self.windows)
+
+
+# ----- the public functions ----------------------------------------------------------------------
+def as_tuple(name, value, dims, what, minimum=0):
+    """An int or a sequence of `dims` ints, as a tuple; a clear error otherwise."""
+    values = (value,) * dims if isinstance(value, int) else tuple(value)
+    if len(values) != dims or not all(isinstance(v, int) for v in values):
+        raise ValueError(f"{name}: {what} must be an int or a tuple of {dims} ints, got {value!r}")
+    if any(v < minimum for v in values):
+        raise ValueError(f"{name}: {what} must be at least {minimum}, got {value!r}")
+    return values
+
+
+def _window_args(name, kernel_size, dilation, padding, stride, dims=2):
+    kernel = as_tuple(name, kernel_size, dims, "kernel_size", 1)
+    dilation = as_tuple(name, dilation, dims, "dilation", 1)
+    pads = tuple((p, p) for p in as_tuple(name, padding, dims, "padding"))
+    return kernel, dilation, pads, as_tuple(name, stride, dims, "stride", 1)
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """torch.nn.functional.unfold: (N, C, H, W) -> (N, C·kH·kW, L), every sliding window of the
+    zero-padded input as a column, L = the number of windows."""
+    if input.ndim != 4:
+        raise RuntimeError(f"unfold: expected a 4-D input (N, C, H, W), got shape {input.shape}")
+    kernel, dilation, pads, stride = _window_args("unfold", kernel_size, dilation, padding, stride)
+    out = sliding_size(input.shape[2:], kernel, stride, dilation, pads)
+    if min(out) <= 0:
+        raise RuntimeError(f"unfold: input of shape {input.shape} padded by {padding} is smaller "
+                           f"than the dilated kernel {kernel} (dilation {dilation})")
+    cols = Unfold.apply(input, windows=cached_windows(input.shape[2:], kernel, stride, dilation,
+                                                      pads, out))
+    batch, channels = input.shape[:2]
+    return cols.movedim(-1, 0).reshape(batch, channels * math.prod(kernel), math.prod(out))
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """torch.nn.functional.fold: (N, C·kH·kW, L) -> (N, C, *output_size), each column added back
+    into its window (overlaps sum); the inverse arrangement of unfold."""
+    size = tuple(map(operator.index, (output_size,) * 2 if isinstance(output_size, int)
+                     else output_size))
+    kernel, dilation, pads, stride = _window_args("fold", kernel_size, dilation, padding, stride)
+    out = sliding_size(size, kernel, stride, dilation, pads)
+    count = math.prod(kernel)
+    if input.ndim != 3 or input.shape[1] % count or input.shape[2] != math.prod(out):
+        raise RuntimeError(f"fold: expected input of shape (N, C·{count}, {math.prod(out)}) for "
+                           f"output_size {size} and kernel_size {kernel}, got {input.shape}")
+    batch, channels = input.shape[0], input.shape[1] // count
+    cols = input.reshape((batch, channels) + kernel + out).movedim(0, -1)
+    return Fold.apply(cols, windows=cached_windows(size, kernel, stride, dilation, pads, out))

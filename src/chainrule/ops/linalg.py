@@ -20,6 +20,8 @@ class MatMul(Function):
     of broadcast batch dims are summed back)"""
 
     def forward(self, a, b):
+        if a.ndim == 2 and b.ndim == 2:
+            return _matmul_2d(a, b)
         if a.ndim > 2 and b.ndim == 2 and a.flags.c_contiguous:
             # a stack of matrices times one matrix is one BLAS call over the stacked rows,
             # not one call per matrix
@@ -35,6 +37,18 @@ class MatMul(Function):
             return (MatMul.apply(grad, matrix_transpose(b)) if need_a else None,
                     MatMul.apply(matrix_transpose(a), grad) if need_b else None)
         return _matmul_backward(a, b, grad, need_a, need_b)
+
+
+def _matmul_2d(a, b):
+    """a @ b. A long, thin product (the weight gradient of a conv or of a large batch: m×k times
+    k×n with k ≫ m, n) is slow in OpenBLAS as one call; as 64 partial products over slices of k,
+    summed, it ran 3.5x faster here (6×50176 @ 50176×25: 0.88 ms -> 0.25 ms)."""
+    m, k = a.shape
+    n = b.shape[1]
+    if k >= 4096 and k >= 64 * max(m, n) and k % 64 == 0:
+        parts = xp.matmul(a.reshape(m, 64, k // 64).transpose(1, 0, 2), b.reshape(64, k // 64, n))
+        return parts.sum(0)
+    return xp.matmul(a, b)
 
 
 def _matmul_backward(a, b, grad, need_a, need_b):
