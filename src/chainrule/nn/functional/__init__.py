@@ -3,11 +3,23 @@
 One submodule per family; primitives are re-exported from chainrule.ops, compositions are written
 in the submodules.
 """
-from chainrule.nn.functional import (activation, attention, conv, dropout, linear, loss, norm,
-                                     pool, recurrent)
-
-# Until the families settle, every submodule's public names are exported here.
-# (Replaced by an explicit list once they land.)
-for _family in (activation, attention, conv, dropout, linear, loss, norm, pool, recurrent):
-    for _name in _family.__all__:
-        globals()[_name] = getattr(_family, _name)
+from chainrule.nn.functional.activation import (
+    elu, gelu, leaky_relu, log_softmax, pad, relu, sigmoid, silu, softmax, softplus, tanh)
+from chainrule.nn.functional.attention import (
+    multi_head_attention_forward, scaled_dot_product_attention)
+from chainrule.nn.functional.conv import (
+    conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d, fold, unfold)
+from chainrule.nn.functional.dropout import (
+    dropout, dropout1d, dropout2d)
+from chainrule.nn.functional.linear import (
+    embedding, linear)
+from chainrule.nn.functional.loss import (
+    binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, huber_loss, l1_loss,
+    mse_loss, nll_loss, smooth_l1_loss)
+from chainrule.nn.functional.norm import (
+    batch_norm, layer_norm)
+from chainrule.nn.functional.pool import (
+    adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d, avg_pool3d, max_pool1d,
+    max_pool2d, max_pool3d)
+from chainrule.nn.functional.recurrent import (
+    gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, rnn_tanh, rnn_tanh_cell)
