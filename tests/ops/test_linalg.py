@@ -185,3 +185,22 @@ def test_a_long_thin_product_split_into_partial_products_matches_torch():
     expected.backward(torch.tensor(upstream))
     for x, t in zip(ours, theirs):
         np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-10)
+
+
+LINEAR = [((5, 3), (4, 3), (4,)), ((2, 5, 3), (4, 3), (4,)), ((3,), (4, 3), (4,)),
+          ((0, 3), (2, 3), (2,)), ((2, 1), (1, 1), (1,))]
+
+
+class TestLinear(OpChecks):
+    cases = [
+        Case("linear", lambda L, x, w, b: L.nn.functional.linear(x, w, b),
+             lambda x, w, b: x @ w.T + b, LINEAR),
+        Case("linear_no_bias", lambda L, x, w: L.nn.functional.linear(x, w),
+             lambda x, w: x @ w.T, [s[:2] for s in LINEAR]),
+    ]
+
+
+def test_linear_names_mismatched_shapes():
+    with pytest.raises(RuntimeError, match=r"linear: input of shape \(2, 3\) and weight of shape "
+                                           r"\(4, 5\)"):
+        chainrule.nn.functional.linear(chainrule.ones(2, 3), chainrule.ones(4, 5))

@@ -17,13 +17,13 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     roots = _seed(tensors, grad_tensors, "backward")
     only = None if inputs is None else _as_tuple(inputs)
     grads = run(roots, retain_graph, create_graph, only)
-    for leaf, grad in grads:
+    for leaf, grad, owned in grads:
         if create_graph:
             leaf.grad = grad if leaf.grad is None else leaf.grad + grad
         elif leaf.grad is None:
-            # A copy: the gradient array may be shared (Add passes one array to both inputs, and
-            # the seed may be the caller's), and .grad is later changed in place (zero_, +=).
-            leaf.grad = Tensor._make(grad.array.copy())
+            # .grad is later changed in place (zero_, +=, clipping), so it must own its memory:
+            # an array that something else may hold (see _add_leaf_grad) is copied.
+            leaf.grad = Tensor._make(grad.array if owned else grad.array.copy())
         else:
             xp.add(leaf.grad.array, grad.array, out=leaf.grad.array, casting="unsafe")
             leaf.grad._version[0] += 1
@@ -37,7 +37,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         if not isinstance(t, Tensor) or not t.requires_grad:
             raise RuntimeError(f"grad: input {index} does not require grad")
     roots = _seed(outputs, None if grad_outputs is None else _as_tuple(grad_outputs), "grad")
-    found = dict((id(t), g) for t, g in run(roots, retain_graph, create_graph, inputs))
+    found = dict((id(t), g) for t, g, _ in run(roots, retain_graph, create_graph, inputs))
     result = []
     for index, t in enumerate(inputs):
         g = found.get(id(t))
@@ -59,7 +59,7 @@ def run(roots, retain_graph, create_graph, inputs=None):
         if t.grad_fn is not None:
             _add_node_grad(node_grads, t.grad_fn, g)
         else:
-            _add_leaf_grad(leaf_grads, t, g)
+            _add_leaf_grad(leaf_grads, t, g, owned=False)  # the caller's seed
     order, consumers = _topological_order([t.grad_fn for t, _ in roots if t.grad_fn is not None],
                                           wanted is not None)
     # With `inputs`, only nodes with a wanted tensor behind them run (and are freed), as in torch.
@@ -88,10 +88,16 @@ def run(roots, retain_graph, create_graph, inputs=None):
     finally:
         state.enabled = previous
     if wanted is None:
-        return [(leaf, _run_hooks(leaf, g)) for leaf, g in leaf_grads.values()]
-    captured.update({key: _run_hooks(leaf, g) for key, (leaf, g) in leaf_grads.items()
+        return [_leaf_result(leaf, g, owned) for leaf, g, owned in leaf_grads.values()]
+    captured.update({key: _run_hooks(leaf, g) for key, (leaf, g, _) in leaf_grads.items()
                      if key in wanted})
-    return [(wanted[key], g) for key, g in captured.items() if key in wanted]
+    return [(wanted[key], g, False) for key, g in captured.items() if key in wanted]
+
+
+def _leaf_result(leaf, g, owned):
+    """(leaf, its gradient after the leaf's hooks, whether that gradient's array is owned)."""
+    hooked = _run_hooks(leaf, g)
+    return leaf, hooked, owned and hooked is g
 
 
 def _propagate(fn, grad, node_grads, leaf_grads):
@@ -102,6 +108,7 @@ def _propagate(fn, grad, node_grads, leaf_grads):
         in_grads = (in_grads,)
     if state.anomaly:
         _check_finite(fn, in_grads)
+    handed = set()
     for parent, g in zip(fn.parents, in_grads):
         if parent is None or g is None:
             continue
@@ -109,9 +116,14 @@ def _propagate(fn, grad, node_grads, leaf_grads):
             raise RuntimeError(f"{type(fn).__name__}.backward returned a gradient of shape "
                                f"{g.shape} for an input of shape {parent.shape}")
         if isinstance(parent, Tensor):
-            _add_leaf_grad(leaf_grads, parent, g)
+            # Owned: a new array that no one else holds. Not owned: the incoming gradient passed
+            # through (Add), one tensor handed to two inputs, a view, or a read-only broadcast.
+            owned = (g is not grad and id(g) not in handed and g.array.base is None
+                     and g.array.flags.writeable)
+            _add_leaf_grad(leaf_grads, parent, g, owned)
         else:
             _add_node_grad(node_grads, parent, g)
+        handed.add(id(g))
 
 
 def _add_node_grad(grads, fn, g):
@@ -119,10 +131,12 @@ def _add_node_grad(grads, fn, g):
     grads[fn] = g if old is None else old + g
 
 
-def _add_leaf_grad(grads, leaf, g):
+def _add_leaf_grad(grads, leaf, g, owned):
     # keyed by id: a Tensor's == is elementwise, and leaves are few
     old = grads.get(id(leaf))
-    grads[id(leaf)] = (leaf, g if old is None else old[1] + g)
+    if old is not None:
+        g, owned = old[1] + g, True
+    grads[id(leaf)] = (leaf, g, owned)
 
 
 def _topological_order(roots, with_consumers=False):

@@ -12,7 +12,7 @@ from chainrule.ops.elementwise import operands
 from chainrule.ops.shape import matrix_transpose, reshape_to
 from chainrule.tensor import Tensor
 
-__all__ = ["matmul", "mm", "bmm", "dot", "outer", "einsum"]
+__all__ = ["matmul", "mm", "bmm", "dot", "outer", "einsum", "linear"]
 
 
 class MatMul(Function):
@@ -49,6 +49,52 @@ def _matmul_2d(a, b):
         parts = xp.matmul(a.reshape(m, 64, k // 64).transpose(1, 0, 2), b.reshape(64, k // 64, n))
         return parts.sum(0)
     return xp.matmul(a, b)
+
+
+class Linear(Function):
+    """y = x Wᵀ + b over the rows of x (all its leading dims);
+    dx = dy W,  dW = dyᵀ x,  db = Σ_rows dy.
+
+    The layer every MLP is made of, fused: one node instead of transpose, matmul and a broadcast
+    add, and a weight gradient that comes out in W's own layout (no transposed view to copy)."""
+
+    def forward(self, x, w, b=None):
+        rows = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
+        out = _matmul_2d(rows, w.T)
+        if b is not None:
+            out += b
+        return out if x.ndim == 2 else out.reshape(x.shape[:-1] + (w.shape[0],))
+
+    def backward(self, grad):
+        x, w = self.inputs[0], self.inputs[1]
+        needs = self.needs_input_grad
+        grad_rows = grad if grad.ndim == 2 else reshape_to(grad, (-1, grad.shape[-1]))
+        grad_x = grad_w = grad_b = None
+        if needs[0]:
+            grad_x = reshape_to(MatMul.apply(grad_rows, w), x.shape)
+        if needs[1]:
+            x_rows = x if x.ndim == 2 else reshape_to(x, (-1, x.shape[-1]))
+            grad_w = MatMul.apply(matrix_transpose(grad_rows), x_rows)
+        if len(needs) == 3 and needs[2]:
+            grad_b = grad_rows.sum(0)
+        return grad_x, grad_w, grad_b
+
+
+def linear(input, weight, bias=None):
+    """y = input @ weightᵀ + bias. Shape: (*, in) x (out, in) [+ (out,)] -> (*, out)."""
+    if input.ndim == 0 or weight.ndim != 2 or input.shape[-1] != weight.shape[1]:
+        raise RuntimeError(f"linear: input of shape {input.shape} and weight of shape "
+                           f"{weight.shape} cannot be multiplied (expected weight (out, "
+                           f"{input.shape[-1] if input.ndim else '?'}))")
+    if input.dtype != weight.dtype or (bias is not None and bias.dtype != weight.dtype):
+        raise RuntimeError(f"linear: expected one dtype, got input {input.dtype}, weight "
+                           f"{weight.dtype}" + (f", bias {bias.dtype}" if bias is not None else ""))
+    if bias is None:
+        return Linear.apply(input, weight)
+    if bias.shape != (weight.shape[0],):
+        raise RuntimeError(f"linear: bias of shape {bias.shape} does not match weight of shape "
+                           f"{weight.shape}")
+    return Linear.apply(input, weight, bias)
 
 
 def _matmul_backward(a, b, grad, need_a, need_b):

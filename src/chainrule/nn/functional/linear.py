@@ -3,16 +3,10 @@ computed as a row gather)."""
 from chainrule.autograd.mode import no_grad
 from chainrule.backend import xp
 from chainrule.ops.compare import where
-from chainrule.ops.linalg import matmul
+from chainrule.ops.linalg import linear
 from chainrule.tensor import Tensor
 
 __all__ = ["embedding", "linear"]
-
-
-def linear(input, weight, bias=None):
-    """y = input @ weightᵀ + bias. Shape: (*, in) x (out, in) -> (*, out)."""
-    out = matmul(input, weight.mT)
-    return out if bias is None else out + bias
 
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
