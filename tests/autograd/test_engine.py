@@ -242,3 +242,20 @@ def test_a_second_backward_into_a_shared_freed_node_is_reported():
     a.backward()
     with pytest.raises(RuntimeError, match="a second time"):
         b.backward()
+
+
+def test_one_gradient_handed_to_two_leaves_is_copied_for_each():
+    class Both(Function):
+        save_inputs = False
+
+        def forward(self, a, b):
+            return a + b
+
+        def backward(self, grad):
+            shared = grad * 1.0  # a new array, but handed to both inputs
+            return shared, shared
+
+    a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    Both.apply(a, b).backward(cr.ones(2, dtype=cr.float64))
+    a.grad.zero_()
+    assert b.grad.numpy().tolist() == [1.0, 1.0]
