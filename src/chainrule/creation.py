@@ -6,8 +6,9 @@ from chainrule.tensor import Tensor
 
 def tensor(data, dtype=None, requires_grad=False):
     """A new leaf tensor holding a copy of data; Python floats become float32, ints int64."""
-    array = backend.as_array(data.array if isinstance(data, Tensor) else data, dtype)
-    if array.base is not None or array is data:
+    source = data.array if isinstance(data, Tensor) else data
+    array = backend.as_array(source, dtype)
+    if isinstance(source, backend.ndarray) and xp.may_share_memory(array, source):
         array = array.copy()
     return Tensor(array, requires_grad=requires_grad)
 

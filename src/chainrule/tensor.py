@@ -4,6 +4,8 @@ Arithmetic and the other methods are the functional ops themselves, bound onto t
 chainrule.ops.bind_tensor_methods; in-place updates and slice assignment live here because they
 change the Tensor itself.
 """
+import weakref
+
 from chainrule import backend
 from chainrule.autograd.mode import state, no_grad
 from chainrule.backend import xp
@@ -18,7 +20,9 @@ class Tensor:
         self.array = backend.as_array(data.array if isinstance(data, Tensor) else data, dtype)
         self.grad = None
         self.grad_fn = None
-        self._version = [0]     # shared by views of the same memory; bumped by in-place changes
+        # [version, weak references to the tensors sharing this memory...]: one list for all
+        # views of the same memory (see share_memory); the version is bumped by in-place changes
+        self._version = [0]
         self._hooks = None
         self.requires_grad = False
         if requires_grad:
@@ -114,7 +118,7 @@ class Tensor:
     def detach(self):
         """The same memory without history; in-place changes to it are seen by the graph's checks."""
         t = Tensor._make(self.array)
-        t._version = self._version
+        share_memory(self, t)
         return t
 
     def detach_(self):
@@ -153,7 +157,6 @@ class Tensor:
 
     def retain_grad(self):
         """Keep the gradient of this non-leaf tensor in .grad after backward."""
-        import weakref
         if self.grad_fn is None:
             if not self.requires_grad:
                 raise RuntimeError("retain_grad: this tensor does not require grad")
@@ -184,28 +187,28 @@ class Tensor:
                                "cannot be changed in place while recording; wrap the update in "
                                "`with chainrule.no_grad():`")
         if state.enabled:
-            if self.grad_fn is not None and self.grad_fn.is_view:
-                # Rebinding the view would leave its base unchanged: refuse, never mislead.
-                raise RuntimeError(
-                    f"{name}: in-place change of a view ({type(self.grad_fn).__name__}, shape "
-                    f"{self.shape}) of a tensor in the graph is not supported; assign through "
-                    "the base instead (`y[index] = new_value`) or use the out-of-place op")
-            alias = self.detach()
-            alias.grad_fn, alias.requires_grad = self.grad_fn, self.requires_grad
+            alias = Tensor._make(self.array)
+            alias._version, alias.grad_fn = self._version, self.grad_fn
+            alias.requires_grad = self.requires_grad
             new = compute(alias)
             if new.requires_grad:
                 _check_update(name, self, new)
+                _check_not_a_view(name, self)
+                if new.array.dtype != self.array.dtype:
+                    _check_cast(name, self, new)
+                    new = new.to(self.array.dtype)
                 self.array, self.grad_fn, self.requires_grad = new.array, new.grad_fn, True
                 self._version = [self._version[0] + 1]  # nodes holding `self` will see the change
                 return self
         else:
             new = compute(self)
         _check_update(name, self, new)
+        _check_cast(name, self, new)
         try:
             xp.copyto(self.array, new.array, casting="same_kind")
-        except (TypeError, ValueError) as error:
-            raise RuntimeError(f"{name}: cannot write a {new.dtype} result of shape {new.shape} "
-                               f"into a {self.dtype} tensor of shape {self.shape}: {error}") from None
+        except ValueError as error:   # a read-only (broadcast) array
+            raise RuntimeError(f"{name}: cannot write into this tensor of shape {self.shape}: "
+                               f"{error}") from None
         self._version[0] += 1
         return self
 
@@ -277,6 +280,38 @@ class _RemovableHandle:
 
 
 _new = object.__new__
+
+
+def share_memory(base, view):
+    """Record that `view` sees `base`'s memory: one version counter for both, and weak references
+    to each, so that an in-place change can tell whether another live tensor would miss it."""
+    counter = base._version
+    view._version = counter
+    if len(counter) == 1:
+        counter.append(weakref.ref(base))
+    elif len(counter) > 16:  # drop references to tensors that are gone
+        counter[1:] = [ref for ref in counter[1:] if ref() is not None]
+    counter.append(weakref.ref(view))
+
+
+def _check_not_a_view(name, t):
+    """A recorded in-place change rebinds t to a new array and node. If t is a view of a live
+    base, the base would silently miss the change: refuse (PyTorch rewrites the base's history).
+    Views of t itself keep the old value and the old history, consistently: nodes that saved them
+    still see what they saved (PyTorch would show them the new value)."""
+    refs = t._version[1:]
+    base = refs[0]() if refs else None
+    if base is not None and base is not t:
+        raise RuntimeError(
+            f"{name}: this tensor (shape {t.shape}) is a view of another live tensor (shape "
+            f"{base.shape}) or a detach() of it, which would not see an in-place change recorded "
+            "for backward; assign through the base (`base[index] = value`), or clone() first")
+
+
+def _check_cast(name, target, new):
+    if not xp.can_cast(new.array.dtype, target.array.dtype, casting="same_kind"):
+        raise RuntimeError(f"{name}: cannot write a {new.dtype} result into a {target.dtype} "
+                           f"tensor of shape {target.shape}")
 
 
 def _check_update(name, target, new):

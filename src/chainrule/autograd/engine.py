@@ -19,7 +19,10 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     grads = run(roots, retain_graph, create_graph, only)
     for leaf, grad, owned in grads:
         if create_graph:
-            leaf.grad = grad if leaf.grad is None else leaf.grad + grad
+            if leaf.grad is None:   # a differentiable copy, unless the array is the leaf's alone
+                leaf.grad = grad if owned else grad.clone()
+            else:
+                leaf.grad = leaf.grad + grad
         elif leaf.grad is None:
             # .grad is later changed in place (zero_, +=, clipping), so it must own its memory:
             # an array that something else may hold (see _add_leaf_grad) is copied.
@@ -80,8 +83,8 @@ def run(roots, retain_graph, create_graph, inputs=None):
                 continue
             if fn.freed:
                 raise RuntimeError(
-                    f"backward through {type(fn).__name__} a second time: its saved values were "
-                    "freed after the first backward; pass retain_graph=True to the first call")
+                    f"backward through {type(fn).__name__} a second time: the graph was freed "
+                    "after the first backward; pass retain_graph=True to the first call")
             _propagate(fn, g, node_grads, leaf_grads)
             if not retain_graph:
                 fn.free()
@@ -115,6 +118,9 @@ def _propagate(fn, grad, node_grads, leaf_grads):
         if g.array.shape != parent.shape:
             raise RuntimeError(f"{type(fn).__name__}.backward returned a gradient of shape "
                                f"{g.shape} for an input of shape {parent.shape}")
+        expected = parent.array.dtype if isinstance(parent, Tensor) else parent.dtype
+        if g.array.dtype != expected:   # a gradient has its input's dtype, as in PyTorch
+            g = g.to(expected)
         if isinstance(parent, Tensor):
             # Owned: a new array that no one else holds. Not owned: the incoming gradient passed
             # through (Add), one tensor handed to two inputs, a view, or a read-only broadcast.
@@ -213,6 +219,8 @@ def _seed(tensors, grad_tensors, caller):
         if g.shape != t.shape:
             raise RuntimeError(f"{caller}: the gradient has shape {g.shape} but the output it "
                                f"belongs to has shape {t.shape}")
+        if g.dtype != t.dtype:
+            g = g.to(t.dtype)
         roots.append((t, g))
     return roots
 
@@ -231,7 +239,8 @@ def _run_hooks(owner, g):
 
 
 def _store_retained(t, g, create_graph):
-    g = g if create_graph else g.detach()
+    # a copy: g may be the caller's seed or shared with other tensors' gradients
+    g = g.clone() if create_graph else Tensor._make(g.array.copy())
     t.grad = g if t.grad is None else t.grad + g
 
 

@@ -3,7 +3,7 @@ Tensor ops, so that the gradient it returns can itself be differentiated (create
 import traceback
 
 from chainrule.autograd.mode import state
-from chainrule.tensor import Tensor
+from chainrule.tensor import Tensor, share_memory
 
 
 class Function:
@@ -36,18 +36,19 @@ class Function:
         if not record:
             result = Tensor._make(out)
             if cls.is_view:
-                result._version = inputs[0]._version
+                share_memory(inputs[0], result)
             return result
         # A parent is the node that made an input, the input itself if it is a leaf that wants a
         # gradient, or None: the edges the backward pass walks.
         fn.parents = tuple([t.grad_fn or (t if t.requires_grad else None) for t in inputs])
         result = Tensor._make(out, fn)
         fn.shape = result.array.shape
+        fn.dtype = result.array.dtype
         if cls.save_inputs:
             fn.inputs = inputs
             fn.versions = tuple([t._version[0] for t in inputs])
         if cls.is_view:
-            result._version = inputs[0]._version
+            share_memory(inputs[0], result)
         if cls.save_output:
             fn.out = result.array
             fn.out_version = (result._version, result._version[0])
@@ -84,10 +85,10 @@ class Function:
         """Drop saved values and edges once backward has run (unless retain_graph)."""
         # kept: the tensor still retains its grad (as in PyTorch), and the engine still checks
         # the shape of a gradient sent here before it reports the second backward
-        retained, shape = self.retained, self.shape
+        retained, shape, dtype = self.retained, self.shape, self.dtype
         self.__dict__.clear()
         self.freed = True
-        self.retained, self.shape = retained, shape
+        self.retained, self.shape, self.dtype = retained, shape, dtype
 
     def __repr__(self):
         return f"<{type(self).__name__}>"

@@ -1,5 +1,5 @@
 """Parameter: a Tensor that a Module registers as something to train."""
-from chainrule.tensor import Tensor
+from chainrule.tensor import Tensor, share_memory
 
 
 class Parameter(Tensor):
@@ -14,7 +14,8 @@ class Parameter(Tensor):
         if data is None:
             data = []
         if isinstance(data, Tensor):
-            self.array, self._version = data.array, data._version
+            self.array = data.array
+            share_memory(data, self)
             self.grad, self.grad_fn, self._hooks, self.requires_grad = None, None, None, False
         else:
             super().__init__(data)

@@ -61,9 +61,14 @@ def scalar_like(value, like):
 def _binary(fn, name, a, b):
     try:
         return fn(a, b)
-    except ValueError:
-        raise RuntimeError(f"{name}: operands of shapes {a.shape} and {b.shape} cannot be "
-                           "broadcast together") from None
+    except ValueError as error:
+        try:
+            xp.broadcast_shapes(a.shape, b.shape)
+        except ValueError:
+            raise RuntimeError(f"{name}: operands of shapes {a.shape} and {b.shape} cannot be "
+                               "broadcast together") from None
+        raise RuntimeError(f"{name}: {error} (operands {a.dtype} {a.shape} and {b.dtype} "
+                           f"{b.shape})") from None
 
 
 def _reduce(grad, like_shape, like_dtype):
@@ -150,10 +155,15 @@ class Pow(Function):
         a, b = self.inputs
         need_a, need_b = self.needs_input_grad
         grad_a = grad_b = None
+        from chainrule.ops.compare import where  # compare builds on this module: import late
+        # Where the formulas meet 0 * inf (b = 0 in the first; a = 0, b >= 0 in the second), the
+        # derivative is 0, as PyTorch's pow_backward defines it.
         if need_a:
-            grad_a = _reduce(grad * b * a ** (b - 1), a.shape, a.dtype)
+            grad_a = where(Tensor._make(b.array == 0), 0.0, grad * b * a ** (b - 1))
+            grad_a = _reduce(grad_a, a.shape, a.dtype)
         if need_b:
-            grad_b = _reduce(grad * self.output() * log(a), b.shape, b.dtype)
+            zero = Tensor._make((a.array == 0) & (b.array >= 0))
+            grad_b = _reduce(where(zero, 0.0, grad * self.output() * log(a)), b.shape, b.dtype)
         return grad_a, grad_b
 
 

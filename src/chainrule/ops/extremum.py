@@ -29,7 +29,10 @@ class Extremum(Function):
 
     def backward(self, grad):
         x = self.inputs[0]
-        hit = x.array == self.out.reshape(self.kept)
+        out = self.out.reshape(self.kept)
+        hit = x.array == out
+        if xp.isnan(out).any():  # a NaN maximum: the NaNs share the gradient, as in PyTorch
+            hit |= xp.isnan(x.array) & xp.isnan(out)
         share = hit / hit.sum(axis=self.axes, keepdims=True)
         return unreduce(grad, self.kept) * Tensor._make(share.astype(x.dtype))
 

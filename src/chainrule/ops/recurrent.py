@@ -15,7 +15,7 @@ import chainrule as cr  # cat and stack, looked up at call time (this module loa
 from chainrule.autograd.function import Function
 from chainrule.autograd.mode import state
 from chainrule.backend import xp
-from chainrule.tensor import Tensor
+from chainrule.tensor import Tensor, share_memory
 
 # unbind is not listed: chainrule.unbind is ops.join's (the same slices, backward by scatters)
 __all__ = ["rnn_cell_step", "lstm_cell_step", "gru_cell_step"]
@@ -253,5 +253,5 @@ def unbind(x, dim=0):
         pieces = tuple(UnbindSlice.apply(token, source=x.array, dim=dim, index=index,
                                          hub=token.grad_fn) for index in range(x.shape[dim]))
     for piece in pieces:
-        piece._version = x._version  # views: an in-place change of x shows in their version
+        share_memory(x, piece)  # views: an in-place change of x shows in their version
     return pieces
