@@ -23,7 +23,7 @@ from chainrule.ops.compare import (
 from chainrule.ops.activation import (
     log_softmax, relu, sigmoid, softmax, tanh)
 from chainrule.ops.reduce import (
-    logsumexp, mean, norm, prod, std, sum, var)
+    all, any, logsumexp, mean, norm, prod, std, sum, var)
 from chainrule.ops.extremum import (
     amax, amin, argmax, argmin, max, min)
 from chainrule.ops.linalg import (

@@ -241,3 +241,14 @@ def test_a_repeated_dim_raises(name):
 def test_bad_arguments_raise_naming_the_op(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+@pytest.mark.parametrize("call", [
+    lambda L, t: t.all(), lambda L, t: t.any(), lambda L, t: t.all(dim=1),
+    lambda L, t: t.any(1, keepdim=True), lambda L, t: L.all(t > 0), lambda L, t: (t == t).all(),
+])
+def test_all_and_any_match_torch(call):
+    values = np.array([[1.0, 0.0, 2.0], [3.0, 4.0, 5.0]])
+    ours, theirs = call(chainrule, chainrule.tensor(values)), call(torch, torch.tensor(values))
+    assert ours.dtype == chainrule.bool
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())

@@ -27,7 +27,14 @@ def scheduled(make_scheduler, make_optimizer=sgd):
     return build
 
 
+def warmup(step):
+    return min(1.0, (step + 1) / 10) * 0.95 ** max(0, step - 10)
+
+
 CASES = {
+    "lambda_warmup": scheduled(lambda S, o: S.LambdaLR(o, warmup)),
+    "lambda_per_group": scheduled(lambda S, o: S.LambdaLR(o, [warmup, lambda t: 1 / (1 + t)])),
+    "multiplicative": scheduled(lambda S, o: S.MultiplicativeLR(o, lambda t: 0.97)),
     "step": scheduled(lambda S, o: S.StepLR(o, step_size=7, gamma=0.5)),
     "multistep": scheduled(lambda S, o: S.MultiStepLR(o, milestones=[10, 30, 30, 60], gamma=0.3)),
     "exponential": scheduled(lambda S, o: S.ExponentialLR(o, gamma=0.97)),
@@ -94,7 +101,8 @@ def test_state_dict_holds_torchs_entries(name):
 
 
 @pytest.mark.filterwarnings("ignore:Detected call")
-@pytest.mark.parametrize("name", ["one_cycle_betas", "plateau", "sequential_nested"])
+@pytest.mark.parametrize("name", ["one_cycle_betas", "plateau", "sequential_nested",
+                                  "lambda_warmup"])
 def test_states_survive_a_checkpoint_file(name, tmp_path):
     # Through chainrule's own checkpoint format: tuples (betas), inf (plateau's best) and the
     # milestone Counter (read back as a dict) must come back usable.

@@ -15,7 +15,7 @@ from chainrule.ops.shape import reshape_to
 from chainrule.ops.unary import exp
 from chainrule.tensor import Tensor
 
-__all__ = ["sum", "mean", "var", "std", "prod", "logsumexp", "norm"]
+__all__ = ["sum", "mean", "var", "std", "prod", "logsumexp", "norm", "all", "any"]
 
 
 class Sum(Function):
@@ -246,6 +246,18 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
         raise NotImplementedError(f"norm: only p=2 (or 'fro') is implemented, got p={p!r}")
     x = floating("norm", cast(input, dtype))
     return Norm.apply(x, axes=reduce_axes("norm", x, dim), keepdim=keepdim)
+
+
+def all(input, dim=None, keepdim=False):
+    """True where every element along dim is nonzero (a bool tensor; no gradient)."""
+    axes = reduce_axes("all", input, dim)
+    return Tensor._make(xp.all(input.array, axis=axes, keepdims=keepdim))
+
+
+def any(input, dim=None, keepdim=False):
+    """True where some element along dim is nonzero (a bool tensor; no gradient)."""
+    axes = reduce_axes("any", input, dim)
+    return Tensor._make(xp.any(input.array, axis=axes, keepdims=keepdim))
 
 
 TENSOR_METHODS = {name: globals()[name] for name in __all__}

@@ -1,9 +1,72 @@
-"""Schedules that decay the learning rate on a fixed plan: StepLR, MultiStepLR, ExponentialLR,
-CosineAnnealingLR, LinearLR. Each get_lr is torch's chainable form, step by step."""
+"""Schedules that set the learning rate on a fixed plan: LambdaLR, MultiplicativeLR, StepLR,
+MultiStepLR, ExponentialLR, CosineAnnealingLR, LinearLR. Each get_lr is torch's form, step by step."""
 import math
 from collections import Counter
 
 from chainrule.optim.lr_scheduler.base import LRScheduler, current_lrs
+
+
+class _LambdaState:
+    """The functions are code, not state: saved as None (as torch does for plain functions) and
+    kept from the constructor when a state_dict is loaded."""
+
+    def state_dict(self):
+        state = super().state_dict()
+        state["lr_lambdas"] = [None] * len(self.lr_lambdas)
+        return state
+
+    def load_state_dict(self, state_dict):
+        state = dict(state_dict)
+        state.pop("lr_lambdas", None)
+        super().load_state_dict(state)
+
+
+class LambdaLR(_LambdaState, LRScheduler):
+    """lr_t = lr_0 · λ(t), one function λ per parameter group or one for all (warm-up schedules).
+
+    Args:
+        optimizer: the Optimizer whose learning rates are set.
+        lr_lambda: a function of the step t, or a list of them, one per parameter group.
+        last_epoch: the index of the last step taken (default -1: start afresh).
+    """
+
+    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
+        self.lr_lambdas = _per_group("LambdaLR", optimizer, lr_lambda)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        return [base_lr * fn(self.last_epoch) for fn, base_lr in zip(self.lr_lambdas,
+                                                                       self.base_lrs)]
+
+
+class MultiplicativeLR(_LambdaState, LRScheduler):
+    """lr_t = lr_{t-1} · λ(t): each step multiplies the learning rate by λ(t).
+
+    Args:
+        optimizer: the Optimizer whose learning rates are set.
+        lr_lambda: a function of the step t, or a list of them, one per parameter group.
+        last_epoch: the index of the last step taken (default -1: start afresh).
+    """
+
+    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
+        self.lr_lambdas = _per_group("MultiplicativeLR", optimizer, lr_lambda)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        if self.last_epoch == 0:
+            return current_lrs(self.optimizer)
+        return [group["lr"] * fn(self.last_epoch)
+                for fn, group in zip(self.lr_lambdas, self.optimizer.param_groups)]
+
+
+def _per_group(name, optimizer, lr_lambda):
+    groups = len(optimizer.param_groups)
+    if not isinstance(lr_lambda, (list, tuple)):
+        return [lr_lambda] * groups
+    if len(lr_lambda) != groups:
+        raise ValueError(f"{name}: expected {groups} lr_lambdas, one per parameter group, but got "
+                         f"{len(lr_lambda)}")
+    return list(lr_lambda)
 
 
 class StepLR(LRScheduler):
