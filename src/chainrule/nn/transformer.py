@@ -126,7 +126,10 @@ class TransformerEncoder(Module):
     turn, then `norm` if given.
 
     Args: encoder_layer, num_layers, norm=None; enable_nested_tensor and mask_check are accepted
-    for torch's signature and ignored (there is no nested-tensor fast path here).
+    for torch's signature and ignored (there is no nested-tensor fast path here). One visible
+    difference follows: in eval mode under no_grad with a src_key_padding_mask, torch's fast path
+    returns 0 at padded positions, while here they hold the values the layers compute (every
+    non-padded position agrees; pool with the mask, as one should anyway).
     Shape: as TransformerEncoderLayer; mask is its src_mask.
     """
 
