@@ -6,7 +6,41 @@ from collections import OrderedDict
 from chainrule.nn.module import Module, _indent
 
 
-class Sequential(Module):
+class _ModuleSequence(Module):
+    """What Sequential and ModuleList share: modules under the keys "0", "1", ... by position."""
+
+    def __setitem__(self, index, module):
+        self.add_module(_key(self, index), module)
+
+    def __delitem__(self, index):
+        _delete(self, index)
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, module):
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules):
+        for module in modules:
+            self.append(module)
+        return self
+
+    def insert(self, index, module):
+        _insert(self, index, module)
+        return self
+
+    def pop(self, index):
+        module = self[index]
+        del self[index]
+        return module
+
+
+class Sequential(_ModuleSequence):
     """Calls its modules in order, each on the previous one's output.
 
     Args: modules, or one OrderedDict of name -> module.
@@ -32,38 +66,9 @@ class Sequential(Module):
             return type(self)(OrderedDict(list(self._modules.items())[index]))
         return self._modules[_key(self, index)]
 
-    def __setitem__(self, index, module):
-        self.add_module(_key(self, index), module)
-
-    def __delitem__(self, index):
-        _delete(self, index)
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
-
-    def extend(self, modules):
-        for module in modules:
-            self.append(module)
-        return self
-
-    def insert(self, index, module):
-        _insert(self, index, module)
-        return self
-
-    def pop(self, index):
-        module = self[index]
-        del self[index]
-        return module
 
 
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of modules whose parameters the parent module sees (it has no forward).
 
     Args: modules, an iterable of modules (optional).
@@ -79,40 +84,11 @@ class ModuleList(Module):
             return type(self)(list(self._modules.values())[index])
         return self._modules[_key(self, index)]
 
-    def __setitem__(self, index, module):
-        self.add_module(_key(self, index), module)
-
-    def __delitem__(self, index):
-        _delete(self, index)
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
     def __iadd__(self, modules):
         return self.extend(modules)
 
     def __add__(self, other):
         return type(self)(list(self) + list(other))
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
-
-    def extend(self, modules):
-        for module in modules:
-            self.append(module)
-        return self
-
-    def insert(self, index, module):
-        _insert(self, index, module)
-
-    def pop(self, index):
-        module = self[index]
-        del self[index]
-        return module
 
     def __repr__(self):
         # torch compresses runs of identical entries: "(0-2): 3 x Linear(...)"
