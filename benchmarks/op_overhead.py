@@ -3,14 +3,13 @@
 Run with `make bench` (or `.venv/bin/python benchmarks/op_overhead.py`). Prints the median time
 per iteration for each library and the speed ratio torch_time / chainrule_time (above 1: faster).
 """
-import statistics
 import sys
-import time
 
 import numpy as np
 import torch
 
 import chainrule as cr
+from timing import median_time
 
 torch.set_num_threads(1)  # compare dispatch, not thread start-up; NumPy's small ops are 1 thread
 
@@ -21,24 +20,6 @@ def chain(L, x, w, b):
     h = h.tanh() * 2.0 - x
     h = h.exp() / (h * h + 1.0)
     return h.sum()
-
-
-def timed(step, repeats=7, number=None):
-    if number is None:   # calibrate to about 0.2 s per repeat
-        number, elapsed = 1, 0.0
-        while elapsed < 0.2:
-            number *= 2
-            start = time.perf_counter()
-            for _ in range(number):
-                step()
-            elapsed = time.perf_counter() - start
-    samples = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(number):
-            step()
-        samples.append((time.perf_counter() - start) / number)
-    return statistics.median(samples)
 
 
 def workload(L, shape):
@@ -58,8 +39,8 @@ def main():
           f"python {sys.version.split()[0]}, numpy {np.__version__}, torch {torch.__version__}")
     print(f"{'shape':>12} {'chainrule':>12} {'torch':>12} {'per op (cr)':>12} {'speed vs torch':>15}")
     for shape in [(1,), (64,), (256, 256)]:
-        ours = timed(workload(cr, shape))
-        theirs = timed(workload(torch, shape))
+        ours = median_time(workload(cr, shape), repeats=7)
+        theirs = median_time(workload(torch, shape), repeats=7)
         print(f"{str(shape):>12} {ours * 1e6:10.1f}us {theirs * 1e6:10.1f}us "
               f"{ours / ops_per_chain * 1e6:10.2f}us {theirs / ours:14.2f}x")
 

@@ -6,14 +6,13 @@ and the speed ratio torch_time / chainrule_time (above 1: chainrule is faster).
 
     make bench            # or: .venv/bin/python benchmarks/train_step.py [workload ...]
 """
-import statistics
 import sys
-import time
 
 import numpy as np
 import torch
 
 import chainrule
+from timing import median_time
 
 
 def mlp(L):
@@ -86,21 +85,6 @@ def make_step(L, build):
         loss.backward()
         optimizer.step()
     return step
-
-
-def median_time(step, seconds=2.0, repeats=5):
-    step()  # warm up: allocations, caches
-    start = time.perf_counter()
-    step()
-    per_step = max(time.perf_counter() - start, 1e-6)
-    number = max(1, int(seconds / repeats / per_step))
-    samples = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(number):
-            step()
-        samples.append((time.perf_counter() - start) / number)
-    return statistics.median(samples)
 
 
 def main(names):
