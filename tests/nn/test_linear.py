@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+import chainrule
 import chainrule as cr
 import chainrule.nn.functional as F
 from chainrule.autograd import gradcheck
@@ -70,3 +71,17 @@ def test_dtype_and_device_arguments():
     assert NN.Linear(2, 3, bias=False).bias is None
     with pytest.raises(RuntimeError, match="CPU"):
         NN.Linear(2, 3, device="cuda")
+
+
+@pytest.mark.parametrize("labels, classes", [([0, 2, 1], -1), ([[1, 0], [3, 3]], 5), ([], 4)])
+def test_one_hot_matches_torch(labels, classes):
+    values = np.array(labels, dtype=np.int64)
+    ours = chainrule.nn.functional.one_hot(chainrule.tensor(values), classes)
+    theirs = torch.nn.functional.one_hot(torch.tensor(values), classes)
+    assert ours.dtype == chainrule.int64
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_one_hot_names_a_class_out_of_range():
+    with pytest.raises(RuntimeError, match=r"one_hot: class values must be in \[0, 3\)"):
+        chainrule.nn.functional.one_hot(chainrule.tensor([0, 3]), 3)

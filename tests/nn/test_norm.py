@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import torch
 
+import chainrule
 import chainrule as cr
 from chainrule.autograd import gradcheck, gradgradcheck
 from chainrule.nn.functional.norm import batch_norm, layer_norm
@@ -236,3 +237,21 @@ def test_layer_norm_gradcheck_and_double_backward():
     assert gradcheck(lambda x, w, b: layer_norm(x, (3,), w, b, eps=1e-3), inputs)
     assert gradgradcheck(lambda x, w, b: layer_norm(x, (3,), w, b, eps=1e-3), inputs)
     assert gradcheck(lambda x: layer_norm(x, (2, 2)), (small(2, 2, 2),))
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_normalize_matches_torch_and_passes_gradcheck(dim):
+    x = np.random.default_rng(0).standard_normal((3, 4))
+    x[0] = 0.0   # a zero vector: eps keeps it finite
+    ours = chainrule.tensor(x, requires_grad=True)
+    theirs = torch.tensor(x, requires_grad=True)
+    out, expected = chainrule.nn.functional.normalize(ours, dim=dim), \
+        torch.nn.functional.normalize(theirs, dim=dim)
+    np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), rtol=1e-10)
+    weights = np.random.default_rng(1).standard_normal((3, 4))
+    (out * chainrule.tensor(weights)).sum().backward()
+    (expected * torch.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-8, atol=1e-10)
+    y = chainrule.tensor(x[1:], requires_grad=True)
+    assert chainrule.autograd.gradcheck(
+        lambda t: chainrule.nn.functional.normalize(t, dim=dim), (y,))

@@ -6,7 +6,7 @@ from chainrule.ops.compare import where
 from chainrule.ops.linalg import linear
 from chainrule.tensor import Tensor
 
-__all__ = ["embedding", "linear"]
+__all__ = ["embedding", "linear", "one_hot"]
 
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
@@ -70,3 +70,20 @@ def _renormalise_rows(weight, indices, max_norm, norm_type):
         scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
         weight.array[rows] *= scale[:, None].astype(weight.dtype)
         weight._version[0] += 1
+
+
+def one_hot(tensor, num_classes=-1):
+    """y[..., c] = 1 where tensor[...] == c, else 0 (int64; no gradient): the rows that a linear
+    layer turns into embeddings. num_classes=-1 takes the largest class + 1."""
+    if tensor.dtype.kind not in "iu":
+        raise RuntimeError(f"one_hot: expected an integer tensor of class indices, got "
+                           f"{tensor.dtype} of shape {tensor.shape}")
+    labels = tensor.array
+    if num_classes < 0:
+        if labels.size == 0:
+            raise RuntimeError("one_hot: cannot infer num_classes from an empty tensor")
+        num_classes = int(labels.max()) + 1
+    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
+        raise RuntimeError(f"one_hot: class values must be in [0, {num_classes}), got "
+                           f"[{labels.min()}, {labels.max()}]")
+    return Tensor._make((labels[..., None] == xp.arange(num_classes)).astype(xp.int64))

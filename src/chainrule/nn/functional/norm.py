@@ -5,7 +5,7 @@ y = (x - mean) / sqrt(var + eps) * weight + bias, with the biased variance (divi
 """
 from chainrule.autograd.mode import no_grad
 
-__all__ = ["batch_norm", "layer_norm"]
+__all__ = ["batch_norm", "layer_norm", "normalize"]
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
@@ -95,3 +95,11 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
 
 def _as_shape(shape):
     return (int(shape),) if isinstance(shape, int) else tuple(int(n) for n in shape)
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12):
+    """y = x / max(‖x‖_p, eps) along dim (p = 2): unit vectors, as torch.nn.functional.normalize."""
+    if p != 2:
+        raise NotImplementedError(f"normalize: only p=2 is implemented, got p={p}")
+    length = input.norm(dim=dim, keepdim=True).clamp(min=eps)
+    return input / length
