@@ -52,8 +52,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 
 def run(roots, retain_graph, create_graph, inputs=None):
-    """Propagate from (tensor, grad) roots; return [(tensor, grad)] for the leaves, or for
-    `inputs` when given (leaves or not)."""
+    """Propagate from (tensor, grad) roots; return [(tensor, grad, owned)] for the leaves, or
+    for `inputs` when given (leaves or not); owned: no one else holds the gradient's array."""
     if retain_graph is None:
         retain_graph = create_graph
     wanted = None if inputs is None else {_owner(t): t for t in inputs}
