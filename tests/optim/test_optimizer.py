@@ -230,3 +230,15 @@ def test_state_dict_survives_a_deep_copy_and_repr_lists_the_options():
     saved = copy.deepcopy(optimizer.state_dict())
     assert saved["state"][2]["square_avg"].shape == (5, 2)
     assert "Parameter Group 0" in repr(optimizer) and "    lr: 0.01" in repr(optimizer)
+
+
+def test_a_model_converted_after_its_optimizer_was_built_is_named():
+    model = cr.nn.Linear(3, 2)
+    optimizer = cr.optim.Adam(model.parameters())
+    model(cr.ones(1, 3)).sum().backward()
+    optimizer.step()
+    model.double()
+    model(cr.ones(1, 3, dtype=cr.float64)).sum().backward()
+    with pytest.raises(RuntimeError, match=r"Adam.step: the state 'exp_avg' is float32 but its "
+                                           r"parameter .* is now float64"):
+        optimizer.step()

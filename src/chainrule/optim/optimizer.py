@@ -77,6 +77,8 @@ class Optimizer:
                 state = self.state[param]
                 if not state:
                     state.update(self.init_state(param.array, group))
+                else:
+                    _check_state_dtype(type(self).__name__, param, state)
                 self.update(param.array, -grad if maximize else grad, state, group)
                 param._version[0] += 1   # an in-place change: graphs that saved param see it
         return loss
@@ -241,3 +243,14 @@ def _marks_step(step):
         self._opt_called = True
         return step(self, *args, **kwargs)
     return marked
+
+
+def _check_state_dtype(name, param, state):
+    """A model converted after its optimizer was built (model.double()) would silently mix
+    precisions; PyTorch raises too."""
+    for key, value in state.items():
+        if (isinstance(value, Tensor) and value.array.shape == param.array.shape
+                and value.array.dtype != param.array.dtype):
+            raise RuntimeError(f"{name}.step: the state {key!r} is {value.dtype} but its parameter "
+                               f"(shape {param.shape}) is now {param.dtype}; build the optimizer "
+                               "after converting the model (model.to(dtype))")
