@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+import chainrule
 from tests.nn.test_module import NN, assert_matches_torch
 
 
@@ -134,3 +135,28 @@ def test_module_dict_edits_leave_torchs_names(edit):
     edit(theirs, torch.nn)
     assert repr(ours) == repr(theirs) and names(ours) == names(theirs)
     assert ("b" in ours) == ("b" in theirs) and len(ours) == len(theirs)
+
+
+def test_parameter_list_and_dict_register_as_torch_does():
+    def build(L):
+        model = L.nn.Module()
+        model.weights = L.nn.ParameterList([L.ones(2, 3), L.nn.Parameter(L.zeros(3))])
+        model.weights.append(L.ones(1))
+        model.table = L.nn.ParameterDict({"b": L.ones(2), "a": L.zeros(1)})
+        model.table["c"] = L.ones(4)
+        return model
+    ours, theirs = build(chainrule), build(torch)
+    assert [(n, tuple(p.shape)) for n, p in ours.named_parameters()] == \
+        [(n, tuple(p.shape)) for n, p in theirs.named_parameters()]
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert all(isinstance(p, chainrule.nn.Parameter) and p.requires_grad for p in ours.weights)
+    assert len(ours.weights) == 3 and ours.weights[-1].shape == (1,)
+    assert list(ours.table.keys()) == list(theirs.table.keys()) == ["a", "b", "c"]
+
+
+def test_unflatten_matches_torch():
+    x = np.arange(24.0).reshape(2, 12)
+    ours = chainrule.nn.Unflatten(1, (3, -1))(chainrule.tensor(x))
+    theirs = torch.nn.Unflatten(1, (3, -1))(torch.tensor(x))
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    assert repr(chainrule.nn.Unflatten(1, (3, 4))) == repr(torch.nn.Unflatten(1, (3, 4)))

@@ -255,3 +255,28 @@ def test_normalize_matches_torch_and_passes_gradcheck(dim):
     y = chainrule.tensor(x[1:], requires_grad=True)
     assert chainrule.autograd.gradcheck(
         lambda t: chainrule.nn.functional.normalize(t, dim=dim), (y,))
+
+
+@pytest.mark.parametrize("groups, channels, shape, affine", [
+    (2, 4, (3, 4, 5), True), (1, 3, (2, 3, 2, 2), True), (3, 3, (2, 3), False),
+    (2, 6, (1, 6, 2, 3), True)])
+def test_group_norm_matches_torch(groups, channels, shape, affine):
+    from tests.nn.test_module import assert_matches_torch
+    ours = chainrule.nn.GroupNorm(groups, channels, affine=affine)
+    theirs = torch.nn.GroupNorm(groups, channels, affine=affine)
+    with torch.no_grad():   # not the initial 1 and 0, so that the affine part is tested
+        for p in theirs.parameters():
+            p.copy_(torch.randn(p.shape))
+    x = np.random.default_rng(0).standard_normal(shape)
+    assert_matches_torch(ours, theirs, [x])
+    assert repr(ours) == repr(theirs)
+
+
+def test_group_norm_passes_gradcheck_and_names_bad_shapes():
+    x = chainrule.tensor(np.random.default_rng(1).standard_normal((2, 4, 3)), requires_grad=True)
+    w = chainrule.tensor(np.random.default_rng(2).standard_normal(4), requires_grad=True)
+    assert gradgradcheck(lambda x, w: chainrule.nn.functional.group_norm(x, 2, w, w * 0.5), (x, w))
+    with pytest.raises(ValueError, match=r"num_channels \(5\) must be divisible by num_groups"):
+        chainrule.nn.GroupNorm(2, 5)
+    with pytest.raises(RuntimeError, match=r"GroupNorm\(2, 4.*expected input of shape \(N, 4, \*\)"):
+        chainrule.nn.GroupNorm(2, 4)(chainrule.ones(2, 3, 5))

@@ -5,14 +5,15 @@ from chainrule.nn.activation import (ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sig
 from chainrule.nn.attention import MultiheadAttention
 from chainrule.nn.conv import (Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d,
                                ConvTranspose3d)
-from chainrule.nn.container import ModuleDict, ModuleList, Sequential
+from chainrule.nn.container import (ModuleDict, ModuleList, ParameterDict, ParameterList,
+                                    Sequential)
 from chainrule.nn.dropout import Dropout, Dropout1d, Dropout2d
 from chainrule.nn.embedding import Embedding
-from chainrule.nn.linear import Flatten, Identity, Linear
+from chainrule.nn.linear import Flatten, Identity, Linear, Unflatten
 from chainrule.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss,
                                MSELoss, NLLLoss, SmoothL1Loss)
 from chainrule.nn.module import Module
-from chainrule.nn.norm import BatchNorm1d, BatchNorm2d, LayerNorm
+from chainrule.nn.norm import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from chainrule.nn.parameter import Parameter
 from chainrule.nn.pool import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d,
                                AvgPool3d, MaxPool1d, MaxPool2d, MaxPool3d)

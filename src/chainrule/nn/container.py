@@ -4,6 +4,7 @@ import operator
 from collections import OrderedDict
 
 from chainrule.nn.module import Module, _indent
+from chainrule.nn.parameter import Parameter
 
 
 class _ModuleSequence(Module):
@@ -159,13 +160,104 @@ class ModuleDict(Module):
             self.add_module(key, module)
 
 
+class ParameterList(Module):
+    """A list of Parameters that the parent module sees, under the names "0", "1", ...
+
+    Args: values, an iterable of tensors (each wrapped in a Parameter unless it is one).
+    """
+
+    def __init__(self, values=None):
+        super().__init__()
+        for value in values or ():
+            self.append(value)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return type(self)(list(self)[index])
+        return self._parameters[_key(self, index)]
+
+    def __setitem__(self, index, value):
+        self.register_parameter(_key(self, index), _as_parameter(value))
+
+    def __len__(self):
+        return len(self._parameters)
+
+    def __iter__(self):
+        return iter(self._parameters.values())
+
+    def append(self, value):
+        self.register_parameter(str(len(self)), _as_parameter(value))
+        return self
+
+    def extend(self, values):
+        for value in values:
+            self.append(value)
+        return self
+
+
+class ParameterDict(Module):
+    """A dict of Parameters that the parent module sees; keeps insertion order.
+
+    Args: parameters, a mapping or an iterable of (name, tensor) pairs (optional).
+    """
+
+    def __init__(self, parameters=None):
+        super().__init__()
+        if parameters is not None:
+            self.update(parameters)
+
+    def __getitem__(self, key):
+        return self._parameters[key]
+
+    def __setitem__(self, key, value):
+        self.register_parameter(key, _as_parameter(value))
+
+    def __delitem__(self, key):
+        del self._parameters[key]
+
+    def __contains__(self, key):
+        return key in self._parameters
+
+    def __len__(self):
+        return len(self._parameters)
+
+    def __iter__(self):
+        return iter(self._parameters)
+
+    def keys(self):
+        return self._parameters.keys()
+
+    def values(self):
+        return self._parameters.values()
+
+    def items(self):
+        return self._parameters.items()
+
+    def update(self, parameters):
+        """Add or replace entries. A plain dict's keys are added in sorted order, as torch does;
+        an OrderedDict, a ParameterDict or a list of pairs keeps its order."""
+        if isinstance(parameters, (OrderedDict, ParameterDict)):
+            items = parameters.items()
+        elif hasattr(parameters, "items"):
+            items = sorted(parameters.items())
+        else:
+            items = parameters
+        for key, value in items:
+            self[key] = value
+
+
+def _as_parameter(value):
+    return value if isinstance(value, Parameter) or value is None else Parameter(value)
+
+
 def _key(container, index):
     """The key of entry `index` (negative counts from the end), or IndexError naming the size."""
     index, size = operator.index(index), len(container)
+    holds_parameters = isinstance(container, ParameterList)
     if not -size <= index < size:
         raise IndexError(f"{type(container).__name__}: index {index} is out of range for "
-                         f"{size} modules")
-    return list(container._modules)[index % size]
+                         f"{size} {'parameters' if holds_parameters else 'modules'}")
+    return list(container._parameters if holds_parameters else container._modules)[index % size]
 
 
 def _delete(container, index):

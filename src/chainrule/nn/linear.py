@@ -1,4 +1,4 @@
-"""Layers that are a single affine map, or no map at all: Linear, Identity, Flatten."""
+"""Layers that are a single affine map, or no map at all: Linear, Identity, Flatten, Unflatten."""
 import math
 
 from chainrule import backend, creation
@@ -71,3 +71,17 @@ class Flatten(Module):
 
     def extra_repr(self):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    """Splits dim into unflattened_size. Shape: (*, S, *) -> (*, *unflattened_size, *)."""
+
+    def __init__(self, dim, unflattened_size):
+        super().__init__()
+        self.dim, self.unflattened_size = dim, tuple(unflattened_size)
+
+    def forward(self, input):
+        return input.unflatten(self.dim, self.unflattened_size)
+
+    def extra_repr(self):
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

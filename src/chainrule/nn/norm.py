@@ -1,9 +1,9 @@
-"""Normalisation layers: BatchNorm1d, BatchNorm2d (Ioffe & Szegedy 2015) and LayerNorm
-(Ba, Kiros & Hinton 2016), with torch's parameters, buffers, names and initialisation."""
+"""Normalisation layers: BatchNorm1d, BatchNorm2d (Ioffe & Szegedy 2015), LayerNorm (Ba, Kiros &
+Hinton 2016) and GroupNorm (Wu & He 2018), with torch's parameters, buffers, names and init."""
 from chainrule import backend, creation
 from chainrule.autograd.mode import no_grad
 from chainrule.nn import init
-from chainrule.nn.functional.norm import batch_norm, layer_norm
+from chainrule.nn.functional.norm import batch_norm, group_norm, layer_norm
 from chainrule.nn.module import Module
 from chainrule.nn.parameter import Parameter
 
@@ -145,3 +145,38 @@ class LayerNorm(Module):
     def extra_repr(self):
         return (f"{self.normalized_shape}, eps={self.eps}, "
                 f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
+
+
+class GroupNorm(Module):
+    """y = (x - E[x]) / sqrt(Var[x] + eps) * weight + bias, the statistics taken per sample over
+    each group of num_channels / num_groups channels and all positions (Wu & He 2018).
+
+    Args: num_groups, num_channels (divisible by num_groups), eps=1e-5, affine=True (a weight and
+    a bias per channel), dtype=None, bias=True (False: the weight alone).
+    Shape: input (N, C, *) -> output of the same shape.
+    Initialised as torch: weight 1, bias 0.
+    """
+
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None,
+                 *, bias=True):
+        super().__init__()
+        if num_channels % num_groups:
+            raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by "
+                             f"num_groups ({num_groups})")
+        self.num_groups, self.num_channels, self.eps, self.affine = (num_groups, num_channels,
+                                                                     eps, affine)
+        _affine_parameters(self, (num_channels,), affine, affine and bias, dtype)
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def forward(self, x):
+        if x.ndim < 2 or x.shape[1] != self.num_channels:
+            raise RuntimeError(f"{self!r}: expected input of shape (N, {self.num_channels}, *), "
+                               f"got {x.shape}")
+        return group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+                f"bias={self.bias is not None}")

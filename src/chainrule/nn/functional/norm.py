@@ -5,7 +5,7 @@ y = (x - mean) / sqrt(var + eps) * weight + bias, with the biased variance (divi
 """
 from chainrule.autograd.mode import no_grad
 
-__all__ = ["batch_norm", "layer_norm", "normalize"]
+__all__ = ["batch_norm", "group_norm", "layer_norm", "normalize"]
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
@@ -103,3 +103,21 @@ def normalize(input, p=2.0, dim=1, eps=1e-12):
         raise NotImplementedError(f"normalize: only p=2 is implemented, got p={p}")
     length = input.norm(dim=dim, keepdim=True).clamp(min=eps)
     return input / length
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """Normalise each sample over groups of channels (and all positions), then scale and shift
+    per channel. Shape: input (N, C, *), weight and bias (C,); output as input."""
+    if input.ndim < 2 or input.shape[1] % num_groups:
+        raise RuntimeError(f"group_norm: expected input of shape (N, C, *) with C divisible by "
+                           f"num_groups={num_groups}, got {input.shape}")
+    n, channels = input.shape[:2]
+    grouped = input.reshape(n, num_groups, -1)
+    mean = grouped.mean(2, keepdim=True)
+    centered = grouped - mean
+    var = centered.square().mean(2, keepdim=True)
+    out = (centered * (var + eps).rsqrt()).reshape(input.shape)
+    per_channel = (channels,) + (1,) * (input.ndim - 2)
+    if weight is not None:
+        out = out * weight.reshape(per_channel)
+    return out if bias is None else out + bias.reshape(per_channel)
