@@ -3,6 +3,7 @@
 gradcheck compares the full Jacobian that backward gives (one vector-Jacobian product per
 output element) with (f(x + eps) - f(x - eps)) / 2eps per input element, and names the worst entry.
 """
+from chainrule.autograd.engine import _as_tuple
 from chainrule.autograd.engine import grad as autograd_grad
 from chainrule.backend import xp
 from chainrule.tensor import Tensor
@@ -106,7 +107,3 @@ def _numeric(fn, inputs, differentiable, out_index, out_size, eps):
 
 def _where(shape, flat_index):
     return tuple(int(k) for k in xp.unravel_index(flat_index, shape)) if shape else ()
-
-
-def _as_tuple(x):
-    return tuple(x) if isinstance(x, (tuple, list)) else (x,)
