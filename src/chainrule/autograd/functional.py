@@ -104,15 +104,10 @@ def vhp(func, inputs, v=None, create_graph=False, strict=False):
     the gradient (itself built with create_graph=True), seeded with v."""
     caller = _name(func, "vhp")
     with enable_grad():
-        inputs_are_tuple, inputs = _as_tuple(inputs, "inputs", caller)
-        inputs = _fresh(inputs, create_graph)
-        v = _vector(v, inputs, inputs_are_tuple, caller, "inputs", create_graph)
-        out = _single_output(func, inputs, caller, strict)
-        gradient = _gradient_for_hessian(out, inputs, strict, caller)
+        inputs_are_tuple, inputs, v, out, gradient = _at_gradient(func, inputs, v, create_graph,
+                                                                  strict, caller)
     products = _grad(gradient, inputs, v, create_graph)
-    products = _zeros_for_unused(products, inputs, strict, create_graph, caller)
-    return (_detach((out,), create_graph)[0],
-            _unpack(_detach(products, create_graph), inputs_are_tuple))
+    return _hessian_product(out, products, inputs, inputs_are_tuple, create_graph, strict, caller)
 
 
 def hvp(func, inputs, v=None, create_graph=False, strict=False):
@@ -120,14 +115,26 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
     trick applied to the gradient (as jvp is to func). Equal to vhp when H is symmetric."""
     caller = _name(func, "hvp")
     with enable_grad():
-        inputs_are_tuple, inputs = _as_tuple(inputs, "inputs", caller)
-        inputs = _fresh(inputs, create_graph)
-        v = _vector(v, inputs, inputs_are_tuple, caller, "inputs", create_graph)
-        out = _single_output(func, inputs, caller, strict)
-        gradient = _gradient_for_hessian(out, inputs, strict, caller)
+        inputs_are_tuple, inputs, v, out, gradient = _at_gradient(func, inputs, v, create_graph,
+                                                                  strict, caller)
         seeds = [_zeros(t, requires_grad=True) for t in inputs]
         double_back = _grad(gradient, inputs, seeds, create_graph=True)
     products = _grad(double_back, seeds, v, create_graph)
+    return _hessian_product(out, products, inputs, inputs_are_tuple, create_graph, strict, caller)
+
+
+def _at_gradient(func, inputs, v, create_graph, strict, caller):
+    """vhp's and hvp's start: fresh inputs, the checked vector v, func's output and its gradient
+    (recorded, so that it can be differentiated again). Runs with grad enabled."""
+    inputs_are_tuple, inputs = _as_tuple(inputs, "inputs", caller)
+    inputs = _fresh(inputs, create_graph)
+    v = _vector(v, inputs, inputs_are_tuple, caller, "inputs", create_graph)
+    out = _single_output(func, inputs, caller, strict)
+    return inputs_are_tuple, inputs, v, out, _gradient_for_hessian(out, inputs, strict, caller)
+
+
+def _hessian_product(out, products, inputs, inputs_are_tuple, create_graph, strict, caller):
+    """(func's output, the products), zeros for unused inputs, detached unless create_graph."""
     products = _zeros_for_unused(products, inputs, strict, create_graph, caller)
     return (_detach((out,), create_graph)[0],
             _unpack(_detach(products, create_graph), inputs_are_tuple))

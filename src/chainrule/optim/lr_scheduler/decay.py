@@ -7,8 +7,13 @@ from chainrule.optim.lr_scheduler.base import LRScheduler, current_lrs
 
 
 class _LambdaState:
-    """The functions are code, not state: saved as None (as torch does for plain functions) and
-    kept from the constructor when a state_dict is loaded."""
+    """What LambdaLR and MultiplicativeLR share: one function per parameter group, and a state
+    that leaves the functions out (code, not state: saved as None, as torch does for plain
+    functions, and kept from the constructor when a state_dict is loaded)."""
+
+    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
+        self.lr_lambdas = _per_group(type(self).__name__, optimizer, lr_lambda)
+        super().__init__(optimizer, last_epoch)
 
     def state_dict(self):
         state = super().state_dict()
@@ -30,10 +35,6 @@ class LambdaLR(_LambdaState, LRScheduler):
         last_epoch: the index of the last step taken (default -1: start afresh).
     """
 
-    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
-        self.lr_lambdas = _per_group("LambdaLR", optimizer, lr_lambda)
-        super().__init__(optimizer, last_epoch)
-
     def get_lr(self):
         return [base_lr * fn(self.last_epoch) for fn, base_lr in zip(self.lr_lambdas,
                                                                        self.base_lrs)]
@@ -47,10 +48,6 @@ class MultiplicativeLR(_LambdaState, LRScheduler):
         lr_lambda: a function of the step t, or a list of them, one per parameter group.
         last_epoch: the index of the last step taken (default -1: start afresh).
     """
-
-    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
-        self.lr_lambdas = _per_group("MultiplicativeLR", optimizer, lr_lambda)
-        super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
         if self.last_epoch == 0:
