@@ -7,7 +7,8 @@ import numbers
 from chainrule import backend
 from chainrule.autograd.function import Function
 from chainrule.backend import xp
-from chainrule.ops.elementwise import _binary, _reduce, operands
+from chainrule.ops.broadcast import sum_to
+from chainrule.ops.elementwise import _binary, operands
 from chainrule.tensor import Tensor
 
 __all__ = ["maximum", "minimum", "clamp", "clip", "where", "eq", "ne", "lt", "le", "gt", "ge",
@@ -45,7 +46,7 @@ def _split(fn, grad, a_loses, b_loses):
 
     def share(loses, like):
         weight = Tensor._make((1 - loses - tie).astype(grad.dtype))  # piecewise constant
-        return _reduce(grad * weight, like.shape, like.dtype)
+        return sum_to(grad * weight, like.shape)
     return share(a_loses, a) if need_a else None, share(b_loses, b) if need_b else None
 
 
@@ -72,7 +73,7 @@ class Clamp(Function):
         if high is not None:
             keep = keep & (x <= high)
             masks.append((x > high) | (high < low) if low is not None else x > high)
-        return tuple(_reduce(where(Tensor._make(mask), grad, 0), t.shape, t.dtype) if need else None
+        return tuple(sum_to(where(Tensor._make(mask), grad, 0), t.shape) if need else None
                      for mask, t, need in zip([keep, *masks], self.inputs, self.needs_input_grad))
 
 
@@ -90,8 +91,8 @@ class Where(Function):
     def backward(self, grad):
         condition, x, other = self.inputs
         _, need_x, need_other = self.needs_input_grad
-        grad_x = _reduce(where(condition, grad, 0), x.shape, x.dtype) if need_x else None
-        grad_other = (_reduce(where(condition, 0, grad), other.shape, other.dtype)
+        grad_x = sum_to(where(condition, grad, 0), x.shape) if need_x else None
+        grad_other = (sum_to(where(condition, 0, grad), other.shape)
                       if need_other else None)
         return None, grad_x, grad_other
 

@@ -1,7 +1,8 @@
 """Elementwise arithmetic of two tensors with NumPy broadcasting and PyTorch's type promotion,
 and casts between dtypes.
 
-Binary ops broadcast in forward; backward sums each gradient back to its input's shape (sum_to).
+Binary ops broadcast in forward; backward sums each gradient back to its input's shape (sum_to);
+the engine casts each gradient to its input's dtype.
 """
 from chainrule import backend
 from chainrule.autograd.function import Function
@@ -71,25 +72,19 @@ def _binary(fn, name, a, b):
                            f"{b.shape})") from None
 
 
-def _reduce(grad, like_shape, like_dtype):
-    """A broadcast operand's gradient: summed back to its shape, in its dtype."""
-    grad = sum_to(grad, like_shape)
-    return grad if grad.dtype == like_dtype else grad.to(like_dtype)
-
-
 class Add(Function):
     """y = a + b;  da = dy,  db = dy"""
     save_inputs = False
 
     def forward(self, a, b):
-        self.like = (a.shape, a.dtype), (b.shape, b.dtype)
+        self.shapes = a.shape, b.shape
         return _binary(xp.add, "add", a, b)
 
     def backward(self, grad):
-        (sa, da), (sb, db) = self.like
+        sa, sb = self.shapes
         need_a, need_b = self.needs_input_grad
-        return (_reduce(grad, sa, da) if need_a else None,
-                _reduce(grad, sb, db) if need_b else None)
+        return (sum_to(grad, sa) if need_a else None,
+                sum_to(grad, sb) if need_b else None)
 
 
 class Sub(Function):
@@ -97,14 +92,14 @@ class Sub(Function):
     save_inputs = False
 
     def forward(self, a, b):
-        self.like = (a.shape, a.dtype), (b.shape, b.dtype)
+        self.shapes = a.shape, b.shape
         return _binary(xp.subtract, "sub", a, b)
 
     def backward(self, grad):
-        (sa, da), (sb, db) = self.like
+        sa, sb = self.shapes
         need_a, need_b = self.needs_input_grad
-        return (_reduce(grad, sa, da) if need_a else None,
-                _reduce(-grad, sb, db) if need_b else None)
+        return (sum_to(grad, sa) if need_a else None,
+                sum_to(-grad, sb) if need_b else None)
 
 
 class Mul(Function):
@@ -116,8 +111,8 @@ class Mul(Function):
     def backward(self, grad):
         a, b = self.inputs
         need_a, need_b = self.needs_input_grad
-        return (_reduce(grad * b, a.shape, a.dtype) if need_a else None,
-                _reduce(grad * a, b.shape, b.dtype) if need_b else None)
+        return (sum_to(grad * b, a.shape) if need_a else None,
+                sum_to(grad * a, b.shape) if need_b else None)
 
 
 class Div(Function):
@@ -129,8 +124,8 @@ class Div(Function):
     def backward(self, grad):
         a, b = self.inputs
         need_a, need_b = self.needs_input_grad
-        return (_reduce(grad / b, a.shape, a.dtype) if need_a else None,
-                _reduce(-grad * a / (b * b), b.shape, b.dtype) if need_b else None)
+        return (sum_to(grad / b, a.shape) if need_a else None,
+                sum_to(-grad * a / (b * b), b.shape) if need_b else None)
 
 
 class Neg(Function):
@@ -160,10 +155,10 @@ class Pow(Function):
         # derivative is 0, as PyTorch's pow_backward defines it.
         if need_a:
             grad_a = where(Tensor._make(b.array == 0), 0.0, grad * b * a ** (b - 1))
-            grad_a = _reduce(grad_a, a.shape, a.dtype)
+            grad_a = sum_to(grad_a, a.shape)
         if need_b:
             zero = Tensor._make((a.array == 0) & (b.array >= 0))
-            grad_b = _reduce(where(zero, 0.0, grad * self.output() * log(a)), b.shape, b.dtype)
+            grad_b = sum_to(where(zero, 0.0, grad * self.output() * log(a)), b.shape)
         return grad_a, grad_b
 
 
