@@ -28,9 +28,6 @@ CASES = [
     Case("pow_scalar", lambda L, a: a ** 3, lambda a: a ** 3, UNARY),
     Case("pow_fraction", lambda L, a: L.pow(a, 0.5), np.sqrt, UNARY, make=positive),
     Case("rpow_scalar", lambda L, a: 2.0 ** a, lambda a: 2.0 ** a, UNARY),
-    # Finite differences through a float32 round trip carry ~1e-7 / 1e-6 relative noise.
-    Case("to_float32", lambda L, a: a.to(L.float32), lambda a: a.astype(np.float32), UNARY,
-         double=False, atol=0.1, rtol=0.1),
 ]
 
 erf_reference = np.vectorize(math.erf, otypes=[float])
@@ -112,30 +109,3 @@ def test_special_points_match_torch(name, fn, values):
     out.backward(chainrule.ones_like(out))
     expected.backward(torch.ones_like(expected))
     np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-15)
-
-
-def test_promotion_follows_torch():
-    """A dimensioned tensor outranks a 0-d one of its category; a higher category always wins."""
-    pairs = [([1, 2], 1.5), ([1, 2], True), ([True], 2), ([True], 2.5)]
-    for left, right in pairs:
-        assert str((chainrule.tensor(left) + right).dtype) == \
-            str((torch.tensor(left) + right).dtype).removeprefix("torch.")
-    dtypes = ["float32", "float64", "int32", "int64", "bool", "float16"]
-    for da in dtypes:
-        for db in dtypes:
-            for shape_a, shape_b in [((2,), ()), ((), (2,)), ((2,), (2,)), ((), ())]:
-                ours = chainrule.ones(shape_a, dtype=da) * chainrule.ones(shape_b, dtype=db)
-                theirs = (torch.ones(shape_a, dtype=getattr(torch, da))
-                          * torch.ones(shape_b, dtype=getattr(torch, db)))
-                expected = str(theirs.dtype).removeprefix("torch.")
-                assert str(ours.dtype) == expected, (da, shape_a, db, shape_b)
-
-
-def test_promoted_float_operand_keeps_its_gradient():
-    scale = chainrule.tensor(2.0, dtype=chainrule.float64, requires_grad=True)
-    x = chainrule.tensor([1.0, 3.0], requires_grad=True)
-    y = x * scale
-    assert y.dtype == chainrule.float32
-    y.backward(chainrule.ones(2))
-    assert scale.grad.dtype == chainrule.float64 and scale.grad.item() == 4.0
-    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0])

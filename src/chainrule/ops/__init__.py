@@ -3,11 +3,11 @@
 Each family module lists its public functions in `__all__` and, in `TENSOR_METHODS`, the ones that
 are also Tensor methods (name -> function), bound onto Tensor once at import.
 """
-from chainrule.ops import (activation, broadcast, compare, conv, elementwise, extremum, index,
-                           join, linalg, pool, recurrent, reduce, shape, unary)
+from chainrule.ops import (activation, broadcast, compare, conv, dtypes, elementwise, extremum,
+                           index, join, linalg, pool, recurrent, reduce, shape, unary)
 
-FAMILIES = (broadcast, elementwise, unary, compare, activation, reduce, extremum, linalg, shape,
-            join, index, conv, pool, recurrent)
+FAMILIES = (broadcast, dtypes, elementwise, unary, compare, activation, reduce, extremum, linalg,
+            shape, join, index, conv, pool, recurrent)
 
 
 def bind_tensor_methods(tensor_class):

@@ -33,6 +33,20 @@ class SumTo(Function):
         return expand(grad, self.in_shape)
 
 
+def binary(fn, name, a, b):
+    """fn(a, b) on arrays with NumPy broadcasting; a failure names the op, shapes and dtypes."""
+    try:
+        return fn(a, b)
+    except ValueError as error:
+        try:
+            xp.broadcast_shapes(a.shape, b.shape)
+        except ValueError:
+            raise RuntimeError(f"{name}: operands of shapes {a.shape} and {b.shape} cannot be "
+                               "broadcast together") from None
+        raise RuntimeError(f"{name}: {error} (operands {a.dtype} {a.shape} and {b.dtype} "
+                           f"{b.shape})") from None
+
+
 def broadcast_to(x, shape):
     shape = tuple(shape)
     if x.shape == shape:

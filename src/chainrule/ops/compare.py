@@ -7,8 +7,8 @@ import numbers
 from chainrule import backend
 from chainrule.autograd.function import Function
 from chainrule.backend import xp
-from chainrule.ops.broadcast import sum_to
-from chainrule.ops.elementwise import _binary, operands
+from chainrule.ops.broadcast import binary, sum_to
+from chainrule.ops.dtypes import operands
 from chainrule.tensor import Tensor
 
 __all__ = ["maximum", "minimum", "clamp", "clip", "where", "eq", "ne", "lt", "le", "gt", "ge",
@@ -20,7 +20,7 @@ class Maximum(Function):
     """y = max(a, b);  da = dy where a > b,  db = dy where b > a,  each dy/2 where a = b"""
 
     def forward(self, a, b):
-        return _binary(xp.maximum, "maximum", a, b)
+        return binary(xp.maximum, "maximum", a, b)
 
     def backward(self, grad):
         a, b = self.inputs
@@ -31,7 +31,7 @@ class Minimum(Function):
     """y = min(a, b);  da = dy where a < b,  db = dy where b < a,  each dy/2 where a = b"""
 
     def forward(self, a, b):
-        return _binary(xp.minimum, "minimum", a, b)
+        return binary(xp.minimum, "minimum", a, b)
 
     def backward(self, grad):
         a, b = self.inputs
@@ -57,7 +57,7 @@ class Clamp(Function):
     def forward(self, x, *bounds, kinds):
         self.kinds = kinds
         for bound, kind in zip(bounds, kinds):
-            x = _binary(xp.maximum if kind == "min" else xp.minimum, "clamp", x, bound)
+            x = binary(xp.maximum if kind == "min" else xp.minimum, "clamp", x, bound)
         return x
 
     def backward(self, grad):
@@ -144,7 +144,7 @@ def _comparison(name, ufunc):
     def compare(a, b):
         a, b = operands(name, a, b)
         try:
-            return Tensor._make(_binary(ufunc, name, a.array, b.array))
+            return Tensor._make(binary(ufunc, name, a.array, b.array))
         except TypeError:
             raise TypeError(f"{name}: not defined for {a.dtype} and {b.dtype} tensors") from None
     compare.__name__ = compare.__qualname__ = name
@@ -203,7 +203,7 @@ def isfinite(x):
 def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     """|a - b| <= atol + rtol * |b|, elementwise, as a bool tensor."""
     a, b = operands("isclose", a, b)
-    return Tensor._make(_binary(lambda p, q: xp.isclose(p, q, rtol, atol, equal_nan), "isclose",
+    return Tensor._make(binary(lambda p, q: xp.isclose(p, q, rtol, atol, equal_nan), "isclose",
                                 a.array, b.array))
 
 

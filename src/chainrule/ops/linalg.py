@@ -8,7 +8,7 @@ import math
 from chainrule.autograd.function import Function
 from chainrule.backend import xp
 from chainrule.ops.broadcast import sum_to
-from chainrule.ops.elementwise import operands
+from chainrule.ops.dtypes import operands
 from chainrule.ops.shape import matrix_transpose, reshape_to
 from chainrule.tensor import Tensor
 
