@@ -1,0 +1,8 @@
+"""Plots drawn with matplotlib's object-oriented API (no pyplot, no global state): each takes plain
+arrays, computes nothing of the model, and saves its file atomically."""
+from chainrule.viz.curvefit import (Panel, error_curves, error_curves_figure, fit_panels,
+                                    fit_panels_figure, predictive_band, predictive_band_figure)
+from chainrule.viz.figure import save_figure
+
+__all__ = ["Panel", "error_curves", "error_curves_figure", "fit_panels", "fit_panels_figure",
+           "predictive_band", "predictive_band_figure", "save_figure"]
