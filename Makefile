@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -m chainrule demo
+	$(PY) -m chainrule curvefit --out out
 
 test: $(STAMP)
 	$(PY) -m pytest
@@ -23,4 +23,4 @@ bench: $(STAMP)
 	$(PY) benchmarks/train_step.py
 
 clean:
-	rm -rf $(VENV) build src/*.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) build out src/*.egg-info .pytest_cache .hypothesis

@@ -1,3 +1,5 @@
+import sys
+
 from chainrule.cli import main
 
-main()
+sys.exit(main())

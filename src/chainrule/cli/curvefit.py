@@ -1,0 +1,162 @@
+"""`chainrule curvefit`: the lecture's curve-fitting example (PRML §1.1) on generated data or on a
+user's own x,t file: the tables printed, the figures written."""
+import argparse
+import math
+import sys
+
+from chainrule.data.table import DataFileError, read_xt
+from chainrule.experiments import curvefit, curvefit_bayes, curvefit_figures
+
+
+def add_parser(commands):
+    command = commands.add_parser(
+        "curvefit", help="polynomial curve fitting, model selection and sampling (PRML §1.1)",
+        description="Fit polynomials of degree M to t = sin(2πx) + noise (or to your x,t data), "
+                    "print Bishop's Table 1.1, E_RMS per M and the M chosen on held-out data, "
+                    "and write the figures of PRML §1.1 as PNG.")
+    command.add_argument("--n", type=_positive_int, default=10,
+                         help="training points to generate (default 10, as in the book)")
+    command.add_argument("--degrees", type=_degrees, default=list(range(10)),
+                         help="degrees M to fit: a range 0-9, a list 0,1,3,9, or one (default 0-9)")
+    command.add_argument("--ln-lambda", type=_finite, default=curvefit.BOOK_LN_LAMBDAS[0],
+                         help="ln λ of the regularised fit shown beside ln λ = 0 (default -18)")
+    command.add_argument("--seed", type=int, default=curvefit.DEFAULT_SEED,
+                         help=f"seed of the generated data (default {curvefit.DEFAULT_SEED})")
+    command.add_argument("--data", metavar="FILE.csv",
+                         help="fit your own points instead: a CSV of x,t (header optional)")
+    command.add_argument("--out", default="out", help="folder for the figures (default out)")
+    command.set_defaults(run=run)
+
+
+def run(args):
+    try:
+        data = _data(args)
+    except (DataFileError, _TooFewPoints) as error:
+        print(f"chainrule curvefit: error: {error}", file=sys.stderr)
+        return 2
+    report = curvefit.report(data, args.degrees, args.ln_lambda)
+    bayes = curvefit_bayes.compare(data, report.top_degree, seed=args.seed)
+    for lines in (_source(args, data), _coefficients(report), _regularised(report),
+                  _rms(report), _selection(report), curvefit_bayes.summary(bayes)):
+        print("\n".join(lines) + "\n")
+    paths = curvefit_figures.write(report, bayes, args.out)
+    print(f"figures written to {args.out}/:")
+    print("\n".join(f"  {path.name}" for path in paths))
+    return 0
+
+
+def _data(args):
+    need = max(args.degrees) + 1
+    if args.data is not None:
+        x, t = read_xt(args.data, min_points=need)
+        return curvefit.Data(x, t)
+    if args.n < need:
+        raise _TooFewPoints(f"--n {args.n} gives fewer points than the {need} coefficients of a "
+                            f"polynomial of degree {need - 1}")
+    return curvefit.generate(args.n, seed=args.seed)
+
+
+class _TooFewPoints(ValueError):
+    pass
+
+
+# ----- the tables ---------------------------------------------------------------------------------
+def _source(args, data):
+    if data.generated:
+        return [f"{len(data.x)} training points t = sin(2πx) + ε, ε ~ N(0, 0.3²), x on an even "
+                f"grid over [0, 1] (seed {args.seed}); a test set of {len(data.test.x)} points "
+                f"and a validation set of {len(data.validation.x)} made the same way "
+                "(the validation x drawn at random)."]
+    return [f"{len(data.x)} points read from {args.data}."]
+
+
+def _coefficients(report):
+    """Table 1.1 (p. 8): the coefficients side by side, two decimals as in the book."""
+    degrees = list(report.coefficients)
+    header = "Table 1.1: coefficients w* of the least-squares polynomials"
+    rows = [f"{'':6}" + "".join(f"{f'M = {m}':>14}" for m in degrees)]
+    for j in range(max(degrees) + 1):
+        cells = [f"{w[j]:14.2f}" if j < len(w) else " " * 14 for w in report.coefficients.values()]
+        rows.append(f"{f'w{j}*':6}" + "".join(cells))
+    return [header, *rows]
+
+
+def _regularised(report):
+    """Table 1.2 (p. 11): the degree-M coefficients as λ grows."""
+    m = report.top_degree
+    header = (f"Table 1.2: coefficients w* at M = {m} with the penalty (λ/2)‖w‖² "
+              "(the book's printed ln λ = 0 column uses Nλ)")
+    labels = [f"ln λ = {'-∞' if v == -math.inf else f'{v:g}'}" for v in report.regularised]
+    rows = [f"{'':6}" + "".join(f"{label:>16}" for label in labels)]
+    for j in range(m + 1):
+        rows.append(f"{f'w{j}*':6}" + "".join(f"{w[j]:16.2f}" for w in report.regularised.values()))
+    return [header, *rows]
+
+
+def _rms(report):
+    """Figure 1.5's numbers: E_RMS = sqrt(2E(w*)/N) per degree."""
+    names = list(report.rms)
+    rows = ["E_RMS = sqrt(2 E(w*) / N) per degree (validation: leave-one-out on the training points)",
+            f"{'M':>3}" + "".join(f"{name:>16}" for name in names)]
+    for i, m in enumerate(report.degrees):
+        rows.append(f"{m:3d}" + "".join(f"{report.rms[name][i]:16.4f}" for name in names))
+    return rows
+
+
+def _selection(report):
+    hold_out, cross = report.by_degree["hold-out"], report.by_degree["cross"]
+    held = ("an independent validation set" if report.data.generated
+            else f"{hold_out.split!r} of the points")
+    lines = [f"chosen M = {cross.best['degree']} by leave-one-out cross-validation "
+             f"(validation E_RMS {math.sqrt(cross.best_score):.4f})",
+             f"chosen M = {hold_out.best['degree']} by hold-out on {held} "
+             f"(validation E_RMS {math.sqrt(hold_out.best_score):.4f})",
+             f"chosen ln λ = {report.by_ln_lambda.best['ln_lambda']:g} at M = "
+             f"{report.top_degree} by leave-one-out (validation E_RMS "
+             f"{math.sqrt(report.by_ln_lambda.best_score):.4f})"]
+    if report.data.test is not None:   # the test set's one use, after every choice is made
+        score = cross.test(_test_rms, report.data.test)
+        lines.append(f"test E_RMS of M = {cross.best['degree']} refit on all {len(report.data.x)} "
+                     f"training points: {score:.4f}")
+    return lines
+
+
+def _test_rms(model, test):
+    return curvefit.rms_error(curvefit.predict(model, test.x), test.t)
+
+
+# ----- the arguments ------------------------------------------------------------------------------
+def _degrees(text):
+    try:
+        if "-" in text.strip("-"):
+            low, high = (int(v) for v in text.split("-"))
+            degrees = list(range(low, high + 1))
+        else:
+            degrees = [int(v) for v in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a range 0-9, a list 0,1,3,9 or one degree, "
+                                         f"got {text!r}") from None
+    if not degrees or min(degrees) < 0 or max(degrees) > 30:
+        raise argparse.ArgumentTypeError(f"degrees must lie in 0..30 (past that the monomials "
+                                         f"are numerically useless in float64), got {text!r}")
+    return sorted(set(degrees))
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return value
+
+
+def _finite(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value

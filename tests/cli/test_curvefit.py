@@ -1,0 +1,120 @@
+"""`chainrule curvefit`: the book's table from the book's points, the tables and figures from
+generated data, and every bad data file refused in one line with exit code 2."""
+import re
+import subprocess
+import sys
+
+import matplotlib.image
+import pytest
+
+from chainrule.cli import main
+
+BOOK_POINTS = "examples/data/prml_curvefitting.csv"
+
+
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    result = subprocess.run([sys.executable, "-m", "chainrule", "curvefit", "--out", str(out)],
+                            capture_output=True, text=True, timeout=120)
+    return result, out
+
+
+def _row(text, name):
+    return re.search(rf"^{re.escape(name)}\s+(.*)$", text, re.MULTILINE).group(1).split()
+
+
+def test_the_books_points_give_table_1_1(capsys, tmp_path):
+    assert main(["curvefit", "--data", BOOK_POINTS, "--out", str(tmp_path)]) == 0
+    table = capsys.readouterr().out.split("Table 1.2")[0]
+    assert _row(table, "w0*") == ["0.19", "0.82", "0.31", "0.35"]
+    assert _row(table, "w1*") == ["-1.27", "7.99", "232.37"]
+    assert _row(table, "w3*") == ["17.37", "48568.31"]
+    # the book prints -231639.30 and 125201.43: its t has six decimals, so the last digit moves
+    assert _row(table, "w9*") == ["125201.45"] and _row(table, "w4*") == ["-231639.31"]
+
+
+def test_defaults_print_the_tables_and_choose_m(default_run):
+    result, _ = default_run
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for heading in ("Table 1.1", "Table 1.2", "E_RMS = sqrt(2 E(w*) / N)", "chosen M =",
+                    "test E_RMS of M ="):
+        assert heading in out
+    rows = re.findall(r"^\s*(\d)\s+([0-9.]+)\s+([0-9.]+)\s+([0-9.]+)$", out, re.MULTILINE)
+    assert [int(r[0]) for r in rows] == list(range(10))
+    train = [float(r[1]) for r in rows]
+    test = [float(r[3]) for r in rows]
+    assert all(b <= a + 1e-4 for a, b in zip(train, train[1:])) and train[9] < 1e-4
+    assert 3 <= test.index(min(test)) <= 8 and test.index(max(test)) == 9
+    for chosen in re.findall(r"chosen M = (\d+)", out):
+        assert 3 <= int(chosen) <= 8
+
+
+def test_defaults_write_every_figure(default_run):
+    result, out = default_run
+    names = sorted(p.name for p in out.glob("*.png"))
+    assert names == ["fig1_17_predictive_band.png", "fig1_4_fits_by_degree.png",
+                     "fig1_5_rms_by_degree.png", "fig1_6_fits_by_data_size.png",
+                     "fig1_7_fits_by_ln_lambda.png", "fig1_8_rms_by_ln_lambda.png",
+                     "validation_curve.png"]
+    for name in names:
+        image = matplotlib.image.imread(out / name)
+        assert image.shape[0] > 300 and image.std() > 0.01, name
+        assert name in result.stdout
+
+
+def test_options_are_read(capsys, tmp_path):
+    assert main(["curvefit", "--n", "15", "--degrees", "0,1,3,5", "--ln-lambda", "-10",
+                 "--seed", "4", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "15 training points" in out and "seed 4" in out and "ln λ = -10" in out
+    assert "M = 5" in out and "M = 9" not in out
+
+
+GOOD = "x,t\n0,0\n0.25,1\n0.5,0\n0.75,-1\n1,0\n"
+
+
+@pytest.mark.parametrize("content, message", [
+    ("x,t\n0,0\n0.5,1,2\n", r"line 3: expected 2 columns \(x,t\), got 3"),
+    ("x,t\n0,0\n0.5\n", r"line 3: expected 2 columns \(x,t\), got 1"),
+    ("0,0\n0.5,abc\n", r"line 2: 'abc' in column t is not a number"),
+    ("0,0\n0.5,1\nnan,1\n", r"line 3: nan in column x is not a finite number"),
+    ("", r"is empty"),
+    ("x,t\n0,0\n1,1\n", r"has 2 points, fewer than the 10 needed"),
+])
+def test_a_bad_file_gets_one_line_and_exit_code_2(tmp_path, capsys, content, message):
+    path = tmp_path / "data.csv"
+    path.write_text(content)
+    assert main(["curvefit", "--data", str(path), "--out", str(tmp_path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert re.search(message, captured.err) and captured.err.count("\n") == 1
+    assert str(path) in captured.err and "Traceback" not in captured.err
+
+
+def test_a_missing_file_from_the_command_line(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "chainrule", "curvefit", "--data",
+                             str(tmp_path / "nope.csv")], capture_output=True, text=True)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == f"chainrule curvefit: error: cannot read {tmp_path / 'nope.csv'}: no such file"
+
+
+def test_own_data_gets_the_tables_and_figures(tmp_path, capsys):
+    path = tmp_path / "mine.csv"
+    path.write_text(GOOD)
+    assert main(["curvefit", "--data", str(path), "--degrees", "0-3", "--out",
+                 str(tmp_path / "figs")]) == 0
+    out = capsys.readouterr().out
+    assert "5 points read from" in out and "test E_RMS" not in out
+    assert not (tmp_path / "figs" / "fig1_6_fits_by_data_size.png").exists()
+    assert (tmp_path / "figs" / "fig1_4_fits_by_degree.png").exists()
+
+
+@pytest.mark.parametrize("argv", [["--degrees", "a-b"], ["--degrees", "-1"], ["--n", "0"],
+                                  ["--ln-lambda", "nan"], ["--n", "5"]])
+def test_bad_arguments_exit_2(argv, capsys):
+    with pytest.raises(SystemExit) as stop:
+        code = main(["curvefit", *argv])
+        raise SystemExit(code)
+    assert stop.value.code == 2
