@@ -82,6 +82,10 @@ GOOD = "x,t\n0,0\n0.25,1\n0.5,0\n0.75,-1\n1,0\n"
     ("0,0\n0.5,1\nnan,1\n", r"line 3: nan in column x is not a finite number"),
     ("", r"is empty"),
     ("x,t\n0,0\n1,1\n", r"has 2 points, fewer than the 10 needed"),
+    ("".join(f"{i}e40,{i}\n" for i in range(1, 12)), r"makes x\^9 about 1e369, past what "
+                                                      r"float64 can fit; rescale x"),
+    ("".join(f"0.{i},{i}e200\n" for i in range(1, 12)), r"t up to 1.1e\+201 is past what "
+                                                        r"float64 can square; rescale t"),
 ])
 def test_a_bad_file_gets_one_line_and_exit_code_2(tmp_path, capsys, content, message):
     path = tmp_path / "data.csv"
@@ -109,6 +113,16 @@ def test_own_data_gets_the_tables_and_figures(tmp_path, capsys):
     assert "5 points read from" in out and "test E_RMS" not in out
     assert not (tmp_path / "figs" / "fig1_6_fits_by_data_size.png").exists()
     assert (tmp_path / "figs" / "fig1_4_fits_by_degree.png").exists()
+
+
+def test_data_far_from_the_books_scale_skips_only_the_bayesian_part(tmp_path, capsys):
+    path = tmp_path / "years.csv"
+    path.write_text("".join(f"{1990 + i},{i % 4}\n" for i in range(30)))
+    assert main(["curvefit", "--data", str(path), "--degrees", "0-3", "--out",
+                 str(tmp_path)]) == 0
+    assert "The Bayesian comparison is skipped: with |x| up to 2.02e+03" in capsys.readouterr().out
+    assert not (tmp_path / "fig1_17_predictive_band.png").exists()
+    assert (tmp_path / "fig1_5_rms_by_degree.png").exists()
 
 
 @pytest.mark.parametrize("argv", [["--degrees", "a-b"], ["--degrees", "-1"], ["--n", "0"],

@@ -6,6 +6,7 @@ import sys
 
 from chainrule.data.table import DataFileError, read_xt
 from chainrule.experiments import curvefit, curvefit_bayes, curvefit_figures
+from chainrule.models import rms_error
 
 
 def add_parser(commands):
@@ -31,13 +32,21 @@ def add_parser(commands):
 def run(args):
     try:
         data = _data(args)
-    except (DataFileError, _TooFewPoints) as error:
+    except (DataFileError, _Unfittable) as error:
         print(f"chainrule curvefit: error: {error}", file=sys.stderr)
         return 2
     report = curvefit.report(data, args.degrees, args.ln_lambda)
-    bayes = curvefit_bayes.compare(data, report.top_degree, seed=args.seed)
+    bayes = None
+    if _well_scaled(data):
+        bayes = curvefit_bayes.compare(data, report.top_degree, seed=args.seed)
+        bayes_lines = curvefit_bayes.summary(bayes)
+    else:
+        bayes_lines = [f"The Bayesian comparison is skipped: with |x| up to {abs(data.x).max():.3g} "
+                       f"and |t| up to {abs(data.t).max():.3g}, the book's prior and noise "
+                       f"(α = {curvefit_bayes.ALPHA:g}, β = {curvefit_bayes.BETA:g}) do not fit "
+                       "the data's scale. Rescale x to [0, 1] and t to order one for it."]
     for lines in (_source(args, data), _coefficients(report), _regularised(report),
-                  _rms(report), _selection(report), curvefit_bayes.summary(bayes)):
+                  _rms(report), _selection(report), bayes_lines):
         print("\n".join(lines) + "\n")
     paths = curvefit_figures.write(report, bayes, args.out)
     print(f"figures written to {args.out}/:")
@@ -47,17 +56,30 @@ def run(args):
 
 def _data(args):
     need = max(args.degrees) + 1
-    if args.data is not None:
-        x, t = read_xt(args.data, min_points=need)
-        return curvefit.Data(x, t)
-    if args.n < need:
-        raise _TooFewPoints(f"--n {args.n} gives fewer points than the {need} coefficients of a "
-                            f"polynomial of degree {need - 1}")
-    return curvefit.generate(args.n, seed=args.seed)
+    if args.data is None:
+        if args.n < need:
+            raise _Unfittable(f"--n {args.n} gives fewer points than the {need} coefficients "
+                              f"of a polynomial of degree {need - 1}")
+        return curvefit.generate(args.n, seed=args.seed)
+    x, t = read_xt(args.data, min_points=need)
+    top = float(abs(x).max())
+    if top > 1 and (need - 1) * math.log10(top) > 150:   # Φ's squares would overflow float64
+        raise _Unfittable(f"{args.data}: x up to {top:.3g} makes x^{need - 1} about "
+                          f"1e{(need - 1) * math.log10(top):.0f}, past what float64 can fit; "
+                          "rescale x")
+    if float(abs(t).max()) > 1e150:   # so would the squared errors
+        raise _Unfittable(f"{args.data}: t up to {float(abs(t).max()):.3g} is past what float64 "
+                          "can square; rescale t")
+    return curvefit.Data(x, t)
 
 
-class _TooFewPoints(ValueError):
-    pass
+class _Unfittable(ValueError):
+    """Data the polynomials cannot be fitted to: too few points, or x beyond float64's range."""
+
+
+def _well_scaled(data):
+    # the book's prior (α) and noise (β = 1/0.3²) assume x and t of order one, as on [0, 1]
+    return float(abs(data.x).max()) <= 2.0 and float(abs(data.t).max()) <= 100.0
 
 
 # ----- the tables ---------------------------------------------------------------------------------
@@ -106,7 +128,7 @@ def _rms(report):
 def _selection(report):
     hold_out, cross = report.by_degree["hold-out"], report.by_degree["cross"]
     held = ("an independent validation set" if report.data.generated
-            else f"{hold_out.split!r} of the points")
+            else f"{hold_out.split.count} of the {len(report.data.x)} points held out")
     lines = [f"chosen M = {cross.best['degree']} by leave-one-out cross-validation "
              f"(validation E_RMS {math.sqrt(cross.best_score):.4f})",
              f"chosen M = {hold_out.best['degree']} by hold-out on {held} "
@@ -122,7 +144,7 @@ def _selection(report):
 
 
 def _test_rms(model, test):
-    return curvefit.rms_error(curvefit.predict(model, test.x), test.t)
+    return rms_error(curvefit.predict(model, test.x), test.t)
 
 
 # ----- the arguments ------------------------------------------------------------------------------

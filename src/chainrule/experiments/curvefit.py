@@ -1,10 +1,11 @@
 """The lecture's running example, PRML §1.1 (pp. 4-12): polynomial curve fitting, the effect of the
 degree M, of the data size N and of the regulariser λ, and the choice of M and λ on held-out data.
-Each function returns numbers; figures.py draws them and the `chainrule curvefit` command prints
+Each function returns numbers; curvefit_figures.py draws them and the `chainrule curvefit` command prints
 them."""
 import dataclasses
 import math
 
+from chainrule.autograd.mode import no_grad
 from chainrule.backend import float64, xp
 from chainrule.data.dataset import TensorDataset
 from chainrule.data.datasets import sinusoid
@@ -27,7 +28,8 @@ DEFAULT_SEED = 2
 
 @dataclasses.dataclass
 class Data:
-    """The training points, and where they were generated, a test set and the true curve."""
+    """The training points (arrays x, t); for generated data also a test set, a validation set
+    and the generator that drew them (for more data sets of the same kind)."""
     x: object
     t: object
     test: object = None        # Sinusoid datasets, or None for a user's own data
@@ -56,7 +58,9 @@ def fit(x, t, degree, lam=0.0):
 
 
 def predict(model, x):
-    return model(Tensor._make(xp.asarray(x, dtype=float64))).array
+    """The model's outputs at x, an array (no graph is recorded)."""
+    with no_grad():
+        return model(Tensor._make(xp.asarray(x, dtype=float64))).array
 
 
 def coefficients(x, t, degrees=BOOK_DEGREES, lam=0.0):

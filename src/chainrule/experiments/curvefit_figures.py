@@ -12,7 +12,8 @@ GRID = 400   # points the curves are drawn at
 
 
 def write(report, bayes, out):
-    """Every figure into the folder out (created if missing); returns their paths."""
+    """Every figure into the folder out (created if missing); returns their paths. Figure 1.6
+    needs generated data, Figure 1.17 a Bayesian comparison (bayes, or None)."""
     out = pathlib.Path(out)
     paths = [fits_by_degree(report, out / "fig1_4_fits_by_degree.png"),
              rms_by_degree(report, out / "fig1_5_rms_by_degree.png")]
@@ -20,8 +21,9 @@ def write(report, bayes, out):
         paths.append(fits_by_data_size(report, out / "fig1_6_fits_by_data_size.png"))
     paths += [fits_by_ln_lambda(report, out / "fig1_7_fits_by_ln_lambda.png"),
               rms_by_ln_lambda(report, out / "fig1_8_rms_by_ln_lambda.png"),
-              validation_curve(report, out / "validation_curve.png"),
-              predictive_bands(report, bayes, out / "fig1_17_predictive_band.png")]
+              validation_curve(report, out / "validation_curve.png")]
+    if bayes is not None:
+        paths.append(predictive_bands(report, bayes, out / "fig1_17_predictive_band.png"))
     return paths
 
 
