@@ -101,3 +101,10 @@ def test_in_place_update_must_keep_the_shape_and_a_castable_dtype():
     i = cr.zeros(2, dtype=cr.int64)
     with pytest.raises(RuntimeError, match="add_: cannot write a float32 result"):
         i += 0.5
+
+
+def test_numpy_reads_a_tensor_as_an_array_as_torch_allows():
+    t = cr.tensor([[1.0, 2.0]])
+    assert np.asarray(t).shape == (1, 2) and np.array(t, dtype=np.float64).dtype == np.float64
+    with pytest.raises(RuntimeError, match="requires grad"):
+        np.asarray(cr.tensor([1.0], requires_grad=True))

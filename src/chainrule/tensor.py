@@ -74,6 +74,13 @@ class Tensor:
             raise RuntimeError("numpy(): this tensor requires grad; call tensor.detach().numpy()")
         return self.array
 
+    def __array__(self, dtype=None, copy=None):
+        # np.asarray(t), as torch allows it: the data of a tensor outside the graph
+        array = self.numpy()
+        if dtype is not None and array.dtype != dtype:
+            return array.astype(dtype)
+        return array.copy() if copy else array
+
     def item(self):
         if self.array.size != 1:
             raise ValueError(f"item(): only a tensor with one element can be converted to a "

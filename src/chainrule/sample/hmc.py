@@ -8,7 +8,8 @@ from chainrule.sample._common import (
     random_state, scalar)
 
 
-def hmc(log_prob, init, n_samples, step_size, n_steps, burn_in=0, mass=None, seed=None):
+def hmc(log_prob, init, n_samples=1000, step_size=0.1, n_steps=10, burn_in=0, mass=None,
+        seed=None):
     """Draw from the density ∝ exp(log_prob(w)) by Hamiltonian Monte Carlo (Neal 2011, §3.2).
 
     With potential U(w) = −log_prob(w) and momentum p ~ N(0, M), each transition follows the
@@ -25,8 +26,8 @@ def hmc(log_prob, init, n_samples, step_size, n_steps, burn_in=0, mass=None, see
         log_prob: w ↦ a scalar Tensor, log of the target up to a constant. w is a float64 leaf
             Tensor of init's shape that requires grad; the gradient comes from the engine.
         init: the starting point (Tensor or array, finite).
-        n_samples: draws kept, after burn_in transitions that are discarded.
-        step_size: ε > 0. n_steps: leapfrog steps L per transition (≥ 1).
+        n_samples: draws kept, after burn_in transitions that are discarded (default 1000).
+        step_size: ε > 0 (default 0.1). n_steps: leapfrog steps L per transition (default 10).
         mass: M; None (identity), a vector of D positive numbers (diagonal M) or a (D, D)
             positive-definite matrix, D = init's size (Neal §4.1, §5.4.1). A good M is the
             posterior precision (e.g. the Hessian of −log_prob at its mode): the dynamics then
