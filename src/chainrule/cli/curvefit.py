@@ -46,7 +46,7 @@ def run(args):
                        f"(α = {curvefit_bayes.ALPHA:g}, β = {curvefit_bayes.BETA:g}) do not fit "
                        "the data's scale. Rescale x to [0, 1] and t to order one for it."]
     for lines in (_source(args, data), _coefficients(report), _regularised(report),
-                  _rms(report), _selection(report), bayes_lines):
+                  _rms(report), _data_size(report), _selection(report), bayes_lines):
         print("\n".join(lines) + "\n")
     paths = curvefit_figures.write(report, bayes, args.out)
     print(f"figures written to {args.out}/:")
@@ -55,17 +55,18 @@ def run(args):
 
 
 def _data(args):
-    need = max(args.degrees) + 1
+    degree = max(args.degrees)
+    need = max(degree + 1, 2)   # M + 1 coefficients; and one point to hold out, one to fit
     if args.data is None:
         if args.n < need:
-            raise _Unfittable(f"--n {args.n} gives fewer points than the {need} coefficients "
-                              f"of a polynomial of degree {need - 1}")
+            raise _Unfittable(f"--n {args.n} gives fewer than the {need} points needed to fit a "
+                              f"polynomial of degree {degree} and validate it")
         return curvefit.generate(args.n, seed=args.seed)
     x, t = read_xt(args.data, min_points=need)
     top = float(abs(x).max())
-    if top > 1 and (need - 1) * math.log10(top) > 150:   # Φ's squares would overflow float64
-        raise _Unfittable(f"{args.data}: x up to {top:.3g} makes x^{need - 1} about "
-                          f"1e{(need - 1) * math.log10(top):.0f}, past what float64 can fit; "
+    if top > 1 and degree * math.log10(top) > 150:   # Φ's squares would overflow float64
+        raise _Unfittable(f"{args.data}: x up to {top:.3g} makes x^{degree} about "
+                          f"1e{degree * math.log10(top):.0f}, past what float64 can fit; "
                           "rescale x")
     if float(abs(t).max()) > 1e150:   # so would the squared errors
         raise _Unfittable(f"{args.data}: t up to {float(abs(t).max()):.3g} is past what float64 "
@@ -123,6 +124,18 @@ def _rms(report):
     for i, m in enumerate(report.degrees):
         rows.append(f"{m:3d}" + "".join(f"{report.rms[name][i]:16.4f}" for name in names))
     return rows
+
+
+def _data_size(report):
+    """Figure 1.6's numbers: the top degree fitted to more points of the same kind."""
+    if report.by_size is None:
+        return ["(Figure 1.6, more data of the same kind, needs generated data.)"]
+    m, test = report.top_degree, report.rms.get("test")
+    lines = [f"More data (Figure 1.6): M = {m} fitted to N points, E_RMS on the same test set",
+             f"{'N':>5}{'train':>16}{'test':>16}",
+             f"{len(report.data.x):5d}{report.rms['train'][-1]:16.4f}{test[-1]:16.4f}"]
+    lines += [f"{n:5d}{train:16.4f}{test:16.4f}" for n, (_, train, test) in report.by_size.items()]
+    return lines
 
 
 def _selection(report):

@@ -19,6 +19,8 @@ BOOK_DEGREES = (0, 1, 3, 9)
 # Figure 1.7 (p. 10): the degree-9 fit with ln λ = −18 and with ln λ = 0; Figure 1.8 sweeps ln λ.
 BOOK_LN_LAMBDAS = (-18.0, 0.0)
 LN_LAMBDA_SWEEP = tuple(float(v) for v in range(-40, 1))
+# Figure 1.6 (p. 9): the degree-9 fit to 15 and to 100 points.
+BOOK_DATA_SIZES = (15, 100)
 # The seed of the default draw. Like the book's own ten points, one draw is shown; this one shows
 # the book's picture (test E_RMS worst at M = 9). Over seeds 0-19, the degree-9 interpolant is
 # the worst on the test set for about half of the draws (tests/experiments says how many): between
@@ -95,6 +97,19 @@ def rms_by_ln_lambda(data, degree, ln_lambdas=LN_LAMBDA_SWEEP):
     return table
 
 
+def by_data_size(data, degree, sizes=BOOK_DATA_SIZES):
+    """Figure 1.6 (p. 9): the same degree fitted to more points drawn the same way, "the larger
+    the data set, the more complex the model we can afford to fit". For generated data only:
+    dict N -> (training Sinusoid, training E_RMS, test E_RMS)."""
+    table = {}
+    for n in sizes:
+        more = sinusoid(n, seed=data.generator)
+        model = fit(more.x, more.t, degree)
+        table[n] = (more, rms_error(predict(model, more.x), more.t),
+                    rms_error(predict(model, data.test.x), data.test.t))
+    return table
+
+
 def _fit_subset(subset, degree, ln_lambda=None):
     x, t = subset[:]
     return fit(x.array, t.array, degree, 0.0 if ln_lambda is None else math.exp(ln_lambda))
@@ -147,6 +162,7 @@ class Report:
     regularised: dict      # ln λ -> w* at the largest degree (Table 1.2; -inf is λ = 0)
     rms: dict              # Figure 1.5: "train", "leave-one-out" (and "test") per degree
     rms_lambda: dict       # Figure 1.8: "train" (and "test") per ln λ of LN_LAMBDA_SWEEP
+    by_size: dict          # Figure 1.6: see by_data_size (None for a user's data)
     by_degree: dict        # "hold-out", "cross" -> Selection of M
     by_ln_lambda: object   # Selection of ln λ at the largest degree, by leave-one-out
 
@@ -169,6 +185,7 @@ def report(data, degrees=tuple(range(10)), ln_lambda=BOOK_LN_LAMBDAS[0]):
                         for v in ln_lambdas}},
         rms=rms_by_degree(data, degrees),
         rms_lambda=rms_by_ln_lambda(data, top),
+        by_size=by_data_size(data, top) if data.generated else None,
         by_degree={split: select_degree(data, degrees, split) for split in ("hold-out", "cross")},
         by_ln_lambda=select_ln_lambda(data, top),
     )

@@ -4,7 +4,6 @@ import math
 import pathlib
 
 from chainrule.backend import xp
-from chainrule.data.datasets import sinusoid
 from chainrule.experiments.curvefit import LN_LAMBDA_SWEEP, fit, predict
 from chainrule.viz import Panel, error_curves, fit_panels, predictive_band
 
@@ -47,10 +46,8 @@ def fits_by_degree(report, path):
 def fits_by_data_size(report, path):
     """Figure 1.6 (p. 9): the degree-M fit to 15 and to 100 points (more data, less over-fitting)."""
     m = report.top_degree
-    panels = []
-    for n in (15, 100):
-        more = sinusoid(n, seed=report.data.generator)
-        panels.append(_panel(f"$N = {n}$", more.x, more.t, m, 0.0, True))
+    panels = [_panel(f"$N = {n}$", more.x, more.t, m, 0.0, True)
+              for n, (more, _, _) in report.by_size.items()]
     return fit_panels(path, panels, suptitle=f"$M = {m}$ fitted to more data")
 
 
