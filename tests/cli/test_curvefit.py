@@ -125,6 +125,13 @@ def test_data_far_from_the_books_scale_skips_only_the_bayesian_part(tmp_path, ca
     assert (tmp_path / "fig1_5_rms_by_degree.png").exists()
 
 
+def test_an_output_folder_that_is_a_file_is_refused_before_the_work(tmp_path, capsys):
+    (tmp_path / "taken").write_text("")
+    assert main(["curvefit", "--out", str(tmp_path / "taken")]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "cannot write the figures into" in captured.err
+
+
 @pytest.mark.parametrize("argv", [["--degrees", "a-b"], ["--degrees", "-1"], ["--n", "0"],
                                   ["--ln-lambda", "nan"], ["--n", "5"]])
 def test_bad_arguments_exit_2(argv, capsys):

@@ -2,6 +2,7 @@
 user's own x,t file: the tables printed, the figures written."""
 import argparse
 import math
+import pathlib
 import sys
 
 from chainrule.data.table import DataFileError, read_xt
@@ -32,6 +33,7 @@ def add_parser(commands):
 def run(args):
     try:
         data = _data(args)
+        _make_folder(args.out)   # before the work, so a bad --out costs nothing
     except (DataFileError, _Unfittable) as error:
         print(f"chainrule curvefit: error: {error}", file=sys.stderr)
         return 2
@@ -75,7 +77,15 @@ def _data(args):
 
 
 class _Unfittable(ValueError):
-    """Data the polynomials cannot be fitted to: too few points, or x beyond float64's range."""
+    """Data the polynomials cannot be fitted to (too few points, x beyond float64's range), or
+    nowhere to put the figures."""
+
+
+def _make_folder(out):
+    try:
+        pathlib.Path(out).mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise _Unfittable(f"cannot write the figures into {out}: {error.strerror}") from None
 
 
 def _well_scaled(data):
