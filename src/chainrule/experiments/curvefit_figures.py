@@ -78,7 +78,8 @@ def rms_by_ln_lambda(report, path):
 
 
 def validation_curve(report, path):
-    """The choice of M: training and leave-one-out validation E_RMS against M, and the chosen M."""
+    """The choice of M: training (the mean over the folds' fits) and leave-one-out validation
+    E_RMS against M, and the chosen M."""
     selection = report.by_degree["cross"]
     curves = {"Training": [math.sqrt(t.train_score) for t in selection.trials],
               "Validation (leave-one-out)": [math.sqrt(t.score) for t in selection.trials]}
