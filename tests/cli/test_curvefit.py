@@ -1,5 +1,6 @@
 """`chainrule curvefit`: the book's table from the book's points, the tables and figures from
 generated data, and every bad data file refused in one line with exit code 2."""
+import math
 import re
 import subprocess
 import sys
@@ -115,6 +116,15 @@ def test_own_data_gets_the_tables_and_figures(tmp_path, capsys):
     assert (tmp_path / "figs" / "fig1_4_fits_by_degree.png").exists()
 
 
+def test_x_symmetric_about_zero_samples_fine(tmp_path, capsys):
+    # the engine's Hessian there has -1e-12 where 0 is exact: the mass matrix must accept it
+    path = tmp_path / "symmetric.csv"
+    x = [-1.5 + 3 * i / 11 for i in range(12)]
+    path.write_text("".join(f"{v!r},{math.sin(v)!r}\n" for v in x))
+    assert main(["curvefit", "--data", str(path), "--out", str(tmp_path)]) == 0
+    assert "HMC   1000 draws" in capsys.readouterr().out
+
+
 def test_data_far_from_the_books_scale_skips_only_the_bayesian_part(tmp_path, capsys):
     path = tmp_path / "years.csv"
     path.write_text("".join(f"{1990 + i},{i % 4}\n" for i in range(30)))
@@ -132,10 +142,16 @@ def test_an_output_folder_that_is_a_file_is_refused_before_the_work(tmp_path, ca
     assert captured.out == "" and "cannot write the figures into" in captured.err
 
 
-@pytest.mark.parametrize("argv", [["--degrees", "a-b"], ["--degrees", "-1"], ["--n", "0"],
-                                  ["--ln-lambda", "nan"], ["--n", "5"]])
-def test_bad_arguments_exit_2(argv, capsys):
+@pytest.mark.parametrize("argv, message", [
+    (["--degrees", "a-b"], "expected a range 0-9"), (["--degrees", "-1"], "must lie in 0..30"),
+    (["--degrees", "9-0"], "the range '9-0' is empty"), (["--n", "0"], "a positive whole number"),
+    (["--ln-lambda", "nan"], "between -700 and 700"), (["--ln-lambda", "710"], "between -700"),
+    (["--seed", "-1"], "a whole number >= 0"), (["--n", "5"], "fewer than the 10 points needed"),
+    (["--n", "1", "--degrees", "0"], "fewer than the 2 points needed"),
+])
+def test_bad_arguments_exit_2_with_one_line(argv, message, capsys, tmp_path):
     with pytest.raises(SystemExit) as stop:
-        code = main(["curvefit", *argv])
-        raise SystemExit(code)
+        raise SystemExit(main(["curvefit", *argv, "--out", str(tmp_path)]))
     assert stop.value.code == 2
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert error.startswith("chainrule curvefit: error: ") and message in error

@@ -83,6 +83,14 @@ def test_ties_go_to_the_first_candidate_and_greater_can_be_better():
     assert result.best == {"v": 2}
 
 
+def test_ties_up_to_rounding_go_to_the_simplest_candidate():
+    # every polynomial through points at one x fits them equally: only rounding differs
+    data = cr.data.TensorDataset(cr.full((11,), 0.5, dtype=cr.float64),
+                                 cr.arange(11, dtype=cr.float64))
+    result = select(_fit, _mse, data, {"degree": range(10)}, split=LeaveOneOut())
+    assert result.best == {"degree": 0}
+
+
 def test_a_separate_validation_set_and_the_test_set_used_once():
     train, validation, test = sinusoid(10, seed=0), sinusoid(30, x="random", seed=1), sinusoid(50, seed=2)
     result = select(_fit, _mse, train, {"degree": range(10)}, validation=validation)

@@ -62,8 +62,9 @@ def test_saving_into_a_missing_directory_creates_it(tmp_path, name, draw, save):
 @pytest.mark.parametrize("name,draw,save", FIGURES, ids=[f[0] for f in FIGURES])
 def test_a_failed_save_leaves_neither_a_partial_file_nor_a_temporary(tmp_path, monkeypatch,
                                                                      name, draw, save):
-    def write_half_then_fail(self, stream, **kwargs):
-        stream.write(b"\x89PNG half")
+    def write_half_then_fail(self, target, **kwargs):
+        with open(target, "wb") as stream:
+            stream.write(b"\x89PNG half")
         raise OSError("disk full")
     monkeypatch.setattr(Figure, "savefig", write_half_then_fail)
     with pytest.raises(OSError, match="disk full"):
@@ -169,3 +170,12 @@ def test_importing_viz_leaves_pyplot_unloaded():
     import sys
     code = "import sys, chainrule.viz; assert 'matplotlib.pyplot' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_figure_gets_the_mode_the_umask_gives(tmp_path):
+    previous = os.umask(0o022)
+    try:
+        path = fit_panels(tmp_path / "fig.png", panels())
+    finally:
+        os.umask(previous)
+    assert os.stat(path).st_mode & 0o777 == 0o644

@@ -4,6 +4,7 @@ import argparse
 import math
 import pathlib
 import sys
+import tempfile
 
 from chainrule.data.table import DataFileError, read_xt
 from chainrule.experiments import curvefit, curvefit_bayes, curvefit_figures
@@ -20,9 +21,9 @@ def add_parser(commands):
                          help="training points to generate (default 10, as in the book)")
     command.add_argument("--degrees", type=_degrees, default=list(range(10)),
                          help="degrees M to fit: a range 0-9, a list 0,1,3,9, or one (default 0-9)")
-    command.add_argument("--ln-lambda", type=_finite, default=curvefit.BOOK_LN_LAMBDAS[0],
+    command.add_argument("--ln-lambda", type=_ln_lambda, default=curvefit.BOOK_LN_LAMBDAS[0],
                          help="ln λ of the regularised fit shown beside ln λ = 0 (default -18)")
-    command.add_argument("--seed", type=int, default=curvefit.DEFAULT_SEED,
+    command.add_argument("--seed", type=_seed, default=curvefit.DEFAULT_SEED,
                          help=f"seed of the generated data (default {curvefit.DEFAULT_SEED})")
     command.add_argument("--data", metavar="FILE.csv",
                          help="fit your own points instead: a CSV of x,t (header optional)")
@@ -48,7 +49,8 @@ def run(args):
                        f"(α = {curvefit_bayes.ALPHA:g}, β = {curvefit_bayes.BETA:g}) do not fit "
                        "the data's scale. Rescale x to [0, 1] and t to order one for it."]
     for lines in (_source(args, data), _coefficients(report), _regularised(report),
-                  _rms(report), _data_size(report), _selection(report), bayes_lines):
+                  _gradient(report), _rms(report), _data_size(report), _selection(report),
+                  bayes_lines):
         print("\n".join(lines) + "\n")
     paths = curvefit_figures.write(report, bayes, args.out)
     print(f"figures written to {args.out}/:")
@@ -82,8 +84,11 @@ class _Unfittable(ValueError):
 
 
 def _make_folder(out):
+    """Make the folder and prove it writable (a folder may exist and still refuse files)."""
     try:
         pathlib.Path(out).mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
     except OSError as error:
         raise _Unfittable(f"cannot write the figures into {out}: {error.strerror}") from None
 
@@ -126,10 +131,18 @@ def _regularised(report):
     return [header, *rows]
 
 
+def _gradient(report):
+    closed, trained = report.by_gradient
+    return [f"The same fit by gradient descent through the engine (Adam, 10,000 full-batch "
+            f"steps) at M = {len(closed) - 1}: largest |w_gradient - w*| = "
+            f"{abs(trained - closed).max():.1e}"]
+
+
 def _rms(report):
     """Figure 1.5's numbers: E_RMS = sqrt(2E(w*)/N) per degree."""
     names = list(report.rms)
-    rows = ["E_RMS = sqrt(2 E(w*) / N) per degree (validation: leave-one-out on the training points)",
+    split = curvefit.split_name(report.by_degree["cross"].split)
+    rows = [f"E_RMS = sqrt(2 E(w*) / N) per degree (validation: {split} on the training points)",
             f"{'M':>3}" + "".join(f"{name:>16}" for name in names)]
     for i, m in enumerate(report.degrees):
         rows.append(f"{m:3d}" + "".join(f"{report.rms[name][i]:16.4f}" for name in names))
@@ -152,12 +165,13 @@ def _selection(report):
     hold_out, cross = report.by_degree["hold-out"], report.by_degree["cross"]
     held = ("an independent validation set" if report.data.generated
             else f"{hold_out.split.count} of the {len(report.data.x)} points held out")
-    lines = [f"chosen M = {cross.best['degree']} by leave-one-out cross-validation "
+    lines = [f"chosen M = {cross.best['degree']} by {curvefit.split_name(cross.split)} "
              f"(validation E_RMS {math.sqrt(cross.best_score):.4f})",
              f"chosen M = {hold_out.best['degree']} by hold-out on {held} "
              f"(validation E_RMS {math.sqrt(hold_out.best_score):.4f})",
              f"chosen ln λ = {report.by_ln_lambda.best['ln_lambda']:g} at M = "
-             f"{report.top_degree} by leave-one-out (validation E_RMS "
+             f"{report.top_degree} by {curvefit.split_name(report.by_ln_lambda.split)} "
+             "(validation E_RMS "
              f"{math.sqrt(report.by_ln_lambda.best_score):.4f})"]
     if report.data.test is not None:   # the test set's one use, after every choice is made
         score = cross.test(_test_rms, report.data.test)
@@ -181,7 +195,9 @@ def _degrees(text):
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a range 0-9, a list 0,1,3,9 or one degree, "
                                          f"got {text!r}") from None
-    if not degrees or min(degrees) < 0 or max(degrees) > 30:
+    if not degrees:
+        raise argparse.ArgumentTypeError(f"the range {text!r} is empty; write it low-high")
+    if min(degrees) < 0 or max(degrees) > 30:
         raise argparse.ArgumentTypeError(f"degrees must lie in 0..30 (past that the monomials "
                                          f"are numerically useless in float64), got {text!r}")
     return sorted(set(degrees))
@@ -197,11 +213,21 @@ def _positive_int(text):
     return value
 
 
-def _finite(text):
+def _ln_lambda(text):
     try:
         value = float(text)
     except ValueError:
         value = math.nan
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    if not abs(value) <= 700:   # e^±700 is near float64's range; NaN fails too
+        raise argparse.ArgumentTypeError(f"expected a number between -700 and 700, got {text!r}")
+    return value
+
+
+def _seed(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
     return value

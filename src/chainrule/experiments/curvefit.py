@@ -12,7 +12,7 @@ from chainrule.data.datasets import sinusoid
 from chainrule.data.loader import Generator
 from chainrule.models import Polynomial, rms_error
 from chainrule.tensor import Tensor
-from chainrule.train.select import HoldOut, LeaveOneOut, select
+from chainrule.train.select import HoldOut, KFold, LeaveOneOut, select
 
 # Table 1.1 (p. 8) and Figure 1.4 (p. 7) show these degrees.
 BOOK_DEGREES = (0, 1, 3, 9)
@@ -65,22 +65,31 @@ def predict(model, x):
         return model(Tensor._make(xp.asarray(x, dtype=float64))).array
 
 
+def by_gradient(x, t, degree, steps=10_000):
+    """The same least-squares polynomial found the second way, by gradient descent through the
+    engine (Polynomial.fit_by_gradient, Adam): returns (closed-form w*, trained w)."""
+    trained = Polynomial(degree, dtype=float64)
+    trained.fit_by_gradient(x, t, steps=steps)
+    return fit(x, t, degree).weight.array.copy(), trained.weight.array.copy()
+
+
 def coefficients(x, t, degrees=BOOK_DEGREES, lam=0.0):
     """w* for each degree (Table 1.1; Table 1.2 with lam): dict degree -> array (M + 1,)."""
     return {m: fit(x, t, m, lam).weight.array.copy() for m in degrees}
 
 
-def rms_by_degree(data, degrees, lam=0.0):
-    """E_RMS on the training points, on the test set (if any), and by leave-one-out
-    cross-validation, for each degree (Figure 1.5): dict name -> list, one value per degree."""
-    table = {"train": [], "leave-one-out": []}
+def rms_by_degree(data, degrees, selection=None, lam=0.0):
+    """E_RMS on the training points, on the test set (if any), and by cross-validation (the
+    trials of selection, a select_degree over the same degrees, made here if None), for each
+    degree (Figure 1.5): dict "train", "validation" (and "test") -> one value per degree."""
+    table = {"train": [], "validation": []}
     if data.test is not None:
         table["test"] = []
-    selection = select_degree(data, degrees, "cross", lam)
+    selection = selection or select_degree(data, degrees, "cross", lam)
     for m, trial in zip(degrees, selection.trials):
         model = fit(data.x, data.t, m, lam)
         table["train"].append(rms_error(predict(model, data.x), data.t))
-        table["leave-one-out"].append(math.sqrt(trial.score))
+        table["validation"].append(math.sqrt(trial.score))
         if data.test is not None:
             table["test"].append(rms_error(predict(model, data.test.x), data.test.t))
     return table
@@ -123,7 +132,7 @@ def _mean_squared_error(model, subset):
 def select_degree(data, degrees, split="cross", lam=0.0, seed=0):
     """Choose M on held-out data (p. 11): the mean squared error of held-out points, pooled
     over the splits. split: "hold-out" (the validation set, or for a user's data a third of the
-    points held out), "cross" (leave-one-out), or a split object of chainrule.train.
+    points held out), "cross" (see cross_validation), or a split object of chainrule.train.
     Returns the Selection (its model refit on all the training points)."""
     candidates = [{"degree": m, "ln_lambda": math.log(lam) if lam > 0 else None} for m in degrees]
     return _select(data, candidates, split, seed)
@@ -136,6 +145,17 @@ def select_ln_lambda(data, degree, split="cross", ln_lambdas=LN_LAMBDA_SWEEP, se
     return _select(data, candidates, split, seed)
 
 
+def cross_validation(n):
+    """Leave-one-out for the book's small samples (p. 33: "the extreme case ... when data is
+    particularly scarce"); 10-fold past 50 points, where n fits per candidate would cost more
+    than they tell."""
+    return LeaveOneOut() if n <= 50 else KFold(10)
+
+
+def split_name(split):
+    return "leave-one-out" if isinstance(split, LeaveOneOut) else f"{split.k}-fold cross-validation"
+
+
 def _select(data, candidates, split, seed):
     validation = None
     if split == "hold-out" and data.validation is not None:
@@ -143,7 +163,7 @@ def _select(data, candidates, split, seed):
     elif split == "hold-out":
         split = HoldOut(count=max(1, round(len(data.x) / 3)))
     elif split == "cross":
-        split = LeaveOneOut()
+        split = cross_validation(len(data.x))
     return select(_fit_subset, _mean_squared_error, _training_set(data), candidates, split=split,
                   validation=validation, seed=seed, train_scores=True)
 
@@ -160,11 +180,12 @@ class Report:
     ln_lambda: float
     coefficients: dict     # degree -> w*, unregularised (Table 1.1)
     regularised: dict      # ln λ -> w* at the largest degree (Table 1.2; -inf is λ = 0)
-    rms: dict              # Figure 1.5: "train", "leave-one-out" (and "test") per degree
+    rms: dict              # Figure 1.5: "train", "validation" (and "test") per degree
     rms_lambda: dict       # Figure 1.8: "train" (and "test") per ln λ of LN_LAMBDA_SWEEP
     by_size: dict          # Figure 1.6: see by_data_size (None for a user's data)
+    by_gradient: tuple     # (closed-form w*, gradient-trained w) at degree 3 (or the nearest)
     by_degree: dict        # "hold-out", "cross" -> Selection of M
-    by_ln_lambda: object   # Selection of ln λ at the largest degree, by leave-one-out
+    by_ln_lambda: object   # Selection of ln λ at the largest degree, by cross-validation
 
     @property
     def top_degree(self):
@@ -177,15 +198,17 @@ def report(data, degrees=tuple(range(10)), ln_lambda=BOOK_LN_LAMBDAS[0]):
     top = degrees[-1]
     shown = [m for m in BOOK_DEGREES if m in degrees] or degrees[:: max(1, len(degrees) // 4)]
     ln_lambdas = sorted({ln_lambda, BOOK_LN_LAMBDAS[1]})
+    by_degree = {split: select_degree(data, degrees, split) for split in ("hold-out", "cross")}
     return Report(
         data=data, degrees=degrees, ln_lambda=ln_lambda,
         coefficients=coefficients(data.x, data.t, shown),
         regularised={-math.inf: fit(data.x, data.t, top).weight.array.copy(),
                      **{v: fit(data.x, data.t, top, math.exp(v)).weight.array.copy()
                         for v in ln_lambdas}},
-        rms=rms_by_degree(data, degrees),
+        rms=rms_by_degree(data, degrees, by_degree["cross"]),
         rms_lambda=rms_by_ln_lambda(data, top),
         by_size=by_data_size(data, top) if data.generated else None,
-        by_degree={split: select_degree(data, degrees, split) for split in ("hold-out", "cross")},
+        by_gradient=by_gradient(data.x, data.t, min(degrees, key=lambda m: abs(m - 3))),
+        by_degree=by_degree,
         by_ln_lambda=select_ln_lambda(data, top),
     )

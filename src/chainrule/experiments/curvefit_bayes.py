@@ -42,7 +42,7 @@ def log_likelihood(w, phi, t, beta=BETA):
     return -0.5 * beta * (residual * residual).sum()
 
 
-def compare(data, degree, seed=0, n_samples=1000, sgld_steps=8000, grid_points=200):
+def compare(data, degree, seed=0, n_samples=1000, sgld_steps=6000, grid_points=200):
     """The closed-form posterior and predictive at degree M (PRML eqs. 3.53-3.54, 1.69-1.71), and
     the same from HMC and SGLD draws. Both samplers are preconditioned by the curvature of the
     negative log posterior at the start (its Hessian, from the engine): the monomials make the
@@ -57,8 +57,9 @@ def compare(data, degree, seed=0, n_samples=1000, sgld_steps=8000, grid_points=2
         return log_prior(w) + log_likelihood(w, phi_t, t_t)
 
     curvature = hessian(lambda w: -log_posterior(w), Tensor._make(start)).array
+    curvature = 0.5 * (curvature + curvature.T)   # exactly symmetric, as a mass matrix must be
     draws = {
-        "HMC": hmc(log_posterior, start, n_samples, step_size=0.3, n_steps=7, burn_in=50,
+        "HMC": hmc(log_posterior, start, n_samples, step_size=0.3, n_steps=5, burn_in=50,
                    mass=curvature, seed=seed),
         "SGLD": _sgld(x, phi, t, start, curvature, seed, sgld_steps, n_samples),
     }
@@ -81,8 +82,7 @@ def _sgld(x, phi, t, start, curvature, seed, steps, n_samples):
                         generator=Generator().manual_seed(seed))
     return sgld(lambda w: log_prior(w), lambda w, batch: log_likelihood(w, *batch), start,
                 loader, n_data=len(x), step_size=0.1, n_samples=n_samples,
-                burn_in=steps - n_samples * (steps // n_samples) + 200,
-                thin=steps // n_samples, precondition=_inverse(curvature), seed=seed)
+                burn_in=200, thin=max(1, steps // n_samples), precondition=_inverse(curvature), seed=seed)
 
 
 def _inverse(matrix):

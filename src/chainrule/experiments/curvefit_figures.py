@@ -4,7 +4,7 @@ import math
 import pathlib
 
 from chainrule.backend import xp
-from chainrule.experiments.curvefit import LN_LAMBDA_SWEEP, fit, predict
+from chainrule.experiments.curvefit import LN_LAMBDA_SWEEP, fit, predict, split_name
 from chainrule.viz import Panel, error_curves, fit_panels, predictive_band
 
 GRID = 400   # points the curves are drawn at
@@ -78,11 +78,12 @@ def rms_by_ln_lambda(report, path):
 
 
 def validation_curve(report, path):
-    """The choice of M: training (the mean over the folds' fits) and leave-one-out validation
-    E_RMS against M, and the chosen M."""
+    """The choice of M: training (the mean over the folds' fits) and cross-validation E_RMS
+    against M, and the chosen M."""
     selection = report.by_degree["cross"]
     curves = {"Training": [math.sqrt(t.train_score) for t in selection.trials],
-              "Validation (leave-one-out)": [math.sqrt(t.score) for t in selection.trials]}
+              f"Validation ({split_name(selection.split)})":
+                  [math.sqrt(t.score) for t in selection.trials]}
     return error_curves(path, report.degrees, curves, "$M$", chosen=selection.best["degree"],
                         title="Choosing $M$ by cross-validation", ylim=(0, _ceiling(curves)))
 

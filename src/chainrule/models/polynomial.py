@@ -2,6 +2,7 @@
 minimising a sum-of-squares error, in closed form or by gradient descent through the engine
 (PRML §1.1, pp. 4-12)."""
 from chainrule import creation
+from chainrule.autograd.mode import no_grad
 from chainrule.backend import float64, xp
 from chainrule.models.least_squares import least_squares
 from chainrule.nn.module import Module
@@ -54,8 +55,8 @@ class Polynomial(Module):
         least_squares), never by inverting ΦᵀΦ. Returns self."""
         phi = polynomial_features(xp.asarray(_array(x), dtype=float64), self.degree).array
         w = least_squares(phi, xp.asarray(_array(t), dtype=float64), lam)
-        self.weight.array[...] = w   # into the parameter's memory: an optimiser keeps seeing it
-        self.weight._version[0] += 1
+        with no_grad():   # into the parameter's memory: an optimiser built on it keeps seeing it
+            self.weight.copy_(Tensor._make(w))
         return self
 
     def fit_by_gradient(self, x, t, lam=0.0, optimizer=None, steps=20_000):

@@ -54,7 +54,9 @@ class Metric:
                                  f"minimum {value.min()!r}")
             self.kind, self.diagonal, self.root = "diagonal", value, xp.sqrt(value)
         elif value.shape == (dim, dim):
-            if not xp.allclose(value, value.T, rtol=1e-10, atol=0):
+            # rounding (a Hessian from backprop, an inverse) leaves asymmetries of ~1e-16 of
+            # the largest entry; anything beyond that is a wrong matrix
+            if not xp.allclose(value, value.T, rtol=1e-10, atol=1e-12 * abs(value).max()):
                 raise ValueError(f"{caller}: {argument} of shape {value.shape} is not symmetric")
             try:
                 self.cholesky = xp.linalg.cholesky(value)

@@ -3,7 +3,6 @@ atomically and verified by a checksum. Nothing is ever unpickled."""
 import hashlib
 import json
 import os
-import uuid
 from collections import OrderedDict
 from collections.abc import Mapping
 
@@ -14,6 +13,7 @@ from chainrule import backend
 from chainrule.backend import xp
 from chainrule.nn.module import Module
 from chainrule.tensor import Tensor
+from chainrule.utils.files import write_atomically
 
 FORMAT = "chainrule"
 _PICKLE_SIGNATURES = (b"PK\x03\x04", b"\x80")   # torch.save's zip archive; a bare pickle
@@ -160,34 +160,7 @@ def _write_atomically(arrays, metadata, path):
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise FileNotFoundError(f"chainrule.save: no such directory: {directory!r}")
-    temporary = os.path.join(directory, f".{os.path.basename(path)}.{uuid.uuid4().hex}.tmp")
-    try:
-        # Created here first to learn the mode the user's umask gives a new file: safetensors
-        # writes through a private (0600) file of its own, so that mode is put back after.
-        with open(temporary, "xb"):
-            mode = os.stat(temporary).st_mode & 0o777
-        save_file(arrays, temporary, metadata=metadata)
-        os.chmod(temporary, mode)
-        _fsync(temporary, os.O_RDWR)   # the data reaches the disk before the rename does
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
-    _fsync(directory, os.O_RDONLY)     # and so does the rename
-
-
-def _fsync(path, mode):
-    try:
-        descriptor = os.open(path, mode)
-    except OSError:   # a directory cannot be opened on Windows; nothing more to do there
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
+    write_atomically(path, lambda temporary: save_file(arrays, temporary, metadata=metadata))
 
 
 def _unreadable(path, error):

@@ -29,7 +29,8 @@ class HoldOut:
         return [(xp.sort(order[:n - held]), xp.sort(order[n - held:]))]
 
     def __repr__(self):
-        return f"HoldOut(count={self.count})" if self.count else f"HoldOut({self.fraction})"
+        return (f"HoldOut(count={self.count})" if self.count is not None
+                else f"HoldOut({self.fraction})")
 
 
 class KFold:
@@ -172,10 +173,18 @@ def select(fit, score, dataset, candidates, split=None, validation=None, seed=No
         splits = [(Subset(dataset, train.tolist()), Subset(dataset, held.tolist()))
                   for train, held in split.splits(len(dataset), rng)]
     trials = [_trial(fit, score, params, splits, train_scores) for params in candidates]
-    sign = -1 if greater_is_better else 1
-    best = min(trials, key=lambda trial: sign * trial.score)   # min keeps the first of a tie
+    best = _first_best(trials, -1 if greater_is_better else 1)
     model = fit(dataset, **best.params) if refit else None
     return Selection(best.params, best.score, trials, model, split)
+
+
+def _first_best(trials, sign):
+    """The first trial whose score is the best up to rounding: candidates that fit equally well
+    (say, polynomials of every degree through points at one x) differ only in the last digits,
+    which must not decide the choice."""
+    best = min(sign * trial.score for trial in trials)
+    tolerance = 1e-9 * max(abs(best), 1e-300)
+    return next(trial for trial in trials if sign * trial.score <= best + tolerance)
 
 
 def _trial(fit, score, params, splits, train_scores):

@@ -1,13 +1,12 @@
 """What every plot shares: a Figure made without pyplot, arrays checked on the way in, and an
 atomic save. The plots themselves live in one module per topic (curvefit.py, ...)."""
 import math
-import os
 import pathlib
-import tempfile
 
 from matplotlib.figure import Figure
 
 from chainrule.backend import float64, xp
+from chainrule.utils.files import write_atomically
 
 # 120 dots per inch: a 6-inch figure is 720 pixels wide, sharp on a slide and small on disk.
 DPI = 120
@@ -32,24 +31,12 @@ def new_figure(width, height, nrows=1, ncols=1, **subplot_kw):
 
 def save_figure(fig, path):
     """Write fig to path (the format from its suffix, PNG when it has none) and return the path.
-
-    The file appears whole or not at all: matplotlib writes a temporary file in the same
-    directory, which os.replace then renames over the target (atomic on POSIX and Windows when
-    both are on one file system, hence the same directory). A missing parent is created."""
+    The file appears whole or not at all (chainrule.utils.files.write_atomically); a missing
+    parent folder is created."""
     path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fmt = path.suffix.lstrip(".").lower() or "png"
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            fig.savefig(stream, format=fmt, dpi=fig.dpi)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        # Also on KeyboardInterrupt: the half-written temporary file must not stay behind.
-        pathlib.Path(temp).unlink(missing_ok=True)
-        raise
+    write_atomically(path, lambda temporary: fig.savefig(temporary, format=fmt, dpi=fig.dpi))
     return path
 
 
