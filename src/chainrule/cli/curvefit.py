@@ -203,31 +203,20 @@ def _degrees(text):
     return sorted(set(degrees))
 
 
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
-    return value
+def _checked(convert, valid, expected):
+    """An argparse type: convert the text, then refuse it unless valid(value)."""
+    def parse(text):
+        try:
+            value = convert(text)
+        except ValueError:
+            value = None
+        if value is None or not valid(value):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        return value
+    return parse
 
 
-def _ln_lambda(text):
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not abs(value) <= 700:   # e^±700 is near float64's range; NaN fails too
-        raise argparse.ArgumentTypeError(f"expected a number between -700 and 700, got {text!r}")
-    return value
-
-
-def _seed(text):
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
-    return value
+_positive_int = _checked(int, lambda n: n >= 1, "a positive whole number")
+_seed = _checked(int, lambda n: n >= 0, "a whole number >= 0")
+# e^±700 is near the end of float64's range; NaN fails the test too
+_ln_lambda = _checked(float, lambda v: abs(v) <= 700, "a number between -700 and 700")
