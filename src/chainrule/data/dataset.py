@@ -72,12 +72,16 @@ class Subset(Dataset):
 
 def batch_gatherer(dataset):
     """The function that builds a whole batch from an index array, or None where samples must
-    be fetched one by one. Exact types only: a subclass may override __getitem__ (to transform
-    samples), and the gather would skip that."""
+    be fetched one by one. A subclass that overrides __getitem__ (to transform samples) is
+    fetched one by one, since the gather would skip that; one that only adds attributes (a
+    data set's arrays, say) is gathered."""
     inner = dataset
     while type(inner) is Subset:
         inner = inner.dataset
-    return dataset._gather if type(inner) is TensorDataset else None
+    gathers = (isinstance(inner, TensorDataset)
+               and type(inner).__getitem__ is TensorDataset.__getitem__
+               and type(inner)._gather is TensorDataset._gather)
+    return dataset._gather if gathers else None
 
 
 def _take(t, indices):

@@ -3,6 +3,7 @@ arrays, computes nothing of the model, and saves its file atomically."""
 from chainrule.viz.curvefit import (Panel, error_curves, error_curves_figure, fit_panels,
                                     fit_panels_figure, predictive_band, predictive_band_figure)
 from chainrule.viz.figure import save_figure
+from chainrule.viz.history import history_figure, plot_history
 
 __all__ = ["Panel", "error_curves", "error_curves_figure", "fit_panels", "fit_panels_figure",
-           "predictive_band", "predictive_band_figure", "save_figure"]
+           "history_figure", "plot_history", "predictive_band", "predictive_band_figure", "save_figure"]

@@ -1,5 +1,6 @@
 """MNIST-1D: the paper's shapes, the package's own data and shuffle, a plain-array cache that
 survives corruption, and batches from the DataLoader."""
+import importlib
 import io
 import os
 
@@ -7,8 +8,10 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule.data.datasets import mnist1d as module
 from chainrule.data.datasets.mnist1d import cache_path, generate, mnist1d, mnist1d_splits
+
+# the package exports the function of the same name, so the module is taken by its full name
+module = importlib.import_module("chainrule.data.datasets.mnist1d")
 
 
 @pytest.fixture(scope="module")
