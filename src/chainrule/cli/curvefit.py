@@ -6,6 +6,7 @@ import pathlib
 import sys
 import tempfile
 
+from chainrule.cli.arguments import checked, natural_int, positive_int
 from chainrule.data.table import DataFileError, read_xt
 from chainrule.experiments import curvefit, curvefit_bayes, curvefit_figures
 from chainrule.models import rms_error
@@ -17,13 +18,13 @@ def add_parser(commands):
         description="Fit polynomials of degree M to t = sin(2πx) + noise (or to your x,t data), "
                     "print Bishop's Table 1.1, E_RMS per M and the M chosen on held-out data, "
                     "and write the figures of PRML §1.1 as PNG.")
-    command.add_argument("--n", type=_positive_int, default=10,
+    command.add_argument("--n", type=positive_int, default=10,
                          help="training points to generate (default 10, as in the book)")
     command.add_argument("--degrees", type=_degrees, default=list(range(10)),
                          help="degrees M to fit: a range 0-9, a list 0,1,3,9, or one (default 0-9)")
     command.add_argument("--ln-lambda", type=_ln_lambda, default=curvefit.BOOK_LN_LAMBDAS[0],
                          help="ln λ of the regularised fit shown beside ln λ = 0 (default -18)")
-    command.add_argument("--seed", type=_seed, default=curvefit.DEFAULT_SEED,
+    command.add_argument("--seed", type=natural_int, default=curvefit.DEFAULT_SEED,
                          help=f"seed of the generated data (default {curvefit.DEFAULT_SEED})")
     command.add_argument("--data", metavar="FILE.csv",
                          help="fit your own points instead: a CSV of x,t (header optional)")
@@ -203,20 +204,4 @@ def _degrees(text):
     return sorted(set(degrees))
 
 
-def _checked(convert, valid, expected):
-    """An argparse type: convert the text, then refuse it unless valid(value)."""
-    def parse(text):
-        try:
-            value = convert(text)
-        except ValueError:
-            value = None
-        if value is None or not valid(value):
-            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
-        return value
-    return parse
-
-
-_positive_int = _checked(int, lambda n: n >= 1, "a positive whole number")
-_seed = _checked(int, lambda n: n >= 0, "a whole number >= 0")
-# e^±700 is near the end of float64's range; NaN fails the test too
-_ln_lambda = _checked(float, lambda v: abs(v) <= 700, "a number between -700 and 700")
+_ln_lambda = checked(float, lambda v: abs(v) <= 700, "a number between -700 and 700")

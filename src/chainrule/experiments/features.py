@@ -1,7 +1,14 @@
 """The classical pipeline against representation learning (the lecture: input → engineered
 features → model, versus all modules trained end to end): hand-made features of an MNIST-1D
 signal, which a linear or small MLP classifier then reads."""
-from chainrule.backend import float32, xp
+import dataclasses
+
+from chainrule.backend import float32, manual_seed, xp
+from chainrule.data.dataset import TensorDataset
+from chainrule.data.datasets.mnist1d import mnist1d_splits
+from chainrule.experiments.mnist1d import SEED, STEPS, fit_classifier
+from chainrule.models.mnist1d import CNN, MLP, Logistic, count_parameters
+from chainrule.tensor import Tensor
 
 FOURIER_TERMS = 21   # |rfft| of a 40-point signal: frequencies 0..20, blind to circular shifts
 STATISTICS = ("mean", "std", "min", "max", "argmin", "argmax", "range", "energy",
@@ -63,3 +70,51 @@ class Standardiser:
 def _standardise_rows(x):
     centred = x - x.mean(axis=1, keepdims=True)
     return centred / (centred.std(axis=1, keepdims=True) + 1e-8)
+
+
+@dataclasses.dataclass
+class Pipeline:
+    """One row of the comparison: how the inputs were made, the classifier, its test accuracy."""
+    inputs: str
+    classifier: str
+    parameters: int
+    test_accuracy: float
+
+
+def compare(steps=STEPS, seed=SEED, root=None, report=None):
+    """Engineered features + logistic regression or an MLP, against the same classifiers on the
+    raw signal and the CNN trained end to end, all with the paper's training setup.
+    Returns (list of Pipeline, the trained CNN); report(pipeline) is called as each ends."""
+    train_set, test_set = mnist1d_splits(root=root)
+    templates = class_templates(train_set.x.astype(xp.float64), train_set.y)
+    features = engineered_features(train_set.x, templates)
+    standardise = Standardiser(features)   # the training set's statistics only
+    engineered = [_dataset(standardise(f), data.y) for f, data in
+                  ((features, train_set), (engineered_features(test_set.x, templates), test_set))]
+    runs = [("raw signal (40)", "logistic", Logistic(), (train_set, test_set)),
+            ("raw signal (40)", "MLP", MLP(), (train_set, test_set)),
+            (f"engineered ({features.shape[1]})", "logistic", Logistic(features.shape[1]),
+             engineered),
+            (f"engineered ({features.shape[1]})", "MLP", MLP(inputs=features.shape[1]),
+             engineered),
+            ("raw signal (40)", "CNN, end to end", CNN(), (train_set, test_set))]
+    rows = []
+    for inputs, classifier, model, data in runs:
+        manual_seed(seed)
+        _reset(model)   # every model starts from the same seed, whatever was built before it
+        _, accuracy = fit_classifier(model, *data, steps)
+        rows.append(Pipeline(inputs, classifier, count_parameters(model), accuracy))
+        if report is not None:
+            report(rows[-1])
+    return rows, model
+
+
+def _reset(model):
+    """Draw the model's initial weights again, from the generator just seeded."""
+    for module in model.modules():
+        if module is not model and hasattr(module, "reset_parameters"):
+            module.reset_parameters()
+
+
+def _dataset(x, y):
+    return TensorDataset(Tensor._make(x), Tensor._make(y))

@@ -20,12 +20,13 @@ class Logistic(Module):
     """Logistic regression: logits = W x + b, 40 → 10, 410 parameters (paper: 32 % test accuracy,
     the same with the positions shuffled).
 
-    Shape: input (B, 40) -> logits (B, 10).
+    Args: inputs, the input size (40 for the signal; another for engineered features).
+    Shape: input (B, inputs) -> logits (B, 10).
     """
 
-    def __init__(self):
+    def __init__(self, inputs=LENGTH):
         super().__init__()
-        self.linear = Linear(LENGTH, CLASSES)
+        self.linear = Linear(inputs, CLASSES)
 
     def forward(self, x):
         return self.linear(x)
@@ -36,13 +37,14 @@ class MLP(Module):
     paper's hidden = 100 (paper: 68 %, unchanged by shuffling). As in the reference MLPBase, the
     middle layer is residual: h₁ = relu(W₁x + b₁), h₂ = h₁ + relu(W₂h₁ + b₂), logits = W₃h₂ + b₃.
 
-    Args: hidden, the width of both hidden layers (a scale experiment varies it).
-    Shape: input (B, 40) -> logits (B, 10).
+    Args: hidden, the width of both hidden layers (a scale experiment varies it); inputs, the
+        input size (40 for the signal; another for engineered features).
+    Shape: input (B, inputs) -> logits (B, 10).
     """
 
-    def __init__(self, hidden=100):
+    def __init__(self, hidden=100, inputs=LENGTH):
         super().__init__()
-        self.linear1 = Linear(LENGTH, hidden)
+        self.linear1 = Linear(inputs, hidden)
         self.linear2 = Linear(hidden, hidden)
         self.linear3 = Linear(hidden, CLASSES)
 

@@ -1,0 +1,81 @@
+"""`chainrule train mnist1d`: one of the MNIST-1D paper's models trained with its setup, with a
+progress bar, a checkpoint to resume from, the history as CSV, TensorBoard events and a plot."""
+import json
+import pathlib
+import sys
+
+from chainrule.cli.arguments import natural_int, positive_int
+from chainrule.experiments import mnist1d
+from chainrule.models.mnist1d import MODELS
+
+
+def add_parser(commands):
+    train = commands.add_parser("train", help="train a model (mnist1d: the paper's four)")
+    tasks = train.add_subparsers(dest="task", required=True)
+    command = tasks.add_parser(
+        "mnist1d", help="train one of the MNIST-1D paper's models",
+        description="Train one of the four models of Greydanus (2020) on MNIST-1D with the "
+                    "paper's setup (Adam, lr 1e-2, batch 100 in order, 6000 steps), then print "
+                    "the final step's test accuracy.")
+    command.add_argument("--model", choices=list(MODELS), default="cnn")
+    command.add_argument("--shuffled", action="store_true",
+                         help="permute the 40 positions (one fixed permutation)")
+    command.add_argument("--steps", type=positive_int, default=mnist1d.STEPS,
+                         help=f"optimiser steps (default {mnist1d.STEPS}, the paper's)")
+    command.add_argument("--seed", type=natural_int, default=mnist1d.SEED,
+                         help=f"seed of the initial weights (default {mnist1d.SEED})")
+    command.add_argument("--out", help="folder for the checkpoint, logs and plot "
+                                       "(default out/mnist1d/MODEL[-shuffled])")
+    command.add_argument("--resume", action="store_true",
+                         help="continue the run saved in --out from its last checkpoint")
+    command.set_defaults(run=run)
+
+
+def run(args):
+    out = pathlib.Path(args.out or f"out/mnist1d/{args.model}{'-shuffled' if args.shuffled else ''}")
+    try:
+        _check_run_file(out, args)
+    except ValueError as error:
+        return _fail(error)
+    print(f"MNIST-1D, model {args.model}{' on shuffled positions' if args.shuffled else ''}: "
+          f"{args.steps} steps of Adam (lr {mnist1d.LR:g}, batch {mnist1d.BATCH}), seed "
+          f"{args.seed}; writing to {out}/")
+    try:
+        result, _ = mnist1d.train(args.model, args.shuffled, args.steps, args.seed, out,
+                                  resume=args.resume)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: {out}/last.safetensors holds the last checkpoint; continue with "
+              f"the same command and --resume", file=sys.stderr)
+        return 130
+    except (OSError, RuntimeError, FloatingPointError) as error:
+        return _fail(error)
+    print(f"{result.parameters:,} parameters; {result.seconds:.1f} s of training")
+    print(f"wrote {out}/last.safetensors, history.csv, history.png and tensorboard/")
+    print(f"test accuracy: {100 * result.test_accuracy:.1f}%")
+    return 0
+
+
+def _check_run_file(out, args):
+    """The run's settings beside its checkpoint, so that --resume continues the same run."""
+    settings = {"model": args.model, "shuffled": args.shuffled, "seed": args.seed}
+    path = out / "run.json"
+    if args.resume:
+        if not (out / "last.safetensors").is_file():
+            raise ValueError(f"nothing to resume: {out}/last.safetensors does not exist")
+        try:
+            saved = json.loads(path.read_text())
+        except (OSError, ValueError):
+            raise ValueError(f"cannot resume: {path} is missing or unreadable") from None
+        if saved != settings:
+            raise ValueError(f"cannot resume: {out} holds a run of {saved}, not {settings}")
+        return
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(settings) + "\n")
+    except OSError as error:
+        raise ValueError(f"cannot write into {out}: {error.strerror or error}") from None
+
+
+def _fail(error):
+    print(f"chainrule train: error: {error}", file=sys.stderr)
+    return 2
