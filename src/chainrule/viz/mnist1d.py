@@ -27,7 +27,8 @@ def accuracy_bars_figure(labels, accuracies, reference=None, title=None):
                 label="paper")
     ax.set_yticks(rows, labels)
     ax.set(xlim=(0, 115), xlabel="test accuracy (%)", title=title)
-    ax.legend(loc="lower right")
+    if marked:   # a key only where there are two things to tell apart
+        fig.legend(loc="outside lower center", ncols=2)
     return fig
 
 

@@ -1,0 +1,84 @@
+"""`chainrule train mnist1d`: the run ends with its test accuracy, writes what it promises, resumes
+bit-for-bit (also after Ctrl-C), and refuses a bad resume or output folder in one line."""
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+from chainrule.cli import main
+
+
+def _weights(folder):
+    state = cr.load(folder / "last.safetensors")["model"]
+    return {name: tensor.numpy() for name, tensor in state.items()}
+
+
+def test_a_run_ends_with_its_test_accuracy_and_writes_its_files(tmp_path, capsys):
+    assert main(["train", "mnist1d", "--model", "logistic", "--steps", "300",
+                 "--out", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert re.fullmatch(r"test accuracy: \d+\.\d%", lines[-1])
+    assert "410 parameters" in "\n".join(lines)
+    for name in ("last.safetensors", "history.csv", "history.png", "run.json"):
+        assert (tmp_path / name).is_file(), name
+    assert any((tmp_path / "tensorboard").iterdir())
+
+
+def test_resume_continues_exactly(tmp_path):
+    straight, resumed = tmp_path / "straight", tmp_path / "resumed"
+    common = ["train", "mnist1d", "--model", "mlp"]
+    assert main([*common, "--steps", "400", "--out", str(straight)]) == 0
+    assert main([*common, "--steps", "250", "--out", str(resumed)]) == 0
+    assert main([*common, "--steps", "400", "--out", str(resumed), "--resume"]) == 0
+    a, b = _weights(straight), _weights(resumed)
+    assert all(np.array_equal(a[name], b[name]) for name in a)
+
+
+def test_ctrl_c_keeps_the_last_checkpoint_and_resume_finishes(tmp_path):
+    out = tmp_path / "run"
+    command = [sys.executable, "-m", "chainrule", "train", "mnist1d", "--model", "mlp",
+               "--steps", "3000", "--out", str(out)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while not (out / "last.safetensors").exists() and time.time() < deadline:
+        time.sleep(0.01)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    if process.returncode == 0:
+        pytest.skip("the run finished before the interrupt arrived")
+    assert process.returncode == 130 and "--resume" in err and "Traceback" not in err
+    step = cr.load(out / "last.safetensors")["step"]
+    assert 0 < step < 3000
+    finished = subprocess.run([*command, "--resume"], capture_output=True, text=True, timeout=120)
+    assert finished.returncode == 0 and "test accuracy:" in finished.stdout
+    assert cr.load(out / "last.safetensors")["step"] == 3000
+
+
+@pytest.mark.parametrize("prepare, argv, message", [
+    (None, ["--resume"], "nothing to resume"),
+    ("mlp", ["--model", "cnn", "--resume"], "cannot resume: .* holds a run of"),
+    ("truncate", ["--resume"], "cannot resume from"),
+])
+def test_a_bad_resume_is_refused_in_one_line(tmp_path, capsys, prepare, argv, message):
+    base = ["train", "mnist1d", "--steps", "260", "--out", str(tmp_path)]
+    if prepare:
+        assert main([*base, "--model", "mlp"]) == 0
+        if prepare == "truncate":
+            path = tmp_path / "last.safetensors"
+            path.write_bytes(path.read_bytes()[:100])
+        capsys.readouterr()
+    argv = argv if "--model" in argv else ["--model", "mlp", *argv]
+    assert main([*base, *argv]) == 2
+    error = capsys.readouterr().err.strip()
+    assert len(error.splitlines()) == 1 and re.search(message, error)
+
+
+def test_an_output_folder_that_cannot_be_written(tmp_path, capsys):
+    (tmp_path / "file").write_text("")
+    assert main(["train", "mnist1d", "--out", str(tmp_path / "file" / "run")]) == 2
+    assert "cannot write into" in capsys.readouterr().err
