@@ -2,14 +2,13 @@
 user's own x,t file: the tables printed, the figures written."""
 import argparse
 import math
-import pathlib
 import sys
-import tempfile
 
 from chainrule.cli.arguments import checked, natural_int, positive_int
 from chainrule.data.table import DataFileError, read_xt
 from chainrule.experiments import curvefit, curvefit_bayes, curvefit_figures
 from chainrule.models import rms_error
+from chainrule.utils.files import make_writable_folder
 
 
 def add_parser(commands):
@@ -87,9 +86,7 @@ class _Unfittable(ValueError):
 def _make_folder(out):
     """Make the folder and prove it writable (a folder may exist and still refuse files)."""
     try:
-        pathlib.Path(out).mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=out):
-            pass
+        make_writable_folder(out)
     except OSError as error:
         raise _Unfittable(f"cannot write the figures into {out}: {error.strerror}") from None
 

@@ -7,7 +7,7 @@ import sys
 
 from chainrule.cli.arguments import natural_int, positive_int
 from chainrule.experiments import features, mnist1d, scale
-from chainrule.utils.files import write_atomically
+from chainrule.utils.files import make_writable_folder, write_atomically
 from chainrule.viz.mnist1d import accuracy_bars, plot_filters, scale_curves
 
 
@@ -99,7 +99,7 @@ def run_scale(args):
 def _folder(out):
     out = pathlib.Path(out)
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        make_writable_folder(out)
     except OSError as error:
         print(f"chainrule experiment: error: cannot write into {out}: {error.strerror}",
               file=sys.stderr)

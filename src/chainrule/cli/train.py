@@ -7,6 +7,7 @@ import sys
 from chainrule.cli.arguments import natural_int, positive_int
 from chainrule.experiments import mnist1d
 from chainrule.models.mnist1d import MODELS
+from chainrule.utils.files import make_writable_folder
 
 
 def add_parser(commands):
@@ -70,7 +71,7 @@ def _check_run_file(out, args):
             raise ValueError(f"cannot resume: {out} holds a run of {saved}, not {settings}")
         return
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        make_writable_folder(out)
         path.write_text(json.dumps(settings) + "\n")
     except OSError as error:
         raise ValueError(f"cannot write into {out}: {error.strerror or error}") from None

@@ -1,5 +1,7 @@
 """Writing a file so that it appears whole or not at all: checkpoints and figures both do."""
 import os
+import pathlib
+import tempfile
 import uuid
 
 
@@ -39,3 +41,12 @@ def _fsync(path, mode):
         pass
     finally:
         os.close(descriptor)
+
+
+def make_writable_folder(folder):
+    """Make folder (and its parents) and prove that files can be written there: a folder may
+    exist and still refuse them. Raises OSError; callers say who needed the folder, and call
+    this before long work, not after it."""
+    pathlib.Path(folder).mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryFile(dir=folder):
+        pass

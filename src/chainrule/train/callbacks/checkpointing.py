@@ -6,6 +6,7 @@ import os
 from chainrule.train.callbacks.base import Callback
 from chainrule.train.checkpoint import load, save
 from chainrule.train.loop import rng_state, set_rng_state
+from chainrule.utils.files import make_writable_folder
 
 FORMAT = "chainrule.fit/1"
 _KEYS = ("format", "model", "optimizer", "scheduler", "step", "epoch", "batch_in_epoch",
@@ -169,10 +170,7 @@ def _named(callbacks):
 
 def _check_writable(directory):
     try:
-        os.makedirs(directory, exist_ok=True)
+        make_writable_folder(directory)
     except OSError as error:
         raise OSError(f"ModelCheckpoint: cannot write checkpoints to {directory!r}: "
                       f"{error.strerror or error}") from None
-    if not os.access(directory, os.W_OK | os.X_OK):
-        raise PermissionError(f"ModelCheckpoint: cannot write checkpoints to {directory!r}: "
-                              "permission denied")

@@ -5,20 +5,17 @@ import csv
 import numbers
 import os
 import pathlib
-import tempfile
 import time
 
 from chainrule.train.callbacks.base import Callback
-from chainrule.utils.files import write_atomically
+from chainrule.utils.files import make_writable_folder, write_atomically
 
 
 def _writable_folder(folder, who, what):
     """Make folder and prove it writable (a folder may exist and still refuse files), so a bad
     path fails at on_fit_start, not at the first evaluation after minutes of training."""
     try:
-        pathlib.Path(folder).mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):
-            pass
+        make_writable_folder(folder)
     except OSError as error:
         raise OSError(f"{who}: cannot write {what} {folder}: {error.strerror or error}") from error
 
