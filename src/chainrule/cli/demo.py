@@ -1,5 +1,4 @@
 """`chainrule demo`: a short tour of the engine (backprop checked, an MLP fitted by hand)."""
-import argparse
 import math
 import time
 

@@ -54,6 +54,12 @@ def generate(n=10, n_test=100, seed=DEFAULT_SEED):
     return Data(train.x, train.t, test, validation, generator)
 
 
+def curve_grid(x, generated, points=400):
+    """Where to draw fitted curves: [0, 1] for generated data, the data's x range otherwise."""
+    low, high = (0.0, 1.0) if generated else (float(x.min()), float(x.max()))
+    return xp.linspace(low, high, points)
+
+
 def fit(x, t, degree, lam=0.0):
     """The polynomial of the given degree minimising E(w) + (λ/2)‖w‖², in closed form (float64)."""
     return Polynomial(degree, dtype=float64).fit_closed_form(x, t, lam)

@@ -2,12 +2,12 @@
 polynomial's posterior over w, in closed form and drawn by HMC and by SGLD, compared through
 their predictive mean and standard deviation."""
 import dataclasses
-import math
 
 from chainrule.autograd.functional import hessian
 from chainrule.backend import float64, xp
 from chainrule.data.dataset import TensorDataset
 from chainrule.data.loader import DataLoader, Generator
+from chainrule.experiments.curvefit import curve_grid
 from chainrule.models import gaussian_posterior, polynomial_features, predictive
 from chainrule.sample import hmc, sgld
 from chainrule.tensor import Tensor
@@ -63,8 +63,7 @@ def compare(data, degree, seed=0, n_samples=1000, sgld_steps=6000, grid_points=2
                    mass=curvature, seed=seed),
         "SGLD": _sgld(x, phi, t, start, curvature, seed, sgld_steps, n_samples),
     }
-    low, high = (0.0, 1.0) if getattr(data, "generated", False) else (x.min(), x.max())
-    grid = xp.linspace(low, high, grid_points)
+    grid = curve_grid(x, data.generated, grid_points)
     phi_grid = polynomial_features(grid, degree).array
     mean, cov = gaussian_posterior(phi, t, ALPHA, BETA)
     bands = [("closed form", *predictive(phi_grid, mean, cov, BETA))]

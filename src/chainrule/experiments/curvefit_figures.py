@@ -3,11 +3,10 @@ and a Bayesian comparison (experiments/curvefit_bayes.py), written as PNG files 
 import math
 import pathlib
 
-from chainrule.backend import xp
-from chainrule.experiments.curvefit import LN_LAMBDA_SWEEP, fit, predict, split_name
+from chainrule.experiments.curvefit import (
+    LN_LAMBDA_SWEEP, curve_grid, fit, predict, split_name)
 from chainrule.viz import Panel, error_curves, fit_panels, predictive_band
 
-GRID = 400   # points the curves are drawn at
 
 
 def write(report, bayes, out):
@@ -27,12 +26,8 @@ def write(report, bayes, out):
 
 
 def _panel(title, x, t, degree, lam, generated):
-    grid = _grid_of(x, generated)
+    grid = curve_grid(x, generated)
     return Panel(title, x, t, grid, predict(fit(x, t, degree, lam), grid), truth=generated)
-
-
-def _grid_of(x, generated):
-    return xp.linspace(0.0, 1.0, GRID) if generated else xp.linspace(x.min(), x.max(), GRID)
 
 
 def fits_by_degree(report, path):
