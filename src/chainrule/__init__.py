@@ -37,7 +37,7 @@ from chainrule.ops.join import (
 from chainrule.ops.index import (
     gather, index_add, index_put, index_select, masked_fill, narrow, scatter_add, select, tril,
     triu)
-from chainrule.data.loader import Generator
+from chainrule.random import Generator
 from chainrule.tensor import Tensor
 from chainrule.train.checkpoint import load, save
 

@@ -1,5 +1,5 @@
 """DataLoader: batches of samples in sequential or shuffled order, collated into Tensors; with
-the samplers that choose the order, the collate function, and a seedable Generator."""
+the samplers that choose the order and the collate function."""
 import collections.abc
 import itertools
 import math
@@ -7,57 +7,8 @@ import math
 from chainrule import backend
 from chainrule.backend import int64, xp
 from chainrule.data.dataset import batch_gatherer
+from chainrule.random import Generator, as_generator, numpy_generator
 from chainrule.tensor import Tensor
-
-# torch.Generator().initial_seed(): an unseeded generator is deterministic there too.
-_DEFAULT_SEED = 67280421310721
-
-
-class Generator:
-    """A random number generator of one's own, as torch.Generator: shuffling and splits that are
-    reproducible without touching the global seed. `Generator().manual_seed(0)`."""
-
-    def __init__(self, device="cpu"):
-        backend.check_device(device, "Generator")
-        self.device = backend.device(device)
-        self.manual_seed(_DEFAULT_SEED)
-
-    def manual_seed(self, seed):
-        self._seed = int(seed)
-        self._rng = xp.random.default_rng(self._seed)
-        return self
-
-    def seed(self):
-        """Reseed from fresh entropy and return the new seed."""
-        return self.manual_seed(xp.random.SeedSequence().entropy % 2**63)._seed
-
-    def initial_seed(self):
-        return self._seed
-
-    def get_state(self):
-        return self._rng.bit_generator.state
-
-    def set_state(self, state):
-        self._rng.bit_generator.state = state
-        return self
-
-
-def _numpy_generator(generator, name):
-    """The array library's generator behind a Generator, an int seed, or None (the global one)."""
-    if generator is None:
-        return backend.generator()
-    if isinstance(generator, Generator):
-        return generator._rng
-    raise TypeError(f"{name}: generator must be a chainrule.Generator, an int seed or None, got "
-                    f"{type(generator).__name__}")
-
-
-def _as_generator(generator, name):
-    if isinstance(generator, int) and not isinstance(generator, bool):
-        return Generator().manual_seed(generator)
-    _numpy_generator(generator, name)   # checks the type
-    return generator
-
 
 class SequentialSampler:
     """Indices 0, 1, ..., len(data_source) - 1."""
@@ -86,7 +37,7 @@ class RandomSampler:
         self.data_source = data_source
         self.replacement = replacement
         self._num_samples = num_samples
-        self.generator = _as_generator(generator, "RandomSampler")
+        self.generator = as_generator(generator, "RandomSampler")
         if not isinstance(self.num_samples, int) or self.num_samples < 0:
             raise ValueError(f"RandomSampler: num_samples must be a non-negative integer, got "
                              f"{self.num_samples!r}")
@@ -96,7 +47,7 @@ class RandomSampler:
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def order(self):
-        rng = _numpy_generator(self.generator, "RandomSampler")
+        rng = numpy_generator(self.generator, "RandomSampler")
         n = len(self.data_source)
         if self.replacement:
             return rng.integers(0, n, size=self.num_samples, dtype=int64)
@@ -178,7 +129,7 @@ class DataLoader:
         if sampler is not None and shuffle:
             raise ValueError("DataLoader: sampler and shuffle=True cannot be used together; "
                              "shuffle in the sampler instead")
-        self.generator = _as_generator(generator, "DataLoader")
+        self.generator = as_generator(generator, "DataLoader")
         if sampler is None:
             sampler = (RandomSampler(dataset, generator=self.generator) if shuffle
                        else SequentialSampler(dataset))

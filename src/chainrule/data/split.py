@@ -4,7 +4,7 @@ import math
 import warnings
 
 from chainrule.data.dataset import Subset
-from chainrule.data.loader import _as_generator, _numpy_generator
+from chainrule.random import rng as random_generator
 
 
 def random_split(dataset, lengths, generator=None):
@@ -16,7 +16,7 @@ def random_split(dataset, lengths, generator=None):
     dealt one at a time to the parts in order, so [0.5, 0.5] of 11 samples gives [6, 5].
     """
     lengths = _lengths(len(dataset), list(lengths))
-    rng = _numpy_generator(_as_generator(generator, "random_split"), "random_split")
+    rng = random_generator(generator, "random_split")
     order = rng.permutation(len(dataset)).tolist()
     return [Subset(dataset, order[end - length:end])
             for end, length in zip(itertools.accumulate(lengths), lengths)]

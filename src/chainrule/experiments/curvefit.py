@@ -9,7 +9,7 @@ from chainrule.autograd.mode import no_grad
 from chainrule.backend import float64, xp
 from chainrule.data.dataset import TensorDataset
 from chainrule.data.datasets import sinusoid
-from chainrule.data.loader import Generator
+from chainrule.random import Generator
 from chainrule.models import Polynomial, rms_error
 from chainrule.tensor import Tensor
 from chainrule.train.select import HoldOut, KFold, LeaveOneOut, select

@@ -6,7 +6,8 @@ import dataclasses
 from chainrule.autograd.functional import hessian
 from chainrule.backend import float64, xp
 from chainrule.data.dataset import TensorDataset
-from chainrule.data.loader import DataLoader, Generator
+from chainrule.data.loader import DataLoader
+from chainrule.random import Generator
 from chainrule.experiments.curvefit import curve_grid
 from chainrule.models import gaussian_posterior, polynomial_features, predictive
 from chainrule.sample import hmc, sgld

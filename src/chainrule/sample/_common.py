@@ -9,7 +9,7 @@ from chainrule import creation
 from chainrule.autograd.engine import grad as engine_grad
 from chainrule.autograd.mode import enable_grad
 from chainrule.backend import float64, xp
-from chainrule.data.loader import _as_generator, _numpy_generator
+from chainrule.random import rng as random_generator
 from chainrule.tensor import Tensor
 
 
@@ -145,7 +145,7 @@ def check_step_size(value, caller, where=""):
 
 def random_state(seed, caller):
     """The array library's generator for an int seed, a chainrule.Generator or None (global)."""
-    return _numpy_generator(_as_generator(seed, caller), caller)
+    return random_generator(seed, caller)
 
 
 def _finite_array(value, caller, argument):

@@ -7,7 +7,7 @@ import math
 
 from chainrule.backend import xp
 from chainrule.data.dataset import Subset
-from chainrule.data.loader import _as_generator, _numpy_generator
+from chainrule.random import rng as random_generator
 
 
 class HoldOut:
@@ -85,7 +85,7 @@ def random_search(space, n, seed=None):
     calling it with a NumPy generator (e.g. `lambda rng: 10 ** rng.uniform(-6, 0)`).
     seed: an int, a chainrule.Generator or None (the global generator)."""
     _check_space("random_search", space, callables=True)
-    rng = _numpy_generator(_as_generator(seed, "random_search"), "random_search")
+    rng = random_generator(seed, "random_search")
     return [{name: values(rng) if callable(values) else values[rng.integers(len(values))]
              for name, values in space.items()} for _ in range(n)]
 
@@ -169,7 +169,7 @@ def select(fit, score, dataset, candidates, split=None, validation=None, seed=No
         splits = [(dataset, validation)]
     else:
         split = KFold(5) if split is None else split
-        rng = _numpy_generator(_as_generator(seed, "select"), "select")
+        rng = random_generator(seed, "select")
         splits = [(Subset(dataset, train.tolist()), Subset(dataset, held.tolist()))
                   for train, held in split.splits(len(dataset), rng)]
     trials = [_trial(fit, score, params, splits, train_scores) for params in candidates]

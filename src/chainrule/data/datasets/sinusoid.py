@@ -3,7 +3,7 @@ import math
 
 from chainrule.backend import float64, xp
 from chainrule.data.dataset import TensorDataset
-from chainrule.data.loader import _as_generator, _numpy_generator
+from chainrule.random import rng as random_generator
 from chainrule.tensor import Tensor
 
 # PRML Appendix A (p. 683): the curve-fitting data have Gaussian noise of standard deviation 0.3.
@@ -44,7 +44,7 @@ def sinusoid(n, noise_std=BOOK_NOISE_STD, x="grid", seed=None):
         raise ValueError(f"sinusoid: n must be a positive int, got {n!r}")
     if not noise_std >= 0:   # also refuses NaN
         raise ValueError(f"sinusoid: noise_std must be >= 0, got {noise_std!r}")
-    rng = _numpy_generator(_as_generator(seed, "sinusoid"), "sinusoid")
+    rng = random_generator(seed, "sinusoid")
     if isinstance(x, str):
         if x == "grid":
             x = xp.linspace(0.0, 1.0, n)
