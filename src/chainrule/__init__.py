@@ -5,7 +5,9 @@ The public API, by explicit name, spelled as PyTorch spells it: `import chainrul
 from chainrule import autograd  # first: it loads Tensor, which the ops are built on
 from chainrule import cuda, data, nn, ops, optim, utils
 from chainrule import models, sample, train   # the lecture's models, samplers, selection
-from chainrule.autograd.mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from chainrule.autograd.mode import (
+    enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
+    set_grad_enabled)
 from chainrule.backend import bool_ as bool
 from chainrule.backend import device, float16, float32, float64, int32, int64, manual_seed
 from chainrule.creation import (
