@@ -68,19 +68,17 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        for group in self.param_groups:
-            maximize = group.get("maximize", False)
-            for param in group["params"]:
-                if param.grad is None:
-                    continue
-                grad = param.grad.array
-                state = self.state[param]
-                if not state:
-                    state.update(self.init_state(param.array, group))
-                else:
-                    _check_state_dtype(type(self).__name__, param, state)
-                self.update(param.array, -grad if maximize else grad, state, group)
-                param._version[0] += 1   # an in-place change: graphs that saved param see it
+        for index, group, param in _numbered(self.param_groups):
+            if param.grad is None:
+                continue
+            grad = _checked_grad(type(self).__name__, index, param)
+            state = self.state[param]
+            if not state:
+                state.update(self.init_state(param.array, group))
+            else:
+                _check_state_dtype(type(self).__name__, param, state)
+            self.update(param.array, -grad if group.get("maximize", False) else grad, state, group)
+            param._version[0] += 1   # an in-place change: graphs that saved param see it
         return loss
 
     def zero_grad(self, set_to_none=True):
@@ -186,6 +184,13 @@ def check_non_negative(**options):
             raise ValueError(f"Invalid {labels.get(name, name + ' value')}: {value}")
 
 
+def check_betas(betas):
+    """Raise torch's ValueError for a β outside [0, 1) (Adam's family)."""
+    for index, beta in enumerate(betas):
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {index}: {beta}")
+
+
 def zeros_state(param):
     """A state tensor of param's shape and dtype, filled with zeros."""
     return Tensor._make(xp.zeros_like(param))
@@ -243,6 +248,32 @@ def _marks_step(step):
         self._opt_called = True
         return step(self, *args, **kwargs)
     return marked
+
+
+def _numbered(param_groups):
+    """(index, group, param) for every parameter, index counting across the groups (the
+    numbering of state_dict)."""
+    index = 0
+    for group in param_groups:
+        for param in group["params"]:
+            yield index, group, param
+            index += 1
+
+
+def _checked_grad(name, index, param):
+    """param.grad's array, refused unless it has param's shape and dtype: a wrong shape would
+    broadcast into the update, a wrong dtype would mix precisions into the state. (torch refuses
+    such a .grad when it is assigned; chainrule's .grad is a plain attribute, so the step checks.)"""
+    grad = param.grad.array
+    if grad.shape != param.array.shape:
+        raise RuntimeError(f"{name}.step: parameter {index} has shape {tuple(param.array.shape)} "
+                           f"but its .grad has shape {tuple(grad.shape)}; a gradient must have "
+                           "its parameter's shape")
+    if grad.dtype != param.array.dtype:
+        raise RuntimeError(f"{name}.step: parameter {index} (shape {tuple(param.array.shape)}) "
+                           f"is {param.dtype} but its .grad is {param.grad.dtype}; assign a "
+                           "gradient of its parameter's dtype (grad.to(param.dtype))")
+    return grad
 
 
 def _check_state_dtype(name, param, state):
