@@ -17,6 +17,9 @@ ALGORITHMS = {
     "AdamW": dict(lr=0.01),
     "RMSprop": dict(lr=0.01, momentum=0.5, centered=True),
     "Adagrad": dict(lr=0.1, lr_decay=0.01),
+    "Adadelta": dict(lr=0.5, weight_decay=0.1),
+    "NAdam": dict(lr=0.01, decoupled_weight_decay=True, weight_decay=0.1),
+    "RAdam": dict(lr=0.01, weight_decay=0.1),
 }
 
 
@@ -178,6 +181,33 @@ def test_float32_stays_float32_and_matches_torch(name):
         np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-5, atol=1e-6)
     for values in optimizer.state.values():
         assert all(v.dtype == cr.float32 for v in values.values())
+
+
+@pytest.mark.parametrize("name", ALGORITHMS)
+def test_a_grad_of_the_wrong_shape_is_refused_naming_the_parameter(name):
+    # torch refuses it at `p.grad = ...` ("assigned grad has data of a different size")
+    params = parameters(cr, START)
+    optimizer = two_groups(cr, name, params)
+    before = params[0].detach().numpy().copy()
+    params[0].grad = cr.ones(4, 5, dtype=cr.float64)
+    params[1].grad = cr.ones(1, 5, dtype=cr.float64)     # would broadcast into a (1, 5) update
+    with pytest.raises(RuntimeError, match=rf"{name}.step: parameter 1 has shape \(5,\) but its "
+                                           r"\.grad has shape \(1, 5\)"):
+        optimizer.step()
+    assert params[1].shape == (5,) and (params[0].detach().numpy() == before).all()
+
+
+def test_a_grad_of_another_dtype_is_refused():
+    # torch refuses it at `p.grad = ...` ("assigned grad has data of a different type"); a step
+    # would otherwise mix precisions into the parameter's state
+    params = [cr.nn.Parameter(cr.tensor(v.astype(np.float32))) for v in START]
+    optimizer = cr.optim.Adam(params)
+    before = params[2].detach().numpy().copy()
+    params[2].grad = cr.ones(5, 2, dtype=cr.float64)
+    with pytest.raises(RuntimeError, match=r"Adam.step: parameter 2 \(shape \(5, 2\)\) is "
+                                           r"float32 but its \.grad is float64"):
+        optimizer.step()
+    assert (params[2].detach().numpy() == before).all() and params[2].dtype == cr.float32
 
 
 # ----- state dicts ----------------------------------------------------------------------------

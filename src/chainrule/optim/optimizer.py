@@ -68,10 +68,11 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        for index, group, param in _numbered(self.param_groups):
-            if param.grad is None:
-                continue
-            grad = _checked_grad(type(self).__name__, index, param)
+        # every gradient is checked before any parameter moves: a refused step changes nothing
+        updates = [(group, param, _checked_grad(type(self).__name__, index, param))
+                   for index, group, param in _numbered(self.param_groups)
+                   if param.grad is not None]
+        for group, param, grad in updates:
             state = self.state[param]
             if not state:
                 state.update(self.init_state(param.array, group))
