@@ -8,8 +8,10 @@ works against the grain of another.
 import functools
 
 from chainrule.autograd.function import Function
+from chainrule.autograd.mode import state
 from chainrule.backend import xp
 from chainrule.ops.conv import Fold, as_tuple, cached_windows
+from chainrule.ops.unary import Mask
 from chainrule.tensor import Tensor
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d"]
@@ -42,7 +44,10 @@ class MaxPool(Function):
         if self.hits is None:
             x = self.inputs[0].array
             self.hits = first_hits(self.windows.pad(x, _lowest(x.dtype)), self.out, self.windows)
-        return ScatterHits.apply(grad, windows=self.windows, hits=self.hits)
+        grad_input = ScatterHits.apply(grad, windows=self.windows, hits=self.hits)
+        if state.enabled:   # create_graph: keep x in the gradient's graph, as torch does (Mask)
+            grad_input = grad_input + Mask.apply(self.inputs[0], mask=0)
+        return grad_input
 
 
 class ScatterHits(Function):

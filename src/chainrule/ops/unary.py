@@ -115,8 +115,9 @@ class Abs(Function):
         return xp.abs(x)
 
     def backward(self, grad):
-        # sign(x) is piecewise constant, so it enters as a constant: nothing to differentiate
-        return grad * Tensor._make(sign_array(self.inputs[0].array))
+        # sign(x) has a zero derivative, but stays in the graph, as in torch: the gradient stays
+        # connected to x, so differentiating it again gives zeros rather than an error
+        return grad * Sign.apply(self.inputs[0])
 
 
 class Sign(Function):
@@ -128,6 +129,22 @@ class Sign(Function):
 
     def backward(self, grad):
         return Tensor._make(xp.zeros_like(grad.array))
+
+
+class Mask(Function):
+    """y = a 0/1 (or other piecewise-constant) mask computed from x, in x's dtype;  dx = 0.
+
+    What relu's and max pooling's backward multiply by. Kept in the graph as torch keeps its
+    masks, so a gradient built from one stays connected to x: the Hessian of relu is zeros,
+    not an error saying the gradient does not require grad."""
+    save_inputs = False
+
+    def forward(self, x, mask):
+        self.input_shape = x.shape
+        return xp.broadcast_to(xp.asarray(mask, dtype=x.dtype), x.shape)
+
+    def backward(self, grad):
+        return Tensor._make(xp.zeros(self.input_shape, grad.dtype))
 
 
 class Sin(Function):
