@@ -1,7 +1,9 @@
 """Neural-network building blocks: Module and Parameter, layers, losses, init, functional."""
 from chainrule.nn import functional, init, utils
-from chainrule.nn.activation import (ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax,
-                                     Softplus, Tanh)
+from chainrule.nn.activation import (CELU, ELU, GELU, GLU, SELU, Hardsigmoid, Hardswish, Hardtanh,
+                                     LeakyReLU, LogSigmoid, LogSoftmax, Mish, PReLU, ReLU, ReLU6,
+                                     Sigmoid, SiLU, Softmax, Softmax2d, Softplus, Softsign, Tanh,
+                                     Tanhshrink, Threshold)
 from chainrule.nn.attention import MultiheadAttention
 from chainrule.nn.conv import (Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d,
                                ConvTranspose3d)

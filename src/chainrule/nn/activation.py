@@ -1,10 +1,13 @@
-"""Activation layers: modules without parameters that apply an activation function from
-nn.functional, with torch's arguments and reprs.
+"""Activation layers: modules that apply an activation function from nn.functional, with
+torch's arguments and reprs (PReLU, the only one with a parameter, learns its slopes).
 
-Shape (every layer here): input (*) -> output (*), the same shape.
+Shape (every layer here but GLU): input (*) -> output (*), the same shape.
 """
+from chainrule import backend, creation
 from chainrule.nn import functional as F
+from chainrule.nn import init as initializers
 from chainrule.nn.module import Module
+from chainrule.nn.parameter import Parameter
 
 
 def _inplace_repr(inplace, first=True):
@@ -169,3 +172,200 @@ class LogSoftmax(Module):
 
     def extra_repr(self):
         return f"dim={self.dim}"
+
+
+class Softmax2d(Softmax):
+    """Softmax over the channels (dim -3) at every spatial position.
+
+    Shape: (N, C, H, W) or (C, H, W) -> the same.
+    """
+
+    def __init__(self):
+        super().__init__(dim=-3)
+
+    def forward(self, input):
+        if input.ndim not in (3, 4):
+            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.ndim}D "
+                             f"(shape {input.shape}) instead")
+        return F.softmax(input, -3, _stacklevel=5)
+
+    def extra_repr(self):
+        return ""
+
+
+class Hardtanh(Module):
+    """min(max(x, min_val), max_val), with gradient 0 at the bounds (as torch).
+
+    Args: min_val (default -1.0); max_val (default 1.0); inplace (default False).
+    Shape: (*) -> (*).
+    """
+
+    def __init__(self, min_val=-1.0, max_val=1.0, inplace=False):
+        super().__init__()
+        if max_val <= min_val:
+            raise ValueError(f"Hardtanh: max_val ({max_val}) must be greater than min_val "
+                             f"({min_val})")
+        self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
+
+    def forward(self, input):
+        return F.hardtanh(input, self.min_val, self.max_val, self.inplace)
+
+    def extra_repr(self):
+        return (f"min_val={self.min_val}, max_val={self.max_val}"
+                + _inplace_repr(self.inplace, first=False))
+
+
+class ReLU6(Hardtanh):
+    """min(max(x, 0), 6). Args: inplace (default False). Shape: (*) -> (*)."""
+
+    def __init__(self, inplace=False):
+        super().__init__(0.0, 6.0, inplace)
+
+    def extra_repr(self):
+        return _inplace_repr(self.inplace)
+
+
+class PReLU(Module):
+    """x where x > 0, else a x, with a learned slope a: one, or one per channel (dim 1).
+
+    Args: num_parameters: 1 or the number of channels (default 1); init: the slopes' initial
+    value (default 0.25); device, dtype: where and in which floating dtype the slopes are made.
+    Shape: (*) -> (*); with num_parameters = C, input (N, C, *) or (C,).
+    """
+
+    def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
+        super().__init__()
+        if device is not None:
+            backend.check_device(device, "PReLU")
+        self.num_parameters, self.init = num_parameters, init
+        self.weight = Parameter(creation.empty(num_parameters, dtype=dtype))
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        initializers.constant_(self.weight, self.init)
+
+    def forward(self, input):
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self):
+        return f"num_parameters={self.num_parameters}"
+
+
+class Threshold(Module):
+    """x where x > threshold, else value.
+
+    Args: threshold; value; inplace (default False).
+    Shape: (*) -> (*).
+    """
+
+    def __init__(self, threshold, value, inplace=False):
+        super().__init__()
+        self.threshold, self.value, self.inplace = threshold, value, inplace
+
+    def forward(self, input):
+        return F.threshold(input, self.threshold, self.value, self.inplace)
+
+    def extra_repr(self):
+        return (f"threshold={self.threshold}, value={self.value}"
+                + _inplace_repr(self.inplace, first=False))
+
+
+class CELU(Module):
+    """x where x > 0, else alpha (exp(x / alpha) - 1).
+
+    Args: alpha (default 1.0); inplace (default False).
+    Shape: (*) -> (*).
+    """
+
+    def __init__(self, alpha=1.0, inplace=False):
+        super().__init__()
+        self.alpha, self.inplace = alpha, inplace
+
+    def forward(self, input):
+        return F.celu(input, self.alpha, self.inplace)
+
+    def extra_repr(self):
+        return f"alpha={self.alpha}" + _inplace_repr(self.inplace, first=False)
+
+
+class GLU(Module):
+    """a σ(b) for the two halves a, b of the input along dim.
+
+    Args: dim (default -1).
+    Shape: (*, 2n, *) -> (*, n, *), halving dim.
+    """
+
+    def __init__(self, dim=-1):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input):
+        return F.glu(input, self.dim)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class _Elementwise(Module):
+    """An activation whose only option is inplace; torch's Hardswish and Hardsigmoid take it but
+    leave it out of their reprs."""
+    shows_inplace = True
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
+    def extra_repr(self):
+        return _inplace_repr(self.inplace) if self.shows_inplace else ""
+
+
+class Mish(_Elementwise):
+    """x tanh(softplus(x)). Args: inplace (default False). Shape: (*) -> (*)."""
+
+    def forward(self, input):
+        return F.mish(input, self.inplace)
+
+
+class Hardswish(_Elementwise):
+    """x relu6(x + 3) / 6. Args: inplace (default False). Shape: (*) -> (*)."""
+    shows_inplace = False
+
+    def forward(self, input):
+        return F.hardswish(input, self.inplace)
+
+
+class Hardsigmoid(_Elementwise):
+    """relu6(x + 3) / 6. Args: inplace (default False). Shape: (*) -> (*)."""
+    shows_inplace = False
+
+    def forward(self, input):
+        return F.hardsigmoid(input, self.inplace)
+
+
+class SELU(_Elementwise):
+    """scale elu(x, alpha), alpha ≈ 1.6733, scale ≈ 1.0507. Args: inplace (default False).
+    Shape: (*) -> (*)."""
+
+    def forward(self, input):
+        return F.selu(input, self.inplace)
+
+
+class Softsign(Module):
+    """x / (1 + |x|). Shape: (*) -> (*)."""
+
+    def forward(self, input):
+        return F.softsign(input)
+
+
+class Tanhshrink(Module):
+    """x - tanh(x). Shape: (*) -> (*)."""
+
+    def forward(self, input):
+        return F.tanhshrink(input)
+
+
+class LogSigmoid(Module):
+    """log σ(x), computed stably. Shape: (*) -> (*)."""
+
+    def forward(self, input):
+        return F.logsigmoid(input)

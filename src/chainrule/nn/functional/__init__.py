@@ -4,7 +4,9 @@ One submodule per family; primitives are re-exported from chainrule.ops, composi
 in the submodules.
 """
 from chainrule.nn.functional.activation import (
-    elu, gelu, leaky_relu, log_softmax, pad, relu, sigmoid, silu, softmax, softplus, tanh)
+    celu, elu, gelu, glu, hardsigmoid, hardswish, hardtanh, leaky_relu, log_softmax, logsigmoid,
+    mish, pad, prelu, relu, relu6, selu, sigmoid, silu, softmax, softplus, softsign, tanh,
+    tanhshrink, threshold)
 from chainrule.nn.functional.attention import (
     multi_head_attention_forward, scaled_dot_product_attention)
 from chainrule.nn.functional.conv import (
