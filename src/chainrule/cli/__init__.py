@@ -2,14 +2,14 @@
 the library, where the work lives."""
 import argparse
 
-from chainrule.cli import curvefit, demo, experiment, train
+from chainrule.cli import curvefit, demo, experiment, run, train
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="chainrule", description="chainrule: deep learning from first principles.")
     commands = parser.add_subparsers(dest="command", required=True)
-    for group in (curvefit, train, experiment, demo):
+    for group in (curvefit, train, experiment, demo, run):
         group.add_parser(commands)
     args = parser.parse_args(argv)
     return args.run(args)
