@@ -9,6 +9,7 @@ from chainrule.nn.conv import (Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTran
                                ConvTranspose3d)
 from chainrule.nn.container import (ModuleDict, ModuleList, ParameterDict, ParameterList,
                                     Sequential)
+from chainrule.nn.distance import CosineSimilarity, PairwiseDistance
 from chainrule.nn.dropout import Dropout, Dropout1d, Dropout2d
 from chainrule.nn.embedding import Embedding
 from chainrule.nn.linear import Flatten, Identity, Linear, Unflatten

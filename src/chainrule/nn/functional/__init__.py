@@ -11,6 +11,8 @@ from chainrule.nn.functional.attention import (
     multi_head_attention_forward, scaled_dot_product_attention)
 from chainrule.nn.functional.conv import (
     conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d, fold, unfold)
+from chainrule.nn.functional.distance import (
+    cosine_similarity, pairwise_distance)
 from chainrule.nn.functional.dropout import (
     dropout, dropout1d, dropout2d)
 from chainrule.nn.functional.linear import (
