@@ -1,6 +1,11 @@
 """Checkpoints: exact round trips of (nested) state dicts, atomic writes, checksums, clear errors
 for damaged or foreign files, and state dicts that torch reads and writes too."""
+import errno
+import hashlib
+import io
+import json
 import os
+import warnings
 from collections import OrderedDict
 
 import numpy as np
@@ -87,11 +92,11 @@ def test_a_crash_mid_write_leaves_the_old_checkpoint(tmp_path, monkeypatch):
     path = tmp_path / "model.safetensors"
     save({"w": cr.ones(4)}, path)
 
-    def crash(arrays, filename, metadata=None):
+    def crash(filename, data):
         with open(filename, "wb") as file:
             file.write(b"half a checkpoint")
         raise KeyboardInterrupt
-    monkeypatch.setattr(checkpoint, "save_file", crash)
+    monkeypatch.setattr(checkpoint, "_write_bytes", crash)
     with pytest.raises(KeyboardInterrupt):
         save({"w": cr.zeros(4)}, path)
     assert os.listdir(tmp_path) == ["model.safetensors"]   # no temporary file left behind
@@ -202,3 +207,212 @@ def test_torch_checkpoint_loads_into_chainrule(tmp_path, dtype):
     assert all(isinstance(t, cr.Tensor) and t.dtype == dtype for t in state.values())
     ours.load_state_dict(state)
     _outputs_match(ours, theirs, dtype, seed=2)
+
+
+# ----- file objects, directories, damaged headers, full disks, model-hub dtypes -----------------
+def test_file_objects_round_trip_like_paths(tmp_path):
+    state = {"model": OrderedDict(w=cr.randn(3, 2)), "epoch": 2}
+    buffer = io.BytesIO()
+    save(state, buffer)
+    buffer.seek(0)
+    _assert_same(load(buffer), state)
+    with open(tmp_path / "c.safetensors", "wb") as file:
+        save(state, file)
+    with open(tmp_path / "c.safetensors", "rb") as file:
+        _assert_same(load(file), state)
+    _assert_same(load(tmp_path / "c.safetensors"), state)   # the same bytes as a path gives
+    # a torch program's BytesIO round trip, through the top-level names
+    buffer = io.BytesIO()
+    cr.save({"w": cr.ones(2)}, buffer)
+    assert cr.load(io.BytesIO(buffer.getvalue()))["w"].tolist() == [1, 1]
+
+
+def test_text_files_and_other_objects_are_refused(tmp_path):
+    with open(tmp_path / "t.txt", "w") as file, pytest.raises(TypeError, match=r"binary mode"):
+        save({"w": cr.ones(2)}, file)
+    save({"w": cr.ones(2)}, tmp_path / "c.safetensors")
+    with open(tmp_path / "c.safetensors", encoding="latin-1") as file, \
+            pytest.raises(TypeError, match=r"gives text; open it in binary mode"):
+        load(file)
+    with pytest.raises(TypeError, match=r"chainrule.load: expected a file path .* got int"):
+        load(3)
+
+
+def test_loading_a_directory_says_so(tmp_path):
+    save({"w": cr.ones(2)}, tmp_path / "last.safetensors")
+    with pytest.raises(IsADirectoryError, match=r"is a directory, not a checkpoint file; did you "
+                                                r"mean a file inside it such as last.safetensors"):
+        load(tmp_path)
+    with pytest.raises(IsADirectoryError, match=r"chainrule.save: .* is a directory; give the "
+                                                r"name of a file inside it"):
+        save({"w": cr.ones(2)}, tmp_path)
+    assert os.listdir(tmp_path) == ["last.safetensors"]
+
+
+def _edit_header(path, edit):
+    """Rewrite a safetensors header (8-byte little-endian length, then JSON) with edit(header)."""
+    data = path.read_bytes()
+    size = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8:8 + size])
+    edit(header)
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    path.write_bytes(len(text).to_bytes(8, "little") + text + data[8 + size:])
+
+
+def _structure(edit):
+    def edit_metadata(header):
+        structure = json.loads(header["__metadata__"]["structure"])
+        edit(structure)
+        header["__metadata__"]["structure"] = json.dumps(structure)
+    return edit_metadata
+
+
+def _rename(header, old, new):
+    header[new] = header.pop(old)
+
+
+DAMAGE = {
+    "a plain value edited": (_structure(lambda s: s["dict"][1][1].update(value=4)),
+                             r"checksum mismatch in .*c.safetensors: the tensor data or its "
+                             r"structure metadata is corrupted",
+                             None),
+    "a tensor renamed": (lambda h: _rename(h, "model.w", "model.x"),
+                         r"checksum mismatch", r"names a tensor 'model.w' that the file does "
+                                               r"not hold"),
+    "the structure names a missing tensor": (
+        _structure(lambda s: s["dict"][0][1]["dict"][0][1].update(tensor="model.gone")),
+        r"checksum mismatch", r"names a tensor 'model.gone' that the file does not hold"),
+    "the structure is not JSON": (lambda h: h["__metadata__"].update(structure="{not json"),
+                                  r"checksum mismatch", r"structure metadata of .* is damaged"),
+    "a tensor left out of the structure": (
+        _structure(lambda s: s["dict"][0][1]["dict"].pop()),
+        r"checksum mismatch", r"does not place the tensor\(s\) \['model.b'\]"),
+    "the version is unknown": (lambda h: h["__metadata__"].update(version="9"),
+                               r"damaged header or was written by a newer chainrule.*'9'", None),
+    "the format tag is damaged": (lambda h: h["__metadata__"].update(format="chainrulf"),
+                                  r"damaged header .*'chainrulf'", None),
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGE, ids=list(DAMAGE))
+def test_damaged_structure_metadata_is_caught(tmp_path, damage):
+    edit, verified, unverified = DAMAGE[damage]
+    path = tmp_path / "c.safetensors"
+    save({"model": {"w": cr.ones(2), "b": cr.zeros(1)}, "epoch": 3}, path)
+    _edit_header(path, edit)
+    with pytest.raises(checkpoint.CheckpointError, match=verified):
+        load(path)
+    if unverified is not None:
+        with pytest.raises(checkpoint.CheckpointError, match=unverified):
+            load(path, verify=False)
+    assert issubclass(checkpoint.CheckpointError, RuntimeError)
+
+
+def test_files_of_format_version_1_still_load(tmp_path):
+    """Version 1 (before the checksum covered the structure) had no version key."""
+    arrays = {"model.w": np.arange(3.0)}
+    structure = json.dumps({"dict": [["model", {"dict": [["w", {"tensor": "model.w"}]],
+                                                "ordered": False}], ["epoch", {"value": 1}]],
+                            "ordered": False})
+    digest = hashlib.sha256(b"model.w\0float64\0(3,)\0" + arrays["model.w"].tobytes())
+    metadata = {"format": "chainrule", "structure": structure, "sha256": digest.hexdigest()}
+    safetensors.numpy.save_file(arrays, tmp_path / "v1.safetensors", metadata=metadata)
+    loaded = load(tmp_path / "v1.safetensors")
+    assert loaded["epoch"] == 1 and loaded["model"]["w"].tolist() == [0, 1, 2]
+
+
+@pytest.mark.parametrize("code, kind, words", [(errno.ENOSPC, OSError, "No space left"),
+                                               (errno.EACCES, PermissionError, "Permission denied"),
+                                               (errno.EDQUOT, OSError, "quota")])
+def test_a_failed_write_keeps_the_old_checkpoint(tmp_path, monkeypatch, code, kind, words):
+    path = tmp_path / "model.safetensors"
+    save({"w": cr.ones(4)}, path)
+
+    def full_disk(filename, data):
+        with open(filename, "wb") as file:
+            file.write(data[:100])
+        raise OSError(code, os.strerror(code))
+    monkeypatch.setattr(checkpoint, "_write_bytes", full_disk)
+    with pytest.raises(kind, match=rf"chainrule.save: cannot write {path}: .*{words}.*the file "
+                                   r"that was there before, if any, is unchanged") as caught:
+        save({"w": cr.zeros(4)}, path)
+    assert caught.value.errno == code
+    assert os.listdir(tmp_path) == ["model.safetensors"]
+    assert load(path)["w"].tolist() == [1, 1, 1, 1]
+
+
+def test_a_failed_fsync_is_not_ignored(tmp_path, monkeypatch):
+    """A full disk may only show when the data is flushed: then the old file must stay."""
+    path = tmp_path / "model.safetensors"
+    save({"w": cr.ones(4)}, path)
+
+    def fsync(descriptor):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    monkeypatch.setattr(os, "fsync", fsync)
+    with pytest.raises(OSError, match="No space left"):
+        save({"w": cr.zeros(4)}, path)
+    monkeypatch.undo()
+    assert os.listdir(tmp_path) == ["model.safetensors"]
+    assert load(path)["w"].tolist() == [1, 1, 1, 1]
+
+
+@pytest.mark.parametrize("as_file", [False, True], ids=["path", "file object"])
+def test_model_hub_half_precision_files(tmp_path, monkeypatch, as_file):
+    """float16 loads as float16; bfloat16 (no NumPy dtype) as float32, exactly, with one note."""
+    monkeypatch.setitem(checkpoint._warned, "bfloat16", False)
+    values = torch.randn(3, 5) * 100
+    values[0, :3] = torch.tensor([float("inf"), float("-inf"), 1e-40])   # subnormal in bf16
+    tensors = {"embed.weight": values.to(torch.bfloat16), "norm.weight": values.half(),
+               "head.bias": values[0].clone()}
+    path = tmp_path / "model.safetensors"
+    safetensors.torch.save_file(tensors, path, metadata={"format": "pt"})
+    source = io.BytesIO(path.read_bytes()) if as_file else path
+    with pytest.warns(UserWarning, match=r"bfloat16 tensors \(embed.weight\).*converted to "
+                                         r"float32 exactly"):
+        state = load(source)
+    assert state["embed.weight"].dtype == cr.float32
+    np.testing.assert_array_equal(state["embed.weight"].numpy(),
+                                  tensors["embed.weight"].float().numpy())
+    assert state["norm.weight"].dtype == cr.float16
+    np.testing.assert_array_equal(state["norm.weight"].numpy(), tensors["norm.weight"].numpy())
+    np.testing.assert_array_equal(state["head.bias"].numpy(), tensors["head.bias"].numpy())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # the note is shown once
+        load(io.BytesIO(path.read_bytes()) if as_file else path)
+
+
+def test_empty_truncated_and_foreign_file_objects(tmp_path):
+    (tmp_path / "empty.safetensors").write_bytes(b"")
+    with pytest.raises(checkpoint.CheckpointError, match=r"empty.safetensors is empty \(0 bytes\)"):
+        load(tmp_path / "empty.safetensors")
+    with pytest.raises(checkpoint.CheckpointError, match=r"<BytesIO> is empty"):
+        load(io.BytesIO())
+    buffer = io.BytesIO()
+    save({"w": cr.zeros(8)}, buffer)
+    with pytest.raises(checkpoint.CheckpointError, match=r"<BytesIO> is not a readable "
+                                                         r"safetensors file.*truncated"):
+        load(io.BytesIO(buffer.getvalue()[:-4]))
+    with pytest.raises(checkpoint.CheckpointError, match=r"<BytesIO> is not a readable"):
+        load(io.BytesIO(b"\xff" * 64))
+    pickled = io.BytesIO()
+    torch.save({"w": torch.zeros(2)}, pickled)
+    with pytest.raises(checkpoint.CheckpointError, match=r"<BytesIO> looks like a pickle .*never "
+                                                         r"unpickles"):
+        load(io.BytesIO(pickled.getvalue()))
+    torch.save({"w": torch.zeros(2)}, tmp_path / "model.pt")
+    with open(tmp_path / "model.pt", "rb") as file, \
+            pytest.raises(checkpoint.CheckpointError, match=r"model.pt looks like a pickle"):
+        load(file)
+
+
+def test_a_truncated_checkpoint_whose_length_starts_like_a_pickle_is_called_truncated(tmp_path):
+    path = tmp_path / "c.safetensors"
+    for size in range(300):   # a header length whose low byte is 0x80, a pickle's first byte
+        save({"w": cr.zeros(8), "note": "x" * size}, path)
+        if path.read_bytes()[0] == 0x80:
+            break
+    assert path.read_bytes()[0] == 0x80
+    path.write_bytes(path.read_bytes()[:-4])
+    with pytest.raises(checkpoint.CheckpointError, match="truncated or corrupted"):
+        load(path)

@@ -1,13 +1,17 @@
 """Checkpoints: save and load state dicts (nested ones too) as safetensors files, written
-atomically and verified by a checksum. Nothing is ever unpickled."""
+atomically and verified by a checksum over the tensors and the structure. Nothing is ever
+unpickled."""
+import errno
 import hashlib
 import json
 import os
+import tempfile
+import warnings
 from collections import OrderedDict
 from collections.abc import Mapping
 
 import safetensors
-from safetensors.numpy import save_file
+import safetensors.numpy
 
 from chainrule import backend
 from chainrule.backend import xp
@@ -16,58 +20,79 @@ from chainrule.tensor import Tensor
 from chainrule.utils.files import write_atomically
 
 FORMAT = "chainrule"
+# 1: the checksum covered the tensors only; 2: it covers the structure too (a damaged header
+# is caught, not only damaged data). Files of version 1 still load.
+VERSION = "2"
 _PICKLE_SIGNATURES = (b"PK\x03\x04", b"\x80")   # torch.save's zip archive; a bare pickle
 _STORABLE_DTYPES = ("bool", "uint8", "int8", "int16", "uint16", "int32", "uint32", "int64",
                     "uint64", "float16", "float32", "float64", "complex64")
 
 
+class CheckpointError(RuntimeError):
+    """A file that is not a checkpoint chainrule can read, or one that was damaged."""
+
+
 def save(obj, f):
-    """Write obj to the path f as a safetensors file.
+    """Write obj to f, a path or a binary file object (io.BytesIO, open(path, 'wb')), as a
+    safetensors file.
 
     obj is a state dict (names -> Tensors), or dicts, lists and tuples nesting state dicts and
     plain values (ints, floats, strings, bools, None), e.g. {'model': model.state_dict(),
     'optimizer': optimizer.state_dict(), 'epoch': 3}. Each tensor is stored under its dotted
     path ('model.fc1.weight'), so other safetensors readers see ordinary names; the nesting and
-    the plain values go to the header's metadata as JSON, with a sha256 of the tensors.
-    The file is written next to f under a temporary name and then renamed over f, so a crash
-    leaves either the old checkpoint or the new one, never half of one.
+    the plain values go to the header's metadata as JSON, with a sha256 of both.
+    A path is written next to f under a temporary name and then renamed over f, so a crash or a
+    full disk leaves either the old checkpoint or the new one, never half of one; an OSError
+    (no space left, permission denied) names f. A file object gets the bytes in one write.
     """
-    path = _path(f, "save")
     arrays = {}
-    structure = _encode(obj, "", arrays)
-    metadata = {"format": FORMAT, "structure": json.dumps(structure),
-                "sha256": _checksum(arrays)}
-    _write_atomically(arrays, metadata, path)
+    structure = json.dumps(_encode(obj, "", arrays))
+    metadata = {"format": FORMAT, "version": VERSION, "structure": structure,
+                "sha256": _checksum(arrays, structure)}
+    # serialised here and written by Python, so that a write error is a real OSError
+    # (safetensors' own writer reports ENOSPC as a SafetensorError)
+    data = safetensors.numpy.save(arrays, metadata=metadata)
+    if hasattr(f, "write"):
+        _write_to_file_object(f, data)
+        return
+    path = _path(f, "save")
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"chainrule.save: no such directory: {directory!r}")
+    if os.path.isdir(path):
+        raise IsADirectoryError(errno.EISDIR, f"chainrule.save: {path!r} is a directory; give "
+                                "the name of a file inside it")
+    write_atomically(path, lambda temporary: _write_bytes(temporary, data), "chainrule.save")
 
 
 def load(f, map_location=None, *, weights_only=True, verify=True):
-    """Read a checkpoint that save wrote (or any safetensors file: then a flat dict of names).
+    """Read a checkpoint that save wrote, or any safetensors file (then a flat dict of names),
+    from a path or a binary file object (io.BytesIO, open(path, 'rb')).
 
-    Tensors keep their dtypes. verify=False skips the checksum. map_location may name the CPU
-    only; weights_only is accepted for torch's signature (chainrule only ever loads weights).
+    Tensors keep their dtypes, but bfloat16 (which NumPy lacks; model hubs use it) becomes
+    float32, exactly, with a warning. verify=False skips the checksum. map_location may name the
+    CPU only; weights_only is accepted for torch's signature (chainrule only loads weights).
     """
-    path = _path(f, "load")
     if isinstance(map_location, (str, backend.device)):
         backend.check_device(map_location, "chainrule.load")
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"chainrule.load: no such file: {path!r}")
-    try:
-        with safetensors.safe_open(path, framework="np") as file:
-            metadata = file.metadata() or {}
-            arrays = {name: file.get_tensor(name) for name in file.keys()}
-    except safetensors.SafetensorError as error:
-        raise _unreadable(path, error) from None
-    if metadata.get("format") != FORMAT:   # written by another program: names -> tensors
-        return {name: Tensor._make(array) for name, array in arrays.items()}
-    if verify and _checksum(arrays) != metadata.get("sha256"):
-        raise RuntimeError(f"chainrule.load: checksum mismatch in {path}: the tensor data is "
-                           "corrupted; pass verify=False to load it anyway")
-    return _decode(json.loads(metadata["structure"]), arrays)
+    if hasattr(f, "read"):
+        name = getattr(f, "name", None) or f"<{type(f).__name__}>"
+        metadata, arrays = _read_file_object(f, name)
+    else:
+        name = _path(f, "load")
+        _check_readable(name)
+        metadata, arrays = _read_path(name)
+    if not _is_ours(metadata):   # written by another program: names -> tensors
+        return {key: Tensor._make(array) for key, array in arrays.items()}
+    return _restore(metadata, arrays, name, verify)
 
 
 def _path(f, name):
     if not isinstance(f, (str, os.PathLike)):
-        raise TypeError(f"chainrule.{name}: expected a file path, got {type(f).__name__}")
+        mode = "'wb'" if name == "save" else "'rb'"
+        raise TypeError(f"chainrule.{name}: expected a file path (str or os.PathLike) or a "
+                        f"binary file object (open(path, {mode}), io.BytesIO), got "
+                        f"{type(f).__name__}")
     return os.fspath(f)
 
 
@@ -130,48 +155,175 @@ def _unsavable(value, name):
                      "numbers, strings, None, and dicts, lists and tuples of them")
 
 
-def _decode(node, arrays):
+def _restore(metadata, arrays, name, verify):
+    """The saved object from our metadata, after checking it against the checksum."""
+    version = metadata.get("version", "1")
+    if metadata.get("format") != FORMAT or version not in ("1", VERSION):
+        raise CheckpointError(f"chainrule.load: {name} has a damaged header or was written by a "
+                              f"newer chainrule: format {metadata.get('format')!r}, version "
+                              f"{version!r} (this one reads {FORMAT!r} versions 1 and {VERSION})")
+    structure = metadata.get("structure")
+    if verify:
+        expected = _checksum(arrays, structure if version == VERSION else None)
+        if expected != metadata.get("sha256"):
+            what = "tensor data or its structure metadata" if version == VERSION else "tensor data"
+            raise CheckpointError(f"chainrule.load: checksum mismatch in {name}: the {what} is "
+                                  "corrupted; pass verify=False to load it anyway")
+    try:
+        used = set()
+        obj = _decode(json.loads(structure), arrays, used)
+    except (CheckpointError, ValueError, TypeError, KeyError, AttributeError) as error:
+        detail = error if isinstance(error, CheckpointError) else f"{type(error).__name__}: {error}"
+        raise CheckpointError(f"chainrule.load: the structure metadata of {name} is damaged "
+                              f"({detail})") from None
+    unused = [key for key in arrays if key not in used]
+    if unused:
+        raise CheckpointError(f"chainrule.load: the structure metadata of {name} is damaged: it "
+                              f"does not place the tensor(s) {unused} that the file holds")
+    return obj
+
+
+def _decode(node, arrays, used):
     if "tensor" in node:
-        return Tensor._make(arrays[node["tensor"]])
+        key = node["tensor"]
+        if key not in arrays:
+            raise CheckpointError(f"it names a tensor {key!r} that the file does not hold")
+        used.add(key)
+        return Tensor._make(arrays[key])
     if "dict" in node:
         mapping = OrderedDict() if node["ordered"] else {}
         for key, item in node["dict"]:
-            mapping[key] = _decode(item, arrays)
+            mapping[key] = _decode(item, arrays, used)
         return mapping
     if "list" in node:
-        return [_decode(item, arrays) for item in node["list"]]
+        return [_decode(item, arrays, used) for item in node["list"]]
     if "tuple" in node:
-        return tuple(_decode(item, arrays) for item in node["tuple"])
+        return tuple(_decode(item, arrays, used) for item in node["tuple"])
     return node["value"]
 
 
-def _checksum(arrays):
-    """sha256 over every tensor's name, dtype, shape and bytes, in name order."""
+def _checksum(arrays, structure=None):
+    """sha256 over the structure's JSON (version 2) and every tensor's name, dtype, shape and
+    bytes, in name order."""
     digest = hashlib.sha256()
-    for name in sorted(arrays):
-        array = arrays[name]
-        digest.update(f"{name}\0{array.dtype.name}\0{array.shape}\0".encode())
+    if structure is not None:
+        digest.update(f"{FORMAT}/{VERSION}\0{structure}\0".encode())
+    for key in sorted(arrays):
+        array = arrays[key]
+        digest.update(f"{key}\0{array.dtype.name}\0{array.shape}\0".encode())
         digest.update(array.reshape(-1).view(xp.uint8))   # C-contiguous: no copy
     return digest.hexdigest()
 
 
+def _is_ours(metadata):
+    """Written by save: our format tag, or our two keys under a damaged tag."""
+    return metadata.get("format") == FORMAT or {"structure", "sha256"} <= metadata.keys()
+
+
 # ----- files -----------------------------------------------------------------------------------
-def _write_atomically(arrays, metadata, path):
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise FileNotFoundError(f"chainrule.save: no such directory: {directory!r}")
-    write_atomically(path, lambda temporary: save_file(arrays, temporary, metadata=metadata))
+def _write_bytes(path, data):
+    with open(path, "wb") as file:
+        file.write(data)
 
 
-def _unreadable(path, error):
-    """The error for a file that safetensors cannot parse: a pickle, or a damaged file."""
-    with open(path, "rb") as file:
-        start = file.read(4)
-    # Checked only after parsing failed: a valid header's length may begin with these bytes too.
-    if start.startswith(_PICKLE_SIGNATURES):
-        return RuntimeError(f"chainrule.load: {path} looks like a pickle (as torch.save writes), "
-                            "and chainrule never unpickles: save model.state_dict() with "
-                            "safetensors (safetensors.torch.save_file(model.state_dict(), path)) "
-                            "and load that")
-    return RuntimeError(f"chainrule.load: {path} is not a readable safetensors file; it may be "
-                        f"truncated or corrupted ({error})")
+def _write_to_file_object(f, data):
+    try:
+        f.write(data)
+    except TypeError:
+        raise TypeError(f"chainrule.save: the file object takes text; open it in binary mode "
+                        f"(open(path, 'wb')) or use io.BytesIO") from None
+
+
+def _check_readable(path):
+    if os.path.isdir(path):
+        inside = sorted(entry for entry in os.listdir(path) if entry.endswith(".safetensors"))
+        hint = f" such as {', '.join(inside[:3])}" if inside else ""
+        raise IsADirectoryError(errno.EISDIR, f"chainrule.load: {path!r} is a directory, not a "
+                                f"checkpoint file; did you mean a file inside it{hint}?")
+    if not os.path.exists(path):
+        raise FileNotFoundError(errno.ENOENT, f"chainrule.load: no such file: {path!r}")
+
+
+def _read_path(path, name=None):
+    """(metadata, arrays) of a safetensors file, read by safetensors (bfloat16 aside)."""
+    name = name or path
+    try:
+        with safetensors.safe_open(path, framework="np") as file:
+            metadata = file.metadata() or {}
+            keys = list(file.keys())
+            bfloat16 = {key for key in keys if file.get_slice(key).get_dtype() == "BF16"}
+            arrays = {key: None if key in bfloat16 else file.get_tensor(key) for key in keys}
+        if bfloat16:
+            with open(path, "rb") as file:
+                _fill_bfloat16(arrays, safetensors.deserialize(file.read()), name)
+    except safetensors.SafetensorError as error:
+        with open(path, "rb") as file:
+            raise _unreadable(name, file.read(9), error) from None
+    return metadata, arrays
+
+
+def _read_file_object(f, name):
+    data = f.read()
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"chainrule.load: {name} gives text; open it in binary mode "
+                        "(open(path, 'rb')) or use io.BytesIO")
+    data = bytes(data)
+    try:
+        header = _header(data)   # safetensors reads bytes but has no call for their metadata
+        bfloat16 = any(entry.get("dtype") == "BF16" for key, entry in header.items()
+                       if key != "__metadata__")
+        if not bfloat16:
+            return header.get("__metadata__") or {}, safetensors.numpy.load(data)
+    except (safetensors.SafetensorError, ValueError, KeyError, TypeError,
+            AttributeError) as error:
+        raise _unreadable(name, data[:9], error) from None
+    # rare (a model hub's bfloat16 file from memory): safetensors reads it from a file
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "checkpoint.safetensors")
+        _write_bytes(path, data)
+        return _read_path(path, name)
+
+
+def _header(data):
+    """The JSON header of a safetensors file: 8 bytes of little-endian length, then JSON."""
+    size = int.from_bytes(data[:8], "little")
+    if len(data) < 8 or 8 + size > len(data):
+        raise ValueError(f"a header of {size} bytes does not fit in {len(data)} bytes")
+    header = json.loads(data[8:8 + size])
+    if not isinstance(header, dict):
+        raise ValueError("the header is not a JSON object")
+    return header
+
+
+def _fill_bfloat16(arrays, entries, name):
+    """bfloat16 is the top half of a float32: shifting its 16 bits up gives the same value."""
+    upcast = []
+    for key, entry in entries:
+        if entry["dtype"] == "BF16":
+            bits = xp.frombuffer(entry["data"], dtype="<u2").astype("<u4") << 16
+            arrays[key] = bits.view("<f4").astype(backend.float32).reshape(entry["shape"])
+            upcast.append(key)
+    if upcast and not _warned["bfloat16"]:
+        _warned["bfloat16"] = True
+        warnings.warn(f"chainrule.load: {name} holds bfloat16 tensors ({', '.join(upcast[:3])}"
+                      f"{' ...' if len(upcast) > 3 else ''}), which NumPy cannot represent; they "
+                      "were converted to float32 exactly (this note is shown once)",
+                      UserWarning, stacklevel=3)
+
+
+_warned = {"bfloat16": False}
+
+
+def _unreadable(name, start, error):
+    """The error for a file that safetensors cannot parse: empty, a pickle, or damaged."""
+    if not start:
+        return CheckpointError(f"chainrule.load: {name} is empty (0 bytes); was it written "
+                               "completely?")
+    # A safetensors header's JSON starts at byte 8; its length may begin with a pickle's bytes.
+    if start[8:9] != b"{" and start.startswith(_PICKLE_SIGNATURES):
+        return CheckpointError(f"chainrule.load: {name} looks like a pickle (as torch.save "
+                               "writes), and chainrule never unpickles: save model.state_dict() "
+                               "with safetensors (safetensors.torch.save_file(model.state_dict()"
+                               ", path)) and load that")
+    return CheckpointError(f"chainrule.load: {name} is not a readable safetensors file; it may "
+                           f"be truncated or corrupted ({error})")
