@@ -35,10 +35,14 @@ from chainrule.ops.shape import (
     clone, flatten, movedim, permute, reshape, squeeze, swapaxes, swapdims, t, transpose,
     unflatten, unsqueeze)
 from chainrule.ops.join import (
-    cat, chunk, concat, concatenate, flip, repeat_interleave, split, stack, unbind)
+    cat, chunk, concat, concatenate, flip, repeat_interleave, roll, split, stack, unbind)
 from chainrule.ops.index import (
     gather, index_add, index_put, index_select, masked_fill, narrow, scatter_add, select, tril,
     triu)
+from chainrule.ops.sort import (
+    argsort, kthvalue, msort, sort, topk, unique)
+from chainrule.ops.rounding import (
+    ceil, fix, floor, floor_divide, fmod, frac, remainder, round, trunc)
 from chainrule.random import Generator
 from chainrule.tensor import Tensor
 from chainrule.train.checkpoint import load, save

@@ -76,6 +76,13 @@ CASES = [
     Case("ints_none_ellipsis", lambda L, x: x[None, ..., [1, 0, 1]],
          lambda a: a[None, ..., [1, 0, 1]], MATRIX + CUBE),
     Case("empty_int_list", lambda L, x: x[[]], lambda a: a[ints()], MATRIX),
+    # a range is a list of ints to torch: a copy
+    Case("range", lambda L, x: x[range(2)], lambda a: a[[0, 1]], MATRIX + CUBE),
+    Case("range_step_after_slice", lambda L, x: x[:, range(1, -1, -1)], lambda a: a[:, [1, 0]],
+         MATRIX + CUBE[:1]),
+    Case("paired_ranges", lambda L, x: x[range(0, 3, 2), range(2)], lambda a: a[[0, 2], [0, 1]],
+         MATRIX + [((3, 2, 2),)]),
+    Case("empty_range", lambda L, x: x[range(0)], lambda a: a[ints()], MATRIX),
     # bool masks
     Case("bool_mask_full", lambda L, x: x[L.tensor(every_third(tuple(x.shape)))],
          lambda a: a[every_third(a.shape)], MATRIX + CUBE + [((0, 3),)]),
@@ -142,6 +149,7 @@ def buffer_fill(L, x):
     buffer[:, 0::2] = L.tensor(even_columns(tuple(x.shape))).to(x.dtype)
     buffer[0] = 2.0
     buffer[L.tensor(ints(-1))] += 1.0   # get, add, then set back through an integer index
+    buffer[range(1, 3)] *= 0.5           # through a range
     return x * buffer
 
 
@@ -150,6 +158,7 @@ def np_buffer_fill(a):
     buffer[:, 0::2] = even_columns(a.shape)
     buffer[0] = 2.0
     buffer[-1] += 1.0
+    buffer[1:3] *= 0.5
     return a * buffer
 
 
@@ -159,6 +168,7 @@ def recorded_writes(L, x, v):
     y[0] = v * 2.0        # broadcast over the row
     y[:, 1] = 0.0         # a Python scalar: no gradient flows from it
     y[[2, 0]] = v         # an integer index (not repeated: which write wins is undefined)
+    y[range(1, 3), 1] = v.sum() * 3.0    # a range: a list of ints
     y[L.tensor(every_third(tuple(y.shape)))] = -y[L.tensor(every_third(tuple(y.shape)))]
     return y * y
 
@@ -168,6 +178,7 @@ def np_recorded_writes(a, v):
     y[0] = v * 2.0
     y[:, 1] = 0.0
     y[[2, 0]] = v
+    y[[1, 2], 1] = v.sum() * 3.0
     mask = every_third(y.shape)
     y[mask] = -y[mask]
     return y * y

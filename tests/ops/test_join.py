@@ -80,6 +80,21 @@ CASES = [
     # flipping, repeating
     Case("flip", lambda L, x: x.flip(0), lambda a: a[::-1], MATRIX + CUBE),
     Case("flip_dims", lambda L, x: L.flip(x, (0, -1)), lambda a: a[::-1, ..., ::-1], MATRIX + CUBE),
+    Case("flip_dims_keyword", lambda L, x: x.flip(dims=(0, 1)), lambda a: a[::-1, ::-1],
+         MATRIX + CUBE),
+    Case("flip_dims_list", lambda L, x: x.flip([1, 0]), lambda a: a[::-1, ::-1], MATRIX),
+    Case("flip_varargs", lambda L, x: x.flip(-1, 0), lambda a: a[::-1, ..., ::-1], CUBE),
+    Case("flip_function_keyword", lambda L, x: L.flip(x, dims=[1]), lambda a: a[:, ::-1], MATRIX),
+    # rolling: a cyclic shift, whose gradient shifts back
+    Case("roll_flat", lambda L, x: L.roll(x, 2), lambda a: np.roll(a, 2),
+         MATRIX + CUBE + [((),), ((5,),)]),
+    Case("roll_dim", lambda L, x: x.roll(-1, 1), lambda a: np.roll(a, -1, 1), MATRIX + CUBE),
+    Case("roll_dims", lambda L, x: L.roll(x, shifts=(1, -2), dims=(0, -1)),
+         lambda a: np.roll(a, (1, -2), (0, -1)), MATRIX + CUBE),
+    Case("roll_beyond_size", lambda L, x: x.roll(shifts=7, dims=0), lambda a: np.roll(a, 7, 0),
+         MATRIX),
+    Case("roll_dims_repeated", lambda L, x: x.roll((1, 2), (0, 0)), lambda a: np.roll(a, 3, 0),
+         MATRIX),
     Case("repeat", lambda L, x: x.repeat(2, 3), lambda a: np.tile(a, (2, 3)),
          MATRIX + [((3,),), ((),)]),
     Case("repeat_new_dims", lambda L, x: x.repeat(2, 1, 3, 1),
@@ -108,6 +123,9 @@ class TestJoin(OpChecks):
     (lambda x: chainrule.nn.functional.pad(x, (4, 0), mode="reflect"),
      ["pad", "reflect", "(3, 4)"]),
     (lambda x: x.repeat(2), ["repeat", "(3, 4)"]),
+    (lambda x: x.roll((1, 2)), ["roll", "(1, 2)", "(3, 4)"]),
+    (lambda x: x.roll((1, 2), (0,)), ["roll", "(1, 2)", "(0,)", "(3, 4)"]),
+    (lambda x: x.flip((0, 0)), ["flip", "dim 0", "(3, 4)"]),
 ])
 def test_errors_name_op_and_shapes(call, words):
     check_error_names(call, RuntimeError, words)
@@ -116,3 +134,29 @@ def test_errors_name_op_and_shapes(call, words):
 def test_chunk_of_empty_dim_gives_chunks_pieces():
     for lib in (chainrule, torch):
         assert len(lib.zeros(0, 3).chunk(3)) == 3
+
+
+@pytest.mark.parametrize("call, error, words", [
+    (lambda x: x.roll(1, 2), IndexError, ["roll", "2", "(3, 4)"]),
+    (lambda x: x.flip(), TypeError, ["flip", "dims", "(3, 4)"]),
+    (lambda x: x.flip(0, dims=(1,)), TypeError, ["flip", "dims"]),
+])
+def test_other_errors_name_op_and_shapes(call, error, words):
+    check_error_names(call, error, words)
+
+
+@pytest.mark.parametrize("call", [
+    lambda L, x: x.roll((1, 2)), lambda L, x: L.roll(x, 1, (0, 1)), lambda L, x: x.roll(1, 2),
+    lambda L, x: x.flip(), lambda L, x: L.flip(x, (0, 0)), lambda L, x: x[0, 0].roll(1, 0),
+])
+def test_refused_where_torch_refuses(call):
+    with pytest.raises(Exception) as theirs:
+        call(torch, torch.zeros(3, 4))
+    with pytest.raises(type(theirs.value)):
+        call(chainrule, chainrule.zeros(3, 4))
+
+
+def test_roll_of_an_empty_tensor_keeps_its_shape():
+    for lib in (chainrule, torch):
+        assert tuple(lib.zeros(0, 3).roll(1, 0).shape) == (0, 3)
+        assert tuple(lib.zeros(0, 3).roll(2).shape) == (0, 3)

@@ -114,7 +114,7 @@ class Triangle(Function):
 # ----- the index itself ---------------------------------------------------------------------------
 def to_array_index(index):
     """The index as a tuple NumPy understands: Tensors inside it become arrays (integer or bool),
-    lists become arrays, NumPy integers become ints. Raises IndexError for other types and
+    lists and ranges become arrays, NumPy integers become ints. Raises IndexError for other types and
     ValueError for slice steps below 1, as PyTorch does."""
     items = index if isinstance(index, tuple) else (index,)
     return tuple(_index_item(item) for item in items)
@@ -133,6 +133,8 @@ def _index_item(item):
         array = item
     elif isinstance(item, xp.integer):
         return int(item)
+    elif isinstance(item, range):  # a list of ints to PyTorch: a copy, not a view
+        array = xp.arange(item.start, item.stop, item.step, dtype=backend.int64)
     elif isinstance(item, (xp.bool_, list, tuple)):
         array = xp.asarray(item)
         if array.size == 0:  # an empty list selects nothing, as in PyTorch

@@ -1,6 +1,6 @@
 """Joining and cutting tensors: cat (concatenate, concat) and stack; split, chunk and unbind, whose
-pieces are views; and the ops that make a larger tensor from one: pad, flip, repeat and
-repeat_interleave.
+pieces are views; and the ops that make a larger tensor from one (pad, repeat and
+repeat_interleave) or rearrange one (flip and roll).
 """
 import operator
 
@@ -13,7 +13,7 @@ from chainrule.ops.shape import clone, flatten, reshape_to, unsqueeze
 from chainrule.tensor import Tensor
 
 __all__ = ["cat", "concatenate", "concat", "stack", "split", "chunk", "unbind", "pad", "flip",
-           "repeat", "repeat_interleave"]
+           "roll", "repeat", "repeat_interleave"]
 
 
 class Cat(Function):
@@ -84,6 +84,19 @@ class Flip(Function):
 
     def backward(self, grad):
         return Flip.apply(grad, dims=self.dims)
+
+
+class Roll(Function):
+    """y = x shifted cyclically by shifts along dims (x flattened when dims is None);
+    dx = dy shifted back"""
+    save_inputs = False
+
+    def forward(self, x, shifts, dims):
+        self.shifts, self.dims = shifts, dims
+        return xp.roll(x, shifts, axis=dims)
+
+    def backward(self, grad):
+        return Roll.apply(grad, shifts=tuple(-shift for shift in self.shifts), dims=self.dims)
 
 
 # ----- joining ------------------------------------------------------------------------------------
@@ -201,9 +214,43 @@ def _pad_positions(mode, size, low, high, shape):
     return xp.where(positions > size - 1, 2 * (size - 1) - positions, positions)
 
 
-def flip(x, *dims):
-    """x reversed along dims (a copy, as in PyTorch)."""
+def flip(x, *args, dims=None):
+    """x reversed along dims (a copy, as in PyTorch): flip(x, (0, 1)), x.flip(0, 1),
+    x.flip([0, 1]) and x.flip(dims=(0, 1)) all read the same."""
+    if dims is None:
+        if not args:
+            raise TypeError(f"flip: missing the dims to flip (tensor of shape {x.shape})")
+        dims = args
+    elif args:
+        raise TypeError(f"flip: dims given both by position {args} and as dims={dims!r}")
+    elif not isinstance(dims, (tuple, list)):
+        dims = (dims,)
     return Flip.apply(x, dims=normalize_dims("flip", int_args(dims), x.shape))
+
+
+def roll(x, shifts, dims=None):
+    """x shifted cyclically: by shifts[i] along dims[i]; without dims, x flattened is shifted
+    and its shape restored."""
+    shifts = _int_tuple(shifts)
+    if dims is None:
+        if len(shifts) != 1:
+            raise RuntimeError(f"roll: without dims, shifts must be one int, got {shifts} "
+                               f"(tensor of shape {x.shape})")
+        return Roll.apply(x, shifts=shifts, dims=None)
+    if x.ndim == 0:
+        raise IndexError(f"roll: dims {dims!r} given for a 0-d tensor, which has none; "
+                         "leave dims out")
+    dims = tuple(normalize_dim("roll", dim, x.shape) for dim in _int_tuple(dims))
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"roll: shifts {shifts} and dims {dims} must have the same length "
+                           f"(tensor of shape {x.shape})")
+    return Roll.apply(x, shifts=shifts, dims=dims)
+
+
+def _int_tuple(values):
+    if isinstance(values, (tuple, list)):
+        return tuple(operator.index(value) for value in values)
+    return (operator.index(values),)
 
 
 def repeat(x, *sizes):
@@ -236,6 +283,6 @@ def repeat_interleave(x, repeats, dim=None):
 
 
 TENSOR_METHODS = {
-    "split": split, "chunk": chunk, "unbind": unbind, "flip": flip, "repeat": repeat,
+    "split": split, "chunk": chunk, "unbind": unbind, "flip": flip, "roll": roll, "repeat": repeat,
     "repeat_interleave": repeat_interleave,
 }
