@@ -17,10 +17,16 @@ from chainrule.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Hub
                                MSELoss, NLLLoss, SmoothL1Loss)
 from chainrule.nn.module import Module
 from chainrule.nn.norm import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
+from chainrule.nn.padding import (CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad1d,
+                                  ConstantPad2d, ConstantPad3d, ReflectionPad1d, ReflectionPad2d,
+                                  ReflectionPad3d, ReplicationPad1d, ReplicationPad2d,
+                                  ReplicationPad3d, ZeroPad1d, ZeroPad2d, ZeroPad3d)
 from chainrule.nn.parameter import Parameter
+from chainrule.nn.pixelshuffle import PixelShuffle, PixelUnshuffle
 from chainrule.nn.pool import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d,
                                AvgPool3d, MaxPool1d, MaxPool2d, MaxPool3d)
 from chainrule.nn.recurrent import (GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell,
                                     RNNCellBase)
 from chainrule.nn.transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
                                       TransformerEncoder, TransformerEncoderLayer)
+from chainrule.nn.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d

@@ -27,3 +27,5 @@ from chainrule.nn.functional.pool import (
     max_pool2d, max_pool3d)
 from chainrule.nn.functional.recurrent import (
     gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, rnn_tanh, rnn_tanh_cell)
+from chainrule.nn.functional.vision import (
+    interpolate, pixel_shuffle, pixel_unshuffle, upsample, upsample_bilinear, upsample_nearest)
