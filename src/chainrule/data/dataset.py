@@ -1,5 +1,9 @@
-"""Map-style datasets: a sample by index and a length. Dataset is the base class; TensorDataset
-wraps tensors that share their first dimension; Subset views part of another dataset."""
+"""Datasets. Map-style: a sample by index and a length (Dataset, the base class; TensorDataset
+of tensors that share their first dimension; Subset, part of another dataset; ConcatDataset,
+several end to end). Iterable-style: a stream of samples (IterableDataset, ChainDataset)."""
+import bisect
+import itertools
+
 from chainrule.backend import int64, xp
 from chainrule.tensor import Tensor
 
@@ -9,6 +13,21 @@ class Dataset:
 
     def __getitem__(self, index):
         raise NotImplementedError(f"{type(self).__name__} must define __getitem__")
+
+    def __add__(self, other):
+        return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset):
+    """Subclass it and define __iter__() -> samples: a stream rather than an indexed collection.
+    With DataLoader(num_workers=N) each worker iterates its own copy, so every sample comes N
+    times unless __iter__ splits the work by get_worker_info() (as in torch)."""
+
+    def __iter__(self):
+        raise NotImplementedError(f"{type(self).__name__} must define __iter__")
+
+    def __add__(self, other):
+        return ChainDataset([self, other])
 
 
 class TensorDataset(Dataset):
@@ -68,6 +87,56 @@ class Subset(Dataset):
             self._index_array = xp.asarray(self.indices, dtype=int64)
             self._indexed = self.indices
         return self.dataset._gather(self._index_array[indices])
+
+
+class ConcatDataset(Dataset):
+    """The samples of several map-style datasets, one after the other.
+
+    Args: datasets (a non-empty iterable of datasets).
+    """
+
+    def __init__(self, datasets):
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise ValueError("ConcatDataset: datasets should not be an empty iterable")
+        for dataset in self.datasets:
+            if isinstance(dataset, IterableDataset):
+                raise TypeError(f"ConcatDataset does not support IterableDataset "
+                                f"({type(dataset).__name__}); use ChainDataset")
+        self.cumulative_sizes = list(itertools.accumulate(len(d) for d in self.datasets))
+
+    def __len__(self):
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, index):
+        if index < 0:
+            if -index > len(self):
+                raise ValueError(f"ConcatDataset: index {index} is out of range for "
+                                 f"{len(self)} samples")
+            index += len(self)
+        which = bisect.bisect_right(self.cumulative_sizes, index)
+        start = self.cumulative_sizes[which - 1] if which > 0 else 0
+        if which == len(self.datasets):
+            raise IndexError(f"ConcatDataset: index {index} is out of range for {len(self)} "
+                             "samples")
+        return self.datasets[which][index - start]
+
+
+class ChainDataset(IterableDataset):
+    """The samples of several iterable datasets, one stream after the other."""
+
+    def __init__(self, datasets):
+        self.datasets = datasets
+
+    def __iter__(self):
+        for dataset in self.datasets:
+            if not isinstance(dataset, IterableDataset):
+                raise TypeError(f"ChainDataset only supports IterableDataset, got "
+                                f"{type(dataset).__name__}")
+            yield from dataset
+
+    def __len__(self):
+        return sum(len(dataset) for dataset in self.datasets)
 
 
 def batch_gatherer(dataset):

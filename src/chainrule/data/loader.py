@@ -1,179 +1,177 @@
-"""DataLoader: batches of samples in sequential or shuffled order, collated into Tensors; with
-the samplers that choose the order and the collate function."""
-import collections.abc
-import itertools
+"""DataLoader: a dataset's samples in batches, in the order a sampler gives, collated into
+Tensors; loaded in the main process, or by worker processes (num_workers > 0)."""
 import math
+import multiprocessing
 
-from chainrule import backend
-from chainrule.backend import int64, xp
-from chainrule.data.dataset import batch_gatherer
-from chainrule.random import Generator, as_generator, numpy_generator
-from chainrule.tensor import Tensor
+from chainrule.data.collate import default_collate, default_convert
+from chainrule.data.dataset import IterableDataset
+from chainrule.data.fetch import InfiniteConstantSampler, make_fetcher, tasks
+from chainrule.data.multiprocess import MultiProcessIterator
+from chainrule.data.sampler import BatchSampler, RandomSampler, SequentialSampler
+from chainrule.random import Generator, as_generator
 
-class SequentialSampler:
-    """Indices 0, 1, ..., len(data_source) - 1."""
+__all__ = ["DataLoader", "Generator"]
 
-    def __init__(self, data_source):
-        self.data_source = data_source
-
-    def order(self):
-        return xp.arange(len(self.data_source), dtype=int64)
-
-    def __iter__(self):
-        return iter(range(len(self.data_source)))
-
-    def __len__(self):
-        return len(self.data_source)
-
-
-class RandomSampler:
-    """A new random permutation of the indices each epoch (or num_samples draws with replacement).
-
-    Args: data_source, replacement=False, num_samples=None (len(data_source)), generator=None
-    (a Generator, an int seed, or None for the global generator that manual_seed sets).
-    """
-
-    def __init__(self, data_source, replacement=False, num_samples=None, generator=None):
-        self.data_source = data_source
-        self.replacement = replacement
-        self._num_samples = num_samples
-        self.generator = as_generator(generator, "RandomSampler")
-        if not isinstance(self.num_samples, int) or self.num_samples < 0:
-            raise ValueError(f"RandomSampler: num_samples must be a non-negative integer, got "
-                             f"{self.num_samples!r}")
-
-    @property
-    def num_samples(self):
-        return len(self.data_source) if self._num_samples is None else self._num_samples
-
-    def order(self):
-        rng = numpy_generator(self.generator, "RandomSampler")
-        n = len(self.data_source)
-        if self.replacement:
-            return rng.integers(0, n, size=self.num_samples, dtype=int64)
-        # As torch: whole permutations, concatenated when num_samples exceeds n.
-        rounds = [rng.permutation(n) for _ in range(-(-self.num_samples // max(n, 1)))]
-        return xp.concatenate(rounds or [xp.arange(0)]).astype(int64, copy=False)[
-            :self.num_samples]
-
-    def __iter__(self):
-        return iter(self.order().tolist())
-
-    def __len__(self):
-        return self.num_samples
-
-
-def default_collate(batch):
-    """Stack a list of samples into a batch, keeping their structure: tensors and arrays are
-    stacked (dtype kept), numbers become 1-d tensors (bool -> bool, int -> int64, float -> float32),
-    dicts, tuples and lists are collated field by field, strings are left as a list."""
-    elem = batch[0]
-    if isinstance(elem, Tensor):
-        return _stack([sample.array for sample in batch], batch)
-    if isinstance(elem, backend.ndarray):
-        return _stack(batch, batch)
-    if isinstance(elem, xp.generic):   # NumPy scalars keep their dtype
-        return Tensor._make(xp.asarray(batch))
-    if isinstance(elem, (bool, int, float)):
-        return Tensor._make(backend.as_array(batch))
-    if isinstance(elem, (str, bytes)):
-        return list(batch)
-    if isinstance(elem, collections.abc.Mapping):
-        return {key: default_collate([sample[key] for sample in batch]) for key in elem}
-    if isinstance(elem, tuple) and hasattr(elem, "_fields"):   # a namedtuple keeps its type
-        return type(elem)(*(default_collate(list(field)) for field in zip(*batch)))
-    if isinstance(elem, collections.abc.Sequence):
-        if any(len(sample) != len(elem) for sample in batch):
-            raise RuntimeError("default_collate: each sample in the batch must have the same "
-                               f"number of fields, got {sorted({len(s) for s in batch})}")
-        # Tuples come back as lists, as in torch's default_collate.
-        return [default_collate(list(field)) for field in zip(*batch)]
-    raise TypeError(f"default_collate: a batch must hold tensors, arrays, numbers, strings, dicts "
-                    f"or sequences of them; found {type(elem).__name__}")
-
-
-def _stack(arrays, samples):
-    shapes = {tuple(a.shape) for a in arrays}
-    if len(shapes) > 1:
-        raise RuntimeError(f"default_collate: cannot stack samples of different shapes "
-                           f"{sorted(shapes)}; pad them to one shape or pass a collate_fn")
-    if isinstance(samples[0], Tensor) and any(s.requires_grad for s in samples):
-        import chainrule   # the op keeps the graph, as torch.stack does
-        return chainrule.stack(samples)
-    return Tensor._make(xp.stack(arrays))
+# Set once; changing them would leave the sampler and batching out of step, as torch says too.
+_FIXED_AFTER_INIT = ("batch_size", "batch_sampler", "sampler", "drop_last", "dataset",
+                     "persistent_workers")
 
 
 class DataLoader:
     """Iterates over a dataset in batches: each epoch (each `for` over it) visits every sample
     once, in order or in a new random order.
 
-    Args: dataset, batch_size=1, shuffle=False, sampler=None (an iterable of indices; excludes
+    Args: dataset (map-style, or an IterableDataset), batch_size=1 (None: no batching, each
+    sample converted alone), shuffle=False, sampler=None (an iterable of indices; excludes
     shuffle), batch_sampler=None (an iterable of lists of indices; excludes batch_size, shuffle,
-    sampler and drop_last), collate_fn=None (default_collate), drop_last=False (drop a last
-    batch smaller than batch_size), generator=None (a Generator, an int seed, or None for the
-    global generator that manual_seed sets).
-    Samples come from the main process: num_workers must be 0.
+    sampler and drop_last), num_workers=0 (worker processes that load batches ahead; 0 loads in
+    the main process), collate_fn=None (default_collate), pin_memory=False (accepted; CPU only),
+    drop_last=False (drop a last batch smaller than batch_size), timeout=0 (seconds to wait for
+    a worker's batch; 0 waits as long as it takes), worker_init_fn=None (called with the worker
+    id in each worker), multiprocessing_context=None (a start method's name or a context; fork on
+    Linux by default), generator=None (a Generator, an int seed, or None for the global generator
+    that manual_seed sets: shuffles, and seeds the workers), prefetch_factor=None (2 batches per
+    worker), persistent_workers=False (keep the workers from one epoch to the next).
     """
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, sampler=None, batch_sampler=None,
-                 num_workers=0, collate_fn=None, pin_memory=False, drop_last=False,
-                 generator=None):
+    def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None,
+                 num_workers=0, collate_fn=None, pin_memory=False, drop_last=False, timeout=0,
+                 worker_init_fn=None, multiprocessing_context=None, generator=None, *,
+                 prefetch_factor=None, persistent_workers=False, pin_memory_device="",
+                 in_order=True):
+        _check_worker_options(num_workers, timeout, prefetch_factor, persistent_workers)
         _check_batch_size(batch_size)
-        if batch_sampler is not None and (batch_size != 1 or shuffle or sampler is not None
-                                          or drop_last):
-            raise ValueError("DataLoader: batch_sampler excludes batch_size, shuffle, sampler "
-                             "and drop_last")
-        if num_workers != 0:
-            raise ValueError(f"DataLoader: num_workers={num_workers!r}; chainrule loads in the "
-                             "main process, so num_workers must be 0")
-        if sampler is not None and shuffle:
-            raise ValueError("DataLoader: sampler and shuffle=True cannot be used together; "
-                             "shuffle in the sampler instead")
-        self.generator = as_generator(generator, "DataLoader")
-        if sampler is None:
-            sampler = (RandomSampler(dataset, generator=self.generator) if shuffle
-                       else SequentialSampler(dataset))
+        generator = as_generator(generator, "DataLoader")
+        sampler, batch_sampler, batch_size, drop_last = _samplers(
+            dataset, batch_size, shuffle, sampler, batch_sampler, drop_last, generator)
         self.dataset, self.batch_size, self.drop_last = dataset, batch_size, drop_last
-        self.sampler, self.batch_sampler, self.pin_memory = sampler, batch_sampler, pin_memory
-        self.collate_fn = default_collate if collate_fn is None else collate_fn
-        self.num_workers = num_workers
+        self.sampler, self.batch_sampler, self.generator = sampler, batch_sampler, generator
+        self.num_workers, self.timeout, self.worker_init_fn = num_workers, timeout, worker_init_fn
+        self.prefetch_factor = 2 if num_workers > 0 and prefetch_factor is None else prefetch_factor
+        self.multiprocessing_context = _context(multiprocessing_context, num_workers)
+        self.pin_memory, self.pin_memory_device, self.in_order = pin_memory, pin_memory_device, in_order
+        if collate_fn is None:
+            collate_fn = default_collate if batch_sampler is not None else default_convert
+        self.collate_fn = collate_fn
+        self.persistent_workers = persistent_workers
+        self._iterator = None   # the persistent workers' iterator
+        self._initialized = True
+
+    def __setattr__(self, name, value):
+        if name in _FIXED_AFTER_INIT and getattr(self, "_initialized", False):
+            raise ValueError(f"DataLoader: the {name} attribute should not be set after the "
+                             "DataLoader is initialized; make a new DataLoader")
+        super().__setattr__(name, value)
 
     def __iter__(self):
-        gather = batch_gatherer(self.dataset) if self.collate_fn is default_collate else None
-        for indices in self._index_batches():
-            if gather is not None:
-                yield gather(indices)
-            else:
-                yield self.collate_fn([self.dataset[i] for i in indices.tolist()])
+        if self.num_workers == 0:
+            return self._batches()
+        if not self.persistent_workers:
+            return MultiProcessIterator(self)
+        if self._iterator is None or self._iterator._closed:
+            self._iterator = MultiProcessIterator(self)
+        else:
+            self._iterator.reset(self)
+        return self._iterator
 
-    def _index_batches(self):
-        """One index array per batch. Our samplers give the whole epoch's order as one array, so
-        a batch is a slice of it; any other sampler (a subclass too: it may override __iter__) is
-        read lazily, as it may be endless."""
-        size = self.batch_size
-        if self.batch_sampler is not None:
-            yield from (xp.asarray(batch, dtype=int64) for batch in self.batch_sampler)
-            return
-        if type(self.sampler) in (SequentialSampler, RandomSampler):
-            order = self.sampler.order()
-            end = len(order) - len(order) % size if self.drop_last else len(order)
-            for start in range(0, end, size):
-                yield order[start:start + size]
-            return
-        indices = iter(self.sampler)
-        while batch := list(itertools.islice(indices, size)):
-            if self.drop_last and len(batch) < size:
+    def _batches(self):
+        """One epoch loaded in the main process."""
+        fetcher = make_fetcher(self.dataset, self.batch_sampler is not None, self.collate_fn,
+                               self.drop_last)
+        for index in tasks(self.dataset, self.sampler, self.batch_sampler):
+            try:
+                batch = fetcher.fetch(index)
+            except StopIteration:   # an iterable dataset's stream is spent
                 return
-            yield xp.asarray(batch, dtype=int64)
+            yield batch
 
     def __len__(self):
-        if self.batch_sampler is not None:
-            return len(self.batch_sampler)
-        count = len(self.sampler)
-        return count // self.batch_size if self.drop_last else math.ceil(count / self.batch_size)
+        if isinstance(self.dataset, IterableDataset):
+            length = len(self.dataset)   # a TypeError if the stream's length is unknown
+            if self.batch_size is None:
+                return length
+            return length // self.batch_size if self.drop_last else math.ceil(
+                length / self.batch_size)
+        return len(self.batch_sampler if self.batch_sampler is not None else self.sampler)
+
+
+def _samplers(dataset, batch_size, shuffle, sampler, batch_sampler, drop_last, generator):
+    """(sampler, batch_sampler, batch_size, drop_last) as torch's DataLoader sets them, with its
+    refusals of options that exclude one another."""
+    if isinstance(dataset, IterableDataset):
+        for name, value in (("shuffle", shuffle), ("sampler", sampler),
+                            ("batch_sampler", batch_sampler)):
+            if value not in (None, False):
+                raise ValueError(f"DataLoader with IterableDataset: expected unspecified {name} "
+                                 f"option, but got {name}={value!r}")
+        sampler = InfiniteConstantSampler()
+    shuffle = bool(shuffle)
+    if sampler is not None and shuffle:
+        raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle; "
+                         "shuffle in the sampler instead")
+    if batch_sampler is not None:
+        if batch_size != 1 or shuffle or sampler is not None or drop_last:
+            raise ValueError("DataLoader: batch_sampler option is mutually exclusive with "
+                             "batch_size, shuffle, sampler, and drop_last")
+        batch_size, drop_last = None, False
+    elif batch_size is None and drop_last:
+        raise ValueError("DataLoader: batch_size=None option disables auto-batching and is "
+                         "mutually exclusive with drop_last")
+    if sampler is None:
+        sampler = (RandomSampler(dataset, generator=generator) if shuffle
+                   else SequentialSampler(dataset))
+    if batch_size is not None and batch_sampler is None:
+        batch_sampler = BatchSampler(sampler, batch_size, bool(drop_last))
+    return sampler, batch_sampler, batch_size, drop_last
 
 
 def _check_batch_size(batch_size):
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
-        raise ValueError(f"DataLoader: batch_size must be a positive integer, got "
-                         f"{batch_size!r}")
+    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int)
+                                   or batch_size <= 0):
+        raise ValueError(f"DataLoader: batch_size must be a positive integer (or None to turn "
+                         f"batching off), got batch_size={batch_size!r}")
+
+
+def _check_worker_options(num_workers, timeout, prefetch_factor, persistent_workers):
+    if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 0:
+        raise ValueError(f"DataLoader: num_workers option should be a non-negative integer, got "
+                         f"num_workers={num_workers!r}; use num_workers=0 to disable "
+                         "multiprocessing")
+    if not isinstance(timeout, (int, float)) or timeout < 0:
+        raise ValueError(f"DataLoader: timeout option should be non-negative, got "
+                         f"timeout={timeout!r}")
+    if num_workers == 0 and timeout > 0:
+        raise ValueError(f"DataLoader: timeout={timeout!r} applies to worker processes only; "
+                         "it needs num_workers > 0")
+    if num_workers == 0 and prefetch_factor is not None:
+        raise ValueError("DataLoader: prefetch_factor option could only be specified in "
+                         "multiprocessing; let num_workers > 0 to enable multiprocessing, "
+                         "otherwise set prefetch_factor to None")
+    if prefetch_factor is not None and (isinstance(prefetch_factor, bool)
+                                        or not isinstance(prefetch_factor, int)
+                                        or prefetch_factor <= 0):
+        raise ValueError(f"DataLoader: prefetch_factor option should be a positive integer, "
+                         f"got prefetch_factor={prefetch_factor!r}")
+    if persistent_workers and num_workers == 0:
+        raise ValueError("DataLoader: persistent_workers option needs num_workers > 0")
+
+
+def _context(multiprocessing_context, num_workers):
+    if multiprocessing_context is None:
+        return None
+    if num_workers == 0:
+        raise ValueError("DataLoader: multiprocessing_context can only be used with "
+                         f"multi-process loading (num_workers > 0), but got "
+                         f"num_workers={num_workers}")
+    if isinstance(multiprocessing_context, str):
+        methods = multiprocessing.get_all_start_methods()
+        if multiprocessing_context not in methods:
+            raise ValueError(f"DataLoader: multiprocessing_context option should specify a "
+                             f"valid start method in {methods!r}, but got "
+                             f"multiprocessing_context={multiprocessing_context!r}")
+        return multiprocessing.get_context(multiprocessing_context)
+    if not isinstance(multiprocessing_context, multiprocessing.context.BaseContext):
+        raise TypeError("DataLoader: multiprocessing_context option should be a valid context "
+                        "object or a string specifying the start method, but got "
+                        f"multiprocessing_context={multiprocessing_context!r}")
+    return multiprocessing_context
