@@ -114,8 +114,8 @@ class Triangle(Function):
 # ----- the index itself ---------------------------------------------------------------------------
 def to_array_index(index):
     """The index as a tuple NumPy understands: Tensors inside it become arrays (integer or bool),
-    lists and ranges become arrays, NumPy integers become ints. Raises IndexError for other types and
-    ValueError for slice steps below 1, as PyTorch does."""
+    lists and ranges become arrays, NumPy integers become ints. Raises IndexError for other types
+    and ValueError for slice steps below 1, as PyTorch does."""
     items = index if isinstance(index, tuple) else (index,)
     return tuple(_index_item(item) for item in items)
 
