@@ -67,7 +67,8 @@ class ReflectionPad2d(_PadNd):
 class ReflectionPad3d(_PadNd):
     """ReflectionPad1d for the last three dims.
     Args: padding (int, or (left, right, top, bottom, front, back)).
-    Shape: (N, C, D, H, W) or (C, D, H, W) -> D + front + back, H + top + bottom, W + left + right."""
+    Shape: (N, C, D, H, W) or (C, D, H, W) -> D + front + back, H + top + bottom,
+    W + left + right."""
 
     dims, mode = 3, "reflect"
 
@@ -90,7 +91,8 @@ class ReplicationPad2d(_PadNd):
 class ReplicationPad3d(_PadNd):
     """ReplicationPad1d for the last three dims.
     Args: padding (int, or (left, right, top, bottom, front, back)).
-    Shape: (N, C, D, H, W) or (C, D, H, W) -> D + front + back, H + top + bottom, W + left + right."""
+    Shape: (N, C, D, H, W) or (C, D, H, W) -> D + front + back, H + top + bottom,
+    W + left + right."""
 
     dims, mode = 3, "replicate"
 
@@ -123,7 +125,8 @@ class CircularPad2d(_CircularPadNd):
 class CircularPad3d(_CircularPadNd):
     """CircularPad1d for the last three dims.
     Args: padding (int, or (left, right, top, bottom, front, back)).
-    Shape: (N, C, D, H, W) or (C, D, H, W) -> D + front + back, H + top + bottom, W + left + right."""
+    Shape: (N, C, D, H, W) or (C, D, H, W) -> D + front + back, H + top + bottom,
+    W + left + right."""
 
     dims = 3
 

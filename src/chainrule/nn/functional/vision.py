@@ -58,7 +58,7 @@ def pixel_unshuffle(input, downscale_factor):
     return blocks.permute(order).reshape(*batch, channels * r * r, height // r, width // r)
 
 
-# ----- interpolate: arguments ----------------------------------------------------------------------
+# ----- interpolate: arguments ---------------------------------------------------------------------
 _LINEAR_DIMS = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
 _OTHER_MODES = ("nearest", "nearest-exact", "area")
 
@@ -126,7 +126,7 @@ def _output_size(input, size, scale_factor, recompute_scale_factor):
     return sizes, scales
 
 
-# ----- interpolate: which input entries each output entry reads ------------------------------------
+# ----- interpolate: which input entries each output entry reads -----------------------------------
 def _nearest_indices(in_size, out_size, scale, exact, dtype, vectorized):
     """torch's nearest (floor(dst · s)) and nearest-exact (floor((dst + 0.5) · s)) source indices,
     clamped, with s = 1 / scale_factor (or in / out). torch has two CPU kernels that round
@@ -166,7 +166,8 @@ def _source_positions(in_size, out_size, scale, align_corners, cubic, dtype):
 
 
 def _floor_and_fraction(source, in_size):
-    """torch's guard_index_and_lambda: floorf (float32) of the position, and the fraction in [0, 1]."""
+    """torch's guard_index_and_lambda: floorf (in float32) of the position, and the fraction in
+    [0, 1]."""
     low = xp.minimum(xp.floor(source.astype(xp.float32)).astype(xp.int64), in_size - 1)
     return low, xp.clip(source - low, 0, 1).astype(source.dtype)
 
@@ -210,7 +211,7 @@ def _resample(input, dim, taps):
     return out
 
 
-# ----- interpolate ----------------------------------------------------------------------------------
+# ----- interpolate --------------------------------------------------------------------------------
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
     """Resample the spatial dims of (N, C, L), (N, C, H, W) or (N, C, D, H, W) to `size` or by
@@ -258,7 +259,8 @@ def upsample_nearest(input, size=None, scale_factor=None):
 
 
 def upsample_bilinear(input, size=None, scale_factor=None):
-    """Deprecated in torch: interpolate(input, size, scale_factor, 'bilinear', align_corners=True)."""
+    """Deprecated in torch: interpolate(input, size, scale_factor, mode='bilinear',
+    align_corners=True)."""
     warnings.warn("nn.functional.upsample_bilinear is deprecated. Use nn.functional.interpolate "
                   "instead.", stacklevel=2)
     return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
