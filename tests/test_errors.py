@@ -1,7 +1,10 @@
 """Bad input gets an error that names the operation and the shapes or dtypes involved."""
+import numpy as np
 import pytest
+import torch
 
 import chainrule as cr
+import chainrule.nn.functional as F
 
 
 def test_mismatched_matmul_shapes():
@@ -65,3 +68,91 @@ def test_reshape_to_a_different_number_of_elements():
 def test_index_out_of_bounds():
     with pytest.raises(IndexError, match=r"\(2, 3\)"):
         cr.ones(2, 3)[5]
+
+
+# ----- an array, a list or a number where a Tensor is expected ----------------------------------
+NOT_TENSORS = [np.ones(2), [1.0, 2.0], 2.0]
+HINT = r"\(use chainrule.tensor\(x\), or chainrule.from_numpy\(x\)"
+
+
+def _type_name(value):
+    return "numpy.ndarray" if isinstance(value, np.ndarray) else type(value).__name__
+
+
+@pytest.mark.parametrize("value", NOT_TENSORS, ids=_type_name)
+def test_an_op_given_a_non_tensor_names_itself_and_the_type(value):
+    with pytest.raises(TypeError, match=rf"relu: expected a Tensor as argument 0, got "
+                                        rf"{_type_name(value)} {HINT}"):
+        F.relu(value)
+    with pytest.raises(TypeError, match=r"expected Tensor|must be Tensor"):   # torch refuses too
+        torch.nn.functional.relu(value)
+
+
+LAYERS = {
+    "Linear": (lambda L: L.nn.Linear(2, 3), (4, 2)),
+    "Conv2d": (lambda L: L.nn.Conv2d(1, 2, 3), (1, 1, 5, 5)),
+    "Sequential": (lambda L: L.nn.Sequential(L.nn.Linear(2, 3), L.nn.ReLU()), (4, 2)),
+    "LSTM": (lambda L: L.nn.LSTM(2, 3), (5, 1, 2)),
+    "ReLU": (lambda L: L.nn.ReLU(), (3,)),
+}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("layer", LAYERS)
+def test_a_layer_called_with_an_array_names_the_layer(layer, dtype):
+    build, shape = LAYERS[layer]
+    array = np.ones(shape, dtype)
+    with pytest.raises((TypeError, AttributeError)):   # torch refuses it (LSTM: AttributeError)
+        build(torch)(array)
+    named = "Linear" if layer == "Sequential" else layer   # the layer that received it
+    with pytest.raises(TypeError, match=rf"{named}: expected a Tensor as input 0, got "
+                                        rf"numpy.ndarray {HINT}"):
+        build(cr)(array)
+
+
+@pytest.mark.parametrize("value", NOT_TENSORS[1:], ids=_type_name)
+def test_a_layer_called_with_a_list_or_a_number(value):
+    with pytest.raises(TypeError, match=rf"Linear: expected a Tensor as input 0, got "
+                                        rf"{_type_name(value)}"):
+        cr.nn.Linear(2, 3)(value)
+    with pytest.raises(TypeError, match=r"MSELoss: expected a Tensor as input 1, got list"):
+        cr.nn.MSELoss()(cr.ones(2), [1.0, 2.0])
+
+
+def test_a_users_module_may_take_arrays_and_its_errors_stay_its_own():
+    class FromArrays(cr.nn.Module):
+        def forward(self, array):
+            if array.ndim != 2:
+                raise ValueError("FromArrays wants a matrix")
+            return cr.from_numpy(array).sum()
+
+    assert FromArrays()(np.ones((2, 2))).item() == 4
+    with pytest.raises(ValueError, match="FromArrays wants a matrix"):
+        FromArrays()(np.ones(3))
+    with pytest.raises(ValueError, match="FromArrays wants a matrix"):   # not blamed on the array
+        cr.nn.Sequential(FromArrays())(np.ones(3))
+
+
+def test_joining_a_list_that_holds_an_array():
+    with pytest.raises(TypeError, match=r"cat: expected a Tensor as argument 1, got numpy.ndarray"):
+        cr.cat([cr.ones(2), np.ones(2, np.float32)])
+    with pytest.raises(TypeError, match=r"stack: expected a Tensor as argument 1, got "
+                                        r"numpy.ndarray"):
+        cr.stack([cr.ones(2), np.ones(2, np.float32)])
+    with pytest.raises(TypeError, match="expected Tensor as element 1"):
+        torch.cat([torch.ones(2), np.ones(2, np.float32)])
+
+
+@pytest.mark.filterwarnings("ignore:__array_wrap__")   # torch, on a NumPy operand
+@pytest.mark.parametrize("other", [1, 2.5, np.float64(1.5), np.float32(2), np.ones(2)],
+                         ids=lambda v: f"{type(v).__name__}")
+def test_arithmetic_with_numbers_and_arrays_still_works_as_in_torch(other):
+    """torch converts a NumPy operand; Python and NumPy scalars keep the tensor's dtype."""
+    x = np.array([1.0, 2.0], np.float32)
+    ops = [lambda a, b: a + b, lambda a, b: a * b, lambda a, b: a - b]
+    if not isinstance(other, np.ndarray):   # torch refuses ndarray * Tensor; chainrule allows it
+        ops += [lambda a, b: b * a, lambda a, b: b - a]
+    for op in ops:
+        mine, theirs = op(cr.tensor(x), other), op(torch.tensor(x), other)
+        assert str(mine.dtype) == str(theirs.dtype).removeprefix("torch.")
+        np.testing.assert_allclose(mine.numpy(), theirs.numpy())

@@ -241,6 +241,72 @@ def test_load_state_dict_refuses_shape_mismatches_even_when_not_strict(models):
     assert np.array_equal(ours.out.bias.detach().numpy(), before)   # nothing loaded
 
 
+@pytest.mark.parametrize("value, named", [
+    ([1, 2], "list"), (None, "NoneType"), ("model.safetensors", "str"),
+    (lambda L: L.nn.Linear(2, 2), "Linear"), (lambda L: L.ones(2), "Tensor")])
+def test_load_state_dict_of_a_non_mapping_is_refused_as_torch_does(value, named):
+    ours, theirs = cr.nn.Linear(2, 2), torch.nn.Linear(2, 2)
+    mine, its = (value(cr), value(torch)) if callable(value) else (value, value)
+    with pytest.raises(TypeError, match=rf"Expected state_dict to be dict-like, got <class "
+                                        rf"'[\w.]*{named}'>"):
+        ours.load_state_dict(mine)
+    with pytest.raises(TypeError, match=r"Expected state_dict to be dict-like"):
+        theirs.load_state_dict(its)
+
+
+def test_load_state_dict_of_a_module_or_a_path_says_what_to_pass():
+    with pytest.raises(TypeError, match=r"pass the module's state_dict\(\)"):
+        cr.nn.Linear(2, 2).load_state_dict(cr.nn.Linear(2, 2))
+    with pytest.raises(TypeError, match=r"to load a file, pass chainrule.load\(path\)"):
+        cr.nn.Linear(2, 2).load_state_dict("model.safetensors")
+
+
+@pytest.mark.parametrize("value, received", [([[1.0, 2.0]] * 3, "list"), ("abc", "str"),
+                                             (None, "NoneType"), (3.0, "float")])
+def test_load_state_dict_with_a_non_tensor_value_names_the_key(value, received):
+    ours, theirs = cr.nn.Linear(2, 3), torch.nn.Linear(2, 3)
+    before = ours.bias.detach().numpy().copy()
+    with pytest.raises(RuntimeError, match=r"While copying the parameter named \"weight\""):
+        theirs.load_state_dict({"weight": value, "bias": torch.zeros(3)})
+    with pytest.raises(RuntimeError, match=rf"Error\(s\) in loading state_dict for Linear:\n\t"
+                                           rf"While copying the parameter named \"weight\", "
+                                           rf"expected a Tensor or an array from checkpoint but "
+                                           rf"received <class '{received}'>"):
+        ours.load_state_dict({"weight": value, "bias": cr.zeros(3)})
+    assert np.array_equal(ours.bias.detach().numpy(), before)   # nothing loaded
+
+
+def test_load_state_dict_takes_torch_tensors_and_arrays_but_not_strings_in_arrays():
+    ours = cr.nn.Linear(2, 3)
+    torch_weight = torch.randn(3, 2, requires_grad=True)   # not detached: still loads
+    ours.load_state_dict({"weight": torch_weight, "bias": np.arange(3.0)})
+    np.testing.assert_array_equal(ours.weight.detach().numpy(), torch_weight.detach().numpy())
+    assert ours.weight.dtype == cr.float32 and ours.bias.tolist() == [0, 1, 2]
+    with pytest.raises(RuntimeError, match=r'named "bias", expected numbers .* dtype <U1'):
+        ours.load_state_dict({"weight": cr.zeros(3, 2), "bias": np.array(["a", "b", "c"])})
+
+
+def test_load_state_dict_names_every_shape_mismatch_with_both_shapes():
+    ours, theirs = cr.nn.Linear(2, 3), torch.nn.Linear(2, 3)
+    state = {"weight": torch.ones(2, 2), "bias": torch.zeros(4)}
+    with pytest.raises(RuntimeError) as expected:
+        theirs.load_state_dict(state)
+    with pytest.raises(RuntimeError) as mine:
+        ours.load_state_dict(state)
+    assert str(mine.value) == str(expected.value).replace("torch.Size([", "(").replace("])", ")") \
+        .replace("(4)", "(4,)").replace("(3)", "(3,)")
+
+
+def test_load_state_dict_not_strict_returns_the_named_tuple():
+    result = cr.nn.Linear(2, 3).load_state_dict({"bias": cr.zeros(3), "x": cr.ones(1)},
+                                                strict=False)
+    expected = torch.nn.Linear(2, 3).load_state_dict({"bias": torch.zeros(3),
+                                                      "x": torch.ones(1)}, strict=False)
+    assert isinstance(result, tuple) and result._fields == ("missing_keys", "unexpected_keys")
+    assert result == tuple(expected) == (["weight"], ["x"])
+    assert repr(result) == repr(expected).replace("_IncompatibleKeys", "IncompatibleKeys")
+
+
 def test_non_persistent_buffers_are_neither_saved_nor_expected(models):
     ours, _ = models
     state = ours.state_dict()

@@ -26,7 +26,12 @@ class Function:
     def apply(cls, *inputs, **params):
         # The hot path of every op: plain loops and attribute reads, no generators.
         fn = _new(cls)
-        out = fn.forward(*[t.array for t in inputs], **params)
+        try:
+            arrays = [t.array for t in inputs]
+        except AttributeError:   # costs nothing until it happens: explained only then
+            _refuse_non_tensors(cls.__name__.lower(), inputs)
+            raise
+        out = fn.forward(*arrays, **params)
         record = False
         if state.enabled:
             for t in inputs:
@@ -95,3 +100,26 @@ class Function:
 
 
 _new = object.__new__
+
+
+class NotATensorError(TypeError):
+    """An op or a layer was given something else (an array, a list, a number) for a Tensor."""
+
+
+def type_name(value):
+    """'numpy.ndarray', 'list': the type as a user would write it."""
+    kind = type(value)
+    if kind.__module__ == "builtins":
+        return kind.__qualname__
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+def not_a_tensor_message(name, position, value):
+    return (f"{name}: expected a Tensor as argument {position}, got {type_name(value)} "
+            "(use chainrule.tensor(x), or chainrule.from_numpy(x) to share a NumPy array's memory)")
+
+
+def _refuse_non_tensors(name, inputs):
+    for position, value in enumerate(inputs):
+        if not isinstance(value, Tensor):
+            raise NotATensorError(not_a_tensor_message(name, position, value)) from None

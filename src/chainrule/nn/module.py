@@ -1,8 +1,10 @@
 """Module: the base class of every layer and model: parameters, buffers, submodules, modes and
 state dicts, with PyTorch's names, orders and messages."""
 from collections import OrderedDict, namedtuple
+from collections.abc import Mapping
 
 from chainrule import backend
+from chainrule.autograd.function import NotATensorError, not_a_tensor_message
 from chainrule.autograd.mode import no_grad
 from chainrule.backend import xp
 from chainrule.nn.parameter import Parameter
@@ -34,9 +36,13 @@ class Module:
                                   '"forward" function')
 
     def __call__(self, *args, **kwargs):
-        if self._forward_pre_hooks or self._forward_hooks:
-            return self._call_with_hooks(args, kwargs)
-        return self.forward(*args, **kwargs)  # the hot path: nothing else on every step
+        try:   # free until an error is raised
+            if self._forward_pre_hooks or self._forward_hooks:
+                return self._call_with_hooks(args, kwargs)
+            return self.forward(*args, **kwargs)  # the hot path: nothing else on every step
+        except Exception as error:
+            _blame_non_tensor_input(self, args, error)
+            raise
 
     def _call_with_hooks(self, args, kwargs):
         for hook in list(self._forward_pre_hooks):
@@ -306,21 +312,23 @@ class Module:
         return destination
 
     def load_state_dict(self, state_dict, strict=True):
-        """Copy values (chainrule or torch tensors, arrays) into this module's parameters and
-        buffers by name. Shapes must match; with strict=True the names must match too. Returns
-        (missing_keys, unexpected_keys); raises RuntimeError listing every problem."""
+        """Copy values (chainrule or torch tensors, NumPy arrays) into this module's parameters
+        and buffers by name, in place. Shapes must match; with strict=True the names must match
+        too. Returns (missing_keys, unexpected_keys); raises RuntimeError listing every problem."""
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"Expected state_dict to be dict-like, got {_type_name(state_dict)}"
+                            + _state_dict_hint(state_dict))
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         values, errors = {}, []
         for name, target in own.items():
             if name in state_dict:
-                value = state_dict[name]
-                values[name] = value.array if isinstance(value, Tensor) else xp.asarray(value)
-                if values[name].shape != target.shape:
-                    errors.append(f"size mismatch for {name}: copying a param with shape "
-                                  f"{values[name].shape} from checkpoint, the shape in current "
-                                  f"model is {target.shape}.")
+                array, problem = _loadable(name, state_dict[name], target)
+                if problem:
+                    errors.append(problem)
+                else:
+                    values[name] = array
         if strict and unexpected:
             errors.insert(0, f"Unexpected key(s) in state_dict: {_quoted(unexpected)}. ")
         if strict and missing:
@@ -354,6 +362,61 @@ class Module:
         if len(extra_lines) == 1 and not child_lines:
             return f"{self._get_name()}({extra_lines[0]})"
         return f"{self._get_name()}(\n  " + "\n  ".join(lines) + "\n)"
+
+
+_NOT_TENSORS = (backend.ndarray, xp.generic, list, int, float, complex)
+
+
+def _blame_non_tensor_input(module, args, error):
+    """Called when forward raised: if this layer (one of chainrule's: a user's module may take
+    arrays on purpose) got an array, a list or a number where it wants a Tensor, say that, with
+    the error it caused attached. The innermost module decides; the ones around it leave it."""
+    if getattr(error, "_seen_by_module", False):
+        return
+    try:
+        error._seen_by_module = True
+    except AttributeError:   # an exception type with __slots__
+        return
+    if not type(module).__module__.startswith("chainrule."):
+        return
+    for position, value in enumerate(args):
+        if isinstance(value, _NOT_TENSORS) and not isinstance(value, (Tensor, bool)):
+            new = NotATensorError(not_a_tensor_message(module._get_name(), position, value)
+                                  .replace("argument", "input", 1))
+            new._seen_by_module = True
+            raise new from error
+
+
+def _loadable(name, value, target):
+    """(array, None) for a value that can be copied into target, else (None, the problem)."""
+    if isinstance(value, Tensor):
+        array = value.array
+    elif hasattr(value, "__array__") and hasattr(value, "shape") and hasattr(value, "dtype"):
+        # a NumPy array or a torch tensor (detached first: torch refuses numpy() otherwise)
+        array = xp.asarray(value.detach() if callable(getattr(value, "detach", None)) else value)
+    else:
+        return None, (f'While copying the parameter named "{name}", expected a Tensor or an '
+                      f"array from checkpoint but received {_type_name(value)}")
+    if array.dtype.kind not in "biuf":
+        return None, (f'While copying the parameter named "{name}", expected numbers from '
+                      f"checkpoint but received an array of dtype {array.dtype}")
+    if array.shape != target.shape:
+        return None, (f"size mismatch for {name}: copying a param with shape {array.shape} from "
+                      f"checkpoint, the shape in current model is {target.shape}.")
+    return array, None
+
+
+def _type_name(value):
+    kind = type(value)
+    return f"<class '{kind.__module__}.{kind.__qualname__}'>".replace("builtins.", "")
+
+
+def _state_dict_hint(value):
+    if isinstance(value, Module):
+        return "; pass the module's state_dict() (model.load_state_dict(other.state_dict()))"
+    if isinstance(value, (str, bytes)) or hasattr(value, "__fspath__"):
+        return "; to load a file, pass chainrule.load(path)"
+    return ""
 
 
 def _indent(text):
