@@ -17,7 +17,7 @@ import torch
 import chainrule as cr
 from chainrule.nn.linear import Linear
 from chainrule.nn.module import Module
-from chainrule.train import checkpoint
+from chainrule.train import checkpoint, safetensors_files
 from chainrule.train.checkpoint import load, save
 
 
@@ -96,7 +96,7 @@ def test_a_crash_mid_write_leaves_the_old_checkpoint(tmp_path, monkeypatch):
         with open(filename, "wb") as file:
             file.write(b"half a checkpoint")
         raise KeyboardInterrupt
-    monkeypatch.setattr(checkpoint, "_write_bytes", crash)
+    monkeypatch.setattr(checkpoint, "write_bytes", crash)
     with pytest.raises(KeyboardInterrupt):
         save({"w": cr.zeros(4)}, path)
     assert os.listdir(tmp_path) == ["model.safetensors"]   # no temporary file left behind
@@ -333,7 +333,7 @@ def test_a_failed_write_keeps_the_old_checkpoint(tmp_path, monkeypatch, code, ki
         with open(filename, "wb") as file:
             file.write(data[:100])
         raise OSError(code, os.strerror(code))
-    monkeypatch.setattr(checkpoint, "_write_bytes", full_disk)
+    monkeypatch.setattr(checkpoint, "write_bytes", full_disk)
     with pytest.raises(kind, match=rf"chainrule.save: cannot write {path}: .*{words}.*the file "
                                    r"that was there before, if any, is unchanged") as caught:
         save({"w": cr.zeros(4)}, path)
@@ -360,7 +360,7 @@ def test_a_failed_fsync_is_not_ignored(tmp_path, monkeypatch):
 @pytest.mark.parametrize("as_file", [False, True], ids=["path", "file object"])
 def test_model_hub_half_precision_files(tmp_path, monkeypatch, as_file):
     """float16 loads as float16; bfloat16 (no NumPy dtype) as float32, exactly, with one note."""
-    monkeypatch.setitem(checkpoint._warned, "bfloat16", False)
+    monkeypatch.setitem(safetensors_files._warned, "bfloat16", False)
     values = torch.randn(3, 5) * 100
     values[0, :3] = torch.tensor([float("inf"), float("-inf"), 1e-40])   # subnormal in bf16
     tensors = {"embed.weight": values.to(torch.bfloat16), "norm.weight": values.half(),

@@ -5,31 +5,25 @@ import errno
 import hashlib
 import json
 import os
-import tempfile
-import warnings
 from collections import OrderedDict
 from collections.abc import Mapping
 
-import safetensors
 import safetensors.numpy
 
 from chainrule import backend
 from chainrule.backend import xp
 from chainrule.nn.module import Module
 from chainrule.tensor import Tensor
+from chainrule.train.safetensors_files import (CheckpointError, check_readable, read_file_object,
+                                               read_path, write_bytes)
 from chainrule.utils.files import write_atomically
 
 FORMAT = "chainrule"
 # 1: the checksum covered the tensors only; 2: it covers the structure too (a damaged header
 # is caught, not only damaged data). Files of version 1 still load.
 VERSION = "2"
-_PICKLE_SIGNATURES = (b"PK\x03\x04", b"\x80")   # torch.save's zip archive; a bare pickle
 _STORABLE_DTYPES = ("bool", "uint8", "int8", "int16", "uint16", "int32", "uint32", "int64",
                     "uint64", "float16", "float32", "float64", "complex64")
-
-
-class CheckpointError(RuntimeError):
-    """A file that is not a checkpoint chainrule can read, or one that was damaged."""
 
 
 def save(obj, f):
@@ -62,7 +56,7 @@ def save(obj, f):
     if os.path.isdir(path):
         raise IsADirectoryError(errno.EISDIR, f"chainrule.save: {path!r} is a directory; give "
                                 "the name of a file inside it")
-    write_atomically(path, lambda temporary: _write_bytes(temporary, data), "chainrule.save")
+    write_atomically(path, lambda temporary: write_bytes(temporary, data), "chainrule.save")
 
 
 def load(f, map_location=None, *, weights_only=True, verify=True):
@@ -77,11 +71,11 @@ def load(f, map_location=None, *, weights_only=True, verify=True):
         backend.check_device(map_location, "chainrule.load")
     if hasattr(f, "read"):
         name = getattr(f, "name", None) or f"<{type(f).__name__}>"
-        metadata, arrays = _read_file_object(f, name)
+        metadata, arrays = read_file_object(f, name)
     else:
         name = _path(f, "load")
-        _check_readable(name)
-        metadata, arrays = _read_path(name)
+        check_readable(name)
+        metadata, arrays = read_path(name)
     if not _is_ours(metadata):   # written by another program: names -> tensors
         return {key: Tensor._make(array) for key, array in arrays.items()}
     return _restore(metadata, arrays, name, verify)
@@ -172,7 +166,8 @@ def _restore(metadata, arrays, name, verify):
     try:
         used = set()
         obj = _decode(json.loads(structure), arrays, used)
-    except (CheckpointError, ValueError, TypeError, KeyError, AttributeError) as error:
+    except (CheckpointError, ValueError, TypeError, KeyError, AttributeError,
+            RecursionError) as error:
         detail = error if isinstance(error, CheckpointError) else f"{type(error).__name__}: {error}"
         raise CheckpointError(f"chainrule.load: the structure metadata of {name} is damaged "
                               f"({detail})") from None
@@ -221,109 +216,9 @@ def _is_ours(metadata):
 
 
 # ----- files -----------------------------------------------------------------------------------
-def _write_bytes(path, data):
-    with open(path, "wb") as file:
-        file.write(data)
-
-
 def _write_to_file_object(f, data):
     try:
         f.write(data)
     except TypeError:
-        raise TypeError(f"chainrule.save: the file object takes text; open it in binary mode "
-                        f"(open(path, 'wb')) or use io.BytesIO") from None
-
-
-def _check_readable(path):
-    if os.path.isdir(path):
-        inside = sorted(entry for entry in os.listdir(path) if entry.endswith(".safetensors"))
-        hint = f" such as {', '.join(inside[:3])}" if inside else ""
-        raise IsADirectoryError(errno.EISDIR, f"chainrule.load: {path!r} is a directory, not a "
-                                f"checkpoint file; did you mean a file inside it{hint}?")
-    if not os.path.exists(path):
-        raise FileNotFoundError(errno.ENOENT, f"chainrule.load: no such file: {path!r}")
-
-
-def _read_path(path, name=None):
-    """(metadata, arrays) of a safetensors file, read by safetensors (bfloat16 aside)."""
-    name = name or path
-    try:
-        with safetensors.safe_open(path, framework="np") as file:
-            metadata = file.metadata() or {}
-            keys = list(file.keys())
-            bfloat16 = {key for key in keys if file.get_slice(key).get_dtype() == "BF16"}
-            arrays = {key: None if key in bfloat16 else file.get_tensor(key) for key in keys}
-        if bfloat16:
-            with open(path, "rb") as file:
-                _fill_bfloat16(arrays, safetensors.deserialize(file.read()), name)
-    except safetensors.SafetensorError as error:
-        with open(path, "rb") as file:
-            raise _unreadable(name, file.read(9), error) from None
-    return metadata, arrays
-
-
-def _read_file_object(f, name):
-    data = f.read()
-    if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise TypeError(f"chainrule.load: {name} gives text; open it in binary mode "
-                        "(open(path, 'rb')) or use io.BytesIO")
-    data = bytes(data)
-    try:
-        header = _header(data)   # safetensors reads bytes but has no call for their metadata
-        bfloat16 = any(entry.get("dtype") == "BF16" for key, entry in header.items()
-                       if key != "__metadata__")
-        if not bfloat16:
-            return header.get("__metadata__") or {}, safetensors.numpy.load(data)
-    except (safetensors.SafetensorError, ValueError, KeyError, TypeError,
-            AttributeError) as error:
-        raise _unreadable(name, data[:9], error) from None
-    # rare (a model hub's bfloat16 file from memory): safetensors reads it from a file
-    with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, "checkpoint.safetensors")
-        _write_bytes(path, data)
-        return _read_path(path, name)
-
-
-def _header(data):
-    """The JSON header of a safetensors file: 8 bytes of little-endian length, then JSON."""
-    size = int.from_bytes(data[:8], "little")
-    if len(data) < 8 or 8 + size > len(data):
-        raise ValueError(f"a header of {size} bytes does not fit in {len(data)} bytes")
-    header = json.loads(data[8:8 + size])
-    if not isinstance(header, dict):
-        raise ValueError("the header is not a JSON object")
-    return header
-
-
-def _fill_bfloat16(arrays, entries, name):
-    """bfloat16 is the top half of a float32: shifting its 16 bits up gives the same value."""
-    upcast = []
-    for key, entry in entries:
-        if entry["dtype"] == "BF16":
-            bits = xp.frombuffer(entry["data"], dtype="<u2").astype("<u4") << 16
-            arrays[key] = bits.view("<f4").astype(backend.float32).reshape(entry["shape"])
-            upcast.append(key)
-    if upcast and not _warned["bfloat16"]:
-        _warned["bfloat16"] = True
-        warnings.warn(f"chainrule.load: {name} holds bfloat16 tensors ({', '.join(upcast[:3])}"
-                      f"{' ...' if len(upcast) > 3 else ''}), which NumPy cannot represent; they "
-                      "were converted to float32 exactly (this note is shown once)",
-                      UserWarning, stacklevel=3)
-
-
-_warned = {"bfloat16": False}
-
-
-def _unreadable(name, start, error):
-    """The error for a file that safetensors cannot parse: empty, a pickle, or damaged."""
-    if not start:
-        return CheckpointError(f"chainrule.load: {name} is empty (0 bytes); was it written "
-                               "completely?")
-    # A safetensors header's JSON starts at byte 8; its length may begin with a pickle's bytes.
-    if start[8:9] != b"{" and start.startswith(_PICKLE_SIGNATURES):
-        return CheckpointError(f"chainrule.load: {name} looks like a pickle (as torch.save "
-                               "writes), and chainrule never unpickles: save model.state_dict() "
-                               "with safetensors (safetensors.torch.save_file(model.state_dict()"
-                               ", path)) and load that")
-    return CheckpointError(f"chainrule.load: {name} is not a readable safetensors file; it may "
-                           f"be truncated or corrupted ({error})")
+        raise TypeError("chainrule.save: the file object takes text; open it in binary mode "
+                        "(open(path, 'wb')) or use io.BytesIO") from None
