@@ -280,3 +280,128 @@ def test_group_norm_passes_gradcheck_and_names_bad_shapes():
         chainrule.nn.GroupNorm(2, 5)
     with pytest.raises(RuntimeError, match=r"GroupNorm\(2, 4.*expected input of shape \(N, 4, \*\)"):
         chainrule.nn.GroupNorm(2, 4)(chainrule.ones(2, 3, 5))
+
+
+# ----- InstanceNorm -------------------------------------------------------------------------------
+INSTANCE_NORMS = [
+    ("1d", "InstanceNorm1d", {"num_features": 3}, (4, 3, 5)),
+    ("1d unbatched", "InstanceNorm1d", {"num_features": 3}, (3, 6)),
+    ("2d", "InstanceNorm2d", {"num_features": 2}, (3, 2, 4, 5)),
+    ("2d unbatched", "InstanceNorm2d", {"num_features": 2}, (2, 3, 3)),
+    ("3d", "InstanceNorm3d", {"num_features": 2}, (2, 2, 3, 2, 3)),
+    ("affine", "InstanceNorm2d", {"num_features": 3, "affine": True}, (2, 3, 3, 4)),
+    ("affine, no bias", "InstanceNorm1d", {"num_features": 3, "affine": True, "bias": False},
+     (2, 3, 4)),
+    ("running stats", "InstanceNorm2d", {"num_features": 2, "track_running_stats": True},
+     (3, 2, 3, 3)),
+    ("running stats, affine, momentum 0.3", "InstanceNorm1d",
+     {"num_features": 3, "track_running_stats": True, "affine": True, "momentum": 0.3,
+      "eps": 1e-3}, (4, 3, 5)),
+    ("running stats unbatched", "InstanceNorm3d",
+     {"num_features": 2, "track_running_stats": True, "affine": True}, (2, 2, 3, 2)),
+    ("running stats, momentum None", "InstanceNorm1d",
+     {"num_features": 2, "track_running_stats": True, "momentum": None}, (3, 2, 4)),
+]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name,layer,kwargs,shape", INSTANCE_NORMS,
+                         ids=[case[0] for case in INSTANCE_NORMS])
+def test_instance_norm_matches_torch_in_training_then_evaluation(name, layer, kwargs, shape,
+                                                                 dtype):
+    rng = np.random.default_rng(0)
+    ours, theirs = twins(getattr(chainrule.nn, layer), getattr(torch.nn, layer), kwargs, dtype,
+                         rng)
+    for step in range(3):
+        ours.zero_grad()
+        theirs.zero_grad()
+        step_and_compare(ours, theirs, shape, dtype, rng, f"{name}, training step {step}")
+        compare_buffers(ours, theirs, dtype, f"{name}, after training step {step}")
+    ours.eval()
+    theirs.eval()
+    ours.zero_grad()
+    theirs.zero_grad()
+    step_and_compare(ours, theirs, shape, dtype, rng, f"{name}, evaluation")
+    compare_buffers(ours, theirs, dtype, f"{name}, after evaluation")
+
+
+@pytest.mark.parametrize("layer, kwargs, shape", [
+    ("InstanceNorm2d", {"num_features": 3, "affine": True}, (2, 3, 4, 4)),
+    ("InstanceNorm1d", {"num_features": 2, "track_running_stats": True, "affine": True},
+     (3, 2, 5)),
+])
+def test_instance_norm_with_the_shared_layer_check(layer, kwargs, shape):
+    from tests.nn.test_module import assert_matches_torch
+    ours, theirs = getattr(chainrule.nn, layer)(**kwargs), getattr(torch.nn, layer)(**kwargs)
+    with torch.no_grad():
+        for p in theirs.parameters():
+            p.copy_(torch.randn(p.shape))
+    assert_matches_torch(ours, theirs, [np.random.default_rng(0).normal(0.5, 2.0, shape)])
+
+
+@pytest.mark.parametrize("kwargs", [
+    {}, {"affine": True}, {"track_running_stats": True},
+    {"affine": True, "bias": False, "eps": 1e-3, "momentum": None}], ids=str)
+@pytest.mark.parametrize("layer", ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"])
+def test_instance_norm_initial_state_names_and_repr_are_torchs(layer, kwargs):
+    ours, theirs = getattr(chainrule.nn, layer)(4, **kwargs), getattr(torch.nn, layer)(4, **kwargs)
+    assert repr(ours) == repr(theirs)
+    ours_state, theirs_state = ours.state_dict(), theirs.state_dict()
+    assert list(ours_state) == list(theirs_state)
+    for name, value in theirs_state.items():
+        np.testing.assert_array_equal(ours_state[name].numpy(), value.numpy(), err_msg=name)
+        assert str(ours_state[name].dtype) == str(value.dtype).removeprefix("torch."), name
+
+
+def test_instance_norm_leaves_num_batches_tracked_at_zero_as_torch():
+    layer = chainrule.nn.InstanceNorm1d(2, track_running_stats=True)
+    for _ in range(3):
+        layer(cr.randn(4, 2, 5))
+    assert layer.num_batches_tracked.item() == 0 and layer.running_mean.numpy().any()
+
+
+def test_instance_norm_functional_gradcheck_and_double_backward():
+    x, weight, bias = small(3, 2, 4), small(2, seed=1), small(2, seed=2)
+
+    def fn(x, weight, bias):
+        return chainrule.nn.functional.instance_norm(x, weight=weight, bias=bias, eps=1e-3)
+    assert gradcheck(fn, (x, weight, bias))
+    assert gradgradcheck(fn, (x, weight, bias))
+    running_mean, running_var = cr.tensor([0.2, -0.5], dtype="float64"), cr.tensor(
+        [0.8, 1.7], dtype="float64")
+    assert gradcheck(lambda x: chainrule.nn.functional.instance_norm(
+        x, running_mean, running_var, use_input_stats=False), (small(2, 2, 3),))
+
+
+@pytest.mark.parametrize("layer, shape, error, message", [
+    (chainrule.nn.InstanceNorm1d(3), (2, 3, 4, 5), ValueError,
+     r"InstanceNorm1d\(3, .*\): expected 2D or 3D input \(N, C, L\) or \(C, L\), "
+     r"got shape \(2, 3, 4, 5\)"),
+    (chainrule.nn.InstanceNorm2d(3), (3, 4), ValueError, r"expected 3D or 4D input"),
+    (chainrule.nn.InstanceNorm3d(3, affine=True), (2, 2, 2, 2, 2), ValueError,
+     r"expected input's size at dim=1 to match num_features \(3\), got input of shape "
+     r"\(2, 2, 2, 2, 2\)"),
+    (chainrule.nn.InstanceNorm1d(3), (2, 3, 1), ValueError,
+     r"instance_norm: expected more than 1 spatial element when training, got input of shape "
+     r"\(2, 3, 1\)"),
+])
+def test_instance_norm_refuses_bad_inputs(layer, shape, error, message):
+    with pytest.raises(error, match=message):
+        layer(cr.randn(*shape))
+
+
+def test_instance_norm_warns_when_unused_num_features_differs_as_torch():
+    with pytest.warns(UserWarning, match="expected input's size at dim=1 to match num_features"):
+        out = chainrule.nn.InstanceNorm1d(5)(cr.randn(2, 3, 4))
+    assert out.shape == (2, 3, 4)
+
+
+def test_instance_norm_functional_errors():
+    x = cr.randn(2, 3, 4)
+    instance_norm = chainrule.nn.functional.instance_norm
+    with pytest.raises(RuntimeError, match="must be given when use_input_stats is False"):
+        instance_norm(x, use_input_stats=False)
+    with pytest.raises(RuntimeError, match=r"weight should have shape \(3,\)"):
+        instance_norm(x, weight=cr.ones(2))
+    with pytest.raises(RuntimeError, match="give both running_mean and running_var"):
+        instance_norm(x, running_mean=cr.zeros(3))

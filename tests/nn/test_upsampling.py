@@ -124,7 +124,8 @@ def test_integer_inputs_take_the_nearest_modes_and_keep_their_dtype():
     out = F.interpolate(cr.tensor(x), scale_factor=1.5)
     assert out.dtype == cr.int64
     # torch's CPU kernel takes no int64; its float result holds the same values
-    expected = torch.nn.functional.interpolate(torch.tensor(x, dtype=torch.float64), scale_factor=1.5)
+    expected = torch.nn.functional.interpolate(torch.tensor(x, dtype=torch.float64),
+                                               scale_factor=1.5)
     np.testing.assert_array_equal(out.numpy(), expected.numpy())
 
 

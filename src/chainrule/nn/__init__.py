@@ -16,7 +16,8 @@ from chainrule.nn.linear import Flatten, Identity, Linear, Unflatten
 from chainrule.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss,
                                MSELoss, NLLLoss, SmoothL1Loss)
 from chainrule.nn.module import Module
-from chainrule.nn.norm import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
+from chainrule.nn.norm import (BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm1d, InstanceNorm2d,
+                               InstanceNorm3d, LayerNorm)
 from chainrule.nn.padding import (CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad1d,
                                   ConstantPad2d, ConstantPad3d, ReflectionPad1d, ReflectionPad2d,
                                   ReflectionPad3d, ReplicationPad1d, ReplicationPad2d,

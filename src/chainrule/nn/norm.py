@@ -1,9 +1,12 @@
-"""Normalisation layers: BatchNorm1d, BatchNorm2d (Ioffe & Szegedy 2015), LayerNorm (Ba, Kiros &
-Hinton 2016) and GroupNorm (Wu & He 2018), with torch's parameters, buffers, names and init."""
+"""Normalisation layers: BatchNorm1d, BatchNorm2d (Ioffe & Szegedy 2015), InstanceNorm1d/2d/3d
+(Ulyanov, Vedaldi & Lempitsky 2016), LayerNorm (Ba, Kiros & Hinton 2016) and GroupNorm (Wu & He
+2018), with torch's parameters, buffers, names and init."""
+import warnings
+
 from chainrule import backend, creation
 from chainrule.autograd.mode import no_grad
 from chainrule.nn import init
-from chainrule.nn.functional.norm import batch_norm, group_norm, layer_norm
+from chainrule.nn.functional.norm import batch_norm, group_norm, instance_norm, layer_norm
 from chainrule.nn.module import Module
 from chainrule.nn.parameter import Parameter
 
@@ -106,6 +109,76 @@ class BatchNorm2d(_BatchNorm):
 
     expected = "(N, C, H, W)"
     dims = (4,)
+
+
+class _InstanceNorm(_BatchNorm):
+    """What InstanceNorm1d/2d/3d share: BatchNorm's parameters, buffers and repr, torch's defaults
+    (affine=False, track_running_stats=False), statistics per sample and an unbatched input."""
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False,
+                 track_running_stats=False, device=None, dtype=None, *, bias=True):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype,
+                         bias=bias)
+
+    def forward(self, x):
+        if x.ndim not in self.dims:
+            raise ValueError(f"{self!r}: expected {self.dims[0]}D or {self.dims[1]}D input "
+                             f"{self.expected}, got shape {x.shape}")
+        batched = x.ndim == self.dims[1]
+        self._check_channels(x, 1 if batched else 0)
+        # num_batches_tracked stays 0 and momentum None means 0, as in torch
+        out = instance_norm(x if batched else x.unsqueeze(0), self.running_mean,
+                            self.running_var, self.weight, self.bias,
+                            self.training or not self.track_running_stats,
+                            self.momentum if self.momentum is not None else 0.0, self.eps)
+        return out if batched else out.squeeze(0)
+
+    def _check_channels(self, x, dim):
+        if x.shape[dim] == self.num_features:
+            return
+        message = (f"{self!r}: expected input's size at dim={dim} to match num_features "
+                   f"({self.num_features}), got input of shape {x.shape}")
+        if self.affine or self.track_running_stats:
+            raise ValueError(message)
+        # without per-channel state num_features is unused: torch only warns
+        warnings.warn(message, stacklevel=3)
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """y = (x - E[x]) / sqrt(Var[x] + eps) * weight + bias, the statistics taken per sample and
+    channel over the length (Ulyanov, Vedaldi & Lempitsky 2016, for style transfer).
+
+    With track_running_stats, training also updates running_mean and running_var with the batch's
+    average of the per-instance statistics, and evaluation normalises with them.
+    Args: num_features (C), eps=1e-5, momentum=0.1, affine=False (learn weight and bias),
+    track_running_stats=False, dtype=None, bias=True (keyword only).
+    Shape: input (N, C, L) or (C, L) -> output of the same shape.
+    """
+
+    expected = "(N, C, L) or (C, L)"
+    dims = (2, 3)
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """InstanceNorm1d's normalisation for images: statistics per sample and channel over (H, W).
+    Args: num_features (C), eps=1e-5, momentum=0.1, affine=False, track_running_stats=False,
+    dtype=None, bias=True (keyword only).
+    Shape: input (N, C, H, W) or (C, H, W) -> output of the same shape.
+    """
+
+    expected = "(N, C, H, W) or (C, H, W)"
+    dims = (3, 4)
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """InstanceNorm1d's normalisation for volumes: statistics per sample and channel over
+    (D, H, W). Args: num_features (C), eps=1e-5, momentum=0.1, affine=False,
+    track_running_stats=False, dtype=None, bias=True (keyword only).
+    Shape: input (N, C, D, H, W) or (C, D, H, W) -> output of the same shape.
+    """
+
+    expected = "(N, C, D, H, W) or (C, D, H, W)"
+    dims = (4, 5)
 
 
 class LayerNorm(Module):

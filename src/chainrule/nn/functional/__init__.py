@@ -21,7 +21,7 @@ from chainrule.nn.functional.loss import (
     binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, huber_loss, l1_loss,
     mse_loss, nll_loss, smooth_l1_loss)
 from chainrule.nn.functional.norm import (
-    batch_norm, group_norm, layer_norm, normalize)
+    batch_norm, group_norm, instance_norm, layer_norm, normalize)
 from chainrule.nn.functional.pool import (
     adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d, avg_pool3d, max_pool1d,
     max_pool2d, max_pool3d)

@@ -1,11 +1,14 @@
-"""Normalisation layers' functional forms: batch_norm and layer_norm, composed of primitive ops.
+"""Normalisation layers' functional forms: batch_norm, instance_norm, layer_norm, group_norm,
+composed of primitive ops.
 
-Both standardise x to zero mean and unit variance over some dims, then scale and shift:
+Each standardises x to zero mean and unit variance over some dims, then scale and shift:
 y = (x - mean) / sqrt(var + eps) * weight + bias, with the biased variance (divide by n), as torch.
 """
+import math
+
 from chainrule.autograd.mode import no_grad
 
-__all__ = ["batch_norm", "group_norm", "layer_norm", "normalize"]
+__all__ = ["batch_norm", "group_norm", "instance_norm", "layer_norm", "normalize"]
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
@@ -70,6 +73,60 @@ def _check_batch_norm_arguments(input, running_mean, running_var, weight, bias, 
     if eps < 0 or (training and eps == 0):
         raise ValueError(f"batch_norm: eps must be positive (non-negative in evaluation), got "
                          f"{eps}")
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
+                  use_input_stats=True, momentum=0.1, eps=1e-5):
+    """Normalise each channel of each sample over its spatial dims (Ulyanov, Vedaldi & Lempitsky
+    2016), then scale and shift per channel.
+
+    use_input_stats=True: normalise with each instance's statistics and, if running_mean and
+    running_var are given, update them in place with the batch's average of those statistics:
+    r <- (1 - momentum) r + momentum * mean over the batch (unbiased variances, as batch_norm).
+    use_input_stats=False: normalise with running_mean and running_var.
+    Shape: input (N, C, *); running statistics, weight and bias (C,).
+    """
+    _check_instance_norm_arguments(input, running_mean, running_var, weight, bias,
+                                   use_input_stats)
+    channel_shape = (1, input.shape[1]) + (1,) * (input.ndim - 2)
+    if use_input_stats:
+        axes = tuple(range(2, input.ndim))
+        mean = input.mean(axes, keepdim=True)
+        centered = input - mean
+        var = centered.square().mean(axes, keepdim=True)
+        scale = (var + eps).rsqrt()
+        if running_mean is not None:
+            # torch updates one copy of the running statistics per sample, then averages them
+            _update_running_stats(running_mean, running_var, mean.mean(0), var.mean(0), momentum,
+                                  math.prod(input.shape[2:]))
+    else:
+        centered = input - running_mean.reshape(channel_shape)
+        scale = (running_var + eps).rsqrt().reshape(channel_shape)
+    if weight is not None:
+        scale = scale * weight.reshape(channel_shape)
+    out = centered * scale
+    return out if bias is None else out + bias.reshape(channel_shape)
+
+
+def _check_instance_norm_arguments(input, running_mean, running_var, weight, bias,
+                                   use_input_stats):
+    if input.ndim < 2:
+        raise ValueError(f"instance_norm: expected input of shape (N, C, *), got {input.shape}")
+    if (running_mean is None) != (running_var is None):
+        raise RuntimeError("instance_norm: give both running_mean and running_var, or neither")
+    if not use_input_stats and running_mean is None:
+        raise RuntimeError("instance_norm: running_mean and running_var must be given when "
+                           "use_input_stats is False")
+    channels = input.shape[1]
+    for name, value in (("running_mean", running_mean), ("running_var", running_var),
+                        ("weight", weight), ("bias", bias)):
+        if value is not None and value.shape != (channels,):
+            raise RuntimeError(f"instance_norm: {name} should have shape ({channels},) for input "
+                               f"of shape {input.shape} (C = {channels}), got {value.shape}")
+    if use_input_stats and math.prod(input.shape[2:]) <= 1:
+        # one value per instance has no variance: the output would be 0 and the unbiased var 0/0
+        raise ValueError(f"instance_norm: expected more than 1 spatial element when training, "
+                         f"got input of shape {input.shape}")
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
