@@ -114,8 +114,8 @@ def type_name(value):
     return f"{kind.__module__}.{kind.__qualname__}"
 
 
-def not_a_tensor_message(name, position, value):
-    return (f"{name}: expected a Tensor as argument {position}, got {type_name(value)} "
+def not_a_tensor_message(name, position, value, what="argument"):
+    return (f"{name}: expected a Tensor as {what} {position}, got {type_name(value)} "
             "(use chainrule.tensor(x), or chainrule.from_numpy(x) to share a NumPy array's memory)")
 
 

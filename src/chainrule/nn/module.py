@@ -381,8 +381,8 @@ def _blame_non_tensor_input(module, args, error):
         return
     for position, value in enumerate(args):
         if isinstance(value, _NOT_TENSORS) and not isinstance(value, (Tensor, bool)):
-            new = NotATensorError(not_a_tensor_message(module._get_name(), position, value)
-                                  .replace("argument", "input", 1))
+            new = NotATensorError(not_a_tensor_message(module._get_name(), position, value,
+                                                       "input"))
             new._seen_by_module = True
             raise new from error
 
