@@ -60,8 +60,9 @@ def both(fn, values):
         a, b = (lib.tensor(v, requires_grad=True) for v in values)
         out = fn(lib, a, b)
         out.backward(lib.tensor(np.linspace(-1, 2, out.numel()).reshape(tuple(out.shape))))
-        results.append([out.detach().numpy()] + [
-            np.zeros(v.shape) if t.grad is None else t.grad.numpy() for t, v in zip((a, b), values)])
+        grads = [np.zeros(v.shape) if t.grad is None else t.grad.numpy()  # None: torch's p=0
+                 for t, v in zip((a, b), values)]
+        results.append([out.detach().numpy()] + grads)
     return results
 
 

@@ -2,6 +2,7 @@
 (forward and the gradients of every differentiable input, float32 and float64), gradcheck in
 float64, the modules with torch's buffers, numerical stability, and errors that name the loss."""
 from collections.abc import Callable
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -9,7 +10,7 @@ import pytest
 import torch
 
 import chainrule as cr
-import chainrule.nn.functional.loss as F
+import chainrule.nn.functional as F
 from chainrule.autograd import gradcheck
 from chainrule.nn import loss as losses
 
@@ -25,6 +26,8 @@ class Case:
     function: str
     make: Callable
     options: dict = field(default_factory=dict)
+    # False where torch's gradient is by design not the derivative (a clamp made under no_grad)
+    gradcheck: bool = True
 
 
 def logits(rng, *shape):
@@ -39,6 +42,19 @@ def distribution(rng, *shape):
     """Class probabilities along dim 1 (or 0 for one sample)."""
     p = rng.uniform(0.1, 1.0, shape)
     return p / p.sum(axis=1 if len(shape) > 1 else 0, keepdims=True)
+
+
+def counts(rng, *shape):
+    return rng.poisson(2.0, shape).astype(float)
+
+
+def rates(rng, *shape):
+    """Positive values, some below and some above 1."""
+    return rng.uniform(0.1, 4.0, shape)
+
+
+def signs(rng, *shape):
+    return rng.choice([-1, 1], shape)
 
 
 def ignoring(indices, where, value):
@@ -114,6 +130,51 @@ CASES = [
     Case("nll (N, C, d)", "nll_loss", lambda r: [logits(r, 2, 4, 3), r.integers(0, 4, (2, 3))],
          {"weight": CLASS_WEIGHT_4}),
     Case("nll unbatched", "nll_loss", lambda r: [logits(r, 4), np.array(1)]),
+    # divergences and likelihoods (kl_div's 'mean' warns, as torch; 'batchmean' is tested below)
+    Case("kl_div", "kl_div", lambda r: [logits(r, 4, 3), probabilities(r, 4, 3)]),
+    Case("kl_div log_target", "kl_div", lambda r: [logits(r, 2, 3, 2), logits(r, 2, 3, 2)],
+         {"log_target": True}),
+    Case("poisson_nll", "poisson_nll_loss", lambda r: [logits(r, 4, 3), counts(r, 4, 3)]),
+    Case("poisson_nll rates, full", "poisson_nll_loss",
+         lambda r: [rates(r, 4, 3), rates(r, 4, 3)], {"log_input": False, "full": True}),
+    Case("poisson_nll full, eps", "poisson_nll_loss", lambda r: [logits(r, 5), rates(r, 5)],
+         {"full": True, "eps": 0.1}),
+    Case("gaussian_nll", "gaussian_nll_loss",
+         lambda r: [logits(r, 4, 3), logits(r, 4, 3), rates(r, 4, 3)]),
+    Case("gaussian_nll var below eps, full", "gaussian_nll_loss",
+         lambda r: [logits(r, 4, 3), logits(r, 4, 3), rates(r, 4, 3) / 10],
+         {"eps": 0.2, "full": True}, gradcheck=False),
+    Case("gaussian_nll var (N,)", "gaussian_nll_loss",
+         lambda r: [logits(r, 4, 3), logits(r, 4, 3), rates(r, 4)]),
+    Case("gaussian_nll var (N, 1, d)", "gaussian_nll_loss",
+         lambda r: [logits(r, 4, 3, 2), logits(r, 4, 3, 2), rates(r, 4, 1, 2)]),
+    Case("gaussian_nll var a number", "gaussian_nll_loss",
+         lambda r: [logits(r, 4, 3), logits(r, 4, 3)], {"var": 0.7}),
+    # margins and embeddings: ±1 labels as integers (no gradient, as torch's where gives none)
+    Case("margin_ranking", "margin_ranking_loss",
+         lambda r: [logits(r, 6), logits(r, 6), signs(r, 6)], {"margin": 0.5}),
+    Case("margin_ranking float target", "margin_ranking_loss",
+         lambda r: [logits(r, 6), logits(r, 1), signs(r, 6).astype(float)]),
+    Case("triplet", "triplet_margin_loss", lambda r: [logits(r, 5, 4), logits(r, 5, 4),
+                                                      logits(r, 5, 4)], {"margin": 2.0}),
+    Case("triplet p=1, swap, eps", "triplet_margin_loss",
+         lambda r: [logits(r, 5, 4), logits(r, 5, 4), logits(r, 1, 4)],
+         {"p": 1, "swap": True, "eps": 0.01, "margin": 3.0}),
+    Case("triplet unbatched p=3", "triplet_margin_loss",
+         lambda r: [logits(r, 4), logits(r, 4), logits(r, 4)], {"p": 3, "margin": 4.0}),
+    Case("cosine_embedding", "cosine_embedding_loss",
+         lambda r: [logits(r, 6, 4), logits(r, 6, 4), signs(r, 6)], {"margin": -0.2}),
+    Case("cosine_embedding labels other than ±1 count 0", "cosine_embedding_loss",
+         lambda r: [logits(r, 4, 3), logits(r, 4, 3), np.array([1, 0, -1, 2])]),
+    Case("cosine_embedding unbatched", "cosine_embedding_loss",
+         lambda r: [logits(r, 4), logits(r, 4), np.array(-1)]),
+    Case("hinge_embedding", "hinge_embedding_loss", lambda r: [logits(r, 4, 3), signs(r, 4, 3)],
+         {"margin": 2.0}),
+    Case("soft_margin", "soft_margin_loss", lambda r: [logits(r, 4, 3), signs(r, 4, 3)]),
+    Case("multilabel_soft_margin", "multilabel_soft_margin_loss",
+         lambda r: [logits(r, 4, 3), r.integers(0, 2, (4, 3))]),
+    Case("multilabel_soft_margin weight, soft labels", "multilabel_soft_margin_loss",
+         lambda r: [logits(r, 4, 3), probabilities(r, 4, 3)], {"weight": POS_WEIGHT_3}),
 ]
 
 
@@ -137,6 +198,7 @@ def close(ours, theirs, dtype, what):
                                err_msg=what)
 
 
+@pytest.mark.filterwarnings("ignore:reduction. 'mean' divides the total loss")
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
@@ -153,9 +215,12 @@ def test_matches_torch(case, reduction, dtype):
         close(x.grad, t.grad, dtype, f"{case.name}: gradient of input {index}")
 
 
+@pytest.mark.filterwarnings("ignore:reduction. 'mean' divides the total loss")
 @pytest.mark.parametrize("reduction", ["mean", "none"])  # 'sum' is 'none' then a sum
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_gradcheck(case, reduction):
+    if not case.gradcheck:
+        pytest.skip("torch's gradient here is not the derivative; test_matches_torch checks it")
     arrays = case.make(np.random.default_rng(0))
     _, inputs = run(cr, case, arrays, "float64", reduction)
     indices = [cr.tensor(a) for a in arrays if a.dtype.kind != "f"]
@@ -189,6 +254,17 @@ MODULES = [
      lambda r: [logits(r, 2, 4, 3), ignoring(r.integers(0, 4, (2, 3)), [1], 0)]),
     ("CrossEntropyLoss", {"reduction": "none"}, lambda r: [logits(r, 5, 4),
                                                             distribution(r, 5, 4)]),
+    ("KLDivLoss", {"reduction": "batchmean"}, lambda r: [logits(r, 4, 3), probabilities(r, 4, 3)]),
+    ("KLDivLoss", {"reduction": "sum", "log_target": True}, lambda r: [logits(r, 4, 3),
+                                                                        logits(r, 4, 3)]),
+    ("KLDivLoss", {"size_average": False}, lambda r: [logits(r, 4, 3), probabilities(r, 4, 3)]),
+    ("PoissonNLLLoss", {}, lambda r: [logits(r, 4, 3), counts(r, 4, 3)]),
+    ("PoissonNLLLoss", {"log_input": False, "full": True, "eps": 1e-3, "reduction": "sum"},
+     lambda r: [rates(r, 4, 3), rates(r, 4, 3)]),
+    ("HingeEmbeddingLoss", {"margin": 0.5}, lambda r: [logits(r, 4, 3), signs(r, 4, 3)]),
+    ("SoftMarginLoss", {"reduction": "none"}, lambda r: [logits(r, 4, 3), signs(r, 4, 3)]),
+    ("MultiLabelSoftMarginLoss", {"weight": POS_WEIGHT_3},
+     lambda r: [logits(r, 4, 3), r.integers(0, 2, (4, 3))]),
 ]
 
 
@@ -214,6 +290,78 @@ def test_modules_match_torch(name, options, make, dtype):
     out_ours.sum().backward()
     out_theirs.sum().backward()
     close(x_ours.grad, x_theirs.grad, dtype, f"{name}: input gradient")
+
+
+THREE_INPUT_MODULES = [
+    ("MarginRankingLoss", {"margin": 0.2}, lambda r: [logits(r, 6), logits(r, 6), signs(r, 6)]),
+    ("CosineEmbeddingLoss", {"margin": 0.1, "reduction": "sum"},
+     lambda r: [logits(r, 5, 3), logits(r, 5, 3), signs(r, 5)]),
+    ("TripletMarginLoss", {"margin": 1.5, "p": 1.0, "swap": True},
+     lambda r: [logits(r, 5, 3), logits(r, 5, 3), logits(r, 5, 3)]),
+    ("TripletMarginLoss", {"reduce": False}, lambda r: [logits(r, 5, 3), logits(r, 5, 3),
+                                                        logits(r, 5, 3)]),
+    ("GaussianNLLLoss", {"full": True, "eps": 0.05},
+     lambda r: [logits(r, 5, 3), logits(r, 5, 3), rates(r, 5, 1) / 5]),
+]
+
+
+@pytest.mark.filterwarnings("ignore:size_average and reduce args will be deprecated")
+@pytest.mark.parametrize("name,options,make", THREE_INPUT_MODULES,
+                         ids=[f"{name}{options}" for name, options, _ in THREE_INPUT_MODULES])
+def test_three_input_modules_match_torch(name, options, make):
+    ours, theirs = getattr(losses, name)(**options), getattr(torch.nn, name)(**options)
+    assert repr(ours) == repr(theirs)
+    assert ours.reduction == theirs.reduction
+    for attribute in ("margin", "p", "eps", "swap", "full"):
+        assert getattr(ours, attribute, None) == getattr(theirs, attribute, None), attribute
+    arrays = make(np.random.default_rng(0))
+    for dtype in ("float32", "float64"):
+        mine = [cr.tensor(a.astype(dtype), requires_grad=True) if a.dtype.kind == "f"
+                else cr.tensor(a) for a in arrays]
+        expected = [torch.tensor(a.astype(dtype), requires_grad=True) if a.dtype.kind == "f"
+                    else torch.tensor(a) for a in arrays]
+        out, out_theirs = ours(*mine), theirs(*expected)
+        close(out, out_theirs, dtype, f"{name}: loss")
+        out.sum().backward()
+        out_theirs.sum().backward()
+        for index, (x, t) in enumerate(zip(mine, expected)):
+            if t.requires_grad:
+                close(x.grad, t.grad, dtype, f"{name}: gradient of input {index}")
+
+
+def test_kl_div_batchmean_divides_by_the_batch_and_does_not_warn():
+    rng = np.random.default_rng(4)
+    x, q = logits(rng, 4, 3, 2), probabilities(rng, 4, 3, 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours = F.kl_div(cr.tensor(x), cr.tensor(q), reduction="batchmean")
+        module = losses.KLDivLoss(reduction="batchmean")(cr.tensor(x), cr.tensor(q))
+        unbatched = F.kl_div(cr.tensor(x[0, 0, 0]), cr.tensor(q[0, 0, 0]), reduction="batchmean")
+    expected = torch.nn.functional.kl_div(torch.tensor(x), torch.tensor(q), reduction="batchmean")
+    close(ours, expected, "float64", "batchmean")
+    close(module, expected, "float64", "KLDivLoss batchmean")
+    np.testing.assert_allclose(ours.item(), (q * (np.log(q) - x)).sum() / 4)
+    # a 0-d input has no batch dim: batchmean is the sum, as torch
+    close(unbatched, torch.nn.functional.kl_div(torch.tensor(x[0, 0, 0]), torch.tensor(q[0, 0, 0]),
+                                                reduction="batchmean"), "float64", "0-d batchmean")
+
+
+def test_kl_div_mean_warns_as_torch():
+    with pytest.warns(UserWarning, match="'batchmean' divides only by the batch size"):
+        F.kl_div(cr.randn(2, 3), cr.rand(2, 3))
+    with pytest.warns(UserWarning, match="'batchmean'"):
+        losses.KLDivLoss()(cr.randn(2, 3), cr.rand(2, 3))
+
+
+def test_kl_div_zero_target_counts_zero_with_a_finite_gradient():
+    x, q = np.array([[-1.0, -2.0, -0.5]]), np.array([[0.0, 0.3, 0.7]])
+    target = cr.tensor(q, requires_grad=True)
+    loss = F.kl_div(cr.tensor(x), target, reduction="sum")
+    expected = torch.nn.functional.kl_div(torch.tensor(x), torch.tensor(q), reduction="sum")
+    close(loss, expected, "float64", "0 log 0 = 0")
+    loss.backward()
+    # d/dq (q log q - q x) = log q + 1 - x; at q = 0 we take q log q's part as 0 (torch: nan)
+    np.testing.assert_allclose(target.grad.numpy(), [[1.0, np.log(0.3) + 1 + 2, np.log(0.7) + 1.5]])
 
 
 def test_class_weights_are_buffers_that_follow_the_dtype():
@@ -317,6 +465,82 @@ def test_all_targets_ignored_gives_nan_as_torch():
       "(4, 1), got (4,) float32")),
     (lambda: losses.MSELoss(reduction="avg"), ValueError,
      "MSELoss: reduction must be 'mean', 'sum' or 'none', got 'avg'"),
+    # class weights of the wrong length, even where every target is in range
+    (lambda: F.cross_entropy(cr.randn(5, 4), cr.tensor([0, 1, 2, 0, 1]), weight=cr.ones(3)),
+     RuntimeError, "cross_entropy: weight should hold one value per class: expected shape (4,) "
+     "for the 4 classes of input (5, 4), got weight of shape (3,)"),
+    (lambda: F.cross_entropy(cr.randn(5, 4), cr.tensor([0, 1, 2, 0, 1]), weight=cr.ones(5)),
+     RuntimeError, "expected shape (4,) for the 4 classes of input (5, 4), got weight of shape "
+     "(5,)"),
+    (lambda: F.cross_entropy(cr.randn(5, 4), cr.tensor([0, 1, 2, 0, -100]), weight=cr.ones(4, 1)),
+     RuntimeError, "got weight of shape (4, 1)"),
+    (lambda: F.cross_entropy(cr.randn(5, 4), cr.rand(5, 4), weight=cr.ones(3)), RuntimeError,
+     "cross_entropy: weight should hold one value per class: expected shape (4,)"),
+    (lambda: F.cross_entropy(cr.randn(2, 4, 3), cr.tensor([[0, 1, 2]] * 2), weight=cr.ones(3)),
+     RuntimeError, "expected shape (4,) for the 4 classes of input (2, 4, 3)"),
+    (lambda: F.nll_loss(cr.randn(5, 4), cr.tensor([0, 1, 2, 0, 1]), weight=cr.ones(5),
+                        ignore_index=1), RuntimeError,
+     "nll_loss: weight should hold one value per class: expected shape (4,) for the 4 classes of "
+     "input (5, 4), got weight of shape (5,)"),
+    (lambda: losses.CrossEntropyLoss(weight=cr.ones(3))(cr.randn(5, 4), cr.tensor([0] * 5)),
+     RuntimeError, "cross_entropy: weight should hold one value per class"),
+    (lambda: losses.NLLLoss(weight=cr.ones(2))(cr.randn(4), cr.tensor(1)), RuntimeError,
+     "nll_loss: weight should hold one value per class: expected shape (4,) for the 4 classes of "
+     "input (4,)"),
+    (lambda: F.cross_entropy(cr.randn(3, 4), cr.tensor([0, 4, 1]), weight=cr.ones(4)), IndexError,
+     "cross_entropy: target 4 is out of bounds for 4 classes"),
+    # the new losses: shapes that torch would broadcast into a wrong loss are refused
+    (lambda: F.kl_div(cr.randn(4, 1), cr.rand(4), reduction="sum"), ValueError,
+     "kl_div: expected target of the input's shape (4, 1), got (4,)"),
+    (lambda: F.kl_div(cr.randn(4, 3), cr.rand(4, 3), reduction="avg"), ValueError,
+     "kl_div: reduction must be 'none', 'batchmean', 'sum' or 'mean', got 'avg'"),
+    (lambda: losses.KLDivLoss(reduction="batch"), ValueError,
+     "KLDivLoss: reduction must be 'none', 'batchmean', 'sum' or 'mean', got 'batch'"),
+    (lambda: F.poisson_nll_loss(cr.randn(4, 1), cr.rand(4)), ValueError,
+     "poisson_nll_loss: expected target of the input's shape (4, 1), got (4,)"),
+    (lambda: F.gaussian_nll_loss(cr.randn(4, 1), cr.rand(4), cr.ones(4, 1)), ValueError,
+     "gaussian_nll_loss: expected target of the input's shape (4, 1), got (4,)"),
+    (lambda: F.gaussian_nll_loss(cr.randn(4, 3), cr.rand(4, 3), cr.ones(3)), ValueError,
+     "gaussian_nll_loss: var is of incorrect size: expected the input's shape (4, 3), it without "
+     "the last dim, or it with one dim of size 1; got (3,)"),
+    (lambda: F.gaussian_nll_loss(cr.randn(4), cr.rand(4), -cr.ones(4)), ValueError,
+     "gaussian_nll_loss: var has negative entry/entries"),
+    (lambda: F.gaussian_nll_loss(cr.randn(4), cr.rand(4), -1.0), ValueError,
+     "gaussian_nll_loss: var has negative entry/entries (var=-1.0)"),
+    (lambda: F.hinge_embedding_loss(cr.randn(4, 1), cr.ones(4)), ValueError,
+     "hinge_embedding_loss: expected target of the input's shape (4, 1), got (4,)"),
+    (lambda: F.soft_margin_loss(cr.randn(4, 1), cr.ones(4)), ValueError,
+     "soft_margin_loss: expected target of the input's shape (4, 1), got (4,)"),
+    (lambda: F.multilabel_soft_margin_loss(cr.randn(4, 3), cr.ones(3)), ValueError,
+     "multilabel_soft_margin_loss: expected target of the input's shape (4, 3), got (3,)"),
+    (lambda: F.margin_ranking_loss(cr.randn(4, 1), cr.randn(4), cr.ones(4)), RuntimeError,
+     "margin_ranking_loss: expected inputs with the same number of dims, got input1 (4, 1), "
+     "input2 (4,), target (4,)"),
+    (lambda: F.margin_ranking_loss(cr.randn(4, 1), cr.randn(1, 4), cr.ones(4, 1)), RuntimeError,
+     "margin_ranking_loss: shapes would broadcast to (4, 4), which none of them has (comparing "
+     "every pair): input1 (4, 1), input2 (1, 4), target (4, 1)"),
+    (lambda: F.margin_ranking_loss(cr.randn(4), cr.randn(3), cr.ones(4)), RuntimeError,
+     "margin_ranking_loss: shapes do not broadcast: input1 (4,), input2 (3,), target (4,)"),
+    (lambda: F.triplet_margin_loss(cr.randn(3), cr.randn(4, 3), cr.randn(4, 3)), RuntimeError,
+     "triplet_margin_loss: expected inputs with the same number of dims, got anchor (3,), "
+     "positive (4, 3), negative (4, 3)"),
+    (lambda: F.triplet_margin_loss(cr.randn(4, 3), cr.randn(2, 3), cr.randn(4, 3)), RuntimeError,
+     "triplet_margin_loss: shapes do not broadcast: anchor (4, 3), positive (2, 3), negative "
+     "(4, 3)"),
+    (lambda: F.triplet_margin_loss(cr.randn(4, 3), cr.randn(4, 3), cr.randn(4, 3), margin=0),
+     ValueError, "triplet_margin_loss: margin must be greater than 0, got 0"),
+    (lambda: losses.TripletMarginLoss(margin=-1.0), ValueError,
+     "TripletMarginLoss: expected margin to be greater than 0, got -1.0 instead"),
+    (lambda: F.cosine_embedding_loss(cr.randn(4, 3), cr.randn(4, 3), cr.ones(3)), RuntimeError,
+     "cosine_embedding_loss: shapes do not broadcast: cosine (4,), target (3,)"),
+    (lambda: F.cosine_embedding_loss(cr.randn(4, 3), cr.randn(4, 3), cr.ones(4, 1)), RuntimeError,
+     "cosine_embedding_loss: 0D or 1D target tensor expected, multi-target not supported; got "
+     "target of shape (4, 1)"),
+    (lambda: F.cosine_embedding_loss(cr.randn(4), cr.randn(4), cr.ones(4)), RuntimeError,
+     "cosine_embedding_loss: 1D target tensor expects 2D input tensors, but found inputs with "
+     "sizes (4,) and (4,)"),
+    (lambda: F.cosine_embedding_loss(cr.randn(4, 3), cr.randn(4, 2), cr.ones(4)), RuntimeError,
+     "cosine_embedding_loss: shapes do not broadcast: input1 (4, 3), input2 (4, 2)"),
 ], ids=lambda value: value if isinstance(value, str) else "")
 def test_errors_name_the_loss_and_the_shapes(call, error, message):
     with pytest.raises(error) as raised:

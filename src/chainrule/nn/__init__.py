@@ -13,8 +13,10 @@ from chainrule.nn.distance import CosineSimilarity, PairwiseDistance
 from chainrule.nn.dropout import Dropout, Dropout1d, Dropout2d
 from chainrule.nn.embedding import Embedding
 from chainrule.nn.linear import Flatten, Identity, Linear, Unflatten
-from chainrule.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss,
-                               MSELoss, NLLLoss, SmoothL1Loss)
+from chainrule.nn.loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss,
+                               GaussianNLLLoss, HingeEmbeddingLoss, HuberLoss, KLDivLoss, L1Loss,
+                               MarginRankingLoss, MSELoss, MultiLabelSoftMarginLoss, NLLLoss,
+                               PoissonNLLLoss, SmoothL1Loss, SoftMarginLoss, TripletMarginLoss)
 from chainrule.nn.module import Module
 from chainrule.nn.norm import (BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm1d, InstanceNorm2d,
                                InstanceNorm3d, LayerNorm)
@@ -23,6 +25,8 @@ from chainrule.nn.padding import (CircularPad1d, CircularPad2d, CircularPad3d, C
                                   ReflectionPad3d, ReplicationPad1d, ReplicationPad2d,
                                   ReplicationPad3d, ZeroPad1d, ZeroPad2d, ZeroPad3d)
 from chainrule.nn.parameter import Parameter
+from chainrule.nn import parallel   # after Module, which it builds on
+from chainrule.nn.parallel import DataParallel
 from chainrule.nn.pixelshuffle import PixelShuffle, PixelUnshuffle
 from chainrule.nn.pool import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d,
                                AvgPool3d, MaxPool1d, MaxPool2d, MaxPool3d)

@@ -1,5 +1,6 @@
 """Loss modules: each holds its options (reduction, class weights as buffers, as torch) and calls
-its functional form in chainrule.nn.functional.loss."""
+its functional form in chainrule.nn.functional (loss, likelihood_loss, margin_loss)."""
+from chainrule.nn.functional import likelihood_loss, margin_loss
 from chainrule.nn.functional.loss import (binary_cross_entropy, binary_cross_entropy_with_logits,
                                           cross_entropy, huber_loss, l1_loss, mse_loss, nll_loss,
                                           resolve_reduction, smooth_l1_loss)
@@ -144,3 +145,149 @@ class CrossEntropyLoss(_WeightedLoss):
     def forward(self, input, target):
         return cross_entropy(input, target, weight=self.weight, ignore_index=self.ignore_index,
                                reduction=self.reduction, label_smoothing=self.label_smoothing)
+
+
+# ----- divergences and likelihoods ----------------------------------------------------------------
+class KLDivLoss(_Loss):
+    """Kullback-Leibler divergence Σ q (log q - x), x log-probabilities, q probabilities (or log q
+    with log_target).
+
+    Args: reduction='mean' ('batchmean' divides by the batch size, the true KL per sample; 'mean'
+    by the element count, with torch's warning), log_target=False; size_average, reduce.
+    Shape: input (*), target as input -> output () or, with reduction='none', as input.
+    """
+
+    def __init__(self, size_average=None, reduce=None, reduction="mean", log_target=False):
+        Module.__init__(self)
+        self.reduction = resolve_reduction("KLDivLoss", size_average, reduce, reduction,
+                                           ("none", "batchmean", "sum", "mean"))
+        self.log_target = log_target
+
+    def forward(self, input, target):
+        return likelihood_loss.kl_div(input, target, reduction=self.reduction,
+                                      log_target=self.log_target)
+
+
+class PoissonNLLLoss(_Loss):
+    """Poisson negative log-likelihood: exp(x) - y x for log-rates x (log_input), else
+    x - y log(x + eps); full adds Stirling's term for log y!.
+
+    Args: log_input=True, full=False, eps=1e-8, reduction='mean'; size_average, reduce.
+    Shape: input (*), target as input -> output () or, with reduction='none', as input.
+    """
+
+    def __init__(self, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None,
+                 reduction="mean"):
+        super().__init__(size_average, reduce, reduction)
+        self.log_input, self.full, self.eps = log_input, full, eps
+
+    def forward(self, log_input, target):
+        return likelihood_loss.poisson_nll_loss(log_input, target, self.log_input, self.full,
+                                                eps=self.eps, reduction=self.reduction)
+
+
+class GaussianNLLLoss(_Loss):
+    """Gaussian negative log-likelihood ½ (log var + (x - y)² / var), var clamped to eps.
+
+    Args: full=False (add ½ log 2π), eps=1e-6, reduction='mean' (keyword-only, as torch).
+    Shape: input (N, *), target as input, var as input or with one dim of size 1 or without the
+    last dim -> output () or, with reduction='none', as input.
+    """
+
+    def __init__(self, *, full=False, eps=1e-6, reduction="mean"):
+        super().__init__(reduction=reduction)
+        self.full, self.eps = full, eps
+
+    def forward(self, input, target, var):
+        return likelihood_loss.gaussian_nll_loss(input, target, var, full=self.full, eps=self.eps,
+                                                 reduction=self.reduction)
+
+
+# ----- margins and embeddings ---------------------------------------------------------------------
+class _MarginLoss(_Loss):
+    def __init__(self, margin=0.0, size_average=None, reduce=None, reduction="mean"):
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+
+class MarginRankingLoss(_MarginLoss):
+    """max(0, -y (x1 - x2) + margin) for labels y = ±1.
+
+    Args: margin=0.0, reduction='mean'; size_average, reduce (deprecated).
+    Shape: input1 (N,) or (), input2 and target as input1 -> output () or, unreduced, (N,) or ().
+    """
+
+    def forward(self, input1, input2, target):
+        return margin_loss.margin_ranking_loss(input1, input2, target, self.margin,
+                                               reduction=self.reduction)
+
+
+class CosineEmbeddingLoss(_MarginLoss):
+    """1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1.
+
+    Args: margin=0.0, reduction='mean'; size_average, reduce (deprecated).
+    Shape: input1, input2 (N, D) or (D,); target (N,) or () -> output () or, unreduced, target's.
+    """
+
+    def forward(self, input1, input2, target):
+        return margin_loss.cosine_embedding_loss(input1, input2, target, self.margin,
+                                                 reduction=self.reduction)
+
+
+class HingeEmbeddingLoss(_MarginLoss):
+    """x where y = 1, max(0, margin - x) where y = -1.
+
+    Args: margin=1.0, reduction='mean'; size_average, reduce (deprecated).
+    Shape: input (*), target as input -> output () or, with reduction='none', as input.
+    """
+
+    def __init__(self, margin=1.0, size_average=None, reduce=None, reduction="mean"):
+        super().__init__(margin, size_average, reduce, reduction)
+
+    def forward(self, input, target):
+        return margin_loss.hinge_embedding_loss(input, target, self.margin,
+                                                reduction=self.reduction)
+
+
+class TripletMarginLoss(_MarginLoss):
+    """max(0, d(a, p) - d(a, n) + margin), d the p-norm pairwise distance.
+
+    Args: margin=1.0 (> 0), p=2.0, eps=1e-6, swap=False (use min(d(a, n), d(p, n))),
+    reduction='mean'; size_average, reduce (deprecated).
+    Shape: anchor, positive, negative (N, D) or (D,) -> output () or, unreduced, (N,) or ().
+    """
+
+    def __init__(self, margin=1.0, p=2.0, eps=1e-6, swap=False, size_average=None, reduce=None,
+                 reduction="mean"):
+        super().__init__(margin, size_average, reduce, reduction)
+        if margin <= 0:
+            raise ValueError(f"TripletMarginLoss: expected margin to be greater than 0, got "
+                             f"{margin} instead")
+        self.p, self.eps, self.swap = p, eps, swap
+
+    def forward(self, anchor, positive, negative):
+        return margin_loss.triplet_margin_loss(anchor, positive, negative, self.margin, self.p,
+                                               self.eps, self.swap, reduction=self.reduction)
+
+
+class SoftMarginLoss(_Loss):
+    """log(1 + exp(-y x)) for labels y = ±1.
+
+    Args: reduction='mean'; size_average, reduce (deprecated).
+    Shape: input (*), target as input -> output () or, with reduction='none', as input.
+    """
+
+    def forward(self, input, target):
+        return margin_loss.soft_margin_loss(input, target, reduction=self.reduction)
+
+
+class MultiLabelSoftMarginLoss(_WeightedLoss):
+    """-(1/C) Σ_c w_c (y_c log σ(x_c) + (1 - y_c) log σ(-x_c)) for 0/1 labels y.
+
+    Args: weight=None (one per class), reduction='mean'; size_average, reduce (deprecated).
+    Shape: input (N, C) or (C,), target as input -> output () or, unreduced, (N,) or ().
+    """
+
+    def forward(self, input, target):
+        return margin_loss.multilabel_soft_margin_loss(input, target, weight=self.weight,
+                                                       reduction=self.reduction)

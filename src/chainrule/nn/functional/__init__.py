@@ -17,9 +17,14 @@ from chainrule.nn.functional.dropout import (
     dropout, dropout1d, dropout2d)
 from chainrule.nn.functional.linear import (
     embedding, linear, one_hot)
+from chainrule.nn.functional.likelihood_loss import (
+    gaussian_nll_loss, kl_div, poisson_nll_loss)
 from chainrule.nn.functional.loss import (
     binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, huber_loss, l1_loss,
     mse_loss, nll_loss, smooth_l1_loss)
+from chainrule.nn.functional.margin_loss import (
+    cosine_embedding_loss, hinge_embedding_loss, margin_ranking_loss, multilabel_soft_margin_loss,
+    soft_margin_loss, triplet_margin_loss)
 from chainrule.nn.functional.norm import (
     batch_norm, group_norm, instance_norm, layer_norm, normalize)
 from chainrule.nn.functional.pool import (

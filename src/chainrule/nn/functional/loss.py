@@ -19,14 +19,14 @@ __all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_en
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """(input - target)², reduced; with weight: weighted, and 'mean' divides by Σ weight."""
     reduction = resolve_reduction("mse_loss", size_average, reduce, reduction)
-    _check_same_shape("mse_loss", input, target)
+    check_same_shape("mse_loss", input, target)
     return _weighted_reduce("mse_loss", (input - target).square(), weight, reduction)
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """|input - target|, reduced; with weight: weighted, and 'mean' divides by Σ weight."""
     reduction = resolve_reduction("l1_loss", size_average, reduce, reduction)
-    _check_same_shape("l1_loss", input, target)
+    check_same_shape("l1_loss", input, target)
     return _weighted_reduce("l1_loss", (input - target).abs(), weight, reduction)
 
 
@@ -35,7 +35,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 
     With weight, 'mean' is the plain mean of the weighted losses (as torch, unlike mse_loss)."""
     reduction = resolve_reduction("huber_loss", None, None, reduction)
-    _check_same_shape("huber_loss", input, target)
+    check_same_shape("huber_loss", input, target)
     diff = input - target
     size = diff.abs()
     loss = where(size < delta, 0.5 * diff.square(), delta * (size - 0.5 * delta))
@@ -49,7 +49,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     """½d²/beta where |d| < beta, else |d| - ½beta, for d = input - target (Girshick 2015);
     beta = 0 is l1_loss."""
     reduction = resolve_reduction("smooth_l1_loss", size_average, reduce, reduction)
-    _check_same_shape("smooth_l1_loss", input, target)
+    check_same_shape("smooth_l1_loss", input, target)
     diff = input - target
     size = diff.abs()
     if beta == 0:
@@ -132,6 +132,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got "
                          f"{label_smoothing}")
     class_dim = 0 if input.ndim == 1 else 1
+    _check_class_weight("cross_entropy", input, weight)
     if backend.is_floating(target.dtype) and target.shape == input.shape:
         if ignore_index >= 0:
             raise ValueError("cross_entropy: ignore_index is not supported for a target of class "
@@ -151,6 +152,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     Shape: input (C,), (N, C) or (N, C, d1, ...); target (), (N,) or (N, d1, ...).
     """
     reduction = resolve_reduction("nll_loss", size_average, reduce, reduction)
+    _check_class_weight("nll_loss", input, weight)
     _check_class_target("nll_loss", input, target)
     return _class_index_loss("nll_loss", input, target, weight, ignore_index, reduction, 0.0)
 
@@ -218,6 +220,17 @@ def _check_class_target(name, input, target):
                          f"{target.shape} {target.dtype}{extra}")
 
 
+def _check_class_weight(name, input, weight):
+    # checked even when every target is in range: a longer weight would index silently
+    if weight is None or input.ndim == 0:
+        return
+    classes = input.shape[1] if input.ndim > 1 else input.shape[0]
+    if weight.shape != (classes,):
+        raise RuntimeError(f"{name}: weight should hold one value per class: expected shape "
+                           f"({classes},) for the {classes} classes of input {input.shape}, got "
+                           f"weight of shape {weight.shape}")
+
+
 def _check_class_range(name, indices, classes):
     if indices.size and (indices.min() < 0 or indices.max() >= classes):
         bad = indices.min() if indices.min() < 0 else indices.max()
@@ -226,14 +239,15 @@ def _check_class_range(name, indices, classes):
 
 
 # ----- reductions and checks ----------------------------------------------------------------------
-def resolve_reduction(name, size_average, reduce, reduction):
+def resolve_reduction(name, size_average, reduce, reduction, allowed=("mean", "sum", "none")):
     """The reduction, from torch's deprecated size_average/reduce where either is given."""
     if size_average is not None or reduce is not None:
         if reduce is False:
             return "none"
         return "sum" if size_average is False else "mean"
-    if reduction not in ("mean", "sum", "none"):
-        raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    if reduction not in allowed:
+        names = ", ".join(repr(a) for a in allowed[:-1]) + f" or {allowed[-1]!r}"
+        raise ValueError(f"{name}: reduction must be {names}, got {reduction!r}")
     return reduction
 
 
@@ -251,7 +265,7 @@ def _weighted_reduce(name, loss, weight, reduction):
     return loss.sum() / weight.sum() if reduction == "mean" else reduce_loss(loss, reduction)
 
 
-def _check_same_shape(name, input, target):
+def check_same_shape(name, input, target):
     # torch only warns and broadcasts; a silent (N, 1) against (N,) broadcast is a classic bug
     if target.shape != input.shape:
         raise ValueError(f"{name}: expected target of the input's shape {input.shape}, got "
