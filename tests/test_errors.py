@@ -156,3 +156,33 @@ def test_arithmetic_with_numbers_and_arrays_still_works_as_in_torch(other):
         mine, theirs = op(cr.tensor(x), other), op(torch.tensor(x), other)
         assert str(mine.dtype) == str(theirs.dtype).removeprefix("torch.")
         np.testing.assert_allclose(mine.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("other", ["a", None, {}], ids=repr)
+def test_arithmetic_with_a_non_number_is_a_type_error_as_in_torch(other):
+    with pytest.raises(TypeError):
+        torch.ones(2) + other
+    with pytest.raises(TypeError, match=r"cannot make a tensor"):
+        cr.ones(2) + other
+
+
+@pytest.mark.xfail(raises=AttributeError, strict=True,
+                   reason="ops/join.py _joinable reads .dtype and .to() of each element before "
+                          "Cat.apply can name the non-Tensor one; it needs an isinstance check")
+@pytest.mark.parametrize("other", [np.ones(2), [1.0, 2.0]], ids=_type_name)
+@pytest.mark.parametrize("join", ["cat", "stack"])
+def test_joining_a_list_that_holds_an_array_of_another_dtype_or_a_list(join, other):
+    with pytest.raises(TypeError, match="expected Tensor as element 1"):
+        getattr(torch, join)([torch.ones(2), other])
+    with pytest.raises(TypeError, match=rf"{join}: expected a Tensor as .* 1, got "
+                                        rf"{_type_name(other)}"):
+        getattr(cr, join)([cr.ones(2), other])
+
+
+@pytest.mark.xfail(strict=True, reason="ops/dtypes.py scalar_like turns a list operand into a "
+                                       "tensor; torch refuses a list operand")
+def test_a_list_operand_is_refused_as_in_torch():
+    with pytest.raises(TypeError, match="unsupported operand"):
+        torch.ones(2) + [1.0, 2.0]
+    with pytest.raises(TypeError):
+        cr.ones(2) + [1.0, 2.0]
