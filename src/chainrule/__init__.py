@@ -5,14 +5,22 @@ The public API, by explicit name, spelled as PyTorch spells it: `import chainrul
 from chainrule import autograd  # first: it loads Tensor, which the ops are built on
 from chainrule import cuda, data, nn, ops, optim, utils
 from chainrule import models, sample, train   # the lecture's models, samplers, selection
+from chainrule import accelerator, amp, backends, distributed   # shims: nothing to accelerate
+from chainrule.amp import autocast
 from chainrule.autograd.mode import (
     enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
     set_grad_enabled)
 from chainrule.backend import bool_ as bool
 from chainrule.backend import device, float16, float32, float64, int32, int64, manual_seed
+from chainrule.backend import (
+    are_deterministic_algorithms_enabled, bfloat16, channels_last, channels_last_3d,
+    contiguous_format, get_default_dtype, get_num_threads, preserve_format, set_default_dtype,
+    set_num_threads, strided, use_deterministic_algorithms)
 from chainrule.creation import (
-    arange, empty, eye, from_numpy, full, full_like, linspace, ones, ones_like, rand, rand_like,
-    randint, randn, randn_like, tensor, zeros, zeros_like)
+    arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace,
+    multinomial, ones, ones_like, rand, rand_like, randint, randint_like, randn, randn_like,
+    randperm, tensor, zeros, zeros_like)
+from chainrule.ops.dtypes import finfo, iinfo, is_floating_point
 from chainrule.ops.broadcast import (
     broadcast_to)
 from chainrule.ops.elementwise import (
@@ -51,3 +59,14 @@ ops.bind_tensor_methods(Tensor)
 
 # PyTorch's dtype aliases: torch.float is float32, torch.long int64, and so on.
 float, double, half, long, int = float32, float64, float16, int64, int32
+
+
+def _version():
+    from importlib import metadata
+    try:
+        return metadata.version("chainrule")
+    except metadata.PackageNotFoundError:   # run from a source tree that was never installed
+        return "0+unknown"
+
+
+__version__ = _version()

@@ -60,8 +60,47 @@ def is_floating(dtype):
     return dtype.kind == "f"
 
 
+class _BFloat16:
+    """bfloat16 has no NumPy dtype. A tensor asked for it stores float32 values rounded to
+    bfloat16's 8-bit significand (round to nearest even), so its values are torch's bfloat16
+    values while its memory and arithmetic are float32's (a warning says so, once)."""
+    name, itemsize, kind, is_floating_point, is_complex, is_signed = "bfloat16", 2, "f", True, \
+        False, True
+
+    def __repr__(self):
+        return "chainrule.bfloat16"
+
+    __str__ = __repr__
+
+
+bfloat16 = _BFloat16()
+_warned = set()
+
+
+def warn_once(key, message):
+    """A UserWarning the first time `key` is seen in this process, then silence."""
+    if key not in _warned:
+        _warned.add(key)
+        import warnings
+        warnings.warn(message, UserWarning, stacklevel=3)
+
+
+def is_bfloat16(dtype):
+    return dtype is bfloat16 or (isinstance(dtype, str) and dtype == "bfloat16") or \
+        getattr(dtype, "__module__", None) == "torch" and str(dtype) == "torch.bfloat16"
+
+
+def round_to_bfloat16(array):
+    """float32 values rounded to the nearest bfloat16 (ties to even): keep the top 16 bits."""
+    x = xp.asarray(array, dtype=float32, order="C")
+    bits = x.view(xp.uint32)
+    rounded = (bits + xp.uint32(0x7FFF) + ((bits >> 16) & xp.uint32(1))) & xp.uint32(0xFFFF0000)
+    return xp.where(xp.isnan(x), x, rounded.view(float32))
+
+
 def to_dtype(dtype):
-    """Accept chainrule/NumPy dtypes, their names, and Python's float/int/bool."""
+    """Accept chainrule/NumPy dtypes, their names, and Python's float/int/bool; bfloat16 gives
+    float32 storage (see _BFloat16)."""
     if dtype is None:
         return None
     if dtype is float:
@@ -70,29 +109,125 @@ def to_dtype(dtype):
         return int64
     if dtype is bool:
         return bool_
-    return xp.dtype(dtype)
+    if is_bfloat16(dtype):
+        warn_once("bfloat16", "chainrule stores bfloat16 tensors as float32, with values rounded "
+                              "to bfloat16 precision (NumPy has no bfloat16)")
+        return float32
+    try:
+        return xp.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{dtype!r} is not a dtype chainrule knows (float16, bfloat16, float32, "
+                        "float64, int32, int64, bool, ...)") from None
 
 
-def as_array(data, dtype=None):
-    """Turn data (array, scalar or nested lists) into an array; Python floats become float32."""
-    dtype = to_dtype(dtype)
-    if isinstance(data, xp.ndarray) or isinstance(data, xp.generic):
-        return xp.asarray(data, dtype=dtype)
-    array = xp.asarray(data, dtype=dtype)
-    if dtype is None and array.dtype == float64:
-        array = array.astype(default_float)
-    elif dtype is None and array.dtype.kind in "iu":
-        array = array.astype(int64)
+def as_array(data, dtype=None, name="tensor"):
+    """Turn data (array, scalar or nested lists) into a numeric array; Python floats become
+    float32, Python ints int64. Strings, None, ragged lists and ints beyond int64 are refused."""
+    target = to_dtype(dtype)
+    if isinstance(data, (xp.ndarray, xp.generic)):
+        _check_kind(data, data, name)
+        array = xp.asarray(data, dtype=target)
+    else:
+        array = _from_python(data, name)
+        if target is not None:
+            array = array.astype(target, copy=False)
+        elif array.dtype == float64:
+            array = array.astype(default_float)
+        elif array.dtype.kind in "iu":
+            array = array.astype(int64)
+    return round_to_bfloat16(array) if is_bfloat16(dtype) else array
+
+
+def _from_python(data, name):
+    if isinstance(data, (str, bytes)) or data is None:
+        raise TypeError(f"{name}: cannot make a tensor from {data!r}; expected numbers, "
+                        "(nested) lists of numbers or an array")
+    try:
+        array = xp.asarray(data)
+    except ValueError as error:
+        raise ValueError(f"{name}: {_ragged(data) or error}") from None
+    _check_kind(array, data, name)
+    if array.dtype == xp.uint64 or (array.dtype == float64 and array.size
+                                    and xp.abs(array).max() >= 2.0**63):
+        _check_python_ints(data, name)
     return array
+
+
+def _check_kind(array, data, name):
+    if array.dtype.kind in "biufc":
+        return
+    if array.dtype.kind == "O":
+        for item in array.reshape(-1).tolist():
+            if isinstance(item, int) and not -2**63 <= item < 2**63:
+                raise OverflowError(f"{name}: the integer {item} does not fit in int64")
+            if not isinstance(item, (bool, int, float)):
+                raise TypeError(f"{name}: cannot make a tensor of {type(item).__name__} "
+                                f"({item!r:.60}); expected numbers")
+    raise TypeError(f"{name}: cannot make a tensor of {array.dtype} data "
+                    f"({xp.array2string(array.reshape(-1)[:3], threshold=3)[:60]}); "
+                    "expected numbers")
+
+
+def _check_python_ints(data, name):
+    for item in xp.asarray(data, dtype=object).reshape(-1).tolist():
+        if isinstance(item, int) and not -2**63 <= item < 2**63:
+            raise OverflowError(f"{name}: the integer {item} does not fit in int64")
+
+
+def _ragged(data):
+    """Where nested sequences have unequal lengths, said as torch says it."""
+    level, depth = [data], 0
+    while level and all(isinstance(item, (list, tuple)) for item in level):
+        lengths = {len(item) for item in level}
+        if len(lengths) > 1:
+            return (f"ragged nested sequence: expected sequences of one length at dim {depth}, "
+                    f"got lengths {sorted(lengths)}")
+        level, depth = [child for item in level for child in item], depth + 1
+    if level and any(isinstance(item, (list, tuple)) for item in level):
+        return f"ragged nested sequence: numbers and sequences mixed at dim {depth}"
+    return None
+
+
+def get_default_dtype():
+    """The dtype Python floats become (float32 unless set_default_dtype changed it)."""
+    return default_float
+
+
+def set_default_dtype(dtype):
+    global default_float
+    chosen = to_dtype(dtype) if not is_bfloat16(dtype) else None
+    if chosen is None or chosen.kind != "f":
+        raise TypeError(f"set_default_dtype: only float16, float32 and float64 can be the "
+                        f"default type, got {dtype!r}")
+    default_float = chosen
+
+
+# Device types torch knows; chainrule computes on "cpu" only, but the others can be named.
+DEVICE_TYPES = ("cpu", "cuda", "mps", "xpu", "hip", "xla", "meta", "mtia", "hpu", "ipu", "lazy",
+                "vulkan", "privateuseone")
 
 
 class device:
     """Where tensors live. Only the CPU exists until the CuPy backend; `device('cuda')` can be
-    named (as in `device('cuda' if cuda.is_available() else 'cpu')`) but not used."""
+    named (as in `device('cuda' if cuda.is_available() else 'cpu')`) but not used.
+    Accepts 'cpu', 'cpu:0', ('cpu', 0), another device, or any object whose `.type` is a string
+    (a torch.device)."""
 
     def __init__(self, type="cpu", index=None):
-        self.type = str(type.type if isinstance(type, device) else type).split(":")[0]
-        self.index = index
+        if not isinstance(type, str) and isinstance(getattr(type, "type", None), str):
+            type, index = type.type, getattr(type, "index", None) if index is None else index
+        if not isinstance(type, str):
+            raise TypeError(f"device: expected a string such as 'cpu' or a device, got "
+                            f"{type!r} ({builtins_type(type).__name__})")
+        name, _, number = type.partition(":")
+        if name not in DEVICE_TYPES:
+            raise RuntimeError(f"device: expected one of {', '.join(DEVICE_TYPES)} at the start "
+                               f"of the device string, got {type!r}")
+        if number:
+            if not number.isdigit():
+                raise RuntimeError(f"device: invalid device index in {type!r}")
+            index = int(number)
+        self.type, self.index = name, index
 
     def __eq__(self, other):
         return str(self) == str(other)
@@ -104,10 +239,93 @@ class device:
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
     def __repr__(self):
-        return f"device(type='{self.type}')"
+        index = "" if self.index is None else f", index={self.index}"
+        return f"device(type='{self.type}'{index})"
+
+
+builtins_type = type
+
+
+def is_device_like(value):
+    """A device, a device string, or an object with a string `.type` (a torch.device); not a
+    dtype (NumPy dtypes have a `.type` too, but it is a class)."""
+    if isinstance(value, (device, str)):
+        return isinstance(value, device) or value.partition(":")[0] in DEVICE_TYPES
+    return isinstance(getattr(value, "type", None), str)
 
 
 def check_device(where, name):
-    """Accept the CPU (as a string or device); refuse anything else with a clear message."""
-    if str(device(where)).split(":")[0] != "cpu":
-        raise RuntimeError(f"{name}: chainrule computes on the CPU only, got device {where!r}")
+    """Accept the CPU (as a string, a device or a torch.device); refuse anything else clearly."""
+    if where is None:
+        return
+    if isinstance(where, int) and not isinstance(where, bool):
+        raise RuntimeError(f"{name}: device {where} is an accelerator's number, but chainrule "
+                           "computes on the CPU only; use device='cpu'")
+    try:
+        place = device(where)
+    except (TypeError, RuntimeError) as error:
+        raise builtins_type(error)(f"{name}: {error}") from None
+    if place.type != "cpu":
+        raise RuntimeError(f"{name}: chainrule computes on the CPU only, got device "
+                           f"{str(place)!r}; use device='cpu' (a GPU backend is future work)")
+
+
+class _Setting:
+    """A named constant torch programs pass (layout=strided, memory_format=...), accepted as
+    harmless: NumPy arrays are strided and chainrule does not reorder memory."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return f"chainrule.{self.name}"
+
+
+strided = _Setting("strided")
+contiguous_format = _Setting("contiguous_format")
+preserve_format = _Setting("preserve_format")
+channels_last = _Setting("channels_last")
+channels_last_3d = _Setting("channels_last_3d")
+MEMORY_FORMATS = (contiguous_format, preserve_format, channels_last, channels_last_3d)
+
+
+def check_placement(name, device=None, layout=None, pin_memory=False, memory_format=None):
+    """The keywords torch's creation functions take besides dtype: the CPU, the strided layout,
+    any memory format (values are the same whatever the order in memory), no pinned memory."""
+    check_device(device, name)
+    if layout is not None and layout is not strided and str(layout) != "torch.strided":
+        raise RuntimeError(f"{name}: only layout=strided exists in chainrule, got {layout!r}")
+    if memory_format is not None and memory_format not in MEMORY_FORMATS and \
+            not str(memory_format).startswith("torch."):
+        raise TypeError(f"{name}: memory_format must be one of {MEMORY_FORMATS}, "
+                        f"got {memory_format!r}")
+    if pin_memory:
+        raise RuntimeError(f"{name}: pin_memory=True needs an accelerator, and chainrule computes "
+                           "on the CPU only; leave pin_memory=False")
+
+
+_settings = {"num_threads": None, "deterministic": False, "warn_only": False}
+
+
+def set_num_threads(count):
+    """Recorded for get_num_threads; NumPy's BLAS fixes its thread pool when it loads, so set
+    OMP_NUM_THREADS before starting Python to change it."""
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise ValueError(f"set_num_threads: expected a positive int, got {count!r}")
+    _settings["num_threads"] = count
+
+
+def get_num_threads():
+    import os
+    if _settings["num_threads"]:
+        return _settings["num_threads"]
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+def use_deterministic_algorithms(mode, *, warn_only=False):
+    """Recorded only: every chainrule op on the CPU is already deterministic."""
+    _settings["deterministic"], _settings["warn_only"] = bool(mode), bool(warn_only)
+
+
+def are_deterministic_algorithms_enabled():
+    return _settings["deterministic"]

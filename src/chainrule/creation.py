@@ -1,16 +1,58 @@
-"""Ways to make a tensor: from data, filled with a constant, a range, or random draws."""
+"""Ways to make a tensor: from data, filled with a constant, a range, or random draws.
+
+Every function takes torch's keywords: dtype, device (the CPU: 'cpu', 'cpu:0', a device),
+layout (strided), requires_grad, and pin_memory / memory_format where torch's does.
+"""
+import math
+
 from chainrule import backend
-from chainrule.backend import xp
+from chainrule.backend import check_placement, xp
+from chainrule.random import rng
 from chainrule.tensor import Tensor
 
 
-def tensor(data, dtype=None, requires_grad=False):
-    """A new leaf tensor holding a copy of data; Python floats become float32, ints int64."""
+def tensor(data, dtype=None, *, device=None, requires_grad=False, pin_memory=False):
+    """A new leaf tensor holding a copy of data; Python floats become float32, ints int64.
+    A list of tensors (0-d, or all of one shape) becomes one tensor of their values."""
+    check_placement("tensor", device, pin_memory=pin_memory)
     source = data.array if isinstance(data, Tensor) else data
+    if isinstance(source, (list, tuple)) and _holds_tensor(source):
+        dtypes = set()
+        source = _unwrap(source, dtypes)
+        if dtype is None and backend.float64 in dtypes:
+            dtype = backend.float64   # a float64 tensor among them keeps float64, as in torch
     array = backend.as_array(source, dtype)
     if isinstance(source, backend.ndarray) and xp.may_share_memory(array, source):
         array = array.copy()
-    return Tensor(array, requires_grad=requires_grad)
+    return Tensor._make(array).requires_grad_(True) if requires_grad else Tensor._make(array)
+
+
+def _holds_tensor(data):
+    if any(isinstance(item, Tensor) for item in data):
+        return True
+    first = data[0] if data else None
+    return isinstance(first, (list, tuple)) and _holds_tensor(first)
+
+
+def _unwrap(data, dtypes):
+    """Nested lists with the tensors replaced by their (detached) arrays."""
+    if isinstance(data, Tensor):
+        dtypes.add(data.array.dtype)
+        return data.array
+    if isinstance(data, (list, tuple)):
+        return [_unwrap(item, dtypes) for item in data]
+    return data
+
+
+def as_tensor(data, dtype=None, device=None):
+    """data as a tensor, sharing memory where it can: a tensor or NumPy array of that dtype is
+    not copied."""
+    check_placement("as_tensor", device)
+    if isinstance(data, Tensor):
+        return data if dtype is None else data.to(dtype)
+    if isinstance(data, backend.ndarray):
+        return Tensor._make(backend.as_array(data, dtype, "as_tensor"))
+    return tensor(data, dtype=dtype)
 
 
 def from_numpy(array):
@@ -20,91 +62,250 @@ def from_numpy(array):
     return Tensor._make(array)
 
 
-def _shape(size):
+def _shape(name, size):
+    """zeros(2, 3), zeros((2, 3)) and zeros([2, 3]) all mean shape (2, 3)."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        return tuple(size[0])
-    return tuple(size)
+        size = size[0]
+    try:
+        shape = tuple(int(xp.asarray(n).__index__()) if isinstance(n, Tensor) else n.__index__()
+                      for n in size)
+    except (AttributeError, TypeError):
+        raise TypeError(f"{name}: size must be ints or one tuple of ints, got {size!r}") from None
+    if any(n < 0 for n in shape):
+        raise RuntimeError(f"{name}: cannot create a tensor with a negative dimension: {shape}")
+    return shape
 
 
 def _dtype(dtype):
     return backend.to_dtype(dtype) or backend.default_float
 
 
-def _leaf(array, requires_grad):
+def _leaf(array, dtype, requires_grad):
+    """The new tensor; bfloat16 values are rounded (their storage is float32)."""
+    if backend.is_bfloat16(dtype):
+        array = backend.round_to_bfloat16(array)
     t = Tensor._make(array)
     return t.requires_grad_(True) if requires_grad else t
 
 
-def zeros(*size, dtype=None, requires_grad=False):
-    return _leaf(xp.zeros(_shape(size), dtype=_dtype(dtype)), requires_grad)
+def zeros(*size, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    check_placement("zeros", device, layout, pin_memory)
+    return _leaf(xp.zeros(_shape("zeros", size), dtype=_dtype(dtype)), dtype, requires_grad)
 
 
-def ones(*size, dtype=None, requires_grad=False):
-    return _leaf(xp.ones(_shape(size), dtype=_dtype(dtype)), requires_grad)
+def ones(*size, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    check_placement("ones", device, layout, pin_memory)
+    return _leaf(xp.ones(_shape("ones", size), dtype=_dtype(dtype)), dtype, requires_grad)
 
 
-def empty(*size, dtype=None, requires_grad=False):
-    return _leaf(xp.empty(_shape(size), dtype=_dtype(dtype)), requires_grad)
+def empty(*size, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
+          memory_format=None):
+    check_placement("empty", device, layout, pin_memory, memory_format)
+    if memory_format is backend.preserve_format:   # nothing to preserve: refused, as in torch
+        raise RuntimeError("empty: unsupported memory format preserve_format")
+    return _leaf(xp.empty(_shape("empty", size), dtype=_dtype(dtype)), dtype, requires_grad)
 
 
-def full(size, fill_value, dtype=None, requires_grad=False):
+def full(size, fill_value, dtype=None, *, layout=None, device=None, requires_grad=False,
+         pin_memory=False):
+    check_placement("full", device, layout, pin_memory)
     if dtype is None:  # as in PyTorch: the fill value's type decides
-        dtype = backend.as_array(fill_value).dtype
-    return _leaf(xp.full(tuple(size), fill_value, dtype=backend.to_dtype(dtype)), requires_grad)
+        dtype = backend.as_array(fill_value, name="full").dtype
+    shape = _shape("full", (size,) if isinstance(size, (tuple, list)) else (size,))
+    return _leaf(xp.full(shape, fill_value, dtype=backend.to_dtype(dtype)), dtype, requires_grad)
 
 
-def zeros_like(t, dtype=None, requires_grad=False):
-    return _leaf(xp.zeros(t.shape, dtype=backend.to_dtype(dtype) or t.dtype), requires_grad)
+def _like(name, t, dtype, layout, device, memory_format):
+    check_placement(name, device, layout, memory_format=memory_format)
+    if not isinstance(t, Tensor):
+        raise TypeError(f"{name}: expected a Tensor, got {type(t).__name__}")
+    return t.shape, (dtype if dtype is not None else t.dtype)
 
 
-def ones_like(t, dtype=None, requires_grad=False):
-    return _leaf(xp.ones(t.shape, dtype=backend.to_dtype(dtype) or t.dtype), requires_grad)
+def zeros_like(input, dtype=None, *, layout=None, device=None, requires_grad=False,
+               memory_format=None):
+    shape, dtype = _like("zeros_like", input, dtype, layout, device, memory_format)
+    return zeros(shape, dtype=dtype, requires_grad=requires_grad)
 
 
-def full_like(t, fill_value, dtype=None, requires_grad=False):
-    return full(t.shape, fill_value, dtype=dtype or t.dtype, requires_grad=requires_grad)
+def ones_like(input, dtype=None, *, layout=None, device=None, requires_grad=False,
+              memory_format=None):
+    shape, dtype = _like("ones_like", input, dtype, layout, device, memory_format)
+    return ones(shape, dtype=dtype, requires_grad=requires_grad)
 
 
-def arange(start, end=None, step=1, dtype=None, requires_grad=False):
-    """Integers in [start, end) by step; float64-free: float arguments give float32."""
+def empty_like(input, dtype=None, *, layout=None, device=None, requires_grad=False,
+               memory_format=None):
+    shape, dtype = _like("empty_like", input, dtype, layout, device, memory_format)
+    return empty(shape, dtype=dtype, requires_grad=requires_grad)
+
+
+def full_like(input, fill_value, dtype=None, *, layout=None, device=None, requires_grad=False,
+              memory_format=None):
+    shape, dtype = _like("full_like", input, dtype, layout, device, memory_format)
+    return full(shape, fill_value, dtype=dtype, requires_grad=requires_grad)
+
+
+def arange(start, end=None, step=1, *, dtype=None, layout=None, device=None,
+           requires_grad=False):
+    """start, start + step, ... up to but excluding end; float arguments give float32."""
+    check_placement("arange", device, layout)
     if end is None:
         start, end = 0, start
-    array = backend.as_array(xp.arange(start, end, step), dtype)
-    if dtype is None and any(isinstance(v, float) for v in (start, end, step)):
-        array = array.astype(backend.default_float)
-    return _leaf(array, requires_grad)
+    start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
+    _check_range(start, end, step)
+    if dtype is None:
+        floats = any(isinstance(v, float) for v in (start, end, step))
+        dtype = backend.default_float if floats else backend.int64
+    count = max(0, math.ceil((end - start) / step))
+    array = (start + step * xp.arange(count, dtype=backend.float64)).astype(_dtype(dtype))
+    if all(isinstance(v, int) for v in (start, end, step)):
+        array = xp.arange(start, end, step).astype(_dtype(dtype))  # exact beyond 2**53
+    return _leaf(array, dtype, requires_grad)
 
 
-def linspace(start, end, steps, dtype=None, requires_grad=False):
-    return _leaf(xp.linspace(start, end, steps, dtype=_dtype(dtype)), requires_grad)
+def _check_range(start, end, step):
+    for name, value in (("start", start), ("end", end), ("step", step)):
+        if not isinstance(value, (int, float)):
+            raise TypeError(f"arange: {name} must be a number, got {type(value).__name__}")
+    if step == 0:
+        raise RuntimeError(f"arange: step must be nonzero (start={start}, end={end})")
+    if not (math.isfinite(start) and math.isfinite(end)):
+        raise RuntimeError(f"arange: unsupported range: {start} -> {end}")
+    if (end - start) * step < 0:
+        raise RuntimeError(f"arange: upper bound and lower bound inconsistent with step sign "
+                           f"(start={start}, end={end}, step={step})")
 
 
-def eye(n, m=None, dtype=None, requires_grad=False):
-    return _leaf(xp.eye(n, m, dtype=_dtype(dtype)), requires_grad)
+def linspace(start, end, steps, *, dtype=None, layout=None, device=None, requires_grad=False):
+    check_placement("linspace", device, layout)
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
+        raise RuntimeError(f"linspace: steps must be a non-negative int, got {steps!r}")
+    array = xp.linspace(start, end, steps).astype(_dtype(dtype))
+    return _leaf(array, dtype, requires_grad)
 
 
-def rand(*size, dtype=None, requires_grad=False):
-    """Uniform on [0, 1), from the generator that manual_seed sets."""
-    array = backend.generator().random(_shape(size)).astype(_dtype(dtype))
-    return _leaf(array, requires_grad)
+def eye(n, m=None, *, dtype=None, layout=None, device=None, requires_grad=False):
+    check_placement("eye", device, layout)
+    for value in (n, m):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                  or value < 0):
+            raise RuntimeError(f"eye: n and m must be non-negative ints, got n={n!r}, m={m!r}")
+    return _leaf(xp.eye(n, m, dtype=_dtype(dtype)), dtype, requires_grad)
 
 
-def randn(*size, dtype=None, requires_grad=False):
-    """Standard normal, from the generator that manual_seed sets."""
-    array = backend.generator().standard_normal(_shape(size)).astype(_dtype(dtype))
-    return _leaf(array, requires_grad)
+# ----- random draws, from the global generator (manual_seed) or a Generator ----------------------
+def _float_dtype(name, dtype):
+    chosen = _dtype(dtype)
+    if chosen.kind != "f":
+        raise RuntimeError(f"{name}: draws are floating point; got dtype={chosen}")
+    return chosen
 
 
-def randint(low, high=None, size=(), dtype=None):
-    if high is None:
-        low, high = 0, low
-    array = backend.generator().integers(low, high, size=tuple(size))
-    return Tensor._make(array.astype(backend.to_dtype(dtype) or backend.int64))
+def rand(*size, generator=None, dtype=None, layout=None, device=None, requires_grad=False,
+         pin_memory=False):
+    """Uniform on [0, 1)."""
+    check_placement("rand", device, layout, pin_memory)
+    array = rng(generator, "rand").random(_shape("rand", size))
+    return _leaf(array.astype(_float_dtype("rand", dtype)), dtype, requires_grad)
 
 
-def rand_like(t, dtype=None, requires_grad=False):
-    return rand(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+def randn(*size, generator=None, dtype=None, layout=None, device=None, requires_grad=False,
+          pin_memory=False):
+    """Standard normal."""
+    check_placement("randn", device, layout, pin_memory)
+    array = rng(generator, "randn").standard_normal(_shape("randn", size))
+    return _leaf(array.astype(_float_dtype("randn", dtype)), dtype, requires_grad)
 
 
-def randn_like(t, dtype=None, requires_grad=False):
-    return randn(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+def rand_like(input, dtype=None, *, layout=None, device=None, requires_grad=False,
+              memory_format=None):
+    shape, dtype = _like("rand_like", input, dtype, layout, device, memory_format)
+    return rand(shape, dtype=dtype, requires_grad=requires_grad)
+
+
+def randn_like(input, dtype=None, *, layout=None, device=None, requires_grad=False,
+               memory_format=None):
+    shape, dtype = _like("randn_like", input, dtype, layout, device, memory_format)
+    return randn(shape, dtype=dtype, requires_grad=requires_grad)
+
+
+def randint(low=0, high=None, size=None, *, generator=None, dtype=None, layout=None,
+            device=None, requires_grad=False):
+    """Integers uniform on [low, high), read as torch reads them: randint(high, size) or
+    randint(low, high, size); int64 unless dtype says otherwise."""
+    check_placement("randint", device, layout)
+    if size is None and isinstance(high, (tuple, list)):
+        low, high, size = 0, low, high         # randint(high, size)
+    elif high is None:
+        low, high = 0, low                     # randint(high, size=...)
+    if size is None or not isinstance(size, (tuple, list)):
+        raise TypeError(f"randint: size must be a tuple of ints, got {size!r}; call "
+                        "randint(high, size) or randint(low, high, size)")
+    low, high = (v.item() if isinstance(v, Tensor) else v for v in (low, high))
+    if low >= high:
+        raise RuntimeError(f"randint: low must be less than high, got low={low}, high={high}")
+    array = rng(generator, "randint").integers(low, high, size=_shape("randint", (size,)))
+    dtype = dtype if dtype is not None else backend.int64
+    return _leaf(array.astype(backend.to_dtype(dtype)), dtype, requires_grad)
+
+
+def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=None,
+                 requires_grad=False, memory_format=None):
+    shape, dtype = _like("randint_like", input, dtype, layout, device, memory_format)
+    return randint(low, high, shape, dtype=dtype, requires_grad=requires_grad)
+
+
+def randperm(n, *, generator=None, dtype=None, layout=None, device=None, requires_grad=False,
+             pin_memory=False):
+    """A random permutation of 0 .. n-1 (int64 unless dtype says otherwise)."""
+    check_placement("randperm", device, layout, pin_memory)
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise RuntimeError(f"randperm: n must be a non-negative int, got {n!r}")
+    dtype = dtype if dtype is not None else backend.int64
+    array = rng(generator, "randperm").permutation(n).astype(backend.to_dtype(dtype))
+    return _leaf(array, dtype, requires_grad)
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None):
+    """Indices drawn from the categories of each row of input, with probability proportional to
+    its (non-negative, unnormalised) weights; without replacement each index appears at most once
+    per row. int64, shape (num_samples,) or (rows, num_samples)."""
+    weights = _check_weights(input, num_samples, replacement)
+    draw = rng(generator, "multinomial")
+    rows = weights.reshape(-1, weights.shape[-1]).astype(backend.float64)
+    if replacement:
+        cumulative = xp.cumsum(rows, axis=1)
+        picks = xp.stack([xp.searchsorted(c / c[-1], draw.random(num_samples), side="right")
+                          for c in cumulative])
+        picks = xp.minimum(picks, rows.shape[1] - 1)   # a draw at the rounding edge of 1.0
+    else:
+        # Weights over exponential noise, largest first: the same law as drawing one at a time
+        # and renormalising (torch does the same); zero weights come last, as in torch.
+        keys = rows / draw.exponential(size=rows.shape)
+        picks = xp.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
+    return Tensor._make(picks.reshape(weights.shape[:-1] + (num_samples,)).astype(backend.int64))
+
+
+def _check_weights(input, num_samples, replacement):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"multinomial: expected a Tensor of weights, got {type(input).__name__}")
+    weights = input.array
+    if weights.ndim not in (1, 2):
+        raise RuntimeError(f"multinomial: weights must be 1-D or 2-D, got shape {input.shape}")
+    if weights.dtype.kind != "f":
+        raise RuntimeError(f"multinomial: weights must be floating point, got {input.dtype}")
+    if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples <= 0:
+        raise RuntimeError(f"multinomial: num_samples must be a positive int, got "
+                           f"{num_samples!r}")
+    if not replacement and num_samples > weights.shape[-1]:
+        raise RuntimeError(f"multinomial: cannot draw {num_samples} samples without replacement "
+                           f"from {weights.shape[-1]} categories")
+    if not xp.all(xp.isfinite(weights)) or xp.any(weights < 0):
+        raise RuntimeError("multinomial: the weights contain inf, nan or a value < 0")
+    sums = weights.reshape(-1, weights.shape[-1]).sum(axis=1, dtype=backend.float64)
+    if xp.any(sums <= 0):
+        row = int(xp.argmax(sums <= 0))
+        raise RuntimeError(f"multinomial: invalid distribution: the weights of row {row} sum "
+                           "to 0 (sum of probabilities <= 0)")
+    return weights

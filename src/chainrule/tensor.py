@@ -47,6 +47,7 @@ class Tensor:
     dtype = property(lambda self: self.array.dtype)
     is_leaf = property(lambda self: self.grad_fn is None)
     device = property(lambda self: backend.device("cpu"))
+    is_cuda = is_xpu = is_mps = is_meta = is_sparse = is_quantized = False   # the CPU only
 
     def size(self, dim=None):
         if dim is None:
@@ -59,6 +60,11 @@ class Tensor:
 
     def numel(self):
         return self.array.size
+
+    nelement = numel
+
+    def is_floating_point(self):
+        return self.array.dtype.kind == "f"
 
     def __len__(self):
         if self.array.ndim == 0:
@@ -273,8 +279,42 @@ class Tensor:
             raise type(error)(f"__setitem__ on a tensor of shape {self.shape}: {error}") from None
         self._version[0] += 1
 
-    def cpu(self):
+    def cpu(self, memory_format=None):
         return self
+
+    def cuda(self, device=None, non_blocking=False, memory_format=None):
+        backend.check_device("cuda" if device is None else device, "Tensor.cuda")
+        return self
+
+    # ----- new tensors like this one (its dtype unless given): chainrule.creation's functions --
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        from chainrule.creation import tensor   # creation loads after Tensor
+        return tensor(data, self.dtype if dtype is None else dtype, device=device,
+                      requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        from chainrule.creation import zeros
+        return zeros(*size, dtype=self.dtype if dtype is None else dtype, device=device,
+                     requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        from chainrule.creation import ones
+        return ones(*size, dtype=self.dtype if dtype is None else dtype, device=device,
+                    requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        from chainrule.creation import empty
+        return empty(*size, dtype=self.dtype if dtype is None else dtype, device=device,
+                     requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+        from chainrule.creation import full
+        return full(size, fill_value, self.dtype if dtype is None else dtype, device=device,
+                    requires_grad=requires_grad)
+
+    def multinomial(self, num_samples, replacement=False, *, generator=None):
+        from chainrule.creation import multinomial
+        return multinomial(self, num_samples, replacement, generator=generator)
 
 
 class _RemovableHandle:

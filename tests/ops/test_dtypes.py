@@ -13,7 +13,19 @@ class TestDtypes(OpChecks):
         # Finite differences through a float32 round trip carry ~1e-7 / 1e-6 relative noise.
         Case("to_float32", lambda L, a: a.to(L.float32), lambda a: a.astype(np.float32), UNARY,
              double=False, atol=0.1, rtol=0.1),
+        # bfloat16 is float32 storage rounded to bfloat16; its values are torch's exactly. The
+        # rounding is piecewise constant, so its gradient (dy, as a cast) is checked below.
+        Case("to_bfloat16", lambda L, a: a.to(L.bfloat16).to(a.dtype),
+             lambda a: bfloat16_values(a), UNARY, differentiable=False,
+             torch_rtol={"float32": 0.0, "float64": 0.0}),
     ]
+
+
+def bfloat16_values(a):
+    """NumPy's float32 with the low 16 bits rounded away (to nearest, ties to even)."""
+    bits = a.astype(np.float32).view(np.uint32).astype(np.uint64)
+    rounded = ((bits + 0x7FFF + ((bits >> 16) & 1)) & 0xFFFF0000).astype(np.uint32)
+    return np.where(np.isnan(a), a, rounded.view(np.float32)).astype(a.dtype)
 
 
 def test_promotion_follows_torch():

@@ -9,12 +9,13 @@ __all__ = ["to"]
 
 
 class Cast(Function):
-    """y = x converted to dtype;  dx = dy converted back (no gradient for integer inputs)"""
+    """y = x converted to dtype;  dx = dy converted back (no gradient for integer inputs).
+    bfloat16=True: y is float32 rounded to bfloat16 precision, chainrule's bfloat16."""
     save_inputs = False
 
-    def forward(self, x, dtype):
+    def forward(self, x, dtype, bfloat16=False):
         self.in_dtype = x.dtype
-        return x.astype(dtype)
+        return backend.round_to_bfloat16(x) if bfloat16 else x.astype(dtype)
 
     def backward(self, grad):
         return grad.to(self.in_dtype) if self.in_dtype.kind == "f" else None
@@ -65,17 +66,22 @@ def scalar_like(value, like):
     return Tensor._make(xp.asarray(value, dtype=dtype))
 
 
-def to(x, *args, dtype=None, **kwargs):
-    """to(dtype), to(device) or to(device, dtype): a differentiable cast (only the CPU exists)."""
-    for arg in list(args) + [kwargs.get("device")]:
-        if isinstance(arg, (str, backend.device)):
-            backend.check_device(arg, "to")
+def to(x, *args, dtype=None, device=None, non_blocking=False, copy=False, memory_format=None):
+    """to(dtype), to(device), to(device, dtype) or to(other_tensor): a differentiable cast; only
+    the CPU exists, so a device other than it is refused. bfloat16 is float32 rounded."""
+    for arg in args:
+        if isinstance(arg, Tensor):
+            dtype = arg.dtype
+        elif backend.is_device_like(arg) or (isinstance(arg, int) and not isinstance(arg, bool)):
+            device = arg
         elif arg is not None:
             dtype = arg
-    dtype = backend.to_dtype(dtype)
-    if dtype is None or x.array.dtype == dtype:
-        return x
-    return Cast.apply(x, dtype=dtype)
+    backend.check_device(device, "Tensor.to")
+    target = backend.to_dtype(dtype)
+    if backend.is_bfloat16(dtype):
+        return Cast.apply(x, dtype=target, bfloat16=True)
+    result = x if target is None or x.array.dtype == target else Cast.apply(x, dtype=target)
+    return result.clone() if copy and result is x else result
 
 
 def type_(x, dtype=None):
@@ -86,5 +92,49 @@ TENSOR_METHODS = {
     "to": to, "type": type_,
     "float": lambda x: to(x, backend.float32), "double": lambda x: to(x, backend.float64),
     "long": lambda x: to(x, backend.int64), "int": lambda x: to(x, backend.int32),
-    "bool": lambda x: to(x, backend.bool_),
+    "bool": lambda x: to(x, backend.bool_), "half": lambda x: to(x, backend.float16),
+    "bfloat16": lambda x: to(x, backend.bfloat16),
 }
+
+
+def is_floating_point(input):
+    return input.array.dtype.kind == "f"
+
+
+class finfo:
+    """Machine limits of a floating dtype, as torch.finfo: eps, max, min, tiny, resolution, bits
+    (bfloat16's are its own, though chainrule stores it as float32)."""
+
+    def __init__(self, type=None):
+        if backend.is_bfloat16(type):
+            self.bits, self.eps, self.max, self.tiny, self.resolution = \
+                16, 2.0**-7, 3.3895313892515355e38, 2.0**-126, 0.01
+            self.min, self.smallest_normal, self.dtype = -self.max, self.tiny, "bfloat16"
+            return
+        dtype = backend.to_dtype(type) if type is not None else backend.default_float
+        if dtype.kind != "f":
+            raise TypeError(f"finfo: expected a floating dtype, got {dtype}; use iinfo")
+        info = xp.finfo(dtype)
+        self.bits, self.eps, self.max, self.min = info.bits, float(info.eps), float(info.max), \
+            float(info.min)
+        self.tiny = self.smallest_normal = float(info.smallest_normal)
+        self.resolution, self.dtype = float(info.resolution), str(dtype)
+
+    def __repr__(self):
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+                f"eps={self.eps:g}, tiny={self.tiny:g}, dtype={self.dtype})")
+
+
+class iinfo:
+    """Limits of an integer dtype, as torch.iinfo: bits, min, max."""
+
+    def __init__(self, type):
+        dtype = backend.to_dtype(type)
+        if dtype is None or dtype.kind not in "iu":
+            raise TypeError(f"iinfo: expected an integer dtype, got {type!r}; use finfo")
+        info = xp.iinfo(dtype)
+        self.bits, self.min, self.max, self.dtype = info.bits, int(info.min), int(info.max), \
+            str(dtype)
+
+    def __repr__(self):
+        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"

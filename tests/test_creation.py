@@ -1,0 +1,228 @@
+"""Creation functions against torch: the device/layout/pin_memory/memory_format keywords,
+randint/randperm/multinomial as torch reads them, tensor() and arange() refusing bad input."""
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import chainrule as cr
+
+# Each creation function called with the keywords given, as chainrule and torch both spell it.
+CREATORS = {
+    "tensor": lambda lib, **kw: lib.tensor([1.0, 2.0], **kw),
+    "as_tensor": lambda lib, **kw: lib.as_tensor([1.0, 2.0], **kw),
+    "zeros": lambda lib, **kw: lib.zeros(2, 3, **kw),
+    "ones": lambda lib, **kw: lib.ones((2, 3), **kw),
+    "empty": lambda lib, **kw: lib.empty([2, 3], **kw),
+    "full": lambda lib, **kw: lib.full((2, 3), 1.5, **kw),
+    "arange": lambda lib, **kw: lib.arange(0, 5, **kw),
+    "linspace": lambda lib, **kw: lib.linspace(0, 1, 5, **kw),
+    "eye": lambda lib, **kw: lib.eye(3, **kw),
+    "rand": lambda lib, **kw: lib.rand(2, 3, **kw),
+    "randn": lambda lib, **kw: lib.randn(2, 3, **kw),
+    "randint": lambda lib, **kw: lib.randint(10, (2, 3), **kw),
+    "randperm": lambda lib, **kw: lib.randperm(5, **kw),
+    "zeros_like": lambda lib, **kw: lib.zeros_like(lib.ones(2), **kw),
+    "ones_like": lambda lib, **kw: lib.ones_like(lib.ones(2), **kw),
+    "empty_like": lambda lib, **kw: lib.empty_like(lib.ones(2), **kw),
+    "full_like": lambda lib, **kw: lib.full_like(lib.ones(2), 3.0, **kw),
+    "rand_like": lambda lib, **kw: lib.rand_like(lib.ones(2), **kw),
+    "randn_like": lambda lib, **kw: lib.randn_like(lib.ones(2), **kw),
+    "randint_like": lambda lib, **kw: lib.randint_like(lib.ones(2), 5, **kw),
+}
+
+
+class DuckDevice:
+    """What a program might pass: anything whose .type is 'cpu' (a torch.device is one)."""
+    type, index = "cpu", None
+
+
+@pytest.mark.parametrize("name", sorted(CREATORS))
+@pytest.mark.parametrize("device", ["cpu", "cpu:0", cr.device("cpu"), cr.device("cpu", 0),
+                                    torch.device("cpu"), DuckDevice()], ids=str)
+def test_every_creation_function_takes_a_cpu_device(name, device):
+    ours = CREATORS[name](cr, device=device)
+    theirs = CREATORS[name](torch, device=torch.device("cpu"))
+    assert ours.device == cr.device("cpu") and repr(ours.device) == repr(theirs.device)
+    assert ours.shape == tuple(theirs.shape)
+    assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+
+
+@pytest.mark.parametrize("name", sorted(CREATORS))
+@pytest.mark.parametrize("device", ["cuda", "cuda:1", "mps", cr.device("cuda")], ids=str)
+def test_an_accelerator_device_is_refused_naming_function_and_device(name, device):
+    with pytest.raises(RuntimeError, match=rf"{name}: chainrule computes on the CPU only, got "
+                                           rf"device '{device}'"):
+        CREATORS[name](cr, device=device)
+
+
+def test_a_misspelt_device_is_refused():
+    with pytest.raises(RuntimeError, match="zeros: device: expected one of cpu, cuda.*'gpu'"):
+        cr.zeros(2, device="gpu")
+    with pytest.raises(RuntimeError, match="zeros: device 0 is an accelerator's number"):
+        cr.zeros(2, device=0)
+
+
+@pytest.mark.parametrize("name", ["zeros", "ones", "full", "arange", "linspace", "eye", "rand",
+                                  "randn", "randint", "randperm", "empty", "zeros_like"])
+def test_layout_strided_is_accepted_as_torch_accepts_it(name):
+    ours = CREATORS[name](cr, layout=cr.strided)
+    assert ours.shape == tuple(CREATORS[name](torch, layout=torch.strided).shape)
+
+
+@pytest.mark.parametrize("name", ["empty", "zeros_like", "ones_like", "empty_like", "full_like",
+                                  "rand_like", "randn_like", "randint_like"])
+@pytest.mark.parametrize("fmt", ["contiguous_format", "preserve_format"])
+def test_memory_format_is_accepted_where_torch_takes_it(name, fmt):
+    if name == "empty" and fmt == "preserve_format":
+        with pytest.raises(RuntimeError, match="unsupported memory format"):
+            CREATORS[name](torch, memory_format=getattr(torch, fmt))
+        with pytest.raises(RuntimeError, match="empty: unsupported memory format preserve"):
+            CREATORS[name](cr, memory_format=getattr(cr, fmt))
+        return
+    CREATORS[name](torch, memory_format=getattr(torch, fmt))
+    assert CREATORS[name](cr, memory_format=getattr(cr, fmt)).device == "cpu"
+
+
+@pytest.mark.parametrize("name", ["tensor", "zeros", "ones", "empty", "full", "rand", "randn",
+                                  "randperm"])
+def test_pin_memory_false_is_accepted_and_true_refused_as_in_torch(name):
+    assert CREATORS[name](cr, pin_memory=False).shape == CREATORS[name](
+        torch, pin_memory=False).shape
+    with pytest.raises(RuntimeError):
+        CREATORS[name](torch, pin_memory=True)
+    with pytest.raises(RuntimeError, match=rf"{name}: pin_memory=True needs an accelerator"):
+        CREATORS[name](cr, pin_memory=True)
+
+
+# ----- randint, randperm -------------------------------------------------------------------------
+@pytest.mark.parametrize("call, low, high", [
+    (lambda lib: lib.randint(10, (3,)), 0, 10),
+    (lambda lib: lib.randint(3, 10, (2, 4)), 3, 10),
+    (lambda lib: lib.randint(high=5, size=(3,)), 0, 5),
+    (lambda lib: lib.randint(low=2, high=5, size=[2, 2]), 2, 5),
+    (lambda lib: lib.randint(5, size=(4,)), 0, 5),
+    (lambda lib: lib.randint(5, (2,), dtype=lib.float32), 0, 5),
+    (lambda lib: lib.randint(-3, 3, (1000,), dtype=lib.int32), -3, 3),
+])
+def test_randint_reads_its_arguments_as_torch_does(call, low, high):
+    ours, theirs = call(cr), call(torch)
+    assert ours.shape == tuple(theirs.shape)
+    assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+    assert low <= ours.min().item() and ours.max().item() < high
+
+
+def test_randint_covers_its_range_uniformly():
+    draws = cr.randint(2, 7, (50_000,), generator=cr.Generator().manual_seed(0)).numpy()
+    counts = np.bincount(draws, minlength=7)[2:]
+    assert draws.min() == 2 and draws.max() == 6
+    assert _chi_square(counts, np.full(5, 0.2)) < 20.5   # 0.9995 quantile, 4 degrees of freedom
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda lib: lib.randint(5), TypeError, "randint: size must be a tuple of ints, got None"),
+    (lambda lib: lib.randint(10, 3), TypeError, "randint: size must be a tuple of ints, got"),
+    (lambda lib: lib.randint(10, size=3), TypeError, "size must be a tuple of ints, got 3"),
+    (lambda lib: lib.randint(5, 5, (2,)), RuntimeError, "low must be less than high, got low=5"),
+    (lambda lib: lib.randperm(-1), RuntimeError, "randperm: n must be a non-negative int"),
+])
+def test_randint_and_randperm_refuse_what_torch_refuses(call, error, message):
+    with pytest.raises(error):
+        call(torch)
+    with pytest.raises(error, match=message):
+        call(cr)
+
+
+def test_randperm_is_a_permutation_with_torch_dtypes():
+    for kwargs in ({}, {"dtype": "float32"}, {"dtype": "int32"}):
+        ours = cr.randperm(7, **kwargs)
+        theirs = torch.randperm(7, **{k: getattr(torch, v) for k, v in kwargs.items()})
+        assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+        assert sorted(ours.tolist()) == list(range(7))
+    assert cr.randperm(0).shape == (0,)
+
+
+@pytest.mark.parametrize("draw", [
+    lambda g: cr.randint(100, (20,), generator=g), lambda g: cr.randperm(20, generator=g),
+    lambda g: cr.rand(5, generator=g), lambda g: cr.randn(5, generator=g),
+    lambda g: cr.multinomial(cr.ones(20), 5, generator=g),
+    lambda g: cr.ones(3, 20).multinomial(5, replacement=True, generator=g),
+])
+def test_a_generator_makes_draws_reproducible(draw):
+    first = draw(cr.Generator().manual_seed(3)).tolist()
+    assert first == draw(cr.Generator().manual_seed(3)).tolist()
+    assert first != draw(cr.Generator().manual_seed(4)).tolist()
+    cr.manual_seed(0)
+    with_global = draw(None).tolist()
+    cr.manual_seed(0)
+    assert with_global == draw(None).tolist()
+
+
+# ----- multinomial ---------------------------------------------------------------------------------
+def _chi_square(counts, probabilities):
+    expected = probabilities * counts.sum()
+    return float(((counts - expected) ** 2 / expected).sum())
+
+
+@pytest.mark.parametrize("weights, samples, replacement", [
+    ([1.0, 2.0, 3.0], 2, False), ([1.0, 2.0, 3.0], 5, True), ([[1.0, 0.0], [0.5, 0.5]], 1, False),
+    ([[1.0, 1.0, 1.0]] * 4, 3, False), ([0.2, 0.8], 10, True),
+])
+def test_multinomial_shapes_and_dtype_follow_torch(weights, samples, replacement):
+    for dtype in ("float32", "float64"):
+        ours = cr.tensor(weights, dtype=dtype).multinomial(samples, replacement)
+        theirs = torch.multinomial(torch.tensor(weights, dtype=getattr(torch, dtype)), samples,
+                                   replacement)
+        assert ours.shape == tuple(theirs.shape) and ours.dtype == cr.int64
+        assert str(theirs.dtype) == "torch.int64"
+
+
+def test_multinomial_with_replacement_follows_the_weights():
+    weights = np.array([1.0, 2.0, 3.0, 0.0, 4.0])
+    draws = cr.multinomial(cr.tensor(weights), 60_000, replacement=True,
+                           generator=cr.Generator().manual_seed(1)).numpy()
+    counts = np.bincount(draws, minlength=5)
+    assert counts[3] == 0   # a zero weight is never drawn
+    probabilities = weights / weights.sum()
+    keep = probabilities > 0
+    assert _chi_square(counts[keep], probabilities[keep]) < 18.0   # 0.9995 quantile, 3 d.o.f.
+
+
+def test_multinomial_without_replacement_draws_sequentially():
+    """The first draw follows the weights; the second, the weights renormalised without it."""
+    weights = np.array([1.0, 2.0, 7.0])
+    draws = cr.multinomial(cr.tensor(np.tile(weights, (30_000, 1))), 2,
+                           generator=cr.Generator().manual_seed(2)).numpy()
+    assert np.all(draws[:, 0] != draws[:, 1])
+    first = np.bincount(draws[:, 0], minlength=3)
+    assert _chi_square(first, weights / weights.sum()) < 15.2   # 0.9995 quantile, 2 d.o.f.
+    pairs = np.bincount(draws[:, 0] * 3 + draws[:, 1], minlength=9)[[1, 2, 3, 5, 6, 7]]
+    p = weights / weights.sum()
+    expected = [p[i] * p[j] / (1 - p[i]) for i, j in [(0, 1), (0, 2), (1, 0), (1, 2), (2, 0),
+                                                       (2, 1)]]
+    assert _chi_square(pairs, np.array(expected)) < 26.0   # 0.9995 quantile, 5 d.o.f.
+
+
+def test_multinomial_draws_zero_weights_last_as_torch():
+    ours = cr.multinomial(cr.tensor([1.0, 0.0, 1.0]), 3)
+    assert sorted(ours[:2].tolist()) == [0, 2] and ours[2].item() == 1
+
+
+@pytest.mark.parametrize("weights, samples, replacement, message", [
+    ([1.0, -2.0, 3.0], 2, False, "the weights contain inf, nan or a value < 0"),
+    ([1.0, math.inf, 3.0], 2, False, "the weights contain inf, nan or a value < 0"),
+    ([1.0, math.nan, 3.0], 2, True, "the weights contain inf, nan or a value < 0"),
+    ([0.0, 0.0, 0.0], 2, False, "invalid distribution: the weights of row 0 sum to 0"),
+    ([[1.0, 1.0], [0.0, 0.0]], 1, False, "invalid distribution: the weights of row 1 sum to 0"),
+    ([1.0, 1.0, 1.0], 4, False, "cannot draw 4 samples without replacement from 3 categories"),
+    ([1.0, 1.0], 0, True, "num_samples must be a positive int, got 0"),
+    (1.0, 1, False, r"weights must be 1-D or 2-D, got shape \(\)"),
+    ([[[1.0]]], 1, False, r"weights must be 1-D or 2-D, got shape \(1, 1, 1\)"),
+    ([1, 2], 1, False, "weights must be floating point, got int64"),
+])
+def test_multinomial_refuses_bad_weights_as_torch_does(weights, samples, replacement, message):
+    with pytest.raises(RuntimeError):
+        torch.multinomial(torch.tensor(weights), samples, replacement)
+    with pytest.raises(RuntimeError, match=f"multinomial: {message}"):
+        cr.multinomial(cr.tensor(weights), samples, replacement)
