@@ -80,7 +80,8 @@ def test_nearest_picks_exactly_torchs_indices(mode, dims):
     cases = list(_sweep(mode, dims))
     if dims == 2:
         rng = np.random.default_rng(3)
-        cases += [(rng.standard_normal((1, 2, 40, 70)), dict(scale_factor=s, mode=mode))
+        cases += [(rng.standard_normal(shape), dict(scale_factor=s, mode=mode))
+                  for shape in ((1, 2, 40, 70), (1, 2, 64, 64), (1, 2, 64, 65))
                   for s in (1.0001, 2.0001, 1.2, 0.7)]
     for x, kwargs in cases:
         out = F.interpolate(cr.tensor(x), **kwargs).numpy()
@@ -180,7 +181,42 @@ def test_antialias_is_refused_saying_it_is_not_implemented():
 
 
 def test_non_tensor_and_integer_inputs_are_refused():
-    with pytest.raises(TypeError, match="interpolate: expected a Tensor as input, got ndarray"):
+    with pytest.raises(TypeError,
+                       match="interpolate: expected a Tensor as argument 0, got numpy.ndarray"):
         F.interpolate(np.ones((1, 1, 2, 2)), scale_factor=2)
     with pytest.raises(RuntimeError, match="mode 'bilinear' needs a floating input, got int64"):
         F.interpolate(cr.ones(1, 1, 2, 2, dtype=cr.int64), scale_factor=2, mode="bilinear")
+
+
+# ----- the layers together, as the programs that use them build them -----------------------------
+def espcn(nn):
+    """Shi et al. 2016's sub-pixel super-resolution net, small: features, then PixelShuffle."""
+    return nn.Sequential(nn.Conv2d(1, 8, 5, padding=2), nn.Tanh(), nn.Conv2d(8, 4, 3, padding=1),
+                         nn.PixelShuffle(2))
+
+
+def style_block(nn):
+    """Johnson et al. 2016's fast style transfer pieces: reflection-padded convolutions, instance
+    norm, and an upsampling convolution (nearest Upsample, then Conv2d)."""
+    return nn.Sequential(nn.ReflectionPad2d(1), nn.Conv2d(3, 4, 3),
+                         nn.InstanceNorm2d(4, affine=True), nn.ReLU(),
+                         nn.Upsample(scale_factor=2, mode="nearest"), nn.ReflectionPad2d(1),
+                         nn.Conv2d(4, 3, 3))
+
+
+def decoder(nn):
+    """A GAN generator's or U-Net's upsampling path: bilinear Upsample, zero padding, conv."""
+    return nn.Sequential(nn.Upsample(scale_factor=2, mode="bilinear", align_corners=True),
+                         nn.ZeroPad2d((1, 0, 1, 0)), nn.Conv2d(2, 2, 2),
+                         nn.UpsamplingNearest2d(scale_factor=1.5),
+                         nn.ReplicationPad2d((0, 1, 1, 0)), nn.PixelUnshuffle(2))
+
+
+@pytest.mark.parametrize("build, shape", [(espcn, (2, 1, 6, 6)), (style_block, (2, 3, 5, 4)),
+                                          (decoder, (2, 2, 3, 3))],
+                         ids=["espcn", "style", "decoder"])
+def test_models_built_from_these_layers_compute_as_torch(build, shape):
+    torch.manual_seed(0)
+    ours, theirs = build(cr.nn), build(torch.nn)
+    assert repr(ours) == repr(theirs)
+    assert_matches_torch(ours, theirs, [np.random.default_rng(6).standard_normal(shape)])

@@ -6,6 +6,7 @@ import math
 import numbers
 import warnings
 
+from chainrule.autograd.function import NotATensorError, not_a_tensor_message
 from chainrule.backend import xp
 from chainrule.nn.functional.pool import adaptive_avg_pool1d, adaptive_avg_pool2d
 from chainrule.tensor import Tensor
@@ -17,7 +18,7 @@ __all__ = ["interpolate", "pixel_shuffle", "pixel_unshuffle", "upsample", "upsam
 # ----- pixel shuffle ------------------------------------------------------------------------------
 def _check_factor(name, input, factor, what):
     if not isinstance(input, Tensor):
-        raise TypeError(f"{name}: expected a Tensor as input, got {type(input).__name__}")
+        raise NotATensorError(not_a_tensor_message(name, 0, input))
     if input.ndim < 3:
         raise RuntimeError(f"{name} expects input to have at least 3 dimensions, but got input "
                            f"of shape {input.shape}")
@@ -66,7 +67,7 @@ _OTHER_MODES = ("nearest", "nearest-exact", "area")
 def _check_mode(input, mode, align_corners, antialias):
     """The align_corners to use; refuses modes, dims and dtypes torch refuses."""
     if not isinstance(input, Tensor):
-        raise TypeError(f"interpolate: expected a Tensor as input, got {type(input).__name__}")
+        raise NotATensorError(not_a_tensor_message("interpolate", 0, input))
     if mode not in _OTHER_MODES and mode not in _LINEAR_DIMS:
         raise NotImplementedError(f"interpolate: mode {mode!r} is not supported; use one of "
                                   f"{', '.join(_OTHER_MODES + tuple(_LINEAR_DIMS))}")
