@@ -69,5 +69,6 @@ def test_bad_inputs_are_refused_naming_the_shapes(call, message):
 
 
 def test_a_numpy_array_is_refused():
-    with pytest.raises(TypeError, match="pixel_shuffle: expected a Tensor as argument 0, got numpy.ndarray"):
+    with pytest.raises(TypeError,
+                       match="pixel_shuffle: expected a Tensor as argument 0, got numpy.ndarray"):
         F.pixel_shuffle(np.ones((1, 4, 2, 2)), 2)
