@@ -73,7 +73,8 @@ def _sweep(mode, dims, align_corners=None):
 
 
 @pytest.mark.parametrize("mode, dims", [("nearest", 1), ("nearest", 2), ("nearest", 3),
-                                        ("nearest-exact", 1), ("nearest-exact", 2)])
+                                        ("nearest-exact", 1), ("nearest-exact", 2),
+                                        ("nearest-exact", 3)])
 def test_nearest_picks_exactly_torchs_indices(mode, dims):
     # torch's 2-D nearest has two CPU kernels (outputs with H + W <= 128 take the vectorized one)
     # that round differently; the sweep covers both, and 2-D outputs past 128 below

@@ -122,8 +122,9 @@ def _output_size(input, size, scale_factor, recompute_scale_factor):
         if recompute_scale_factor:
             scales = [None] * dims
     if min(input.shape[2:]) <= 0 or min(sizes) <= 0:
-        raise RuntimeError(f"interpolate: input and output sizes should be greater than 0, but got "
-                         f"input spatial size {list(input.shape[2:])} and output size {sizes}")
+        raise RuntimeError(f"interpolate: input and output sizes should be greater than 0, but "
+                           f"got input spatial size {list(input.shape[2:])} and output size "
+                           f"{sizes}")
     return sizes, scales
 
 
@@ -144,10 +145,10 @@ def _nearest_indices(in_size, out_size, scale, exact, dtype, vectorized):
         source = ((dst + 0.5) * xp.float64(ratio) if exact else dst.astype(xp.float32) * ratio)
     else:
         ratio = dtype.type(1.0 / scale) if scale else dtype.type(in_size) / dtype.type(out_size)
-        source = ratio * dst.astype(dtype)
-        if exact:
-            source = xp.maximum(ratio * (dst.astype(dtype) + dtype.type(0.5)) - dtype.type(0.5), 0)
-            source = source + dtype.type(0.5)
+        half = dtype.type(0.5)
+        # nearest-exact: the linear modes' source position, rounded to the nearest entry
+        source = (xp.maximum(ratio * (dst.astype(dtype) + half) - half, 0) + half if exact
+                  else ratio * dst.astype(dtype))
     return xp.minimum(xp.floor(source.astype(xp.float32)).astype(xp.int64), in_size - 1)
 
 
