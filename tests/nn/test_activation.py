@@ -16,7 +16,7 @@ LAYERS = [
     lambda nn: nn.Softmax(dim=1), lambda nn: nn.Softmax(dim=-1), lambda nn: nn.LogSoftmax(dim=0),
     lambda nn: nn.LogSoftmax(dim=2), lambda nn: nn.Softplus(), lambda nn: nn.Softplus(2.0, 1.0),
     lambda nn: nn.SiLU(), lambda nn: nn.ELU(), lambda nn: nn.ELU(alpha=0.5),
-    lambda nn: nn.Identity(), lambda nn: nn.Identity(3, bias=False), lambda nn: nn.Softmax2d(),
+    lambda nn: nn.Softmax2d(),
     lambda nn: nn.Hardtanh(), lambda nn: nn.Hardtanh(-2.0, 0.5, inplace=True),
     lambda nn: nn.ReLU6(), lambda nn: nn.ReLU6(inplace=True), lambda nn: nn.PReLU(),
     lambda nn: nn.PReLU(init=-0.5), lambda nn: nn.Mish(), lambda nn: nn.Mish(inplace=True),

@@ -25,13 +25,50 @@ def test_linear_matches_torch(in_features, out_features, bias, input_shape):
 
 
 @pytest.mark.parametrize("layer", [
-    lambda nn: nn.Identity(), lambda nn: nn.Flatten(), lambda nn: nn.Flatten(0, 1),
-    lambda nn: nn.Flatten(-2),
+    lambda nn: nn.Identity(), lambda nn: nn.Identity(54, unused_argument=0.1),
+    lambda nn: nn.Flatten(), lambda nn: nn.Flatten(0, 1), lambda nn: nn.Flatten(-2),
 ])
 def test_identity_and_flatten_match_torch(layer):
     ours, theirs = layer(NN), layer(torch.nn)
     assert repr(ours) == repr(theirs)
     assert_matches_torch(ours, theirs, [np.random.default_rng(3).standard_normal((2, 3, 4))])
+
+
+@pytest.mark.parametrize("in1, in2, out, bias, batch", [
+    (3, 4, 5, True, (6,)), (2, 2, 1, False, (3, 2)), (4, 3, 2, True, ()),
+])
+def test_bilinear_matches_torch(in1, in2, out, bias, batch):
+    ours, theirs = NN.Bilinear(in1, in2, out, bias), torch.nn.Bilinear(in1, in2, out, bias)
+    assert repr(ours) == repr(theirs)
+    assert [(n, tuple(p.shape)) for n, p in ours.named_parameters()] == [
+        (n, tuple(p.shape)) for n, p in theirs.named_parameters()]
+    rng = np.random.default_rng(5)
+    assert_matches_torch(ours, theirs, [rng.standard_normal(batch + (in1,)),
+                                        rng.standard_normal(batch + (in2,))])
+
+
+def test_bilinear_init_is_uniform_within_one_over_root_in1():
+    layer = NN.Bilinear(16, 3, 40)
+    for p in (layer.weight, layer.bias):
+        x = p.detach().numpy()
+        assert np.abs(x).max() <= 0.25 and np.abs(x).max() > 0.2
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_functional_bilinear_gradcheck(bias):
+    rng = np.random.default_rng(6)
+    shapes = ((2, 3), (2, 4), (5, 3, 4), (5,))[:4 if bias else 3]
+    inputs = [cr.tensor(rng.standard_normal(shape), requires_grad=True) for shape in shapes]
+    assert gradcheck(F.bilinear, inputs)
+
+
+@pytest.mark.parametrize("shapes", [((2, 3), (3, 4), (5, 3, 4)), ((2, 3), (2, 4), (5, 4, 3)),
+                                    ((2, 3), (4,), (5, 3, 4)), ((2, 3), (2, 4), (5, 3, 4), (4,))])
+def test_functional_bilinear_refuses_mismatched_shapes(shapes):
+    tensors = [cr.randn(*shape) for shape in shapes]
+    with pytest.raises(RuntimeError, match=r"bilinear: expected input1 \(\*, in1\), input2 "
+                                           r"\(\*, in2\) with the same batch dims.*got input1"):
+        F.bilinear(*tensors)
 
 
 @pytest.mark.parametrize("bias", [True, False])

@@ -12,7 +12,7 @@ from chainrule.nn.container import (ModuleDict, ModuleList, ParameterDict, Param
 from chainrule.nn.distance import CosineSimilarity, PairwiseDistance
 from chainrule.nn.dropout import Dropout, Dropout1d, Dropout2d
 from chainrule.nn.embedding import Embedding
-from chainrule.nn.linear import Flatten, Identity, Linear, Unflatten
+from chainrule.nn.linear import Bilinear, Flatten, Identity, Linear, Unflatten
 from chainrule.nn.loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss,
                                GaussianNLLLoss, HingeEmbeddingLoss, HuberLoss, KLDivLoss, L1Loss,
                                MarginRankingLoss, MSELoss, MultiLabelSoftMarginLoss, NLLLoss,

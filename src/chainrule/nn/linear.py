@@ -1,9 +1,10 @@
-"""Layers that are a single affine map, or no map at all: Linear, Identity, Flatten, Unflatten."""
+"""Layers that are a single affine (or bilinear) map, or no map at all: Linear, Bilinear,
+Identity, Flatten, Unflatten."""
 import math
 
 from chainrule import backend, creation
 from chainrule.nn import init
-from chainrule.nn.functional.linear import linear
+from chainrule.nn.functional.linear import bilinear, linear
 from chainrule.nn.module import Module
 from chainrule.nn.parameter import Parameter
 
@@ -57,6 +58,46 @@ class Linear(Module):
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
+
+
+class Bilinear(Module):
+    """y = x1ᵀ A x2 + b, one matrix A per output feature.
+
+    Args:
+        in1_features, in2_features: sizes of each input's last dim.
+        out_features: size of the output's last dim.
+        bias: learn an additive bias b (default True).
+        device, dtype: where and in which floating dtype the parameters are made.
+
+    Shape: input1 (*, in1_features), input2 (*, in2_features) -> output (*, out_features).
+
+    Initialised as torch does: A and b ~ U(±1/√in1_features).
+    """
+
+    def __init__(self, in1_features, in2_features, out_features, bias=True, device=None,
+                 dtype=None):
+        super().__init__()
+        if device is not None:
+            backend.check_device(device, "Bilinear")
+        self.in1_features, self.in2_features = in1_features, in2_features
+        self.out_features = out_features
+        self.weight = Parameter(creation.empty(out_features, in1_features, in2_features,
+                                               dtype=dtype))
+        self.bias = Parameter(creation.empty(out_features, dtype=dtype)) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        bound = 1 / math.sqrt(self.in1_features)
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1, input2):
+        return bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self):
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")
 
 
 class Flatten(Module):

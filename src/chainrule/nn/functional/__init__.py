@@ -16,7 +16,7 @@ from chainrule.nn.functional.distance import (
 from chainrule.nn.functional.dropout import (
     dropout, dropout1d, dropout2d)
 from chainrule.nn.functional.linear import (
-    embedding, linear, one_hot)
+    bilinear, embedding, linear, one_hot)
 from chainrule.nn.functional.likelihood_loss import (
     gaussian_nll_loss, kl_div, poisson_nll_loss)
 from chainrule.nn.functional.loss import (

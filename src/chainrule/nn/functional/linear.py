@@ -3,10 +3,10 @@ computed as a row gather)."""
 from chainrule.autograd.mode import no_grad
 from chainrule.backend import xp
 from chainrule.ops.compare import where
-from chainrule.ops.linalg import linear
+from chainrule.ops.linalg import einsum, linear
 from chainrule.tensor import Tensor
 
-__all__ = ["embedding", "linear", "one_hot"]
+__all__ = ["bilinear", "embedding", "linear", "one_hot"]
 
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
@@ -87,3 +87,26 @@ def one_hot(tensor, num_classes=-1):
         raise RuntimeError(f"one_hot: class values must be in [0, {num_classes}), got "
                            f"[{labels.min()}, {labels.max()}]")
     return Tensor._make((labels[..., None] == xp.arange(num_classes)).astype(xp.int64))
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """y_o = Σ_ij x1_i W_oij x2_j + b_o. Shape: (*, in1) and (*, in2) with weight
+    (out, in1, in2) -> (*, out)."""
+    _check_bilinear(input1, input2, weight, bias)
+    batch = input1.shape[:-1]
+    output = einsum("ni,oij,nj->no", input1.reshape(-1, weight.shape[1]), weight,
+                    input2.reshape(-1, weight.shape[2]))
+    if bias is not None:
+        output = output + bias
+    return output.reshape(batch + (weight.shape[0],))
+
+
+def _check_bilinear(input1, input2, weight, bias):
+    shapes = (f"input1 {input1.shape}, input2 {input2.shape}, weight {weight.shape}"
+              + ("" if bias is None else f", bias {bias.shape}"))
+    if (input1.ndim == 0 or input1.ndim != input2.ndim or weight.ndim != 3
+            or input1.shape[:-1] != input2.shape[:-1]
+            or (input1.shape[-1], input2.shape[-1]) != weight.shape[1:]
+            or (bias is not None and bias.shape != weight.shape[:1])):
+        raise RuntimeError(f"bilinear: expected input1 (*, in1), input2 (*, in2) with the same "
+                           f"batch dims, weight (out, in1, in2) and bias (out,); got {shapes}")
