@@ -1,6 +1,7 @@
 """Creation functions against torch: the device/layout/pin_memory/memory_format keywords,
 randint/randperm/multinomial as torch reads them, tensor() and arange() refusing bad input."""
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -226,3 +227,132 @@ def test_multinomial_refuses_bad_weights_as_torch_does(weights, samples, replace
         torch.multinomial(torch.tensor(weights), samples, replacement)
     with pytest.raises(RuntimeError, match=f"multinomial: {message}"):
         cr.multinomial(cr.tensor(weights), samples, replacement)
+
+
+# ----- tensor() and as_tensor() ------------------------------------------------------------------------
+@pytest.mark.parametrize("data, error, message", [
+    ("a", TypeError, "tensor: cannot make a tensor from 'a'"),
+    (b"ab", TypeError, "tensor: cannot make a tensor from b'ab'"),
+    (["a", "b"], TypeError, "tensor: cannot make a tensor of <U1 data"),
+    (None, TypeError, "tensor: cannot make a tensor from None"),
+    ([1.0, None], TypeError, r"tensor: cannot make a tensor of NoneType \(None\)"),
+    ([{"a": 1}], TypeError, "tensor: cannot make a tensor of dict"),
+    (2**63, OverflowError, "tensor: the integer 9223372036854775808 does not fit in int64"),
+    ([1, 2**64], OverflowError, "the integer 18446744073709551616 does not fit in int64"),
+    ([-2**63 - 1], OverflowError, "the integer -9223372036854775809 does not fit in int64"),
+    ([2**63, -1], OverflowError, "the integer 9223372036854775808 does not fit in int64"),
+    ([[1, 2], [3]], ValueError, r"ragged nested sequence: .* dim 1, got lengths \[1, 2\]"),
+    ([[1, 2], 3], ValueError, "ragged nested sequence: numbers and sequences mixed at dim 1"),
+    (np.array([1, "a"], dtype=object), TypeError, "tensor: cannot make a tensor of str"),
+    (np.array([1.0, 2.0], dtype=object), TypeError, "cannot make a tensor of object data"),
+])
+def test_tensor_refuses_what_is_not_numbers_naming_it(data, error, message):
+    with pytest.raises((TypeError, ValueError, RuntimeError, OverflowError)):
+        torch.tensor(data)
+    with pytest.raises(error, match=message):
+        cr.tensor(data)
+
+
+def test_the_largest_int64_values_are_kept():
+    assert cr.tensor([2**63 - 1, -2**63]).tolist() == torch.tensor([2**63 - 1, -2**63]).tolist()
+    assert cr.tensor(2**64, dtype=cr.float32).item() == torch.tensor(2**64,
+                                                                       dtype=torch.float32).item()
+
+
+@pytest.mark.parametrize("make", [
+    lambda lib: [lib.tensor(1.0), lib.tensor(2.0)],
+    lambda lib: [lib.tensor(1), lib.tensor(2)],
+    lambda lib: [lib.tensor(1.0, dtype=lib.float64), lib.tensor(2.0)],
+    lambda lib: [lib.tensor(1), 2.5],
+    lambda lib: [[lib.tensor(1.0)], [lib.tensor(3.0)]],
+    lambda lib: [lib.tensor(1.0, requires_grad=True) * 2, lib.tensor(2.0)],
+])
+def test_a_list_of_0d_tensors_is_a_numeric_tensor_as_in_torch(make):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # torch: converting a tensor that requires grad
+        theirs = torch.tensor(make(torch))
+    ours = cr.tensor(make(cr))
+    assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+    assert ours.tolist() == theirs.tolist() and not ours.requires_grad
+
+
+def test_a_list_of_equal_shaped_tensors_stacks_and_a_ragged_one_is_refused():
+    assert cr.tensor([cr.ones(2), cr.zeros(2)]).tolist() == [[1.0, 1.0], [0.0, 0.0]]
+    with pytest.raises(ValueError, match=r"ragged nested sequence: .* lengths \[2, 3\]"):
+        cr.tensor([cr.ones(2), cr.ones(3)])
+
+
+def test_as_tensor_shares_memory_where_torch_does():
+    array = np.arange(3.0)
+    shared = cr.as_tensor(array)
+    array[0] = 9.0
+    assert shared[0].item() == 9.0 == torch.as_tensor(array)[0].item()
+    t = cr.ones(2)
+    assert cr.as_tensor(t) is t and cr.as_tensor(t, dtype=cr.float64).dtype == cr.float64
+    assert cr.as_tensor([1, 2], dtype=cr.float32).tolist() == [1.0, 2.0]
+    assert cr.as_tensor(np.ones(2), dtype=cr.float32).dtype == cr.float32
+
+
+def test_default_dtype_can_be_read_and_set_as_in_torch():
+    assert str(cr.get_default_dtype()) == str(torch.get_default_dtype()).removeprefix("torch.")
+    try:
+        cr.set_default_dtype(cr.float64)
+        assert cr.tensor([1.5]).dtype == cr.float64 and cr.zeros(1).dtype == cr.float64
+        assert cr.arange(0.0, 1.0, 0.5).dtype == cr.float64
+    finally:
+        cr.set_default_dtype(cr.float32)
+    assert cr.tensor([1.5]).dtype == cr.float32
+    with pytest.raises(TypeError, match="only floating-point types"):
+        torch.set_default_dtype(torch.int64)
+    with pytest.raises(TypeError, match="set_default_dtype: only float16, float32 and float64"):
+        cr.set_default_dtype(cr.int64)
+
+
+# ----- arange, linspace, eye ---------------------------------------------------------------------------
+@pytest.mark.parametrize("args, kwargs", [
+    ((5,), {}), ((2, 9), {}), ((0, 10, 3), {}), ((10, 0, -3), {}), ((5.0,), {}),
+    ((0, 1, 0.25), {}), ((1, 0, -0.1), {}), ((0, 1, 0.1), {}), ((3, 3), {}),
+    ((5,), {"dtype": "float64"}), ((0.5, 4), {"dtype": "int64"}), ((-2.5, 2.5, 0.5), {}),
+])
+def test_arange_matches_torch(args, kwargs):
+    ours = cr.arange(*args, **kwargs)
+    theirs = torch.arange(*args, **{k: getattr(torch, v) for k, v in kwargs.items()})
+    assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6, atol=1e-7)
+
+
+def test_arange_takes_0d_tensors():
+    assert cr.arange(cr.tensor(3)).tolist() == torch.arange(torch.tensor(3)).tolist()
+
+
+@pytest.mark.parametrize("args, message", [
+    ((0, 10, 0), r"arange: step must be nonzero \(start=0, end=10\)"),
+    ((0, 10, -1), "arange: upper bound and lower bound inconsistent with step sign"),
+    ((10, 0, 1), "arange: upper bound and lower bound inconsistent with step sign"),
+    ((0, math.inf), "arange: unsupported range: 0 -> inf"),
+    ((0, math.nan), "arange: unsupported range: 0 -> nan"),
+    ((-math.inf, 0), "arange: unsupported range: -inf -> 0"),
+])
+def test_arange_refuses_a_bad_range_as_torch_does(args, message):
+    with pytest.raises(RuntimeError):
+        torch.arange(*args)
+    with pytest.raises(RuntimeError, match=message):
+        cr.arange(*args)
+
+
+def test_sizes_must_be_non_negative_ints():
+    with pytest.raises(RuntimeError, match=r"zeros: .* negative dimension: \(2, -1\)"):
+        cr.zeros(2, -1)
+    with pytest.raises(TypeError, match="ones: size must be ints or one tuple of ints"):
+        cr.ones(2.5)
+    with pytest.raises(RuntimeError, match="linspace: steps must be a non-negative int"):
+        cr.linspace(0, 1, -1)
+    with pytest.raises(RuntimeError, match="eye: n and m must be non-negative ints"):
+        cr.eye(-1)
+
+
+def test_random_draws_must_be_floating_point():
+    with pytest.raises(RuntimeError):
+        torch.randn(2, dtype=torch.int64)
+    with pytest.raises(RuntimeError, match="randn: draws are floating point; got dtype=int64"):
+        cr.randn(2, dtype=cr.int64)

@@ -128,7 +128,7 @@ def as_array(data, dtype=None, name="tensor"):
         _check_kind(data, data, name)
         array = xp.asarray(data, dtype=target)
     else:
-        array = _from_python(data, name)
+        array = _from_python(data, target, name)
         if target is not None:
             array = array.astype(target, copy=False)
         elif array.dtype == float64:
@@ -138,7 +138,7 @@ def as_array(data, dtype=None, name="tensor"):
     return round_to_bfloat16(array) if is_bfloat16(dtype) else array
 
 
-def _from_python(data, name):
+def _from_python(data, target, name):
     if isinstance(data, (str, bytes)) or data is None:
         raise TypeError(f"{name}: cannot make a tensor from {data!r}; expected numbers, "
                         "(nested) lists of numbers or an array")
@@ -146,10 +146,13 @@ def _from_python(data, name):
         array = xp.asarray(data)
     except ValueError as error:
         raise ValueError(f"{name}: {_ragged(data) or error}") from None
+    if array.dtype.kind == "O" and target is not None and target.kind == "f":
+        _check_items(array, name, big_ints=True)   # ints beyond int64 fit a float: torch agrees
+        return array.astype(target)
     _check_kind(array, data, name)
     if array.dtype == xp.uint64 or (array.dtype == float64 and array.size
                                     and xp.abs(array).max() >= 2.0**63):
-        _check_python_ints(data, name)
+        _check_items(xp.asarray(data, dtype=object), name)
     return array
 
 
@@ -157,33 +160,36 @@ def _check_kind(array, data, name):
     if array.dtype.kind in "biufc":
         return
     if array.dtype.kind == "O":
-        for item in array.reshape(-1).tolist():
-            if isinstance(item, int) and not -2**63 <= item < 2**63:
-                raise OverflowError(f"{name}: the integer {item} does not fit in int64")
-            if not isinstance(item, (bool, int, float)):
-                raise TypeError(f"{name}: cannot make a tensor of {type(item).__name__} "
-                                f"({item!r:.60}); expected numbers")
+        _check_items(array, name)
     raise TypeError(f"{name}: cannot make a tensor of {array.dtype} data "
                     f"({xp.array2string(array.reshape(-1)[:3], threshold=3)[:60]}); "
                     "expected numbers")
 
 
-def _check_python_ints(data, name):
-    for item in xp.asarray(data, dtype=object).reshape(-1).tolist():
-        if isinstance(item, int) and not -2**63 <= item < 2**63:
+def _check_items(array, name, big_ints=False):
+    """Each element of an object array is a number; an int fits in int64 unless big_ints."""
+    for item in array.reshape(-1).tolist():
+        if isinstance(item, int) and not big_ints and not -2**63 <= item < 2**63:
             raise OverflowError(f"{name}: the integer {item} does not fit in int64")
+        if not isinstance(item, (bool, int, float)):
+            raise TypeError(f"{name}: cannot make a tensor of {type(item).__name__} "
+                            f"({item!r:.60}); expected numbers")
+
+
+def _is_sequence(item):
+    return isinstance(item, (list, tuple)) or (isinstance(item, xp.ndarray) and item.ndim > 0)
 
 
 def _ragged(data):
     """Where nested sequences have unequal lengths, said as torch says it."""
     level, depth = [data], 0
-    while level and all(isinstance(item, (list, tuple)) for item in level):
+    while level and all(_is_sequence(item) for item in level):
         lengths = {len(item) for item in level}
         if len(lengths) > 1:
             return (f"ragged nested sequence: expected sequences of one length at dim {depth}, "
                     f"got lengths {sorted(lengths)}")
         level, depth = [child for item in level for child in item], depth + 1
-    if level and any(isinstance(item, (list, tuple)) for item in level):
+    if level and any(_is_sequence(item) for item in level):
         return f"ragged nested sequence: numbers and sequences mixed at dim {depth}"
     return None
 

@@ -1,5 +1,9 @@
 """dtypes: the differentiable cast and PyTorch's type promotion, against torch."""
+import math
+import warnings
+
 import numpy as np
+import pytest
 import torch
 
 import chainrule
@@ -53,3 +57,107 @@ def test_promoted_float_operand_keeps_its_gradient():
     y.backward(chainrule.ones(2))
     assert scale.grad.dtype == chainrule.float64 and scale.grad.item() == 4.0
     np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0])
+
+
+# ----- float16, bfloat16, finfo, iinfo -------------------------------------------------------------
+SPECIAL = [0.0, -0.0, 1.1, 3.14159, 1e-40, 65504.0, 3.4e38, -3.4e38, 1.0078125, 1.01171875,
+           1.00390625, 1.01171875 + 2**-9, math.inf, -math.inf, math.nan, 1e-45, 7.0e-39]
+
+
+@pytest.fixture
+def quiet_bfloat16():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        yield
+
+
+@pytest.mark.usefixtures("quiet_bfloat16")
+def test_bfloat16_values_are_torchs_bfloat16_values():
+    values = SPECIAL + list(np.random.default_rng(0).standard_normal(2000) * 10.0 ** np.arange(
+        -20, 20, 0.02))
+    expected = torch.tensor(values, dtype=torch.float32).to(torch.bfloat16).float().numpy()
+    for ours in (chainrule.tensor(values).to(chainrule.bfloat16),
+                 chainrule.tensor(values).bfloat16(),
+                 chainrule.tensor(values, dtype=chainrule.bfloat16),
+                 chainrule.tensor(values).to(dtype=chainrule.bfloat16)):
+        assert ours.dtype == chainrule.float32   # the storage: NumPy has no bfloat16
+        np.testing.assert_array_equal(ours.numpy(), expected)
+
+
+@pytest.mark.usefixtures("quiet_bfloat16")
+@pytest.mark.parametrize("make", [
+    lambda lib: lib.full((3,), 1.1, dtype=lib.bfloat16),
+    lambda lib: lib.arange(0, 1, 0.1, dtype=lib.bfloat16),
+    lambda lib: lib.randn(50, generator=lib.Generator().manual_seed(0), dtype=lib.bfloat16),
+])
+def test_creation_with_dtype_bfloat16_rounds_as_torch(make):
+    """Values are rounded to bfloat16 when a tensor is made or cast; arithmetic on them is
+    float32's (torch computes linspace, and ops on bfloat16 tensors, in bfloat16)."""
+    ours = make(chainrule).numpy()
+    np.testing.assert_array_equal(ours, torch.tensor(ours).bfloat16().float().numpy())
+    if make(torch).dtype == torch.bfloat16 and "randn" not in str(make.__code__.co_names):
+        np.testing.assert_array_equal(ours, make(torch).float().numpy())
+
+
+def test_bfloat16_warns_once_that_it_is_float32_storage():
+    chainrule.backend._warned.discard("bfloat16")
+    with pytest.warns(UserWarning, match="chainrule stores bfloat16 tensors as float32"):
+        chainrule.zeros(2, dtype=chainrule.bfloat16)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        chainrule.zeros(2).to(chainrule.bfloat16)   # once only
+
+
+@pytest.mark.usefixtures("quiet_bfloat16")
+def test_the_gradient_through_a_bfloat16_cast_is_torchs():
+    ours = chainrule.tensor([1.1, -2.3], requires_grad=True)
+    theirs = torch.tensor([1.1, -2.3], requires_grad=True)
+    (ours.to(chainrule.bfloat16) * 3.0).sum().backward()
+    (theirs.to(torch.bfloat16) * 3.0).sum().backward()
+    np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+
+
+@pytest.mark.parametrize("convert", [
+    lambda lib, x: x.half(), lambda lib, x: x.to(lib.float16), lambda lib, x: x.to(lib.half),
+    lambda lib, x: lib.tensor(x.tolist(), dtype=lib.float16), lambda lib, x: x.type(lib.float16),
+])
+def test_float16_converts_as_torch(convert):
+    values = [1.1, 3.14159, 65504.0, 70000.0, 1e-8, -2.5]
+    ours, theirs = convert(chainrule, chainrule.tensor(values)), convert(torch, torch.tensor(values))
+    assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.") == "float16"
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    np.testing.assert_array_equal(ours.float().numpy(), theirs.float().numpy())
+
+
+@pytest.mark.parametrize("name", ["float16", "bfloat16", "float32", "float64"])
+def test_finfo_matches_torch(name):
+    ours, theirs = chainrule.finfo(getattr(chainrule, name)), torch.finfo(getattr(torch, name))
+    for field in ("bits", "eps", "max", "min", "tiny", "smallest_normal", "resolution"):
+        assert getattr(ours, field) == pytest.approx(getattr(theirs, field), rel=1e-6), field
+    assert chainrule.finfo().eps == torch.finfo().eps
+
+
+@pytest.mark.parametrize("name", ["int32", "int64", "int8", "uint8", "int16"])
+def test_iinfo_matches_torch(name):
+    ours, theirs = chainrule.iinfo(name), torch.iinfo(getattr(torch, name))
+    assert (ours.bits, ours.min, ours.max) == (theirs.bits, theirs.min, theirs.max)
+
+
+def test_finfo_and_iinfo_refuse_the_other_kind():
+    with pytest.raises(TypeError, match="finfo: expected a floating dtype, got int32; use iinfo"):
+        chainrule.finfo(chainrule.int32)
+    with pytest.raises(TypeError, match="iinfo: expected an integer dtype, got .*; use finfo"):
+        chainrule.iinfo(chainrule.float32)
+
+
+def test_is_floating_point_as_torch():
+    for name in ("float16", "float32", "float64", "int32", "int64", "bool"):
+        ours, theirs = chainrule.ones(2, dtype=name), torch.ones(2, dtype=getattr(torch, name))
+        assert ours.is_floating_point() == theirs.is_floating_point()
+        assert chainrule.is_floating_point(ours) == torch.is_floating_point(theirs)
+    assert chainrule.bfloat16.is_floating_point and chainrule.bfloat16.itemsize == 2
+
+
+def test_an_unknown_dtype_is_refused_by_name():
+    with pytest.raises(TypeError, match="'floaty' is not a dtype chainrule knows"):
+        chainrule.zeros(2, dtype="floaty")

@@ -118,7 +118,7 @@ class finfo:
         self.bits, self.eps, self.max, self.min = info.bits, float(info.eps), float(info.max), \
             float(info.min)
         self.tiny = self.smallest_normal = float(info.smallest_normal)
-        self.resolution, self.dtype = float(info.resolution), str(dtype)
+        self.resolution, self.dtype = 10.0 ** -info.precision, str(dtype)
 
     def __repr__(self):
         return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
