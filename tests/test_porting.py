@@ -136,7 +136,7 @@ SCRIPT = textwrap.dedent("""
 def test_chainrule_run_runs_a_pytorch_script_unchanged(tmp_path, command):
     script = tmp_path / "train.py"
     script.write_text(SCRIPT)
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))   # this process's chainrule
     result = subprocess.run([sys.executable, *command, str(script), "3", "--lr", "0.1"],
                             capture_output=True, text=True, timeout=120, env=env)
     assert result.returncode == 3, result.stderr

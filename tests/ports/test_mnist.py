@@ -1,10 +1,14 @@
 """pytorch/examples mnist on chainrule: Adadelta with StepLR, dropout, max pooling and
 log-softmax give torch's losses and test counts from the same weights and batches."""
 import argparse
+import os
+import subprocess
+import sys
 
 import numpy as np
+import pytest
 
-from tests.ports.loading import both, copy_weights, load, tensors
+from tests.ports.loading import PROGRAMS, both, copy_weights, load, tensors
 
 
 def datasets(program, library):
@@ -16,6 +20,7 @@ def datasets(program, library):
     return sets
 
 
+@pytest.mark.filterwarnings("ignore:'pin_memory' argument is set as true")
 def test_training_and_testing_agree_with_torch(capsys):
     T, C = both("mnist")
     T.torch.manual_seed(0)
@@ -57,4 +62,19 @@ def test_the_example_runs_on_chainrule(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     load("mnist", "chainrule").main(["--epochs", "1", "--save-model"])
     assert "Test set: Average loss" in capsys.readouterr().out
+    assert (tmp_path / "mnist_cnn.pt").exists()
+
+
+def test_chainrule_run_runs_the_unmodified_script(tmp_path):
+    """The way a user ports it: `chainrule run main.py ...` with nothing in the file changed."""
+    script = PROGRAMS / "mnist.py"
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    env["PYTHONPATH"] = os.pathsep.join(sys.path)   # this process's chainrule, not another copy
+    result = subprocess.run(
+        [sys.executable, "-m", "chainrule", "run", str(script), "--epochs", "1", "--dry-run",
+         "--num-workers", "2", "--save-model"],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "Train Epoch: 1 [0/64 (0%)]" in result.stdout
+    assert "Test set: Average loss" in result.stdout
     assert (tmp_path / "mnist_cnn.pt").exists()

@@ -3,6 +3,7 @@ the same greedy continuation, and the training script runs through."""
 from contextlib import nullcontext
 
 import numpy as np
+import pytest
 
 from tests.ports.loading import assert_close, both, copy_weights, load, numpy, tensors
 
@@ -27,6 +28,7 @@ def batches(data, steps, seed=0):
                np.stack([data[i + 1:i + 1 + BLOCK] for i in ix]))
 
 
+@pytest.mark.filterwarnings("ignore:`torch.cuda.amp.GradScaler")   # torch's, on its side
 def test_training_steps_agree_with_torch():
     T, C = both("nanogpt_char")
     torch_model, chainrule_model = models(T, C)

@@ -2,6 +2,8 @@
 content and style losses, and L-BFGS over the image's pixels follow torch's."""
 import numpy as np
 
+import pytest
+
 from tests.ports.loading import assert_close, both, copy_weights, load, numpy, tensors
 
 SIZE = 16
@@ -20,6 +22,10 @@ def cnns(T, C):
     return torch_cnn, chainrule_cnn
 
 
+# the tutorial's Normalization calls torch.tensor on a tensor, which torch warns about
+pytestmark = pytest.mark.filterwarnings("ignore:To copy construct from a tensor")
+
+
 def test_gram_matrix_and_the_losses_agree_with_torch():
     T, C = both("neural_style")
     torch_cnn, chainrule_cnn = cnns(T, C)
@@ -29,7 +35,7 @@ def test_gram_matrix_and_the_losses_agree_with_torch():
         model, style_losses, content_losses = program.get_style_model_and_losses(
             cnn, program.cnn_normalization_mean, program.cnn_normalization_std, style, content)
         model(images(library, seed=1)[0])
-        losses.append([float(m.loss) for m in style_losses + content_losses]
+        losses.append([m.loss.item() for m in style_losses + content_losses]
                       + [len(model), numpy(program.gram_matrix(style)).sum()])
     np.testing.assert_allclose(losses[1], losses[0], rtol=1e-4)
 
