@@ -43,6 +43,15 @@ IMPORTS = [
     ("from torch.nn.modules.batchnorm import BatchNorm2d", "BatchNorm2d",
      lambda BatchNorm2d: BatchNorm2d is chainrule.nn.BatchNorm2d),
     ("from torch.nn import init", "init", lambda init: init is chainrule.nn.init),
+    ("from torch import Tensor, nn", "Tensor", lambda Tensor: Tensor is chainrule.Tensor),
+    ("import torch.backends.cudnn", "torch",
+     lambda torch: torch.backends.cudnn is chainrule.backends.cudnn),
+    ("from torch.cuda.amp import GradScaler", "GradScaler",
+     lambda GradScaler: GradScaler is chainrule.cuda.amp.GradScaler),
+    ("from torch.utils.data.sampler import RandomSampler", "RandomSampler",
+     lambda RandomSampler: RandomSampler is chainrule.utils.data.RandomSampler),
+    ("from torch.utils.data.dataloader import default_collate", "default_collate",
+     lambda default_collate: default_collate is chainrule.utils.data.default_collate),
 ]
 
 
