@@ -25,6 +25,7 @@ LAYERS = [
     lambda nn: nn.LogSigmoid(), lambda nn: nn.SELU(), lambda nn: nn.SELU(inplace=True),
     lambda nn: nn.CELU(), lambda nn: nn.CELU(0.5, inplace=True), lambda nn: nn.Threshold(0.1, 20),
     lambda nn: nn.Threshold(-0.5, 2.0, inplace=True), lambda nn: nn.GLU(dim=1),
+    lambda nn: nn.Softmin(dim=1), lambda nn: nn.Hardshrink(), lambda nn: nn.Softshrink(0.3),
 ]
 
 
@@ -81,6 +82,10 @@ FUNCTIONS = [
     lambda lib, x: lib.nn.functional.threshold(x, 0.2, -3.0),
     lambda lib, x: lib.nn.functional.glu(x, dim=0),
     lambda lib, x: lib.nn.functional.prelu(x, lib.tensor([0.1, -0.3, 2.0], dtype=x.dtype)),
+    lambda lib, x: lib.nn.functional.softmin(x, dim=1),
+    lambda lib, x: lib.nn.functional.hardshrink(x, 0.6),
+    lambda lib, x: lib.nn.functional.softshrink(x, 0.6),
+    lambda lib, x: lib.nn.functional.softshrink(x, 0),
 ]
 # torch's hardsigmoid gradient is 1/6 rounded to float32 even in float64 (its kernel's constant
 # is 1.0f / 6.0f); ours is 1/6, so it is compared to 1e-7 (test_hardsigmoid_...) and gradchecked
@@ -146,6 +151,17 @@ def test_inplace_overwrites_the_input_and_keeps_the_gradient(fn):
     np.testing.assert_allclose(x.grad.numpy(), reference.grad.numpy())
 
 
+@pytest.mark.parametrize("name,args", [("relu_", ()), ("leaky_relu_", (0.2,)), ("elu_", (0.5,)),
+                                       ("hardtanh_", (-0.5, 0.8)), ("threshold_", (0.3, -2.0)),
+                                       ("celu_", (2.0,)), ("selu_", ())])
+def test_underscore_forms_work_in_place_as_torch(name, args):
+    array = values_away_from_kinks((2, 3), seed=7)
+    ours, theirs = cr.tensor(array), torch.tensor(array)
+    assert getattr(F, name)(ours, *args) is ours
+    getattr(torch.nn.functional, name)(theirs, *args)
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+
+
 def test_inplace_on_a_leaf_that_requires_grad_is_refused_as_in_torch():
     with pytest.raises(RuntimeError, match="leaf"):
         F.relu(cr.ones(2, requires_grad=True), inplace=True)
@@ -165,6 +181,11 @@ def test_softmax_without_dim_warns_and_picks_torchs_dim(shape):
     with pytest.warns(UserWarning):
         np.testing.assert_allclose(F.log_softmax(cr.tensor(array)).numpy(), log_theirs.numpy(),
                                    rtol=1e-12)
+    with pytest.warns(UserWarning, match="Implicit dimension choice for softmin"):
+        ours = NN.Softmin()(cr.tensor(array))
+    with pytest.warns(UserWarning):
+        theirs = torch.nn.Softmin()(torch.tensor(array))
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
 
 
 # ----- kinks, per-channel slopes and bad input ----------------------------------------------
@@ -225,6 +246,8 @@ def test_prelu_layer_matches_torchs_parameters():
      "Softmax2d: expected input to be 3D or 4D, got 2D (shape (2, 3)) instead"),
     (lambda: F.hardtanh(cr.randn(2), 1.0, -1.0), ValueError,
      "hardtanh: min_val cannot be greater than max_val, got min_val=1.0 and max_val=-1.0"),
+    (lambda: F.softshrink(cr.randn(2), -0.5), RuntimeError,
+     "softshrink: lambda must be greater or equal to 0, got -0.5"),
     (lambda: NN.Hardtanh(1.0, 1.0), ValueError,
      "Hardtanh: max_val (1.0) must be greater than min_val (1.0)"),
 ], ids=lambda value: value if isinstance(value, str) else "")

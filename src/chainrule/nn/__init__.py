@@ -1,8 +1,8 @@
 """Neural-network building blocks: Module and Parameter, layers, losses, init, functional."""
 from chainrule.nn import functional, init, utils
-from chainrule.nn.activation import (CELU, ELU, GELU, GLU, SELU, Hardsigmoid, Hardswish, Hardtanh,
-                                     LeakyReLU, LogSigmoid, LogSoftmax, Mish, PReLU, ReLU, ReLU6,
-                                     Sigmoid, SiLU, Softmax, Softmax2d, Softplus, Softsign, Tanh,
+from chainrule.nn.activation import (CELU, ELU, GELU, GLU, SELU, Hardshrink, Hardsigmoid,
+                                     Hardswish, Hardtanh, LeakyReLU, LogSigmoid, Mish, PReLU, ReLU,
+                                     ReLU6, Sigmoid, SiLU, Softplus, Softshrink, Softsign, Tanh,
                                      Tanhshrink, Threshold)
 from chainrule.nn.attention import MultiheadAttention
 from chainrule.nn.conv import (Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d,
@@ -30,6 +30,7 @@ from chainrule.nn.pool import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, 
                                AvgPool3d, MaxPool1d, MaxPool2d, MaxPool3d)
 from chainrule.nn.recurrent import (GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell,
                                     RNNCellBase)
+from chainrule.nn.softmax import LogSoftmax, Softmax, Softmax2d, Softmin
 from chainrule.nn.transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
                                       TransformerEncoder, TransformerEncoderLayer)
 from chainrule.nn.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d

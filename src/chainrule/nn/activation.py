@@ -1,5 +1,6 @@
-"""Activation layers: modules that apply an activation function from nn.functional, with
-torch's arguments and reprs (PReLU, the only one with a parameter, learns its slopes).
+"""Activation layers: modules that apply an elementwise activation function from nn.functional,
+with torch's arguments and reprs (PReLU, the only one with a parameter, learns its slopes). The
+softmax family, which normalises along a dim, is in nn/softmax.py.
 
 Shape (every layer here but GLU): input (*) -> output (*), the same shape.
 """
@@ -136,61 +137,6 @@ class Softplus(Module):
 
     def extra_repr(self):
         return f"beta={self.beta}, threshold={self.threshold}"
-
-
-class Softmax(Module):
-    """exp(x) / Σ exp(x) along dim: every slice along dim sums to 1.
-
-    Args: dim: the dim to normalise (None: torch's deprecated implicit choice, with a warning).
-    Shape: (*) -> (*).
-    """
-
-    def __init__(self, dim=None):
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, input):
-        return F.softmax(input, self.dim, _stacklevel=5)
-
-    def extra_repr(self):
-        return f"dim={self.dim}"
-
-
-class LogSoftmax(Module):
-    """x - log Σ exp(x) along dim: log-probabilities, computed stably.
-
-    Args: dim: the dim to normalise (None: torch's deprecated implicit choice, with a warning).
-    Shape: (*) -> (*).
-    """
-
-    def __init__(self, dim=None):
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, input):
-        return F.log_softmax(input, self.dim, _stacklevel=5)
-
-    def extra_repr(self):
-        return f"dim={self.dim}"
-
-
-class Softmax2d(Softmax):
-    """Softmax over the channels (dim -3) at every spatial position.
-
-    Shape: (N, C, H, W) or (C, H, W) -> the same.
-    """
-
-    def __init__(self):
-        super().__init__(dim=-3)
-
-    def forward(self, input):
-        if input.ndim not in (3, 4):
-            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.ndim}D "
-                             f"(shape {input.shape}) instead")
-        return F.softmax(input, -3, _stacklevel=5)
-
-    def extra_repr(self):
-        return ""
 
 
 class Hardtanh(Module):
@@ -369,3 +315,25 @@ class LogSigmoid(Module):
 
     def forward(self, input):
         return F.logsigmoid(input)
+
+
+class Hardshrink(Module):
+    """x where |x| > lambd, else 0. Args: lambd (default 0.5). Shape: (*) -> (*)."""
+
+    def __init__(self, lambd=0.5):
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, input):
+        return F.hardshrink(input, self.lambd)
+
+    def extra_repr(self):
+        return f"{self.lambd}"
+
+
+class Softshrink(Hardshrink):
+    """x - lambd where x > lambd, x + lambd where x < -lambd, else 0. Args: lambd (default 0.5).
+    Shape: (*) -> (*)."""
+
+    def forward(self, input):
+        return F.softshrink(input, self.lambd)

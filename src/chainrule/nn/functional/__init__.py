@@ -4,9 +4,10 @@ One submodule per family; primitives are re-exported from chainrule.ops, composi
 in the submodules.
 """
 from chainrule.nn.functional.activation import (
-    celu, elu, gelu, glu, hardsigmoid, hardswish, hardtanh, leaky_relu, log_softmax, logsigmoid,
-    mish, pad, prelu, relu, relu6, selu, sigmoid, silu, softmax, softplus, softsign, tanh,
-    tanhshrink, threshold)
+    celu, celu_, elu, elu_, gelu, glu, hardshrink, hardsigmoid, hardswish, hardtanh, hardtanh_,
+    leaky_relu, leaky_relu_, log_softmax, logsigmoid, mish, pad, prelu, relu, relu6, relu_, selu,
+    selu_, sigmoid, silu, softmax, softmin, softplus, softshrink, softsign, tanh, tanhshrink,
+    threshold, threshold_)
 from chainrule.nn.functional.attention import (
     multi_head_attention_forward, scaled_dot_product_attention)
 from chainrule.nn.functional.conv import (

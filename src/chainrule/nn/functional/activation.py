@@ -12,9 +12,11 @@ from chainrule.ops.compare import where
 from chainrule.ops.join import pad
 from chainrule.tensor import Tensor
 
-__all__ = ["celu", "elu", "gelu", "glu", "hardsigmoid", "hardswish", "hardtanh", "leaky_relu",
-           "log_softmax", "logsigmoid", "mish", "pad", "prelu", "relu", "relu6", "selu", "sigmoid",
-           "silu", "softmax", "softplus", "softsign", "tanh", "tanhshrink", "threshold"]
+__all__ = ["celu", "celu_", "elu", "elu_", "gelu", "glu", "hardshrink", "hardsigmoid", "hardswish",
+           "hardtanh", "hardtanh_", "leaky_relu", "leaky_relu_", "log_softmax", "logsigmoid", "mish",
+           "pad", "prelu", "relu", "relu_", "relu6", "selu", "selu_", "sigmoid", "silu", "softmax",
+           "softmin", "softplus", "softshrink", "softsign", "tanh", "tanhshrink", "threshold",
+           "threshold_"]
 
 
 def relu(input, inplace=False):
@@ -55,6 +57,13 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     if dim is None:
         dim = _implicit_dim("log_softmax", input.ndim, _stacklevel)
     return primitive.log_softmax(input, dim, dtype=dtype)
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    """exp(-x) / Σ exp(-x) along dim: softmax(-x)."""
+    if dim is None:
+        dim = _implicit_dim("softmin", input.ndim, _stacklevel)
+    return primitive.softmax(-input, dim, dtype=dtype)
 
 
 def _implicit_dim(name, ndim, stacklevel):
@@ -147,6 +156,18 @@ def prelu(input, weight):
     return where(input > 0, input, weight * input)
 
 
+def hardshrink(input, lambd=0.5):
+    """x where |x| > lambd, else 0."""
+    return where(input.abs() > lambd, input, 0.0)
+
+
+def softshrink(input, lambd=0.5):
+    """x - lambd where x > lambd, x + lambd where x < -lambd, else 0."""
+    if lambd < 0:
+        raise RuntimeError(f"softshrink: lambda must be greater or equal to 0, got {lambd}")
+    return where(input.abs() > lambd, input - input.sign() * lambd, 0.0)
+
+
 # ----- smooth activations -----------------------------------------------------------------------
 def mish(input, inplace=False):
     """x tanh(softplus(x)) (Misra 2019)."""
@@ -201,3 +222,33 @@ def glu(input, dim=-1):
                            f"{input.shape} is size {size}")
     first, second = input.chunk(2, dim)
     return first * sigmoid(second)
+
+
+
+# torch's in-place spellings, F.relu_(x) for F.relu(x, inplace=True)
+def relu_(input):
+    return relu(input, inplace=True)
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def elu_(input, alpha=1.0):
+    return elu(input, alpha, inplace=True)
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def threshold_(input, threshold, value):
+    return in_place(lambda x: _threshold(x, threshold, value), input)
+
+
+def celu_(input, alpha=1.0):
+    return celu(input, alpha, inplace=True)
+
+
+def selu_(input):
+    return selu(input, inplace=True)
