@@ -108,3 +108,33 @@ def test_numpy_reads_a_tensor_as_an_array_as_torch_allows():
     assert np.asarray(t).shape == (1, 2) and np.array(t, dtype=np.float64).dtype == np.float64
     with pytest.raises(RuntimeError, match="requires grad"):
         np.asarray(cr.tensor([1.0], requires_grad=True))
+
+
+@pytest.mark.parametrize("make", [
+    lambda L, x: x.new_zeros(2, 3), lambda L, x: x.new_zeros((2, 3)), lambda L, x: x.new_ones(3),
+    lambda L, x: x.new_ones([2], dtype=L.int32), lambda L, x: x.new_full((2,), 1.5),
+    lambda L, x: x.new_full((2, 2), 7, dtype=L.float32), lambda L, x: x.new_tensor([1, 2]),
+    lambda L, x: x.new_tensor(np.array([1.5, 2.5])), lambda L, x: x.new_empty(3).fill_(0),
+    lambda L, x: x.new_zeros(2, device="cpu", requires_grad=False),
+])
+@pytest.mark.parametrize("dtype", ["float64", "int64", "float32"])
+def test_new_factories_take_the_tensors_dtype_as_torch(make, dtype):
+    ours = make(cr, cr.ones(1, dtype=dtype))
+    theirs = make(torch, torch.ones(1, dtype=getattr(torch, dtype)))
+    assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_new_tensor_copies_and_can_require_grad():
+    x = cr.ones(1, dtype=cr.float64)
+    source = np.zeros(2)
+    made = x.new_tensor(source, requires_grad=True)
+    source[0] = 5.0
+    assert made.requires_grad and made.is_leaf and made[0].item() == 0.0
+    with pytest.raises(RuntimeError, match="new_zeros|zeros: chainrule computes on the CPU"):
+        x.new_zeros(2, device="cuda")
+
+
+def test_nelement_is_numel():
+    assert cr.ones(2, 3).nelement() == torch.ones(2, 3).nelement() == 6
+    assert cr.ones(0, 3).nelement() == torch.ones(0, 3).nelement() == 0

@@ -25,6 +25,8 @@ from chainrule.nn.padding import (CircularPad1d, CircularPad2d, CircularPad3d, C
                                   ReflectionPad3d, ReplicationPad1d, ReplicationPad2d,
                                   ReplicationPad3d, ZeroPad1d, ZeroPad2d, ZeroPad3d)
 from chainrule.nn.parameter import Parameter
+from chainrule.nn import parallel   # after Module, which it builds on
+from chainrule.nn.parallel import DataParallel
 from chainrule.nn.pixelshuffle import PixelShuffle, PixelUnshuffle
 from chainrule.nn.pool import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d,
                                AvgPool3d, MaxPool1d, MaxPool2d, MaxPool3d)
