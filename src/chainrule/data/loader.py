@@ -68,7 +68,7 @@ class DataLoader:
             return self._batches()
         if not self.persistent_workers:
             return MultiProcessIterator(self)
-        if self._iterator is None or self._iterator._closed:
+        if self._iterator is None or self._iterator.closed:
             self._iterator = MultiProcessIterator(self)
         else:
             self._iterator.reset(self)

@@ -1,22 +1,16 @@
-"""The DataLoader's worker processes, the main process's side: start them, hand out batches of
-indices ahead of need (prefetch_factor per worker, round robin), give the answers back in the
-sampler's order whatever order they arrive in, and stop the workers at the epoch's end, on
-break, on a worker's death and at garbage collection (persistent ones when the loader goes)."""
+"""The DataLoader's iterator over worker processes: it hands out batches of indices ahead of
+need (prefetch_factor per worker, round robin) and gives the answers back in the sampler's order
+whatever order they arrive in. Its workers stop at the epoch's end, on a worker's death, and
+when the iterator is garbage (on break, on an error; persistent ones when the loader goes)."""
 import itertools
 import multiprocessing
-import multiprocessing.connection
-import signal
-import time
+import weakref
 
 from chainrule.data.dataset import IterableDataset
 from chainrule.data.fetch import tasks
-from chainrule.data.worker import RESUME, ExceptionWrapper, StreamEnd, loads, worker_loop
+from chainrule.data.pool import WorkerPool
+from chainrule.data.worker import RESUME, ExceptionWrapper, StreamEnd
 from chainrule.random import numpy_generator
-
-# Seconds between the main process's checks that its workers are alive while it waits.
-POLL_INTERVAL = 1.0
-# Seconds the workers get to stop when asked, before they are terminated.
-SHUTDOWN_GRACE = 5.0
 
 
 class MultiProcessIterator:
@@ -25,48 +19,22 @@ class MultiProcessIterator:
     loader, so a loader holding it is freed, and its workers stopped, by reference counting."""
 
     def __init__(self, loader):
-        self._closed = True   # until there are workers to stop
         self._num_workers, self._timeout = loader.num_workers, loader.timeout
         self._prefetch = loader.prefetch_factor * loader.num_workers
         self._persistent = loader.persistent_workers
-        self._workers, self._index_queues, self._readers = [], [], []
         context = loader.multiprocessing_context or multiprocessing.get_context()
         # A new base seed each epoch, from the loader's generator (the global one if it has
         # none); worker i seeds its generators with base_seed + i, as torch does.
         base_seed = int(numpy_generator(loader.generator, "DataLoader").integers(0, 2**63))
-        self._closed = False
-        try:
-            for worker_id in range(self._num_workers):
-                self._start_worker(context, loader, base_seed, worker_id)
-        except BaseException:
-            self._shutdown()
-            raise
+        worker_args = (loader.dataset, loader.batch_sampler is not None, loader.collate_fn,
+                       loader.drop_last, loader.worker_init_fn)
+        self._pool = WorkerPool(context, self._num_workers, worker_args, base_seed)
+        self._stop_workers = weakref.finalize(self, self._pool.shutdown)
         self.reset(loader, first=True)
 
-    def _start_worker(self, context, loader, base_seed, worker_id):
-        index_queue = context.Queue()
-        reader, writer = context.Pipe(duplex=False)
-        process = context.Process(
-            target=worker_loop, daemon=True,
-            args=(loader.dataset, index_queue, writer, loader.batch_sampler is not None,
-                  loader.collate_fn, loader.drop_last, base_seed, loader.worker_init_fn,
-                  worker_id, self._num_workers))
-        try:
-            process.start()
-        except Exception as error:
-            if context.get_start_method() == "fork":
-                raise
-            raise RuntimeError(
-                f"DataLoader: starting worker {worker_id} with the {context.get_start_method()!r} "
-                "start method pickles the dataset, collate_fn and worker_init_fn, and that "
-                f"failed: {error}. Define them at the top level of a module") from error
-        finally:
-            # The worker's end: once closed here (before the next worker is forked), the pipe
-            # reads as ended when that worker dies.
-            writer.close()
-        self._workers.append(process)
-        self._index_queues.append(index_queue)
-        self._readers.append(reader)
+    @property
+    def closed(self):
+        return self._pool.closed
 
     def reset(self, loader, first=False):
         """Start an epoch: a fresh order from the sampler, the prefetch queue filled. Persistent
@@ -79,11 +47,11 @@ class MultiProcessIterator:
         self._active = [True] * self._num_workers   # False once a worker's stream is spent
         self._next_worker = itertools.cycle(range(self._num_workers))
         if not first:
-            for index_queue in self._index_queues:
-                index_queue.put(RESUME)
+            for worker_id in range(self._num_workers):
+                self._pool.put(worker_id, RESUME)
             waiting = self._num_workers
             while waiting:
-                waiting -= self._receive() == RESUME
+                waiting -= self._pool.receive(self._timeout) == RESUME
         for _ in range(self._prefetch):
             self._send_task()
 
@@ -97,7 +65,7 @@ class MultiProcessIterator:
         index = next(self._tasks, None)
         if index is None and not self._iterable:
             return
-        self._index_queues[worker_id].put((self._sent, index))
+        self._pool.put(worker_id, (self._sent, index))
         self._worker_of[self._sent] = worker_id
         self._sent += 1
 
@@ -109,12 +77,12 @@ class MultiProcessIterator:
             self._skip_unanswerable()
             if self._received == self._sent:
                 if not self._persistent:
-                    self._shutdown()
+                    self._stop_workers()
                 raise StopIteration
             task = self._received
             if task in self._answers:
                 return self._deliver(task, self._answers.pop(task))
-            answered, data = self._receive()
+            answered, data = self._pool.receive(self._timeout)
             if isinstance(data, StreamEnd):
                 self._active[data.worker_id] = False
                 self._send_task()
@@ -137,81 +105,3 @@ class MultiProcessIterator:
         if isinstance(data, ExceptionWrapper):
             data.reraise()
         return data
-
-    def _receive(self):
-        """The next message from any worker; a worker's death or the loader's timeout raises."""
-        deadline = time.monotonic() + self._timeout if self._timeout > 0 else None
-        while True:
-            wait = POLL_INTERVAL if deadline is None else min(POLL_INTERVAL,
-                                                              deadline - time.monotonic())
-            ready = multiprocessing.connection.wait(self._readers, max(wait, 0))
-            if ready:
-                try:
-                    return loads(ready[0].recv_bytes())
-                except EOFError:
-                    self._raise_worker_died()
-            if any(not process.is_alive() for process in self._workers):
-                self._raise_worker_died()
-            if deadline is not None and time.monotonic() >= deadline:
-                self._shutdown()
-                raise RuntimeError(f"DataLoader timed out after {self._timeout} seconds")
-
-    def _raise_worker_died(self):
-        for process in self._workers:
-            process.join(0.1)
-        dead = [f"pid {process.pid} {_exit_reason(process.exitcode)}"
-                for process in self._workers if process.exitcode is not None]
-        self._shutdown()
-        raise RuntimeError(f"DataLoader worker ({', '.join(dead) or 'pid unknown'}) exited "
-                           "unexpectedly")
-
-    def _shutdown(self):
-        """Ask the workers to stop, read (and drop) what they are still sending so none stays
-        blocked on a full pipe, terminate any that is not gone within SHUTDOWN_GRACE."""
-        if self._closed:
-            return
-        self._closed = True
-        for index_queue in self._index_queues:
-            try:
-                index_queue.put(None)
-            except (OSError, ValueError):
-                pass
-        deadline = time.monotonic() + SHUTDOWN_GRACE
-        readers = list(self._readers)
-        while (running := [p for p in self._workers if p.exitcode is None]) and readers \
-                and time.monotonic() < deadline:
-            sentinels = [process.sentinel for process in running]
-            for ready in multiprocessing.connection.wait(readers + sentinels, 0.1):
-                if ready in readers:
-                    try:
-                        ready.recv_bytes()
-                    except (EOFError, OSError):
-                        readers.remove(ready)
-        for process in self._workers:
-            process.join(max(0.0, deadline - time.monotonic()))
-            if process.exitcode is None:
-                process.terminate()
-                process.join(1.0)
-            if process.exitcode is None:
-                process.kill()
-                process.join()
-        for index_queue in self._index_queues:
-            index_queue.cancel_join_thread()
-            index_queue.close()
-        for reader in self._readers:
-            reader.close()
-
-    def __del__(self):
-        try:
-            self._shutdown()
-        except Exception:   # at interpreter exit, modules may already be gone
-            pass
-
-
-def _exit_reason(code):
-    if code is not None and code < 0:
-        try:
-            return f"killed by signal {signal.Signals(-code).name}"
-        except ValueError:
-            return f"killed by signal {-code}"
-    return f"exit code {code}"
