@@ -265,3 +265,14 @@ def test_one_gradient_handed_to_two_leaves_is_copied_for_each():
     Both.apply(a, b).backward(cr.ones(2, dtype=cr.float64))
     a.grad.zero_()
     assert b.grad.numpy().tolist() == [1.0, 1.0]
+
+
+@pytest.mark.parametrize("make", [lambda L, x: x.long(), lambda L, x: x > 0,
+                                  lambda L, x: x.argmax(), lambda L, x: x.to(L.int32) * 2])
+def test_integer_and_bool_results_never_require_grad_as_in_torch(make):
+    for L in (torch, cr):
+        x = L.ones(3, requires_grad=True)
+        out = make(L, x)
+        assert not out.requires_grad and out.grad_fn is None, L.__name__
+        with pytest.raises(RuntimeError, match="does not require grad"):
+            out.sum().backward()

@@ -38,7 +38,7 @@ class Function:
                 if t.requires_grad:
                     record = True
                     break
-        if not record:
+        if not record or out.dtype.kind not in "fc":   # integer and bool results: no gradient
             result = Tensor._make(out)
             if cls.is_view:
                 share_memory(inputs[0], result)

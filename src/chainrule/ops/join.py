@@ -4,7 +4,7 @@ repeat_interleave) or rearrange one (flip and roll).
 """
 import operator
 
-from chainrule.autograd.function import Function
+from chainrule.autograd.function import Function, NotATensorError, not_a_tensor_message
 from chainrule.backend import xp
 from chainrule.ops.broadcast import expand
 from chainrule.ops.dims import int_args, normalize_dim, normalize_dims
@@ -105,6 +105,9 @@ def _joinable(name, tensors):
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError(f"{name}: expected a non-empty list of tensors")
+    for position, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise NotATensorError(not_a_tensor_message(name, position, t, "element"))
     dtypes = {t.dtype for t in tensors}
     if len(dtypes) > 1:
         floats = [d for d in dtypes if d.kind == "f"]
