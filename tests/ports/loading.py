@@ -17,7 +17,8 @@ PROGRAMS = pathlib.Path(__file__).resolve().parent / "programs"
 def load(name, library):
     """The program tests/ports/programs/<name>.py as a fresh module whose `import torch` gave
     `library` ("torch" or "chainrule"); its functions keep the modules they imported."""
-    spec = importlib.util.spec_from_file_location(f"ports_{library}_{name}", PROGRAMS / f"{name}.py")
+    path = PROGRAMS / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"ports_{library}_{name}", path)
     module = importlib.util.module_from_spec(spec)
     if library == "torch":
         spec.loader.exec_module(module)

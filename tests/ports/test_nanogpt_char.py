@@ -40,7 +40,8 @@ def test_training_steps_agree_with_torch():
         for it, (x, y) in enumerate(batches(numpy(T.train_data), 5)):
             lr = program.get_lr(it, 1e-3, 2, 5, 1e-4)
             X, Y = tensors((x, y), library)
-            losses.append(program.train_step(model, optimizer, scaler, nullcontext(), X, Y, lr).item())
+            loss = program.train_step(model, optimizer, scaler, nullcontext(), X, Y, lr)
+            losses.append(loss.item())
         runs.append(losses)
     np.testing.assert_allclose(runs[1], runs[0], rtol=1e-4)
     for (name, p), q in zip(torch_model.named_parameters(), chainrule_model.parameters()):

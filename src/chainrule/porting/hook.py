@@ -63,7 +63,8 @@ class AliasLoader:
     def create_module(self, spec):
         parent_name, _, child = spec.name.rpartition(".")
         parent = sys.modules.get(parent_name)
-        if parent is not None and not isinstance(parent, TorchModule) and not hasattr(parent, child):
+        is_chainrule_module = parent is not None and not isinstance(parent, TorchModule)
+        if is_chainrule_module and not hasattr(parent, child):
             # The import system will set `parent.child`; a chainrule module must not keep it.
             self.hook.added_attributes.append((parent, child))
         self.saved_spec = getattr(self.target, "__spec__", None)

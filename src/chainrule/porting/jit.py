@@ -69,4 +69,5 @@ def load(f, map_location=None, _extra_files=None):
     raise RuntimeError(
         f"torch.jit.load({f!r}): chainrule cannot read TorchScript archives (they hold pickled "
         "code). Export the weights from PyTorch as safetensors (safetensors.torch.save_file("
-        "model.state_dict(), path)), build the model class, and load_state_dict(chainrule.load(path)).")
+        "model.state_dict(), path)), build the model class, and "
+        "load_state_dict(chainrule.load(path)).")

@@ -42,7 +42,8 @@ def submodule_message(torch_name, chainrule_name):
 
 def attribute_message(name):
     """The AttributeError text for `torch.name` when chainrule has no such name."""
-    return f"chainrule has no torch.{name} (looked for chainrule.{name}): {_advice_for('torch.' + name)}"
+    advice = _advice_for(f"torch.{name}")
+    return f"chainrule has no torch.{name} (looked for chainrule.{name}): {advice}"
 
 
 def _advice_for(torch_name):

@@ -94,7 +94,8 @@ fake_label = 0
 
 
 def train_step(netD, netG, optimizerD, optimizerG, criterion, real_cpu, nz, device, noise=None):
-    """One iteration of the loop: (1) maximise log D(x) + log(1 - D(G(z))), (2) maximise log D(G(z))."""
+    """One iteration of the loop: (1) maximise log D(x) + log(1 - D(G(z))) over D,
+    (2) maximise log D(G(z)) over G."""
     # (1) update D on a real batch, then on a fake one
     netD.zero_grad()
     batch_size = real_cpu.size(0)
@@ -136,14 +137,16 @@ def main(argv=None):
     parser = argparse.ArgumentParser()
     parser.add_argument('--workers', type=int, help='number of data loading workers', default=0)
     parser.add_argument('--batchSize', type=int, default=4, help='input batch size')
-    parser.add_argument('--imageSize', type=int, default=64, help='the height / width of the input image')
+    parser.add_argument('--imageSize', type=int, default=64,
+                        help='the height / width of the input image')
     parser.add_argument('--nz', type=int, default=16, help='size of the latent z vector')
     parser.add_argument('--ngf', type=int, default=8)
     parser.add_argument('--ndf', type=int, default=8)
     parser.add_argument('--niter', type=int, default=1, help='number of epochs to train for')
     parser.add_argument('--lr', type=float, default=0.0002, help='learning rate, default=0.0002')
     parser.add_argument('--beta1', type=float, default=0.5, help='beta1 for adam. default=0.5')
-    parser.add_argument('--dry-run', action='store_true', help='check a single training cycle works')
+    parser.add_argument('--dry-run', action='store_true',
+                        help='check a single training cycle works')
     parser.add_argument('--ngpu', type=int, default=1, help='number of GPUs to use')
     parser.add_argument('--outf', default='.', help='folder to output model checkpoints')
     parser.add_argument('--manualSeed', type=int, help='manual seed')
@@ -184,7 +187,8 @@ def main(argv=None):
                 break
         with torch.no_grad():
             fake = netG(fixed_noise)
-        print('fake samples: %s, range [%.2f, %.2f]' % (tuple(fake.shape), fake.min().item(), fake.max().item()))
+        print('fake samples: %s, range [%.2f, %.2f]'
+              % (tuple(fake.shape), fake.min().item(), fake.max().item()))
         torch.save(netG.state_dict(), '%s/netG_epoch_%d.pth' % (opt.outf, epoch))
         torch.save(netD.state_dict(), '%s/netD_epoch_%d.pth' % (opt.outf, epoch))
 

@@ -169,7 +169,9 @@ class GPT(nn.Module):
     @torch.no_grad()
     def generate(self, idx, max_new_tokens, temperature=1.0, top_k=None):
         for _ in range(max_new_tokens):
-            idx_cond = idx if idx.size(1) <= self.config.block_size else idx[:, -self.config.block_size:]
+            # crop the context to the last block_size tokens
+            block_size = self.config.block_size
+            idx_cond = idx if idx.size(1) <= block_size else idx[:, -block_size:]
             logits, _ = self(idx_cond)
             logits = logits[:, -1, :] / temperature
             if top_k is not None:
@@ -278,12 +280,15 @@ def main(argv=None):
 
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
     device_type = 'cuda' if 'cuda' in device else 'cpu'
-    dtype = 'bfloat16' if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else 'float32'
+    bf16 = torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    dtype = 'bfloat16' if bf16 else 'float32'
     torch.manual_seed(args.seed)
     torch.backends.cuda.matmul.allow_tf32 = True
     torch.backends.cudnn.allow_tf32 = True
-    ptdtype = {'float32': torch.float32, 'bfloat16': torch.bfloat16, 'float16': torch.float16}[dtype]
-    ctx = nullcontext() if device_type == 'cpu' else torch.amp.autocast(device_type=device_type, dtype=ptdtype)
+    ptdtype = {'float32': torch.float32, 'bfloat16': torch.bfloat16,
+               'float16': torch.float16}[dtype]
+    ctx = (nullcontext() if device_type == 'cpu'
+           else torch.amp.autocast(device_type=device_type, dtype=ptdtype))
 
     config = GPTConfig(block_size=args.block_size, vocab_size=vocab_size)
     model = GPT(config).to(device)

@@ -1,8 +1,6 @@
 """Neural style transfer (Gatys et al., 2015) in the manner of the PyTorch tutorial
 "Neural Transfer Using PyTorch", rewritten small: a small random CNN stands in for VGG-19 and
 random images for the photographs (no downloads)."""
-import copy
-
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -184,7 +182,8 @@ def main():
     input_img = content_img.clone()
     output = run_style_transfer(cnn, cnn_normalization_mean, cnn_normalization_std,
                                 content_img, style_img, input_img, num_steps=60)
-    print('output image:', tuple(output.shape), 'in [%.3f, %.3f]' % (output.min().item(), output.max().item()))
+    print('output image:', tuple(output.shape),
+          'in [%.3f, %.3f]' % (output.min().item(), output.max().item()))
 
 
 if __name__ == '__main__':

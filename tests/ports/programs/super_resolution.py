@@ -61,8 +61,10 @@ def train(epoch, model, criterion, optimizer, training_data_loader, device):
         epoch_loss += loss.item()
         loss.backward()
         optimizer.step()
-        print("===> Epoch[{}]({}/{}): Loss: {:.4f}".format(epoch, iteration, len(training_data_loader), loss.item()))
-    print("===> Epoch {} Complete: Avg. Loss: {:.4f}".format(epoch, epoch_loss / len(training_data_loader)))
+        print("===> Epoch[{}]({}/{}): Loss: {:.4f}".format(
+            epoch, iteration, len(training_data_loader), loss.item()))
+    print("===> Epoch {} Complete: Avg. Loss: {:.4f}".format(
+        epoch, epoch_loss / len(training_data_loader)))
     return epoch_loss / len(training_data_loader)
 
 
@@ -87,13 +89,15 @@ def checkpoint(model, epoch):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description='PyTorch Super Res Example')
-    parser.add_argument('--upscale_factor', type=int, default=3, help="super resolution upscale factor")
+    parser.add_argument('--upscale_factor', type=int, default=3,
+                        help="super resolution upscale factor")
     parser.add_argument('--batchSize', type=int, default=4, help='training batch size')
     parser.add_argument('--testBatchSize', type=int, default=4, help='testing batch size')
     parser.add_argument('--nEpochs', type=int, default=2, help='number of epochs to train for')
     parser.add_argument('--lr', type=float, default=0.01, help='Learning Rate. Default=0.01')
     parser.add_argument('--cuda', action='store_true', help='use cuda?')
-    parser.add_argument('--threads', type=int, default=0, help='number of threads for data loader to use')
+    parser.add_argument('--threads', type=int, default=0,
+                        help='number of threads for data loader to use')
     parser.add_argument('--seed', type=int, default=123, help='random seed to use. Default=123')
     parser.add_argument('--checkpoint', action='store_true', help='save the whole model each epoch')
     opt = parser.parse_args(argv)
@@ -108,8 +112,10 @@ def main(argv=None):
     crop_size = 8 * opt.upscale_factor
     train_set = DatasetFromArrays(16, crop_size, opt.upscale_factor, seed=1)
     test_set = DatasetFromArrays(8, crop_size, opt.upscale_factor, seed=2)
-    training_data_loader = DataLoader(dataset=train_set, num_workers=opt.threads, batch_size=opt.batchSize, shuffle=True)
-    testing_data_loader = DataLoader(dataset=test_set, num_workers=opt.threads, batch_size=opt.testBatchSize, shuffle=False)
+    training_data_loader = DataLoader(dataset=train_set, num_workers=opt.threads,
+                                      batch_size=opt.batchSize, shuffle=True)
+    testing_data_loader = DataLoader(dataset=test_set, num_workers=opt.threads,
+                                     batch_size=opt.testBatchSize, shuffle=False)
 
     print('===> Building model')
     model = Net(upscale_factor=opt.upscale_factor).to(device)
