@@ -160,3 +160,20 @@ def test_roll_of_an_empty_tensor_keeps_its_shape():
     for lib in (chainrule, torch):
         assert tuple(lib.zeros(0, 3).roll(1, 0).shape) == (0, 3)
         assert tuple(lib.zeros(0, 3).roll(2).shape) == (0, 3)
+
+
+def test_an_all_zero_pad_returns_a_new_tensor_as_torch():
+    x = chainrule.ones(2, 3)
+    y = chainrule.nn.functional.pad(x, (0, 0))
+    y[0, 0] = 5.0
+    assert x[0, 0].item() == 1.0
+
+
+@pytest.mark.parametrize("shape, pad, mode", [((5,), (1, 1), "reflect"),
+                                              ((2, 2, 2, 5), (1, 1), "circular"),
+                                              ((3, 5), (1, 1, 1, 1), "replicate")])
+def test_non_constant_pads_take_the_dims_torch_takes(shape, pad, mode):
+    with pytest.raises(NotImplementedError):
+        torch.nn.functional.pad(torch.ones(shape), pad, mode=mode)
+    with pytest.raises(NotImplementedError, match=rf"pad: {mode} padding of .* got shape"):
+        chainrule.nn.functional.pad(chainrule.ones(*shape), pad, mode=mode)

@@ -192,10 +192,14 @@ def pad(x, pad, mode="constant", value=None):
     pairs = tuple(zip(pad[::2], pad[1::2]))
     if mode == "constant":
         if not any(pad):
-            return x
+            return clone(x)   # a new tensor, as in torch: changing it must not change x
         return ConstantPad.apply(x, pads=pairs, value=0 if value is None else value)
     if mode not in ("reflect", "replicate", "circular"):
         raise NotImplementedError(f"pad: mode {mode!r} is not supported")
+    if x.ndim not in (len(pairs) + 1, len(pairs) + 2):   # torch: (C, *) or (N, C, *) only
+        raise NotImplementedError(
+            f"pad: {mode} padding of {len(pairs)} dim(s) (pad {pad}) needs an input of "
+            f"{len(pairs) + 1} or {len(pairs) + 2} dims, got shape {x.shape}")
     for back, (low, high) in enumerate(pairs):
         dim = x.ndim - 1 - back
         x = index_select(x, dim, _pad_positions(mode, x.shape[dim], low, high, x.shape))
