@@ -44,12 +44,14 @@ def options_of(optimizer):
             for group in optimizer.param_groups]
 
 
-def run(L, build, values=START, begin=0, steps=STEPS, saved=None, save_at=None, train=True):
+def run(L, build, values=START, begin=0, steps=STEPS, saved=None, save_at=None, train=True,
+        closure=False):
     """Steps begin..steps-1 from the parameter values given; returns (history, snapshot).
 
     saved: (optimizer state, scheduler state) to load into the fresh objects before the first
     step. save_at: the step before which to snapshot (values, optimizer and scheduler states).
-    train=False skips the loss and gradients (for the schedulers alone).
+    train=False skips the loss and gradients (for the schedulers alone). closure=True passes
+    step a closure over the batch (LBFGS) and records the loss it returns after the parameters.
     """
     params = parameters(L, values)
     built = build(L, params)
@@ -63,25 +65,40 @@ def run(L, build, values=START, begin=0, steps=STEPS, saved=None, save_at=None, 
         if step == save_at:
             states = (optimizer.state_dict(), scheduler and scheduler.state_dict())
             snapshot = (values_of(params), copy.deepcopy(states))
-        if train:
-            optimizer.zero_grad()
-            loss(L, params, *BATCHES[step % len(BATCHES)]).backward()
-        optimizer.step()
+        returned = []
+        if closure:
+            returned = [optimizer.step(closure_over(L, optimizer, params, step)).item()]
+        else:
+            if train:
+                optimizer.zero_grad()
+                loss(L, params, *BATCHES[step % len(BATCHES)]).backward()
+            optimizer.step()
         if type(scheduler).__name__ == "ReduceLROnPlateau":
             scheduler.step(METRIC[step])
         elif scheduler is not None:
             scheduler.step()
-        history.append((np.concatenate([v.ravel() for v in values_of(params)]),
+        history.append((np.concatenate([v.ravel() for v in values_of(params)] + [returned]),
                         options_of(optimizer)))
     return history, snapshot
 
 
-def assert_follows_torch(build, train=True, rtol=1e-6, lr_rtol=1e-12):
+def closure_over(L, optimizer, params, step):
+    """The closure a step(closure) optimiser (LBFGS) calls, on the step's batch."""
+    def closure():
+        optimizer.zero_grad()
+        value = loss(L, params, *BATCHES[step % len(BATCHES)])
+        value.backward()
+        return value
+    return closure
+
+
+def assert_follows_torch(build, train=True, rtol=1e-6, lr_rtol=1e-12, closure=False):
     """chainrule's run matches torch's at every step, and so does a run resumed at RESUME_AT
     from saved state dicts into a fresh optimiser (and scheduler) over fresh parameters."""
-    expected, _ = run(torch, build, train=train)
-    straight, snapshot = run(cr, build, save_at=RESUME_AT, train=train)
-    resumed, _ = run(cr, build, snapshot[0], RESUME_AT, saved=snapshot[1], train=train)
+    expected, _ = run(torch, build, train=train, closure=closure)
+    straight, snapshot = run(cr, build, save_at=RESUME_AT, train=train, closure=closure)
+    resumed, _ = run(cr, build, snapshot[0], RESUME_AT, saved=snapshot[1], train=train,
+                     closure=closure)
     assert_same_history(straight, expected, rtol, lr_rtol)
     assert_same_history(resumed, expected[RESUME_AT:], rtol, lr_rtol, start=RESUME_AT)
 

@@ -4,11 +4,12 @@ from chainrule.optim import lr_scheduler
 from chainrule.optim.adadelta import Adadelta
 from chainrule.optim.adagrad import Adagrad
 from chainrule.optim.adam import Adam, AdamW
+from chainrule.optim.lbfgs import LBFGS
 from chainrule.optim.nadam import NAdam
 from chainrule.optim.optimizer import Optimizer
 from chainrule.optim.radam import RAdam
 from chainrule.optim.rmsprop import RMSprop
 from chainrule.optim.sgd import SGD
 
-__all__ = ["Adadelta", "Adagrad", "Adam", "AdamW", "NAdam", "Optimizer", "RAdam", "RMSprop",
-           "SGD", "lr_scheduler"]
+__all__ = ["Adadelta", "Adagrad", "Adam", "AdamW", "LBFGS", "NAdam", "Optimizer", "RAdam",
+           "RMSprop", "SGD", "lr_scheduler"]

@@ -69,7 +69,7 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         # every gradient is checked before any parameter moves: a refused step changes nothing
-        updates = [(group, param, _checked_grad(type(self).__name__, index, param))
+        updates = [(group, param, checked_grad(type(self).__name__, index, param))
                    for index, group, param in _numbered(self.param_groups)
                    if param.grad is not None]
         for group, param, grad in updates:
@@ -192,6 +192,22 @@ def check_betas(betas):
             raise ValueError(f"Invalid beta parameter at index {index}: {beta}")
 
 
+def checked_grad(name, index, param):
+    """param.grad's array, refused unless it has param's shape and dtype: a wrong shape would
+    broadcast into the update, a wrong dtype would mix precisions into the state. (torch refuses
+    such a .grad when it is assigned; chainrule's .grad is a plain attribute: the step checks.)"""
+    grad = param.grad.array
+    if grad.shape != param.array.shape:
+        raise RuntimeError(f"{name}.step: parameter {index} has shape {tuple(param.array.shape)} "
+                           f"but its .grad has shape {tuple(grad.shape)}; a gradient must have "
+                           "its parameter's shape")
+    if grad.dtype != param.array.dtype:
+        raise RuntimeError(f"{name}.step: parameter {index} (shape {tuple(param.array.shape)}) "
+                           f"is {param.dtype} but its .grad is {param.grad.dtype}; assign a "
+                           "gradient of its parameter's dtype (grad.to(param.dtype))")
+    return grad
+
+
 def zeros_state(param):
     """A state tensor of param's shape and dtype, filled with zeros."""
     return Tensor._make(xp.zeros_like(param))
@@ -234,6 +250,8 @@ def _unpack_params(params):
 
 
 def _restored(value, param, name):
+    if isinstance(value, (list, tuple)):          # LBFGS keeps lists of tensors; torch casts them
+        return type(value)(_restored(item, param, name) for item in value)
     if not isinstance(value, Tensor):
         return copy.deepcopy(value)
     array = value.array
@@ -259,22 +277,6 @@ def _numbered(param_groups):
         for param in group["params"]:
             yield index, group, param
             index += 1
-
-
-def _checked_grad(name, index, param):
-    """param.grad's array, refused unless it has param's shape and dtype: a wrong shape would
-    broadcast into the update, a wrong dtype would mix precisions into the state. (torch refuses
-    such a .grad when it is assigned; chainrule's .grad is a plain attribute, so the step checks.)"""
-    grad = param.grad.array
-    if grad.shape != param.array.shape:
-        raise RuntimeError(f"{name}.step: parameter {index} has shape {tuple(param.array.shape)} "
-                           f"but its .grad has shape {tuple(grad.shape)}; a gradient must have "
-                           "its parameter's shape")
-    if grad.dtype != param.array.dtype:
-        raise RuntimeError(f"{name}.step: parameter {index} (shape {tuple(param.array.shape)}) "
-                           f"is {param.dtype} but its .grad is {param.grad.dtype}; assign a "
-                           "gradient of its parameter's dtype (grad.to(param.dtype))")
-    return grad
 
 
 def _check_state_dtype(name, param, state):

@@ -1,0 +1,223 @@
+"""LBFGS follows torch: on the trajectory problem (a closure per mini-batch, 100 steps, resumed
+halfway from a state dict), and on a Rosenbrock function, where the long inner loops, the
+strong-Wolfe search and the stopping tests run, tightly in float64 and loosely in float32."""
+import copy
+
+import numpy as np
+import pytest
+import torch
+
+import chainrule as cr
+from tests.optim.trajectory import START, assert_follows_torch, parameters
+
+# L-BFGS on changing mini-batches is chaotic once the inner loop is long: torch's own run from a
+# start moved by 1e-15 leaves rtol 1e-6 within the 100 steps. These options stay well-conditioned
+# (chainrule's departure from torch is then as small as that perturbation's).
+TRAJECTORY_CASES = {
+    "fixed_step": lambda L, p: L.optim.LBFGS(p, lr=0.3, max_iter=1),
+    "fixed_two_iterations": lambda L, p: L.optim.LBFGS(p, lr=0.05, max_iter=2),
+    "fixed_short_history": lambda L, p: L.optim.LBFGS(p, lr=0.1, max_iter=2, history_size=3),
+    "strong_wolfe": lambda L, p: L.optim.LBFGS(p, max_iter=2, line_search_fn="strong_wolfe"),
+    "strong_wolfe_short_history": lambda L, p: L.optim.LBFGS(p, max_iter=2, history_size=2,
+                                                             line_search_fn="strong_wolfe"),
+}
+
+
+@pytest.mark.parametrize("name", TRAJECTORY_CASES)
+def test_follows_torch_on_the_trajectory_problem(name):
+    assert_follows_torch(TRAJECTORY_CASES[name], closure=True)
+
+
+# ----- Rosenbrock -----------------------------------------------------------------------------
+ROSENBROCK_START = np.array([-1.5, 2.0, -0.5, 1.2, 0.8, -1.0])
+ROSENBROCK_CASES = {
+    "defaults": dict(),
+    "strong_wolfe": dict(line_search_fn="strong_wolfe"),
+    "short_history": dict(lr=0.5, history_size=3),
+    "strong_wolfe_short_history": dict(history_size=3, line_search_fn="strong_wolfe"),
+    "max_eval": dict(max_eval=8, line_search_fn="strong_wolfe"),
+    "max_eval_fixed_step": dict(lr=0.5, max_eval=8),
+    "tolerance_change": dict(tolerance_change=1e-4, line_search_fn="strong_wolfe"),
+    "tolerance_grad": dict(tolerance_grad=1e-2, line_search_fn="strong_wolfe"),
+    "small_lr_strong_wolfe": dict(lr=0.01, line_search_fn="strong_wolfe"),
+    "large_lr_strong_wolfe": dict(lr=10, max_iter=10, line_search_fn="strong_wolfe"),
+}
+
+
+def rosenbrock(x):
+    return (100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2).sum()
+
+
+def rosenbrock_run(L, options, steps, dtype=np.float64, values=ROSENBROCK_START, saved=None):
+    """The parameters and the loss step returned, after each step; and the optimiser."""
+    x = parameters(L, [values.astype(dtype)])[0]
+    optimizer = L.optim.LBFGS([x], **options)
+    if saved is not None:
+        optimizer.load_state_dict(saved)
+
+    def closure():
+        optimizer.zero_grad()
+        value = rosenbrock(x)
+        value.backward()
+        return value
+
+    rows = []
+    for _ in range(steps):
+        returned = optimizer.step(closure)
+        rows.append(np.append(x.detach().numpy().astype(float), returned.item()))
+    return np.array(rows), optimizer
+
+
+def counters(optimizer):
+    state = optimizer.state_dict()["state"][0]
+    return state["func_evals"], state["n_iter"]
+
+
+@pytest.mark.parametrize("name", ROSENBROCK_CASES)
+def test_follows_torch_on_rosenbrock_in_float64(name):
+    got, mine = rosenbrock_run(cr, ROSENBROCK_CASES[name], 8)
+    want, reference = rosenbrock_run(torch, ROSENBROCK_CASES[name], 8)
+    for step, (row, expected) in enumerate(zip(got, want)):
+        np.testing.assert_allclose(row, expected, rtol=1e-8, atol=1e-9,
+                                   err_msg=f"parameters and loss after step {step}")
+    assert counters(mine) == counters(reference)
+
+
+@pytest.mark.parametrize("name", ["defaults", "strong_wolfe"])
+def test_float32_stays_float32_and_reaches_torchs_minimum(name):
+    # in float32 the inner loops amplify rounding as much between two torch runs (from starts
+    # 1e-7 apart) as between torch and chainrule: the first step and the end point are compared
+    got, mine = rosenbrock_run(cr, ROSENBROCK_CASES[name], 8, np.float32)
+    want, _ = rosenbrock_run(torch, ROSENBROCK_CASES[name], 8, np.float32)
+    np.testing.assert_allclose(got[0], want[0], rtol=1e-3, atol=1e-3)
+    np.testing.assert_allclose(got[-1], want[-1], rtol=1e-3, atol=1e-3)
+    assert mine.param_groups[0]["params"][0].dtype == cr.float32
+    state = mine.state[mine.param_groups[0]["params"][0]]
+    arrays = [state["d"], state["prev_flat_grad"], *state["old_dirs"], *state["old_stps"]]
+    assert all(value.dtype == cr.float32 for value in arrays)
+
+
+# ----- state dicts ----------------------------------------------------------------------------
+def assert_same_state(got, want):
+    """Compare state values: tensors and numbers by value, lists item by item."""
+    if isinstance(want, torch.Tensor):
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6, atol=1e-9)
+    elif isinstance(want, list):
+        assert isinstance(got, list) and len(got) == len(want)
+        for item, expected in zip(got, want):
+            assert_same_state(item, expected)
+    elif want is None:
+        assert got is None
+    else:
+        assert float(got) == pytest.approx(float(want), rel=1e-6)
+
+
+@pytest.mark.parametrize("name", ["defaults", "strong_wolfe_short_history"])
+def test_state_dict_has_torchs_layout(name):
+    _, mine = rosenbrock_run(cr, ROSENBROCK_CASES[name], 2)
+    _, reference = rosenbrock_run(torch, ROSENBROCK_CASES[name], 2)
+    got, want = mine.state_dict(), reference.state_dict()
+    assert got["state"].keys() == want["state"].keys() == {0}
+    assert got["state"][0].keys() == want["state"][0].keys()
+    for key, value in want["state"][0].items():
+        assert_same_state(got["state"][0][key], value)
+    (group,), (reference_group,) = got["param_groups"], want["param_groups"]
+    assert group == {key: reference_group[key] for key in group}
+
+
+@pytest.mark.parametrize("name", ["defaults", "strong_wolfe"])
+def test_resumes_from_a_state_dict(name):
+    want, _ = rosenbrock_run(torch, ROSENBROCK_CASES[name], 4)
+    first, mine = rosenbrock_run(cr, ROSENBROCK_CASES[name], 2)
+    saved = copy.deepcopy(mine.state_dict())
+    second, _ = rosenbrock_run(cr, ROSENBROCK_CASES[name], 2, values=first[-1][:-1],
+                               saved=saved)
+    np.testing.assert_allclose(np.concatenate([first, second]), want, rtol=1e-8, atol=1e-9)
+
+
+def test_load_state_dict_casts_the_memory_to_the_parameters_dtype():
+    _, source = rosenbrock_run(cr, {}, 2)
+    target = cr.optim.LBFGS(parameters(cr, [ROSENBROCK_START.astype(np.float32)]))
+    target.load_state_dict(source.state_dict())
+    state = target.state[target.param_groups[0]["params"][0]]
+    assert state["d"].dtype == cr.float32 and state["old_dirs"][0].dtype == cr.float32
+    assert state["n_iter"] == source.state_dict()["state"][0]["n_iter"]
+
+
+# ----- the step -------------------------------------------------------------------------------
+def test_step_returns_the_first_loss_and_evaluates_with_grad_enabled():
+    x = parameters(cr, [ROSENBROCK_START])[0]
+    optimizer = cr.optim.LBFGS([x], max_iter=5)
+    losses = []
+
+    def closure():
+        optimizer.zero_grad()
+        value = rosenbrock(x)
+        value.backward()
+        losses.append(value)
+        return value
+
+    with cr.no_grad():
+        returned = optimizer.step(closure)
+    assert returned is losses[0] and len(losses) == 5
+    assert float(losses[-1]) < float(losses[0])
+
+
+def test_a_parameter_without_a_gradient_counts_as_zero():
+    values = [ROSENBROCK_START, np.array([3.0, -2.0])]
+    results = []
+    for L in (cr, torch):
+        x, unused = parameters(L, values)
+        optimizer = L.optim.LBFGS([x, unused], line_search_fn="strong_wolfe")
+
+        def closure():
+            optimizer.zero_grad()
+            value = rosenbrock(x)
+            value.backward()
+            return value
+
+        optimizer.step(closure)
+        results.append(np.concatenate([x.detach().numpy(), unused.detach().numpy()]))
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-8, atol=1e-9)
+    np.testing.assert_array_equal(results[0][-2:], [3.0, -2.0])
+
+
+def test_step_without_a_closure_says_what_it_needs():
+    optimizer = cr.optim.LBFGS(parameters(cr, START))
+    with pytest.raises(TypeError, match=r"LBFGS.step needs a closure.*returns the loss"):
+        optimizer.step()
+
+
+def test_a_gradient_of_the_wrong_shape_is_refused():
+    x = parameters(cr, [ROSENBROCK_START])[0]
+    optimizer = cr.optim.LBFGS([x])
+
+    def closure():
+        x.grad = cr.ones(3, dtype=cr.float64)
+        return rosenbrock(x)
+
+    with pytest.raises(RuntimeError, match=r"LBFGS.step: parameter 0 has shape \(6,\) but its "
+                                           r"\.grad has shape \(3,\)"):
+        optimizer.step(closure)
+
+
+@pytest.mark.parametrize("params, options, error, message", [
+    ("groups", {}, ValueError, "LBFGS doesn't support per-parameter options"),
+    ("list", dict(lr=-1.0), ValueError, "Invalid learning rate: -1.0"),
+    ("list", dict(line_search_fn="armijo"), ValueError,
+     "line_search_fn must be None or 'strong_wolfe', got 'armijo'"),
+    ("list", dict(history_size=0), ValueError, "history_size must be at least 1, got 0"),
+])
+def test_bad_options_are_refused(params, options, error, message):
+    tensors = parameters(cr, START)
+    if params == "groups":
+        tensors = [{"params": tensors[:1]}, {"params": tensors[1:], "lr": 0.1}]
+    with pytest.raises(error, match=message):
+        cr.optim.LBFGS(tensors, **options)
+
+
+def test_defaults_are_torchs():
+    group = cr.optim.LBFGS(parameters(cr, START)).param_groups[0]
+    reference = torch.optim.LBFGS(parameters(torch, START)).param_groups[0]
+    assert {key: group[key] for key in group if key != "params"} == \
+        {key: reference[key] for key in reference if key != "params"}
