@@ -262,3 +262,12 @@ def test_threads_and_determinism_settings_are_accepted():
     assert cr.are_deterministic_algorithms_enabled()
     cr.use_deterministic_algorithms(False)
     assert not cr.are_deterministic_algorithms_enabled()
+
+
+def test_the_default_device_is_the_cpu():
+    cr.set_default_device("cpu")
+    cr.set_default_device(None)
+    assert repr(cr.get_default_device()) == repr(torch.get_default_device())
+    with pytest.raises(RuntimeError, match="set_default_device: chainrule computes on the CPU "
+                                           "only, got device 'cuda'"):
+        cr.set_default_device("cuda")

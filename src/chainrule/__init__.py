@@ -14,8 +14,8 @@ from chainrule.backend import bool_ as bool
 from chainrule.backend import device, float16, float32, float64, int32, int64, manual_seed
 from chainrule.backend import (
     are_deterministic_algorithms_enabled, bfloat16, channels_last, channels_last_3d,
-    contiguous_format, get_default_dtype, get_num_threads, preserve_format, set_default_dtype,
-    set_num_threads, strided, use_deterministic_algorithms)
+    contiguous_format, get_default_device, get_default_dtype, get_num_threads, preserve_format,
+    set_default_device, set_default_dtype, set_num_threads, strided, use_deterministic_algorithms)
 from chainrule.creation import (
     arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace,
     multinomial, ones, ones_like, rand, rand_like, randint, randint_like, randn, randn_like,

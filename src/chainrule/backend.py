@@ -335,3 +335,12 @@ def use_deterministic_algorithms(mode, *, warn_only=False):
 
 def are_deterministic_algorithms_enabled():
     return _settings["deterministic"]
+
+
+def set_default_device(device):
+    """The device creation functions use when given none: the CPU (or None), nothing else."""
+    check_device(device, "set_default_device")
+
+
+def get_default_device():
+    return device("cpu")
