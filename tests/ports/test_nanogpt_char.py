@@ -80,8 +80,24 @@ def test_get_batch_draws_shifted_windows():
     np.testing.assert_array_equal(numpy(x)[:, 1:], numpy(y)[:, :-1])
 
 
+SMALL = ["--batch-size", "4", "--block-size", "16", "--eval-interval", "2"]
+
+
+@pytest.mark.filterwarnings("ignore:`torch.cuda.amp.GradScaler")
 def test_the_training_script_runs_on_chainrule(capsys):
     C = load("nanogpt_char", "chainrule")
-    C.main(["--max-iters", "3", "--batch-size", "4", "--block-size", "16", "--compile"])
+    C.main(["--max-iters", "3", "--compile", *SMALL])
     out = capsys.readouterr().out
     assert "step 0: train loss" in out and "iter 3: loss" in out
+
+
+def test_its_checkpoint_resumes_on_chainrule(tmp_path, capsys):
+    """nanoGPT's ckpt.pt: state dicts of the model (with a tied weight) and of AdamW, the
+    model's arguments, the step and a 0-d tensor loss, saved, then resumed from."""
+    C = load("nanogpt_char", "chainrule")
+    C.main(["--max-iters", "4", "--out-dir", str(tmp_path), *SMALL])
+    assert "saving checkpoint" in capsys.readouterr().out
+    C.main(["--max-iters", "6", "--out-dir", str(tmp_path), "--init-from", "resume", *SMALL])
+    steps = [line.split(":")[0] for line in capsys.readouterr().out.splitlines()
+             if line.startswith("step ")]
+    assert steps[0] in ("step 2", "step 4") and steps[-1] == "step 6"

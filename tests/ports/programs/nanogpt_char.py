@@ -4,6 +4,7 @@ Runs on PyTorch as written; the tests run it on chainrule through the import hoo
 import argparse
 import inspect
 import math
+import os
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -268,14 +269,34 @@ def train_step(model, optimizer, scaler, ctx, X, Y, lr, grad_clip=1.0):
     return loss
 
 
+def build_model(init_from, out_dir, model_args, device):
+    """A new model, or (init_from='resume') the one saved in out_dir/ckpt.pt with its step."""
+    if init_from == 'scratch':
+        return GPT(GPTConfig(**model_args)), None
+    checkpoint = torch.load(os.path.join(out_dir, 'ckpt.pt'), map_location=device)
+    for k in ['n_layer', 'n_head', 'n_embd', 'block_size', 'bias', 'vocab_size']:
+        model_args[k] = checkpoint['model_args'][k]   # the saved shapes win
+    model = GPT(GPTConfig(**model_args))
+    state_dict = checkpoint['model']
+    unwanted_prefix = '_orig_mod.'   # what torch.compile's wrapper adds to every name
+    for k, v in list(state_dict.items()):
+        if k.startswith(unwanted_prefix):
+            state_dict[k[len(unwanted_prefix):]] = state_dict.pop(k)
+    model.load_state_dict(state_dict)
+    return model, checkpoint
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description="train a tiny character-level GPT")
     parser.add_argument('--max-iters', type=int, default=20)
     parser.add_argument('--batch-size', type=int, default=8)
     parser.add_argument('--block-size', type=int, default=32)
+    parser.add_argument('--eval-interval', type=int, default=10)
     parser.add_argument('--eval-iters', type=int, default=2)
     parser.add_argument('--seed', type=int, default=1337)
     parser.add_argument('--compile', action='store_true', help='torch.compile the model')
+    parser.add_argument('--out-dir', default=None, help='where ckpt.pt is saved (default: not)')
+    parser.add_argument('--init-from', choices=['scratch', 'resume'], default='scratch')
     args = parser.parse_args(argv)
 
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
@@ -290,23 +311,39 @@ def main(argv=None):
     ctx = (nullcontext() if device_type == 'cpu'
            else torch.amp.autocast(device_type=device_type, dtype=ptdtype))
 
-    config = GPTConfig(block_size=args.block_size, vocab_size=vocab_size)
-    model = GPT(config).to(device)
+    model_args = dict(n_layer=2, n_head=2, n_embd=32, block_size=args.block_size, bias=True,
+                      vocab_size=vocab_size, dropout=0.0)
+    model, checkpoint = build_model(args.init_from, args.out_dir, model_args, device)
+    iter_num = checkpoint['iter_num'] if checkpoint else 0
+    best_val_loss = checkpoint['best_val_loss'] if checkpoint else 1e9
+    model.to(device)
     print(f"number of parameters: {model.get_num_params() / 1e3:.1f}K")
     scaler = torch.cuda.amp.GradScaler(enabled=(dtype == 'float16'))
     optimizer = model.configure_optimizers(0.1, 1e-3, (0.9, 0.99), device_type)
+    if checkpoint:
+        optimizer.load_state_dict(checkpoint['optimizer'])
+    checkpoint = None   # free the memory
     if args.compile:
         model = torch.compile(model)
 
     t0 = time.time()
-    for it in range(args.max_iters + 1):
-        lr = get_lr(it, 1e-3, 5, args.max_iters, 1e-4)
-        if it % 10 == 0:
+    while iter_num <= args.max_iters:
+        lr = get_lr(iter_num, 1e-3, 5, args.max_iters, 1e-4)
+        if iter_num % args.eval_interval == 0:
             losses = estimate_loss(model, ctx, args.eval_iters, args.batch_size, args.block_size)
-            print(f"step {it}: train loss {losses['train']:.4f}, val loss {losses['val']:.4f}")
+            print(f"step {iter_num}: train loss {losses['train']:.4f}, "
+                  f"val loss {losses['val']:.4f}")
+            if args.out_dir and iter_num > 0 and losses['val'] < best_val_loss:
+                best_val_loss = losses['val']
+                checkpoint = {'model': model.state_dict(), 'optimizer': optimizer.state_dict(),
+                              'model_args': model_args, 'iter_num': iter_num,
+                              'best_val_loss': best_val_loss, 'config': vars(args)}
+                print(f"saving checkpoint to {args.out_dir}")
+                torch.save(checkpoint, os.path.join(args.out_dir, 'ckpt.pt'))
         X, Y = get_batch('train', args.batch_size, args.block_size, device)
         loss = train_step(model, optimizer, scaler, ctx, X, Y, lr)
-    print(f"iter {args.max_iters}: loss {loss.item():.4f}, time {time.time() - t0:.1f}s")
+        iter_num += 1
+    print(f"iter {iter_num - 1}: loss {loss.item():.4f}, time {time.time() - t0:.1f}s")
 
     model.eval()
     start = torch.zeros((1, 1), dtype=torch.long, device=device)
