@@ -25,7 +25,9 @@ class Optimizer:
     `update(param, grad, state, group)`: param and grad are arrays (param is changed in place);
     state is the parameter's dict of Tensors, filled by `init_state(param, group)` before its
     first update; group holds the options. The base class skips parameters without a gradient,
-    negates the gradient for maximize=True, and bumps the parameter's version counter.
+    refuses (before any update) a gradient whose shape or dtype is not its parameter's, negates
+    the gradient for maximize=True, and bumps the parameter's version counter. An algorithm that
+    sees all parameters at once (LBFGS) overrides step instead.
     """
 
     def __init__(self, params, defaults):
