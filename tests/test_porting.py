@@ -89,6 +89,9 @@ REFUSED = [
     ("import torchaudio", r"torchaudio is not part of chainrule"),
     ("import torch.distributions", r"chainrule has no torch.distributions.*sample with"),
     ("from torch.hub import load_state_dict_from_url", r"torch.hub.*safetensors"),
+    ("from torch.utils.tensorboard import SummaryWriter", r"tensorboardX's SummaryWriter"),
+    ("import torch.multiprocessing as mp", r"use Python's multiprocessing"),
+    ("from torch.nn.utils.rnn import pack_padded_sequence", r"no packed sequences yet"),
     ("import torch.nn.no_such_module", r"chainrule has no torch.nn.no_such_module .*"
                                        r"chainrule.nn.no_such_module.*README"),
 ]
@@ -106,6 +109,10 @@ def test_a_missing_torch_attribute_names_itself(hooked):
         torch.distributions.Normal
     with pytest.raises(AttributeError, match=r"chainrule has no torch.no_such_function"):
         torch.no_such_function
+
+
+def test_torch_version_is_chainrules(hooked):
+    assert import_("import torch")["torch"].__version__ == chainrule.__version__
 
 
 def test_compile_and_jit_return_the_model_unchanged(hooked):

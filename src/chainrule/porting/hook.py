@@ -38,8 +38,8 @@ class TorchModule(types.ModuleType):
     """`torch` under the hook: every attribute is chainrule's, or a clear AttributeError."""
 
     def __getattr__(self, name):
-        if name.startswith("__"):
-            raise AttributeError(name)
+        if name.startswith("__") and name not in ("__version__", "__all__"):
+            raise AttributeError(name)   # module machinery: this module's own, not chainrule's
         if hasattr(chainrule, name):
             return getattr(chainrule, name)
         if name in EXTRAS:

@@ -27,6 +27,15 @@ SUBMODULES = {
     "torch.ao": "chainrule computes in float32/float64 only: train without quantisation.",
     "torch.export": "chainrule cannot export programs: it runs them eagerly.",
     "torch.package": "chainrule never pickles code: save weights with chainrule.save(state_dict).",
+    "torch.utils.tensorboard": "chainrule has no torch.utils.tensorboard: tensorboardX's "
+                               "SummaryWriter has the same methods (pass numbers: loss.item()), "
+                               "and chainrule.train.callbacks.TensorBoardLogger logs a fit.",
+    "torch.multiprocessing": "use Python's multiprocessing: chainrule tensors are NumPy arrays "
+                             "underneath and pickle as such (no shared-memory tensors).",
+    "torch.testing": "compare with chainrule.allclose(a, b, rtol, atol), or "
+                     "numpy.testing.assert_allclose(a.numpy(), b.numpy()).",
+    "torch.nn.utils.rnn": "chainrule has no packed sequences yet: pad the batch to one length "
+                          "and mask the padded steps.",
 }
 
 ADVICE_FALLBACK = ("see README section 'Where chainrule differs from PyTorch' for what is "
