@@ -160,7 +160,7 @@ def test_a_generator_makes_draws_reproducible(draw):
     assert with_global == draw(None).tolist()
 
 
-# ----- multinomial ---------------------------------------------------------------------------------
+# ----- multinomial --------------------------------------------------------------------------------
 def _chi_square(counts, probabilities):
     expected = probabilities * counts.sum()
     return float(((counts - expected) ** 2 / expected).sum())
@@ -229,7 +229,7 @@ def test_multinomial_refuses_bad_weights_as_torch_does(weights, samples, replace
         cr.multinomial(cr.tensor(weights), samples, replacement)
 
 
-# ----- tensor() and as_tensor() ------------------------------------------------------------------------
+# ----- tensor() and as_tensor() -------------------------------------------------------------------
 @pytest.mark.parametrize("data, error, message", [
     ("a", TypeError, "tensor: cannot make a tensor from 'a'"),
     (b"ab", TypeError, "tensor: cannot make a tensor from b'ab'"),
@@ -308,7 +308,7 @@ def test_default_dtype_can_be_read_and_set_as_in_torch():
         cr.set_default_dtype(cr.int64)
 
 
-# ----- arange, linspace, eye ---------------------------------------------------------------------------
+# ----- arange, linspace, eye ----------------------------------------------------------------------
 @pytest.mark.parametrize("args, kwargs", [
     ((5,), {}), ((2, 9), {}), ((0, 10, 3), {}), ((10, 0, -3), {}), ((5.0,), {}),
     ((0, 1, 0.25), {}), ((1, 0, -0.1), {}), ((0, 1, 0.1), {}), ((3, 3), {}),
@@ -356,3 +356,19 @@ def test_random_draws_must_be_floating_point():
         torch.randn(2, dtype=torch.int64)
     with pytest.raises(RuntimeError, match="randn: draws are floating point; got dtype=int64"):
         cr.randn(2, dtype=cr.int64)
+
+
+@pytest.mark.parametrize("name", ["zeros", "ones", "empty", "rand", "randn"])
+def test_size_can_be_given_by_keyword_as_in_torch(name):
+    ours, theirs = getattr(cr, name)(size=(2, 3)), getattr(torch, name)(size=(2, 3))
+    assert ours.shape == tuple(theirs.shape)
+    with pytest.raises(TypeError, match=f"{name}: give the size once"):
+        getattr(cr, name)(2, size=(2, 3))
+
+
+def test_numpy_scalars_and_0d_tensors_are_read_as_numbers():
+    n = np.int64(4)
+    assert cr.arange(n).tolist() == torch.arange(n).tolist()
+    assert cr.randperm(n).shape == (4,) and cr.eye(n).shape == (4, 4)
+    assert cr.randint(n, (3,)).shape == (3,) and cr.linspace(0, 1, n).shape == (4,)
+    assert cr.multinomial(cr.ones(5), n).shape == tuple(torch.multinomial(torch.ones(5), n).shape)

@@ -9,7 +9,7 @@ import torch
 import chainrule as cr
 
 
-# ----- devices ---------------------------------------------------------------------------------------
+# ----- devices ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("args", [("cpu",), ("cpu:0",), ("cpu", 0), ("cuda",), ("cuda:1",),
                                   ("cuda", 2), ("mps",)])
 def test_a_device_reads_and_prints_as_torchs(args):
@@ -76,7 +76,7 @@ def test_moving_to_an_accelerator_is_refused_clearly(move, where):
     assert where in str(info.value) and "Tensor." in str(info.value)
 
 
-# ----- chainrule.cuda ----------------------------------------------------------------------------------
+# ----- chainrule.cuda -----------------------------------------------------------------------------
 def test_cuda_answers_as_torch_cuda_without_a_gpu():
     for name in ("is_available", "device_count", "is_bf16_supported", "memory_allocated",
                  "max_memory_allocated", "empty_cache"):
@@ -96,7 +96,7 @@ def test_cuda_refuses_to_name_a_gpu_it_does_not_have(name, args):
         getattr(cr.cuda, name)(*args)
 
 
-# ----- amp ------------------------------------------------------------------------------------------
+# ----- amp ----------------------------------------------------------------------------------------
 def _train(lib, scaler, autocast, closure_step=False):
     """Three steps of a linear fit with AMP's idiom; returns the losses and the final weight."""
     lib.manual_seed(0)
@@ -180,7 +180,7 @@ def test_autocast_is_a_context_manager_and_a_decorator_that_changes_nothing():
     assert cr.amp.autocast is cr.autocast and not cr.amp.is_autocast_available("cuda")
 
 
-# ----- backends, accelerator, distributed ---------------------------------------------------------------
+# ----- backends, accelerator, distributed ---------------------------------------------------------
 def test_backend_flags_have_torchs_defaults_and_can_be_set():
     names = ("benchmark", "deterministic", "enabled", "allow_tf32")
     assert [getattr(cr.backends.cudnn, n) for n in names] == \
@@ -214,7 +214,7 @@ def test_distributed_is_importable_but_not_yet_available():
             getattr(dist, name)()
 
 
-# ----- nn.parallel ---------------------------------------------------------------------------------------
+# ----- nn.parallel --------------------------------------------------------------------------------
 def test_data_parallel_runs_its_module_as_torchs_does_without_a_gpu():
     ours = cr.nn.DataParallel(cr.nn.Linear(3, 2))
     theirs = torch.nn.DataParallel(torch.nn.Linear(3, 2))
@@ -243,7 +243,7 @@ def test_distributed_data_parallel_is_refused_clearly():
         cr.nn.parallel.DistributedDataParallel(cr.nn.Linear(1, 1))
 
 
-# ----- the package's settings ----------------------------------------------------------------------------
+# ----- the package's settings ---------------------------------------------------------------------
 def test_version_is_the_installed_packages():
     from importlib import metadata
     assert cr.__version__ == metadata.version("chainrule")

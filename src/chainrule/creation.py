@@ -62,8 +62,12 @@ def from_numpy(array):
     return Tensor._make(array)
 
 
-def _shape(name, size):
-    """zeros(2, 3), zeros((2, 3)) and zeros([2, 3]) all mean shape (2, 3)."""
+def _shape(name, size, keyword=None):
+    """zeros(2, 3), zeros((2, 3)), zeros([2, 3]) and zeros(size=(2, 3)) all mean shape (2, 3)."""
+    if keyword is not None:
+        if size:
+            raise TypeError(f"{name}: give the size once, positionally or as size=")
+        size = (keyword,)
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = size[0]
     try:
@@ -74,6 +78,13 @@ def _shape(name, size):
     if any(n < 0 for n in shape):
         raise RuntimeError(f"{name}: cannot create a tensor with a negative dimension: {shape}")
     return shape
+
+
+def _number(value):
+    """A 0-d tensor or NumPy scalar as the Python number it holds (torch takes both)."""
+    if isinstance(value, (Tensor, backend.ndarray, xp.generic)) and value.ndim == 0:
+        return value.item()
+    return value
 
 
 def _dtype(dtype):
@@ -88,22 +99,24 @@ def _leaf(array, dtype, requires_grad):
     return t.requires_grad_(True) if requires_grad else t
 
 
-def zeros(*size, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+def zeros(*shape, size=None, dtype=None, layout=None, device=None, requires_grad=False,
+          pin_memory=False):
     check_placement("zeros", device, layout, pin_memory)
-    return _leaf(xp.zeros(_shape("zeros", size), dtype=_dtype(dtype)), dtype, requires_grad)
+    return _leaf(xp.zeros(_shape("zeros", shape, size), dtype=_dtype(dtype)), dtype, requires_grad)
 
 
-def ones(*size, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+def ones(*shape, size=None, dtype=None, layout=None, device=None, requires_grad=False,
+         pin_memory=False):
     check_placement("ones", device, layout, pin_memory)
-    return _leaf(xp.ones(_shape("ones", size), dtype=_dtype(dtype)), dtype, requires_grad)
+    return _leaf(xp.ones(_shape("ones", shape, size), dtype=_dtype(dtype)), dtype, requires_grad)
 
 
-def empty(*size, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
-          memory_format=None):
+def empty(*shape, size=None, dtype=None, layout=None, device=None, requires_grad=False,
+          pin_memory=False, memory_format=None):
     check_placement("empty", device, layout, pin_memory, memory_format)
     if memory_format is backend.preserve_format:   # nothing to preserve: refused, as in torch
         raise RuntimeError("empty: unsupported memory format preserve_format")
-    return _leaf(xp.empty(_shape("empty", size), dtype=_dtype(dtype)), dtype, requires_grad)
+    return _leaf(xp.empty(_shape("empty", shape, size), dtype=_dtype(dtype)), dtype, requires_grad)
 
 
 def full(size, fill_value, dtype=None, *, layout=None, device=None, requires_grad=False,
@@ -152,7 +165,7 @@ def arange(start, end=None, step=1, *, dtype=None, layout=None, device=None,
     check_placement("arange", device, layout)
     if end is None:
         start, end = 0, start
-    start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
+    start, end, step = (_number(v) for v in (start, end, step))
     _check_range(start, end, step)
     if dtype is None:
         floats = any(isinstance(v, float) for v in (start, end, step))
@@ -179,6 +192,7 @@ def _check_range(start, end, step):
 
 def linspace(start, end, steps, *, dtype=None, layout=None, device=None, requires_grad=False):
     check_placement("linspace", device, layout)
+    start, end, steps = _number(start), _number(end), _number(steps)
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
         raise RuntimeError(f"linspace: steps must be a non-negative int, got {steps!r}")
     array = xp.linspace(start, end, steps).astype(_dtype(dtype))
@@ -187,6 +201,7 @@ def linspace(start, end, steps, *, dtype=None, layout=None, device=None, require
 
 def eye(n, m=None, *, dtype=None, layout=None, device=None, requires_grad=False):
     check_placement("eye", device, layout)
+    n, m = _number(n), _number(m)
     for value in (n, m):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int)
                                   or value < 0):
@@ -202,19 +217,19 @@ def _float_dtype(name, dtype):
     return chosen
 
 
-def rand(*size, generator=None, dtype=None, layout=None, device=None, requires_grad=False,
-         pin_memory=False):
+def rand(*shape, size=None, generator=None, dtype=None, layout=None, device=None,
+         requires_grad=False, pin_memory=False):
     """Uniform on [0, 1)."""
     check_placement("rand", device, layout, pin_memory)
-    array = rng(generator, "rand").random(_shape("rand", size))
+    array = rng(generator, "rand").random(_shape("rand", shape, size))
     return _leaf(array.astype(_float_dtype("rand", dtype)), dtype, requires_grad)
 
 
-def randn(*size, generator=None, dtype=None, layout=None, device=None, requires_grad=False,
-          pin_memory=False):
+def randn(*shape, size=None, generator=None, dtype=None, layout=None, device=None,
+          requires_grad=False, pin_memory=False):
     """Standard normal."""
     check_placement("randn", device, layout, pin_memory)
-    array = rng(generator, "randn").standard_normal(_shape("randn", size))
+    array = rng(generator, "randn").standard_normal(_shape("randn", shape, size))
     return _leaf(array.astype(_float_dtype("randn", dtype)), dtype, requires_grad)
 
 
@@ -242,7 +257,7 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, layout=N
     if size is None or not isinstance(size, (tuple, list)):
         raise TypeError(f"randint: size must be a tuple of ints, got {size!r}; call "
                         "randint(high, size) or randint(low, high, size)")
-    low, high = (v.item() if isinstance(v, Tensor) else v for v in (low, high))
+    low, high = _number(low), _number(high)
     if low >= high:
         raise RuntimeError(f"randint: low must be less than high, got low={low}, high={high}")
     array = rng(generator, "randint").integers(low, high, size=_shape("randint", (size,)))
@@ -260,6 +275,7 @@ def randperm(n, *, generator=None, dtype=None, layout=None, device=None, require
              pin_memory=False):
     """A random permutation of 0 .. n-1 (int64 unless dtype says otherwise)."""
     check_placement("randperm", device, layout, pin_memory)
+    n = _number(n)
     if isinstance(n, bool) or not isinstance(n, int) or n < 0:
         raise RuntimeError(f"randperm: n must be a non-negative int, got {n!r}")
     dtype = dtype if dtype is not None else backend.int64
@@ -271,6 +287,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
     """Indices drawn from the categories of each row of input, with probability proportional to
     its (non-negative, unnormalised) weights; without replacement each index appears at most once
     per row. int64, shape (num_samples,) or (rows, num_samples)."""
+    num_samples = _number(num_samples)
     weights = _check_weights(input, num_samples, replacement)
     draw = rng(generator, "multinomial")
     rows = weights.reshape(-1, weights.shape[-1]).astype(backend.float64)

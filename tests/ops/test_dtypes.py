@@ -59,7 +59,7 @@ def test_promoted_float_operand_keeps_its_gradient():
     np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0])
 
 
-# ----- float16, bfloat16, finfo, iinfo -------------------------------------------------------------
+# ----- float16, bfloat16, finfo, iinfo ------------------------------------------------------------
 SPECIAL = [0.0, -0.0, 1.1, 3.14159, 1e-40, 65504.0, 3.4e38, -3.4e38, 1.0078125, 1.01171875,
            1.00390625, 1.01171875 + 2**-9, math.inf, -math.inf, math.nan, 1e-45, 7.0e-39]
 
@@ -123,7 +123,8 @@ def test_the_gradient_through_a_bfloat16_cast_is_torchs():
 ])
 def test_float16_converts_as_torch(convert):
     values = [1.1, 3.14159, 65504.0, 70000.0, 1e-8, -2.5]
-    ours, theirs = convert(chainrule, chainrule.tensor(values)), convert(torch, torch.tensor(values))
+    ours = convert(chainrule, chainrule.tensor(values))
+    theirs = convert(torch, torch.tensor(values))
     assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.") == "float16"
     np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
     np.testing.assert_array_equal(ours.float().numpy(), theirs.float().numpy())
