@@ -62,3 +62,9 @@ def test_lbfgs_style_transfer_agrees_with_torch(capsys):
     assert out.count("Optimizing..") == 2
     assert float(numpy(outputs[1]).min()) >= 0 and float(numpy(outputs[1]).max()) <= 1
     assert_close(outputs[0], outputs[1], rtol=1e-3, atol=1e-4)
+
+
+def test_the_tutorial_runs_on_chainrule(capsys):
+    load("neural_style", "chainrule").main()
+    out = capsys.readouterr().out
+    assert "run [50]:" in out and "output image: (1, 3, 16, 16)" in out

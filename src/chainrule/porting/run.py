@@ -8,7 +8,10 @@ from chainrule.porting.hook import install, uninstall
 
 def run_script(path, argv=(), force=False):
     """Run the script at `path` as __main__ with sys.argv = [path, *argv], `import torch` giving
-    chainrule. Returns the script's exit status (0 unless it raised SystemExit)."""
+    chainrule. Returns the script's exit status (0 unless it raised SystemExit).
+
+    Worker processes started by fork (DataLoader's default on Linux) inherit the hook; a
+    process started by spawn begins without it, and its `import torch` would not load chainrule."""
     if not os.path.isfile(path):
         raise FileNotFoundError(f"chainrule run: no such script: {path!r}")
     saved_argv, saved_path = sys.argv, sys.path[:]
