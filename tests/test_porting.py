@@ -173,3 +173,16 @@ def test_run_script_in_process_restores_argv_and_the_hook(tmp_path):
     argv = sys.argv[:]
     assert porting.run_script(str(script), ["x"], force=True) == 0
     assert sys.argv == argv and sys.modules["torch"] is real_torch
+
+
+def test_run_script_finds_modules_beside_the_script(tmp_path):
+    """nanoGPT's train.py does `from model import GPT`: the script's folder is on the path, and
+    the module it imports gets chainrule too."""
+    (tmp_path / "model.py").write_text("import torch.nn as nn\nclass Net(nn.Linear):\n    pass\n")
+    (tmp_path / "train.py").write_text(
+        "import sys\nimport chainrule\nfrom model import Net\n"
+        "sys.exit(0 if isinstance(Net(2, 1), chainrule.nn.Module) else 4)\n")
+    try:
+        assert porting.run_script(str(tmp_path / "train.py"), force=True) == 0
+    finally:
+        sys.modules.pop("model", None)
