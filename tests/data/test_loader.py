@@ -228,6 +228,8 @@ def test_collate_errors_name_the_problem():
         default_collate([(1, 2), (3,)])
     with pytest.raises(TypeError, match="found NoneType"):
         default_collate([None, None])
+    with pytest.raises(TypeError, match="found an array of dtype <U1"):   # torch refuses too
+        default_collate([np.array(["a"]), np.array(["b"])])
 
 
 @pytest.mark.parametrize("batch_size", [0, -1, 1.5, "2", True])   # None: no batching
@@ -237,7 +239,7 @@ def test_bad_batch_size(batch_size):
 
 
 def test_bad_options():
-    with pytest.raises(ValueError, match="DataLoader: sampler option is mutually exclusive with sh"):
+    with pytest.raises(ValueError, match="DataLoader: sampler option is mutually exclusive"):
         DataLoader(ListDataset(3), sampler=[0, 1], shuffle=True)
     with pytest.raises(ValueError, match="DataLoader: batch_sampler option is mutually exclusive"):
         DataLoader(ListDataset(3), batch_size=2, batch_sampler=[[0, 1]])

@@ -85,7 +85,8 @@ class TorchStream(torch.utils.data.IterableDataset):
         return self.n
 
 
-@pytest.mark.parametrize("batch_size, drop_last", [(2, False), (2, True), (3, False), (None, False)])
+@pytest.mark.parametrize("batch_size, drop_last",
+                         [(2, False), (2, True), (3, False), (None, False)])
 def test_iterable_datasets_match_torch(batch_size, drop_last):
     ours = DataLoader(Stream(7), batch_size=batch_size, drop_last=drop_last)
     theirs = torch.utils.data.DataLoader(TorchStream(7), batch_size=batch_size,
@@ -127,7 +128,8 @@ def test_len_matches_torch(n, batch_size, drop_last):
 BAD_OPTIONS = [
     (dict(batch_size=0), "batch_size", "batch_size"),
     (dict(batch_size=-2), "batch_size", "batch_size"),
-    (dict(num_workers=-1), "num_workers option should be non-negative", "num_workers option should"),
+    (dict(num_workers=-1), "num_workers option should be non-negative",
+     "num_workers option should"),
     (dict(timeout=-1), "timeout option should be non-negative", "timeout option should be non-neg"),
     (dict(prefetch_factor=2), "prefetch_factor option could only be specified in multiprocessing",
      "prefetch_factor option could only be specified in multiprocessing"),
