@@ -2,6 +2,7 @@
 batch_size=None, sampler= and batch_sampler=, DataLoader's len; each option torch refuses is
 refused with torch's ValueError, naming the argument."""
 import importlib
+import os
 
 import numpy as np
 import pytest
@@ -172,6 +173,11 @@ def test_iterable_datasets_refuse_samplers_as_torch_does(option):
         torch.utils.data.DataLoader(TorchStream(3), **{option: value})
     with pytest.raises(ValueError, match=message):
         DataLoader(Stream(3), **{option: value})
+
+
+def test_more_workers_than_cpus_warns_as_torch_does():
+    with pytest.warns(UserWarning, match="suggested max number of worker in current system"):
+        DataLoader(range(4), num_workers=len(os.sched_getaffinity(0)) + 1)
 
 
 def test_fixed_attributes_cannot_be_set_after_init():

@@ -81,7 +81,8 @@ def test_workers_seed_the_global_generators_from_the_loader_generator():
     assert first == again                            # reproducible from the loader's generator
     assert first != second                           # a new base seed each epoch
     worker0 = [s for s in first if s[0] == 0]
-    assert worker0[0][1] != [s for s in first if s[0] == 1][0][1]   # workers draw differently
+    worker1 = [s for s in first if s[0] == 1]
+    assert worker0[0][1] != worker1[0][1] and worker0[0][2] != worker1[0][2]   # draw differently
     cr.manual_seed(worker0[0][3])                    # chainrule's generator seeded as torch's
     assert float(cr.rand(1).item()) == worker0[0][1]
     cr.manual_seed(3)

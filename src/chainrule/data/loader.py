@@ -2,6 +2,8 @@
 Tensors; loaded in the main process, or by worker processes (num_workers > 0)."""
 import math
 import multiprocessing
+import os
+import warnings
 
 from chainrule.data.collate import default_collate, default_convert
 from chainrule.data.dataset import IterableDataset
@@ -57,6 +59,7 @@ class DataLoader:
         self.persistent_workers = persistent_workers
         self._iterator = None   # the persistent workers' iterator
         self._initialized = True
+        _warn_if_too_many_workers(num_workers)
 
     def __setattr__(self, name, value):
         if name in _FIXED_AFTER_INIT and getattr(self, "_initialized", False):
@@ -155,6 +158,18 @@ def _check_worker_options(num_workers, timeout, prefetch_factor, persistent_work
                          f"got prefetch_factor={prefetch_factor!r}")
     if persistent_workers and num_workers == 0:
         raise ValueError("DataLoader: persistent_workers option needs num_workers > 0")
+
+
+def _warn_if_too_many_workers(num_workers):
+    """As torch: more workers than the CPUs this process may use slows loading down."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if cpus and num_workers > cpus:
+        warnings.warn(f"This DataLoader will create {num_workers} worker processes in total. Our "
+                      f"suggested max number of worker in current system is {cpus}, which is "
+                      "smaller than what this DataLoader is going to create. Please be aware "
+                      "that excessive worker creation might get DataLoader running slow or even "
+                      "freeze, lower the worker number to avoid potential slowness/freeze if "
+                      "necessary.", UserWarning, stacklevel=3)
 
 
 def _context(multiprocessing_context, num_workers):
