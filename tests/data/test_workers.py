@@ -169,6 +169,10 @@ def test_worker_init_fn_errors_and_unpicklable_batches_are_named():
     with pytest.raises(OSError, match="(?s)Caught OSError in DataLoader worker process 0.*"
                                       "no such shard 0"):
         list(DataLoader(Pids(), batch_size=2, num_workers=2, worker_init_fn=broken_init))
+    iterator = iter(DataLoader(Pids(), batch_size=2, num_workers=2, worker_init_fn=broken_init))
+    for worker in (0, 1, 0):   # each batch names the failed set-up, not a later symptom
+        with pytest.raises(OSError, match=f"no such shard {worker}"):
+            next(iterator)
     with pytest.raises(Exception, match="(?s)in DataLoader worker process 0.*pickle"):
         list(DataLoader(Pids(), batch_size=2, num_workers=2,
                         collate_fn=lambda batch: lambda: batch))

@@ -150,8 +150,8 @@ def worker_loop(dataset, index_queue, result_pipe, batched, collate_fn, drop_las
                 _send(result_pipe, RESUME, where)
                 continue
             task, index = message
-            if init_error is not None:
-                answer, init_error = init_error, None
+            if init_error is not None:   # every batch of this worker reports it
+                answer = init_error
             elif stream_ended:
                 answer = StreamEnd(worker_id)
             else:
