@@ -7,6 +7,7 @@ import os
 import signal
 import time
 
+import numpy as np
 import pytest
 import torch
 
@@ -238,3 +239,36 @@ def test_spawn_start_method():
     with pytest.raises(RuntimeError, match="'spawn' start method pickles the dataset"):
         list(DataLoader(Pids(), num_workers=1, multiprocessing_context="spawn",
                         collate_fn=lambda batch: batch))
+
+
+class FaceLandmarks:
+    """As in PyTorch's data-loading tutorial: dict samples of NumPy arrays, transformed."""
+
+    def __init__(self, n, transform=None):
+        rng = np.random.default_rng(0)
+        self.images = rng.random((n, 3, 8, 8)).astype(np.float32)
+        self.landmarks = rng.random((n, 5, 2))
+        self.transform = transform
+
+    def __len__(self):
+        return len(self.images)
+
+    def __getitem__(self, i):
+        sample = {"image": self.images[i], "landmarks": self.landmarks[i], "index": i}
+        return self.transform(sample) if self.transform else sample
+
+
+def flip(sample):
+    return dict(sample, image=sample["image"][:, :, ::-1].copy())
+
+
+def test_the_tutorials_dict_dataset_in_workers_matches_torch():
+    options = dict(batch_size=4, shuffle=False, num_workers=2)
+    ours = list(DataLoader(FaceLandmarks(10, flip), pin_memory=True, **options))
+    theirs = list(torch.utils.data.DataLoader(FaceLandmarks(10, flip), **options))
+    assert len(ours) == len(theirs) == 3
+    for mine, reference in zip(ours, theirs):
+        assert mine.keys() == reference.keys()
+        for key in reference:
+            np.testing.assert_array_equal(mine[key].numpy(), reference[key].numpy())
+            assert mine[key].dtype == reference[key].numpy().dtype
