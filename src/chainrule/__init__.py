@@ -51,6 +51,11 @@ from chainrule.ops.sort import (
     argsort, kthvalue, msort, sort, topk, unique)
 from chainrule.ops.rounding import (
     ceil, fix, floor, floor_divide, fmod, frac, remainder, round, trunc)
+from chainrule.ops.trig import (
+    acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctanh, asin, asinh, atan, atanh,
+    cosh, exp2, log2, log10, sinh, tan)
+from chainrule.ops.scan import (
+    cummax, cummin, cumprod, cumsum, logcumsumexp)
 from chainrule.random import Generator
 from chainrule.tensor import Tensor
 from chainrule.train.checkpoint import load, save
