@@ -113,6 +113,10 @@ def test_samplers_and_batch_samplers_given_to_the_loader():
     assert len({i for b in batches for i in b}) == 8
     loader = DataLoader(data, batch_size=4, sampler=range(9, -1, -1))
     assert [b[0].tolist() for b in loader] == [[9, 8, 7, 6], [5, 4, 3, 2], [1, 0]]
+    keyed = {"a": 1.5, "b": 2.5, "c": 3.5}   # a map-style dataset indexed by keys, as torch allows
+    assert _plain(list(DataLoader(keyed, batch_size=2, sampler=["c", "a", "b"]))) == _plain(list(
+        torch.utils.data.DataLoader(keyed, batch_size=2, sampler=["c", "a", "b"]))) == [
+        [3.5, 1.5], [2.5]]
     shuffled = DataLoader(data, batch_size=4, shuffle=True, generator=cr.Generator())
     assert shuffled.sampler.generator is shuffled.generator   # what checkpoints save
 

@@ -16,9 +16,9 @@ class InfiniteConstantSampler(Sampler):
 
 
 def tasks(dataset, sampler, batch_sampler):
-    """What each fetch is given: an int64 array of indices per batch, one index per sample
-    without batching (batch_size=None), or for an iterable dataset the number of samples to take
-    from its stream (None for one sample)."""
+    """What each fetch is given: the indices of a batch (an int64 array or a list), one index per
+    sample without batching (batch_size=None), or for an iterable dataset the number of samples
+    to take from its stream (None for one sample)."""
     if isinstance(dataset, IterableDataset):
         return itertools.repeat(None if batch_sampler is None else batch_sampler.batch_size)
     if batch_sampler is None:
@@ -42,7 +42,7 @@ class MapFetcher:
             return self.collate_fn(self.dataset[index])
         if self.gather is not None:   # a whole batch by one fancy index per tensor
             return self.gather(xp.asarray(index, dtype=int64))
-        indices = index.tolist()
+        indices = index.tolist() if hasattr(index, "tolist") else index
         get_items = getattr(self.dataset, "__getitems__", None)
         samples = get_items(indices) if get_items else [self.dataset[i] for i in indices]
         return self.collate_fn(samples)

@@ -188,14 +188,15 @@ class BatchSampler(Sampler):
 
 
 def index_batches(batch_sampler):
-    """The batches of batch_sampler, each as an int64 array. A BatchSampler over our sequential or
-    random sampler cuts the sampler's blocks into batches without a Python loop over indices;
-    anything else (a subclass too: it may override __iter__) is read as it iterates."""
+    """The batches of batch_sampler. A BatchSampler over our sequential or random sampler cuts
+    the sampler's blocks into int64 arrays without a Python loop over indices; anything else (a
+    subclass too: it may override __iter__) is read as it iterates, as lists of whatever keys it
+    gives (a dataset may be indexed by strings)."""
     sampler = getattr(batch_sampler, "sampler", None)
     if type(batch_sampler) is BatchSampler and type(sampler) in (SequentialSampler,
                                                                  RandomSampler):
         return _rebatch(sampler._blocks(), batch_sampler.batch_size, batch_sampler.drop_last)
-    return (xp.asarray(batch, dtype=int64) for batch in batch_sampler)
+    return (list(batch) for batch in batch_sampler)
 
 
 def _rebatch(blocks, size, drop_last):
