@@ -12,6 +12,7 @@ from chainrule.autograd.mode import (
     set_grad_enabled)
 from chainrule.backend import bool_ as bool
 from chainrule.backend import device, float16, float32, float64, int32, int64, manual_seed
+from chainrule.backend import DType as dtype
 from chainrule.backend import (
     are_deterministic_algorithms_enabled, bfloat16, channels_last, channels_last_3d,
     contiguous_format, get_default_device, get_default_dtype, get_num_threads, preserve_format,
@@ -56,6 +57,8 @@ from chainrule.ops.trig import (
     cosh, exp2, log2, log10, sinh, tan)
 from chainrule.ops.scan import (
     cummax, cummin, cumprod, cumsum, logcumsumexp)
+from chainrule.ops.geometry import (
+    arctan2, atan2, cdist, cross, hypot, kron, lerp, tensordot)
 from chainrule.random import Generator
 from chainrule.tensor import Tensor
 from chainrule.train.checkpoint import load, save
