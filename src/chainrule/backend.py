@@ -4,13 +4,71 @@ Everything else in chainrule computes through `xp`, so swapping the backend is a
 """
 import numpy as xp
 
-# dtypes are the array library's own: chainrule.float32 is numpy.dtype('float32').
-float16 = xp.dtype(xp.float16)
-float32 = xp.dtype(xp.float32)
-float64 = xp.dtype(xp.float64)
-int32 = xp.dtype(xp.int32)
-int64 = xp.dtype(xp.int64)
-bool_ = xp.dtype(xp.bool_)
+from chainrule.placement import (  # noqa: F401  (re-exported: backend is where callers look)
+    DEVICE_TYPES, are_deterministic_algorithms_enabled, channels_last, channels_last_3d,
+    check_device, check_placement, contiguous_format, device, get_default_device,
+    get_num_threads, is_device_like, preserve_format, set_default_device, set_num_threads,
+    strided, use_deterministic_algorithms)
+
+
+class DType:
+    """A dtype as torch code reads it (is_floating_point, is_signed, itemsize ...), wrapping the
+    array library's own: it equals that dtype, and NumPy takes it wherever it takes a dtype
+    (through its `.dtype` attribute). Tensor.dtype and chainrule.float32 ... are DTypes."""
+    __slots__ = ("dtype",)
+
+    def __init__(self, array_dtype):
+        self.dtype = xp.dtype(array_dtype)
+
+    is_floating_point = property(lambda self: self.dtype.kind == "f")
+    is_complex = property(lambda self: self.dtype.kind == "c")
+    is_signed = property(lambda self: self.dtype.kind in "ifc")
+
+    def __getattr__(self, name):   # kind, itemsize, name, type ... are the wrapped dtype's
+        if name == "dtype":
+            raise AttributeError(name)
+        return getattr(self.dtype, name)
+
+    def __eq__(self, other):
+        if isinstance(other, DType):
+            return self.dtype == other.dtype
+        if isinstance(other, (xp.dtype, str, type)):
+            try:
+                return self.dtype == xp.dtype(other)
+            except TypeError:
+                return False
+        return NotImplemented
+
+    def __hash__(self):
+        return hash(self.dtype)
+
+    def __str__(self):
+        return self.dtype.name
+
+    def __repr__(self):
+        return f"chainrule.{self.dtype.name}"
+
+    def __reduce__(self):
+        return wrap_dtype, (self.dtype,)
+
+
+_DTYPES = {}
+
+
+def wrap_dtype(array_dtype):
+    """The one DType for an array dtype (Tensor.dtype returns it)."""
+    wrapped = _DTYPES.get(array_dtype)
+    if wrapped is None:
+        wrapped = _DTYPES[array_dtype] = DType(array_dtype)
+    return wrapped
+
+
+float16 = wrap_dtype(xp.dtype(xp.float16))
+float32 = wrap_dtype(xp.dtype(xp.float32))
+float64 = wrap_dtype(xp.dtype(xp.float64))
+int32 = wrap_dtype(xp.dtype(xp.int32))
+int64 = wrap_dtype(xp.dtype(xp.int64))
+bool_ = wrap_dtype(xp.dtype(xp.bool_))
 
 # As in PyTorch, inf and nan are values, not warnings (log(0) = -inf is used for masking);
 # chainrule.autograd.detect_anomaly() is the tool that finds where they come from.
@@ -205,142 +263,4 @@ def set_default_dtype(dtype):
     if chosen is None or chosen.kind != "f":
         raise TypeError(f"set_default_dtype: only float16, float32 and float64 can be the "
                         f"default type, got {dtype!r}")
-    default_float = chosen
-
-
-# Device types torch knows; chainrule computes on "cpu" only, but the others can be named.
-DEVICE_TYPES = ("cpu", "cuda", "mps", "xpu", "hip", "xla", "meta", "mtia", "hpu", "ipu", "lazy",
-                "vulkan", "privateuseone")
-
-
-class device:
-    """Where tensors live. Only the CPU exists until the CuPy backend; `device('cuda')` can be
-    named (as in `device('cuda' if cuda.is_available() else 'cpu')`) but not used.
-    Accepts 'cpu', 'cpu:0', ('cpu', 0), another device, or any object whose `.type` is a string
-    (a torch.device)."""
-
-    def __init__(self, type="cpu", index=None):
-        if not isinstance(type, str) and isinstance(getattr(type, "type", None), str):
-            type, index = type.type, getattr(type, "index", None) if index is None else index
-        if not isinstance(type, str):
-            raise TypeError(f"device: expected a string such as 'cpu' or a device, got "
-                            f"{type!r} ({builtins_type(type).__name__})")
-        name, _, number = type.partition(":")
-        if name not in DEVICE_TYPES:
-            raise RuntimeError(f"device: expected one of {', '.join(DEVICE_TYPES)} at the start "
-                               f"of the device string, got {type!r}")
-        if number:
-            if not number.isdigit():
-                raise RuntimeError(f"device: invalid device index in {type!r}")
-            index = int(number)
-        self.type, self.index = name, index
-
-    def __eq__(self, other):
-        return str(self) == str(other)
-
-    def __hash__(self):
-        return hash(str(self))
-
-    def __str__(self):
-        return self.type if self.index is None else f"{self.type}:{self.index}"
-
-    def __repr__(self):
-        index = "" if self.index is None else f", index={self.index}"
-        return f"device(type='{self.type}'{index})"
-
-
-builtins_type = type
-
-
-def is_device_like(value):
-    """A device, a device string, or an object with a string `.type` (a torch.device); not a
-    dtype (NumPy dtypes have a `.type` too, but it is a class)."""
-    if isinstance(value, (device, str)):
-        return isinstance(value, device) or value.partition(":")[0] in DEVICE_TYPES
-    return isinstance(getattr(value, "type", None), str)
-
-
-def check_device(where, name):
-    """Accept the CPU (as a string, a device or a torch.device); refuse anything else clearly."""
-    if where is None:
-        return
-    if isinstance(where, int) and not isinstance(where, bool):
-        raise RuntimeError(f"{name}: device {where} is an accelerator's number, but chainrule "
-                           "computes on the CPU only; use device='cpu'")
-    try:
-        place = device(where)
-    except (TypeError, RuntimeError) as error:
-        raise builtins_type(error)(f"{name}: {error}") from None
-    if place.type != "cpu":
-        raise RuntimeError(f"{name}: chainrule computes on the CPU only, got device "
-                           f"{str(place)!r}; use device='cpu' (a GPU backend is future work)")
-
-
-class _Setting:
-    """A named constant torch programs pass (layout=strided, memory_format=...), accepted as
-    harmless: NumPy arrays are strided and chainrule does not reorder memory."""
-
-    def __init__(self, name):
-        self.name = name
-
-    def __repr__(self):
-        return f"chainrule.{self.name}"
-
-
-strided = _Setting("strided")
-contiguous_format = _Setting("contiguous_format")
-preserve_format = _Setting("preserve_format")
-channels_last = _Setting("channels_last")
-channels_last_3d = _Setting("channels_last_3d")
-MEMORY_FORMATS = (contiguous_format, preserve_format, channels_last, channels_last_3d)
-
-
-def check_placement(name, device=None, layout=None, pin_memory=False, memory_format=None):
-    """The keywords torch's creation functions take besides dtype: the CPU, the strided layout,
-    any memory format (values are the same whatever the order in memory), no pinned memory."""
-    check_device(device, name)
-    if layout is not None and layout is not strided and str(layout) != "torch.strided":
-        raise RuntimeError(f"{name}: only layout=strided exists in chainrule, got {layout!r}")
-    if memory_format is not None and memory_format not in MEMORY_FORMATS and \
-            not str(memory_format).startswith("torch."):
-        raise TypeError(f"{name}: memory_format must be one of {MEMORY_FORMATS}, "
-                        f"got {memory_format!r}")
-    if pin_memory:
-        raise RuntimeError(f"{name}: pin_memory=True needs an accelerator, and chainrule computes "
-                           "on the CPU only; leave pin_memory=False")
-
-
-_settings = {"num_threads": None, "deterministic": False, "warn_only": False}
-
-
-def set_num_threads(count):
-    """Recorded for get_num_threads; NumPy's BLAS fixes its thread pool when it loads, so set
-    OMP_NUM_THREADS before starting Python to change it."""
-    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-        raise ValueError(f"set_num_threads: expected a positive int, got {count!r}")
-    _settings["num_threads"] = count
-
-
-def get_num_threads():
-    import os
-    if _settings["num_threads"]:
-        return _settings["num_threads"]
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-
-
-def use_deterministic_algorithms(mode, *, warn_only=False):
-    """Recorded only: every chainrule op on the CPU is already deterministic."""
-    _settings["deterministic"], _settings["warn_only"] = bool(mode), bool(warn_only)
-
-
-def are_deterministic_algorithms_enabled():
-    return _settings["deterministic"]
-
-
-def set_default_device(device):
-    """The device creation functions use when given none: the CPU (or None), nothing else."""
-    check_device(device, "set_default_device")
-
-
-def get_default_device():
-    return device("cpu")
+    default_float = wrap_dtype(chosen)

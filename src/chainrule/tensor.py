@@ -44,7 +44,7 @@ class Tensor:
     # ----- what it is ---------------------------------------------------------------------------
     shape = property(lambda self: self.array.shape)
     ndim = property(lambda self: self.array.ndim)
-    dtype = property(lambda self: self.array.dtype)
+    dtype = property(lambda self: backend.wrap_dtype(self.array.dtype))   # torch's attributes
     is_leaf = property(lambda self: self.grad_fn is None)
     device = property(lambda self: backend.device("cpu"))
     is_cuda = is_xpu = is_mps = is_meta = is_sparse = is_quantized = False   # the CPU only

@@ -162,3 +162,26 @@ def test_is_floating_point_as_torch():
 def test_an_unknown_dtype_is_refused_by_name():
     with pytest.raises(TypeError, match="'floaty' is not a dtype chainrule knows"):
         chainrule.zeros(2, dtype="floaty")
+
+
+@pytest.mark.parametrize("name", ["float16", "float32", "float64", "int32", "int64", "bool"])
+def test_a_dtype_answers_what_torch_code_asks_of_it(name):
+    ours = chainrule.ones(1, dtype=name).dtype
+    theirs = torch.ones(1, dtype=getattr(torch, name)).dtype
+    for field in ("is_floating_point", "is_complex", "is_signed", "itemsize"):
+        assert getattr(ours, field) == getattr(theirs, field), field
+    assert isinstance(ours, chainrule.dtype) and isinstance(theirs, torch.dtype)
+    assert str(ours) == str(theirs).removeprefix("torch.") and repr(ours) == f"chainrule.{ours}"
+    assert ours is getattr(chainrule, name) and ours == getattr(chainrule, name)
+
+
+def test_a_dtype_is_the_numpy_dtype_it_wraps():
+    dtype = chainrule.float32
+    assert dtype == np.float32 and dtype == np.dtype("float32") and dtype == "float32"
+    assert np.dtype("float32") == dtype and dtype != chainrule.float64
+    assert not dtype == None  # noqa: E711  (NumPy reads None as float64; chainrule does not)
+    assert np.zeros(2, dtype=dtype).dtype == np.float32 and np.ones(2).astype(dtype).dtype == dtype
+    assert {np.dtype("float32"): 1}[dtype] == 1 and {dtype: 1}[np.dtype("float32")] == 1
+    assert dtype.kind == "f" and dtype.name == "float32" and dtype.itemsize == 4
+    import pickle
+    assert pickle.loads(pickle.dumps(dtype)) is dtype
