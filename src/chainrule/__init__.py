@@ -59,6 +59,10 @@ from chainrule.ops.scan import (
     cummax, cummin, cumprod, cumsum, logcumsumexp)
 from chainrule.ops.geometry import (
     arctan2, atan2, cdist, cross, hypot, kron, lerp, tensordot)
+from chainrule.ops.diagonal import (
+    diag, diag_embed, diagonal, trace, tril_indices, triu_indices)
+from chainrule.ops.grids import (
+    argwhere, logspace, meshgrid, nonzero)
 from chainrule.random import Generator
 from chainrule.tensor import Tensor
 from chainrule.train.checkpoint import load, save
