@@ -49,7 +49,7 @@ from chainrule.ops.index import (
     gather, index_add, index_put, index_select, masked_fill, narrow, scatter_add, select, tril,
     triu)
 from chainrule.ops.sort import (
-    argsort, kthvalue, msort, sort, topk, unique)
+    argsort, bucketize, kthvalue, msort, searchsorted, sort, topk, unique)
 from chainrule.ops.rounding import (
     ceil, fix, floor, floor_divide, fmod, frac, remainder, round, trunc)
 from chainrule.ops.trig import (
@@ -63,6 +63,8 @@ from chainrule.ops.diagonal import (
     diag, diag_embed, diagonal, trace, tril_indices, triu_indices)
 from chainrule.ops.grids import (
     argwhere, logspace, meshgrid, nonzero)
+from chainrule.ops.histogram import (
+    bincount, histc)
 from chainrule.random import Generator
 from chainrule.tensor import Tensor
 from chainrule.train.checkpoint import load, save

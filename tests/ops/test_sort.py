@@ -166,3 +166,70 @@ def test_refused_where_torch_refuses(call):
         call(torch, torch.zeros(3, 4))
     with pytest.raises(type(theirs.value)):
         call(chainrule, chainrule.zeros(3, 4))
+
+
+# ----- searchsorted and bucketize ----------------------------------------------------------------
+def sorted_rows(rng, shape):
+    """Ascending along the last dim, with a repeat: side='left' and 'right' differ there."""
+    values = np.sort(rng.integers(0, 6, shape).astype(float), -1)
+    return values
+
+
+def np_searchsorted(sequence, values, side="left"):
+    if sequence.ndim == 1:
+        return np.searchsorted(sequence, values, side=side)
+    return np.stack([np.searchsorted(s, v, side=side) for s, v in zip(sequence, values)])
+
+
+SEARCH_CASES = [
+    Case("searchsorted", lambda L, s, v: L.searchsorted(s, v), np_searchsorted,
+         [((6,), (3, 4)), ((6,), ()), ((1,), (5,))], make=(sorted_rows, few_values),
+         differentiable=False),
+    Case("searchsorted_right", lambda L, s, v: L.searchsorted(s, v, right=True),
+         lambda s, v: np_searchsorted(s, v, "right"), [((6,), (3, 4))],
+         make=(sorted_rows, few_values), differentiable=False),
+    Case("searchsorted_rows_side", lambda L, s, v: L.searchsorted(s, v, side="right"),
+         lambda s, v: np_searchsorted(s, v, "right"), [((3, 6), (3, 4))],
+         make=(sorted_rows, few_values), differentiable=False),
+    Case("bucketize", lambda L, x, b: L.bucketize(x, b), lambda x, b: np.searchsorted(b, x),
+         [((3, 4), (5,)), ((), (3,))], make=(few_values, sorted_rows), differentiable=False),
+    Case("bucketize_right", lambda L, x, b: L.bucketize(x, b, right=True),
+         lambda x, b: np.searchsorted(b, x, side="right"), [((3, 4), (5,))],
+         make=(few_values, sorted_rows), differentiable=False),
+]
+
+
+class TestSearch(OpChecks):
+    cases = SEARCH_CASES
+
+
+def test_searchsorted_of_a_number_and_int32_and_sorter():
+    sequence = [3.0, 1.0, 2.0]
+    ours = chainrule.searchsorted(chainrule.tensor([1.0, 2.0, 3.0]), 2.5)
+    assert ours.dtype == chainrule.int64 and ours.shape == () and ours.item() == 2
+    ours = chainrule.searchsorted(chainrule.tensor([1.0, 2.0]), chainrule.tensor([1.5]),
+                                  out_int32=True)
+    assert ours.dtype == chainrule.int32
+    ours = chainrule.searchsorted(chainrule.tensor(sequence), chainrule.tensor([2.0]),
+                                  sorter=chainrule.argsort(chainrule.tensor(sequence)))
+    theirs = torch.searchsorted(torch.tensor(sequence), torch.tensor([2.0]),
+                                sorter=torch.argsort(torch.tensor(sequence)))
+    assert ours.tolist() == theirs.tolist()
+    assert chainrule.bucketize(2.0, chainrule.tensor([1.0, 2.0, 3.0]), right=True).item() == 2
+
+
+@pytest.mark.parametrize("call, words", [
+    (lambda: chainrule.searchsorted(chainrule.tensor([[1, 2]]), chainrule.tensor([[1], [2]])),
+     ["searchsorted", "(1, 2)", "(2, 1)"]),
+    (lambda: chainrule.searchsorted(chainrule.tensor([1, 2]), chainrule.tensor([1]), side="left",
+                                    right=True), ["searchsorted", "opposites"]),
+    (lambda: chainrule.searchsorted(chainrule.tensor([1, 2]), chainrule.tensor([1]), side="up"),
+     ["searchsorted", "up"]),
+    (lambda: chainrule.bucketize(chainrule.tensor([1]), chainrule.tensor([[1, 2]])),
+     ["bucketize", "1-D", "(1, 2)"]),
+])
+def test_search_errors_name_the_op_and_shapes(call, words):
+    with pytest.raises(RuntimeError) as info:
+        call()
+    for word in words:
+        assert word in str(info.value)

@@ -4,12 +4,12 @@ Each family module lists its public functions in `__all__` and, in `TENSOR_METHO
 are also Tensor methods (name -> function), bound onto Tensor once at import.
 """
 from chainrule.ops import (activation, broadcast, compare, conv, dtypes, elementwise, extremum,
-                           diagonal, geometry, grids, index, join, linalg, pool, recurrent,
-                           reduce, rounding, scan, shape, sort, trig, unary)
+                           diagonal, geometry, grids, histogram, index, join, linalg, pool,
+                           recurrent, reduce, rounding, scan, shape, sort, trig, unary)
 
 FAMILIES = (broadcast, dtypes, elementwise, unary, compare, activation, reduce, extremum, linalg,
             shape, join, index, conv, pool, recurrent, sort, rounding, trig, scan,
-            geometry, diagonal, grids)
+            geometry, diagonal, grids, histogram)
 
 
 def bind_tensor_methods(tensor_class):

@@ -1,4 +1,4 @@
-"""Ordering: sort, argsort, msort, topk and kthvalue, and unique.
+"""Ordering: sort, argsort, msort, topk and kthvalue, unique, and searchsorted and bucketize.
 
 Values taken in sorted order are a gather, differentiable: each gradient goes back to the position
 its value came from. Indices, counts and unique values are results outside the graph.
@@ -12,7 +12,7 @@ from chainrule.backend import xp
 from chainrule.ops.dims import normalize_dim
 from chainrule.tensor import Tensor
 
-__all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "unique"]
+__all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "unique", "searchsorted", "bucketize"]
 
 # torch.return_types.sort / .topk / .kthvalue: (values, indices), readable by name or by position
 RESULT_TYPES = {name: namedtuple(name, ["values", "indices"])
@@ -153,4 +153,60 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     return tuple(results) if len(results) > 1 else results[0]
 
 
-TENSOR_METHODS = {name: globals()[name] for name in __all__}
+# ----- searching a sorted sequence: int64 positions, no gradient ----------------------------------
+def _search_side(name, right, side):
+    if side is None:
+        return "right" if right else "left"
+    if side not in ("left", "right"):
+        raise RuntimeError(f"{name}: side must be 'left' or 'right', got {side!r}")
+    if right and side == "left":
+        raise RuntimeError(f"{name}: side and right can't be set to opposites, got side of left "
+                           "while right was True")
+    return side
+
+
+def _positions(sequence, values, side):
+    """np.searchsorted along the last dim, row by row when the sequence has leading dims."""
+    if sequence.ndim == 1:
+        return xp.searchsorted(sequence, values, side=side)
+    rows = sequence.reshape(-1, sequence.shape[-1])
+    found = [xp.searchsorted(row, value_row, side=side)
+             for row, value_row in zip(rows, values.reshape(len(rows), -1))]
+    return xp.stack(found).reshape(values.shape) if found else xp.zeros(values.shape, xp.intp)
+
+
+def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=None, out=None,
+                 sorter=None):
+    """For each value, the index at which inserting it keeps sorted_sequence sorted along its
+    last dim: the first such index (side='left'), or the last (right=True, side='right'). A
+    sequence with leading dims searches each row for the matching row of values."""
+    sequence = _tensor("searchsorted", sorted_sequence)
+    side = _search_side("searchsorted", right, side)
+    scalar = not isinstance(values, Tensor)
+    value_array = xp.asarray(values if scalar else values.array)
+    if sequence.ndim == 0 or (sequence.ndim > 1 and (value_array.ndim != sequence.ndim or
+                                                    value_array.shape[:-1] != sequence.shape[:-1])):
+        raise RuntimeError(f"searchsorted: boundaries should be 1-D, or its leading dims should "
+                           f"match the values' leading dims, got boundaries of shape "
+                           f"{sequence.shape} and values of shape {tuple(value_array.shape)}")
+    array = sequence.array
+    if sorter is not None:
+        array = xp.take_along_axis(array, _tensor("searchsorted", sorter).array, -1)
+    positions = _positions(array, value_array, side)
+    dtype = backend.int32 if out_int32 else backend.int64
+    return Tensor._make(xp.asarray(positions).astype(dtype))
+
+
+def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
+    """The bucket of each entry of input among 1-D ascending boundaries: i such that
+    boundaries[i-1] < x <= boundaries[i] (right=True: boundaries[i-1] <= x < boundaries[i])."""
+    boundaries = _tensor("bucketize", boundaries)
+    if boundaries.ndim != 1:
+        raise RuntimeError(f"bucketize: boundaries tensor must be 1-D, got shape "
+                           f"{boundaries.shape}")
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right)
+
+
+# torch.Tensor has no searchsorted or bucketize method
+TENSOR_METHODS = {name: globals()[name] for name in __all__
+                  if name not in ("searchsorted", "bucketize")}

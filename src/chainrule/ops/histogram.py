@@ -1,0 +1,66 @@
+"""Counting: bincount (how often each non-negative integer appears, or the sum of its weights)
+and histc (a histogram of equal-width bins). Counts are results outside the graph, as in PyTorch.
+"""
+import operator
+
+from chainrule import backend
+from chainrule.backend import xp
+from chainrule.tensor import Tensor
+
+__all__ = ["bincount", "histc"]
+
+
+def bincount(input, weights=None, minlength=0):
+    """out[n] = how many entries of input equal n (or the sum of their weights), for n up to
+    max(input) or minlength - 1. int64 counts; weighted sums in float32 for float32 weights,
+    float64 otherwise (as PyTorch)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"bincount: expected a Tensor, got {type(input).__name__}")
+    minlength = operator.index(minlength)
+    if minlength < 0:
+        raise RuntimeError(f"bincount: minlength should be >= 0, got {minlength}")
+    if input.array.dtype.kind not in "iub":
+        raise NotImplementedError(f"bincount: only supports integer inputs, got {input.dtype} "
+                                  f"(shape {input.shape})")
+    array = input.array
+    if array.ndim != 1 or (array.size and array.min() < 0):
+        raise RuntimeError(f"bincount: only supports 1-d non-negative integral inputs, got shape "
+                           f"{input.shape}" + (f" with minimum {array.min()}" if array.size else ""))
+    if weights is None:
+        return Tensor._make(xp.bincount(array, minlength=minlength).astype(backend.int64))
+    if not isinstance(weights, Tensor) or weights.shape != input.shape:
+        got = weights.shape if isinstance(weights, Tensor) else type(weights).__name__
+        raise RuntimeError(f"bincount: weights should be 1-d and have the same length as input, "
+                           f"got input of shape {input.shape} and weights {got}")
+    dtype = backend.float32 if weights.array.dtype == backend.float32 else backend.float64
+    sums = xp.bincount(array, weights=weights.array.astype(xp.float64), minlength=minlength)
+    return Tensor._make(sums.astype(dtype))
+
+
+def histc(input, bins=100, min=0, max=0):
+    """Counts of input's entries in `bins` equal bins spanning [min, max] (entries outside are
+    ignored; max falls in the last bin). min = max: the data's own range. Result in input's dtype."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"histc: expected a Tensor, got {type(input).__name__}")
+    if not backend.is_floating(input.dtype):
+        raise NotImplementedError(f"histc: only floating-point tensors are supported, got "
+                                  f"{input.dtype} (shape {input.shape})")
+    bins = operator.index(bins)
+    if bins <= 0:
+        raise RuntimeError(f"histc: bins must be > 0, but got {bins}")
+    low, high = float(min), float(max)
+    values = input.array.reshape(-1)
+    if low == high and values.size:
+        low, high = float(values.min()), float(values.max())
+    if low == high:  # every value the same: a range of width 2 around it, as PyTorch
+        low, high = low - 1, high + 1
+    if low > high:
+        raise RuntimeError(f"histc: max must be larger than min, got min={low} and max={high}")
+    inside = values[(values >= low) & (values <= high)].astype(xp.float64)
+    positions = ((inside - low) * bins / (high - low)).astype(xp.int64)
+    positions = xp.minimum(positions, bins - 1)  # max itself counts in the last bin
+    counts = xp.bincount(positions, minlength=bins)
+    return Tensor._make(counts.astype(input.array.dtype))
+
+
+TENSOR_METHODS = {"bincount": bincount, "histc": histc}
