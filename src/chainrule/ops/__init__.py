@@ -3,8 +3,8 @@
 Each family module lists its public functions in `__all__` and, in `TENSOR_METHODS`, the ones that
 are also Tensor methods (name -> function), bound onto Tensor once at import.
 """
-from chainrule.ops import (activation, broadcast, compare, conv, dtypes, elementwise, extremum,
-                           diagonal, geometry, grids, histogram, index, join, linalg, pool,
+from chainrule.ops import (activation, broadcast, compare, conv, diagonal, dtypes, elementwise,
+                           extremum, geometry, grids, histogram, index, join, linalg, pool,
                            recurrent, reduce, rounding, scan, shape, sort, trig, unary)
 
 FAMILIES = (broadcast, dtypes, elementwise, unary, compare, activation, reduce, extremum, linalg,

@@ -57,7 +57,8 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
     x = _tensor("diagonal", input)
     if x.ndim < 2:
         raise RuntimeError(f"diagonal: expected a tensor with at least 2 dims, got shape {x.shape}")
-    axis1, axis2 = normalize_dim("diagonal", dim1, x.shape), normalize_dim("diagonal", dim2, x.shape)
+    axis1 = normalize_dim("diagonal", dim1, x.shape)
+    axis2 = normalize_dim("diagonal", dim2, x.shape)
     if axis1 == axis2:
         raise RuntimeError(f"diagonal: dim1 and dim2 cannot be the same dim ({dim1} and {dim2}, "
                            f"tensor of shape {x.shape})")

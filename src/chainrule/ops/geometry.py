@@ -25,7 +25,8 @@ __all__ = ["atan2", "arctan2", "hypot", "lerp", "cross", "cdist", "tensordot", "
 
 
 class Atan2(Function):
-    """y = atan2(a, b), the angle of the point (b, a);  da = dy b / (a² + b²),  db = -dy a / (a² + b²)"""
+    """y = atan2(a, b), the angle of the point (b, a);
+    da = dy b / (a² + b²),  db = -dy a / (a² + b²)"""
 
     def forward(self, a, b):
         return binary(xp.arctan2, "atan2", a, b)
@@ -143,7 +144,8 @@ def cross(input, other, dim=None):
 
 
 def cdist(x1, x2, p=2.0, compute_mode=None):
-    """d[..., i, j] = ‖x1[..., i, :] - x2[..., j, :]‖_p, for p >= 0 or inf; batch dims broadcast."""
+    """d[..., i, j] = ‖x1[..., i, :] - x2[..., j, :]‖_p, for p >= 0 or inf; batch dims
+    broadcast."""
     for x in (x1, x2):
         if not isinstance(x, Tensor):
             raise TypeError(f"cdist: expected Tensors, got {type(x).__name__}")

@@ -24,8 +24,9 @@ def bincount(input, weights=None, minlength=0):
                                   f"(shape {input.shape})")
     array = input.array
     if array.ndim != 1 or (array.size and array.min() < 0):
+        lowest = f" with minimum {array.min()}" if array.size else ""
         raise RuntimeError(f"bincount: only supports 1-d non-negative integral inputs, got shape "
-                           f"{input.shape}" + (f" with minimum {array.min()}" if array.size else ""))
+                           f"{input.shape}{lowest}")
     if weights is None:
         return Tensor._make(xp.bincount(array, minlength=minlength).astype(backend.int64))
     if not isinstance(weights, Tensor) or weights.shape != input.shape:
@@ -39,7 +40,7 @@ def bincount(input, weights=None, minlength=0):
 
 def histc(input, bins=100, min=0, max=0):
     """Counts of input's entries in `bins` equal bins spanning [min, max] (entries outside are
-    ignored; max falls in the last bin). min = max: the data's own range. Result in input's dtype."""
+    ignored; max falls in the last bin). min = max: the data's own range. In input's dtype."""
     if not isinstance(input, Tensor):
         raise TypeError(f"histc: expected a Tensor, got {type(input).__name__}")
     if not backend.is_floating(input.dtype):
