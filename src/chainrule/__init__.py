@@ -54,17 +54,17 @@ from chainrule.ops.rounding import (
     ceil, fix, floor, floor_divide, fmod, frac, remainder, round, trunc)
 from chainrule.ops.trig import (
     acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctanh, asin, asinh, atan, atanh,
-    cosh, exp2, log2, log10, sinh, tan)
+    cosh, deg2rad, exp2, log2, log10, rad2deg, sinh, tan)
 from chainrule.ops.scan import (
-    cummax, cummin, cumprod, cumsum, logcumsumexp)
+    cummax, cummin, cumprod, cumsum, diff, logcumsumexp)
 from chainrule.ops.geometry import (
-    arctan2, atan2, cdist, cross, hypot, kron, lerp, tensordot)
+    arctan2, atan2, cdist, cross, dist, hypot, inner, kron, lerp, tensordot)
 from chainrule.ops.diagonal import (
-    diag, diag_embed, diagonal, trace, tril_indices, triu_indices)
+    block_diag, diag, diag_embed, diagonal, trace, tril_indices, triu_indices)
 from chainrule.ops.grids import (
-    argwhere, logspace, meshgrid, nonzero)
+    argwhere, cartesian_prod, logspace, meshgrid, nonzero)
 from chainrule.ops.histogram import (
-    bincount, histc)
+    bincount, count_nonzero, histc)
 from chainrule.random import Generator
 from chainrule.tensor import Tensor
 from chainrule.train.checkpoint import load, save

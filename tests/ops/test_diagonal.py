@@ -17,6 +17,16 @@ def np_diag_embed(a, offset=0):
     return out
 
 
+def _np_block_diag(*arrays):
+    blocks = [a.reshape(1, -1) if a.ndim < 2 else a for a in arrays]
+    out = np.zeros((sum(b.shape[0] for b in blocks), sum(b.shape[1] for b in blocks)))
+    row = col = 0
+    for b in blocks:
+        out[row:row + b.shape[0], col:col + b.shape[1]] = b
+        row, col = row + b.shape[0], col + b.shape[1]
+    return out
+
+
 CASES = [
     Case("diagonal", lambda L, x: L.diagonal(x), lambda a: np.diagonal(a).copy(),
          [((3, 4),), ((4, 3),), ((2, 3, 4),), ((0, 3),)]),
@@ -42,6 +52,8 @@ CASES = [
     Case("trace", lambda L, x: L.trace(x), lambda a: np.trace(a), [((3, 4),), ((4, 3),),
                                                                    ((1, 1),)]),
     Case("trace_method", lambda L, x: (x * x).trace(), lambda a: np.trace(a * a), [((3, 3),)]),
+    Case("block_diag", lambda L, a, b, c: L.block_diag(a, b, c),
+         lambda a, b, c: _np_block_diag(a, b, c), [((2, 3), (1, 2), (4,)), ((), (2,), (0, 2))]),
     Case("tril_indices", lambda L, x: L.tril_indices(4, 3) + 0 * x.long().sum(),
          lambda a: np.stack(np.tril_indices(4, 0, 3)), [((),)], differentiable=False),
     Case("triu_indices_offset", lambda L, x: L.triu_indices(3, 5, 1) + 0 * x.long().sum(),
@@ -97,3 +109,12 @@ def test_bad_input_is_refused_naming_the_op(call, error, words):
         call()
     for word in words:
         assert word in str(info.value)
+
+
+def test_block_diag_promotes_as_torch():
+    ours = chainrule.block_diag(chainrule.tensor([1, 2]), chainrule.tensor([[1.5]]))
+    theirs = torch.block_diag(torch.tensor([1, 2]), torch.tensor([[1.5]]))
+    assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+    assert ours.tolist() == theirs.tolist()
+    with pytest.raises(RuntimeError, match=r"block_diag.*\(1, 1, 1\)"):
+        chainrule.block_diag(chainrule.zeros(1, 1, 1))

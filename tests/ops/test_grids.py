@@ -37,6 +37,10 @@ CASES = [
          lambda a, b: np_meshgrid(a, b, indexing="xy"), [((3,), (4,))]),
     Case("meshgrid_three_xy", lambda L, a, b, c: L.meshgrid(a, b, c, indexing="xy")[2] * 2,
          lambda a, b, c: np.meshgrid(a, b, c, indexing="xy")[2] * 2, [((3,), (4,), (2,))]),
+    Case("cartesian_prod", lambda L, a, b, c: L.cartesian_prod(a, b, c),
+         lambda a, b, c: np.stack([g.reshape(-1) for g in np.meshgrid(a, b, c, indexing="ij")], 1),
+         [((2,), (3,), (2,)), ((1,), (0,), (2,))]),
+    Case("cartesian_prod_one", lambda L, a: L.cartesian_prod(a) * 1, lambda a: a, [((3,),)]),
     Case("meshgrid_product", lambda L, a, b: L.prod(L.stack(L.meshgrid(a, b, indexing="ij")), 0),
          lambda a, b: np.prod(np_meshgrid(a, b, indexing="ij"), 0), [((2,), (3,))]),
 ]

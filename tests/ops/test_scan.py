@@ -125,3 +125,36 @@ def test_a_bad_dim_is_refused_naming_the_op_and_shape(name):
 def test_logcumsumexp_of_integers_is_refused():
     with pytest.raises(RuntimeError, match="logcumsumexp.*int64"):
         chainrule.logcumsumexp(chainrule.tensor([1, 2]), 0)
+
+
+# ----- diff ---------------------------------------------------------------------------------------
+DIFF_CASES = [
+    Case("diff", lambda L, x: L.diff(x), lambda a: np.diff(a), SHAPES[:4]),
+    Case("diff_twice_dim0_method", lambda L, x: x.diff(2, 0), lambda a: np.diff(a, 2, 0),
+         [((4, 3),), ((5, 2, 2),)]),
+    Case("diff_prepend_append", lambda L, x, p, q: L.diff(x, dim=1, prepend=p, append=q),
+         lambda a, p, q: np.diff(a, axis=1, prepend=p, append=q), [((3, 4), (3, 1), (3, 2))]),
+    Case("diff_order_too_high", lambda L, x: L.diff(x, 5), lambda a: np.diff(a, 5),
+         [((2, 3),)]),
+]
+
+
+class TestDiff(OpChecks):
+    cases = DIFF_CASES
+
+
+def test_diff_of_bools_is_xor_as_in_torch():
+    values = [True, False, False, True]
+    ours, theirs = chainrule.diff(chainrule.tensor(values)), torch.diff(torch.tensor(values))
+    assert ours.dtype == chainrule.bool and ours.tolist() == theirs.tolist()
+
+
+@pytest.mark.parametrize("call, words", [
+    (lambda: chainrule.diff(chainrule.zeros(3), n=-1), ["diff", "non-negative", "-1"]),
+    (lambda: chainrule.diff(chainrule.tensor(1.0)), ["diff", "0-d"]),
+])
+def test_diff_errors_name_the_op(call, words):
+    with pytest.raises(RuntimeError) as info:
+        call()
+    for word in words:
+        assert word in str(info.value)

@@ -29,6 +29,8 @@ CASES = [
     Case("log2", lambda L, a: L.log2(a), np.log2, UNARY, make=positive),
     Case("log10", lambda L, a: a.log10(), np.log10, UNARY, make=positive),
     Case("exp2", lambda L, a: L.exp2(a), np.exp2, UNARY),
+    Case("deg2rad", lambda L, a: L.deg2rad(a), np.deg2rad, UNARY),
+    Case("rad2deg_method", lambda L, a: a.rad2deg(), np.rad2deg, UNARY),
 ]
 
 
@@ -37,7 +39,7 @@ class TestTrig(OpChecks):
 
 
 NAMES = ["tan", "atan", "asin", "acos", "sinh", "cosh", "asinh", "acosh", "atanh", "log2",
-         "log10", "exp2"]
+         "log10", "exp2", "deg2rad", "rad2deg"]
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -1,4 +1,4 @@
-"""Diagonals: diagonal, diag, diag_embed and trace, and the index pairs of a triangle
+"""Diagonals: diagonal, diag, diag_embed, trace and block_diag, and the index pairs of a triangle
 (tril_indices, triu_indices).
 
 Taking a diagonal and putting one into zeros are each other's gradient. Like torch.diagonal,
@@ -8,10 +8,13 @@ from chainrule import backend
 from chainrule.autograd.function import Function
 from chainrule.backend import xp
 from chainrule.ops.dims import normalize_dim
+from chainrule.ops.join import cat, pad
+from chainrule.ops.shape import reshape
 from chainrule.ops.reduce import sum as reduce_sum
 from chainrule.tensor import Tensor
 
-__all__ = ["diagonal", "diag", "diag_embed", "trace", "tril_indices", "triu_indices"]
+__all__ = ["diagonal", "diag", "diag_embed", "trace", "block_diag", "tril_indices",
+           "triu_indices"]
 
 
 class Diagonal(Function):
@@ -106,6 +109,37 @@ def trace(input):
     if x.array.dtype.kind in "biu":  # as PyTorch: the trace of integers is int64
         x = Tensor._make(x.array.astype(backend.int64))
     return reduce_sum(Diagonal.apply(x, offset=0, axis1=0, axis2=1))
+
+
+def block_diag(*tensors):
+    """The tensors (0-d, 1-D or 2-D: read as 1 x 1, 1 x n, m x n) down the diagonal of one
+    matrix, zeros elsewhere; dtypes promote. Differentiable through pad and cat."""
+    blocks = []
+    for position, t in enumerate(tensors):
+        _tensor("block_diag", t)
+        if t.ndim > 2:
+            raise RuntimeError(f"block_diag: input tensors must have 2 or fewer dimensions, got "
+                               f"shape {t.shape} at position {position}")
+        blocks.append(reshape(t, (1, -1)) if t.ndim < 2 else t)
+    if not blocks:
+        return Tensor._make(xp.zeros((1, 0), backend.default_float))
+    dtype = _promoted([b.array.dtype for b in blocks])
+    width = sum(b.shape[1] for b in blocks)
+    rows, left = [], 0
+    for b in blocks:
+        b = b if b.array.dtype == dtype else b.to(dtype)
+        rows.append(pad(b, (left, width - left - b.shape[1])))
+        left += b.shape[1]
+    return cat(rows, 0)
+
+
+def _promoted(dtypes):
+    """PyTorch's promotion of several tensors: the highest category (bool < integer < float)
+    wins, and within it the widest dtype (NumPy would make int64 and float32 float64)."""
+    for kinds in ("f", "iu", "b"):
+        found = [d for d in dtypes if d.kind in kinds]
+        if found:
+            return xp.result_type(*found)
 
 
 def _triangle_indices(name, numpy_indices, row, col, offset, dtype):

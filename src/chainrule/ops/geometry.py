@@ -1,4 +1,5 @@
-"""Geometry of vectors and pairs of tensors: atan2, hypot, lerp, cross, cdist, tensordot and kron.
+"""Geometry of vectors and pairs of tensors: atan2, hypot, lerp, cross, cdist and dist,
+tensordot, inner and kron.
 
 atan2, hypot and the p-norm of cdist are Functions; the rest are compositions of other ops, so
 they differentiate (twice) through those.
@@ -21,7 +22,8 @@ from chainrule.ops.shape import reshape
 from chainrule.ops.unary import Mask, abs, sign
 from chainrule.tensor import Tensor
 
-__all__ = ["atan2", "arctan2", "hypot", "lerp", "cross", "cdist", "tensordot", "kron"]
+__all__ = ["atan2", "arctan2", "hypot", "lerp", "cross", "cdist", "dist", "tensordot", "inner",
+           "kron"]
 
 
 class Atan2(Function):
@@ -158,7 +160,11 @@ def cdist(x1, x2, p=2.0, compute_mode=None):
     p = float(p)
     if not p >= 0:
         raise RuntimeError(f"cdist: p must be non-negative (or inf), got {p}")
-    difference = x1.unsqueeze(-2) - x2.unsqueeze(-3)  # (..., P, R, M)
+    return _p_norm(x1.unsqueeze(-2) - x2.unsqueeze(-3), p)  # (..., P, R, M) -> (..., P, R)
+
+
+def _p_norm(difference, p):
+    """‖difference‖_p over its last dim."""
     if p == 2:
         return norm(difference, dim=-1)
     if p == float("inf"):
@@ -166,6 +172,18 @@ def cdist(x1, x2, p=2.0, compute_mode=None):
     if p == 0:  # how many coordinates differ: piecewise constant, its gradient is 0
         return reduce_sum(Mask.apply(difference, mask=difference.array != 0), -1)
     return VectorNorm.apply(difference, p=p)
+
+
+def dist(input, other, p=2):
+    """‖input - other‖_p over all the elements of the broadcast difference (a 0-d tensor)."""
+    a, b = operands("dist", input, other)
+    if not backend.is_floating(a.dtype):
+        raise RuntimeError(f"dist: expected floating-point tensors, got {a.dtype} (shapes "
+                           f"{a.shape} and {b.shape})")
+    p = float(p)
+    if not p >= 0:
+        raise RuntimeError(f"dist: p must be non-negative (or inf), got {p}")
+    return _p_norm(reshape(a - b, (-1,)), p)
 
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -201,6 +219,14 @@ def tensordot(a, b, dims=2):
     return einsum(f"{''.join(letters_a)},{''.join(letters_b)}->{''.join(kept)}", a, b)
 
 
+def inner(input, other):
+    """Σ over the last dim of both: inner(a, b)[i.., j..] = Σ_k a[i.., k] b[j.., k]; a 0-d
+    operand multiplies."""
+    if input.ndim == 0 or other.ndim == 0:
+        return input * other
+    return tensordot(input, other, ([-1], [-1]))
+
+
 def kron(input, other):
     """The Kronecker product: block (i, j, ...) is input[i, j, ...] * other."""
     a, b = operands("kron", input, other)
@@ -214,4 +240,4 @@ def kron(input, other):
 
 
 TENSOR_METHODS = {"atan2": atan2, "arctan2": arctan2, "hypot": hypot, "lerp": lerp,
-                  "cross": cross, "kron": kron}
+                  "cross": cross, "dist": dist, "inner": inner, "kron": kron}

@@ -1,15 +1,17 @@
-"""Positions and grids: nonzero and argwhere (where the nonzero entries are), meshgrid
-(coordinate grids from 1-D tensors, differentiable) and logspace (a creation function).
+"""Positions and grids: nonzero and argwhere (where the nonzero entries are), meshgrid and
+cartesian_prod (coordinate grids from 1-D tensors, differentiable) and logspace (a creation
+function).
 """
 import warnings
 
 from chainrule import backend
 from chainrule.backend import xp
 from chainrule.ops.broadcast import expand
+from chainrule.ops.join import stack
 from chainrule.ops.shape import reshape
 from chainrule.tensor import Tensor
 
-__all__ = ["nonzero", "argwhere", "meshgrid", "logspace"]
+__all__ = ["nonzero", "argwhere", "meshgrid", "cartesian_prod", "logspace"]
 
 
 def _tensor(name, x):
@@ -69,6 +71,20 @@ def meshgrid(*tensors, indexing=None):
         line[axis] = size
         grids.append(expand(reshape(t, tuple(line)), tuple(shape)))
     return tuple(grids)
+
+
+def cartesian_prod(*tensors):
+    """Every combination of one entry from each 1-D tensor, in row-major order: an (N, k) tensor
+    (a single tensor is returned as it is, as in PyTorch)."""
+    for position, t in enumerate(tensors):
+        _tensor("cartesian_prod", t)
+        if t.ndim != 1:
+            raise RuntimeError(f"cartesian_prod: expects 1-D tensors, got shape {t.shape} at "
+                               f"position {position}")
+    if len(tensors) == 1:
+        return tensors[0]
+    grids = meshgrid(*tensors, indexing="ij")
+    return stack([reshape(grid, (-1,)) for grid in grids], 1)
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, layout=None, device=None,

@@ -1,13 +1,15 @@
-"""Counting: bincount (how often each non-negative integer appears, or the sum of its weights)
-and histc (a histogram of equal-width bins). Counts are results outside the graph, as in PyTorch.
+"""Counting: bincount (how often each non-negative integer appears, or the sum of its weights),
+histc (a histogram of equal-width bins) and count_nonzero. Counts are results outside the graph,
+as in PyTorch.
 """
 import operator
 
 from chainrule import backend
 from chainrule.backend import xp
+from chainrule.ops.dims import normalize_dims
 from chainrule.tensor import Tensor
 
-__all__ = ["bincount", "histc"]
+__all__ = ["bincount", "histc", "count_nonzero"]
 
 
 def bincount(input, weights=None, minlength=0):
@@ -64,4 +66,13 @@ def histc(input, bins=100, min=0, max=0):
     return Tensor._make(counts.astype(input.array.dtype))
 
 
-TENSOR_METHODS = {"bincount": bincount, "histc": histc}
+def count_nonzero(input, dim=None):
+    """How many entries are nonzero, over dim (an int or a tuple) or over all of them; int64."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"count_nonzero: expected a Tensor, got {type(input).__name__}")
+    axes = normalize_dims("count_nonzero", dim, input.shape)
+    counts = xp.count_nonzero(input.array, axis=axes if input.ndim else None)
+    return Tensor._make(xp.asarray(counts).astype(backend.int64))
+
+
+TENSOR_METHODS = {"bincount": bincount, "histc": histc, "count_nonzero": count_nonzero}

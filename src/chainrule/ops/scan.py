@@ -1,4 +1,5 @@
-"""Cumulative ops along one dim: cumsum, cumprod, logcumsumexp, and cummax / cummin.
+"""Cumulative ops along one dim: cumsum, cumprod, logcumsumexp, cummax / cummin, and diff
+(differences of neighbours, cumsum's inverse).
 
 Each result entry j depends on the entries 0..j; the gradient therefore sums over the entries
 j >= i, a reverse cumulative sum.
@@ -10,13 +11,14 @@ from chainrule.autograd.function import Function
 from chainrule.backend import xp
 from chainrule.ops.compare import where
 from chainrule.ops.dims import normalize_dim
-from chainrule.ops.index import gather
+from chainrule.ops.index import gather, narrow
+from chainrule.ops.join import cat
 from chainrule.ops.reduce import sum as reduce_sum
 from chainrule.ops.shape import movedim
 from chainrule.ops.unary import exp
 from chainrule.tensor import Tensor
 
-__all__ = ["cumsum", "cumprod", "logcumsumexp", "cummax", "cummin"]
+__all__ = ["cumsum", "cumprod", "logcumsumexp", "cummax", "cummin", "diff"]
 
 # torch.return_types.cummax / .cummin: (values, indices)
 RESULT_TYPES = {name: namedtuple(name, ["values", "indices"]) for name in ("cummax", "cummin")}
@@ -147,6 +149,28 @@ def cummax(input, dim):
 def cummin(input, dim):
     """(values, indices): the running minimum along dim, and where each was found."""
     return _running("cummin", input, dim, xp.minimum.accumulate)
+
+
+def diff(input, n=1, dim=-1, prepend=None, append=None):
+    """y_i = x_{i+1} - x_i along dim, n times over (bools: x_{i+1} != x_i); prepend and append
+    are joined on first. Differentiable through narrow and sub."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"diff: expected a Tensor, got {type(input).__name__}")
+    if input.ndim == 0:
+        raise RuntimeError("diff: expects input to be at least one-dimensional, got a 0-d tensor")
+    n = int(n)
+    if n < 0:
+        raise RuntimeError(f"diff: order must be non-negative but got {n}")
+    axis = normalize_dim("diff", dim, input.shape)
+    x = cat([t for t in (prepend, input, append) if t is not None], axis)
+    for _ in range(n):
+        length = x.shape[axis] - 1
+        if length <= 0:
+            return narrow(x, axis, 0, 0)
+        later, earlier = narrow(x, axis, 1, length), narrow(x, axis, 0, length)
+        x = Tensor._make(later.array != earlier.array) if x.dtype == backend.bool_ else \
+            later - earlier
+    return x
 
 
 TENSOR_METHODS = {name: globals()[name] for name in __all__}

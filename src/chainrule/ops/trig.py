@@ -10,7 +10,8 @@ from chainrule.backend import xp
 from chainrule.ops.unary import _floating, sqrt
 
 __all__ = ["tan", "atan", "asin", "acos", "sinh", "cosh", "asinh", "acosh", "atanh", "log2",
-           "log10", "exp2", "arctan", "arcsin", "arccos", "arcsinh", "arccosh", "arctanh"]
+           "log10", "exp2", "arctan", "arcsin", "arccos", "arcsinh", "arccosh", "arctanh",
+           "deg2rad", "rad2deg"]
 
 _LN2, _LN10 = math.log(2), math.log(10)
 
@@ -192,6 +193,16 @@ def log10(input):
 
 def exp2(input):
     return Exp2.apply(_floating("exp2", input))
+
+
+def deg2rad(input):
+    """x * π / 180 (a product: differentiable through mul)."""
+    return _floating("deg2rad", input) * (math.pi / 180)
+
+
+def rad2deg(input):
+    """x * 180 / π (a product: differentiable through mul)."""
+    return _floating("rad2deg", input) * (180 / math.pi)
 
 
 # NumPy's spellings, which PyTorch accepts too
