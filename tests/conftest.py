@@ -1,4 +1,5 @@
 """Shared test set-up: op-case tables expand into one test per case and shape set."""
+import pytest
 import torch
 
 # The oracle's thread pool costs far more than the work on the tiny tensors tests use.
@@ -15,3 +16,19 @@ def pytest_generate_tests(metafunc):
             params.append((case, shapes))
             ids.append(f"{case.name}-{'-'.join('x'.join(map(str, s)) or 'scalar' for s in shapes)}")
     metafunc.parametrize("case,shapes", params, ids=ids)
+
+
+@pytest.fixture(autouse=True)
+def _backend_flags_restored():
+    """Ported programs set torch.backends flags (cudnn.benchmark, allow_tf32), in torch and, run
+    through the hook, in chainrule: each test gets them back as they were."""
+    import chainrule
+    flags = [(module, name) for library in (torch, chainrule)
+             for module, names in ((library.backends.cudnn, ("benchmark", "deterministic",
+                                                             "enabled", "allow_tf32")),
+                                   (library.backends.cuda.matmul, ("allow_tf32",)))
+             for name in names]
+    saved = [getattr(module, name) for module, name in flags]
+    yield
+    for (module, name), value in zip(flags, saved):
+        setattr(module, name, value)
