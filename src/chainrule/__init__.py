@@ -11,7 +11,7 @@ from chainrule.autograd.mode import (
     enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
     set_grad_enabled)
 from chainrule.backend import bool_ as bool
-from chainrule.backend import device, float16, float32, float64, int32, int64, manual_seed
+from chainrule.backend import device, float16, float32, float64, int32, int64
 from chainrule.backend import DType as dtype
 from chainrule.backend import (
     are_deterministic_algorithms_enabled, bfloat16, channels_last, channels_last_3d,
@@ -65,8 +65,13 @@ from chainrule.ops.grids import (
     argwhere, cartesian_prod, logspace, meshgrid, nonzero)
 from chainrule.ops.histogram import (
     bincount, count_nonzero, histc)
-from chainrule.random import Generator
-from chainrule.tensor import Tensor
+from chainrule.placement import get_float32_matmul_precision, set_float32_matmul_precision
+from chainrule.printing import get_printoptions, set_printoptions
+from chainrule.random import (
+    Generator, default_generator, fork_rng, get_rng_state, initial_seed, manual_seed, seed,
+    set_rng_state)
+from chainrule.size import Size
+from chainrule.tensor import Tensor, is_tensor, numel
 from chainrule.train.checkpoint import load, save
 
 ops.bind_tensor_methods(Tensor)

@@ -139,3 +139,19 @@ def set_default_device(device):
 
 def get_default_device():
     return device("cpu")
+
+
+_MATMUL_PRECISIONS = ("highest", "high", "medium")
+
+
+def set_float32_matmul_precision(precision):
+    """Recorded for get_float32_matmul_precision only: NumPy multiplies float32 matrices in full
+    float32 precision ('highest') whatever is asked; TF32 and bfloat16 passes are GPU features."""
+    if precision not in _MATMUL_PRECISIONS:
+        raise ValueError(f"set_float32_matmul_precision: expected one of 'highest', 'high' or "
+                         f"'medium', got {precision!r}")
+    _settings["matmul_precision"] = precision
+
+
+def get_float32_matmul_precision():
+    return _settings.get("matmul_precision", "highest")

@@ -9,16 +9,18 @@ import weakref
 from chainrule import backend
 from chainrule.autograd.mode import state, no_grad
 from chainrule.backend import xp
+from chainrule.printing import format_array
+from chainrule.size import as_size
 
 
 class Tensor:
-    __slots__ = ("array", "requires_grad", "grad", "grad_fn", "_version", "_hooks", "__weakref__")
+    __slots__ = ("array", "requires_grad", "_grad", "grad_fn", "_version", "_hooks", "__weakref__")
     __array_priority__ = 1000   # `ndarray + tensor` calls Tensor.__radd__, not NumPy's loop
     __hash__ = object.__hash__  # identity, as in PyTorch (== is elementwise)
 
     def __init__(self, data, dtype=None, requires_grad=False):
         self.array = backend.as_array(data.array if isinstance(data, Tensor) else data, dtype)
-        self.grad = None
+        self._grad = None
         self.grad_fn = None
         # [version, weak references to the tensors sharing this memory...]: one list for all
         # views of the same memory (see share_memory); the version is bumped by in-place changes
@@ -34,7 +36,7 @@ class Tensor:
         t = _new(Tensor)
         # NumPy turns 0-d results into scalars; a tensor always holds an array (writable in place)
         t.array = array if type(array) is xp.ndarray else xp.asarray(array)
-        t.grad = None
+        t._grad = None
         t.grad_fn = grad_fn
         t.requires_grad = grad_fn is not None
         t._version = [0]
@@ -42,7 +44,7 @@ class Tensor:
         return t
 
     # ----- what it is ---------------------------------------------------------------------------
-    shape = property(lambda self: self.array.shape)
+    shape = property(lambda self: as_size(self.array.shape))   # a chainrule.Size
     ndim = property(lambda self: self.array.ndim)
     dtype = property(lambda self: backend.wrap_dtype(self.array.dtype))   # torch's attributes
     is_leaf = property(lambda self: self.grad_fn is None)
@@ -51,7 +53,7 @@ class Tensor:
 
     def size(self, dim=None):
         if dim is None:
-            return self.array.shape
+            return as_size(self.array.shape)
         from chainrule.ops.dims import normalize_dim  # the ops load after Tensor
         return self.array.shape[normalize_dim("size", dim, self.array.shape)]
 
@@ -118,7 +120,7 @@ class Tensor:
         return format(repr(self), spec)
 
     def __repr__(self):
-        body = xp.array2string(self.array, separator=", ", precision=4, prefix="tensor(")
+        body = format_array(self.array, prefix="tensor(")
         extras = ""
         if self.array.dtype not in (backend.default_float, backend.int64, backend.bool_):
             extras += f", dtype={self.array.dtype}"
@@ -158,6 +160,26 @@ class Tensor:
         return self
 
     # ----- gradients ------------------------------------------------------------------------------
+    @property
+    def grad(self):
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        """A gradient must be a Tensor of this tensor's shape and dtype (or None), as in torch:
+        a wrong one is refused here, not at the optimiser step that would misuse it."""
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of "
+                                f"type {type(value).__name__}")
+            if value.array.shape != self.array.shape:
+                raise RuntimeError(f"assigned grad has data of a different size: a gradient of "
+                                   f"shape {value.shape} for a tensor of shape {self.shape}")
+            if value.array.dtype != self.array.dtype:
+                raise RuntimeError(f"assigned grad has data of a different type: a {value.dtype} "
+                                   f"gradient for a {self.dtype} tensor of shape {self.shape}")
+        self._grad = value
+
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into every leaf's .grad (chain rule, reverse mode)."""
         from chainrule.autograd.engine import backward
@@ -255,10 +277,15 @@ class Tensor:
 
     def uniform_(self, a=0.0, b=1.0):
         """Fill with draws from U(a, b), from the generator that manual_seed sets."""
+        if not a <= b:
+            raise RuntimeError(f"uniform_: expects to return a [from, to) range, but found "
+                               f"from={a} > to={b}")
         return self.fill_(backend.generator().uniform(a, b, self.shape).astype(self.dtype))
 
     def normal_(self, mean=0.0, std=1.0):
         """Fill with draws from N(mean, std²), from the generator that manual_seed sets."""
+        if not std >= 0:
+            raise RuntimeError(f"normal_: expects std >= 0.0, but found std {std}")
         return self.fill_(backend.generator().normal(mean, std, self.shape).astype(self.dtype))
 
     __iadd__ = add_
@@ -315,6 +342,18 @@ class Tensor:
     def multinomial(self, num_samples, replacement=False, *, generator=None):
         from chainrule.creation import multinomial
         return multinomial(self, num_samples, replacement, generator=generator)
+
+
+def is_tensor(obj):
+    """True for a Tensor (a Parameter too), as torch.is_tensor."""
+    return isinstance(obj, Tensor)
+
+
+def numel(input):
+    """The number of elements of a tensor, as torch.numel."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"numel(): argument 'input' must be Tensor, not {type(input).__name__}")
+    return input.array.size
 
 
 class _RemovableHandle:

@@ -6,3 +6,4 @@ from chainrule.autograd.mode import (detect_anomaly, enable_grad, inference_mode
                                      is_inference_mode_enabled, no_grad,
                                      set_grad_enabled)
 from chainrule.autograd import functional
+from chainrule.autograd.variable import Variable

@@ -26,17 +26,23 @@ def operands(name, a, b):
     bool < integer < float, and the higher category's dtype wins (a Python float makes an integer
     tensor float32). Within a category a Python scalar takes the tensor's dtype, a tensor with dims
     outranks a 0-d one, and two of a kind promote as NumPy does (float32 + float64 -> float64)."""
+    given = (a, b)
     if not isinstance(a, Tensor):
         if not isinstance(b, Tensor):
             raise TypeError(f"{name}: expected at least one Tensor, got {type(a).__name__} and "
                             f"{type(b).__name__}")
-        a = scalar_like(a, b)
+        a = scalar_like(a, b, name)
     elif not isinstance(b, Tensor):
-        b = scalar_like(b, a)
+        b = scalar_like(b, a, name)
     da, db = a.array.dtype, b.array.dtype
     if da == db:
         return a, b
-    dtype = _result_dtype(a, b)
+    if isinstance(given[0], backend.ndarray) or isinstance(given[1], backend.ndarray):
+        # torch hands `tensor + ndarray` to NumPy, whose promotion decides (float32 tensor times
+        # a float64 array, even a 0-d one, is float64)
+        dtype = xp.promote_types(da, db)
+    else:
+        dtype = _result_dtype(a, b)
     # a differentiable cast, so a float operand that is promoted still receives its gradient
     return (a if da == dtype else to(a, dtype)), (b if db == dtype else to(b, dtype))
 
@@ -53,7 +59,10 @@ def _result_dtype(a, b):
     return xp.promote_types(a.dtype, b.dtype)
 
 
-def scalar_like(value, like):
+def scalar_like(value, like, name="operator"):
+    """A Python number as a tensor of like's dtype where it fits (see operands); NumPy arrays and
+    scalars keep their own dtype. Anything else (a list, a string, None) is refused, as torch's
+    operators refuse it."""
     dtype = like.array.dtype
     if isinstance(value, bool):
         pass
@@ -61,9 +70,19 @@ def scalar_like(value, like):
         dtype = backend.int64 if dtype.kind == "b" else dtype
     elif isinstance(value, float):
         dtype = dtype if dtype.kind == "f" else backend.default_float
+    elif isinstance(value, (backend.ndarray, backend.generic)):
+        return Tensor(value)
     else:
-        return Tensor(value)  # arrays and lists keep their own dtype (float lists become float32)
+        hint = "; make it a tensor first: chainrule.tensor(...)" if isinstance(
+            value, (list, tuple)) else ""
+        raise TypeError(f"{name}: unsupported operand type(s): 'Tensor' and "
+                        f"'{type(value).__name__}' ({_short(value)}){hint}")
     return Tensor._make(xp.asarray(value, dtype=dtype))
+
+
+def _short(value):
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def to(x, *args, dtype=None, device=None, non_blocking=False, copy=False, memory_format=None):
