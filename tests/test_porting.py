@@ -111,8 +111,13 @@ def test_a_missing_torch_attribute_names_itself(hooked):
         torch.no_such_function
 
 
-def test_torch_version_is_chainrules(hooked):
-    assert import_("import torch")["torch"].__version__ == chainrule.__version__
+def test_torch_version_names_the_api_and_chainrule(hooked):
+    """The torch API chainrule follows, with chainrule's version as the local part (PEP 440), so
+    version checks in programs take the modern path."""
+    from packaging.version import Version
+    version = import_("import torch")["torch"].__version__
+    assert version == f"2.13.0+chainrule.{chainrule.__version__}"
+    assert Version(version) >= Version("2.0") and Version(version).local.startswith("chainrule")
 
 
 def test_compile_and_jit_return_the_model_unchanged(hooked):

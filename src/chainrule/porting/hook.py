@@ -33,12 +33,19 @@ RENAMED = {
 # Names the `torch` module offers beyond chainrule's own (used only where chainrule lacks them).
 EXTRAS = {"compile": jit.compile, "jit": jit}
 
+# The torch release whose API chainrule is tested against (the oracle pinned in pyproject.toml).
+# `torch.__version__` under the hook reports it, with chainrule's own version as the local part,
+# so that a program's `if torch.__version__ >= "2"` takes the path chainrule implements.
+TORCH_API_VERSION = "2.13.0"
+
 
 class TorchModule(types.ModuleType):
     """`torch` under the hook: every attribute is chainrule's, or a clear AttributeError."""
 
     def __getattr__(self, name):
-        if name.startswith("__") and name not in ("__version__", "__all__"):
+        if name == "__version__":
+            return f"{TORCH_API_VERSION}+chainrule.{chainrule.__version__}"
+        if name.startswith("__") and name != "__all__":
             raise AttributeError(name)   # module machinery: this module's own, not chainrule's
         if hasattr(chainrule, name):
             return getattr(chainrule, name)
