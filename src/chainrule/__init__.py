@@ -4,6 +4,7 @@ The public API, by explicit name, spelled as PyTorch spells it: `import chainrul
 """
 from chainrule import autograd  # first: it loads Tensor, which the ops are built on
 from chainrule import cuda, data, nn, ops, optim, utils
+from chainrule import linalg, special
 from chainrule import models, sample, train   # the lecture's models, samplers, selection
 from chainrule import accelerator, amp, backends, distributed   # shims: nothing to accelerate
 from chainrule.amp import autocast

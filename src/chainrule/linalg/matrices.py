@@ -1,0 +1,188 @@
+"""torch.linalg's functions of matrices, with PyTorch's signatures and result tuples. The
+primitives (inv, det, solve, cholesky, eigh, svd, qr) are Functions in ops/decomposition.py and
+ops/spectral.py; the rest (pinv, matrix_power, lstsq, multi_dot ...) are compositions of them."""
+import collections
+
+from chainrule.backend import xp
+from chainrule.ops import decomposition, spectral
+from chainrule.ops.decomposition import floating_matrix, square_matrices
+from chainrule.ops.diagonal import diagonal as _diagonal
+from chainrule.ops.geometry import cross as _cross
+from chainrule.ops.linalg import matmul
+from chainrule.ops.reduce import sum as reduce_sum
+from chainrule.ops.shape import matrix_transpose, unsqueeze, squeeze
+from chainrule.tensor import Tensor
+
+__all__ = ["inv", "det", "slogdet", "solve", "cholesky", "qr", "svd", "svdvals", "eigh",
+           "eigvalsh", "pinv", "matrix_power", "matrix_rank", "lstsq", "cross", "diagonal",
+           "multi_dot", "vecdot", "matmul"]
+
+slogdet_result = collections.namedtuple("linalg_slogdet", ["sign", "logabsdet"])
+eigh_result = collections.namedtuple("linalg_eigh", ["eigenvalues", "eigenvectors"])
+svd_result = collections.namedtuple("linalg_svd", ["U", "S", "Vh"])
+qr_result = collections.namedtuple("linalg_qr", ["Q", "R"])
+lstsq_result = collections.namedtuple("linalg_lstsq",
+                                      ["solution", "residuals", "rank", "singular_values"])
+
+
+def inv(A):
+    return decomposition.inv(A)
+
+
+def det(A):
+    return decomposition.det(A)
+
+
+def slogdet(A):
+    """(sign, logabsdet) with det A = sign · exp(logabsdet); sign carries no gradient."""
+    logabsdet = decomposition.logabsdet(A)
+    sign = Tensor._make(xp.asarray(xp.linalg.slogdet(A.array)[0]))
+    return slogdet_result(sign, logabsdet)
+
+
+def solve(A, B, *, left=True):
+    """X with A X = B (left) or X A = B; B is a (batch of) vector(s) when it has shape (n,) or
+    A's shape without the last dim."""
+    A = square_matrices("linalg.solve", A)
+    if not isinstance(B, Tensor):
+        raise TypeError(f"linalg.solve: expected a Tensor as B, got {type(B).__name__}")
+    if A.dtype != B.dtype:
+        raise RuntimeError(f"linalg.solve: expected A and B to have the same dtype, but got "
+                           f"{A.dtype} and {B.dtype}")
+    vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and B.shape == A.shape[:-1])
+    if not left:
+        if vector:
+            raise RuntimeError("linalg.solve: left=False needs B to be a matrix, got shape "
+                               f"{B.shape}")
+        return matrix_transpose(solve(matrix_transpose(A), matrix_transpose(B)))
+    columns = unsqueeze(B, -1) if vector else B
+    if columns.ndim < 2 or columns.shape[-2] != A.shape[-1]:
+        raise RuntimeError(f"linalg.solve: incompatible shapes of A and B for the equation "
+                           f"AX = B: A {A.shape}, B {B.shape}")
+    X = decomposition.solve(A, columns)
+    return squeeze(X, -1) if vector else X
+
+
+def cholesky(A, *, upper=False):
+    lower = decomposition.cholesky_lower(A)
+    return matrix_transpose(lower) if upper else lower
+
+
+def qr(A, mode="reduced"):
+    return qr_result(*spectral.qr(A, mode))
+
+
+def svd(A, full_matrices=True, *, driver=None):
+    return svd_result(*spectral.svd(A, full_matrices))
+
+
+def svdvals(A, *, driver=None):
+    return spectral.svd(A, full_matrices=False)[1]
+
+
+def eigh(A, UPLO="L"):
+    return eigh_result(*spectral.eigh(A, UPLO))
+
+
+def eigvalsh(A, UPLO="L"):
+    return spectral.eigh(A, UPLO)[0]
+
+
+def pinv(A, *, atol=None, rtol=None, hermitian=False):
+    """A⁺ = V diag(1/σ) Uᵀ over the singular values above max(atol, rtol · σ_max) (rtol defaults
+    to eps · max(m, n) when neither is given)."""
+    U, S, Vh = spectral.svd(A, full_matrices=False)
+    keep = Tensor._make((S.array > _cutoff(A, S.array, atol, rtol)).astype(S.array.dtype))
+    inverse = keep / (S + (1 - keep))
+    return matmul(matrix_transpose(Vh), unsqueeze(inverse, -1) * matrix_transpose(U))
+
+
+def matrix_rank(A, *, atol=None, rtol=None, hermitian=False):
+    """The number of singular values above max(atol, rtol · σ_max) (no gradient)."""
+    A = floating_matrix("linalg.matrix_rank", A)
+    if A.ndim < 2:
+        raise RuntimeError(f"linalg.matrix_rank: the input must have at least 2 dimensions, got "
+                           f"shape {A.shape}")
+    S = xp.linalg.svd(A.array, compute_uv=False)
+    return Tensor._make(xp.asarray((S > _cutoff(A, S, atol, rtol)).sum(-1), dtype=xp.int64))
+
+
+def _cutoff(A, S, atol, rtol):
+    if rtol is None:
+        rtol = 0.0 if atol else xp.finfo(A.array.dtype).eps * max(A.shape[-2:])
+    atol = 0.0 if atol is None else atol
+    largest = S.max(-1, keepdims=True) if S.shape[-1] else xp.zeros(S.shape[:-1] + (1,))
+    return xp.maximum(atol, rtol * largest)
+
+
+def matrix_power(A, n):
+    """A multiplied by itself n times (by repeated squaring); A⁰ = I, A⁻ⁿ = (A⁻¹)ⁿ."""
+    A = square_matrices("linalg.matrix_power", A)
+    if int(n) != n:
+        raise TypeError(f"linalg.matrix_power: n must be an integer, got {n!r}")
+    n = int(n)
+    if n == 0:
+        eye = xp.broadcast_to(xp.eye(A.shape[-1], dtype=A.array.dtype), A.shape)
+        return Tensor._make(eye.copy())
+    base, result = (inv(A) if n < 0 else A), None
+    n = abs(n)
+    while n:
+        if n & 1:
+            result = base if result is None else matmul(result, base)
+        n >>= 1
+        if n:
+            base = matmul(base, base)
+    return result
+
+
+def lstsq(A, B, rcond=None, *, driver=None):
+    """The least-squares solution of A X = B (through the pseudo-inverse), with the squared
+    residuals (when m > n and A has full rank), the rank, and no singular values (as 'gelsy')."""
+    A = floating_matrix("linalg.lstsq", A)
+    X = matmul(pinv(A, rtol=rcond), B if B.ndim == A.ndim else unsqueeze(B, -1))
+    m, n = A.shape[-2:]
+    rank = matrix_rank(A, rtol=rcond)
+    residuals = Tensor._make(xp.empty((0,), dtype=A.array.dtype))
+    if m > n and bool((rank.array == n).all()):
+        residuals = reduce_sum((matmul(A, X) - B) ** 2, -2)
+    empty = Tensor._make(xp.empty((0,), dtype=A.array.dtype))
+    return lstsq_result(X, residuals, rank, empty)
+
+
+def cross(input, other, *, dim=-1):
+    return _cross(input, other, dim=dim)
+
+
+def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
+    return _diagonal(A, offset, dim1, dim2)
+
+
+def multi_dot(tensors):
+    """tensors[0] @ tensors[1] @ ...; a 1-D first (last) one is a row (column)."""
+    if len(tensors) < 2:
+        raise RuntimeError(f"linalg.multi_dot: expected at least 2 tensors, got {len(tensors)}")
+    result = tensors[0]
+    for t in tensors[1:]:
+        result = matmul(result, t)
+    return result
+
+
+def vecdot(x, y, *, dim=-1):
+    """Σ x · y along dim (both broadcast)."""
+    return reduce_sum(x * y, dim)
+
+
+# ----- torch's top-level spellings ---------------------------------------------------------------
+def inverse(input):
+    return inv(input)
+
+
+def logdet(input):
+    """log det A: nan where det A < 0, -inf where it is 0."""
+    sign, logabsdet = slogdet(input)
+    with xp.errstate(invalid="ignore", divide="ignore"):
+        return logabsdet + Tensor._make(xp.log(sign.array))
+
+
+def pinverse(input, rcond=1e-15):
+    return pinv(input, rtol=rcond)
