@@ -138,3 +138,87 @@ def test_new_tensor_copies_and_can_require_grad():
 def test_nelement_is_numel():
     assert cr.ones(2, 3).nelement() == torch.ones(2, 3).nelement() == 6
     assert cr.ones(0, 3).nelement() == torch.ones(0, 3).nelement() == 0
+
+
+# ----- torch.Size, grad assignment, printing, is_tensor/numel -----------------------------------
+def test_shape_and_size_are_a_size_as_in_torch():
+    x, t = cr.ones(2, 3), torch.ones(2, 3)
+    for mine, theirs in ((x.shape, t.shape), (x.size(), t.size())):
+        assert isinstance(mine, cr.Size) and isinstance(mine, tuple)
+        assert mine == theirs == (2, 3) and mine.numel() == theirs.numel() == 6
+        assert repr(mine) == repr(theirs).replace("torch.", "chainrule.")
+    assert str(x.shape) == "(2, 3)"   # messages keep the short form
+    assert cr.Size([]).numel() == torch.Size([]).numel() == 1
+    assert isinstance(cr.Size([2]) + (1,), cr.Size) and np.zeros(x.shape).shape == (2, 3)
+    with pytest.raises(TypeError, match="Size: expected a sequence of ints"):
+        cr.Size([2.5])
+
+
+def test_size_survives_pickling():
+    import pickle
+    size = pickle.loads(pickle.dumps(cr.ones(4, 1).shape))
+    assert isinstance(size, cr.Size) and size == (4, 1)
+
+
+@pytest.mark.parametrize("grad, error, message", [
+    (lambda L: L.ones(3), RuntimeError, "assigned grad has data of a different size"),
+    (lambda L: L.ones(2, 3, dtype=L.float64), RuntimeError,
+     "assigned grad has data of a different type"),
+    (lambda L: np.ones((2, 3), dtype=np.float32), TypeError,
+     "assigned grad expected to be a Tensor or None"),
+], ids=["shape", "dtype", "ndarray"])
+def test_assigning_a_wrong_grad_is_refused_as_in_torch(grad, error, message):
+    theirs = torch.ones(2, 3, requires_grad=True)
+    with pytest.raises(error):
+        theirs.grad = grad(torch)
+    mine = cr.ones(2, 3, requires_grad=True)
+    with pytest.raises(error, match=message):
+        mine.grad = grad(cr)
+    assert mine.grad is None
+
+
+def test_assigning_a_matching_grad_or_none_works():
+    x = cr.ones(2, 3, requires_grad=True)
+    x.grad = cr.full((2, 3), 2.0)
+    assert x.grad.numpy().sum() == 12
+    x.grad = None
+    assert x.grad is None
+
+
+def test_set_printoptions_is_honoured_as_in_torch():
+    values = [1.123456, 2e-5, 300.0]
+    try:
+        for options in ({"precision": 2}, {"sci_mode": False}, {"precision": 2, "sci_mode": True},
+                        {"profile": "short"}):
+            torch.set_printoptions(**options)
+            cr.set_printoptions(**options)
+            assert repr(cr.tensor(values)) == repr(torch.tensor(values))
+        torch.set_printoptions(profile="default", threshold=5, edgeitems=2)
+        cr.set_printoptions(profile="default", threshold=5, edgeitems=2)
+        # the elided middle: torch writes ",  ...," (two spaces), NumPy ", ...,"
+        assert repr(cr.arange(10.0)) == repr(torch.arange(10.0)).replace(",  ...", ", ...")
+    finally:
+        torch.set_printoptions(profile="default")
+        cr.set_printoptions(profile="default")
+    assert repr(cr.arange(10.0)) == repr(torch.arange(10.0))
+    with pytest.raises(ValueError, match="profile must be one of"):
+        cr.set_printoptions(profile="long")
+
+
+def test_is_tensor_and_numel_as_in_torch():
+    for L in (torch, cr):
+        assert L.is_tensor(L.ones(2)) and L.is_tensor(L.nn.Parameter(L.ones(2)))
+        assert not L.is_tensor([1.0]) and L.numel(L.ones(2, 5)) == 10
+        with pytest.raises(TypeError, match="must be Tensor, not list"):
+            L.numel([1.0])
+
+
+@pytest.mark.parametrize("fill, message", [
+    (lambda x: x.normal_(0, -1), "normal_: expects std >= 0.0, but found std -1"),
+    (lambda x: x.uniform_(1, 0), "uniform_: expects to return a \\[from, to\\) range"),
+])
+def test_random_fills_refuse_bad_bounds_as_torch(fill, message):
+    with pytest.raises(RuntimeError):
+        fill(torch.ones(2))
+    with pytest.raises(RuntimeError, match=message):
+        fill(cr.ones(2))

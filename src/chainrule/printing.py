@@ -39,13 +39,44 @@ def get_printoptions():
 
 def format_array(array, prefix):
     """The array's values as Tensor.__repr__ shows them, under the current options."""
-    precision = int(_options["precision"])
     threshold = _options["threshold"]
     formatter = None
-    if _options["sci_mode"] and array.dtype.kind == "f":
-        formatter = {"float_kind": lambda v: f"{v:.{precision}e}"}
+    if array.dtype.kind == "f" and array.size:
+        formatter = {"float_kind": _float_format(array, int(_options["precision"]))}
     return xp.array2string(
-        array, separator=", ", prefix=prefix, precision=precision,
+        array, separator=", ", prefix=prefix, formatter=formatter,
         threshold=xp.iinfo(xp.int64).max if threshold == float("inf") else int(threshold),
-        edgeitems=int(_options["edgeitems"]), max_line_width=int(_options["linewidth"]),
-        suppress_small=_options["sci_mode"] is False, formatter=formatter)
+        edgeitems=int(_options["edgeitems"]), max_line_width=int(_options["linewidth"]))
+
+
+def _float_format(array, precision):
+    """torch's choice (torch/_tensor_str.py): whole numbers print as `2.`, other values with
+    `precision` decimals, and scientific notation when the finite nonzero magnitudes span more
+    than 1000x, exceed 1e8, or (for non-whole values) fall below 1e-4; sci_mode overrides."""
+    finite = array[xp.isfinite(array)].astype(xp.float64)
+    magnitudes = xp.abs(finite[finite != 0])
+    whole = bool(xp.all(finite == xp.round(finite)))
+    scientific = False
+    if magnitudes.size:
+        low, high = float(magnitudes.min()), float(magnitudes.max())
+        scientific = high / low > 1000.0 or high > 1.0e8 or (not whole and low < 1.0e-4)
+    if _options["sci_mode"] is not None:
+        scientific = _options["sci_mode"]
+    if scientific:
+        def text(v):
+            return f"{v:.{precision}e}"
+    elif whole:
+        def text(v):
+            return f"{v:.0f}."
+    else:
+        def text(v):
+            return f"{v:.{precision}f}"
+    extremes = (finite.min(), finite.max(), magnitudes.min(), magnitudes.max()) \
+        if magnitudes.size else (0.0,)
+    width = max(len(text(float(v))) for v in extremes)   # the widest value, sign included
+    if finite.size < array.size:   # nan, inf, -inf
+        width = max(width, 4 if (array == -xp.inf).any() else 3)
+
+    def element(v):
+        return (text(float(v)) if xp.isfinite(v) else str(float(v))).rjust(width)
+    return element

@@ -261,22 +261,31 @@ class Module:
     # ----- dtypes and devices ---------------------------------------------------------------------
     def to(self, *args, **kwargs):
         """to(dtype), to(device), to(device, dtype) or to(tensor): floating parameters and buffers
-        are converted in place (the same Parameter objects); the only device is the CPU."""
-        dtype = kwargs.pop("dtype", None)
-        for arg in args + tuple(kwargs.values()):
+        are converted in place (the same Parameter objects); the only device is the CPU (a
+        chainrule.device, a torch.device or a string such as 'cpu' all name it). bfloat16
+        rounds the values to bfloat16 precision and keeps float32 storage."""
+        name = f"{type(self).__name__}.to"
+        dtype, device = kwargs.pop("dtype", None), kwargs.pop("device", None)
+        kwargs.pop("non_blocking", None), kwargs.pop("memory_format", None)
+        if kwargs:
+            raise TypeError(f"{name}: unexpected keyword argument(s) {sorted(kwargs)}")
+        for arg in args:
             if isinstance(arg, Tensor):
                 dtype = arg.dtype
-            elif isinstance(arg, (str, backend.device)) and not _names_dtype(arg):
-                backend.check_device(arg, f"{type(self).__name__}.to")
-            elif arg is not None and not isinstance(arg, bool):  # non_blocking, copy
+            elif isinstance(arg, bool) or arg is None:   # to(device, dtype, non_blocking)
+                continue
+            elif backend.is_device_like(arg) or isinstance(arg, int):
+                device = arg
+            else:
                 dtype = arg
+        backend.check_device(device, name)
         if dtype is not None:
+            bfloat16 = backend.is_bfloat16(dtype)
             dtype = backend.to_dtype(dtype)
             if not backend.is_floating(dtype):
-                raise TypeError(f"{type(self).__name__}.to only accepts floating dtypes, got "
-                                f"{dtype}")
+                raise TypeError(f"{name} only accepts floating dtypes, got {dtype}")
             for t in list(self.parameters()) + list(self.buffers()):
-                _convert(t, dtype)
+                _convert(t, dtype, bfloat16)
         return self
 
     def float(self):
@@ -287,6 +296,10 @@ class Module:
 
     def half(self):
         return self.to(backend.float16)
+
+    def bfloat16(self):
+        """float32 storage with values rounded to bfloat16 precision (NumPy has no bfloat16)."""
+        return self.to(backend.bfloat16)
 
     def cpu(self):
         return self
@@ -427,23 +440,17 @@ def _quoted(keys):
     return ", ".join(f'"{k}"' for k in keys)
 
 
-def _names_dtype(text):
-    """'float64' names a dtype, 'cpu' a device: Module.to accepts both as strings."""
-    try:
-        backend.to_dtype(text)
-        return True
-    except TypeError:
-        return False
-
-
 def _expect(ok, name, value, kind, expected):
     if not ok:
         raise TypeError(f"cannot assign {type(value).__name__} as {kind} {name!r} "
                         f"({expected} expected)")
 
 
-def _convert(t, dtype):
-    if backend.is_floating(t.dtype) and t.dtype != dtype:
-        t.array = t.array.astype(dtype)
-        if t.grad is not None:
-            t.grad = Tensor._make(t.grad.array.astype(dtype))
+def _convert(t, dtype, bfloat16=False):
+    if not backend.is_floating(t.dtype) or (t.dtype == dtype and not bfloat16):
+        return
+    convert = backend.round_to_bfloat16 if bfloat16 else (lambda array: array.astype(dtype))
+    grad, t.grad = t.grad, None   # the new gradient must match the new dtype
+    t.array = convert(t.array)
+    if grad is not None:
+        t.grad = Tensor._make(convert(grad.array))

@@ -64,11 +64,13 @@ def load(f, map_location=None, *, weights_only=True, verify=True):
     from a path or a binary file object (io.BytesIO, open(path, 'rb')).
 
     Tensors keep their dtypes, but bfloat16 (which NumPy lacks; model hubs use it) becomes
-    float32, exactly, with a warning. verify=False skips the checksum. map_location may name the
-    CPU only; weights_only is accepted for torch's signature (chainrule only loads weights).
+    float32, exactly, with a warning. verify=False skips the checksum. map_location, as torch's:
+    a device (string, chainrule.device or torch.device), a dict from saved locations to devices
+    ({'cuda:0': 'cpu'}), or a callable(tensor, 'cpu') whose result (if not None) replaces each
+    tensor; every device it leads to must be the CPU. weights_only is accepted for torch's
+    signature (chainrule only loads weights).
     """
-    if isinstance(map_location, (str, backend.device)):
-        backend.check_device(map_location, "chainrule.load")
+    _check_map_location(map_location)
     if hasattr(f, "read"):
         name = getattr(f, "name", None) or f"<{type(f).__name__}>"
         metadata, arrays = read_file_object(f, name)
@@ -77,8 +79,40 @@ def load(f, map_location=None, *, weights_only=True, verify=True):
         check_readable(name)
         metadata, arrays = read_path(name)
     if not _is_ours(metadata):   # written by another program: names -> tensors
-        return {key: Tensor._make(array) for key, array in arrays.items()}
-    return _restore(metadata, arrays, name, verify)
+        result = {key: Tensor._make(array) for key, array in arrays.items()}
+    else:
+        result = _restore(metadata, arrays, name, verify)
+    return _map_tensors(result, map_location) if callable(map_location) else result
+
+
+def _check_map_location(map_location):
+    where = "chainrule.load: map_location"
+    if map_location is None or callable(map_location):
+        return
+    if isinstance(map_location, Mapping):   # saved location -> device: only the targets matter
+        for source, target in map_location.items():
+            backend.check_device(target, f"{where} {source!r} -> {target!r}")
+        return
+    if backend.is_device_like(map_location) or isinstance(map_location, (str, int)):
+        backend.check_device(map_location, where)
+        return
+    raise TypeError(f"{where} must be a device, a dict of devices or a callable, got "
+                    f"{type(map_location).__name__}")
+
+
+def _map_tensors(value, function):
+    """Apply map_location(tensor, 'cpu') to every tensor in what load read."""
+    if isinstance(value, Tensor):
+        mapped = function(value, "cpu")
+        if mapped is not None and not isinstance(mapped, Tensor):
+            raise TypeError(f"chainrule.load: map_location returned {type(mapped).__name__}; "
+                            "expected a tensor or None")
+        return value if mapped is None else mapped
+    if isinstance(value, Mapping):
+        return type(value)((key, _map_tensors(item, function)) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return type(value)(_map_tensors(item, function) for item in value)
+    return value
 
 
 def _path(f, name):

@@ -1,6 +1,8 @@
-"""nn.utils: helpers around training, as torch.nn.utils (gradient clipping so far)."""
+"""nn.utils: helpers around training, as torch.nn.utils (gradient clipping, parameters as one
+vector)."""
 from chainrule.nn.utils.clip_grad import (clip_grad_norm, clip_grad_norm_, clip_grad_value_,
                                           clip_grads_with_norm_, get_total_norm)
+from chainrule.nn.utils.convert_parameters import parameters_to_vector, vector_to_parameters
 
 __all__ = ["clip_grad_norm", "clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_",
-           "get_total_norm"]
+           "get_total_norm", "parameters_to_vector", "vector_to_parameters"]
