@@ -1,1 +1,115 @@
-"""torch.special (being written)."""
+"""torch.special: the error, gamma and normal-distribution functions, the x·log y family, and
+aliases of functions chainrule has elsewhere (expit is sigmoid, psi is digamma ...).
+
+The primitives NumPy lacks are Functions in ops/specfun.py; the rest are compositions of ops.
+"""
+import math
+
+from chainrule.backend import xp
+from chainrule.ops.activation import log_softmax as _log_softmax
+from chainrule.ops.activation import sigmoid, softmax as _softmax
+from chainrule.ops.compare import clamp, where
+from chainrule.ops.dtypes import operands
+from chainrule.ops.reduce import logsumexp
+from chainrule.ops.rounding import round as _round
+from chainrule.ops.specfun import digamma, erfc, erfcx, erfinv, log_ndtr, polygamma
+from chainrule.ops.specfun import lgamma as gammaln
+from chainrule.ops.trig import exp2
+from chainrule.ops.unary import _floating, erf, expm1, log, log1p, sin
+from chainrule.tensor import Tensor
+
+__all__ = ["expit", "logit", "erf", "erfc", "erfcx", "erfinv", "xlogy", "xlog1py", "gammaln",
+           "digamma", "psi", "polygamma", "multigammaln", "entr", "log1p", "expm1", "exp2",
+           "logsumexp", "softmax", "log_softmax", "sinc", "round", "ndtr", "ndtri", "log_ndtr"]
+
+psi = digamma
+_SQRT_2 = math.sqrt(2)
+
+
+def expit(input):
+    """1 / (1 + exp(-x)), the logistic sigmoid."""
+    return sigmoid(input)
+
+
+def logit(input, eps=None):
+    """log(x / (1 - x)), x first clamped to [eps, 1 - eps] when eps is given."""
+    x = _floating("logit", input)
+    if eps is not None:
+        x = clamp(x, eps, 1 - eps)
+    return log(x / (1 - x))
+
+
+def xlogy(input, other):
+    """x · log y, and 0 where x = 0 (unless y is nan), gradients included."""
+    x, y = operands("xlogy", input, other)
+    return _x_times(x, y, log)
+
+
+def xlog1py(input, other):
+    """x · log(1 + y), and 0 where x = 0 (unless y is nan)."""
+    x, y = operands("xlog1py", input, other)
+    return _x_times(x, y, log1p)
+
+
+def _x_times(x, y, function):
+    x, y = _floating("xlogy", x), _floating("xlogy", y)
+    zero = Tensor._make((x.array == 0) & ~xp.isnan(y.array))
+    safe_y = where(zero, Tensor._make(xp.ones((), dtype=y.array.dtype)), y)  # no log 0 in grads
+    return where(zero, Tensor._make(xp.zeros((), dtype=x.array.dtype)), x * function(safe_y))
+
+
+def multigammaln(input, p):
+    """log of the multivariate gamma function: p(p-1)/4 · log π + Σ_{j<p} gammaln(x - j/2)."""
+    x = _floating("multigammaln", input)
+    if p < 1:
+        raise RuntimeError(f"multigammaln: p must be at least 1, got {p}")
+    if x.array.size and not bool((x.array > (p - 1) / 2).all()):
+        raise RuntimeError(f"multigammaln: all elements must be greater than (p-1)/2 = "
+                           f"{(p - 1) / 2}, got a minimum of {x.array.min()}")
+    total = gammaln(x)
+    for j in range(1, p):
+        total = total + gammaln(x - j / 2)
+    return total + p * (p - 1) / 4 * math.log(math.pi)
+
+
+def entr(input):
+    """-x log x for x > 0, 0 at 0, -inf for x < 0."""
+    x = _floating("entr", input)
+    positive = Tensor._make(x.array > 0)
+    safe = where(positive, x, Tensor._make(xp.ones((), dtype=x.array.dtype)))
+    elsewhere = Tensor._make(xp.where(x.array == 0, 0.0, -xp.inf).astype(x.array.dtype))
+    return where(positive, -safe * log(safe), elsewhere)
+
+
+def sinc(input):
+    """sin(πx) / (πx), and 1 at 0 (the normalised sinc)."""
+    x = _floating("sinc", input)
+    zero = Tensor._make(x.array == 0)
+    one = Tensor._make(xp.ones((), dtype=x.array.dtype))
+    scaled = where(zero, one, x) * math.pi
+    return where(zero, one, sin(scaled) / scaled)
+
+
+def ndtr(input):
+    """Φ(x) = erfc(-x/√2) / 2, the standard normal CDF."""
+    x = _floating("ndtr", input)
+    return 0.5 * erfc(-x / _SQRT_2)
+
+
+def ndtri(input):
+    """Φ⁻¹(p) = √2 erfinv(2p - 1), the standard normal quantile (its relative accuracy falls
+    below p ≈ 1e-8, where 2p - 1 rounds)."""
+    p = _floating("ndtri", input)
+    return _SQRT_2 * erfinv(2 * p - 1)
+
+
+def softmax(input, dim, *, dtype=None):
+    return _softmax(input, dim, dtype)
+
+
+def log_softmax(input, dim, *, dtype=None):
+    return _log_softmax(input, dim, dtype)
+
+
+def round(input, *, decimals=0):
+    return _round(input, decimals)

@@ -6,11 +6,11 @@ are also Tensor methods (name -> function), bound onto Tensor once at import.
 from chainrule.ops import (activation, broadcast, compare, conv, diagonal, dtypes, elementwise,
                            extremum, geometry, grids, histogram, index, join, linalg, pool,
                            recurrent, reduce, rounding, scan, shape, sort, trig, unary)
-from chainrule.ops import decomposition, spectral
+from chainrule.ops import decomposition, spectral, specfun
 
 FAMILIES = (broadcast, dtypes, elementwise, unary, compare, activation, reduce, extremum, linalg,
             shape, join, index, conv, pool, recurrent, sort, rounding, trig, scan,
-            geometry, diagonal, grids, histogram, decomposition, spectral)
+            geometry, diagonal, grids, histogram, decomposition, spectral, specfun)
 
 
 def bind_tensor_methods(tensor_class):
