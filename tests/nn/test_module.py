@@ -6,6 +6,7 @@ exported there) and `assert_matches_torch` (copy torch's weights, compare output
 """
 import copy
 import types
+import warnings
 
 import numpy as np
 import pytest
@@ -435,3 +436,46 @@ def test_deepcopy_gives_an_independent_model(models):
     assert np.any(ours.out.weight.detach().numpy())
     x = cr.randn(2, 2)
     assert twin(x).shape == ours(x).shape
+
+
+# ----- Module.to with torch-like devices, bfloat16 ----------------------------------------------
+@pytest.mark.parametrize("args, kwargs", [
+    ((torch.device("cpu"),), {}), ((cr.device("cpu"),), {}), (("cpu",), {}),
+    (("cpu", cr.float64), {}), ((), {"device": torch.device("cpu"), "dtype": cr.float64}),
+    ((cr.ones(1, dtype=cr.float64),), {}), ((cr.float64,), {"non_blocking": True}),
+    ((), {"memory_format": cr.channels_last}),
+], ids=["torch.device", "device", "str", "str+dtype", "keywords", "tensor", "non_blocking",
+        "memory_format"])
+def test_module_to_reads_devices_as_devices(args, kwargs):
+    layer = cr.nn.Linear(2, 3)
+    weight = layer.weight
+    assert layer.to(*args, **kwargs) is layer and layer.weight is weight
+    wants_double = "dtype" in kwargs or any(
+        getattr(arg, "dtype", arg) == cr.float64 for arg in args
+        if not isinstance(arg, (str, cr.device, torch.device)))
+    assert str(layer.weight.dtype) == ("float64" if wants_double else "float32")
+
+
+@pytest.mark.parametrize("device", [torch.device("cuda"), "cuda:1", 0, cr.device("mps")],
+                         ids=str)
+def test_module_to_an_accelerator_is_refused(device):
+    with pytest.raises(RuntimeError, match="Linear.to: .*CPU only"):
+        cr.nn.Linear(2, 3).to(device)
+
+
+def test_module_bfloat16_rounds_as_torch_and_keeps_float32_storage():
+    theirs = torch.nn.Linear(4, 3)
+    ours = cr.nn.Linear(4, 3)
+    ours.load_state_dict({k: cr.tensor(v.detach().numpy()) for k, v in
+                          theirs.state_dict().items()})
+    ours.weight.grad = cr.ones(3, 4) / 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)   # "stored as float32", said once
+        assert ours.bfloat16() is ours
+    theirs.bfloat16()
+    assert str(ours.weight.dtype) == "float32"
+    np.testing.assert_array_equal(ours.weight.detach().numpy(),
+                                  theirs.weight.detach().float().numpy())
+    assert ours.weight.grad.shape == (3, 4)
+    assert ours.double().weight.dtype == cr.float64 and ours.half().weight.dtype == cr.float16
+    assert ours.float().weight.dtype == cr.float32

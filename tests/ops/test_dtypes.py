@@ -185,3 +185,35 @@ def test_a_dtype_is_the_numpy_dtype_it_wraps():
     assert dtype.kind == "f" and dtype.name == "float32" and dtype.itemsize == 4
     import pickle
     assert pickle.loads(pickle.dumps(dtype)) is dtype
+
+
+# ----- operands that are not tensors ------------------------------------------------------------
+@pytest.mark.parametrize("other", ["a", None, {}, [1.0, 2.0], (1.0, 2.0), object()],
+                         ids=lambda v: type(v).__name__)
+@pytest.mark.parametrize("op, name", [(lambda x, o: x + o, "add"), (lambda x, o: x * o, "mul"),
+                                      (lambda x, o: x - o, "sub"), (lambda x, o: x / o, "div"),
+                                      (lambda x, o: x ** o, "pow")])
+def test_an_operand_that_is_not_a_number_is_refused_as_in_torch(op, name, other):
+    with pytest.raises(TypeError):
+        op(torch.ones(2), other)
+    with pytest.raises(TypeError, match=rf"{name}: unsupported operand type\(s\): 'Tensor' and "
+                                        rf"'{type(other).__name__}'"):
+        op(chainrule.ones(2), other)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "int64", "bool"])
+@pytest.mark.parametrize("array", [np.array(2.0), np.ones(2), np.array(3, dtype=np.int32),
+                                   np.ones(2, dtype=np.float32), np.ones(2, dtype=bool),
+                                   np.float32(2.5), np.float64(2.5), np.int64(2)],
+                         ids=lambda a: f"{type(a).__name__}-{a.dtype}-{np.ndim(a)}d")
+def test_numpy_operands_give_torchs_dtype(dtype, array):
+    """torch hands `tensor * ndarray` to NumPy's promotion; NumPy scalars act as Python ones."""
+    if dtype == "bool" and array.dtype == bool and np.ndim(array):
+        pytest.skip("torch turns NumPy's bool product into uint8 on the way back; chainrule "
+                    "keeps bool, as bool * bool is for tensors")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)   # torch's __array_wrap__
+        theirs = torch.ones(2, dtype=getattr(torch, dtype)) * array
+    ours = chainrule.ones(2, dtype=getattr(chainrule, dtype)) * array
+    assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+    np.testing.assert_allclose(ours.numpy(), np.asarray(theirs))

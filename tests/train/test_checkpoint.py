@@ -416,3 +416,38 @@ def test_a_truncated_checkpoint_whose_length_starts_like_a_pickle_is_called_trun
     path.write_bytes(path.read_bytes()[:-4])
     with pytest.raises(checkpoint.CheckpointError, match="truncated or corrupted"):
         load(path)
+
+
+# ----- map_location, as torch accepts it --------------------------------------------------------
+@pytest.mark.parametrize("map_location", [
+    None, "cpu", torch.device("cpu"), cr.device("cpu"), {"cuda:0": "cpu"},
+    {"cpu": torch.device("cpu")}, lambda storage, location: storage,
+    lambda storage, location: None,
+], ids=["None", "str", "torch.device", "device", "dict", "dict-device", "callable", "None-fn"])
+def test_load_accepts_the_map_locations_torch_accepts(tmp_path, map_location):
+    path = tmp_path / "m.pt"
+    save({"w": cr.ones(2), "nested": [cr.zeros(3)]}, path)
+    loaded = load(path, map_location=map_location)
+    assert loaded["w"].tolist() == [1.0, 1.0] and loaded["nested"][0].tolist() == [0.0] * 3
+
+
+def test_a_map_location_callable_replaces_each_tensor(tmp_path):
+    path = tmp_path / "m.pt"
+    save({"w": cr.ones(2), "nested": (cr.zeros(3),)}, path)
+    loaded = load(path, map_location=lambda tensor, location: tensor.double())
+    assert loaded["w"].dtype == cr.float64 and loaded["nested"][0].dtype == cr.float64
+
+
+@pytest.mark.parametrize("map_location, error, message", [
+    (torch.device("cuda"), RuntimeError, "map_location: chainrule computes on the CPU only"),
+    ("cuda:1", RuntimeError, "map_location: chainrule computes on the CPU only"),
+    ({"cpu": "cuda:0"}, RuntimeError, "map_location 'cpu' -> 'cuda:0'"),
+    (lambda tensor, location: tensor.cuda(), RuntimeError, "Tensor.cuda: .*CPU only"),
+    (lambda tensor, location: 1, TypeError, "map_location returned int"),
+    (2.5, TypeError, "map_location must be a device, a dict of devices or a callable"),
+], ids=["torch-cuda", "str-cuda", "dict-cuda", "callable-cuda", "callable-int", "float"])
+def test_load_refuses_a_map_location_off_the_cpu(tmp_path, map_location, error, message):
+    path = tmp_path / "m.pt"
+    save({"w": cr.ones(2)}, path)
+    with pytest.raises(error, match=message):
+        load(path, map_location=map_location)

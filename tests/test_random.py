@@ -1,0 +1,88 @@
+"""The global generator's torch-like functions: manual_seed, initial_seed, seed, get_rng_state,
+set_rng_state, fork_rng, default_generator."""
+import pytest
+import torch
+
+import chainrule as cr
+
+
+def test_manual_seed_is_remembered_by_initial_seed_as_in_torch():
+    for L in (torch, cr):
+        generator = L.manual_seed(5)
+        assert L.initial_seed() == 5 and generator.initial_seed() == 5
+        assert L.manual_seed(-1).initial_seed() == 2**64 - 1   # the unsigned twin, as torch
+        assert L.random.manual_seed(7) is not None and L.initial_seed() == 7
+    assert cr.manual_seed(3) is cr.default_generator
+
+
+def test_manual_seed_repeats_the_draws():
+    cr.manual_seed(11)
+    first = cr.randn(4).numpy().copy()
+    cr.manual_seed(11)
+    assert (cr.randn(4).numpy() == first).all()
+
+
+def test_seed_reseeds_from_entropy_and_returns_the_new_seed():
+    new = cr.seed()
+    assert isinstance(new, int) and cr.initial_seed() == new
+    cr.manual_seed(new)
+    first = cr.rand(3).numpy().copy()
+    cr.manual_seed(cr.initial_seed())
+    assert (cr.rand(3).numpy() == first).all()
+
+
+def test_a_seed_torch_refuses_is_refused():
+    with pytest.raises(RuntimeError, match=r"manual_seed: the seed must be within"):
+        cr.manual_seed(2**64)
+    with pytest.raises(TypeError, match="manual_seed: expected an int seed, got list"):
+        cr.manual_seed([1])
+
+
+def test_rng_state_round_trips():
+    cr.manual_seed(0)
+    state = cr.get_rng_state()
+    assert str(state.dtype) == "uint8" and state.ndim == 1   # torch's is a ByteTensor too
+    first = cr.randn(5).numpy().copy()
+    cr.randn(3)
+    cr.set_rng_state(state)
+    assert (cr.randn(5).numpy() == first).all() and cr.initial_seed() == 0
+
+
+def test_rng_state_can_be_saved_in_a_checkpoint(tmp_path):
+    cr.manual_seed(1)
+    cr.save({"rng": cr.get_rng_state()}, tmp_path / "rng.pt")
+    expected = cr.rand(2).numpy().copy()
+    cr.set_rng_state(cr.load(tmp_path / "rng.pt")["rng"])
+    assert (cr.rand(2).numpy() == expected).all()
+
+
+@pytest.mark.parametrize("state, error, message", [
+    ([1, 2], TypeError, "expected the uint8 tensor get_rng_state returns, got list"),
+    (lambda: cr.zeros(3), RuntimeError, "got a float32 tensor of shape \\(3,\\)"),
+])
+def test_set_rng_state_refuses_what_get_rng_state_did_not_make(state, error, message):
+    with pytest.raises(error, match=message):
+        cr.set_rng_state(state() if callable(state) else state)
+
+
+def test_fork_rng_restores_the_global_generator():
+    cr.manual_seed(2)
+    with cr.random.fork_rng():
+        cr.randn(10)
+    inside = cr.randn(3).numpy().copy()
+    cr.manual_seed(2)
+    assert (cr.randn(3).numpy() == inside).all()
+    with pytest.raises(RuntimeError, match="fork_rng: chainrule computes on the CPU only"):
+        with cr.random.fork_rng(devices=["cuda:0"]):
+            pass
+
+
+def test_float32_matmul_precision_is_recorded():
+    assert cr.get_float32_matmul_precision() == torch.get_float32_matmul_precision() == "highest"
+    try:
+        cr.set_float32_matmul_precision("high")
+        assert cr.get_float32_matmul_precision() == "high"
+        with pytest.raises(ValueError, match="expected one of 'highest', 'high' or 'medium'"):
+            cr.set_float32_matmul_precision("low")
+    finally:
+        cr.set_float32_matmul_precision("highest")
