@@ -77,6 +77,9 @@ from chainrule.ops.specfun import digamma, erfc, erfinv, lgamma, polygamma
 from chainrule.size import Size
 from chainrule.special import logit, sinc, xlogy
 from chainrule.tensor import Tensor, is_tensor, numel
+from chainrule.tensor_types import (
+    BFloat16Tensor, BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor,
+    IntTensor, LongTensor, ShortTensor)
 from chainrule.train.checkpoint import load, save
 
 ops.bind_tensor_methods(Tensor)

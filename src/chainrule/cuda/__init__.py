@@ -3,6 +3,7 @@ future work), so that `device = 'cuda' if cuda.is_available() else 'cpu'` runs u
 Seeding, synchronising and freeing the cache are accepted and do nothing; asking which GPU is
 current raises, as torch does without CUDA."""
 from chainrule.cuda import amp
+from chainrule.tensor_types import CUDA_TYPES
 
 __all__ = ["amp", "current_device", "device_count", "empty_cache", "get_device_name",
            "is_available", "is_bf16_supported", "manual_seed", "manual_seed_all",
@@ -62,3 +63,8 @@ def get_device_name(device=None):
 
 def set_device(device):
     _no_gpu("set_device")
+
+
+# torch.cuda.FloatTensor and its kin: named in `Tensor = torch.cuda.FloatTensor if cuda else
+# torch.FloatTensor`, refused with advice if called.
+globals().update(CUDA_TYPES)
