@@ -66,6 +66,20 @@ from chainrule.ops.grids import (
     argwhere, cartesian_prod, logspace, meshgrid, nonzero)
 from chainrule.ops.histogram import (
     bincount, count_nonzero, histc)
+from chainrule.ops.arithmetic import (
+    addbmm, addcdiv, addcmul, addmm, addmv, baddbmm, clamp_max, clamp_min, copysign, float_power,
+    heaviside, logaddexp, logaddexp2, nan_to_num, sgn)
+from chainrule.ops.sampling import bernoulli, normal, poisson
+from chainrule.ops.scatter import (
+    index_copy, index_fill, isin, masked_scatter, masked_select, put, scatter, scatter_reduce,
+    take, take_along_dim)
+from chainrule.ops.stacking import (
+    atleast_1d, atleast_2d, atleast_3d, broadcast_shapes, broadcast_tensors, column_stack,
+    dsplit, dstack, fliplr, flipud, hsplit, hstack, rot90, row_stack, tensor_split, tile, vsplit,
+    vstack)
+from chainrule.ops.statistics import (
+    aminmax, corrcoef, cov, median, mode, nanmean, nanmedian, nanquantile, nansum, quantile,
+    std_mean, var_mean)
 from chainrule.placement import get_float32_matmul_precision, set_float32_matmul_precision
 from chainrule.printing import get_printoptions, set_printoptions
 from chainrule.random import (

@@ -7,10 +7,12 @@ from chainrule.ops import (activation, broadcast, compare, conv, diagonal, dtype
                            extremum, geometry, grids, histogram, index, join, linalg, pool,
                            recurrent, reduce, rounding, scan, shape, sort, trig, unary)
 from chainrule.ops import decomposition, spectral, specfun
+from chainrule.ops import arithmetic, inplace, sampling, scatter, stacking, statistics
 
-FAMILIES = (broadcast, dtypes, elementwise, unary, compare, activation, reduce, extremum, linalg,
-            shape, join, index, conv, pool, recurrent, sort, rounding, trig, scan,
-            geometry, diagonal, grids, histogram, decomposition, spectral, specfun)
+FAMILIES = (inplace, broadcast, dtypes, elementwise, unary, compare, activation, reduce, extremum,
+            linalg, shape, join, index, conv, pool, recurrent, sort, rounding, trig, scan,
+            geometry, diagonal, grids, histogram, decomposition, spectral, specfun,
+            arithmetic, sampling, scatter, stacking, statistics)
 
 
 def bind_tensor_methods(tensor_class):
