@@ -281,12 +281,31 @@ def _numbered(param_groups):
             index += 1
 
 
+_SCALAR_STATE = ("step", "eta", "mu")
+
+
 def _check_state_dtype(name, param, state):
     """A model converted after its optimizer was built (model.double()) would silently mix
     precisions; PyTorch raises too."""
     for key, value in state.items():
+        if key in _SCALAR_STATE:   # float32 counters whatever the parameter's dtype (torch too)
+            continue
         if (isinstance(value, Tensor) and value.array.shape == param.array.shape
                 and value.array.dtype != param.array.dtype):
             raise RuntimeError(f"{name}.step: the state {key!r} is {value.dtype} but its parameter "
                                f"(shape {param.shape}) is now {param.dtype}; build the optimizer "
                                "after converting the model (model.to(dtype))")
+
+
+def check_plain_options(name, differentiable=False, capturable=False):
+    """Refuse torch's options for differentiating through a step or capturing it in a CUDA
+    graph: chainrule's updates are in place, outside autograd, on the CPU. (foreach and fused
+    choose torch's kernels only: chainrule accepts and ignores them, the numbers are the same.)"""
+    if differentiable:
+        raise NotImplementedError(f"{name}(differentiable=True): chainrule's optimisers update "
+                                  "parameters in place outside autograd; a step cannot be "
+                                  "differentiated. Leave differentiable=False")
+    if capturable:
+        raise NotImplementedError(f"{name}(capturable=True): CUDA graph capture needs an "
+                                  "accelerator; chainrule runs on the CPU. Leave "
+                                  "capturable=False")
