@@ -31,6 +31,7 @@ from chainrule.nn.functional.norm import (
 from chainrule.nn.functional.pool import (
     adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d, avg_pool3d, max_pool1d,
     max_pool2d, max_pool3d)
+from chainrule.nn.functional.sampling import affine_grid, grid_sample
 from chainrule.nn.functional.recurrent import (
     gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, rnn_tanh, rnn_tanh_cell)
 from chainrule.nn.functional.vision import (
