@@ -185,12 +185,17 @@ def test_float32_stays_float32_and_matches_torch(name):
 
 @pytest.mark.parametrize("name", ALGORITHMS)
 def test_a_grad_of_the_wrong_shape_is_refused_naming_the_parameter(name):
-    # torch refuses it at `p.grad = ...` ("assigned grad has data of a different size")
+    # torch refuses it at `p.grad = ...` ("assigned grad has data of a different size"), and so
+    # does chainrule; the step checks again
     params = parameters(cr, START)
     optimizer = two_groups(cr, name, params)
     before = params[0].detach().numpy().copy()
     params[0].grad = cr.ones(4, 5, dtype=cr.float64)
-    params[1].grad = cr.ones(1, 5, dtype=cr.float64)     # would broadcast into a (1, 5) update
+    with pytest.raises(RuntimeError, match="assigned grad has data of a different size"):
+        params[1].grad = cr.ones(1, 5, dtype=cr.float64)
+    # the step still checks a gradient that got past the assignment (it would broadcast into a
+    # (1, 5) update)
+    params[1]._grad = cr.ones(1, 5, dtype=cr.float64)
     with pytest.raises(RuntimeError, match=rf"{name}.step: parameter 1 has shape \(5,\) but its "
                                            r"\.grad has shape \(1, 5\)"):
         optimizer.step()
@@ -203,7 +208,9 @@ def test_a_grad_of_another_dtype_is_refused():
     params = [cr.nn.Parameter(cr.tensor(v.astype(np.float32))) for v in START]
     optimizer = cr.optim.Adam(params)
     before = params[2].detach().numpy().copy()
-    params[2].grad = cr.ones(5, 2, dtype=cr.float64)
+    with pytest.raises(RuntimeError, match="assigned grad has data of a different type"):
+        params[2].grad = cr.ones(5, 2, dtype=cr.float64)
+    params[2]._grad = cr.ones(5, 2, dtype=cr.float64)     # past the assignment's check
     with pytest.raises(RuntimeError, match=r"Adam.step: parameter 2 \(shape \(5, 2\)\) is "
                                            r"float32 but its \.grad is float64"):
         optimizer.step()
