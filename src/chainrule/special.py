@@ -40,22 +40,25 @@ def logit(input, eps=None):
 
 
 def xlogy(input, other):
-    """x · log y, and 0 where x = 0 (unless y is nan), gradients included."""
+    """x · log y, and 0 where x = 0 (unless y is nan); dx = log y, dy = x / y."""
     x, y = operands("xlogy", input, other)
-    return _x_times(x, y, log)
+    return _x_times(x, y, log, 0)
 
 
 def xlog1py(input, other):
-    """x · log(1 + y), and 0 where x = 0 (unless y is nan)."""
+    """x · log(1 + y), and 0 where x = 0 (unless y is nan); dx = log(1 + y), dy = x / (1 + y)."""
     x, y = operands("xlog1py", input, other)
-    return _x_times(x, y, log1p)
+    return _x_times(x, y, log1p, -1)
 
 
-def _x_times(x, y, function):
+def _x_times(x, y, function, pole):
+    """x · function(y) with y replaced where x = 0 and function(y) is -inf, nan or inf, so that
+    0 is the value and the gradients there are 0 (PyTorch gives dx = 0 there too, and dy = nan
+    at y = pole, which we leave as 0)."""
     x, y = _floating("xlogy", x), _floating("xlogy", y)
-    zero = Tensor._make((x.array == 0) & ~xp.isnan(y.array))
-    safe_y = where(zero, Tensor._make(xp.ones((), dtype=y.array.dtype)), y)  # no log 0 in grads
-    return where(zero, Tensor._make(xp.zeros((), dtype=x.array.dtype)), x * function(safe_y))
+    replace = (x.array == 0) & ((y.array <= pole) | xp.isinf(y.array))
+    safe = where(Tensor._make(replace), Tensor._make(xp.full((), pole + 1.0, y.array.dtype)), y)
+    return x * function(safe)
 
 
 def multigammaln(input, p):

@@ -6,6 +6,7 @@ import collections
 from chainrule.backend import xp
 from chainrule.ops import decomposition, spectral
 from chainrule.ops.decomposition import floating_matrix, square_matrices
+from chainrule.ops.compare import where
 from chainrule.ops.diagonal import diagonal as _diagonal
 from chainrule.ops.geometry import cross as _cross
 from chainrule.ops.linalg import matmul
@@ -123,7 +124,8 @@ def matrix_power(A, n):
     n = int(n)
     if n == 0:
         eye = xp.broadcast_to(xp.eye(A.shape[-1], dtype=A.array.dtype), A.shape)
-        return Tensor._make(eye.copy())
+        # the identity, still in A's graph (with a zero gradient), as in PyTorch
+        return where(Tensor._make(xp.ones(A.shape, dtype=bool)), Tensor._make(eye.copy()), A)
     base, result = (inv(A) if n < 0 else A), None
     n = abs(n)
     while n:

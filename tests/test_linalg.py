@@ -1,0 +1,126 @@
+"""chainrule.linalg as PyTorch programs use it: the norms, pinv, matrix_power, lstsq, multi_dot,
+vecdot and the top-level aliases (torch.det, torch.inverse ...), compared with torch 2.13 by the
+op harness (forward, gradients, double backward); then result types, errors and the import hook.
+The primitives (inv, det, svd ...) have their cases in tests/ops/test_decomposition.py."""
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import chainrule
+from chainrule import porting
+from tests.ops.harness import Case, OpChecks, distinct
+from tests.ops.test_decomposition import well_conditioned
+
+INF = math.inf
+VECTOR_ORDS = [2, 1, 3, 0.5, INF, -INF, -1]
+MATRIX_ORDS = ["fro", "nuc", 2, -2, 1, -1, INF, -INF]
+
+
+def vector_case(ord):
+    return Case(f"vector_norm_{ord}", lambda L, x: L.linalg.vector_norm(x, ord, dim=(0, 2)),
+                None, [((3, 2, 4),)], make=distinct)
+
+
+def matrix_case(ord):
+    return Case(f"matrix_norm_{ord}", lambda L, x: L.linalg.matrix_norm(x, ord), None,
+                [((3, 4),), ((2, 3, 3),)], make=distinct)
+
+
+CASES = [vector_case(o) for o in VECTOR_ORDS] + [matrix_case(o) for o in MATRIX_ORDS] + [
+    Case("vector_norm_all", lambda L, x: L.linalg.vector_norm(x), None, [((3, 4),)]),
+    Case("vector_norm_0", lambda L, x: L.linalg.vector_norm(x, 0, dim=1), None, [((3, 4),)],
+         differentiable=False),
+    Case("matrix_norm_dims_keepdim", lambda L, x: L.linalg.matrix_norm(
+        x, "nuc", dim=(2, 0), keepdim=True), None, [((3, 2, 4),)]),
+    Case("norm_vector", lambda L, x: L.linalg.norm(x, 3, dim=-1), None, [((2, 5),)],
+         make=distinct),
+    Case("norm_matrix", lambda L, x: L.linalg.norm(x, "nuc"), None, [((3, 4),)]),
+    Case("norm_default", lambda L, x: L.linalg.norm(x), None, [((2, 3, 4),)]),
+    Case("norm_ord_1d", lambda L, x: L.linalg.norm(x, INF), None, [((5,),)], make=distinct),
+    Case("pinv", lambda L, x: L.linalg.pinv(x), np.linalg.pinv, [((4, 3),), ((2, 3, 5),)]),
+    Case("pinverse", lambda L, x: L.pinverse(x), np.linalg.pinv, [((3, 4),)]),
+    Case("matrix_power", lambda L, x: L.linalg.matrix_power(x, 5),
+         lambda x: np.linalg.matrix_power(x, 5), [((3, 3),), ((2, 2, 2),)]),
+    Case("matrix_power_negative", lambda L, x: L.matrix_power(x, -2),
+         lambda x: np.linalg.matrix_power(x, -2), [((3, 3),)], make=well_conditioned),
+    Case("matrix_power_0", lambda L, x: L.linalg.matrix_power(x, 0), None, [((2, 3, 3),)]),
+    Case("inverse", lambda L, x: L.inverse(x), np.linalg.inv, [((3, 3),)],
+         make=well_conditioned),
+    Case("det_top_level", lambda L, x: L.det(x), np.linalg.det, [((2, 3, 3),)],
+         make=well_conditioned),
+    Case("logdet", lambda L, x: L.logdet(x), lambda x: np.log(np.linalg.det(x)), [((3, 3),)],
+         make=well_conditioned),
+    Case("slogdet_top_level", lambda L, x: L.slogdet(x)[1],
+         lambda x: np.linalg.slogdet(x)[1], [((3, 3),)], make=well_conditioned),
+    Case("lstsq", lambda L, a, b: L.linalg.lstsq(a, b).solution,
+         lambda a, b: np.linalg.lstsq(a, b, rcond=None)[0], [((5, 3), (5, 2))]),
+    Case("multi_dot", lambda L, a, b, c: L.linalg.multi_dot([a, b, c]),
+         lambda a, b, c: a @ b @ c, [((3,), (3, 4), (4, 2)), ((2, 3), (3, 4), (4,))]),
+    Case("vecdot", lambda L, a, b: L.linalg.vecdot(a, b, dim=0),
+         lambda a, b: (a * b).sum(0), [((3, 4), (3, 1))]),
+    Case("cross", lambda L, a, b: L.linalg.cross(a, b), lambda a, b: np.cross(a, b),
+         [((4, 3), (4, 3))]),
+    Case("diagonal", lambda L, a: L.linalg.diagonal(a, offset=1),
+         lambda a: np.diagonal(a, 1, -2, -1), [((2, 3, 4),)]),
+]
+
+
+class TestLinalgCompositions(OpChecks):
+    cases = CASES
+
+
+def test_matrix_rank_matches_torch():
+    rng = np.random.default_rng(0)
+    low_rank = rng.standard_normal((3, 5, 2)) @ rng.standard_normal((3, 2, 4))
+    ours = chainrule.linalg.matrix_rank(chainrule.tensor(low_rank))
+    theirs = torch.linalg.matrix_rank(torch.tensor(low_rank))
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    assert ours.dtype == chainrule.int64
+    assert int(chainrule.linalg.matrix_rank(chainrule.tensor(low_rank), atol=1e3)[0]) == 0
+
+
+def test_result_tuples_have_torchs_field_names():
+    a = chainrule.tensor(np.random.default_rng(1).standard_normal((3, 3)))
+    assert chainrule.linalg.svd(a)._fields == ("U", "S", "Vh")
+    assert chainrule.linalg.eigh(a)._fields == ("eigenvalues", "eigenvectors")
+    assert chainrule.linalg.qr(a)._fields == ("Q", "R")
+    assert chainrule.linalg.slogdet(a)._fields == ("sign", "logabsdet")
+    U, S, Vh = chainrule.linalg.svd(a)
+    np.testing.assert_allclose((U @ chainrule.diag_embed(S) @ Vh).numpy(), a.numpy(), atol=1e-12)
+
+
+def test_logdet_of_a_negative_determinant_is_nan_as_in_torch():
+    a = np.diag([-1.0, 2.0, 3.0])
+    assert math.isnan(float(chainrule.logdet(chainrule.tensor(a))))
+    assert math.isnan(float(torch.logdet(torch.tensor(a))))
+
+
+def test_norm_errors_name_the_function_and_the_input():
+    with pytest.raises(RuntimeError, match="linalg.vector_norm.*int64"):
+        chainrule.linalg.vector_norm(chainrule.arange(3))
+    with pytest.raises(RuntimeError, match=r"linalg.matrix_norm.*\(3,\)"):
+        chainrule.linalg.matrix_norm(chainrule.zeros(3))
+    with pytest.raises(RuntimeError, match="linalg.matrix_norm.*order 3"):
+        chainrule.linalg.matrix_norm(chainrule.zeros(3, 3), 3)
+    with pytest.raises(RuntimeError, match=r"linalg.norm.*\(2, 3, 4\)"):
+        chainrule.linalg.norm(chainrule.zeros(2, 3, 4), 1)
+    with pytest.raises(RuntimeError, match=r"linalg.matrix_power.*\(2, 3\)"):
+        chainrule.linalg.matrix_power(chainrule.zeros(2, 3), 2)
+
+
+@pytest.mark.parametrize("statement, check", [
+    ("import torch.linalg as LA", lambda ns: ns["LA"] is chainrule.linalg),
+    ("from torch import linalg", lambda ns: ns["linalg"] is chainrule.linalg),
+    ("import torch.linalg", lambda ns: ns["torch"].linalg is chainrule.linalg),
+    ("import torch.special", lambda ns: ns["torch"].special is chainrule.special),
+    ("from torch.special import expit", lambda ns: ns["expit"] is chainrule.special.expit),
+    ("from torch.linalg import LinAlgError",
+     lambda ns: issubclass(ns["LinAlgError"], RuntimeError)),
+])
+def test_pytorch_imports_of_linalg_and_special_reach_chainrule(statement, check):
+    with porting.install(force=True):
+        namespace = {}
+        exec(statement, namespace)
+        assert check(namespace)

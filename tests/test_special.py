@@ -1,0 +1,120 @@
+"""chainrule.special as PyTorch programs use it: the compositions (expit, logit, xlogy, entr,
+sinc, ndtr, ndtri, multigammaln ...) and the aliases, compared with torch 2.13 by the op harness
+(forward, gradients, double backward); then the special values torch defines and the errors.
+The primitives (erfc, erfinv, gammaln, digamma ...) have cases in tests/ops/test_specfun.py."""
+
+import numpy as np
+import pytest
+import torch
+
+import chainrule
+from tests.ops.harness import Case, OpChecks, normal, positive, unit
+
+SHAPES = [((3, 4),), ((),)]
+
+
+def probability(rng, shape):
+    return rng.uniform(0.05, 0.95, shape)
+
+
+def with_zeros(rng, shape):
+    """Normal values with about a third of them exactly 0 (where x·log y is defined as 0)."""
+    return np.where(rng.random(shape) < 0.3, 0.0, rng.standard_normal(shape))
+
+
+CASES = [
+    Case("expit", lambda L, x: L.special.expit(x), lambda x: 1 / (1 + np.exp(-x)), SHAPES),
+    Case("logit", lambda L, x: L.special.logit(x), lambda x: np.log(x / (1 - x)), SHAPES,
+         make=probability),
+    Case("logit_eps", lambda L, x: L.special.logit(x, eps=0.2), None, [((3, 4),)],
+         make=probability),
+    Case("logit_top_level", lambda L, x: L.logit(x), None, [((4,),)], make=probability),
+    Case("xlogy", lambda L, x, y: L.special.xlogy(x, y), lambda x, y: x * np.log(y),
+         [((3, 4), (3, 4)), ((3, 1), (4,))], make=(normal, positive)),
+    Case("xlogy_zeros", lambda L, x, y: L.special.xlogy(x, y), None, [((3, 4), (3, 4))],
+         make=(with_zeros, positive)),
+    Case("xlogy_scalar", lambda L, y: L.special.xlogy(2.0, y), lambda y: 2 * np.log(y),
+         [((3,),)], make=positive),
+    Case("xlogy_top_level", lambda L, x, y: L.xlogy(x, y), None, [((3,), (3,))],
+         make=(normal, positive)),
+    Case("xlog1py", lambda L, x, y: L.special.xlog1py(x, y), lambda x, y: x * np.log1p(y),
+         [((3, 4), (3, 4))], make=(with_zeros, positive)),
+    Case("entr", lambda L, x: L.special.entr(x), lambda x: -x * np.log(x), SHAPES,
+         make=positive),
+    Case("sinc", lambda L, x: L.special.sinc(x), np.sinc, SHAPES),
+    Case("sinc_top_level", lambda L, x: L.sinc(x), np.sinc, [((5,),)]),
+    Case("ndtr", lambda L, x: L.special.ndtr(x), None, SHAPES),
+    Case("ndtri", lambda L, p: L.special.ndtri(p), None, SHAPES, make=probability,
+         torch_rtol={"float32": 1e-5, "float64": 1e-9}),
+    Case("multigammaln", lambda L, x: L.special.multigammaln(x, 3), None, SHAPES,
+         make=lambda rng, shape: rng.uniform(1.5, 5, shape)),
+    Case("psi", lambda L, x: L.special.psi(x), None, [((4,),)], make=positive,
+         torch_rtol={"float32": 1e-5, "float64": 1e-9}),
+    Case("log1p", lambda L, x: L.special.log1p(x), np.log1p, [((4,),)], make=unit),
+    Case("expm1", lambda L, x: L.special.expm1(x), np.expm1, [((4,),)]),
+    Case("exp2", lambda L, x: L.special.exp2(x), np.exp2, [((4,),)]),
+    Case("logsumexp", lambda L, x: L.special.logsumexp(x, 1), None, [((3, 4),)]),
+    Case("softmax", lambda L, x: L.special.softmax(x, 0), None, [((3, 4),)]),
+    Case("log_softmax", lambda L, x: L.special.log_softmax(x, -1), None, [((3, 4),)]),
+    Case("round", lambda L, x: L.special.round(x * 10), None, [((3, 4),)],
+         differentiable=False),
+    Case("erf", lambda L, x: L.special.erf(x), None, [((4,),)]),
+]
+
+
+class TestSpecial(OpChecks):
+    cases = CASES
+
+
+def ours_and_torch(name, *values, **kwargs):
+    ours = getattr(chainrule.special, name)(*[chainrule.tensor(v) for v in values], **kwargs)
+    theirs = getattr(torch.special, name)(*[torch.tensor(v) for v in values], **kwargs)
+    return ours.numpy(), theirs.numpy()
+
+
+@pytest.mark.parametrize("name, values", [
+    ("xlogy", ([0.0, 0.0, 1.0, 0.0], [0.0, np.nan, 0.0, -1.0])),
+    ("xlog1py", ([0.0, 0.0, 1.0], [-1.0, np.nan, -1.0])),
+    ("entr", ([0.0, -1.0, 2.0, np.inf],)),
+    ("sinc", ([0.0, 1.0, -0.5, 1e-20],)),
+    ("logit", ([0.0, 1.0, 0.5],)),
+    ("ndtri", ([0.0, 1.0, 0.5],)),
+    ("ndtr", ([-40.0, 40.0, 0.0],)),
+])
+def test_special_values_match_torch(name, values):
+    ours, theirs = ours_and_torch(name, *[np.array(v) for v in values])
+    np.testing.assert_array_equal(ours, theirs)
+
+
+def test_xlogy_gradients_at_x_zero_match_torch():
+    """dx = log y even at x = 0, but 0 where y <= 0; dy = x / y (torch's nan at 0/0 is our 0)."""
+    values = ([0.0, 0.0, 2.0, 0.0], [0.0, 3.0, 3.0, -1.0])
+    ours = [chainrule.tensor(v, requires_grad=True) for v in values]
+    theirs = [torch.tensor(v, requires_grad=True) for v in values]
+    chainrule.special.xlogy(*ours).sum().backward()
+    torch.special.xlogy(*theirs).sum().backward()
+    np.testing.assert_allclose(ours[0].grad.numpy(), theirs[0].grad.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(ours[1].grad.numpy()[1:], theirs[1].grad.numpy()[1:], rtol=1e-6)
+
+
+def test_multigammaln_refuses_a_small_argument():
+    with pytest.raises(RuntimeError, match=r"multigammaln.*\(p-1\)/2 = 1.0"):
+        chainrule.special.multigammaln(chainrule.tensor([0.5, 3.0]), 3)
+
+
+def test_integer_inputs_become_float32():
+    x = chainrule.tensor([1, 2, 3])
+    for name in ("expit", "erfc", "gammaln", "entr", "sinc", "ndtr"):
+        ours = getattr(chainrule.special, name)(x)
+        theirs = getattr(torch.special, name)(torch.tensor([1, 2, 3]))
+        assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch."), name
+
+
+def test_methods_match_torch():
+    x = chainrule.tensor([0.5, 1.5, 2.5], dtype=chainrule.float64)
+    t = torch.tensor([0.5, 1.5, 2.5], dtype=torch.float64)
+    for name in ("lgamma", "digamma", "erfc"):
+        np.testing.assert_allclose(getattr(x, name)().numpy(), getattr(t, name)().numpy(),
+                                   rtol=1e-12)
+    np.testing.assert_allclose(x.polygamma(1).numpy(), t.polygamma(1).numpy(), rtol=1e-9)
+    np.testing.assert_allclose((x / 3).erfinv().numpy(), (t / 3).erfinv().numpy(), rtol=1e-12)
