@@ -10,8 +10,8 @@ import torch
 
 import chainrule
 from chainrule import porting
-from tests.ops.harness import Case, OpChecks, distinct
-from tests.ops.test_decomposition import well_conditioned
+from tests.ops.harness import Case, OpChecks, distinct, normal
+from tests.ops.test_decomposition import np_spd, spd, well_conditioned
 
 INF = math.inf
 VECTOR_ORDS = [2, 1, 3, 0.5, INF, -INF, -1]
@@ -62,6 +62,20 @@ CASES = [vector_case(o) for o in VECTOR_ORDS] + [matrix_case(o) for o in MATRIX_
          lambda a, b: (a * b).sum(0), [((3, 4), (3, 1))]),
     Case("cross", lambda L, a, b: L.linalg.cross(a, b), lambda a, b: np.cross(a, b),
          [((4, 3), (4, 3))]),
+    Case("solve_triangular", lambda L, a, b: L.linalg.solve_triangular(a, b, upper=True),
+         lambda a, b: np.linalg.solve(np.triu(a), b), [((3, 3), (3, 2)), ((2, 3, 3), (3, 1))],
+         make=(well_conditioned, normal)),
+    Case("solve_triangular_unit_right", lambda L, a, b: L.linalg.solve_triangular(
+        a, b, upper=False, left=False, unitriangular=True), None, [((3, 3), (2, 3))],
+        make=(well_conditioned, normal)),
+    Case("cholesky_solve", lambda L, a, b: L.cholesky_solve(b, L.linalg.cholesky(spd(L, a))),
+         lambda a, b: np.linalg.solve(np_spd(a), b), [((3, 3), (3, 2))]),
+    Case("cholesky_solve_upper", lambda L, a, b: L.cholesky_solve(
+        b, L.linalg.cholesky(spd(L, a), upper=True), upper=True), None, [((3, 3), (3, 2))]),
+    Case("cholesky_inverse", lambda L, a: L.cholesky_inverse(L.linalg.cholesky(spd(L, a))),
+         lambda a: np.linalg.inv(np_spd(a)), [((3, 3),)]),
+    Case("tensor_methods", lambda L, a: a.inverse() * a.det(), None, [((3, 3),)],
+         make=well_conditioned),
     Case("diagonal", lambda L, a: L.linalg.diagonal(a, offset=1),
          lambda a: np.diagonal(a, 1, -2, -1), [((2, 3, 4),)]),
 ]

@@ -86,7 +86,8 @@ from chainrule.random import (
     Generator, default_generator, fork_rng, get_rng_state, initial_seed, manual_seed, seed,
     set_rng_state)
 from chainrule.linalg import det, matrix_power, slogdet
-from chainrule.linalg.matrices import inverse, logdet, pinverse
+from chainrule.linalg.matrices import (
+    cholesky_inverse, cholesky_solve, inverse, logdet, pinverse)
 from chainrule.ops.specfun import digamma, erfc, erfinv, lgamma, polygamma
 from chainrule.size import Size
 from chainrule.special import logit, sinc, xlogy

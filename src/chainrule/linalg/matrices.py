@@ -7,14 +7,16 @@ from chainrule.backend import xp
 from chainrule.ops import decomposition, spectral
 from chainrule.ops.decomposition import floating_matrix, square_matrices
 from chainrule.ops.compare import where
+from chainrule.ops.diagonal import diag_embed
 from chainrule.ops.diagonal import diagonal as _diagonal
+from chainrule.ops.index import tril, triu
 from chainrule.ops.geometry import cross as _cross
 from chainrule.ops.linalg import matmul
 from chainrule.ops.reduce import sum as reduce_sum
 from chainrule.ops.shape import matrix_transpose, unsqueeze, squeeze
 from chainrule.tensor import Tensor
 
-__all__ = ["inv", "det", "slogdet", "solve", "cholesky", "qr", "svd", "svdvals", "eigh",
+__all__ = ["inv", "det", "slogdet", "solve", "solve_triangular", "cholesky", "qr", "svd", "svdvals", "eigh",
            "eigvalsh", "pinv", "matrix_power", "matrix_rank", "lstsq", "cross", "diagonal",
            "multi_dot", "vecdot", "matmul"]
 
@@ -62,6 +64,33 @@ def solve(A, B, *, left=True):
                            f"AX = B: A {A.shape}, B {B.shape}")
     X = decomposition.solve(A, columns)
     return squeeze(X, -1) if vector else X
+
+
+def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
+    """X with A X = B (left) or X A = B, reading only A's upper or lower triangle (and taking its
+    diagonal as ones if unitriangular)."""
+    A = square_matrices("linalg.solve_triangular", A)
+    triangle = triu(A) if upper else tril(A)
+    if unitriangular:
+        ones = Tensor._make(xp.ones(A.shape[:-1], dtype=A.array.dtype))
+        triangle = triangle - diag_embed(_diagonal(triangle, 0, -2, -1)) + diag_embed(ones)
+    if B.ndim < 2:
+        raise RuntimeError(f"linalg.solve_triangular: B must be a matrix or a batch of them, got "
+                           f"shape {B.shape}")
+    return solve(triangle, B, left=left)
+
+
+def cholesky_solve(B, L, upper=False):
+    """X with A X = B, given A's Cholesky factor L (A = L Lᵀ, or Uᵀ U if upper)."""
+    lower = matrix_transpose(L) if upper else L
+    y = solve_triangular(lower, B, upper=False)
+    return solve_triangular(matrix_transpose(lower), y, upper=True)
+
+
+def cholesky_inverse(L, upper=False):
+    """A⁻¹ given A's Cholesky factor."""
+    eye = Tensor._make(xp.broadcast_to(xp.eye(L.shape[-1], dtype=L.array.dtype), L.shape).copy())
+    return cholesky_solve(eye, L, upper)
 
 
 def cholesky(A, *, upper=False):
