@@ -345,7 +345,7 @@ def test_sizes_must_be_non_negative_ints():
         cr.zeros(2, -1)
     with pytest.raises(TypeError, match="ones: size must be ints or one tuple of ints"):
         cr.ones(2.5)
-    with pytest.raises(RuntimeError, match="linspace: steps must be a non-negative int"):
+    with pytest.raises(RuntimeError, match="linspace: number of steps must be non-negative"):
         cr.linspace(0, 1, -1)
     with pytest.raises(RuntimeError, match="eye: n and m must be non-negative ints"):
         cr.eye(-1)
@@ -372,3 +372,28 @@ def test_numpy_scalars_and_0d_tensors_are_read_as_numbers():
     assert cr.randperm(n).shape == (4,) and cr.eye(n).shape == (4, 4)
     assert cr.randint(n, (3,)).shape == (3,) and cr.linspace(0, 1, n).shape == (4,)
     assert cr.multinomial(cr.ones(5), n).shape == tuple(torch.multinomial(torch.ones(5), n).shape)
+
+
+# ----- the creation probe: each bad argument refused as torch refuses it, and named --------------
+@pytest.mark.parametrize("call, error, message", [
+    (lambda L: L.zeros(-1), RuntimeError, r"zeros: .*negative dimension: \(-1,\)"),
+    (lambda L: L.randn(2.5), TypeError, "randn: size must be ints"),
+    (lambda L: L.linspace(0, 1, -1), RuntimeError, "number of steps must be non-negative"),
+    (lambda L: L.linspace(0, 1, 2.5), TypeError, "linspace\\(\\): argument 'steps' must be an int"),
+    (lambda L: L.full((2,), "a"), TypeError, "full\\(\\): argument 'fill_value' must be a number"),
+    (lambda L: L.full_like(L.ones(2), "a"), TypeError,
+     "full_like\\(\\): argument 'fill_value' must be a number, not str"),
+    (lambda L: L.ones(2).normal_(0, -1), RuntimeError, "normal_: expects std >= 0.0"),
+], ids=["zeros-negative", "randn-float", "linspace-negative", "linspace-float", "full-str",
+        "full_like-str", "normal_-std"])
+def test_the_creation_probe_is_refused_as_in_torch(call, error, message):
+    with pytest.raises(error):
+        call(torch)
+    with pytest.raises(error, match=message):
+        call(cr)
+
+
+def test_full_takes_a_0d_tensor_or_numpy_scalar_as_its_value():
+    assert cr.full((2,), cr.tensor(1.5)).tolist() == [1.5, 1.5]
+    mine, theirs = cr.full((2,), np.float64(2.0)), torch.full((2,), np.float64(2.0))
+    assert str(mine.dtype) == str(theirs.dtype).removeprefix("torch.")

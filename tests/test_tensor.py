@@ -222,3 +222,25 @@ def test_random_fills_refuse_bad_bounds_as_torch(fill, message):
         fill(torch.ones(2))
     with pytest.raises(RuntimeError, match=message):
         fill(cr.ones(2))
+
+
+@pytest.mark.parametrize("fill", [lambda x: x.fill_(1.0), lambda x: x.normal_(),
+                                  lambda x: x.uniform_(), lambda x: x.zero_()],
+                         ids=["fill_", "normal_", "uniform_", "zero_"])
+def test_filling_a_leaf_that_requires_grad_is_refused_while_recording(fill):
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
+        fill(torch.ones(2, requires_grad=True))
+    with pytest.raises(RuntimeError, match="a leaf tensor that requires grad .*no_grad"):
+        fill(cr.ones(2, requires_grad=True))
+    leaf = cr.ones(2, requires_grad=True)
+    with cr.no_grad():
+        fill(leaf)   # as nn.init does
+    assert leaf.requires_grad
+
+
+def test_random_fills_take_a_generator():
+    a = cr.zeros(3).normal_(generator=cr.Generator().manual_seed(3))
+    b = cr.zeros(3).normal_(generator=cr.Generator().manual_seed(3))
+    assert a.tolist() == b.tolist()
+    c = cr.zeros(3).uniform_(-1, 1, generator=cr.Generator().manual_seed(3))
+    assert c.tolist() == cr.zeros(3).uniform_(-1, 1, generator=cr.Generator().manual_seed(3)).tolist()

@@ -122,6 +122,7 @@ def empty(*shape, size=None, dtype=None, layout=None, device=None, requires_grad
 def full(size, fill_value, dtype=None, *, layout=None, device=None, requires_grad=False,
          pin_memory=False):
     check_placement("full", device, layout, pin_memory)
+    fill_value = _fill_value("full", fill_value)
     if dtype is None:  # as in PyTorch: the fill value's type decides
         dtype = backend.as_array(fill_value, name="full").dtype
     shape = _shape("full", (size,) if isinstance(size, (tuple, list)) else (size,))
@@ -156,7 +157,17 @@ def empty_like(input, dtype=None, *, layout=None, device=None, requires_grad=Fal
 def full_like(input, fill_value, dtype=None, *, layout=None, device=None, requires_grad=False,
               memory_format=None):
     shape, dtype = _like("full_like", input, dtype, layout, device, memory_format)
-    return full(shape, fill_value, dtype=dtype, requires_grad=requires_grad)
+    return full(shape, _fill_value("full_like", fill_value), dtype=dtype,
+                requires_grad=requires_grad)
+
+
+def _fill_value(name, value):
+    """A number (a 0-d tensor or NumPy scalar gives the number it holds), as torch's Number."""
+    value = _number(value)
+    if not isinstance(value, (bool, int, float, complex, xp.generic)):
+        raise TypeError(f"{name}(): argument 'fill_value' must be a number, not "
+                        f"{type(value).__name__} ({value!r})")
+    return value
 
 
 def arange(start, end=None, step=1, *, dtype=None, layout=None, device=None,
@@ -193,8 +204,11 @@ def _check_range(start, end, step):
 def linspace(start, end, steps, *, dtype=None, layout=None, device=None, requires_grad=False):
     check_placement("linspace", device, layout)
     start, end, steps = _number(start), _number(end), _number(steps)
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-        raise RuntimeError(f"linspace: steps must be a non-negative int, got {steps!r}")
+    if isinstance(steps, bool) or not isinstance(steps, int):
+        raise TypeError(f"linspace(): argument 'steps' must be an int, got "
+                        f"{type(steps).__name__} {steps!r}")
+    if steps < 0:
+        raise RuntimeError(f"linspace: number of steps must be non-negative, got {steps}")
     array = xp.linspace(start, end, steps).astype(_dtype(dtype))
     return _leaf(array, dtype, requires_grad)
 

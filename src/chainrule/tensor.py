@@ -267,6 +267,7 @@ class Tensor:
         return self._update("copy_", lambda t: source.to(t.dtype).expand(t.shape))
 
     def fill_(self, value):
+        _check_overwrite("fill_", self)
         with no_grad():
             self.array[...] = value.array if isinstance(value, Tensor) else value
         self._version[0] += 1
@@ -275,18 +276,23 @@ class Tensor:
     def zero_(self):
         return self.fill_(0)
 
-    def uniform_(self, a=0.0, b=1.0):
-        """Fill with draws from U(a, b), from the generator that manual_seed sets."""
+    # ----- in-place random fills (the other laws: ops/sampling.py) ----------------------------
+    def uniform_(self, a=0.0, b=1.0, *, generator=None):
+        """Fill with draws from U(a, b)."""
         if not a <= b:
             raise RuntimeError(f"uniform_: expects to return a [from, to) range, but found "
                                f"from={a} > to={b}")
-        return self.fill_(backend.generator().uniform(a, b, self.shape).astype(self.dtype))
+        from chainrule.random import rng
+        _check_overwrite("uniform_", self)
+        return self.fill_(rng(generator, "uniform_").uniform(a, b, self.shape))
 
-    def normal_(self, mean=0.0, std=1.0):
-        """Fill with draws from N(mean, std²), from the generator that manual_seed sets."""
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        """Fill with draws from N(mean, std²)."""
         if not std >= 0:
             raise RuntimeError(f"normal_: expects std >= 0.0, but found std {std}")
-        return self.fill_(backend.generator().normal(mean, std, self.shape).astype(self.dtype))
+        from chainrule.random import rng
+        _check_overwrite("normal_", self)
+        return self.fill_(rng(generator, "normal_").normal(mean, std, self.shape))
 
     __iadd__ = add_
     __isub__ = sub_
@@ -392,6 +398,15 @@ def _check_not_a_view(name, t):
             f"{name}: this tensor (shape {t.shape}) is a view of another live tensor (shape "
             f"{base.shape}) or a detach() of it, which would not see an in-place change recorded "
             "for backward; assign through the base (`base[index] = value`), or clone() first")
+
+
+def _check_overwrite(name, t):
+    """An in-place fill of a leaf that requires grad would change it behind autograd's back:
+    refused while recording, as in torch (nn.init fills under no_grad)."""
+    if t.requires_grad and t.grad_fn is None and state.enabled:
+        raise RuntimeError(f"{name}: a leaf tensor that requires grad (shape {t.shape}) cannot "
+                           "be changed in place while recording; wrap it in "
+                           "`with chainrule.no_grad():`")
 
 
 def _check_cast(name, target, new):
