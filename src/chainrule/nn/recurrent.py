@@ -10,6 +10,7 @@ from chainrule.nn import init
 from chainrule.nn.functional import recurrent as functional
 from chainrule.nn.module import Module
 from chainrule.nn.parameter import Parameter
+from chainrule.nn.utils.rnn import PackedSequence
 
 
 def _init_uniform(module):
@@ -195,6 +196,8 @@ class RNNBase(Module):
         """A no-op: there is no cuDNN weight buffer to pack the parameters into."""
 
     def forward(self, input, hx=None):
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         batched = self._check_input(input)
         states = self._initial_states(input, hx, batched)
         if not batched:
@@ -207,6 +210,27 @@ class RNNBase(Module):
             final = [state.squeeze(1) for state in final]
         return output, (tuple(final) if self.mode == "LSTM" else final[0])
 
+    def _forward_packed(self, input, hx):
+        """A PackedSequence in, a PackedSequence out; the initial and final states are in the
+        batch's original order (the packed data is in sorted_indices' order)."""
+        data, batch_sizes, sorted_indices, unsorted_indices = input
+        if data.ndim != 2 or data.shape[1] != self.input_size:
+            raise RuntimeError(f"{self!r}: expected packed data of shape (sum of lengths, "
+                               f"{self.input_size}), got {tuple(data.shape)}")
+        _check_dtype(self, data, self.weight_hh_l0.dtype)
+        batch = int(batch_sizes[0]) if batch_sizes.shape[0] else 0
+        states = self._initial_states(data, hx, True, batch)
+        if sorted_indices is not None:
+            states = [state.index_select(1, sorted_indices) for state in states]
+        output, *final = _FUNCTIONS[self.mode](
+            data, batch_sizes, tuple(states) if self.mode == "LSTM" else states[0],
+            self._flat_weights, self.bias, self.num_layers, self.dropout, self.training,
+            self.bidirectional)
+        if unsorted_indices is not None:
+            final = [state.index_select(1, unsorted_indices) for state in final]
+        output = PackedSequence(output, batch_sizes, sorted_indices, unsorted_indices)
+        return output, (tuple(final) if self.mode == "LSTM" else final[0])
+
     def _check_input(self, input):
         sequence = "(N, L, {})" if self.batch_first else "(L, N, {})"
         if input.ndim not in (2, 3) or input.shape[-1] != self.input_size:
@@ -216,10 +240,11 @@ class RNNBase(Module):
         _check_dtype(self, input, self.weight_hh_l0.dtype)
         return input.ndim == 3
 
-    def _initial_states(self, input, hx, batched):
+    def _initial_states(self, input, hx, batched, batch=None):
         """h0 (and c0) as (layers * directions, N, H): zeros if hx is None, else checked."""
         layers = self.num_layers * (2 if self.bidirectional else 1)
-        batch = input.shape[0 if self.batch_first else 1] if batched else 1
+        if batch is None:  # given for packed input, whose data has no batch dim
+            batch = input.shape[0 if self.batch_first else 1] if batched else 1
         expected = (layers, batch, self.hidden_size) if batched else (layers, self.hidden_size)
         if hx is None:
             return [creation.zeros(layers, batch, self.hidden_size, dtype=input.dtype)

@@ -34,8 +34,6 @@ SUBMODULES = {
                              "underneath and pickle as such (no shared-memory tensors).",
     "torch.testing": "compare with chainrule.allclose(a, b, rtol, atol), or "
                      "numpy.testing.assert_allclose(a.numpy(), b.numpy()).",
-    "torch.nn.utils.rnn": "chainrule has no packed sequences yet: pad the batch to one length "
-                          "and mask the padded steps.",
 }
 
 ADVICE_FALLBACK = ("see README section 'Where chainrule differs from PyTorch' for what is "

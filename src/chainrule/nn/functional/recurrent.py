@@ -6,9 +6,11 @@ A sequence costs, per layer and direction, one matmul for every step's input pro
 fused op per step (chainrule.ops.recurrent) and one stack of the outputs.
 """
 import chainrule as cr  # cat and stack, looked up at call time (this module loads inside chainrule)
+from chainrule.backend import xp
 from chainrule.nn.functional.dropout import dropout as _dropout
 from chainrule.nn.functional.linear import linear
 from chainrule.ops.recurrent import gru_cell_step, lstm_cell_step, rnn_cell_step, unbind
+from chainrule.tensor import Tensor
 
 __all__ = ["rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell",
            "rnn_tanh", "rnn_relu", "lstm", "gru"]
@@ -71,6 +73,9 @@ def _both(b_ih, b_hh):
 def rnn_tanh(input, hx, params, has_biases, num_layers, dropout, train, bidirectional,
              batch_first):
     """(output, h_n) of a stack of tanh RNN layers; see `lstm` for the arguments."""
+    if _is_batch_sizes(hx):  # rnn_tanh(data, batch_sizes, hx, params, ..., bidirectional)
+        return _packed_call("rnn_tanh", input, hx, params, has_biases, num_layers, dropout, train,
+                            bidirectional, batch_first)
     return _layers("rnn_tanh", input, [hx], params, has_biases, num_layers, dropout, train,
                    bidirectional, batch_first)
 
@@ -78,24 +83,34 @@ def rnn_tanh(input, hx, params, has_biases, num_layers, dropout, train, bidirect
 def rnn_relu(input, hx, params, has_biases, num_layers, dropout, train, bidirectional,
              batch_first):
     """(output, h_n) of a stack of relu RNN layers; see `lstm` for the arguments."""
+    if _is_batch_sizes(hx):  # rnn_relu(data, batch_sizes, hx, params, ..., bidirectional)
+        return _packed_call("rnn_relu", input, hx, params, has_biases, num_layers, dropout, train,
+                            bidirectional, batch_first)
     return _layers("rnn_relu", input, [hx], params, has_biases, num_layers, dropout, train,
                    bidirectional, batch_first)
 
 
 def gru(input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first):
     """(output, h_n) of a stack of GRU layers; see `lstm` for the arguments."""
+    if _is_batch_sizes(hx):  # gru(data, batch_sizes, hx, params, ..., bidirectional)
+        return _packed_call("gru", input, hx, params, has_biases, num_layers, dropout, train,
+                            bidirectional, batch_first)
     return _layers("gru", input, [hx], params, has_biases, num_layers, dropout, train,
                    bidirectional, batch_first)
 
 
 def lstm(input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first):
-    """(output, h_n, c_n) of a stack of LSTM layers, as torch.lstm.
+    """(output, h_n, c_n) of a stack of LSTM layers, as torch.lstm (also its packed overload
+    lstm(data, batch_sizes, hx, params, has_biases, num_layers, dropout, train, bidirectional)).
 
     input (L, N, I), or (N, L, I) if batch_first; hx = (h0, c0), each (layers * directions, N, H);
     params: per layer, per direction (forward, then reverse), [w_ih, w_hh] + [b_ih, b_hh] if
     has_biases; dropout applies to each layer's output but the last's, when train.
     output (L, N, directions * H) (or (N, L, ...)); h_n and c_n (layers * directions, N, H).
     """
+    if _is_batch_sizes(hx):  # lstm(data, batch_sizes, (h0, c0), params, ..., bidirectional)
+        return _packed_call("lstm", input, hx, params, has_biases, num_layers, dropout, train,
+                            bidirectional, batch_first)
     hidden = hx[0].shape[-1]
     output, hc_n = _layers("lstm", input, list(hx), params, has_biases, num_layers, dropout, train,
                            bidirectional, batch_first)
@@ -104,10 +119,20 @@ def lstm(input, hx, params, has_biases, num_layers, dropout, train, bidirectiona
 
 def _layers(mode, input, states, params, has_biases, num_layers, dropout, train, bidirectional,
             batch_first):
-    """Run the stack: each layer reads the previous layer's outputs (both directions joined)."""
+    """Run the stack over a padded input: (output, final states)."""
     time_dim = 1 if batch_first else 0
     directions = 2 if bidirectional else 1
     _check_sequence(mode, input, states, params[0], params[1], num_layers * directions, time_dim)
+
+    def run(x, state, weights, reverse):
+        return _direction(mode, x, state, *weights, time_dim=time_dim, reverse=reverse)
+    return _stack(mode, input, states, params, has_biases, num_layers, dropout, train,
+                  directions, run)
+
+
+def _stack(mode, input, states, params, has_biases, num_layers, dropout, train, directions, run):
+    """Each layer reads the previous layer's outputs (both directions joined on the last dim);
+    run(x, initial state, weights, reverse) computes one layer in one direction."""
     if mode == "lstm":  # the step op carries h and c as one array [h, c]
         initial = [cr.cat([h, c], 1) for h, c in zip(unbind(states[0]), unbind(states[1]))]
     else:
@@ -119,11 +144,10 @@ def _layers(mode, input, states, params, has_biases, num_layers, dropout, train,
         for direction in range(directions):
             k = layer * directions + direction
             weights = params[k * per_direction:(k + 1) * per_direction]
-            output, state = _direction(mode, x, initial[k], *weights, time_dim=time_dim,
-                                       reverse=direction == 1)
+            output, state = run(x, initial[k], weights, direction == 1)
             outputs.append(output)
             final_states.append(state)
-        x = outputs[0] if directions == 1 else cr.cat(outputs, 2)
+        x = outputs[0] if directions == 1 else cr.cat(outputs, -1)
         if dropout and train and layer < num_layers - 1:
             x = _dropout(x, dropout, training=True)
     return x, cr.stack(final_states)
@@ -148,22 +172,109 @@ def _check_sequence(mode, input, states, w_ih, w_hh, layers, time_dim):
 def _direction(mode, x, state, w_ih, w_hh, b_ih=None, b_hh=None, *, time_dim, reverse):
     """One layer in one direction: the input's share of every step's gates in one matmul, then
     one step op per time step, and the outputs stacked once. Returns (outputs, final state)."""
-    hidden = w_hh.shape[1]
-    if mode == "gru":
-        steps = unbind(linear(x, w_ih, b_ih), time_dim)
-    else:
-        steps = unbind(linear(x, w_ih, _both(b_ih, b_hh)), time_dim)
+    steps = unbind(linear(x, w_ih, b_ih if mode == "gru" else _both(b_ih, b_hh)), time_dim)
     outputs = []
     for gates_x in (reversed(steps) if reverse else steps):
-        if mode == "lstm":
-            state = lstm_cell_step(gates_x, state, w_hh)
-            outputs.append(state.narrow(1, 0, hidden))
-        elif mode == "gru":
-            state = gru_cell_step(gates_x, state, w_hh, b_hh)
-            outputs.append(state)
-        else:
-            state = rnn_cell_step(gates_x, state, w_hh, "tanh" if mode == "rnn_tanh" else "relu")
-            outputs.append(state)
+        state, output = _step(mode, gates_x, state, w_hh, b_hh)
+        outputs.append(output)
     if reverse:
         outputs.reverse()
     return cr.stack(outputs, time_dim), state
+
+
+def _step(mode, gates_x, state, w_hh, b_hh):
+    """(new state, output) of one time step; an LSTM's state is [h, c], its output h."""
+    if mode == "lstm":
+        state = lstm_cell_step(gates_x, state, w_hh)
+        return state, state.narrow(1, 0, w_hh.shape[1])
+    if mode == "gru":
+        state = gru_cell_step(gates_x, state, w_hh, b_hh)
+    else:
+        state = rnn_cell_step(gates_x, state, w_hh, "tanh" if mode == "rnn_tanh" else "relu")
+    return state, state
+
+
+# ----- packed sequences ---------------------------------------------------------------------------
+def _is_batch_sizes(value):
+    """torch.lstm(data, batch_sizes, hx, ...) is the packed overload: batch_sizes is a 1-D
+    integer tensor, where the padded form has hx (a tuple or a 3-D float tensor)."""
+    return isinstance(value, Tensor) and value.ndim == 1 and not value.is_floating_point()
+
+
+def _packed(mode, data, batch_sizes, states, params, has_biases, num_layers, dropout, train,
+            bidirectional):
+    """The stack over packed data (sum of lengths, I), batch_sizes[t] sequences running at step
+    t, longest first: (output data (sum of lengths, D * H), final states (layers * D, B, H)),
+    each sequence's final state taken at its own last step (the reverse direction's: step 0)."""
+    sizes = [int(n) for n in batch_sizes.tolist()]
+    directions = 2 if bidirectional else 1
+    _check_packed(mode, data, sizes, states, params[0], params[1], num_layers * directions)
+
+    def run(x, state, weights, reverse):
+        return _packed_direction(mode, x, sizes, state, *weights, reverse=reverse)
+    return _stack(mode, data, states, params, has_biases, num_layers, dropout, train, directions,
+                  run)
+
+
+def _packed_call(mode, data, batch_sizes, hx, params, has_biases, num_layers, dropout, train,
+                 bidirectional):
+    """torch's packed overload: (output data, h_n), or (output data, h_n, c_n) for an LSTM."""
+    states = list(hx) if mode == "lstm" else [hx]
+    output, final = _packed(mode, data, batch_sizes, states, params, has_biases, num_layers,
+                            dropout, train, bidirectional)
+    if mode != "lstm":
+        return output, final
+    hidden = states[0].shape[-1]
+    return output, final.narrow(2, 0, hidden), final.narrow(2, hidden, hidden)
+
+
+def _check_packed(mode, data, sizes, states, w_ih, w_hh, layers):
+    _check_dtypes(mode, data, states, w_ih)
+    if data.ndim != 2 or data.shape[1] != w_ih.shape[1]:
+        raise RuntimeError(f"{mode}: expected packed data of shape (sum of lengths, "
+                           f"{w_ih.shape[1]}), got {tuple(data.shape)}")
+    if not sizes or sum(sizes) != data.shape[0] or \
+            any(a < b or b <= 0 for a, b in zip(sizes, sizes[1:] + [1])):
+        raise RuntimeError(f"{mode}: batch_sizes must be positive, non-increasing and add up to "
+                           f"the packed data's {data.shape[0]} rows, got {sizes}")
+    expected = (layers, sizes[0], w_hh.shape[1])
+    for state in states:
+        if tuple(state.shape) != expected:
+            raise RuntimeError(f"{mode}: expected initial states of shape {expected}, got "
+                               f"{tuple(state.shape)}")
+
+
+def _packed_direction(mode, x, sizes, state, w_ih, w_hh, b_ih=None, b_hh=None, *, reverse):
+    """One layer in one direction over packed data. Running forward, the batch shrinks as
+    sequences end, and the rows dropped are those sequences' final states; running in reverse,
+    it grows as sequences begin (at their last step), each starting from its initial state."""
+    gates = linear(x, w_ih, b_ih if mode == "gru" else _both(b_ih, b_hh))
+    # the gates padded to (T, B, G) and unbound cost one gather, not one slice per step
+    steps = unbind(_pad_steps(gates, sizes), 0)
+    outputs, finished, initial = [], [], state
+    if reverse:
+        state = initial.narrow(0, 0, sizes[-1])
+    for t in (reversed(range(len(sizes))) if reverse else range(len(sizes))):
+        running = state.shape[0]
+        if sizes[t] < running:  # forward only: sequences running[sizes[t]:] ended at t - 1
+            finished.append(state.narrow(0, sizes[t], running - sizes[t]))
+            state = state.narrow(0, 0, sizes[t])
+        elif sizes[t] > running:  # reverse only: sequences whose last step is t start here
+            state = cr.cat([state, initial.narrow(0, running, sizes[t] - running)])
+        gates_x = steps[t] if sizes[t] == sizes[0] else steps[t].narrow(0, 0, sizes[t])
+        state, output = _step(mode, gates_x, state, w_hh, b_hh)
+        outputs.append(output)
+    if reverse:
+        outputs.reverse()
+    final = cr.cat([state] + finished[::-1]) if finished else state
+    return cr.cat(outputs), final
+
+
+def _pad_steps(packed, sizes):
+    """Packed rows (sum(sizes), G) as (T, B, G), zeros past each step's batch size."""
+    batch, rows = sizes[0], packed.shape[0]
+    index = xp.full((len(sizes), batch), rows, dtype=xp.int64)
+    index[xp.arange(batch)[None, :] < xp.asarray(sizes)[:, None]] = xp.arange(rows)
+    padding = cr.zeros(1, packed.shape[1], dtype=packed.dtype)
+    gathered = cr.cat([packed, padding]).index_select(0, Tensor._make(index.reshape(-1)))
+    return gathered.reshape(len(sizes), batch, packed.shape[1])

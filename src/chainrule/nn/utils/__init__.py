@@ -3,6 +3,7 @@ vector)."""
 from chainrule.nn.utils.clip_grad import (clip_grad_norm, clip_grad_norm_, clip_grad_value_,
                                           clip_grads_with_norm_, get_total_norm)
 from chainrule.nn.utils.convert_parameters import parameters_to_vector, vector_to_parameters
+from chainrule.nn.utils import rnn  # torch.nn.utils.rnn: packed and padded sequences
 
 __all__ = ["clip_grad_norm", "clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_",
            "get_total_norm", "parameters_to_vector", "vector_to_parameters"]
