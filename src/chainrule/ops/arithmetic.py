@@ -52,8 +52,8 @@ def _scaled_sum(name, input, product, beta, alpha):
                            f"product's shape {product.shape}")
     if alpha != 1:
         product = alpha * product
-    if beta == 0:
-        return product
+    if beta == 0:   # input's NaNs ignored, its gradient zero (not None), as torch
+        return _with_zero_gradient(product, input)
     return product + (input if beta == 1 else beta * input)
 
 
@@ -112,7 +112,8 @@ def logaddexp(input, other):
     a, b = _tensor("logaddexp", input), _tensor("logaddexp", other, "other")
     m = maximum(a, b).detach()
     # both -inf: m - m is NaN; torch gives -inf there
-    m = where(xp.isinf(m.array), 0.0, m) if xp.isinf(m.array).any() else m
+    infinite = xp.isinf(m.array)
+    m = m.masked_fill(Tensor._make(infinite), 0.0) if infinite.any() else m
     return m + log(exp(a - m) + exp(b - m))
 
 
@@ -129,7 +130,15 @@ def copysign(input, other):
         a = a.to(backend.get_default_dtype())
     negative = Tensor._make(xp.signbit(b))
     magnitude = a.abs()
-    return where(negative, -magnitude, magnitude)
+    out = where(negative, -magnitude, magnitude)
+    if isinstance(other, Tensor) and other.requires_grad and other.dtype == out.dtype:
+        out = _with_zero_gradient(out, other)
+    return out
+
+
+def _with_zero_gradient(out, t):
+    """out, with t in its graph receiving a zero gradient (not None), as torch gives."""
+    return where(Tensor._make(xp.zeros(out.shape, dtype=bool)), t, out)
 
 
 def heaviside(input, values):

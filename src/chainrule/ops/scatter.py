@@ -131,7 +131,10 @@ def _extreme_or_product(start, grid, src, reduce):
         counts[counts == 0] = 1
         weight_self = Tensor._make(self_mask / counts)
         weight_src = Tensor._make(src_mask / counts[grid])
-        linear = start * weight_self + _scatter_sum(src * weight_src, grid, start.shape)
+        # include_self=False put +-inf where src lands: weight 0 there, but 0 * inf is NaN
+        finite = start.masked_fill(Tensor._make(~xp.isfinite(start.array)), 0) \
+            if start.array.dtype.kind == "f" else start
+        linear = finite * weight_self + _scatter_sum(src * weight_src, grid, start.shape)
     return constant + (linear - linear.detach())
 
 
