@@ -90,5 +90,10 @@ class LRScheduler:
         self.__dict__.update(copy.deepcopy(state_dict))
 
 
+class _LRScheduler(LRScheduler):
+    """The old name of LRScheduler (before torch 2.0), kept as torch keeps it: programs subclass
+    it and write get_lr() from self.last_epoch and self.base_lrs."""
+
+
 def current_lrs(optimizer):
     return [group["lr"] for group in optimizer.param_groups]

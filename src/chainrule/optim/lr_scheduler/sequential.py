@@ -44,16 +44,24 @@ class SequentialLR(LRScheduler):
 
     def state_dict(self):
         """The attributes but the optimizer, and each scheduler's own state dict."""
-        state = {key: value for key, value in self.__dict__.items()
-                 if key not in ("optimizer", "_schedulers")}
-        state["_schedulers"] = [scheduler.state_dict() for scheduler in self._schedulers]
-        return state
+        return _nested_state_dict(self)
 
     def load_state_dict(self, state_dict):
-        own = {key: value for key, value in state_dict.items() if key != "_schedulers"}
-        super().load_state_dict(own)
-        for scheduler, saved in zip(self._schedulers, state_dict["_schedulers"]):
-            scheduler.load_state_dict(saved)
+        _load_nested_state_dict(self, state_dict)
+
+
+def _nested_state_dict(scheduler):
+    state = {key: value for key, value in scheduler.__dict__.items()
+             if key not in ("optimizer", "_schedulers")}
+    state["_schedulers"] = [inner.state_dict() for inner in scheduler._schedulers]
+    return state
+
+
+def _load_nested_state_dict(scheduler, state_dict):
+    own = {key: value for key, value in state_dict.items() if key != "_schedulers"}
+    LRScheduler.load_state_dict(scheduler, own)
+    for inner, saved in zip(scheduler._schedulers, state_dict["_schedulers"]):
+        inner.load_state_dict(saved)
 
 
 def _check(optimizer, schedulers, milestones, name):
@@ -84,3 +92,36 @@ def _undo_initial_steps(scheduler):
             _undo_initial_steps(inner)
     elif hasattr(scheduler, "last_epoch"):
         scheduler.last_epoch -= 1
+
+
+class ChainedScheduler(LRScheduler):
+    """Step every scheduler at each step(), in order, so that their changes compose (each
+    multiplies the rate the previous one left, in torch's chainable form).
+
+    Args:
+        schedulers: the schedulers, all on one optimiser (not ReduceLROnPlateau).
+        optimizer: that optimiser (default: the first scheduler's).
+    """
+
+    def __init__(self, schedulers, optimizer=None):
+        if len(schedulers) < 1:
+            raise ValueError(f"{type(self).__name__} expects at least one scheduler to be "
+                             "chained, but got no scheduler.")
+        optimizer = optimizer or schedulers[0].optimizer
+        _check(optimizer, schedulers, [None] * (len(schedulers) - 1), type(self).__name__)
+        self._schedulers = schedulers
+        self.optimizer = optimizer
+        self._last_lr = [group["lr"] for group in self._schedulers[-1].optimizer.param_groups]
+
+    def step(self):
+        """Step each scheduler in turn."""
+        for scheduler in self._schedulers:
+            scheduler.step()
+        self._last_lr = [group["lr"] for group in self._schedulers[-1].optimizer.param_groups]
+
+    def state_dict(self):
+        """The attributes but the optimizer, and each scheduler's own state dict."""
+        return _nested_state_dict(self)
+
+    def load_state_dict(self, state_dict):
+        _load_nested_state_dict(self, state_dict)
