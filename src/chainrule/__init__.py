@@ -87,7 +87,7 @@ from chainrule.random import (
     set_rng_state)
 from chainrule.linalg import det, matrix_power, slogdet
 from chainrule.linalg.matrices import (
-    cholesky_inverse, cholesky_solve, inverse, logdet, pinverse)
+    cholesky_inverse, cholesky_solve, inverse, logdet, matrix_exp, pinverse)
 from chainrule.ops.specfun import digamma, erfc, erfinv, lgamma, polygamma
 from chainrule.size import Size
 from chainrule.special import logit, sinc, xlogy

@@ -18,7 +18,7 @@ from chainrule.tensor import Tensor
 
 __all__ = ["inv", "det", "slogdet", "solve", "solve_triangular", "cholesky", "qr", "svd", "svdvals", "eigh",
            "eigvalsh", "pinv", "matrix_power", "matrix_rank", "lstsq", "cross", "diagonal",
-           "multi_dot", "vecdot", "matmul"]
+           "multi_dot", "vecdot", "matmul", "matrix_exp"]
 
 slogdet_result = collections.namedtuple("linalg_slogdet", ["sign", "logabsdet"])
 eigh_result = collections.namedtuple("linalg_eigh", ["eigenvalues", "eigenvectors"])
@@ -30,6 +30,10 @@ lstsq_result = collections.namedtuple("linalg_lstsq",
 
 def inv(A):
     return decomposition.inv(A)
+
+
+def matrix_exp(A):
+    return decomposition.matrix_exp(A)
 
 
 def det(A):
