@@ -26,6 +26,14 @@ from tests.nn.test_module import assert_matches_torch
     ("AdaptiveAvgPool2d", (1,), {}, (2, 3, 5, 5)),
     ("AdaptiveAvgPool2d", ((None, 2),), {}, (3, 5, 4)),
     ("AdaptiveAvgPool1d", (4,), {}, (2, 3, 10)),
+    ("AdaptiveAvgPool3d", ((2, 3, None),), {}, (1, 2, 5, 7, 4)),
+    ("AdaptiveAvgPool3d", (2,), {}, (2, 4, 6, 8)),
+    ("AdaptiveMaxPool1d", (3,), {}, (2, 3, 7)),
+    ("AdaptiveMaxPool1d", (4,), {}, (3, 10)),
+    ("AdaptiveMaxPool2d", ((3, 4),), {}, (2, 3, 7, 9)),
+    ("AdaptiveMaxPool2d", ((None, 2),), {}, (3, 5, 4)),
+    ("AdaptiveMaxPool2d", (6,), {}, (1, 2, 4, 5)),     # windows overlap: outputs > inputs
+    ("AdaptiveMaxPool3d", ((2, 3, 2),), {}, (1, 2, 5, 6, 3)),
 ])
 def test_layers_match_torch(name, args, kwargs, input_shape):
     ours, theirs = getattr(layers, name)(*args, **kwargs), getattr(torch.nn, name)(*args, **kwargs)
@@ -42,6 +50,25 @@ def test_max_pool_returns_torchs_indices():
     np.testing.assert_array_equal(out.numpy(), expected.numpy())
     assert indices.dtype == cr.int64
     np.testing.assert_array_equal(indices.numpy(), expected_indices.numpy())
+
+
+@pytest.mark.parametrize("dims, output_size, shape", [
+    (1, 3, (2, 3, 7)), (2, (3, 4), (2, 3, 7, 9)), (2, 7, (3, 5, 5)), (3, (2, 3, 4), (1, 2, 5, 6, 7))])
+def test_adaptive_max_pool_returns_torchs_indices(dims, output_size, shape):
+    name = f"adaptive_max_pool{dims}d"
+    x = np.random.default_rng(4).standard_normal(shape)
+    out, indices = getattr(cr.nn.functional, name)(cr.tensor(x), output_size, True)
+    expected, expected_indices = getattr(torch.nn.functional, name)(torch.tensor(x),
+                                                                     output_size, True)
+    np.testing.assert_array_equal(out.numpy(), expected.numpy())
+    assert indices.dtype == cr.int64
+    np.testing.assert_array_equal(indices.numpy(), expected_indices.numpy())
+
+
+def test_adaptive_max_pool_differentiates_twice():
+    x = cr.tensor(np.random.default_rng(5).standard_normal((1, 2, 5, 7)), requires_grad=True)
+    assert cr.autograd.gradgradcheck(
+        lambda x: cr.nn.functional.adaptive_max_pool2d(x, (3, 4)) ** 2, (x,))
 
 
 def test_reprs_keep_arguments_as_given():
@@ -62,6 +89,7 @@ def test_reprs_keep_arguments_as_given():
     (layers.AvgPool3d(2), (2, 4, 4), r"AvgPool3d\(.*\): expected input of shape "
                                      r"\(N, C, D, H, W\) or \(C, D, H, W\)"),
     (layers.AdaptiveAvgPool2d(2), (4, 4), r"AdaptiveAvgPool2d\(output_size=2\): expected input"),
+    (layers.AdaptiveMaxPool1d(2), (4,), r"AdaptiveMaxPool1d\(output_size=2\): expected input"),
 ])
 def test_wrong_input_shape_names_the_layer_and_the_expected_shape(layer, shape, message):
     with pytest.raises(RuntimeError, match=message):

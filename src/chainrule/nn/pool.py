@@ -1,5 +1,5 @@
-"""Pooling layers: MaxPool1d/2d/3d, AvgPool1d/2d/3d and AdaptiveAvgPool1d/2d, with torch's arguments
-and reprs; each forward checks the input's number of dims and calls nn.functional."""
+"""Pooling layers: MaxPool1d/2d/3d, AvgPool1d/2d/3d, AdaptiveAvgPool1d/2d/3d and
+AdaptiveMaxPool1d/2d/3d, with torch's arguments and reprs; each forward checks the input's number of dims and calls nn.functional."""
 from chainrule.nn.functional import pool as functional
 from chainrule.nn.module import Module
 from chainrule.ops.conv import as_tuple
@@ -189,3 +189,62 @@ class AdaptiveAvgPool2d(_AdaptiveAvgPool):
     """
     dims = 2
     pool = staticmethod(functional.adaptive_avg_pool2d)
+
+
+class AdaptiveAvgPool3d(_AdaptiveAvgPool):
+    """The mean over windows that tile the input, placed along each dim as in AdaptiveAvgPool1d.
+
+    Args:
+        output_size: an int (for all three dims) or a (d, h, w) triple; None keeps that dim.
+
+    Shape: input (N, C, D, H, W) or (C, D, H, W) -> output (N, C, *output_size).
+    """
+    dims = 3
+    pool = staticmethod(functional.adaptive_avg_pool3d)
+
+
+class _AdaptiveMaxPool(_AdaptiveAvgPool):
+    def __init__(self, output_size, return_indices=False):
+        super().__init__(output_size)
+        self.return_indices = return_indices
+
+    def forward(self, x):
+        self._check_input(x)
+        return self.pool(x, self.output_size, self.return_indices)
+
+
+class AdaptiveMaxPool1d(_AdaptiveMaxPool):
+    """The maximum over output_size windows that tile the input, placed as in AdaptiveAvgPool1d;
+    the gradient goes to each window's first maximum.
+
+    Args:
+        output_size: the output's length.
+        return_indices: also return where each maximum is, as an index into L (default False).
+
+    Shape: input (N, C, L) or (C, L) -> output (N, C, output_size).
+    """
+    dims = 1
+    pool = staticmethod(functional.adaptive_max_pool1d)
+
+
+class AdaptiveMaxPool2d(_AdaptiveMaxPool):
+    """The maximum over windows that tile the input, placed along each dim as in
+    AdaptiveAvgPool1d.
+
+    Args:
+        output_size: an int (for both dims) or an (h, w) pair; None keeps that dim's size.
+        return_indices: also return where each maximum is, as a flat index into H·W.
+
+    Shape: input (N, C, H, W) or (C, H, W) -> output (N, C, *output_size).
+    """
+    dims = 2
+    pool = staticmethod(functional.adaptive_max_pool2d)
+
+
+class AdaptiveMaxPool3d(_AdaptiveMaxPool):
+    """As AdaptiveMaxPool2d, over three spatial dims (indices flat into D·H·W).
+
+    Shape: input (N, C, D, H, W) or (C, D, H, W) -> output (N, C, *output_size).
+    """
+    dims = 3
+    pool = staticmethod(functional.adaptive_max_pool3d)
