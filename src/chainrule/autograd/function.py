@@ -1,5 +1,6 @@
 """Function: one differentiable operation. `forward` computes on arrays; `backward` is written with
 Tensor ops, so that the gradient it returns can itself be differentiated (create_graph=True)."""
+import inspect
 import traceback
 
 from chainrule.autograd.mode import state
@@ -13,6 +14,10 @@ class Function:
     forward may keep what backward needs on `self` (shapes, masks). backward reads the inputs as
     Tensors from `self.inputs` (kept only if `save_inputs`) and the output from `self.output()`
     (kept only if `save_output`). `self.needs_input_grad[i]` says which gradients are wanted.
+
+    PyTorch's convention works too: `forward(ctx, *args)` and `backward(ctx, *grads)` as
+    staticmethods on Tensors (or torch 2's `forward(*args)` plus `setup_context(ctx, inputs,
+    output)`), called as `MyFunction.apply(...)`; see autograd/custom.py.
     """
 
     save_inputs = True    # backward reads the inputs' values: keep them and check their versions
@@ -21,6 +26,14 @@ class Function:
     freed = False         # set once backward has run without retain_graph
     _hooks = None         # hooks registered on the output tensor (Tensor.register_hook)
     retained = None       # weak reference to the output tensor if it called retain_grad()
+
+    def __init_subclass__(cls, **kwargs):
+        # Decided once per class, never per call: a PyTorch-style Function (forward(ctx, ...)
+        # as a staticmethod) gets the Tensor-level apply of autograd/custom.py.
+        super().__init_subclass__(**kwargs)
+        if is_torch_style(cls):
+            from chainrule.autograd.custom import install   # custom.py builds on Function
+            install(cls)
 
     @classmethod
     def apply(cls, *inputs, **params):
@@ -102,6 +115,23 @@ class Function:
 _new = object.__new__
 
 
+def is_torch_style(cls):
+    """True for PyTorch's convention: forward(ctx, *args) as a staticmethod, torch 2's forward
+    without ctx plus setup_context(ctx, inputs, output), or forward(ctx, ...) left unmarked
+    (which torch also accepts). chainrule's ops write forward(self, *arrays)."""
+    forward = inspect.getattr_static(cls, "forward", None)
+    if forward is None:
+        return False
+    if isinstance(forward, staticmethod):
+        return True
+    if inspect.getattr_static(cls, "setup_context", None) is not None:
+        return True
+    if inspect.isfunction(forward):
+        parameters = list(inspect.signature(forward).parameters)
+        return bool(parameters) and parameters[0] == "ctx"
+    return False
+
+
 class NotATensorError(TypeError):
     """An op or a layer was given something else (an array, a list, a number) for a Tensor."""
 
@@ -123,3 +153,7 @@ def _refuse_non_tensors(name, inputs):
     for position, value in enumerate(inputs):
         if not isinstance(value, Tensor):
             raise NotATensorError(not_a_tensor_message(name, position, value)) from None
+
+
+# PyTorch's names in torch.autograd.function (the porting hook maps that module to this one)
+from chainrule.autograd.custom import FunctionCtx, once_differentiable  # noqa: E402,F401
