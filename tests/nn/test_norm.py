@@ -405,3 +405,43 @@ def test_instance_norm_functional_errors():
         instance_norm(x, weight=cr.ones(2))
     with pytest.raises(RuntimeError, match="give both running_mean and running_var"):
         instance_norm(x, running_mean=cr.zeros(3))
+
+
+@pytest.mark.parametrize("args, kwargs, shape", [
+    ((4,), {}, (2, 3, 4)),
+    (((3, 4),), dict(eps=1e-6), (2, 3, 4)),
+    ((5,), dict(elementwise_affine=False), (3, 5)),
+    ((6,), dict(eps=0.1), (6,)),
+])
+def test_rms_norm_matches_torch(args, kwargs, shape):
+    from chainrule.nn.norm import RMSNorm
+    from tests.nn.test_module import assert_matches_torch
+    ours, theirs = RMSNorm(*args, **kwargs), torch.nn.RMSNorm(*args, **kwargs)
+    assert repr(ours) == repr(theirs)
+    if theirs.weight is not None:
+        with torch.no_grad():
+            theirs.weight.uniform_(0.5, 1.5)
+    assert_matches_torch(ours, theirs, [np.random.default_rng(2).standard_normal(shape)])
+
+
+@pytest.mark.parametrize("args, shape", [
+    ((2,), (2, 5, 4, 3)), ((3, 1e-2, 0.5, 2.0), (3, 6, 7)), ((4,), (1, 4, 2, 3, 2)),
+    ((1,), (2, 3, 4))])
+def test_local_response_norm_matches_torch(args, shape):
+    from chainrule.nn.norm import LocalResponseNorm
+    from tests.nn.test_module import assert_matches_torch
+    ours, theirs = LocalResponseNorm(*args), torch.nn.LocalResponseNorm(*args)
+    assert repr(ours) == repr(theirs)
+    assert_matches_torch(ours, theirs, [np.random.default_rng(3).standard_normal(shape)])
+
+
+def test_rms_norm_and_local_response_norm_gradcheck_and_errors():
+    from chainrule.nn.functional.norm import local_response_norm, rms_norm
+    x = cr.tensor(np.random.default_rng(4).standard_normal((2, 3, 4)), requires_grad=True)
+    weight = cr.tensor(np.random.default_rng(5).standard_normal(4), requires_grad=True)
+    assert gradgradcheck(lambda x, w: rms_norm(x, (4,), w), (x, weight))
+    assert gradgradcheck(lambda x: local_response_norm(x, 2, alpha=0.5), (x,))
+    with pytest.raises(RuntimeError, match=r"rms_norm: expected input of shape \(\*, 5\)"):
+        rms_norm(x, 5)
+    with pytest.raises(ValueError, match=r"local_response_norm: expected 3D or higher.*\(3, 4\)"):
+        local_response_norm(cr.ones(3, 4), 2)

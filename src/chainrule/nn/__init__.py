@@ -19,7 +19,7 @@ from chainrule.nn.loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, 
                                PoissonNLLLoss, SmoothL1Loss, SoftMarginLoss, TripletMarginLoss)
 from chainrule.nn.module import Module
 from chainrule.nn.norm import (BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm1d, InstanceNorm2d,
-                               InstanceNorm3d, LayerNorm)
+                               InstanceNorm3d, LayerNorm, LocalResponseNorm, RMSNorm)
 from chainrule.nn.padding import (CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad1d,
                                   ConstantPad2d, ConstantPad3d, ReflectionPad1d, ReflectionPad2d,
                                   ReflectionPad3d, ReplicationPad1d, ReplicationPad2d,

@@ -1,12 +1,14 @@
 """Normalisation layers: BatchNorm1d, BatchNorm2d (Ioffe & Szegedy 2015), InstanceNorm1d/2d/3d
-(Ulyanov, Vedaldi & Lempitsky 2016), LayerNorm (Ba, Kiros & Hinton 2016) and GroupNorm (Wu & He
-2018), with torch's parameters, buffers, names and init."""
+(Ulyanov, Vedaldi & Lempitsky 2016), LayerNorm (Ba, Kiros & Hinton 2016), GroupNorm (Wu & He
+2018), RMSNorm (Zhang & Sennrich 2019) and LocalResponseNorm (Krizhevsky et al. 2012), with
+torch's parameters, buffers, names and init."""
 import warnings
 
 from chainrule import backend, creation
 from chainrule.autograd.mode import no_grad
 from chainrule.nn import init
-from chainrule.nn.functional.norm import batch_norm, group_norm, instance_norm, layer_norm
+from chainrule.nn.functional.norm import (batch_norm, group_norm, instance_norm, layer_norm,
+                                          local_response_norm, rms_norm)
 from chainrule.nn.module import Module
 from chainrule.nn.parameter import Parameter
 
@@ -253,3 +255,55 @@ class GroupNorm(Module):
     def extra_repr(self):
         return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
                 f"bias={self.bias is not None}")
+
+
+class RMSNorm(Module):
+    """y = x / sqrt(mean(x²) + eps) * weight over the last dims of each sample: LayerNorm without
+    centring or bias (Zhang & Sennrich 2019).
+
+    Args: normalized_shape (an int or a shape: the trailing dims), eps=None (the input dtype's
+    machine epsilon), elementwise_affine=True (learn a weight of that shape), dtype=None.
+    Shape: input (*, *normalized_shape) -> output of the same shape. Initialised as torch:
+    weight 1.
+    """
+
+    def __init__(self, normalized_shape, eps=None, elementwise_affine=True, device=None,
+                 dtype=None):
+        super().__init__()
+        if isinstance(normalized_shape, int):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(int(n) for n in normalized_shape)
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        _affine_parameters(self, self.normalized_shape, elementwise_affine, False, dtype)
+        del self._parameters["bias"]   # torch's RMSNorm has no bias attribute at all
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        if self.weight is not None:
+            init.ones_(self.weight)
+
+    def forward(self, x):
+        return rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")
+
+
+class LocalResponseNorm(Module):
+    """Each channel divided by (k + alpha/size · the sum of squares over `size` neighbouring
+    channels)^beta (Krizhevsky, Sutskever & Hinton 2012).
+
+    Args: size (channels in the window), alpha=1e-4, beta=0.75, k=1.0.
+    Shape: input (N, C, *) -> output of the same shape.
+    """
+
+    def __init__(self, size, alpha=1e-4, beta=0.75, k=1.0):
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, x):
+        return local_response_norm(x, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self):
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

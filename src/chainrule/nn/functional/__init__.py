@@ -27,7 +27,7 @@ from chainrule.nn.functional.margin_loss import (
     cosine_embedding_loss, hinge_embedding_loss, margin_ranking_loss, multilabel_soft_margin_loss,
     soft_margin_loss, triplet_margin_loss)
 from chainrule.nn.functional.norm import (
-    batch_norm, group_norm, instance_norm, layer_norm, normalize)
+    batch_norm, group_norm, instance_norm, layer_norm, local_response_norm, normalize, rms_norm)
 from chainrule.nn.functional.pool import (
     adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d, adaptive_max_pool1d,
     adaptive_max_pool2d, adaptive_max_pool3d, avg_pool1d, avg_pool2d, avg_pool3d, lp_pool1d,

@@ -7,8 +7,12 @@ y = (x - mean) / sqrt(var + eps) * weight + bias, with the biased variance (divi
 import math
 
 from chainrule.autograd.mode import no_grad
+from chainrule.backend import xp
+from chainrule.ops.join import cat
+from chainrule.tensor import Tensor
 
-__all__ = ["batch_norm", "group_norm", "instance_norm", "layer_norm", "normalize"]
+__all__ = ["batch_norm", "group_norm", "instance_norm", "layer_norm", "local_response_norm",
+           "normalize", "rms_norm"]
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
@@ -135,12 +139,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     Shape: input (*, *normalized_shape); weight and bias normalized_shape; output as input.
     """
     normalized_shape = _as_shape(normalized_shape)
-    count = len(normalized_shape)
-    if input.ndim < count or input.shape[input.ndim - count:] != normalized_shape:
-        inner = ", ".join(map(str, normalized_shape))
-        raise RuntimeError(f"layer_norm: expected input of shape (*, {inner}) for normalized_shape "
-                           f"{normalized_shape}, got {input.shape}")
-    axes = tuple(range(input.ndim - count, input.ndim))
+    axes = _check_trailing("layer_norm", input, normalized_shape)
     mean = input.mean(axes, keepdim=True)
     centered = input - mean
     var = centered.square().mean(axes, keepdim=True)
@@ -148,6 +147,55 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     if weight is not None:
         out = out * weight
     return out if bias is None else out + bias
+
+
+def _check_trailing(name, input, normalized_shape):
+    count = len(normalized_shape)
+    if input.ndim < count or input.shape[input.ndim - count:] != normalized_shape:
+        inner = ", ".join(map(str, normalized_shape))
+        raise RuntimeError(f"{name}: expected input of shape (*, {inner}) for normalized_shape "
+                           f"{normalized_shape}, got {input.shape}")
+    return tuple(range(input.ndim - count, input.ndim))
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """y = x / sqrt(mean(x²) + eps) * weight over the last dims (Zhang & Sennrich 2019); eps None
+    is the dtype's machine epsilon, as torch.
+
+    Shape: input (*, *normalized_shape); weight normalized_shape; output as input.
+    """
+    normalized_shape = _as_shape(normalized_shape)
+    axes = _check_trailing("rms_norm", input, normalized_shape)
+    if eps is None:
+        eps = float(xp.finfo(input.array.dtype).eps)
+    out = input * (input.square().mean(axes, keepdim=True) + eps).rsqrt()
+    return out if weight is None else out * weight
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    """y_c = x_c / (k + alpha/size · sum of x² over channels c - size//2 .. c + (size-1)//2)^beta
+    (Krizhevsky et al. 2012), zeros beyond the channel ends, as torch.
+
+    Shape: input (N, C, *) with at least 3 dims; output as input.
+    """
+    if input.ndim < 3:
+        raise ValueError(f"local_response_norm: expected 3D or higher dimensionality input (got "
+                         f"{input.ndim} dimensions, shape {input.shape})")
+    if input.numel() == 0:
+        return input
+    channels = input.shape[1]
+    squares = input.square()
+    before, after = size // 2, (size - 1) // 2
+    padded = cat([_zeros_like_channels(input, before), squares,
+                  _zeros_like_channels(input, after)], 1)
+    window = padded.narrow(1, 0, channels)
+    for offset in range(1, size):
+        window = window + padded.narrow(1, offset, channels)
+    return input / (window * (alpha / size) + k).pow(beta)
+
+
+def _zeros_like_channels(input, channels):
+    return Tensor._make(xp.zeros((input.shape[0], channels) + input.shape[2:], input.array.dtype))
 
 
 def _as_shape(shape):
