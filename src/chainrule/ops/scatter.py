@@ -196,8 +196,11 @@ def put(input, index, source, accumulate=False):
     if array.size and (array.min() < -size or array.max() >= size):
         raise IndexError(f"put: index out of range for a tensor of {size} elements (shape "
                          f"{x.shape})")
-    flat = index_put(x.reshape(-1), (array % max(size, 1),), source.reshape(-1), accumulate)
-    return flat.reshape(x.shape)
+    # the flat positions as a full index: no view of x, so put_ may record (a view would count
+    # as another tensor sharing x's memory)
+    index = xp.unravel_index(array % max(size, 1), x.shape) if x.ndim else ()
+    return index_put(x, tuple(index), source.reshape(-1) if x.ndim else source.reshape(()),
+                     accumulate)
 
 
 def _mask(name, mask):
