@@ -76,6 +76,14 @@ CASES = [vector_case(o) for o in VECTOR_ORDS] + [matrix_case(o) for o in MATRIX_
          lambda a: np.linalg.inv(np_spd(a)), [((3, 3),)]),
     Case("tensor_methods", lambda L, a: a.inverse() * a.det(), None, [((3, 3),)],
          make=well_conditioned),
+    Case("cond", lambda L, a: L.linalg.cond(a), lambda a: np.linalg.cond(a), [((3, 3),)],
+         make=well_conditioned),
+    Case("cond_rectangular", lambda L, a: L.linalg.cond(a), lambda a: np.linalg.cond(a),
+         [((2, 3, 4),)]),
+    # forward only: torch 2.13's own backward of cond(A, 1) fails (an in-place change in
+    # LinalgInvEx); ours differentiates through matrix_norm and inv (gradchecked below)
+    Case("cond_1", lambda L, a: L.linalg.cond(a, 1), lambda a: np.linalg.cond(a, 1),
+         [((3, 3),)], make=well_conditioned, differentiable=False),
     Case("diagonal", lambda L, a: L.linalg.diagonal(a, offset=1),
          lambda a: np.diagonal(a, 1, -2, -1), [((2, 3, 4),)]),
 ]
@@ -138,3 +146,15 @@ def test_pytorch_imports_of_linalg_and_special_reach_chainrule(statement, check)
         namespace = {}
         exec(statement, namespace)
         assert check(namespace)
+
+
+def test_what_linalg_lacks_is_refused_with_advice():
+    with pytest.raises(AttributeError, match="torch.linalg.eig: .*eigh"):
+        chainrule.linalg.eig
+    with pytest.raises(AttributeError, match="no attribute 'nonsense'.*vector_norm"):
+        chainrule.linalg.nonsense
+
+
+def test_cond_in_the_1_norm_is_differentiable():
+    a = chainrule.tensor(well_conditioned(np.random.default_rng(4), (3, 3)), requires_grad=True)
+    assert chainrule.autograd.gradcheck(lambda x: chainrule.linalg.cond(x, 1), [a])

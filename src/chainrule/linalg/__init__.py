@@ -3,10 +3,31 @@ matrices, by PyTorch's names and signatures."""
 from chainrule.linalg.matrices import (
     cholesky, cross, det, diagonal, eigh, eigvalsh, inv, lstsq, matmul, matrix_exp, matrix_power,
     matrix_rank, multi_dot, pinv, qr, slogdet, solve, solve_triangular, svd, svdvals, vecdot)
-from chainrule.linalg.norms import matrix_norm, norm, vector_norm
+from chainrule.linalg.norms import cond, matrix_norm, norm, vector_norm
 from chainrule.ops.decomposition import LinAlgError
 
-__all__ = ["LinAlgError", "cholesky", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv",
+__all__ = ["LinAlgError", "cholesky", "cond", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv",
            "lstsq", "matmul", "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm",
            "pinv", "qr", "slogdet", "solve", "solve_triangular", "svd", "svdvals", "vecdot",
            "vector_norm"]
+
+# What torch.linalg has and chainrule leaves out, with what to use instead.
+_MISSING = {
+    "eig": "chainrule has no complex tensors, so no general eigendecomposition: for symmetric "
+           "matrices use linalg.eigh",
+    "eigvals": "chainrule has no complex tensors: for symmetric matrices use linalg.eigvalsh",
+    "lu": "there is no LU factorisation: use linalg.solve, linalg.det or linalg.inv directly",
+    "lu_factor": "there is no LU factorisation: use linalg.solve with the matrix itself",
+    "lu_solve": "there is no LU factorisation: use linalg.solve with the matrix itself",
+    "inv_ex": "use linalg.inv, which raises linalg.LinAlgError for a singular matrix",
+    "cholesky_ex": "use linalg.cholesky, which raises linalg.LinAlgError when the matrix is not "
+                   "positive-definite (catch it to add jitter)",
+    "solve_ex": "use linalg.solve, which raises linalg.LinAlgError for a singular matrix",
+}
+
+
+def __getattr__(name):
+    if name in _MISSING:
+        raise AttributeError(f"chainrule has no torch.linalg.{name}: {_MISSING[name]}")
+    raise AttributeError(f"module 'chainrule.linalg' has no attribute {name!r} (it has: "
+                         f"{', '.join(__all__)})")

@@ -12,7 +12,7 @@ from chainrule.ops.shape import movedim, unsqueeze
 from chainrule.ops.unary import abs as absolute
 from chainrule.tensor import Tensor
 
-__all__ = ["vector_norm", "matrix_norm", "norm"]
+__all__ = ["vector_norm", "matrix_norm", "norm", "cond"]
 
 _MATRIX_ORDS = ("fro", "nuc", 2, -2, 1, -1, math.inf, -math.inf)
 
@@ -90,6 +90,21 @@ def norm(a, ord=None, dim=None, keepdim=False, *, dtype=None):
         return vector_norm(a, ord, None, keepdim, dtype=dtype)
     raise RuntimeError(f"linalg.norm: if dim is not given, the input must be 1-D or 2-D when ord "
                        f"is given, got shape {a.shape} with ord={ord!r} (pass dim)")
+
+
+def cond(A, p=None):
+    """The condition number ‖A‖ ‖A⁻¹‖ in the norm p: σ_max / σ_min for p None or 2 (any shape),
+    σ_min / σ_max for p = -2, through the inverse otherwise (square A)."""
+    A = _floating("linalg.cond", A, None)
+    if A.ndim < 2:
+        raise RuntimeError(f"linalg.cond: the input must have at least 2 dimensions, got shape "
+                           f"{A.shape}")
+    if p in (None, 2, -2):
+        singular = spectral.svd(A, full_matrices=False)[1]
+        ratio = amax(singular, -1) / amin(singular, -1)
+        return 1 / ratio if p == -2 else ratio
+    from chainrule.ops.decomposition import inv
+    return matrix_norm(A, p) * matrix_norm(inv(A), p)
 
 
 def _floating(name, x, dtype):
