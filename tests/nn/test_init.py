@@ -164,3 +164,151 @@ def test_zero_element_tensors_are_left_alone_with_a_warning():
         layer = cr.nn.Linear(0, 3)
     assert layer.weight.shape == (3, 0) and np.all(values(layer.bias) == 0)
     assert init.orthogonal_(fresh(0, 3)).shape == (0, 3)
+
+
+# ----- torch 2.13's signatures: generator=, mode in either case, every nonlinearity ---------------
+GENERATED = {
+    "uniform_": lambda t, g: init.uniform_(t, -1.0, 2.0, generator=g),
+    "normal_": lambda t, g: init.normal_(t, 0.5, 2.0, generator=g),
+    "trunc_normal_": lambda t, g: init.trunc_normal_(t, 0.0, 1.0, -1.0, 1.5, generator=g),
+    "trunc_normal_tail": lambda t, g: init.trunc_normal_(t, 0.0, 1.0, 3.0, 4.0, generator=g),
+    "xavier_uniform_": lambda t, g: init.xavier_uniform_(t, 2.0, generator=g),
+    "xavier_normal_": lambda t, g: init.xavier_normal_(t, 2.0, generator=g),
+    "kaiming_uniform_": lambda t, g: init.kaiming_uniform_(t, 0, "fan_out", "selu", generator=g),
+    "kaiming_normal_": lambda t, g: init.kaiming_normal_(t, 0.2, "fan_in", "leaky_relu", g),
+    "orthogonal_": lambda t, g: init.orthogonal_(t, 1.5, generator=g),
+    "sparse_": lambda t, g: init.sparse_(t, 0.3, 0.1, generator=g),
+}
+
+
+def test_every_random_initialiser_takes_generator_as_torch():
+    import inspect
+    for name in set(GENERATED) - {"trunc_normal_tail"}:
+        ours = list(inspect.signature(getattr(init, name)).parameters)
+        theirs = list(inspect.signature(getattr(torch.nn.init, name)).parameters)
+        assert ours == theirs, name
+    for name in ("constant_", "zeros_", "ones_", "eye_", "dirac_", "calculate_gain"):
+        assert (list(inspect.signature(getattr(init, name)).parameters)
+                == list(inspect.signature(getattr(torch.nn.init, name)).parameters)), name
+
+
+@pytest.mark.filterwarnings("ignore:mean is more than 2 std")
+@pytest.mark.parametrize("name", GENERATED)
+def test_a_generator_reproduces_the_draw_and_leaves_the_global_one_alone(name):
+    fill = GENERATED[name]
+    cr.manual_seed(3)
+    state = cr.get_rng_state()
+    first = values(fill(fresh(30, 20), cr.Generator().manual_seed(5)))
+    again = values(fill(fresh(30, 20), cr.Generator().manual_seed(5)))
+    other = values(fill(fresh(30, 20), cr.Generator().manual_seed(6)))
+    assert np.array_equal(first, again) and not np.array_equal(first, other)
+    assert np.array_equal(np.asarray(cr.get_rng_state()), np.asarray(state))
+    with pytest.raises(TypeError, match="generator"):
+        fill(fresh(30, 20), "seed")
+
+
+@pytest.mark.parametrize("nonlinearity", ["linear", "conv1d", "conv2d", "conv3d",
+                                          "conv_transpose1d", "conv_transpose2d",
+                                          "conv_transpose3d", "sigmoid", "tanh", "relu",
+                                          "leaky_relu", "selu"])
+def test_every_torch_nonlinearity_has_torchs_gain_and_kaiming_std(nonlinearity):
+    assert init.calculate_gain(nonlinearity) == torch.nn.init.calculate_gain(nonlinearity)
+    shape = (60, 50, 3)
+    for mode in ("fan_in", "fan_out", "FAN_OUT"):
+        fan = torch.nn.init._calculate_correct_fan(torch.empty(shape), mode)
+        assert init._calculate_correct_fan(cr.empty(*shape), mode) == fan
+        big_fan = torch.nn.init._calculate_correct_fan(torch.empty(300, 200, 3), mode)
+        std = torch.nn.init.calculate_gain(nonlinearity, 0.1) / math.sqrt(big_fan)
+        assert_normal(values(init.kaiming_normal_(fresh(300, 200, 3), 0.1, mode, nonlinearity)),
+                      std)
+
+
+@pytest.mark.filterwarnings("ignore:mean is more than 2 std")
+def test_trunc_normal_far_in_the_tail():
+    """[3, 4] holds 0.13 % of N(0, 1): sampled from the uniform proposal, as torch does."""
+    x = values(init.trunc_normal_(fresh(), 0.0, 1.0, 3.0, 4.0))
+    assert x.min() >= 3 and x.max() <= 4
+    reference = torch.nn.init.trunc_normal_(torch.empty(SHAPE, dtype=torch.float64), 0.0, 1.0,
+                                            3.0, 4.0).numpy()
+    assert x.mean() == pytest.approx(reference.mean(), abs=5e-3)
+    assert x.std() == pytest.approx(reference.std(), rel=2e-2)
+    with pytest.warns(UserWarning, match="more than 2 std"):
+        init.trunc_normal_(fresh(3, 3), 0.0, 1.0, 5.0, 6.0)
+
+
+# ----- dirac_ and sparse_ ------------------------------------------------------------------------
+@pytest.mark.parametrize("shape, groups", [
+    ((4, 4, 3), 1), ((6, 3, 5), 1), ((3, 6, 2), 1), ((6, 2, 3, 3), 2), ((8, 3, 3, 4), 4),
+    ((4, 4, 3, 3, 3), 1), ((6, 1, 2, 3, 3), 3), ((4, 2, 1, 1), 2),
+])
+def test_dirac_matches_torch(shape, groups):
+    got = values(init.dirac_(fresh(*shape), groups))
+    want = torch.nn.init.dirac_(torch.empty(shape), groups).numpy()
+    np.testing.assert_array_equal(got, want)
+
+
+def test_dirac_convolution_is_the_identity():
+    x = cr.randn(2, 4, 9, 9)
+    conv = cr.nn.Conv2d(4, 4, 3, padding=1, groups=2, bias=False)
+    init.dirac_(conv.weight, groups=2)
+    np.testing.assert_allclose(conv(x).detach().numpy(), x.numpy(), atol=1e-6)
+
+
+@pytest.mark.parametrize("shape, groups, message", [
+    ((4, 4), 1, "3, 4, or 5 dimensions"), ((4, 4, 3, 3, 3, 3), 1, "3, 4, or 5 dimensions"),
+    ((6, 2, 3), 4, "divisible by groups"),
+])
+def test_dirac_refuses_as_torch(shape, groups, message):
+    with pytest.raises(ValueError, match=message):
+        torch.nn.init.dirac_(torch.empty(shape), groups)
+    with pytest.raises(ValueError, match=message):
+        init.dirac_(fresh(*shape), groups)
+
+
+@pytest.mark.parametrize("rows, cols, sparsity", [(10, 400, 0.1), (7, 300, 0.5), (40, 50, 0.33),
+                                                  (5, 8, 0.0), (5, 8, 1.0)])
+def test_sparse_zeros_per_column_as_torch(rows, cols, sparsity):
+    """Exactly ⌈sparsity·rows⌉ zeros in every column (as torch), at rows spread uniformly."""
+    got = values(init.sparse_(fresh(rows, cols), sparsity, std=0.5))
+    want = torch.nn.init.sparse_(torch.empty(rows, cols, dtype=torch.float64), sparsity,
+                                 std=0.5).numpy()
+    zeros = math.ceil(sparsity * rows)
+    assert ((got == 0).sum(axis=0) == zeros).all() and ((want == 0).sum(axis=0) == zeros).all()
+    if zeros not in (0, rows):
+        per_row = (got == 0).mean(axis=1)   # each row zeroed in a share zeros/rows of columns
+        p = zeros / rows
+        assert np.abs(per_row - p).max() < 5 * math.sqrt(p * (1 - p) / cols)
+
+
+def test_sparse_nonzeros_are_normal():
+    x = values(init.sparse_(fresh(), 0.2, std=0.05))
+    nonzero = x[x != 0]
+    assert nonzero.size == 320 * 500
+    assert_normal(nonzero, 0.05)
+
+
+@pytest.mark.parametrize("shape, options, message", [
+    ((3, 4, 5), dict(sparsity=0.1), "only tensors with 2 dimensions"),
+    ((4,), dict(sparsity=0.1), "only tensors with 2 dimensions"),
+    ((4, 5), dict(sparsity=-0.5), "sparsity .* in \\[0, 1\\]; got -0.5"),
+    ((4, 5), dict(sparsity=1.5), "got 1.5"),
+    ((4, 5), dict(sparsity=0.5, std=-1.0), "std must be >= 0"),
+])
+def test_sparse_refuses_bad_input(shape, options, message):
+    with pytest.raises(ValueError, match=message):
+        init.sparse_(fresh(*shape), **options)
+
+
+# ----- the old names ----------------------------------------------------------------------------
+@pytest.mark.parametrize("old, args", [
+    ("uniform", ()), ("normal", ()), ("constant", (0.5,)), ("eye", ()), ("xavier_uniform", ()),
+    ("xavier_normal", ()), ("kaiming_uniform", ()), ("kaiming_normal", ()), ("orthogonal", ()),
+    ("sparse", (0.5,)),
+])
+def test_old_names_warn_as_torch_and_still_fill(old, args):
+    with pytest.warns(FutureWarning, match=f"`nn.init.{old}` is now deprecated in favor of "
+                                           f"`nn.init.{old}_`"):
+        filled = getattr(init, old)(fresh(4, 6), *args)
+    assert filled.shape == (4, 6)
+    with pytest.warns(FutureWarning, match="nn.init.dirac"):
+        init.dirac(fresh(4, 4, 3))
