@@ -12,7 +12,7 @@ from chainrule.autograd.mode import (
     enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
     set_grad_enabled)
 from chainrule.backend import bool_ as bool
-from chainrule.backend import device, float16, float32, float64, int32, int64
+from chainrule.backend import device, float16, float32, float64, int8, int16, int32, int64, uint8
 from chainrule.backend import DType as dtype
 from chainrule.backend import (
     are_deterministic_algorithms_enabled, bfloat16, channels_last, channels_last_3d,
@@ -22,7 +22,8 @@ from chainrule.creation import (
     arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace,
     multinomial, ones, ones_like, rand, rand_like, randint, randint_like, randn, randn_like,
     randperm, tensor, zeros, zeros_like)
-from chainrule.ops.dtypes import finfo, iinfo, is_floating_point
+from chainrule.ops.dtypes import (
+    can_cast, finfo, iinfo, is_complex, is_floating_point, is_nonzero, promote_types, result_type)
 from chainrule.ops.broadcast import (
     broadcast_to)
 from chainrule.ops.elementwise import (
@@ -89,6 +90,7 @@ from chainrule.linalg import det, matrix_power, slogdet
 from chainrule.linalg.matrices import (
     cholesky_inverse, cholesky_solve, inverse, logdet, matrix_exp, pinverse)
 from chainrule.ops.specfun import digamma, erfc, erfinv, lgamma, polygamma
+from chainrule.ops.bessel import i0
 from chainrule.size import Size
 from chainrule.special import logit, sinc, xlogy
 from chainrule.tensor import Tensor, is_tensor, numel
@@ -100,7 +102,7 @@ from chainrule.train.checkpoint import load, save
 ops.bind_tensor_methods(Tensor)
 
 # PyTorch's dtype aliases: torch.float is float32, torch.long int64, and so on.
-float, double, half, long, int = float32, float64, float16, int64, int32
+float, double, half, long, int, short = float32, float64, float16, int64, int32, int16
 
 
 def _version():

@@ -8,6 +8,7 @@ import math
 from chainrule.backend import xp
 from chainrule.ops.activation import log_softmax as _log_softmax
 from chainrule.ops.activation import sigmoid, softmax as _softmax
+from chainrule.ops.bessel import i0, i0e, i1, i1e
 from chainrule.ops.compare import clamp, where
 from chainrule.ops.dtypes import operands
 from chainrule.ops.reduce import logsumexp
@@ -20,7 +21,8 @@ from chainrule.tensor import Tensor
 
 __all__ = ["expit", "logit", "erf", "erfc", "erfcx", "erfinv", "xlogy", "xlog1py", "gammaln",
            "digamma", "psi", "polygamma", "multigammaln", "entr", "log1p", "expm1", "exp2",
-           "logsumexp", "softmax", "log_softmax", "sinc", "round", "ndtr", "ndtri", "log_ndtr"]
+           "logsumexp", "softmax", "log_softmax", "sinc", "round", "ndtr", "ndtri", "log_ndtr",
+           "i0", "i0e", "i1", "i1e"]
 
 psi = digamma
 _SQRT_2 = math.sqrt(2)
@@ -116,3 +118,20 @@ def log_softmax(input, dim, *, dtype=None):
 
 def round(input, *, decimals=0):
     return _round(input, decimals)
+
+
+# What torch.special has and chainrule leaves out.
+_MISSING = ("bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "modified_bessel_i0",
+            "modified_bessel_i1", "modified_bessel_k0", "modified_bessel_k1",
+            "scaled_modified_bessel_k0", "scaled_modified_bessel_k1", "spherical_bessel_j0", "airy_ai", "zeta",
+            "gammainc", "gammaincc", "chebyshev_polynomial_t", "hermite_polynomial_h",
+            "laguerre_polynomial_l", "legendre_polynomial_p")
+
+
+def __getattr__(name):
+    if name in _MISSING:
+        raise AttributeError(f"chainrule has no torch.special.{name}: write it from the "
+                             "functions chainrule.special has, or compute it outside the graph "
+                             "with NumPy and wrap the result with chainrule.tensor")
+    raise AttributeError(f"module 'chainrule.special' has no attribute {name!r} (it has: "
+                         f"{', '.join(__all__)})")

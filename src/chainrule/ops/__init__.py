@@ -6,7 +6,7 @@ are also Tensor methods (name -> function), bound onto Tensor once at import.
 from chainrule.ops import (activation, broadcast, compare, conv, diagonal, dtypes, elementwise,
                            extremum, geometry, grids, histogram, index, join, linalg, pool,
                            recurrent, reduce, rounding, scan, shape, sort, trig, unary)
-from chainrule.ops import decomposition, spectral, specfun
+from chainrule.ops import bessel, decomposition, spectral, specfun
 from chainrule.ops import arithmetic, inplace, sampling, scatter, stacking, statistics
 
 FAMILIES = (inplace, broadcast, dtypes, elementwise, unary, compare, activation, reduce, extremum,
