@@ -7,8 +7,8 @@ recognised as PyTorch-style once, when it is defined (Function.__init_subclass__
 gets this module's `apply`. The node recorded in the graph is also the `ctx` forward saw, as in
 PyTorch: one class per Function, shown as `<MyFunctionBackward>`.
 """
-import functools
 import inspect
+import traceback
 
 from chainrule.autograd.function import Function, type_name
 from chainrule.autograd.mode import no_grad, state
@@ -239,6 +239,8 @@ def _wrap_outputs(cls, node, inputs, output, record):
             outputs[index] = _alias(out)
     if record:
         _connect(cls, node, outputs)
+        if state.anomaly:   # where it was made, for detect_anomaly's report
+            node.created_at = traceback.extract_stack()[:-2]
     return tuple(outputs) if is_tuple else outputs[0]
 
 
@@ -292,46 +294,6 @@ def _sum_to(g, shape):
     if dims:
         g = g.sum(dim=dims, keepdim=True)
     return g.reshape(shape)
-
-
-class DelayedError(Function):
-    """Stands for a gradient that must not be differentiated again (once_differentiable)."""
-
-    save_inputs = False
-
-    def forward(self, grad, name):
-        self.name = name
-        return grad
-
-    def backward(self, grad):
-        raise RuntimeError(f"trying to differentiate twice a function that was marked with "
-                           f"@once_differentiable ({self.name})")
-
-
-def once_differentiable(fn):
-    """Decorate a backward whose formula is not differentiable: it runs under no_grad, and
-    differentiating its result again (create_graph=True) raises, as in PyTorch."""
-    @functools.wraps(fn)
-    def wrapper(ctx, *args):
-        with no_grad():
-            outputs = fn(ctx, *args)
-        if not state.enabled:
-            return outputs
-        if not any(isinstance(a, Tensor) and a.requires_grad for a in args):
-            return outputs
-        name = ctx.name() if hasattr(ctx, "name") else type(ctx).__name__
-        if not isinstance(outputs, tuple):
-            return _delayed_error(outputs, name)
-        return tuple([_delayed_error(g, name) for g in outputs])
-    return wrapper
-
-
-def _delayed_error(g, name):
-    if not isinstance(g, Tensor) or g.array.dtype.kind not in "fc":
-        return g
-    leaf = Tensor._make(g.array)
-    leaf.requires_grad = True
-    return DelayedError.apply(leaf, name=name)
 
 
 _new = object.__new__

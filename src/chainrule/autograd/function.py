@@ -1,9 +1,10 @@
 """Function: one differentiable operation. `forward` computes on arrays; `backward` is written with
 Tensor ops, so that the gradient it returns can itself be differentiated (create_graph=True)."""
+import functools
 import inspect
 import traceback
 
-from chainrule.autograd.mode import state
+from chainrule.autograd.mode import no_grad, state
 from chainrule.tensor import Tensor, share_memory
 
 
@@ -155,5 +156,45 @@ def _refuse_non_tensors(name, inputs):
             raise NotATensorError(not_a_tensor_message(name, position, value)) from None
 
 
-# PyTorch's names in torch.autograd.function (the porting hook maps that module to this one)
-from chainrule.autograd.custom import FunctionCtx, once_differentiable  # noqa: E402,F401
+class DelayedError(Function):
+    """Stands for a gradient that must not be differentiated again (once_differentiable)."""
+
+    save_inputs = False
+
+    def forward(self, grad, name):
+        self.name = name
+        return grad
+
+    def backward(self, grad):
+        raise RuntimeError(f"trying to differentiate twice a function that was marked with "
+                           f"@once_differentiable ({self.name})")
+
+
+def once_differentiable(fn):
+    """Decorate a backward whose formula is not differentiable: it runs under no_grad, and
+    differentiating its result again (create_graph=True) raises, as in PyTorch."""
+    @functools.wraps(fn)
+    def wrapper(ctx, *args):
+        with no_grad():
+            outputs = fn(ctx, *args)
+        if not state.enabled:
+            return outputs
+        if not any(isinstance(a, Tensor) and a.requires_grad for a in args):
+            return outputs
+        name = ctx.name() if hasattr(ctx, "name") else type(ctx).__name__
+        if not isinstance(outputs, tuple):
+            return _delayed_error(outputs, name)
+        return tuple([_delayed_error(g, name) for g in outputs])
+    return wrapper
+
+
+def _delayed_error(g, name):
+    if not isinstance(g, Tensor) or g.array.dtype.kind not in "fc":
+        return g
+    leaf = Tensor._make(g.array)
+    leaf.requires_grad = True
+    return DelayedError.apply(leaf, name=name)
+
+
+# PyTorch's name in torch.autograd.function (the porting hook maps that module to this one)
+from chainrule.autograd.custom import FunctionCtx  # noqa: E402,F401
