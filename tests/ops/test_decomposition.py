@@ -143,3 +143,14 @@ def test_integer_input_is_refused():
 def test_solve_incompatible_shapes_are_refused():
     with pytest.raises(RuntimeError, match=r"linalg.solve.*\(3, 3\).*\(4, 2\)"):
         chainrule.linalg.solve(chainrule.eye(3), chainrule.zeros(4, 2))
+
+
+@pytest.mark.parametrize("name", ["eigvalsh", "svdvals"])
+def test_values_alone_differentiate_at_repeated_eigenvalues_as_in_torch(name):
+    rotation = np.linalg.qr(np.random.default_rng(3).standard_normal((3, 3)))[0]
+    a = rotation @ np.diag([1.0, 1.0, 2.0]) @ rotation.T
+    ours, theirs = chainrule.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    upstream = np.array([0.3, -1.0, 2.0])
+    (getattr(chainrule.linalg, name)(ours) * chainrule.tensor(upstream)).sum().backward()
+    (getattr(torch.linalg, name)(theirs) * torch.tensor(upstream)).sum().backward()
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), atol=1e-12)

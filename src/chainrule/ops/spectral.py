@@ -3,8 +3,10 @@
 A Function has one output, so each factorisation returns its factors packed side by side in one
 array (..., total) and the public function unpacks them with views (narrow, reshape); backward
 unpacks the packed gradient the same way. The backward formulas are PyTorch's (and the
-textbooks'); they divide by differences of eigenvalues (or squared singular values), so they hold
-only for distinct ones, as in PyTorch, whose gradients are then inf or nan too.
+textbooks'); where the vectors get a gradient they divide by differences of eigenvalues (or
+squared singular values), so they hold only for distinct ones, as in PyTorch, whose gradients are
+then inf or nan too. A gradient of the values alone (eigvalsh, svdvals, norms) divides by nothing
+and holds for repeated ones.
 """
 import math
 
@@ -50,6 +52,8 @@ class Eigh(Function):
     def backward(self, grad):
         w, v = unpack(self.output(), self.shapes)
         grad_w, grad_v = unpack(grad, self.shapes)
+        if not xp.any(grad_v.array):   # eigenvalues only: no gaps to divide by, as in PyTorch
+            return matmul(v, matmul(diag_embed(grad_w), matrix_transpose(v)))
         vt_gv = matmul(matrix_transpose(v), grad_v)
         skew = 0.5 * (vt_gv - matrix_transpose(vt_gv))
         gaps = unsqueeze(w, -2) - unsqueeze(w, -1) + _identity(w)
@@ -79,6 +83,8 @@ class Svd(Function):
             u, grad_u = narrow(u, -1, 0, k), narrow(grad_u, -1, 0, k)
         if vh.shape[-2] != k:
             vh, grad_vh = narrow(vh, -2, 0, k), narrow(grad_vh, -2, 0, k)
+        if not (xp.any(grad_u.array) or xp.any(grad_vh.array)):   # svdvals: no gaps
+            return matmul(u, matmul(diag_embed(grad_s), vh))
         skew_u = _skew(matmul(matrix_transpose(u), grad_u))
         skew_v = _skew(matmul(vh, matrix_transpose(grad_vh)))
         s2 = s * s
