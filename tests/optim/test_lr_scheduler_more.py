@@ -30,7 +30,23 @@ def old_style(L):
     return WarmupPoly
 
 
+class Countdown:
+    """A callable object with state, as programs pass to LambdaLR: its factor depends on how
+    often it has been called, so a resumed run matches only if its attributes were restored."""
+
+    def __init__(self, rate):
+        self.rate, self.calls = rate, 0
+
+    def __call__(self, step):
+        self.calls += 1
+        return self.rate ** (self.calls // 3)
+
+
 CASES = {
+    "lambda_callable_objects": scheduled(lambda S, o: S.LambdaLR(o, [Countdown(0.9),
+                                                                   lambda t: 0.99 ** t])),
+    "multiplicative_callable_object": scheduled(lambda S, o: S.MultiplicativeLR(
+        o, Countdown(0.98))),
     "constant": scheduled(lambda S, o: S.ConstantLR(o)),
     "constant_factor": scheduled(lambda S, o: S.ConstantLR(o, factor=0.5, total_iters=40)),
     "polynomial": scheduled(lambda S, o: S.PolynomialLR(o)),
@@ -181,6 +197,15 @@ def test_cyclic_momentum_needs_an_optimizer_with_momentum():
         with pytest.raises(ValueError, match="must support momentum or beta1"):
             L.optim.lr_scheduler.CyclicLR(adagrad, 0.01, 0.1)
         L.optim.lr_scheduler.CyclicLR(adagrad, 0.01, 0.1, cycle_momentum=False)
+
+
+def test_lambda_state_saves_a_callable_objects_attributes_as_torch():
+    states = []
+    for L in (torch, cr):
+        optimizer = sgd(L, parameters(L, START))
+        scheduler = L.optim.lr_scheduler.LambdaLR(optimizer, [Countdown(0.5), warmup])
+        states.append(scheduler.state_dict()["lr_lambdas"])
+    assert states[0] == states[1] == [{"rate": 0.5, "calls": 1}, None]
 
 
 def test_cyclic_saves_a_callable_objects_attributes_as_torch():

@@ -1,6 +1,9 @@
 """Schedules that set the learning rate on a fixed plan: LambdaLR, MultiplicativeLR, StepLR,
-MultiStepLR, ExponentialLR, CosineAnnealingLR, LinearLR. Each get_lr is torch's form, step by step."""
+MultiStepLR, ExponentialLR, CosineAnnealingLR, LinearLR. Each get_lr is torch's form, step by
+step."""
+import copy
 import math
+import types
 from collections import Counter
 
 from chainrule.optim.lr_scheduler.base import LRScheduler, current_lrs
@@ -9,7 +12,8 @@ from chainrule.optim.lr_scheduler.base import LRScheduler, current_lrs
 class _LambdaState:
     """What LambdaLR and MultiplicativeLR share: one function per parameter group, and a state
     that leaves the functions out (code, not state: saved as None, as torch does for plain
-    functions, and kept from the constructor when a state_dict is loaded)."""
+    functions, and kept from the constructor when a state_dict is loaded). A callable object's
+    attributes are saved and restored, as torch does (a warm-up object with a counter resumes)."""
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
         self.lr_lambdas = _per_group(type(self).__name__, optimizer, lr_lambda)
@@ -17,13 +21,17 @@ class _LambdaState:
 
     def state_dict(self):
         state = super().state_dict()
-        state["lr_lambdas"] = [None] * len(self.lr_lambdas)
+        state["lr_lambdas"] = [None if isinstance(fn, types.FunctionType) else dict(fn.__dict__)
+                               for fn in self.lr_lambdas]
         return state
 
     def load_state_dict(self, state_dict):
         state = dict(state_dict)
-        state.pop("lr_lambdas", None)
+        saved = state.pop("lr_lambdas", None) or []
         super().load_state_dict(state)
+        for fn, attributes in zip(self.lr_lambdas, saved):
+            if attributes is not None:
+                fn.__dict__.update(copy.deepcopy(attributes))
 
 
 class LambdaLR(_LambdaState, LRScheduler):
