@@ -69,6 +69,9 @@ float64 = wrap_dtype(xp.dtype(xp.float64))
 int32 = wrap_dtype(xp.dtype(xp.int32))
 int64 = wrap_dtype(xp.dtype(xp.int64))
 bool_ = wrap_dtype(xp.dtype(xp.bool_))
+uint8 = wrap_dtype(xp.dtype(xp.uint8))     # images, masks, get_rng_state's bytes
+int8 = wrap_dtype(xp.dtype(xp.int8))
+int16 = wrap_dtype(xp.dtype(xp.int16))
 
 # As in PyTorch, inf and nan are values, not warnings (log(0) = -inf is used for masking);
 # chainrule.autograd.detect_anomaly() is the tool that finds where they come from.

@@ -217,3 +217,73 @@ def test_numpy_operands_give_torchs_dtype(dtype, array):
     ours = chainrule.ones(2, dtype=getattr(chainrule, dtype)) * array
     assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
     np.testing.assert_allclose(ours.numpy(), np.asarray(theirs))
+
+
+# ----- what torch code asks about dtypes and storage --------------------------------------------
+_NAMES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"]
+
+
+@pytest.mark.parametrize("first", _NAMES)
+def test_promote_types_and_can_cast_are_torchs(first):
+    for second in _NAMES:
+        mine = chainrule.promote_types(getattr(chainrule, first), getattr(chainrule, second))
+        theirs = torch.promote_types(getattr(torch, first), getattr(torch, second))
+        assert str(mine) == str(theirs).removeprefix("torch."), (first, second)
+        assert chainrule.can_cast(getattr(chainrule, first), getattr(chainrule, second)) == \
+            torch.can_cast(getattr(torch, first), getattr(torch, second)), (first, second)
+
+
+@pytest.mark.parametrize("a, b", [(lambda L: L.ones(2, dtype=L.int64), 2.5),
+                                  (lambda L: L.ones(2), lambda L: L.tensor(1.0).double()),
+                                  (lambda L: L.ones(2, dtype=L.uint8), -1),
+                                  (lambda L: L.tensor(1), lambda L: L.ones(2, dtype=L.int16))])
+def test_result_type_is_torchs(a, b):
+    def make(L, v):
+        return v(L) if callable(v) else v
+    mine = chainrule.result_type(make(chainrule, a), make(chainrule, b))
+    theirs = torch.result_type(make(torch, a), make(torch, b))
+    assert str(mine) == str(theirs).removeprefix("torch.")
+
+
+@pytest.mark.parametrize("method", ["byte", "char", "short", "int", "long", "half", "double"])
+def test_conversion_methods_give_torchs_dtypes(method):
+    mine = getattr(chainrule.tensor([1.0, 2.0]), method)()
+    theirs = getattr(torch.tensor([1.0, 2.0]), method)()
+    assert str(mine.dtype) == str(theirs.dtype).removeprefix("torch.")
+    assert chainrule.short is chainrule.int16 and str(chainrule.uint8) == "uint8"
+
+
+@pytest.mark.parametrize("make", [lambda L: L.ones(2, 3), lambda L: L.ones(2, 3).t(),
+                                  lambda L: L.ones(4, 6, dtype=L.float64)[:, ::2],
+                                  lambda L: L.zeros(5, dtype=L.int16)],
+                         ids=["contiguous", "transposed", "strided", "int16"])
+def test_storage_answers_are_torchs(make):
+    mine, theirs = make(chainrule), make(torch)
+    assert mine.stride() == theirs.stride() and mine.stride(-1) == theirs.stride(-1)
+    assert mine.is_contiguous() == theirs.is_contiguous()
+    assert mine.element_size() == theirs.element_size() and mine.itemsize == theirs.itemsize
+    assert mine.nbytes == theirs.nbytes and mine.ndimension() == theirs.ndimension()
+    assert mine.get_device() == theirs.get_device() == -1
+    assert mine.is_signed() == theirs.is_signed() and mine.is_complex() == theirs.is_complex()
+    assert mine.layout is chainrule.strided and isinstance(mine.data_ptr(), int)
+    assert mine.share_memory_() is mine and not mine.is_pinned()
+
+
+def test_is_nonzero_is_torchs():
+    for L in (torch, chainrule):
+        assert L.is_nonzero(L.tensor([1.5])) and not L.tensor(0).is_nonzero()
+        for bad in (L.ones(2), L.ones(0)):
+            with pytest.raises(RuntimeError, match="Boolean value of Tensor with"):
+                L.is_nonzero(bad)
+
+
+def test_pin_memory_is_refused_clearly():
+    with pytest.raises(RuntimeError, match="pin_memory: pinned memory needs an accelerator"):
+        chainrule.ones(2).pin_memory()
+
+
+@pytest.mark.parametrize("dtype, value", [("uint8", -1), ("int8", 300), ("uint8", 256)])
+def test_a_python_int_outside_a_small_integer_dtype_wraps_as_in_torch(dtype, value):
+    mine = chainrule.ones(2, dtype=getattr(chainrule, dtype)) + value
+    theirs = torch.ones(2, dtype=getattr(torch, dtype)) + value
+    assert str(mine.dtype) == dtype and mine.tolist() == theirs.tolist()

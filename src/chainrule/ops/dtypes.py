@@ -77,7 +77,10 @@ def scalar_like(value, like, name="operator"):
             value, (list, tuple)) else ""
         raise TypeError(f"{name}: unsupported operand type(s): 'Tensor' and "
                         f"'{type(value).__name__}' ({_short(value)}){hint}")
-    return Tensor._make(xp.asarray(value, dtype=dtype))
+    try:
+        return Tensor._make(xp.asarray(value, dtype=dtype))
+    except OverflowError:   # uint8 tensor + -1: wraps around, as torch's integers do
+        return Tensor._make(xp.asarray(value, dtype=backend.int64).astype(dtype))
 
 
 def _short(value):
@@ -107,17 +110,87 @@ def type_(x, dtype=None):
     return str(x.dtype) if dtype is None else to(x, dtype)
 
 
+def is_floating_point(input):
+    return input.array.dtype.kind == "f"
+
+
+def is_complex(input):
+    return input.array.dtype.kind == "c"
+
+
+def is_nonzero(input):
+    """The truth of a one-element tensor, as torch.is_nonzero; any other size is refused."""
+    if input.array.size != 1:
+        what = "no values" if input.array.size == 0 else "more than one value"
+        raise RuntimeError(f"is_nonzero: Boolean value of Tensor with {what} is ambiguous "
+                           f"(shape {input.shape})")
+    return bool(input.array.item())
+
+
+_CATEGORY_OF = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
+def promote_types(type1, type2):
+    """The dtype torch gives a result of the two dtypes: the higher category (bool < integer <
+    float) wins outright (int64 with float16 is float16); within one, NumPy's rule."""
+    a, b = backend.to_dtype(type1), backend.to_dtype(type2)
+    ka, kb = _CATEGORY_OF[a.kind], _CATEGORY_OF[b.kind]
+    if ka != kb:
+        return backend.wrap_dtype(a if ka > kb else b)
+    return backend.wrap_dtype(xp.promote_types(a, b))
+
+
+def result_type(tensor1, tensor2):
+    """The dtype an arithmetic op on the two (tensors or numbers) would give, as torch's."""
+    if not isinstance(tensor1, Tensor) and not isinstance(tensor2, Tensor):
+        tensor1 = Tensor(tensor1)
+    a, b = operands("result_type", tensor1, tensor2)
+    return a.dtype
+
+
+def can_cast(from_, to):
+    """Whether torch's in-place ops may write a from_ value into a to tensor: not float into
+    integer, nor a number into bool; any cast within a category (int8 into uint8) is allowed."""
+    return _CATEGORY_OF[backend.to_dtype(from_).kind] <= _CATEGORY_OF[backend.to_dtype(to).kind]
+
+
+def _stride(x, dim=None):
+    strides = tuple(step // x.array.itemsize for step in x.array.strides)
+    if dim is None:
+        return strides
+    from chainrule.ops.dims import normalize_dim
+    return strides[normalize_dim("stride", dim, x.array.shape)]
+
+
+def _is_nonzero_method(x):
+    return is_nonzero(x)
+
+
+def _pin_memory(x, device=None):
+    raise RuntimeError("pin_memory: pinned memory needs an accelerator, and chainrule computes "
+                       "on the CPU only; leave the tensor as it is")
+
+
 TENSOR_METHODS = {
     "to": to, "type": type_,
     "float": lambda x: to(x, backend.float32), "double": lambda x: to(x, backend.float64),
     "long": lambda x: to(x, backend.int64), "int": lambda x: to(x, backend.int32),
     "bool": lambda x: to(x, backend.bool_), "half": lambda x: to(x, backend.float16),
-    "bfloat16": lambda x: to(x, backend.bfloat16),
+    "bfloat16": lambda x: to(x, backend.bfloat16), "byte": lambda x: to(x, backend.uint8),
+    "char": lambda x: to(x, backend.int8), "short": lambda x: to(x, backend.int16),
+    # what torch code asks of a tensor's storage: NumPy's answers (strides in elements)
+    "is_complex": is_complex, "is_signed": lambda x: x.array.dtype.kind in "ifc",
+    "is_nonzero": _is_nonzero_method, "ndimension": lambda x: x.array.ndim,
+    "element_size": lambda x: x.array.itemsize,
+    "itemsize": property(lambda x: x.array.itemsize),
+    "nbytes": property(lambda x: x.array.nbytes),
+    "layout": property(lambda x: backend.strided),
+    "stride": _stride, "is_contiguous": lambda x, memory_format=None: x.array.flags.c_contiguous,
+    "data_ptr": lambda x: x.array.ctypes.data, "get_device": lambda x: -1,
+    "is_inference": lambda x: False, "is_pinned": lambda x, device=None: False,
+    "pin_memory": _pin_memory, "is_shared": lambda x: False,
+    "share_memory_": lambda x: x,   # one process's memory; DataLoader workers copy what they get
 }
-
-
-def is_floating_point(input):
-    return input.array.dtype.kind == "f"
 
 
 class finfo:
