@@ -356,3 +356,119 @@ def test_gradgradcheck_sequences(name):
 def test_functional_forms_check_their_inputs(call, message):
     with pytest.raises(RuntimeError, match=message):
         call()
+
+
+# ----- packed sequences -------------------------------------------------------------------------
+PACKED_CONFIGS = [  # lengths of the BATCH sequences; enforce_sorted when they come sorted
+    dict(lengths=[4, 3, 1]),
+    dict(lengths=[2, 4, 1], num_layers=2, bidirectional=True, initial=True),
+    dict(lengths=[3, 4, 3], batch_first=True, bidirectional=True, initial=True),
+    dict(lengths=[1, 1, 2], bias=False, initial=True),
+    dict(lengths=[4, 4, 4], num_layers=2, batch_first=True),
+    dict(lengths=[2, 3, 4], num_layers=2, dropout=0.3, bidirectional=True, eval_only=True),
+]
+
+
+def packed_call(kind, lengths, batch_first):
+    """Pack x, run the layer, pad the output back: (padded output, output data, final states)."""
+    def call(module, x, *states):
+        utils = torch.nn.utils.rnn if isinstance(module, torch.nn.Module) else cr.nn.utils.rnn
+        enforce_sorted = lengths == sorted(lengths, reverse=True)
+        packed = utils.pack_padded_sequence(x, lengths, batch_first, enforce_sorted)
+        hx = (tuple(states) if kind == "lstm" else states[0]) if states else None
+        output, final = module(packed, hx)
+        assert isinstance(output, utils.PackedSequence)
+        assert output.sorted_indices is packed.sorted_indices
+        padded, _ = utils.pad_packed_sequence(output, batch_first)
+        return padded, output.data, final
+    return call
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("config", PACKED_CONFIGS,
+                         ids=lambda c: "-".join(k for k in c if k != "lengths") or "default")
+@pytest.mark.parametrize("kind", list(LAYERS))
+def test_packed_layer_matches_torch(kind, config, dtype):
+    """Outputs, final states (each sequence's own last step; the reverse direction's first) in
+    the batch's original order, and every gradient, as torch's."""
+    options = {k: v for k, v in config.items()
+               if k not in ("initial", "eval_only", "lengths")}
+    ours, theirs = pair(LAYERS, kind, dtype, **options)
+    ours.train(not config.get("eval_only"))
+    theirs.train(not config.get("eval_only"))
+    call = packed_call(kind, config["lengths"], config.get("batch_first", False))
+    run_both(ours, theirs, sequence_arrays(config, kind, dtype), call, dtype)
+
+
+@pytest.mark.parametrize("name, module", [("lstm", torch.nn.LSTM), ("gru", torch.nn.GRU),
+                                          ("rnn_relu", torch.nn.RNN)])
+def test_functional_packed_overload_matches_torchs(name, module):
+    """torch.lstm(data, batch_sizes, hx, params, has_biases, layers, dropout, train, bidi)."""
+    weights = module(3, 4, 2, bidirectional=True).double()._flat_weights
+    rng = np.random.default_rng(0)
+    x, h, c = rng.standard_normal((4, 3, 3)), rng.standard_normal((4, 3, 4)), \
+        rng.standard_normal((4, 3, 4))
+    lengths, args = [4, 2, 1], (True, 2, 0.0, False, True)
+    results = []
+    for library, make in ((torch, torch.tensor), (cr, cr.tensor)):
+        packed = library.nn.utils.rnn.pack_padded_sequence(make(x), lengths)
+        states = [make(h), make(c)] if name == "lstm" else make(h)
+        params = [make(w.detach().numpy()) for w in weights]
+        results.append(getattr(torch if library is torch else F, name)(
+            packed.data, packed.batch_sizes, states, params, *args))
+    assert len(results[0]) == len(results[1])
+    for a, b in zip(results[1], results[0]):
+        check_same(a, b, "float64", name)
+
+
+@pytest.mark.parametrize("name", ["lstm", "gru"])
+def test_gradcheck_packed_sequences(name):
+    """Two layers, bidirectional, no biases: sequences of lengths 3 and 1, hidden 2."""
+    gates = 4 if name == "lstm" else 3
+    x, *states = _small((4, 2), *[(4, 2, 2)] * (2 if name == "lstm" else 1))
+    params = _small(*[(2 * gates, size) for size in (2, 2, 2, 2, 4, 2, 4, 2)], seed=1)
+    batch_sizes = cr.tensor([2, 1, 1])
+
+    def fn(x, *tensors):
+        hx = tuple(tensors[:len(states)]) if name == "lstm" else tensors[0]
+        result = getattr(F, name)(x, batch_sizes, hx, list(tensors[len(states):]), False, 2,
+                                  0.0, False, True)
+        return cr.cat([t.reshape(-1) for t in result])
+    assert gradcheck(fn, [x, *states, *params])
+
+
+def test_packed_dropout_in_training_runs_between_layers():
+    lstm = LSTM(INPUT, HIDDEN, num_layers=2, dropout=0.5)
+    packed = cr.nn.utils.rnn.pack_sequence([cr.randn(3, INPUT), cr.randn(2, INPUT)])
+    output, (h_n, _) = lstm(packed)
+    assert tuple(output.data.shape) == (5, HIDDEN) and tuple(h_n.shape) == (2, 2, HIDDEN)
+    lstm.eval()
+    assert not np.allclose(lstm(packed)[0].data.detach().numpy(), output.data.detach().numpy())
+
+
+def _packed(lengths, features=5, dtype=None):
+    x = cr.zeros(max(lengths), len(lengths), features, dtype=dtype)
+    return cr.nn.utils.rnn.pack_padded_sequence(x, lengths, enforce_sorted=False)
+
+
+@pytest.mark.parametrize("module, args, error, message", [
+    (LSTM(5, 4), [_packed([3, 2], features=6)], RuntimeError,
+     r"LSTM\(5, 4\): expected packed data of shape \(sum of lengths, 5\), got \(5, 6\)"),
+    (GRU(5, 4), [_packed([3, 2]), cr.zeros(1, 3, 4)], RuntimeError,
+     r"GRU\(5, 4\): expected h0 of shape \(1, 2, 4\) for an input of shape \(5, 5\), "
+     r"got \(1, 3, 4\)"),
+    (LSTM(5, 4), [_packed([1, 2]), (cr.zeros(1, 2, 4), cr.zeros(2, 2, 4))], RuntimeError,
+     r"expected c0 of shape \(1, 2, 4\)"),
+    (RNN(5, 4), [_packed([3, 2], dtype=cr.float64)], ValueError,
+     r"RNN\(5, 4\): input dtype \(float64\) does not match the weights' dtype \(float32\)"),
+])
+def test_bad_packed_inputs_name_the_layer(module, args, error, message):
+    with pytest.raises(error, match=message):
+        module(*args)
+
+
+def test_functional_packed_form_checks_the_batch_sizes():
+    with pytest.raises(RuntimeError, match=r"gru: batch_sizes must be positive, non-increasing "
+                                           r"and add up to the packed data's 4 rows, got \[1, 2\]"):
+        F.gru(cr.zeros(4, 3), cr.tensor([1, 2]), cr.zeros(1, 1, 2),
+              [cr.zeros(6, 3), cr.zeros(6, 2)], False, 1, 0.0, False, False)

@@ -9,7 +9,7 @@ Every conversion is one gather (index_select) of rows, so gradients flow back to
 """
 from collections import namedtuple
 
-import chainrule as cr  # cat, full, tensor, looked up at call time (this module loads inside chainrule)
+import chainrule as cr  # cat and full, looked up at call time (this module loads inside chainrule)
 from chainrule.backend import xp
 from chainrule.tensor import Tensor
 
