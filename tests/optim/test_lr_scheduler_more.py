@@ -1,6 +1,8 @@
 """ConstantLR, PolynomialLR, ChainedScheduler, CyclicLR, CosineAnnealingWarmRestarts and a user's
 _LRScheduler subclass set the same rates (and momenta) as torch's at each of 100 steps, also when
 saved at step 50 and loaded into fresh objects; errors as torch's."""
+import warnings
+
 import pytest
 import torch
 
@@ -226,3 +228,18 @@ def test_cyclic_saves_a_callable_objects_attributes_as_torch():
     assert fn.rate == 0.5
     lambda_state = S.CyclicLR(optimizer, 0.01, 0.1, scale_fn=lambda x: 1.0).state_dict()
     assert lambda_state["_scale_fn_custom"] is None
+
+
+@pytest.mark.parametrize("name", ["constant", "cyclic", "warm_restarts", "old_style_subclass"])
+def test_get_lr_called_by_a_program_warns_as_torch(name):
+    """Old programs read the rate with get_lr(): torch's schedulers warn (it is the next step's
+    rate in the chainable form); a user's own subclass does not."""
+    for L in (torch, cr):
+        optimizer, scheduler = CASES[name](L, parameters(L, START))
+        optimizer.step()
+        scheduler.step()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            scheduler.get_lr()
+        said = [str(w.message) for w in caught if "get_last_lr()" in str(w.message)]
+        assert len(said) == (name != "old_style_subclass"), (L.__name__, said)

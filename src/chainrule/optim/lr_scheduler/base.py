@@ -1,6 +1,7 @@
 """LRScheduler, the base class of the schedulers: it counts steps (last_epoch) and writes each
 parameter group's "lr" from the subclass's get_lr()."""
 import copy
+import functools
 import warnings
 
 from chainrule.optim.optimizer import Optimizer
@@ -23,6 +24,14 @@ class LRScheduler:
     """
 
     _is_initial = False   # True during the constructor's step, which sets up step 0
+    _get_lr_called_within_step = False   # get_lr() called by a program, outside step(), warns
+
+    def __init_subclass__(cls, **kwargs):
+        # chainrule's own schedulers warn, as torch's do, when a program calls get_lr() to read
+        # the rate (old code does): it computes the next step's rate, not the current one
+        super().__init_subclass__(**kwargs)
+        if cls.__module__.startswith("chainrule.") and "get_lr" in cls.__dict__:
+            cls.get_lr = _warns_outside_step(cls.get_lr)
 
     def __init__(self, optimizer, last_epoch=-1):
         if not isinstance(optimizer, Optimizer):
@@ -70,13 +79,17 @@ class LRScheduler:
         self._update_lr(epoch)
 
     def _update_lr(self, epoch=None):
-        if epoch is None:
-            self.last_epoch += 1
-            values = self.get_lr()
-        else:
-            self.last_epoch = epoch
-            closed_form = getattr(self, "_get_closed_form_lr", None)
-            values = closed_form() if closed_form is not None else self.get_lr()
+        self._get_lr_called_within_step = True
+        try:
+            if epoch is None:
+                self.last_epoch += 1
+                values = self.get_lr()
+            else:
+                self.last_epoch = epoch
+                closed_form = getattr(self, "_get_closed_form_lr", None)
+                values = closed_form() if closed_form is not None else self.get_lr()
+        finally:
+            self._get_lr_called_within_step = False
         for group, lr in zip(self.optimizer.param_groups, values, strict=True):
             group["lr"] = lr
         self._last_lr = current_lrs(self.optimizer)
@@ -93,6 +106,16 @@ class LRScheduler:
 class _LRScheduler(LRScheduler):
     """The old name of LRScheduler (before torch 2.0), kept as torch keeps it: programs subclass
     it and write get_lr() from self.last_epoch and self.base_lrs."""
+
+
+def _warns_outside_step(get_lr):
+    @functools.wraps(get_lr)
+    def checked(self):
+        if not self._get_lr_called_within_step:
+            warnings.warn("To get the last learning rate computed by the scheduler, please use "
+                          "`get_last_lr()`.", UserWarning, stacklevel=2)
+        return get_lr(self)
+    return checked
 
 
 def current_lrs(optimizer):
