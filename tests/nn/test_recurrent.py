@@ -472,3 +472,14 @@ def test_functional_packed_form_checks_the_batch_sizes():
                                            r"and add up to the packed data's 4 rows, got \[1, 2\]"):
         F.gru(cr.zeros(4, 3), cr.tensor([1, 2]), cr.zeros(1, 1, 2),
               [cr.zeros(6, 3), cr.zeros(6, 2)], False, 1, 0.0, False, False)
+
+
+def test_gradgradcheck_packed_sequence():
+    """Double backward through the packed path: the gathers, narrows and joins of the states."""
+    x, h = _small((3, 1), (2, 2, 1))
+    params = _small(*[(3, 1), (3, 1), (3,), (3,)] * 2, seed=1)
+    batch_sizes = cr.tensor([2, 1])
+
+    def fn(x, h, *params):
+        return F.gru(x, batch_sizes, h, list(params), True, 1, 0.0, False, True)[0]
+    assert gradgradcheck(fn, [x, h, *params])

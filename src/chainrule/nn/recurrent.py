@@ -296,6 +296,8 @@ class RNN(RNNBase):
     Shape: input (L, N, I) ((N, L, I) if batch_first) or (L, I) unbatched; h0 (D * num_layers,
     N, H) or (D * num_layers, H), zeros if None (D = 2 if bidirectional else 1)
     -> (output (L, N, D * H) ((N, L, D * H) if batch_first), h_n of h0's shape).
+    The input may be a PackedSequence (nn.utils.rnn), N its batch: the output is then one too,
+    and h_n holds each sequence's state at its own last step (the reverse direction's: first).
     """
 
     def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
