@@ -397,3 +397,40 @@ def test_full_takes_a_0d_tensor_or_numpy_scalar_as_its_value():
     assert cr.full((2,), cr.tensor(1.5)).tolist() == [1.5, 1.5]
     mine, theirs = cr.full((2,), np.float64(2.0)), torch.full((2,), np.float64(2.0))
     assert str(mine.dtype) == str(theirs.dtype).removeprefix("torch.")
+
+
+# ----- asarray, scalar_tensor ---------------------------------------------------------------------
+@pytest.mark.parametrize("make", [lambda L: np.ones(3), lambda L: [1, 2.5], lambda L: 3.5,
+                                  lambda L: np.float64(2.0), lambda L: L.ones(2),
+                                  lambda L: np.arange(4, dtype=np.int32)],
+                         ids=["ndarray", "list", "float", "numpy-scalar", "tensor", "int32"])
+def test_asarray_is_torchs(make):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        mine, theirs = cr.asarray(make(cr)), torch.asarray(make(torch))
+    assert str(mine.dtype) == str(theirs.dtype).removeprefix("torch.")
+    np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
+
+
+def test_asarray_shares_unless_told_to_copy():
+    array = np.ones(3)
+    shared, copied = cr.asarray(array), cr.asarray(array, copy=True)
+    array[0] = 5
+    assert shared.tolist()[0] == 5 and copied.tolist()[0] == 1
+    x = cr.ones(2, requires_grad=True)
+    assert cr.asarray(x) is x and cr.asarray(x, copy=True) is not x
+    assert cr.asarray(x, copy=True).requires_grad and not cr.asarray(x, requires_grad=False) \
+        .requires_grad
+    with pytest.raises(ValueError, match="asarray: can't alias a float64 array as float32"):
+        cr.asarray(np.ones(3), dtype=cr.float32, copy=False)
+
+
+def test_scalar_tensor_is_torchs():
+    for value, dtype in ((3, None), (3, "int64"), (2.5, "float64")):
+        kwargs = {} if dtype is None else {"dtype": dtype}
+        mine = cr.scalar_tensor(value, **{k: getattr(cr, v) for k, v in kwargs.items()})
+        theirs = torch.scalar_tensor(value, **{k: getattr(torch, v) for k, v in kwargs.items()})
+        assert mine.shape == () and str(mine.dtype) == str(theirs.dtype).removeprefix("torch.")
+        assert mine.item() == theirs.item()
+    with pytest.raises(TypeError, match="scalar_tensor\\(\\): argument 's' must be a number"):
+        cr.scalar_tensor([1])

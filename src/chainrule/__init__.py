@@ -19,9 +19,9 @@ from chainrule.backend import (
     contiguous_format, get_default_device, get_default_dtype, get_num_threads, preserve_format,
     set_default_device, set_default_dtype, set_num_threads, strided, use_deterministic_algorithms)
 from chainrule.creation import (
-    arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace,
+    arange, as_tensor, asarray, empty, empty_like, eye, from_numpy, full, full_like, linspace,
     multinomial, ones, ones_like, rand, rand_like, randint, randint_like, randn, randn_like,
-    randperm, tensor, zeros, zeros_like)
+    randperm, scalar_tensor, tensor, zeros, zeros_like)
 from chainrule.ops.dtypes import (
     can_cast, finfo, iinfo, is_complex, is_floating_point, is_nonzero, promote_types, result_type)
 from chainrule.ops.broadcast import (
@@ -67,6 +67,11 @@ from chainrule.ops.grids import (
     argwhere, cartesian_prod, logspace, meshgrid, nonzero)
 from chainrule.ops.histogram import (
     bincount, count_nonzero, histc)
+from chainrule.ops.aliases import (  # div: torch's, with rounding_mode
+    absolute, addr, bitwise_not, conj, cumulative_trapezoid, diagonal_scatter, div, divide, fmax,
+    fmin, gcd, ger, lcm, moveaxis, multiply, mv, mvlgamma, narrow_copy, negative, positive, ravel,
+    resolve_conj, resolve_neg, rsub, select_scatter, signbit, slice_scatter, subtract, trapezoid,
+    trapz, vdot)
 from chainrule.ops.arithmetic import (
     addbmm, addcdiv, addcmul, addmm, addmv, baddbmm, clamp_max, clamp_min, copysign, float_power,
     heaviside, logaddexp, logaddexp2, nan_to_num, sgn)

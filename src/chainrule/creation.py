@@ -55,6 +55,42 @@ def as_tensor(data, dtype=None, device=None):
     return tensor(data, dtype=dtype)
 
 
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=None):
+    """obj as a tensor, as torch.asarray: a tensor or NumPy array is shared when no copy is needed
+    (copy=None), always copied with copy=True, and copy=False refuses to convert; a tensor keeps
+    its requires_grad unless it is given."""
+    check_placement("asarray", device)
+    if isinstance(obj, Tensor):
+        result = obj if dtype is None or backend.to_dtype(dtype) == obj.array.dtype else None
+        if result is None or copy:
+            if copy is False:
+                raise ValueError(f"asarray: can't alias a {obj.dtype} tensor as {dtype} "
+                                 "(copy=False)")
+            result = obj.to(dtype).detach() if result is None else obj.detach().clone()
+            result.requires_grad_(obj.requires_grad if requires_grad is None else requires_grad)
+        elif requires_grad is not None and requires_grad != obj.requires_grad:
+            result = obj.detach().requires_grad_(requires_grad)
+        return result
+    if isinstance(obj, backend.ndarray) and not copy:
+        if copy is False and dtype is not None and backend.to_dtype(dtype) != obj.dtype:
+            raise ValueError(f"asarray: can't alias a {obj.dtype} array as {dtype} (copy=False)")
+        result = Tensor._make(backend.as_array(obj, dtype, "asarray"))
+    else:
+        result = tensor(obj, dtype=dtype)
+    return result.requires_grad_(True) if requires_grad else result
+
+
+def scalar_tensor(s, *, dtype=None, layout=None, device=None, requires_grad=False,
+                  pin_memory=False):
+    """A 0-d tensor holding the number s (float32 unless dtype says otherwise)."""
+    check_placement("scalar_tensor", device, layout, pin_memory)
+    s = _number(s)
+    if isinstance(s, bool) or not isinstance(s, (int, float, xp.generic)):
+        raise TypeError(f"scalar_tensor(): argument 's' must be a number, not "
+                        f"{type(s).__name__}")
+    return _leaf(xp.asarray(s, dtype=_dtype(dtype)), dtype, requires_grad)
+
+
 def from_numpy(array):
     """A tensor that shares memory with a NumPy array, keeping its dtype."""
     if not isinstance(array, backend.ndarray):
