@@ -192,8 +192,11 @@ def test_a_gradient_of_the_wrong_shape_is_refused():
     x = parameters(cr, [ROSENBROCK_START])[0]
     optimizer = cr.optim.LBFGS([x])
 
+    with pytest.raises(RuntimeError, match="assigned grad has data of a different size"):
+        x.grad = cr.ones(3, dtype=cr.float64)   # refused at assignment, as in torch
+
     def closure():
-        x.grad = cr.ones(3, dtype=cr.float64)
+        x._grad = cr.ones(3, dtype=cr.float64)   # past the assignment: the step checks again
         return rosenbrock(x)
 
     with pytest.raises(RuntimeError, match=r"LBFGS.step: parameter 0 has shape \(6,\) but its "
