@@ -20,6 +20,12 @@ def well_conditioned(rng, shape):
     return rng.standard_normal(shape) + 3 * np.eye(shape[-1])
 
 
+def singular(rng, shape):
+    """A random matrix of rank n - 1: det is 0, its gradient (the cofactors) is not."""
+    n = shape[-1]
+    return rng.standard_normal(shape[:-1] + (n - 1,)) @ rng.standard_normal(shape[:-2] + (n - 1, n))
+
+
 def spd(L, a):
     """A symmetric positive-definite matrix made from any square a (on either library)."""
     return a @ a.mT + a.shape[-1] * L.eye(a.shape[-1], dtype=a.dtype)
@@ -40,6 +46,8 @@ def np_sym(a):
 CASES = [
     Case("inv", lambda L, a: L.linalg.inv(a), np.linalg.inv, SQUARE, make=well_conditioned),
     Case("det", lambda L, a: L.linalg.det(a), np.linalg.det, SQUARE, make=well_conditioned),
+    Case("det_singular", lambda L, a: L.linalg.det(a), np.linalg.det, [((3, 3),), ((2, 4, 4),)],
+         make=singular, torch_rtol={"float32": 1e-4, "float64": 1e-9}),
     Case("slogdet", lambda L, a: L.linalg.slogdet(a).logabsdet,
          lambda a: np.linalg.slogdet(a)[1], SQUARE, make=well_conditioned),
     Case("matrix_exp", lambda L, a: L.linalg.matrix_exp(a), None,

@@ -2,13 +2,14 @@
 the Cholesky factor. Every backward is written with these same ops and products, so gradients can
 be differentiated again.
 
-Gradients assume what the formulas need: an invertible matrix for inv, det, slogdet and solve
-(PyTorch goes through an SVD for det of a singular matrix; we do not), a positive-definite one for
-cholesky.
+Gradients assume what the formulas need: an invertible matrix for inv, slogdet and solve, a
+positive-definite one for cholesky. det's gradient holds for singular matrices too (through the
+SVD, as in PyTorch).
 """
 from chainrule.autograd.function import Function
 from chainrule.backend import xp
 from chainrule.ops.broadcast import sum_to
+from chainrule.ops.compare import where
 from chainrule.ops.diagonal import diag_embed, diagonal
 from chainrule.ops.index import narrow, tril
 from chainrule.ops.join import cat
@@ -42,7 +43,8 @@ class Inv(Function):
 
 
 class Det(Function):
-    """y = det A;  dA = dy · y · A⁻ᵀ"""
+    """y = det A;  dA = dy · y · A⁻ᵀ, or, when some A in the batch is (nearly) singular, dy times
+    its cofactor matrix ± U diag(Π_{j≠i} σ_j) Vh from the SVD (as PyTorch)"""
     save_output = True
 
     def forward(self, a):
@@ -50,8 +52,25 @@ class Det(Function):
 
     def backward(self, grad):
         a = self.inputs[0]
+        singular_values = xp.linalg.svd(a.array, compute_uv=False)
+        floor = singular_values[..., :1] * xp.finfo(a.array.dtype).eps ** 0.5
+        if xp.any(singular_values[..., -1:] <= floor):   # (nearly) singular: A⁻¹ is no use
+            return reshape_to(grad, grad.shape + (1, 1)) * _cofactors(a)
         scale = reshape_to(grad * self.output(), grad.shape + (1, 1))
         return scale * matrix_transpose(Inv.apply(a))
+
+
+def _cofactors(a):
+    """The cofactor matrix of A (the gradient of det A), through the SVD: defined for singular A."""
+    from chainrule.ops.reduce import prod
+    from chainrule.ops.spectral import svd   # spectral builds on this module
+    u, s, vh = svd(a, full_matrices=False)
+    eye = xp.eye(s.shape[-1], dtype=bool)
+    others = where(Tensor._make(eye), Tensor._make(xp.ones((), dtype=s.array.dtype)),
+                   reshape_to(s, s.shape[:-1] + (1, s.shape[-1])))
+    sign = xp.linalg.det(u.array) * xp.linalg.det(vh.array)
+    products = reshape_to(prod(others, -1), s.shape[:-1] + (1, s.shape[-1]))
+    return matmul(u * (Tensor._make(sign[..., None, None]) * products), vh)
 
 
 class LogAbsDet(Function):

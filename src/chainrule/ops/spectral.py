@@ -24,7 +24,8 @@ __all__ = ["eigh", "svd", "qr"]
 
 def pack(arrays, batch):
     """The factors side by side in one array of shape batch + (total,)."""
-    return xp.concatenate([a.reshape(batch + (-1,)) for a in arrays], axis=-1)
+    flat = [a.reshape(batch + (math.prod(a.shape[len(batch):]),)) for a in arrays]
+    return xp.concatenate(flat, axis=-1)
 
 
 def unpack(packed, shapes):
