@@ -1,0 +1,123 @@
+"""nn.utils.parametrize, parametrizations.weight_norm/spectral_norm and the hook-based
+nn.utils.weight_norm/spectral_norm against torch: state_dict names, reprs, outputs and gradients
+(power iterations included) in training and evaluation, removal, and custom parametrizations."""
+
+import numpy as np
+import pytest
+import torch
+
+import chainrule as cr
+from chainrule.nn.utils import parametrizations, parametrize
+from tests.nn.test_module import assert_matches_torch
+
+pytestmark = pytest.mark.filterwarnings("ignore:.*weight_norm. is deprecated:FutureWarning")
+
+
+def _pair(name, *args):
+    return getattr(cr.nn, name)(*args), getattr(torch.nn, name)(*args)
+
+
+@pytest.mark.parametrize("layer, args, shape, apply, kwargs", [
+    ("Linear", (3, 4), (5, 3), "parametrizations.weight_norm", {}),
+    ("Linear", (3, 4), (5, 3), "parametrizations.weight_norm", dict(dim=None)),
+    ("Conv2d", (2, 3, 3), (2, 2, 5, 5), "parametrizations.weight_norm", dict(dim=1)),
+    ("Linear", (3, 4), (5, 3), "parametrizations.spectral_norm", {}),
+    ("Conv2d", (2, 3, 3), (2, 2, 5, 5), "parametrizations.spectral_norm",
+     dict(n_power_iterations=3)),
+    ("ConvTranspose2d", (2, 3, 3), (2, 2, 4, 4), "parametrizations.spectral_norm", {}),
+    ("Linear", (3, 4), (5, 3), "weight_norm", {}),
+    ("Conv1d", (2, 3, 3), (2, 2, 6), "weight_norm", dict(dim=None)),
+    ("Linear", (3, 4), (5, 3), "spectral_norm", {}),
+    ("Conv2d", (2, 3, 3), (2, 2, 5, 5), "spectral_norm", dict(n_power_iterations=2)),
+    ("ConvTranspose2d", (2, 3, 3), (2, 2, 4, 4), "spectral_norm", {}),
+])
+def test_normalised_layers_match_torch(layer, args, shape, apply, kwargs):
+    cr.manual_seed(0)
+    torch.manual_seed(0)
+    ours, theirs = _pair(layer, *args)
+    module, _, function = apply.rpartition(".")
+    ours_utils = getattr(cr.nn.utils, module) if module else cr.nn.utils
+    theirs_utils = getattr(torch.nn.utils, module) if module else torch.nn.utils
+    getattr(ours_utils, function)(ours, **kwargs)
+    getattr(theirs_utils, function)(theirs, **kwargs)
+    assert repr(ours) == repr(theirs)
+    x = np.random.default_rng(1).standard_normal(shape)
+    assert_matches_torch(ours, theirs, [x])
+
+
+def test_weight_norm_state_dict_shapes_and_values_are_torchs():
+    ours, theirs = _pair("Conv2d", 2, 3, 3)
+    ours.load_state_dict(theirs.state_dict())
+    parametrizations.weight_norm(ours)
+    torch.nn.utils.parametrizations.weight_norm(theirs)
+    for (name, value), (theirs_name, expected) in zip(ours.state_dict().items(),
+                                                     theirs.state_dict().items()):
+        assert name == theirs_name
+        np.testing.assert_allclose(value.numpy(), expected.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(ours.weight.detach().numpy(), theirs.weight.detach().numpy(),
+                               rtol=1e-6)
+
+
+def test_remove_restores_plain_parameters():
+    layer = cr.nn.Linear(3, 4)
+    parametrizations.weight_norm(layer)
+    with cr.no_grad():
+        layer.parametrizations.weight.original0.mul_(2.0)
+    expected = layer.weight.detach().numpy().copy()
+    parametrize.remove_parametrizations(layer, "weight")
+    assert type(layer) is cr.nn.Linear and list(layer.state_dict()) == ["bias", "weight"]  # as torch
+    assert isinstance(layer.weight, cr.nn.Parameter)
+    np.testing.assert_allclose(layer.weight.detach().numpy(), expected)
+    for apply, remove in ((cr.nn.utils.weight_norm, cr.nn.utils.remove_weight_norm),
+                          (cr.nn.utils.spectral_norm, cr.nn.utils.remove_spectral_norm)):
+        apply(layer)
+        layer(cr.ones(1, 3))
+        value = layer.weight.detach().numpy().copy()
+        remove(layer)
+        assert list(layer.state_dict()) == ["bias", "weight"]
+        np.testing.assert_allclose(layer.weight.detach().numpy(), value, rtol=1e-6)
+        assert not layer._forward_pre_hooks
+
+
+class Symmetric(cr.nn.Module):
+    def forward(self, x):
+        return x.triu() + x.triu(1).mT
+
+    def right_inverse(self, a):
+        return a.triu()
+
+
+def test_custom_parametrization_assignment_and_gradients():
+    layer = cr.nn.Linear(3, 3)
+    parametrize.register_parametrization(layer, "weight", Symmetric())
+    assert parametrize.is_parametrized(layer) and parametrize.is_parametrized(layer, "weight")
+    assert not parametrize.is_parametrized(layer, "bias")
+    assert type(layer).__name__ == "ParametrizedLinear"
+    assert parametrize.type_before_parametrizations(layer) is cr.nn.Linear
+    weight = layer.weight.detach().numpy()
+    np.testing.assert_allclose(weight, weight.T)
+    a = cr.rand(3, 3)
+    layer.weight = a + a.mT
+    np.testing.assert_allclose(layer.weight.detach().numpy(), (a + a.mT).numpy(), rtol=1e-6)
+    layer(cr.ones(2, 3)).sum().backward()
+    grad = layer.parametrizations.weight.original.grad.numpy()
+    assert np.all(np.tril(grad, -1) == 0)     # only the upper triangle is free
+    with parametrize.cached():
+        assert layer.weight is layer.weight
+
+
+def test_parametrization_errors_name_the_problem():
+    layer = cr.nn.Linear(3, 3)
+    with pytest.raises(ValueError, match="does not have a parameter, a buffer, or a "
+                                         "parametrized element with name 'kernel'"):
+        parametrize.register_parametrization(layer, "kernel", Symmetric())
+    with pytest.raises(ValueError, match="does not have a parametrization on weight"):
+        parametrize.remove_parametrizations(layer, "weight")
+    with pytest.raises(ValueError, match="may not change the dtype or shape"):
+        parametrize.register_parametrization(layer, "bias", cr.nn.Flatten(0))
+        parametrize.register_parametrization(layer, "weight", cr.nn.Flatten(0))
+    with pytest.raises(ValueError, match="n_power_iterations to be positive"):
+        parametrizations.spectral_norm(cr.nn.Linear(2, 2), n_power_iterations=0)
+    cr.nn.utils.weight_norm(layer)
+    with pytest.raises(RuntimeError, match="Cannot register two weight_norm hooks"):
+        cr.nn.utils.weight_norm(layer)
