@@ -276,3 +276,22 @@ def test_integer_and_bool_results_never_require_grad_as_in_torch(make):
         assert not out.requires_grad and out.grad_fn is None, L.__name__
         with pytest.raises(RuntimeError, match="does not require grad"):
             out.sum().backward()
+
+
+def test_grad_takes_torchs_whole_signature():
+    """only_inputs (deprecated, ignored), materialize_grads (zeros for unused inputs),
+    is_grads_batched (needs vmap: refused), as WGAN-GP programs and others pass them."""
+    for L in (torch, cr):
+        x, unused = L.ones(3, requires_grad=True), L.ones(2, requires_grad=True)
+        y = (x * 2).sum()
+        (g,) = L.autograd.grad(outputs=y, inputs=x, grad_outputs=L.ones(()), create_graph=True,
+                               retain_graph=True, only_inputs=True)
+        np.testing.assert_array_equal(g.detach().numpy(), [2.0, 2.0, 2.0])
+        gx, gu = L.autograd.grad(y, [x, unused], retain_graph=True, materialize_grads=True)
+        np.testing.assert_array_equal(gu.numpy(), [0.0, 0.0])
+        with pytest.raises(ValueError, match="allow_unused"):
+            L.autograd.grad(y, [x, unused], allow_unused=False, materialize_grads=True)
+        with pytest.warns(FutureWarning, match="only_inputs"):
+            L.autograd.grad(y, x, retain_graph=True, only_inputs=False)
+    with pytest.raises(NotImplementedError, match="is_grads_batched needs vmap"):
+        cr.autograd.grad(y, x, cr.ones(2), is_grads_batched=True)

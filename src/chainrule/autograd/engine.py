@@ -5,6 +5,7 @@ the graph reversed), so a chain of any length never touches Python's recursion l
 """
 import os
 import traceback
+import warnings
 
 from chainrule.autograd.function import Function
 from chainrule.autograd.mode import state
@@ -33,8 +34,21 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-         allow_unused=False):
-    """Return d(outputs)/d(inputs) (weighted by grad_outputs) without touching any .grad."""
+         only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """Return d(outputs)/d(inputs) (weighted by grad_outputs) without touching any .grad.
+    torch's signature: only_inputs is deprecated and ignored; materialize_grads gives zeros
+    for inputs the outputs do not depend on (and so implies allow_unused)."""
+    if not only_inputs:
+        warnings.warn("grad: only_inputs is deprecated and ignored (it is always True); use "
+                      "backward() to accumulate gradients into other tensors", FutureWarning,
+                      stacklevel=2)
+    if is_grads_batched:
+        raise NotImplementedError("grad: is_grads_batched needs vmap, which chainrule does not "
+                                  "have; loop over the rows of grad_outputs instead")
+    if materialize_grads and allow_unused is False:
+        raise ValueError("grad: allow_unused must be True or not given when "
+                         "materialize_grads=True")
+    allow_unused = materialize_grads if allow_unused is None else allow_unused
     outputs, inputs = _as_tuple(outputs), _as_tuple(inputs)
     for index, t in enumerate(inputs):
         if not isinstance(t, Tensor) or not t.requires_grad:
@@ -47,6 +61,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         if g is None and not allow_unused:
             raise RuntimeError(f"grad: input {index} (shape {t.shape}) was not used to compute "
                                "the outputs; pass allow_unused=True if that is intended")
+        if g is None and materialize_grads:
+            g = Tensor._make(xp.zeros(t.shape, t.array.dtype))
         result.append(g)
     return tuple(result)
 
