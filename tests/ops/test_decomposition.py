@@ -83,9 +83,9 @@ CASES = [
         lambda a: (lambda u, s, vh: u[..., :, :1] * vh[..., :1, :])(
             *np.linalg.svd(a, full_matrices=False)), WIDE_TALL),
     Case("qr_q", lambda L, a: L.linalg.qr(a).Q, lambda a: np.linalg.qr(a)[0],
-         [((4, 3),), ((2, 3, 3),)]),
+         [((4, 3),), ((2, 3, 3),), ((3, 5),)]),
     Case("qr_r", lambda L, a: L.linalg.qr(a).R, lambda a: np.linalg.qr(a)[1],
-         [((4, 3),), ((2, 3, 3),)]),
+         [((4, 3),), ((2, 3, 3),), ((2, 3, 5),)]),
 ]
 
 

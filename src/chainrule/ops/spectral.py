@@ -15,6 +15,7 @@ from chainrule.backend import xp
 from chainrule.ops.decomposition import Inv, floating_matrix, square_matrices
 from chainrule.ops.diagonal import diag_embed
 from chainrule.ops.index import narrow, tril
+from chainrule.ops.join import cat
 from chainrule.ops.linalg import matmul
 from chainrule.ops.shape import matrix_transpose, reshape_to, unsqueeze
 from chainrule.tensor import Tensor
@@ -104,8 +105,9 @@ class Svd(Function):
 
 
 class Qr(Function):
-    """A = Q R (m >= n, or a square R);  with M = R dRᵀ - dQᵀ Q and copyltu(M) its lower
-    triangle mirrored, dA = (dQ + Q copyltu(M)) R⁻ᵀ"""
+    """A = Q R;  for m >= n, with M = R dRᵀ - dQᵀ Q and copyltu(M) its lower triangle mirrored,
+    dA = (dQ + Q copyltu(M)) R⁻ᵀ; a wide A = [X | Y] is X = Q U (square) and Y = Q V, so
+    dY = Q dV and dX is the square formula with dQ + Y dVᵀ"""
     save_inputs = False
     save_output = True
 
@@ -117,15 +119,25 @@ class Qr(Function):
     def backward(self, grad):
         q, r = unpack(self.output(), self.shapes)
         grad_q, grad_r = unpack(grad, self.shapes)
-        n = r.shape[-1]
-        if q.shape[-1] != n or r.shape[-2] != n:
+        m, k, n = q.shape[-2], q.shape[-1], r.shape[-1]
+        if k == n:
+            return _qr_backward(q, r, grad_q, grad_r)
+        if k != m:
             raise NotImplementedError(
-                f"linalg.qr backward: implemented for inputs with m >= n in mode 'reduced' (or "
-                f"square ones), got Q of shape {q.shape} and R of shape {r.shape}")
-        mm = matmul(r, matrix_transpose(grad_r)) - matmul(matrix_transpose(grad_q), q)
-        lower = tril(mm)
-        copyltu = lower + matrix_transpose(tril(mm, -1))
-        return matmul(grad_q + matmul(q, copyltu), matrix_transpose(Inv.apply(r)))
+                f"linalg.qr backward: not implemented for mode 'complete' with m > n (Q of shape "
+                f"{q.shape}, R of shape {r.shape}); use mode 'reduced'")
+        u, v = narrow(r, -1, 0, m), narrow(r, -1, m, n - m)
+        grad_u, grad_v = narrow(grad_r, -1, 0, m), narrow(grad_r, -1, m, n - m)
+        y = matmul(q, v)
+        grad_x = _qr_backward(q, u, grad_q + matmul(y, matrix_transpose(grad_v)), grad_u)
+        return cat([grad_x, matmul(q, grad_v)], -1)
+
+
+def _qr_backward(q, r, grad_q, grad_r):
+    """dA of A = Q R for a square R."""
+    mm = matmul(r, matrix_transpose(grad_r)) - matmul(matrix_transpose(grad_q), q)
+    copyltu = tril(mm) + matrix_transpose(tril(mm, -1))
+    return matmul(grad_q + matmul(q, copyltu), matrix_transpose(Inv.apply(r)))
 
 
 def _identity(vector):
