@@ -19,10 +19,11 @@ _SAME_SHAPE = (
     "atanh", "erf", "clamp_min", "clamp_max", "clip", "lerp", "masked_fill", "masked_scatter",
     "index_fill", "index_add", "index_copy", "scatter", "scatter_add", "scatter_reduce", "put",
     "addcmul", "addcdiv", "addmm", "addmv", "addbmm", "baddbmm", "nan_to_num", "copysign",
-    "heaviside", "logaddexp", "hypot", "maximum", "minimum", "fmax", "fmin", "float_power",
+    "heaviside", "hypot", "float_power",
     "true_divide", "tril", "triu", "deg2rad", "rad2deg", "logit", "erfc", "erfinv", "lgamma",
     "digamma", "xlogy", "cumsum", "cumprod", "eq", "ne", "lt", "le", "gt", "ge",
     "logical_not", "logical_and", "logical_or", "logical_xor",
+    "subtract", "multiply", "divide", "arctan2", "sinc", "index_put", "bitwise_not",
 )
 _SHAPE_CHANGING = ("t", "transpose", "swapdims", "swapaxes", "squeeze", "unsqueeze")
 
