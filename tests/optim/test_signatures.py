@@ -1,0 +1,34 @@
+"""The optimisers and schedulers added for ported programs take torch's arguments, in torch's
+order, with torch's defaults (a program passing them positionally gets the same meaning)."""
+import inspect
+
+import pytest
+import torch
+
+import chainrule as cr
+
+OPTIMISERS = ["Adamax", "ASGD", "Rprop", "SparseAdam"]
+SCHEDULERS = ["ConstantLR", "PolynomialLR", "ChainedScheduler", "CyclicLR",
+              "CosineAnnealingWarmRestarts", "LambdaLR", "MultiplicativeLR"]
+
+
+def described(function):
+    return [(p.name, p.kind, p.default) for p in inspect.signature(function).parameters.values()]
+
+
+@pytest.mark.parametrize("name", OPTIMISERS)
+def test_optimiser_signature_as_torch(name):
+    assert described(getattr(cr.optim, name)) == described(getattr(torch.optim, name))
+
+
+@pytest.mark.parametrize("name", SCHEDULERS)
+def test_scheduler_signature_as_torch(name):
+    ours = described(getattr(cr.optim.lr_scheduler, name))
+    theirs = described(getattr(torch.optim.lr_scheduler, name))
+    assert ours == theirs
+
+
+def test_old_scheduler_base_is_there_as_in_torch():
+    S = cr.optim.lr_scheduler
+    assert issubclass(S._LRScheduler, S.LRScheduler)
+    assert issubclass(torch.optim.lr_scheduler._LRScheduler, torch.optim.lr_scheduler.LRScheduler)
