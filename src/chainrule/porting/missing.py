@@ -27,9 +27,6 @@ SUBMODULES = {
     "torch.ao": "chainrule computes in float32/float64 only: train without quantisation.",
     "torch.export": "chainrule cannot export programs: it runs them eagerly.",
     "torch.package": "chainrule never pickles code: save weights with chainrule.save(state_dict).",
-    "torch.utils.tensorboard": "chainrule has no torch.utils.tensorboard: tensorboardX's "
-                               "SummaryWriter has the same methods (pass numbers: loss.item()), "
-                               "and chainrule.train.callbacks.TensorBoardLogger logs a fit.",
     "torch.multiprocessing": "use Python's multiprocessing: chainrule tensors are NumPy arrays "
                              "underneath and pickle as such (no shared-memory tensors).",
     "torch.testing": "compare with chainrule.allclose(a, b, rtol, atol), or "
