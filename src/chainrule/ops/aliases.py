@@ -9,7 +9,6 @@ import operator
 from chainrule.backend import xp
 from chainrule.ops.broadcast import sum_to
 from chainrule.ops.compare import where
-from chainrule.ops.diagonal import diagonal
 from chainrule.ops.dims import normalize_dim
 from chainrule.ops.dtypes import operands
 from chainrule.ops.elementwise import div as true_div, mul, sub

@@ -5,8 +5,6 @@ Each takes `generator=` (a chainrule.Generator, an int seed, or None for the glo
 that manual_seed sets). The draws carry no gradient: torch's gradient of a draw with respect to
 its parameters is zero.
 """
-import numbers
-
 from chainrule import backend
 from chainrule.backend import xp
 from chainrule.random import rng

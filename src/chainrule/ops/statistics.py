@@ -9,6 +9,7 @@ from collections import namedtuple
 
 from chainrule import backend
 from chainrule.backend import xp
+from chainrule.ops.dims import normalize_dim
 from chainrule.ops.extremum import amax, amin
 from chainrule.ops.linalg import matmul
 from chainrule.ops.reduce import mean, std, sum, var
@@ -33,7 +34,6 @@ def _tensor(name, x):
 
 
 def _axis(name, x, dim):
-    from chainrule.ops.dims import normalize_dim
     return normalize_dim(name, operator.index(dim), x.shape)
 
 
