@@ -1,8 +1,8 @@
 """Adadelta: per-coordinate steps whose units follow from running averages of the squared
 gradients and of the squared steps."""
 from chainrule.backend import xp
-from chainrule.optim.optimizer import (Optimizer, check_non_negative, count_step, step_state,
-                                       zeros_state)
+from chainrule.optim.optimizer import (Optimizer, check_non_negative, check_plain_options,
+                                       count_step, step_state, zeros_state)
 
 
 class Adadelta(Optimizer):
@@ -23,13 +23,17 @@ class Adadelta(Optimizer):
         eps: ε, added inside both roots for stability (default 1e-6).
         weight_decay: λ (default 0).
         maximize: ascend the objective instead of descending it (default False).
+        foreach: accepted and ignored (torch's choice of kernel; same numbers).
+        differentiable, capturable: must stay False (see check_plain_options).
     """
 
-    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, *, maximize=False):
+    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *,
+                 capturable=False, maximize=False, differentiable=False):
         check_non_negative(lr=lr)
         if not 0.0 <= rho <= 1.0:
             raise ValueError(f"Invalid rho value: {rho}")
         check_non_negative(eps=eps, weight_decay=weight_decay)
+        check_plain_options("Adadelta", differentiable, capturable)
         super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay,
                                       maximize=maximize))
 

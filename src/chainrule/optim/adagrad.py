@@ -1,6 +1,7 @@
 """Adagrad: per-coordinate steps divided by the root of the summed squared gradients."""
 from chainrule.backend import xp
-from chainrule.optim.optimizer import Optimizer, check_non_negative, count_step, step_state
+from chainrule.optim.optimizer import (Optimizer, check_non_negative, check_plain_options,
+                                       count_step, step_state)
 from chainrule.tensor import Tensor
 
 
@@ -19,12 +20,15 @@ class Adagrad(Optimizer):
         initial_accumulator_value: the starting value of s (default 0).
         eps: ε, added to the denominator for stability (default 1e-10).
         maximize: ascend the objective instead of descending it (default False).
+        foreach, fused: accepted and ignored (torch's choice of kernel; same numbers).
+        differentiable: must stay False (see check_plain_options).
     """
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
-                 eps=1e-10, *, maximize=False):
+                 eps=1e-10, foreach=None, *, maximize=False, differentiable=False, fused=None):
         check_non_negative(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                            initial_accumulator_value=initial_accumulator_value, eps=eps)
+        check_plain_options("Adagrad", differentiable)
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, eps=eps,
                                       weight_decay=weight_decay,
                                       initial_accumulator_value=initial_accumulator_value,

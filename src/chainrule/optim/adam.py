@@ -1,7 +1,7 @@
 """Adam and AdamW: steps scaled by running estimates of the gradient's first and second moments."""
 from chainrule.backend import xp
-from chainrule.optim.optimizer import (Optimizer, check_non_negative, count_step, step_state,
-                                       zeros_state)
+from chainrule.optim.optimizer import (Optimizer, check_non_negative, check_plain_options,
+                                       count_step, step_state, zeros_state)
 
 
 class Adam(Optimizer):
@@ -24,15 +24,19 @@ class Adam(Optimizer):
         amsgrad: use the largest v seen so far (Reddi et al., 2018) (default False).
         maximize: ascend the objective instead of descending it (default False).
         decoupled_weight_decay: decay the weights directly, as AdamW (default False).
+        foreach, fused: accepted and ignored (torch's choice of kernel; same numbers).
+        differentiable, capturable: must stay False (see check_plain_options).
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
-                 amsgrad=False, *, maximize=False, decoupled_weight_decay=False):
+                 amsgrad=False, *, foreach=None, maximize=False, capturable=False,
+                 differentiable=False, fused=None, decoupled_weight_decay=False):
         check_non_negative(lr=lr, eps=eps)
         for index, beta in enumerate(betas):
             if not 0.0 <= beta < 1.0:
                 raise ValueError(f"Invalid beta parameter at index {index}: {beta}")
         check_non_negative(weight_decay=weight_decay)
+        check_plain_options(type(self).__name__, differentiable, capturable)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
                                       weight_decay=weight_decay, amsgrad=amsgrad,
                                       maximize=maximize,
@@ -71,6 +75,8 @@ class AdamW(Adam):
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
-                 amsgrad=False, *, maximize=False):
+                 amsgrad=False, *, maximize=False, foreach=None, capturable=False,
+                 differentiable=False, fused=None):
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
+                         capturable=capturable, differentiable=differentiable,
                          decoupled_weight_decay=True)

@@ -1,8 +1,8 @@
 """NAdam: Adam with Nesterov momentum, its momentum coefficient warmed up over the steps."""
 from chainrule import backend
 from chainrule.backend import xp
-from chainrule.optim.optimizer import (Optimizer, check_betas, check_non_negative, count_step,
-                                       step_state, zeros_state)
+from chainrule.optim.optimizer import (Optimizer, check_betas, check_non_negative,
+                                       check_plain_options, count_step, step_state, zeros_state)
 from chainrule.tensor import Tensor
 
 
@@ -28,13 +28,17 @@ class NAdam(Optimizer):
         momentum_decay: ψ (default 4e-3).
         decoupled_weight_decay: decay the weights directly, as AdamW (default False).
         maximize: ascend the objective instead of descending it (default False).
+        foreach: accepted and ignored (torch's choice of kernel; same numbers).
+        differentiable, capturable: must stay False (see check_plain_options).
     """
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
-                 momentum_decay=4e-3, decoupled_weight_decay=False, *, maximize=False):
+                 momentum_decay=4e-3, decoupled_weight_decay=False, *, foreach=None,
+                 maximize=False, capturable=False, differentiable=False):
         check_non_negative(lr=lr, eps=eps)
         check_betas(betas)
         check_non_negative(weight_decay=weight_decay, momentum_decay=momentum_decay)
+        check_plain_options("NAdam", differentiable, capturable)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
                                       weight_decay=weight_decay, momentum_decay=momentum_decay,
                                       decoupled_weight_decay=decoupled_weight_decay,

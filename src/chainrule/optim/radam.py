@@ -1,8 +1,8 @@
 """RAdam: Adam whose adaptive step is switched on only once the variance of its second-moment
 estimate is tractable, and then rectified."""
 from chainrule.backend import xp
-from chainrule.optim.optimizer import (Optimizer, check_betas, check_non_negative, count_step,
-                                       step_state, zeros_state)
+from chainrule.optim.optimizer import (Optimizer, check_betas, check_non_negative,
+                                       check_plain_options, count_step, step_state, zeros_state)
 
 
 class RAdam(Optimizer):
@@ -26,13 +26,17 @@ class RAdam(Optimizer):
         weight_decay: λ (default 0).
         decoupled_weight_decay: decay the weights directly, as AdamW (default False).
         maximize: ascend the objective instead of descending it (default False).
+        foreach: accepted and ignored (torch's choice of kernel; same numbers).
+        differentiable, capturable: must stay False (see check_plain_options).
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
-                 decoupled_weight_decay=False, *, maximize=False):
+                 decoupled_weight_decay=False, *, foreach=None, maximize=False, capturable=False,
+                 differentiable=False):
         check_non_negative(lr=lr, eps=eps)
         check_betas(betas)
         check_non_negative(weight_decay=weight_decay)
+        check_plain_options("RAdam", differentiable, capturable)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
                                       weight_decay=weight_decay,
                                       decoupled_weight_decay=decoupled_weight_decay,

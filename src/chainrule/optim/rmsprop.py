@@ -1,7 +1,7 @@
 """RMSprop: steps divided by a running root mean square of the gradient."""
 from chainrule.backend import xp
-from chainrule.optim.optimizer import (Optimizer, check_non_negative, count_step, step_state,
-                                       zeros_state)
+from chainrule.optim.optimizer import (Optimizer, check_non_negative, check_plain_options,
+                                       count_step, step_state, zeros_state)
 
 
 class RMSprop(Optimizer):
@@ -22,12 +22,16 @@ class RMSprop(Optimizer):
         momentum: μ (default 0).
         centered: divide by an estimate of the gradient's variance instead (default False).
         maximize: ascend the objective instead of descending it (default False).
+        foreach: accepted and ignored (torch's choice of kernel; same numbers).
+        differentiable, capturable: must stay False (see check_plain_options).
     """
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
-                 centered=False, *, maximize=False):
+                 centered=False, capturable=False, foreach=None, maximize=False,
+                 differentiable=False):
         check_non_negative(lr=lr, eps=eps, momentum=momentum, weight_decay=weight_decay,
                            alpha=alpha)
+        check_plain_options("RMSprop", differentiable, capturable)
         super().__init__(params, dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps,
                                       centered=centered, weight_decay=weight_decay,
                                       maximize=maximize))

@@ -1,5 +1,5 @@
 """SGD: stochastic gradient descent, with momentum (heavy ball or Nesterov) and weight decay."""
-from chainrule.optim.optimizer import Optimizer, check_non_negative
+from chainrule.optim.optimizer import Optimizer, check_non_negative, check_plain_options
 from chainrule.tensor import Tensor
 
 
@@ -22,13 +22,17 @@ class SGD(Optimizer):
         weight_decay: λ, an L2 penalty λ/2·|θ|² added through the gradient (default 0).
         nesterov: Nesterov momentum; needs momentum > 0 and dampening 0 (default False).
         maximize: ascend the objective instead of descending it (default False).
+        foreach, fused: accepted and ignored (torch's choice of kernel; same numbers).
+        differentiable: must stay False (see check_plain_options).
     """
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
-                 nesterov=False, *, maximize=False):
+                 nesterov=False, *, maximize=False, foreach=None, differentiable=False,
+                 fused=None):
         check_non_negative(lr=lr, momentum=momentum, weight_decay=weight_decay)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        check_plain_options("SGD", differentiable)
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       weight_decay=weight_decay, nesterov=nesterov,
                                       maximize=maximize))
