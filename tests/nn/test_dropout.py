@@ -1,5 +1,6 @@
 """Dropout: inverted dropout in training (mask statistics, scaling, gradient), the identity in
-eval, p's limits, reproducibility under manual_seed, channel dropout, and torch's reprs."""
+eval, p's limits, reproducibility under manual_seed, channel dropout, alpha dropout's values
+against torch's, gumbel_softmax, and torch's reprs."""
 import numpy as np
 import pytest
 import torch
@@ -94,6 +95,7 @@ def test_inplace():
 
 @pytest.mark.parametrize("fn, shape, channels", [
     (F.dropout1d, (4, 6, 50), 2), (F.dropout1d, (6, 50), 1), (F.dropout2d, (4, 6, 5, 7), 2),
+    (F.dropout3d, (4, 6, 3, 5, 7), 2), (F.dropout3d, (6, 3, 5, 7), 1),
 ])
 def test_channel_dropout_zeroes_whole_channels(fn, shape, channels):
     cr.manual_seed(6)
@@ -114,7 +116,52 @@ def test_dropout2d_reads_a_3d_input_as_n_c_l_as_torch_does():
 
 @pytest.mark.parametrize("layer", [
     lambda nn: nn.Dropout(), lambda nn: nn.Dropout(0.2, inplace=True), lambda nn: nn.Dropout1d(),
-    lambda nn: nn.Dropout2d(0.1),
+    lambda nn: nn.Dropout2d(0.1), lambda nn: nn.Dropout3d(0.3, True), lambda nn: nn.AlphaDropout(),
+    lambda nn: nn.FeatureAlphaDropout(0.2),
 ])
 def test_repr_matches_torch(layer):
     assert repr(layer(NN)) == repr(layer(torch.nn))
+
+
+@pytest.mark.parametrize("name, shape", [("alpha_dropout", (4000,)),
+                                         ("feature_alpha_dropout", (40, 100, 3))])
+@pytest.mark.parametrize("p", [0.2, 0.5])
+def test_alpha_dropout_takes_torchs_two_values_on_zeros(name, shape, p):
+    """On zeros the output is b alone: a·λα·p where kept, a·λα·(p - 1) where dropped."""
+    cr.manual_seed(0)
+    ours = getattr(F, name)(cr.zeros(*shape), p, training=True).numpy()
+    theirs = getattr(torch.nn.functional, name)(torch.zeros(shape, dtype=torch.float32), p,
+                                                training=True).numpy()
+    np.testing.assert_allclose(np.unique(ours), np.unique(theirs), rtol=1e-6)
+    assert abs(np.mean(ours == np.unique(ours)[0]) - p) < 0.05
+    if name == "feature_alpha_dropout":
+        assert np.all(ours.min(axis=-1) == ours.max(axis=-1))     # whole channels
+
+
+def test_alpha_dropout_keeps_selu_statistics_and_its_gradient_is_the_scale():
+    cr.manual_seed(1)
+    x = cr.randn(200000, requires_grad=True)
+    out = F.alpha_dropout(x, 0.3, training=True)
+    assert abs(out.detach().mean().item()) < 0.01 and abs(out.detach().std().item() - 1) < 0.01
+    out.sum().backward()
+    a = 1 / np.sqrt((1.7580993408473766 ** 2 * 0.3 + 1) * 0.7)
+    np.testing.assert_allclose(np.unique(x.grad.numpy()), [0, a], rtol=1e-6)
+    assert F.alpha_dropout(x, 0.3) is x                   # training=False by default, as torch
+    layer = cr.nn.AlphaDropout(0.3).eval()
+    assert layer(x) is x
+
+
+def test_gumbel_softmax_samples_and_straight_through_gradient():
+    cr.manual_seed(2)
+    logits = cr.tensor(np.log([[0.1, 0.2, 0.7]] * 20000), requires_grad=True)
+    soft = F.gumbel_softmax(logits, tau=0.5)
+    np.testing.assert_allclose(soft.detach().sum(-1).numpy(), 1.0, rtol=1e-12)
+    hard = F.gumbel_softmax(logits, hard=True)
+    assert set(np.unique(hard.detach().numpy())) == {0.0, 1.0}
+    np.testing.assert_allclose(hard.detach().numpy().mean(0), [0.1, 0.2, 0.7], atol=0.015)
+    weights = cr.tensor([1.0, 2.0, 3.0])
+    (hard * weights).sum().backward()
+    assert logits.grad is not None and np.any(logits.grad.numpy() != 0)
+    np.testing.assert_allclose(logits.grad.numpy().sum(-1), 0, atol=1e-12)   # softmax's Jacobian
+    with pytest.raises(RuntimeError, match="gumbel_softmax: expected floating point"):
+        F.gumbel_softmax(cr.tensor([1, 2]))

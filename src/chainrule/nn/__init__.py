@@ -10,7 +10,10 @@ from chainrule.nn.conv import (Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTran
 from chainrule.nn.container import (ModuleDict, ModuleList, ParameterDict, ParameterList,
                                     Sequential)
 from chainrule.nn.distance import CosineSimilarity, PairwiseDistance
-from chainrule.nn.dropout import Dropout, Dropout1d, Dropout2d
+from chainrule.nn.channelshuffle import ChannelShuffle
+from chainrule.nn.dropout import (AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d,
+                                  FeatureAlphaDropout)
+from chainrule.nn.fold import Fold, Unfold
 from chainrule.nn.embedding import Embedding
 from chainrule.nn.linear import Bilinear, Flatten, Identity, Linear, Unflatten
 from chainrule.nn.loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss,

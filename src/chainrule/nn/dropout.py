@@ -1,5 +1,6 @@
 """Dropout layers: random zeroing in training mode, the identity in eval mode."""
-from chainrule.nn.functional.dropout import check_probability, dropout, dropout1d, dropout2d
+from chainrule.nn.functional.dropout import (alpha_dropout, check_probability, dropout, dropout1d,
+                                             dropout2d, dropout3d, feature_alpha_dropout)
 from chainrule.nn.module import Module
 
 
@@ -47,3 +48,38 @@ class Dropout2d(_DropoutNd):
 
     def forward(self, input):
         return dropout2d(input, self.p, self.training, self.inplace)
+
+
+class Dropout3d(_DropoutNd):
+    """Zeroes whole channels (one draw per (N, C)) of volumes with probability p, scaling by
+    1 / (1 - p).
+
+    Args: p (default 0.5); inplace (default False).
+    Shape: (N, C, D, H, W) or (C, D, H, W) -> the same.
+    """
+
+    def forward(self, input):
+        return dropout3d(input, self.p, self.training, self.inplace)
+
+
+class AlphaDropout(_DropoutNd):
+    """Dropout for self-normalising networks (Klambauer et al. 2017): dropped elements take
+    SELU's saturation value, then an affine map restores zero mean and unit variance.
+
+    Args: p (default 0.5); inplace (default False).
+    Shape: (*) -> (*).
+    """
+
+    def forward(self, input):
+        return alpha_dropout(input, self.p, self.training)
+
+
+class FeatureAlphaDropout(_DropoutNd):
+    """Alpha dropout of whole channels (one draw per (N, C)).
+
+    Args: p (default 0.5); inplace (default False).
+    Shape: (N, C, *) -> the same.
+    """
+
+    def forward(self, input):
+        return feature_alpha_dropout(input, self.p, self.training)

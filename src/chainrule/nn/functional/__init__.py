@@ -15,7 +15,9 @@ from chainrule.nn.functional.conv import (
 from chainrule.nn.functional.distance import (
     cosine_similarity, pairwise_distance)
 from chainrule.nn.functional.dropout import (
-    dropout, dropout1d, dropout2d)
+    alpha_dropout, dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout)
+from chainrule.nn.functional.gumbel import gumbel_softmax
+from chainrule.nn.functional.shuffle import channel_shuffle
 from chainrule.nn.functional.linear import (
     bilinear, embedding, linear, one_hot)
 from chainrule.nn.functional.likelihood_loss import (
