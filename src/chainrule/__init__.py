@@ -37,7 +37,7 @@ from chainrule.ops.compare import (
 from chainrule.ops.activation import (
     log_softmax, relu, sigmoid, softmax, tanh)
 from chainrule.ops.reduce import (
-    all, any, logsumexp, mean, norm, prod, std, sum, var)
+    all, any, logsumexp, mean, prod, std, sum, var)
 from chainrule.ops.extremum import (
     amax, amin, argmax, argmin, max, min)
 from chainrule.ops.linalg import (
@@ -75,6 +75,8 @@ from chainrule.ops.aliases import (  # div: torch's, with rounding_mode
 from chainrule.ops.arithmetic import (
     addbmm, addcdiv, addcmul, addmm, addmv, baddbmm, clamp_max, clamp_min, copysign, float_power,
     heaviside, logaddexp, logaddexp2, nan_to_num, sgn)
+from chainrule.ops.combinatorics import (
+    chain_matmul, combinations, frexp, ldexp, renorm, unique_consecutive, vander)
 from chainrule.ops.sampling import bernoulli, normal, poisson
 from chainrule.ops.scatter import (
     index_copy, index_fill, isin, masked_scatter, masked_select, put, scatter, scatter_reduce,
@@ -98,6 +100,7 @@ from chainrule.ops.specfun import digamma, erfc, erfinv, lgamma, polygamma
 from chainrule.ops.bessel import i0
 from chainrule.size import Size
 from chainrule.special import logit, sinc, xlogy
+from chainrule.linalg.norms import legacy_norm as norm   # torch.norm: any p, 'fro', 'nuc'
 from chainrule.tensor import Tensor, is_tensor, numel
 from chainrule.tensor_types import (
     BFloat16Tensor, BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor,
@@ -105,6 +108,7 @@ from chainrule.tensor_types import (
 from chainrule.train.checkpoint import load, save
 
 ops.bind_tensor_methods(Tensor)
+Tensor.norm = norm   # the method too takes any p
 
 # PyTorch's dtype aliases: torch.float is float32, torch.long int64, and so on.
 float, double, half, long, int, short = float32, float64, float16, int64, int32, int16

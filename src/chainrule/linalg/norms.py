@@ -33,7 +33,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     if ord == -math.inf:
         return amin(absolute(x), () if dim is None else dim, keepdim)
     if ord == 0:
-        count = Tensor._make((x.array != 0).astype(x.array.dtype))
+        count = Tensor._make((x.array != 0).astype(x.array.dtype))   # no gradient, as torch
         return reduce_sum(count, dim, keepdim)
     if ord == 1:
         return reduce_sum(absolute(x), dim, keepdim)
@@ -117,3 +117,16 @@ def _floating(name, x, dtype):
                            f"(shape {x.shape}); convert it with .float()")
     return x
 
+
+
+def legacy_norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    """torch.norm (deprecated in torch, common in programs): 'fro' the 2-norm over dim (every
+    element if None), a number p the vector p-norm over dim, 'nuc' the nuclear norm of the
+    matrices in the two dims `dim` (the last two if None)."""
+    if p == "fro" or p == 2:
+        return two_norm(input, 2, dim, keepdim, dtype)
+    if p == "nuc":
+        return matrix_norm(input, "nuc", (-2, -1) if dim is None else dim, keepdim, dtype=dtype)
+    if isinstance(p, str):
+        raise RuntimeError(f"norm: p must be a number, 'fro' or 'nuc', got {p!r}")
+    return vector_norm(input, p, dim, keepdim, dtype=dtype)
