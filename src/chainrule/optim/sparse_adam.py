@@ -4,8 +4,10 @@ from chainrule.optim.optimizer import Optimizer
 
 class SparseAdam(Optimizer):
     """torch's Adam for sparse gradients (nn.Embedding(sparse=True)). chainrule has no sparse
-    tensors: every gradient is dense, so Adam takes the same steps on the rows a batch touches.
-    Building one raises NotImplementedError with that advice, naming the options it was given.
+    tensors: every gradient is dense, so use Adam. It differs from SparseAdam in the rows a
+    batch does not touch: their moments decay and they keep moving while their first moment is
+    nonzero, where SparseAdam leaves them alone. Building one raises NotImplementedError with
+    that advice, naming the options it was given.
     (A subclass of Optimizer, as torch's, so that isinstance checks in programs still read.)
     """
 
@@ -14,4 +16,5 @@ class SparseAdam(Optimizer):
             "SparseAdam: chainrule has no sparse gradients (every gradient is a dense tensor, "
             "and nn.Embedding(sparse=True) is refused); use optim.Adam("
             f"params, lr={lr}, betas={tuple(betas)}, eps={eps}, maximize={maximize}) instead. "
-            "Note that dense Adam also decays the moments of rows a batch does not touch")
+            "(unlike SparseAdam, Adam also updates the rows a batch does not touch, from their "
+            "decaying moments)")
