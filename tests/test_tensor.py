@@ -244,3 +244,15 @@ def test_random_fills_take_a_generator():
     assert a.tolist() == b.tolist()
     c = cr.zeros(3).uniform_(-1, 1, generator=cr.Generator().manual_seed(3))
     assert c.tolist() == cr.zeros(3).uniform_(-1, 1, generator=cr.Generator().manual_seed(3)).tolist()
+
+
+@pytest.mark.parametrize("args", [(2, 3), ([1, 2],), ((1, 2),), (), ("size",)],
+                         ids=["sizes", "list", "tuple", "empty", "Size"])
+def test_the_legacy_new_reads_its_arguments_as_torch_does(args):
+    def call(L):
+        x = L.ones(2, 5, dtype=L.float64)
+        return x.new(x.shape) if args == ("size",) else x.new(*args)
+    mine, theirs = call(cr), call(torch)
+    assert mine.shape == tuple(theirs.shape) and str(mine.dtype) == "float64"
+    if args and args != ("size",) and not isinstance(args[0], int):
+        assert mine.tolist() == theirs.tolist()

@@ -325,6 +325,14 @@ class Tensor:
         return tensor(data, self.dtype if dtype is None else dtype, device=device,
                       requires_grad=requires_grad)
 
+    def new(self, *args, dtype=None, device=None):
+        """The legacy constructor, as torch's: x.new(2, 3) or x.new(x.shape) is uninitialised of
+        that size, x.new([1, 2]) holds that data, x.new() is empty; all of x's dtype."""
+        from chainrule.size import Size
+        if len(args) == 1 and not isinstance(args[0], Size) and not isinstance(args[0], int):
+            return self.new_tensor(args[0], dtype=dtype, device=device)
+        return self.new_empty(*(args or (0,)), dtype=dtype, device=device)
+
     def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
         from chainrule.creation import zeros
         return zeros(*size, dtype=self.dtype if dtype is None else dtype, device=device,
