@@ -134,3 +134,13 @@ def test_one_hot_by_scatter_and_integer_results_keep_the_dtype():
     np.testing.assert_array_equal(x.numpy(), [[0, 0, 1], [1, 0, 0]])
     with pytest.raises(RuntimeError, match="exp_"):
         chainrule.tensor([1, 2]).exp_()   # a float result cannot be written into int64 (torch too)
+
+
+def test_apply_and_map_match_torch():
+    results = []
+    for lib in (chainrule, torch):
+        x = lib.tensor(DATA.copy())
+        assert x.apply_(lambda v: v * 2 + 1) is x
+        x.map_(lib.tensor(DATA[0]), lambda a, b: a - b)
+        results.append(x.numpy())
+    np.testing.assert_allclose(results[0], results[1])

@@ -2,8 +2,10 @@
 t.name(...))`, so it writes into x's memory when nothing is recorded and rebinds x to the
 recorded result otherwise (Tensor._update), bumping the version counter either way.
 
-The shape-changing forms (t_, transpose_, squeeze_, unsqueeze_, swapdims_, resize_as_ is left
-out) change which view of its memory x is, as torch's do: x becomes the view, its version bumps.
+The shape-changing forms (t_, transpose_, swapdims_, swapaxes_, squeeze_, unsqueeze_) change
+which view of its memory x is, as torch's do: x becomes the view and its version bumps
+(resize_ and resize_as_, which may reallocate, are not provided). apply_ and map_ run a Python
+callable over the entries, unrecorded, as torch's.
 """
 from chainrule.autograd.mode import state
 from chainrule.backend import xp
@@ -86,6 +88,23 @@ def fill_diagonal_(x, fill_value, wrap=False):
     return x._update("fill_diagonal_", lambda t: t.masked_fill(Tensor._make(mask), fill_value))
 
 
+def apply_(x, callable):
+    """x with callable(v) written over each entry v, in Python (slow; as torch's, CPU only and
+    not recorded for backward)."""
+    values = [callable(v) for v in x.array.reshape(-1).tolist()]
+    new = Tensor._make(xp.asarray(values, dtype=x.array.dtype).reshape(x.shape))
+    return x._update("apply_", lambda t: new)
+
+
+def map_(x, tensor, callable):
+    """x with callable(a, b) written over each entry a, b the entry of `tensor` (broadcast to
+    x's shape) at the same place; in Python and not recorded, as torch's."""
+    other = xp.broadcast_to(tensor.array, x.shape).reshape(-1).tolist()
+    values = [callable(a, b) for a, b in zip(x.array.reshape(-1).tolist(), other)]
+    new = Tensor._make(xp.asarray(values, dtype=x.array.dtype).reshape(x.shape))
+    return x._update("map_", lambda t: new)
+
+
 TENSOR_METHODS = {name + "_": _in_place(name) for name in _SAME_SHAPE}
 TENSOR_METHODS.update({name + "_": _rebind_in_place(name) for name in _SHAPE_CHANGING})
-TENSOR_METHODS["fill_diagonal_"] = fill_diagonal_
+TENSOR_METHODS.update(fill_diagonal_=fill_diagonal_, apply_=apply_, map_=map_)
