@@ -88,7 +88,9 @@ from chainrule.ops.stacking import (
 from chainrule.ops.statistics import (
     aminmax, corrcoef, cov, median, mode, nanmean, nanmedian, nanquantile, nansum, quantile,
     std_mean, var_mean)
-from chainrule.placement import get_float32_matmul_precision, set_float32_matmul_precision
+from chainrule.placement import (
+    get_float32_matmul_precision, is_warn_always_enabled, set_float32_matmul_precision,
+    set_flush_denormal, set_warn_always)
 from chainrule.printing import get_printoptions, set_printoptions
 from chainrule.random import (
     Generator, default_generator, fork_rng, get_rng_state, initial_seed, manual_seed, seed,

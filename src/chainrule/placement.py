@@ -155,3 +155,17 @@ def set_float32_matmul_precision(precision):
 
 def get_float32_matmul_precision():
     return _settings.get("matmul_precision", "highest")
+
+
+def set_warn_always(b):
+    """Recorded for is_warn_always_enabled; chainrule's own once-only warnings stay once-only."""
+    _settings["warn_always"] = bool(b)
+
+
+def is_warn_always_enabled():
+    return _settings.get("warn_always", False)
+
+
+def set_flush_denormal(mode):
+    """False, as torch answers on a CPU that cannot: NumPy does not flush denormal numbers."""
+    return False
