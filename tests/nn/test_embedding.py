@@ -107,3 +107,55 @@ def test_from_pretrained():
                                     dict(scale_grad_by_freq=True)])
 def test_repr_matches_torch(kwargs):
     assert repr(NN.Embedding(7, 4, **kwargs)) == repr(torch.nn.Embedding(7, 4, **kwargs))
+
+
+BAG_INPUT, BAG_OFFSETS = np.array([1, 2, 3, 5, 6, 2, 0, 4]), np.array([0, 2, 2, 5])
+
+
+@pytest.mark.parametrize("kwargs, inputs", [
+    (dict(mode="mean"), [np.array([[1, 2, 3], [4, 4, 0]])]),
+    (dict(mode="sum"), [BAG_INPUT, BAG_OFFSETS]),
+    (dict(mode="mean"), [BAG_INPUT, BAG_OFFSETS]),           # an empty bag gives zeros
+    (dict(mode="max"), [BAG_INPUT, BAG_OFFSETS]),
+    (dict(mode="max", padding_idx=2), [np.array([[1, 2, 3], [2, 2, 2], [4, 0, 4]])]),
+    (dict(mode="mean", padding_idx=2), [BAG_INPUT, BAG_OFFSETS]),
+    (dict(mode="sum"), [BAG_INPUT, BAG_OFFSETS, np.linspace(-1, 2, 8)]),   # per_sample_weights
+])
+def test_embedding_bag_matches_torch(kwargs, inputs):
+    torch.manual_seed(0)
+    ours, theirs = NN.EmbeddingBag(7, 3, **kwargs), torch.nn.EmbeddingBag(7, 3, **kwargs)
+    assert repr(ours) == repr(theirs)
+    assert_matches_torch(ours, theirs, inputs)
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+def test_embedding_bag_include_last_offset_matches_torch(mode):
+    # the last offset is the input's length, as torch's docs intend (with a shorter one torch's
+    # kernels disagree with each other: float64 sums past it, mean divides by the rest)
+    weight = np.random.default_rng(0).standard_normal((7, 3))
+    offsets = np.append(BAG_OFFSETS, len(BAG_INPUT))
+    out = F.embedding_bag(cr.tensor(BAG_INPUT), cr.tensor(weight), cr.tensor(offsets),
+                          mode=mode, include_last_offset=True)
+    expected = torch.nn.functional.embedding_bag(
+        torch.tensor(BAG_INPUT), torch.tensor(weight), torch.tensor(offsets), mode=mode,
+        include_last_offset=True)
+    np.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=1e-12)
+
+
+def test_embedding_bag_gradcheck_and_errors():
+    weight = cr.tensor(np.random.default_rng(1).standard_normal((7, 3)), requires_grad=True)
+    weights = cr.tensor(np.linspace(0.5, 1.5, 8), requires_grad=True)
+    assert gradgradcheck(lambda w, s: F.embedding_bag(cr.tensor(BAG_INPUT), w,
+                                                      cr.tensor(BAG_OFFSETS), mode="sum",
+                                                      per_sample_weights=s) ** 2,
+                         (weight, weights))
+    with pytest.raises(RuntimeError, match="offsets\\[0\\] has to be 0.*got 1"):
+        F.embedding_bag(cr.tensor([1, 2]), weight, cr.tensor([1]))
+    with pytest.raises(ValueError, match="if input is 2D, then offsets has to be None"):
+        F.embedding_bag(cr.tensor([[1, 2]]), weight, cr.tensor([0]))
+    with pytest.raises(ValueError, match="offsets has to be a 1D Tensor"):
+        F.embedding_bag(cr.tensor([1, 2]), weight)
+    with pytest.raises(NotImplementedError, match="only supported for mode='sum'"):
+        F.embedding_bag(cr.tensor([1, 2]), weight, cr.tensor([0]), per_sample_weights=weights)
+    with pytest.raises(ValueError, match="mode has to be one of"):
+        F.embedding_bag(cr.tensor([1, 2]), weight, cr.tensor([0]), mode="median")

@@ -14,7 +14,7 @@ from chainrule.nn.channelshuffle import ChannelShuffle
 from chainrule.nn.dropout import (AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d,
                                   FeatureAlphaDropout)
 from chainrule.nn.fold import Fold, Unfold
-from chainrule.nn.embedding import Embedding
+from chainrule.nn.embedding import Embedding, EmbeddingBag
 from chainrule.nn.linear import Bilinear, Flatten, Identity, Linear, Unflatten
 from chainrule.nn.loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss,
                                GaussianNLLLoss, HingeEmbeddingLoss, HuberLoss, KLDivLoss, L1Loss,

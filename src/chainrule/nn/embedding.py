@@ -1,7 +1,9 @@
-"""Embedding: a learned table of vectors, one row per index (words, tokens, positions)."""
+"""Embedding: a learned table of vectors, one row per index (words, tokens, positions);
+EmbeddingBag: the sum, mean or max of the rows of each bag of indices."""
 from chainrule import backend, creation
 from chainrule.autograd.mode import no_grad
 from chainrule.nn import init
+from chainrule.nn.functional.embedding_bag import embedding_bag
 from chainrule.nn.functional.linear import embedding_lookup, normalise_padding_idx
 from chainrule.nn.module import Module
 from chainrule.nn.parameter import Parameter
@@ -80,3 +82,76 @@ class Embedding(Module):
         rows, dim = embeddings.shape
         return cls(rows, dim, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse,
                    _weight=embeddings, _freeze=freeze)
+
+
+class EmbeddingBag(Module):
+    """The sum, mean or max of the table's rows for each bag of indices, without forming the
+    per-index rows per bag.
+
+    Args:
+        num_embeddings, embedding_dim: the table's shape.
+        max_norm, norm_type: as in Embedding.
+        mode: "sum", "mean" (default) or "max" over each bag.
+        _weight: a (num_embeddings, embedding_dim) tensor to use as the table.
+        include_last_offset: offsets has one more entry, the end of the last bag.
+        padding_idx: a row initialised to zeros and left out of every bag.
+        device, dtype: where and in which floating dtype the table is made.
+
+    Shape: forward(input, offsets=None, per_sample_weights=None): input (B, N) with offsets None,
+    or (T,) with offsets (B,) giving where each bag starts; per_sample_weights of input's shape
+    (mode "sum" only) -> output (B, embedding_dim). Initialised as torch: weight ~ N(0, 1).
+    """
+
+    def __init__(self, num_embeddings, embedding_dim, max_norm=None, norm_type=2.0,
+                 scale_grad_by_freq=False, mode="mean", sparse=False, _weight=None,
+                 include_last_offset=False, padding_idx=None, device=None, dtype=None):
+        super().__init__()
+        if device is not None:
+            backend.check_device(device, "EmbeddingBag")
+        self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
+        self.max_norm, self.norm_type = max_norm, norm_type
+        self.scale_grad_by_freq, self.mode, self.sparse = scale_grad_by_freq, mode, sparse
+        self.include_last_offset = include_last_offset
+        self.padding_idx = normalise_padding_idx("EmbeddingBag", padding_idx, num_embeddings)
+        if _weight is None:
+            self.weight = Parameter(creation.empty(num_embeddings, embedding_dim, dtype=dtype))
+            self.reset_parameters()
+        else:
+            if tuple(_weight.shape) != (num_embeddings, embedding_dim):
+                raise ValueError(f"EmbeddingBag: _weight has shape {tuple(_weight.shape)}, "
+                                 f"expected ({num_embeddings}, {embedding_dim})")
+            self.weight = Parameter(_weight)
+
+    reset_parameters = Embedding.reset_parameters
+
+    def forward(self, input, offsets=None, per_sample_weights=None):
+        return embedding_bag(input, self.weight, offsets, self.max_norm, self.norm_type,
+                             self.scale_grad_by_freq, self.mode, self.sparse,
+                             per_sample_weights, self.include_last_offset, self.padding_idx)
+
+    def extra_repr(self):
+        text = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.max_norm is not None:
+            text += f", max_norm={self.max_norm}"
+        if self.norm_type != 2:
+            text += f", norm_type={self.norm_type}"
+        if self.scale_grad_by_freq is not False:
+            text += f", scale_grad_by_freq={self.scale_grad_by_freq}"
+        text += f", mode='{self.mode}'"
+        if self.padding_idx is not None:
+            text += f", padding_idx={self.padding_idx}"
+        return text
+
+    @classmethod
+    def from_pretrained(cls, embeddings, freeze=True, max_norm=None, norm_type=2.0,
+                        scale_grad_by_freq=False, mode="mean", sparse=False,
+                        include_last_offset=False, padding_idx=None):
+        """An EmbeddingBag whose table is `embeddings` (2-D), fixed unless freeze=False."""
+        if embeddings.ndim != 2:
+            raise ValueError(f"EmbeddingBag.from_pretrained: embeddings must be 2-D, got shape "
+                             f"{tuple(embeddings.shape)}")
+        rows, dim = embeddings.shape
+        bag = cls(rows, dim, max_norm, norm_type, scale_grad_by_freq, mode, sparse, embeddings,
+                  include_last_offset, padding_idx)
+        bag.weight.requires_grad_(not freeze)
+        return bag
