@@ -77,6 +77,9 @@ from chainrule.ops.arithmetic import (
     heaviside, logaddexp, logaddexp2, nan_to_num, sgn)
 from chainrule.ops.combinatorics import (
     chain_matmul, combinations, frexp, ldexp, renorm, unique_consecutive, vander)
+from chainrule.ops.predicates import (
+    detach, diagflat, greater, greater_equal, is_same_size, isneginf, isposinf, isreal, less,
+    less_equal, nextafter, not_equal, unravel_index)
 from chainrule.ops.sampling import bernoulli, normal, poisson
 from chainrule.ops.scatter import (
     index_copy, index_fill, isin, masked_scatter, masked_select, put, scatter, scatter_reduce,
