@@ -68,10 +68,11 @@ from chainrule.ops.grids import (
 from chainrule.ops.histogram import (
     bincount, count_nonzero, histc)
 from chainrule.ops.aliases import (  # div: torch's, with rounding_mode
-    absolute, addr, bitwise_not, conj, cumulative_trapezoid, diagonal_scatter, div, divide, fmax,
-    fmin, gcd, ger, lcm, moveaxis, multiply, mv, mvlgamma, narrow_copy, negative, positive, ravel,
-    resolve_conj, resolve_neg, rsub, select_scatter, signbit, slice_scatter, subtract, trapezoid,
-    trapz, vdot)
+    absolute, addr, conj, cumulative_trapezoid, diagonal_scatter, div, divide, fmax, fmin, ger,
+    moveaxis, multiply, mv, mvlgamma, narrow_copy, negative, positive, ravel, resolve_conj,
+    resolve_neg, rsub, select_scatter, signbit, slice_scatter, subtract, trapezoid, trapz, vdot)
+from chainrule.ops.bitwise import (
+    bitwise_left_shift, bitwise_not, bitwise_right_shift, gcd, lcm)
 from chainrule.ops.arithmetic import (
     addbmm, addcdiv, addcmul, addmm, addmv, baddbmm, clamp_max, clamp_min, copysign, float_power,
     heaviside, logaddexp, logaddexp2, nan_to_num, sgn)

@@ -7,13 +7,14 @@ from chainrule.ops import (activation, broadcast, compare, conv, diagonal, dtype
                            extremum, geometry, grids, histogram, index, join, linalg, pool,
                            recurrent, reduce, rounding, scan, shape, sort, trig, unary)
 from chainrule.ops import bessel, decomposition, spectral, specfun
-from chainrule.ops import (aliases, arithmetic, combinatorics, inplace, predicates, sampling,
-                           scatter, stacking, statistics)
+from chainrule.ops import (aliases, arithmetic, bitwise, combinatorics, inplace, predicates,
+                           sampling, scatter, stacking, statistics)
 
 FAMILIES = (inplace, broadcast, dtypes, elementwise, unary, compare, activation, reduce, extremum,
             linalg, shape, join, index, conv, pool, recurrent, sort, rounding, trig, scan,
             geometry, diagonal, grids, histogram, decomposition, spectral, specfun,
-            aliases, arithmetic, combinatorics, predicates, sampling, scatter, stacking, statistics)
+            aliases, arithmetic, bitwise, combinatorics, predicates, sampling, scatter, stacking,
+            statistics)
 
 
 def bind_tensor_methods(tensor_class):

@@ -1,7 +1,7 @@
 """torch's other spellings and small companions of the primitive ops: absolute, negative, positive,
 subtract, multiply, divide and div with rounding_mode, rsub, fmax/fmin (NaN-ignoring), signbit,
 mv, addr, ger, vdot, ravel, moveaxis, conj/resolve_conj/resolve_neg (real tensors), narrow_copy,
-sum_to_size, gcd, lcm, bitwise_not, select_scatter, slice_scatter, diagonal_scatter, trapezoid,
+sum_to_size, select_scatter, slice_scatter, diagonal_scatter, trapezoid,
 trapz and cumulative_trapezoid. Compositions of primitive ops: they differentiate through them.
 """
 import operator
@@ -21,7 +21,7 @@ from chainrule.tensor import Tensor
 
 __all__ = ["absolute", "negative", "positive", "subtract", "multiply", "divide", "div", "rsub",
            "fmax", "fmin", "signbit", "mv", "addr", "ger", "vdot", "ravel", "moveaxis", "conj",
-           "resolve_conj", "resolve_neg", "narrow_copy", "gcd", "lcm", "bitwise_not",
+           "resolve_conj", "resolve_neg", "narrow_copy",
            "select_scatter", "slice_scatter", "diagonal_scatter", "trapezoid", "trapz",
            "cumulative_trapezoid"]
 
@@ -173,32 +173,6 @@ def sum_to_size(input, *size):
         raise RuntimeError(f"sum_to_size: size {tuple(size)} is not expandable to the tensor's "
                            f"shape {x.shape}") from None
     return sum_to(x, tuple(size))
-
-
-def _integers(name, input, other):
-    a, b = operands(name, input, other)
-    if a.array.dtype.kind not in "iu":
-        raise RuntimeError(f"{name}: only integer tensors are supported, got {a.dtype}")
-    return a.array, b.array
-
-
-def gcd(input, other):
-    """The greatest common divisor, entry by entry (integers)."""
-    return Tensor._make(xp.gcd(*_integers("gcd", input, other)))
-
-
-def lcm(input, other):
-    """The least common multiple, entry by entry (integers)."""
-    return Tensor._make(xp.lcm(*_integers("lcm", input, other)))
-
-
-def bitwise_not(input):
-    """~x: bitwise not of integers, logical not of bools."""
-    x = _tensor("bitwise_not", input)
-    if x.array.dtype.kind not in "biu":
-        raise RuntimeError(f"bitwise_not: only integer and bool tensors are supported, got "
-                           f"{x.dtype}")
-    return Tensor._make(xp.invert(x.array))
 
 
 # ----- writing a slice into a copy ----------------------------------------------------------------
