@@ -116,6 +116,8 @@ def test_draws_carry_no_gradient():
     (lambda: chainrule.bernoulli(chainrule.tensor([1.5])), ["bernoulli", "1.5"]),
     (lambda: chainrule.bernoulli(chainrule.tensor([1])), ["bernoulli", "int64"]),
     (lambda: chainrule.zeros(2).bernoulli_(-0.1), ["bernoulli_", "-0.1"]),
+    (lambda: chainrule.zeros(3).bernoulli_(chainrule.full((4,), 0.5)),
+     ["bernoulli_", "(4,)", "(3,)"]),
     (lambda: chainrule.normal(chainrule.zeros(2), -1.0), ["normal", "std", "-1"]),
     (lambda: chainrule.normal(0.0, 1.0), ["normal", "size"]),
     (lambda: chainrule.normal(chainrule.zeros(2), chainrule.ones(3)), ["normal", "(2,)", "(3,)"]),

@@ -122,3 +122,15 @@ def test_errors_name_the_op(call, words):
         call(chainrule.zeros(3, 4))
     for word in words:
         assert word in str(info.value), str(info.value)
+
+
+@pytest.mark.parametrize("call, error, words", [
+    (lambda x: x.tile(-1), RuntimeError, ["tile", "non-negative", "(3, 4)"]),
+    (lambda x: x.tensor_split(1.5), TypeError, ["tensor_split", "float"]),
+    (lambda x: chainrule.broadcast_shapes((2,), "a"), TypeError, ["broadcast_shapes"]),
+])
+def test_bad_arguments_are_refused_by_name(call, error, words):
+    with pytest.raises(error) as info:
+        call(chainrule.zeros(3, 4))
+    for word in words:
+        assert word in str(info.value), str(info.value)

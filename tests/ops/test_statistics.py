@@ -140,3 +140,15 @@ def test_errors_name_the_op(call, words):
         call(chainrule.zeros(3, 4))
     for word in words:
         assert word in str(info.value), str(info.value)
+
+
+@pytest.mark.parametrize("call, error, words", [
+    (lambda x: x.quantile([0.1, 0.5]), TypeError, ["quantile", "list"]),
+    (lambda x: chainrule.zeros(0).mode(), IndexError, ["mode", "non-zero"]),
+    (lambda x: x.median("a"), TypeError, ["median"]),
+])
+def test_refused_as_torch_refuses(call, error, words):
+    with pytest.raises(error) as info:
+        call(chainrule.zeros(3, 4))
+    for word in words:
+        assert word in str(info.value), str(info.value)

@@ -88,9 +88,20 @@ def _fill(x, name, array):
     return x._update(name, lambda t: Tensor._make(xp.asarray(array).astype(t.array.dtype)))
 
 
+def _broadcasts(shape, target):
+    try:
+        xp.broadcast_shapes(shape, target)
+        return True
+    except ValueError:
+        return False
+
+
 def bernoulli_(x, p=0.5, *, generator=None):
     """x filled with 1 (probability p, a number or a tensor broadcast to x) or 0."""
     p = _check_probability("bernoulli_", _value(p))
+    if not _broadcasts(p.shape, x.shape) or xp.broadcast_shapes(p.shape, x.shape) != x.shape:
+        raise RuntimeError(f"bernoulli_: p of shape {p.shape} cannot be broadcast to the tensor's "
+                           f"shape {x.shape}")
     return _fill(x, "bernoulli_", rng(generator, "bernoulli_").random(x.shape) < p)
 
 

@@ -106,8 +106,11 @@ def tensor_split(input, indices_or_sections, dim=0):
     if isinstance(sections, (tuple, list)):
         bounds = [min(max(_wrap(operator.index(i), size), 0), size) for i in sections]
         starts, ends = [0] + bounds, bounds + [size]
+    elif isinstance(sections, bool) or not isinstance(sections, int):
+        raise TypeError(f"tensor_split: indices_or_sections must be an int, a tuple or list of "
+                        f"ints or a Tensor, got {type(sections).__name__}")
     else:
-        count = operator.index(sections)
+        count = sections
         if count <= 0:
             raise RuntimeError(f"tensor_split: number of sections must be larger than 0, got "
                                f"{count}")
@@ -153,6 +156,9 @@ def dsplit(input, indices_or_sections):
 def tile(input, *dims):
     """x repeated dims[i] times along dim i; missing leading dims count as 1 (NumPy's tile)."""
     dims = int_args(dims)
+    if any(n < 0 for n in dims):
+        raise RuntimeError(f"tile: repetitions must be non-negative, got {dims} (tensor of shape "
+                           f"{input.shape})")
     dims = (1,) * (input.ndim - len(dims)) + dims
     return repeat(input, *dims)
 
@@ -195,8 +201,12 @@ def flipud(input):
 # ----- broadcasting -------------------------------------------------------------------------------
 def broadcast_shapes(*shapes):
     """The shape all these shapes broadcast to (a Size); RuntimeError if they do not."""
-    shapes = [(operator.index(s),) if not isinstance(s, (tuple, list)) else tuple(s)
-              for s in shapes]
+    try:
+        shapes = [(operator.index(s),) if not isinstance(s, (tuple, list)) else
+                  tuple(operator.index(n) for n in s) for s in shapes]
+    except TypeError:
+        raise TypeError(f"broadcast_shapes: expected shapes (ints or tuples of ints), got "
+                        f"{shapes}") from None
     try:
         return Size(xp.broadcast_shapes(*shapes))
     except ValueError:

@@ -4,7 +4,6 @@ nanquantile, nansum, nanmean, aminmax, var_mean, std_mean, cov and corrcoef.
 The order statistics pick entries through the sorting permutation (sort's TakeAlongDim), so the
 gradient goes to the picked entry, as torch's does; the moments compose reduce's ops.
 """
-import operator
 from collections import namedtuple
 
 from chainrule import backend
@@ -34,7 +33,7 @@ def _tensor(name, x):
 
 
 def _axis(name, x, dim):
-    return normalize_dim(name, operator.index(dim), x.shape)
+    return normalize_dim(name, dim, x.shape)
 
 
 # ----- medians ------------------------------------------------------------------------------------
@@ -98,6 +97,9 @@ def mode(input, dim=-1, keepdim=False):
     axis = _axis("mode", x, dim)
     if x.ndim == 0:
         return RESULT_TYPES["mode"](x.clone(), Tensor._make(xp.zeros((), backend.int64)))
+    if x.shape[axis] == 0:
+        raise IndexError(f"mode: expected reduction dim {axis} to have non-zero size (tensor of "
+                         f"shape {x.shape})")
     rows = xp.moveaxis(x.array, axis, -1)
     flat = rows.reshape(-1, rows.shape[-1])
     picked = xp.zeros(flat.shape[0], dtype=backend.int64)
@@ -118,6 +120,8 @@ def _quantile(name, input, q, dim, keepdim, interpolation, ignore_nan):
     if interpolation not in _INTERPOLATIONS:
         raise ValueError(f"{name}: interpolation must be one of {_INTERPOLATIONS}, got "
                          f"{interpolation!r}")
+    if not isinstance(q, (Tensor, int, float)) or isinstance(q, bool):
+        raise TypeError(f"{name}: q must be a float or a Tensor, got {type(q).__name__}")
     scalar_q = not isinstance(q, Tensor) or q.ndim == 0
     q_array = (q.array if isinstance(q, Tensor) else xp.asarray(q, dtype=x.array.dtype))
     if isinstance(q, Tensor) and q.dtype != x.dtype:
