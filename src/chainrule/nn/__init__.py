@@ -21,6 +21,7 @@ from chainrule.nn.loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, 
                                MarginRankingLoss, MSELoss, MultiLabelSoftMarginLoss, NLLLoss,
                                PoissonNLLLoss, SmoothL1Loss, SoftMarginLoss, TripletMarginLoss)
 from chainrule.nn.module import Module
+from chainrule.nn.multi_margin_loss import MultiLabelMarginLoss, MultiMarginLoss
 from chainrule.nn.norm import (BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm1d, InstanceNorm2d,
                                InstanceNorm3d, LayerNorm, LocalResponseNorm, RMSNorm)
 from chainrule.nn.padding import (CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad1d,

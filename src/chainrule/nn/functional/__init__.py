@@ -27,8 +27,8 @@ from chainrule.nn.functional.loss import (
     binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, huber_loss, l1_loss,
     mse_loss, nll_loss, smooth_l1_loss)
 from chainrule.nn.functional.margin_loss import (
-    cosine_embedding_loss, hinge_embedding_loss, margin_ranking_loss, multilabel_soft_margin_loss,
-    soft_margin_loss, triplet_margin_loss)
+    cosine_embedding_loss, hinge_embedding_loss, margin_ranking_loss, multi_margin_loss,
+    multilabel_margin_loss, multilabel_soft_margin_loss, soft_margin_loss, triplet_margin_loss)
 from chainrule.nn.functional.norm import (
     batch_norm, group_norm, instance_norm, layer_norm, local_response_norm, normalize, rms_norm)
 from chainrule.nn.functional.pool import (

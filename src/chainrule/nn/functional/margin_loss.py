@@ -1,6 +1,8 @@
 """Margin and embedding losses with torch.nn.functional's signatures: margin_ranking_loss,
 triplet_margin_loss, cosine_embedding_loss, hinge_embedding_loss, soft_margin_loss,
-multilabel_soft_margin_loss. Targets are ±1 labels (or 0/1 for multilabel_soft_margin_loss).
+multilabel_soft_margin_loss; and the multi-class hinge losses multi_margin_loss and
+multilabel_margin_loss. Targets are ±1 labels (or 0/1 for multilabel_soft_margin_loss, class
+indices for the multi-class ones).
 
 Inputs broadcast as in torch, except that a broadcast into a shape none of them has (an (N, 1)
 against an (N,) making an N x N table, which torch allows silently) is refused."""
@@ -12,9 +14,11 @@ from chainrule.nn.functional.distance import pairwise_distance
 from chainrule.nn.functional.loss import check_same_shape, reduce_loss, resolve_reduction
 from chainrule.ops.activation import softplus
 from chainrule.ops.compare import minimum, where
+from chainrule.tensor import Tensor
 
 __all__ = ["cosine_embedding_loss", "hinge_embedding_loss", "margin_ranking_loss",
-           "multilabel_soft_margin_loss", "soft_margin_loss", "triplet_margin_loss"]
+           "multi_margin_loss", "multilabel_margin_loss", "multilabel_soft_margin_loss",
+           "soft_margin_loss", "triplet_margin_loss"]
 
 # torch's EPSILON in cosine_embedding_loss, added to each squared norm
 _COSINE_EPS = 1e-12
@@ -125,3 +129,73 @@ def _check_no_outer_broadcast(name, **tensors):
     if common not in shapes:
         raise RuntimeError(f"{name}: shapes would broadcast to {common}, which none of them has "
                            f"(comparing every pair): {_describe(tensors)}")
+
+
+def _class_targets(name, input, target):
+    """input as (N, C) and target's class indices as an (N,) array, checked."""
+    if input.ndim not in (1, 2) or input.shape[-1] == 0:
+        raise RuntimeError(f"{name}: expected a non-empty 1-D (C,) or 2-D (N, C) input, got "
+                           f"shape {input.shape}")
+    labels = target.array if hasattr(target, "array") else xp.asarray(target)
+    rows = input.shape[0] if input.ndim == 2 else 1
+    if labels.dtype.kind not in "iu" or labels.size != rows or labels.ndim > 1:
+        raise RuntimeError(f"{name}: expected an integer target of shape ({rows},) for input of "
+                           f"shape {input.shape}, got {labels.dtype} of shape {labels.shape}")
+    classes = input.shape[-1]
+    if labels.size and (labels.min() < 0 or labels.max() >= classes):
+        raise IndexError(f"{name}: target {int(labels.max() if labels.max() >= classes else labels.min())} "
+                         f"is out of bounds for {classes} classes")
+    return input.reshape(rows, classes), labels.reshape(rows)
+
+
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None,
+                      reduce=None, reduction="mean"):
+    """(1/C) Σ_{i≠y} w_y max(0, margin - x_y + x_i)^p per sample: the multi-class hinge loss
+    (Weston & Watkins 1999; p is 1 or 2)."""
+    reduction = resolve_reduction("multi_margin_loss", size_average, reduce, reduction)
+    if p not in (1, 2):
+        raise ValueError(f"multi_margin_loss: only p == 1 and p == 2 supported, got p={p}")
+    if weight is not None and (weight.ndim != 1 or weight.shape[0] != input.shape[-1]):
+        raise RuntimeError(f"multi_margin_loss: expected weight of shape ({input.shape[-1]},) "
+                           f"for input of shape {input.shape}, got {weight.shape}")
+    x, labels = _class_targets("multi_margin_loss", input, target)
+    rows, classes = x.shape
+    chosen = x[xp.arange(rows), labels].reshape(rows, 1)
+    hinge = (x - chosen + margin).clamp(min=0)
+    if p == 2:
+        hinge = hinge * hinge
+    if weight is not None:
+        hinge = hinge * weight[labels].reshape(rows, 1)
+    others = Tensor._make(xp.arange(classes)[None, :] != labels[:, None])
+    loss = where(others, hinge, 0.0).sum(1) / classes
+    loss = loss.reshape(()) if input.ndim == 1 else loss
+    return reduce_loss(loss, reduction)
+
+
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """(1/C) Σ_{j target} Σ_{i not target} max(0, 1 - (x_j - x_i)) per sample; the targets of a
+    row are its class indices up to the first -1."""
+    reduction = resolve_reduction("multilabel_margin_loss", size_average, reduce, reduction)
+    labels = target.array if hasattr(target, "array") else xp.asarray(target)
+    if input.ndim not in (1, 2) or labels.shape != input.shape or labels.dtype.kind not in "iu":
+        raise RuntimeError(f"multilabel_margin_loss: expected an input (C,) or (N, C) and an "
+                           f"integer target of its shape, got input {input.shape} and target "
+                           f"{labels.dtype} of shape {labels.shape}")
+    classes = input.shape[-1]
+    rows = labels.reshape(-1, classes)
+    if rows.size and (rows.min() < -1 or rows.max() >= classes):
+        raise IndexError(f"multilabel_margin_loss: target values must be in [-1, {classes - 1}], "
+                         f"got {rows.min()} .. {rows.max()}")
+    # a row's targets are the entries before its first -1
+    listed = xp.cumprod(rows != -1, axis=1).astype(bool)
+    # how often each class is listed: torch counts a repeated target once per listing
+    listings = xp.zeros(rows.shape, input.array.dtype)
+    row_index, column = xp.nonzero(listed)
+    xp.add.at(listings, (row_index, rows[row_index, column]), 1)
+    x = input.reshape(rows.shape)
+    # pairs[n, j, i]: j a target (times its listings), i not one
+    pairs = Tensor._make(listings[:, :, None] * (listings == 0)[:, None, :])
+    hinge = (1 - (x.unsqueeze(2) - x.unsqueeze(1))).clamp(min=0)
+    loss = (pairs * hinge).sum((1, 2)) / classes
+    loss = loss.reshape(()) if input.ndim == 1 else loss
+    return reduce_loss(loss, reduction)
