@@ -18,6 +18,7 @@ from chainrule.nn.functional.dropout import (
     alpha_dropout, dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout)
 from chainrule.nn.functional.embedding_bag import embedding_bag
 from chainrule.nn.functional.gumbel import gumbel_softmax
+from chainrule.nn.functional.pdist import pdist
 from chainrule.nn.functional.shuffle import channel_shuffle
 from chainrule.nn.functional.linear import (
     bilinear, embedding, linear, one_hot)
