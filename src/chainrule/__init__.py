@@ -79,12 +79,12 @@ from chainrule.ops.arithmetic import (
 from chainrule.ops.combinatorics import (
     chain_matmul, combinations, frexp, ldexp, renorm, unique_consecutive, vander)
 from chainrule.ops.predicates import (
-    detach, diagflat, greater, greater_equal, is_same_size, isneginf, isposinf, isreal, less,
+    detach, diagflat, greater, greater_equal, is_same_size, isin, isneginf, isposinf, isreal, less,
     less_equal, nextafter, not_equal, unravel_index)
 from chainrule.ops.sampling import bernoulli, normal, poisson
 from chainrule.ops.scatter import (
-    index_copy, index_fill, isin, masked_scatter, masked_select, put, scatter, scatter_reduce,
-    take, take_along_dim)
+    index_copy, index_fill, index_reduce, masked_scatter, masked_select, put, scatter,
+    scatter_reduce, take, take_along_dim)
 from chainrule.ops.stacking import (
     atleast_1d, atleast_2d, atleast_3d, broadcast_shapes, broadcast_tensors, column_stack,
     dsplit, dstack, fliplr, flipud, hsplit, hstack, rot90, row_stack, tensor_split, tile, vsplit,

@@ -26,7 +26,7 @@ _SAME_SHAPE = (
     "digamma", "xlogy", "cumsum", "cumprod", "eq", "ne", "lt", "le", "gt", "ge",
     "logical_not", "logical_and", "logical_or", "logical_xor",
     "subtract", "multiply", "divide", "arctan2", "sinc", "index_put", "bitwise_not",
-    "bitwise_left_shift", "bitwise_right_shift", "gcd", "lcm",
+    "bitwise_left_shift", "bitwise_right_shift", "gcd", "lcm", "index_reduce",
 )
 _SHAPE_CHANGING = ("t", "transpose", "swapdims", "swapaxes", "squeeze", "unsqueeze")
 

@@ -1,7 +1,7 @@
 """torch's long names of the comparisons (greater, less_equal, not_equal ...) and the small
-predicates and index helpers: isposinf, isneginf, isreal, is_signed, is_same_size, nextafter,
-unravel_index, diagflat and detach as a function. Comparisons and predicates give bool tensors
-and no gradient; diagflat differentiates through diag.
+predicates and index helpers: isposinf, isneginf, isreal, isin, is_signed, is_same_size,
+nextafter, unravel_index, diagflat and detach as a function. Comparisons and predicates give
+bool tensors and no gradient; diagflat differentiates through diag.
 """
 import operator
 
@@ -13,7 +13,7 @@ from chainrule.ops.dtypes import operands
 from chainrule.tensor import Tensor
 
 __all__ = ["greater", "greater_equal", "less", "less_equal", "not_equal", "isposinf", "isneginf",
-           "isreal", "is_same_size", "nextafter", "unravel_index", "diagflat", "detach"]
+           "isreal", "is_same_size", "nextafter", "unravel_index", "diagflat", "detach", "isin"]
 
 greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 
@@ -76,6 +76,13 @@ def unravel_index(indices, shape):
     return tuple(Tensor._make(xp.asarray(c, dtype=backend.int64)) for c in coords)
 
 
+def isin(elements, test_elements, *, assume_unique=False, invert=False):
+    """True where an entry of elements is among test_elements (bool, not differentiable)."""
+    a = elements.array if isinstance(elements, Tensor) else xp.asarray(elements)
+    b = test_elements.array if isinstance(test_elements, Tensor) else xp.asarray(test_elements)
+    return Tensor._make(xp.asarray(xp.isin(a, b, invert=invert)))
+
+
 def diagflat(input, offset=0):
     """A square matrix with x flattened on diagonal `offset`, zeros elsewhere."""
     x = _tensor("diagflat", input)
@@ -90,4 +97,4 @@ def detach(input):
 TENSOR_METHODS = {"greater": gt, "greater_equal": ge, "less": lt, "less_equal": le,
                   "not_equal": ne, "isposinf": isposinf, "isneginf": isneginf, "isreal": isreal,
                   "is_signed": is_signed, "is_same_size": is_same_size, "nextafter": nextafter,
-                  "diagflat": diagflat}
+                  "diagflat": diagflat, "isin": isin}

@@ -1,6 +1,6 @@
 """Scatters and selections built on indexing: scatter (a src tensor or a value), scatter_reduce
 (sum, prod, mean, amax, amin; include_self), index_copy, index_fill, put, masked_select,
-masked_scatter, take, take_along_dim, and isin.
+masked_scatter, take, take_along_dim and index_reduce.
 
 All are compositions of the indexing primitives (IndexPut, Index, IndexScatter), so their
 gradients are those of torch: a scattered-over entry of the input gets no gradient, a written
@@ -16,8 +16,8 @@ from chainrule.ops.index import (_check_range, _grid, _index_array, _value, inde
                                  scatter_add, take as take_index)
 from chainrule.tensor import Tensor
 
-__all__ = ["scatter", "scatter_reduce", "index_copy", "index_fill", "put", "masked_select",
-           "masked_scatter", "take", "take_along_dim", "isin"]
+__all__ = ["scatter", "scatter_reduce", "index_copy", "index_fill", "index_reduce", "put",
+           "masked_select", "masked_scatter", "take", "take_along_dim"]
 
 _REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
 
@@ -282,11 +282,23 @@ def take_along_dim(input, indices, dim=None):
     return take_index(x, _grid("take_along_dim", x.shape, dim, array % max(size, 1)))
 
 
-def isin(elements, test_elements, *, assume_unique=False, invert=False):
-    """True where an entry of elements is among test_elements (bool, not differentiable)."""
-    a = elements.array if isinstance(elements, Tensor) else xp.asarray(elements)
-    b = test_elements.array if isinstance(test_elements, Tensor) else xp.asarray(test_elements)
-    return Tensor._make(xp.asarray(xp.isin(a, b, invert=invert)))
+def index_reduce(input, dim, index, source, reduce, *, include_self=True):
+    """x with source[..., i, ...] combined into x[..., index[i], ...] along dim by prod, mean,
+    amax or amin (scatter_reduce with the index spread over source's shape)."""
+    x = _tensor("index_reduce", input)
+    if reduce not in ("prod", "mean", "amax", "amin"):
+        raise RuntimeError(f"index_reduce: reduce argument must be one of prod, mean, amax or "
+                           f"amin, got {reduce!r}")
+    dim, array = _dim_index("index_reduce", x, dim, index)
+    source = _tensor("index_reduce", source, "source")
+    expected = x.shape[:dim] + array.shape + x.shape[dim + 1:]
+    if source.shape != expected:
+        raise RuntimeError(f"index_reduce: source shape {source.shape} does not match the "
+                           f"expected shape {expected} (tensor shape {x.shape})")
+    spread = [1] * source.ndim
+    spread[dim] = array.size
+    full = xp.ascontiguousarray(xp.broadcast_to(array.reshape(spread), source.shape))
+    return scatter_reduce(x, dim, full, source, reduce, include_self=include_self)
 
 
 TENSOR_METHODS = {name: globals()[name] for name in __all__}
