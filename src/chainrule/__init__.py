@@ -78,6 +78,12 @@ from chainrule.ops.arithmetic import (
     heaviside, logaddexp, logaddexp2, nan_to_num, sgn)
 from chainrule.ops.combinatorics import (
     chain_matmul, combinations, frexp, ldexp, renorm, unique_consecutive, vander)
+from chainrule.ops.inplace import (  # torch.relu_(x) and kin: x.relu_() as functions
+    abs_, acos_, asin_, atan_, ceil_, clamp_, clamp_max_, clamp_min_, clip_, cos_, cosh_,
+    deg2rad_, erf_, erfc_, exp2_, exp_, expm1_, fill_, fix_, floor_, frac_, gcd_, i0_, index_put_,
+    lcm_, ldexp_, log10_, log1p_, log2_, log_, logit_, nan_to_num_, neg_, negative_, rad2deg_,
+    reciprocal_, relu_, round_, rsqrt_, sigmoid_, sin_, sinc_, sinh_, sqrt_, square_, tan_, tanh_,
+    trunc_, xlogy_, zero_)
 from chainrule.ops.predicates import (
     detach, diagflat, greater, greater_equal, is_same_size, isin, isneginf, isposinf, isreal, less,
     less_equal, nextafter, not_equal, unravel_index)

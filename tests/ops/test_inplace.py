@@ -144,3 +144,23 @@ def test_apply_and_map_match_torch():
         x.map_(lib.tensor(DATA[0]), lambda a, b: a - b)
         results.append(x.numpy())
     np.testing.assert_allclose(results[0], results[1])
+
+
+@pytest.mark.parametrize("name, args", [
+    ("relu_", ()), ("sigmoid_", ()), ("exp_", ()), ("clamp_", (-0.5, 0.5)), ("fill_", (2.0,)),
+    ("zero_", ()), ("abs_", ()), ("nan_to_num_", ()), ("round_", ()), ("tanh_", ()),
+])
+def test_function_forms_change_their_argument_as_torch(name, args):
+    ours, theirs = pair(DATA)
+    assert getattr(chainrule, name)(ours, *args) is ours
+    getattr(torch, name)(theirs, *args)
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+
+
+def test_every_function_form_is_torchs_and_refuses_non_tensors():
+    from chainrule.ops import inplace
+    for name in inplace.__all__:
+        assert hasattr(torch, name), name
+        assert hasattr(chainrule.Tensor, name), name
+    with pytest.raises(TypeError, match="relu_"):
+        chainrule.relu_(DATA)

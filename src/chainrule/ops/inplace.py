@@ -11,7 +11,12 @@ from chainrule.autograd.mode import state
 from chainrule.backend import xp
 from chainrule.tensor import Tensor
 
-__all__ = []
+__all__ = ["abs_", "acos_", "asin_", "atan_", "ceil_", "clamp_", "clamp_min_", "clamp_max_",
+           "clip_", "cos_", "cosh_", "deg2rad_", "erf_", "erfc_", "exp_", "exp2_", "expm1_",
+           "fill_", "fix_", "floor_", "frac_", "log_", "log10_", "log1p_", "log2_", "logit_",
+           "neg_", "negative_", "rad2deg_", "reciprocal_", "relu_", "round_", "rsqrt_",
+           "sigmoid_", "sin_", "sinc_", "sinh_", "sqrt_", "square_", "tan_", "tanh_", "trunc_",
+           "xlogy_", "zero_", "i0_", "gcd_", "lcm_", "ldexp_", "nan_to_num_", "index_put_"]
 
 # in-place forms whose out-of-place method has the same name without the trailing underscore
 _SAME_SHAPE = (
@@ -26,7 +31,7 @@ _SAME_SHAPE = (
     "digamma", "xlogy", "cumsum", "cumprod", "eq", "ne", "lt", "le", "gt", "ge",
     "logical_not", "logical_and", "logical_or", "logical_xor",
     "subtract", "multiply", "divide", "arctan2", "sinc", "index_put", "bitwise_not",
-    "bitwise_left_shift", "bitwise_right_shift", "gcd", "lcm", "index_reduce",
+    "bitwise_left_shift", "bitwise_right_shift", "gcd", "lcm", "index_reduce", "i0", "ldexp",
 )
 _SHAPE_CHANGING = ("t", "transpose", "swapdims", "swapaxes", "squeeze", "unsqueeze")
 
@@ -105,6 +110,24 @@ def map_(x, tensor, callable):
     new = Tensor._make(xp.asarray(values, dtype=x.array.dtype).reshape(x.shape))
     return x._update("map_", lambda t: new)
 
+
+def _function(name):
+    """torch.name(x, ...): the function form of the method x.name(...)."""
+    def function(input, *args, **kwargs):
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{name}: argument 'input' must be Tensor, not "
+                            f"{type(input).__name__}")
+        return getattr(input, name)(*args, **kwargs)
+    function.__name__ = name
+    function.__doc__ = f"x.{name}(...), as a function: x changed in place."
+    return function
+
+
+(abs_, acos_, asin_, atan_, ceil_, clamp_, clamp_min_, clamp_max_, clip_, cos_, cosh_, deg2rad_,
+ erf_, erfc_, exp_, exp2_, expm1_, fill_, fix_, floor_, frac_, log_, log10_, log1p_, log2_, logit_,
+ neg_, negative_, rad2deg_, reciprocal_, relu_, round_, rsqrt_, sigmoid_, sin_, sinc_, sinh_,
+ sqrt_, square_, tan_, tanh_, trunc_, xlogy_, zero_, i0_, gcd_, lcm_, ldexp_, nan_to_num_,
+ index_put_) = (_function(name) for name in __all__)
 
 TENSOR_METHODS = {name + "_": _in_place(name) for name in _SAME_SHAPE}
 TENSOR_METHODS.update({name + "_": _rebind_in_place(name) for name in _SHAPE_CHANGING})
