@@ -109,38 +109,47 @@ def _identity(reduce, x):
 
 
 def _extreme_or_product(start, grid, src, reduce):
-    """The result R computed on arrays; its gradient by the linearisation R + (L - L.detach()):
-    amax/amin share the gradient evenly among the entries equal to R (torch's rule), prod passes
-    R / entry to each entry (first derivatives only)."""
+    """The result R computed on arrays; amax/amin's gradient by the linearisation
+    R + (L - L.detach()), sharing it evenly among the entries equal to R (torch's rule)."""
+    if reduce == "prod":
+        return _product(start, grid, src)
     result = start.array.copy()
-    ufunc = {"prod": xp.multiply, "amax": xp.maximum, "amin": xp.minimum}[reduce]
-    ufunc.at(result, grid, src.array)
+    (xp.maximum if reduce == "amax" else xp.minimum).at(result, grid, src.array)
     constant = Tensor._make(result)
     if not (start.requires_grad or src.requires_grad):
         return constant
     at_src = result[grid]
-    if reduce == "prod":
-        with_self = Tensor._make(_safe_ratio(result, start.array))
-        with_src = Tensor._make(_safe_ratio(at_src, src.array))
-        linear = start * with_self + _scatter_sum(src * with_src, grid, start.shape)
-    else:
-        self_mask = (start.array == result)
-        src_mask = (src.array == at_src)
-        counts = self_mask.astype(result.dtype)
-        xp.add.at(counts, grid, src_mask)
-        counts[counts == 0] = 1
-        weight_self = Tensor._make(self_mask / counts)
-        weight_src = Tensor._make(src_mask / counts[grid])
-        # include_self=False put +-inf where src lands: weight 0 there, but 0 * inf is NaN
-        finite = start.masked_fill(Tensor._make(~xp.isfinite(start.array)), 0) \
-            if start.array.dtype.kind == "f" else start
-        linear = finite * weight_self + _scatter_sum(src * weight_src, grid, start.shape)
+    self_mask = (start.array == result)
+    src_mask = (src.array == at_src)
+    counts = self_mask.astype(result.dtype)
+    xp.add.at(counts, grid, src_mask)
+    counts[counts == 0] = 1
+    weight_self = Tensor._make(self_mask / counts)
+    weight_src = Tensor._make(src_mask / counts[grid])
+    # include_self=False put +-inf where src lands: weight 0 there, but 0 * inf is NaN
+    finite = start.masked_fill(Tensor._make(~xp.isfinite(start.array)), 0) \
+        if start.array.dtype.kind == "f" else start
+    linear = finite * weight_self + _scatter_sum(src * weight_src, grid, start.shape)
     return constant + (linear - linear.detach())
 
 
-def _safe_ratio(numerator, denominator):
-    out = xp.zeros(numerator.shape, dtype=numerator.dtype)
-    xp.divide(numerator, denominator, out=out, where=denominator != 0)
+def _product(start, grid, src):
+    """start times every src entry scattered onto it, as a product of factors: round k multiplies
+    each target by its k-th src entry (or 1), so every derivative, at zeros too, is exact."""
+    shape = start.shape
+    targets = xp.ravel_multi_index([xp.broadcast_to(g, src.shape) for g in grid],
+                                   shape).reshape(-1)
+    order = xp.argsort(targets, kind="stable")
+    first = xp.searchsorted(targets[order], targets[order], side="left")
+    rank = xp.empty_like(order)
+    rank[order] = xp.arange(order.size) - first     # the how-manieth entry for its target
+    flat_src = src.reshape(-1)
+    ones = Tensor._make(xp.ones(shape, dtype=start.array.dtype))
+    out = start
+    for k in range(int(rank.max()) + 1 if rank.size else 0):
+        picked = xp.flatnonzero(rank == k)
+        at = xp.unravel_index(targets[picked], shape)
+        out = out * index_put(ones, tuple(at), take_index(flat_src, (picked,)))
     return out
 
 
