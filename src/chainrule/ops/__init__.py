@@ -12,7 +12,7 @@ from chainrule.ops import (aliases, arithmetic, bitwise, combinatorics, inplace,
 
 FAMILIES = (inplace, broadcast, dtypes, elementwise, unary, compare, activation, reduce, extremum,
             linalg, shape, join, index, conv, pool, recurrent, sort, rounding, trig, scan,
-            geometry, diagonal, grids, histogram, decomposition, spectral, specfun,
+            geometry, diagonal, grids, histogram, decomposition, spectral, specfun, bessel,
             aliases, arithmetic, bitwise, combinatorics, predicates, sampling, scatter, stacking,
             statistics)
 
