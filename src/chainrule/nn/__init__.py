@@ -11,6 +11,7 @@ from chainrule.nn.container import (ModuleDict, ModuleList, ParameterDict, Param
                                     Sequential)
 from chainrule.nn.distance import CosineSimilarity, PairwiseDistance
 from chainrule.nn.channelshuffle import ChannelShuffle
+from chainrule.nn.ctc_loss import CTCLoss
 from chainrule.nn.dropout import (AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d,
                                   FeatureAlphaDropout)
 from chainrule.nn.fold import Fold, Unfold

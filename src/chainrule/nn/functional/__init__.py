@@ -16,6 +16,7 @@ from chainrule.nn.functional.distance import (
     cosine_similarity, pairwise_distance)
 from chainrule.nn.functional.dropout import (
     alpha_dropout, dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout)
+from chainrule.nn.functional.ctc import ctc_loss
 from chainrule.nn.functional.embedding_bag import embedding_bag
 from chainrule.nn.functional.gumbel import gumbel_softmax
 from chainrule.nn.functional.pdist import pdist
