@@ -106,6 +106,22 @@ def test_custom_parametrization_assignment_and_gradients():
         assert layer.weight is layer.weight
 
 
+def test_a_parametrized_model_deep_copies_and_refuses_pickling():
+    import copy
+    import pickle
+    model = cr.nn.Sequential(cr.nn.Linear(3, 4), cr.nn.ReLU())
+    parametrizations.weight_norm(model[0])
+    replica = copy.deepcopy(model)
+    assert type(replica[0]) is type(model[0])
+    x = cr.randn(2, 3)
+    np.testing.assert_array_equal(replica(x).detach().numpy(), model(x).detach().numpy())
+    with cr.no_grad():
+        replica[0].parametrizations.weight.original0.mul_(2.0)   # g: v is scale-free
+    assert not np.allclose(replica[0].weight.detach().numpy(), model[0].weight.detach().numpy())
+    with pytest.raises(RuntimeError, match="only supported through state_dict"):
+        pickle.dumps(model)
+
+
 def test_parametrization_errors_name_the_problem():
     layer = cr.nn.Linear(3, 3)
     with pytest.raises(ValueError, match="does not have a parameter, a buffer, or a "

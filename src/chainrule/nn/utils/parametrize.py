@@ -2,6 +2,7 @@
 access (module.weight = parametrization(original)), as torch: the module's class is swapped for a
 subclass with a property, and the originals live in module.parametrizations[name]."""
 import contextlib
+import copy
 from collections.abc import Sequence
 
 from chainrule.autograd.mode import no_grad
@@ -136,7 +137,19 @@ def _inject_new_class(module):
     def getstate(self):
         raise RuntimeError("Serialization of parametrized modules is only supported through "
                            "state_dict().")
-    module.__class__ = type(f"Parametrized{cls.__name__}", (cls,), {"__getstate__": getstate})
+
+    def deepcopy(self, memo):
+        # copy.deepcopy would go through __getstate__, which pickling must refuse
+        if id(self) in memo:
+            return memo[id(self)]
+        replica = self.__new__(type(self))
+        memo[id(self)] = replica
+        replica.__dict__ = copy.deepcopy(self.__dict__, memo)
+        return replica
+    attributes = {"__getstate__": getstate}
+    if not hasattr(cls, "__deepcopy__"):
+        attributes["__deepcopy__"] = deepcopy
+    module.__class__ = type(f"Parametrized{cls.__name__}", (cls,), attributes)
 
 
 def _inject_property(module, tensor_name):
