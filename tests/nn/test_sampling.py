@@ -1,5 +1,5 @@
 """affine_grid and grid_sample against torch: outputs and gradients (wrt input and grid) for every
-mode, padding mode and align_corners, in 2-D and 3-D; finite-difference first and second
+mode (bicubic in 2-D only, as torch), padding mode and align_corners, in 2-D and 3-D; finite-difference first and second
 derivatives; and the errors for bad shapes and modes."""
 import itertools
 
@@ -33,8 +33,10 @@ def test_affine_grid_matches_torch(dims, align_corners):
     _close(ours.grad, theirs.grad)
 
 
-@pytest.mark.parametrize("dims, mode, padding_mode, align_corners", list(itertools.product(
-    (2, 3), ("bilinear", "nearest"), ("zeros", "border", "reflection"), (False, True, None))))
+@pytest.mark.parametrize("dims, mode, padding_mode, align_corners", [
+    case for case in itertools.product((2, 3), ("bilinear", "nearest", "bicubic"),
+                                       ("zeros", "border", "reflection"), (False, True, None))
+    if case[:2] != (3, "bicubic")])
 def test_grid_sample_matches_torch(dims, mode, padding_mode, align_corners):
     rng = np.random.default_rng(7)
     x = rng.standard_normal((2, 3) + (5, 4, 3)[3 - dims:])
@@ -52,15 +54,17 @@ def test_grid_sample_matches_torch(dims, mode, padding_mode, align_corners):
     _close(gs[0].grad, gs[1].grad)
 
 
-@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
-def test_grid_sample_differentiates_twice(padding_mode):
+@pytest.mark.parametrize("mode, padding_mode", [
+    ("bilinear", "zeros"), ("bilinear", "border"), ("bilinear", "reflection"),
+    ("bicubic", "zeros"), ("bicubic", "reflection")])
+def test_grid_sample_differentiates_twice(mode, padding_mode):
     rng = np.random.default_rng(3)
     x = cr.tensor(rng.standard_normal((1, 2, 4, 3)), requires_grad=True)
     # away from integer positions, where the bilinear weights have kinks
     grid = cr.tensor(rng.uniform(-1.3, 1.3, (1, 3, 2, 2)), requires_grad=True)
 
     def sample(x, grid):
-        return F.grid_sample(x, grid, padding_mode=padding_mode, align_corners=False)
+        return F.grid_sample(x, grid, mode, padding_mode, align_corners=False)
     assert gradcheck(sample, (x, grid))
     assert gradgradcheck(sample, (x, grid))
 
@@ -89,6 +93,8 @@ def test_spatial_transformer_round_trip():
      "grid_sample.*mode"),
     (lambda: F.grid_sample(cr.zeros(1, 1, 3, 3), cr.zeros(1, 2, 2, 2), padding_mode="wrap"),
      "grid_sample.*padding_mode"),
+    (lambda: F.grid_sample(cr.zeros(1, 1, 2, 3, 3), cr.zeros(1, 2, 2, 2, 3), mode="bicubic"),
+     "grid_sample: bicubic interpolation only supports 4D input"),
 ])
 def test_bad_inputs_are_refused(call, match):
     with pytest.raises((RuntimeError, ValueError, NotImplementedError), match=match):

@@ -9,7 +9,9 @@ from chainrule.tensor import Tensor
 
 __all__ = ["affine_grid", "grid_sample"]
 
-MODES = ("bilinear", "nearest")
+MODES = ("bilinear", "nearest", "bicubic")
+# the cubic convolution kernel's free parameter, torch's choice (as OpenCV's; Keys 1981 has -0.5)
+CUBIC_A = -0.75
 PADDING_MODES = ("zeros", "border", "reflection")
 
 
@@ -113,6 +115,9 @@ def _check_grid_sample(input, grid, mode, padding_mode):
                            f"dims, got input of shape {input.shape} and grid of shape "
                            f"{grid.shape}")
     dims = input.ndim - 2
+    if mode == "bicubic" and dims != 2:
+        raise RuntimeError(f"grid_sample: bicubic interpolation only supports 4D input, got "
+                           f"input of shape {input.shape}")
     if grid.shape[0] != input.shape[0] or grid.shape[-1] != dims:
         raise RuntimeError(f"grid_sample: expected grid of shape (N, ..., {dims}) with N = "
                            f"{input.shape[0]} for input of shape {input.shape}, got grid of "
@@ -127,21 +132,29 @@ def _check_grid_sample(input, grid, mode, padding_mode):
 
 def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
     """out[n, c, p] = sum over the 2^d neighbours q of grid[n, p] of input[n, c, q] times the
-    (bi/tri)linear weight prod(1 - |x - q|); mode='nearest' reads the rounded position.
+    (bi/tri)linear weight prod(1 - |x - q|); mode='nearest' reads the rounded position,
+    mode='bicubic' (4-D only) weighs the 4 x 4 neighbours by the cubic convolution kernel.
     input (N, C, H, W) with grid (N, H_out, W_out, 2) -> (N, C, H_out, W_out); grid[..., 0] is
     x (along W), in [-1, 1]; likewise 5-D with (x, y, z)."""
     align_corners = bool(align_corners)
     _check_grid_sample(input, grid, mode, padding_mode)
+    # the coordinates the padding modes give are computed below for bilinear and nearest;
+    # bicubic pads each of its 16 taps instead, as torch
     batch, channels, spatial = input.shape[0], input.shape[1], input.shape[2:]
     out_spatial = grid.shape[1:-1]
     dims = len(spatial)
     flat_grid = grid.reshape(batch, -1, dims)
     # the grid lists x first: spatial dim k (of D, H, W) reads grid channel dims - 1 - k
-    coordinates = [_source_index(flat_grid[..., dims - 1 - k], spatial[k], padding_mode,
-                                 align_corners) for k in range(dims)]
+    coordinates = [] if mode == "bicubic" else [
+        _source_index(flat_grid[..., dims - 1 - k], spatial[k], padding_mode, align_corners)
+        for k in range(dims)]
     flat = input.reshape(batch, channels, -1)
     shape = (batch, channels, flat_grid.shape[1])
-    if mode == "nearest":  # rint rounds half to even, as torch's nearbyint
+    if mode == "bicubic":
+        raw = [_unnormalize(flat_grid[..., dims - 1 - k], spatial[k], align_corners)
+               for k in range(dims)]
+        out = _bicubic(flat, raw, spatial, shape, padding_mode, align_corners)
+    elif mode == "nearest":  # rint rounds half to even, as torch's nearbyint
         positions = [xp.rint(c.array).astype(xp.int64) for c in coordinates]
         out = _gather(flat, positions, spatial, shape)
     else:
@@ -157,3 +170,45 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
             term = _gather(flat, positions, spatial, shape) * weight[:, None, :]
             out = term if out is None else out + term
     return out.reshape((batch, channels) + out_spatial)
+
+
+def _cubic_weights(t):
+    """The cubic convolution weights of the taps at -1, 0, 1, 2 for a fraction t in [0, 1)."""
+    a = CUBIC_A
+
+    def near(x):     # |x| <= 1
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x):      # 1 < |x| < 2
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+    return [far(t + 1), near(t), near(1 - t), far(2 - t)]
+
+
+def _tap_positions(lower, offset, size, padding_mode, align_corners):
+    """The integer position of a tap, moved inside by the padding mode (zeros: left outside)."""
+    position = Tensor._make(lower + offset)
+    if padding_mode == "border":
+        position = _clip(position, size)
+    elif padding_mode == "reflection":
+        twice = (0, 2 * (size - 1)) if align_corners else (-1, 2 * size - 1)
+        position = _clip(_reflect(position, *twice), size)
+    return position.array.astype(xp.int64)
+
+
+def _bicubic(flat, coordinates, spatial, shape, padding_mode, align_corners):
+    """Σ over the 4 x 4 taps around each point of the cubic weights in y times those in x."""
+    (y, x), (height, width) = coordinates, spatial
+    lower = [xp.floor(c.array) for c in (y, x)]
+    weights_y, weights_x = (_cubic_weights(c - Tensor._make(low))
+                            for c, low in zip((y, x), lower))
+    rows = [_tap_positions(lower[0], i - 1, height, padding_mode, align_corners)
+            for i in range(4)]
+    columns = [_tap_positions(lower[1], j - 1, width, padding_mode, align_corners)
+               for j in range(4)]
+    out = None
+    for i in range(4):
+        for j in range(4):
+            weight = (weights_y[i] * weights_x[j])[:, None, :]
+            term = _gather(flat, [rows[i], columns[j]], spatial, shape) * weight
+            out = term if out is None else out + term
+    return out
