@@ -99,3 +99,33 @@ def test_spatial_transformer_round_trip():
 def test_bad_inputs_are_refused(call, match):
     with pytest.raises((RuntimeError, ValueError, NotImplementedError), match=match):
         call()
+
+
+def _spatial_transformer(nn, F):
+    """The localisation net and sampler of PyTorch's Spatial Transformer Networks tutorial, on
+    small images."""
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.localization = nn.Sequential(
+                nn.Conv2d(1, 4, kernel_size=3), nn.MaxPool2d(2, stride=2), nn.ReLU(True),
+                nn.Conv2d(4, 5, kernel_size=3), nn.MaxPool2d(2, stride=2), nn.ReLU(True))
+            self.fc_loc = nn.Sequential(nn.Linear(5 * 2 * 2, 8), nn.ReLU(True), nn.Linear(8, 6))
+            self.head = nn.Linear(14 * 14, 3)
+
+        def forward(self, x):
+            xs = self.localization(x).view(-1, 5 * 2 * 2)
+            theta = self.fc_loc(xs).view(-1, 2, 3)
+            grid = F.affine_grid(theta, x.size(), align_corners=False)
+            x = F.grid_sample(x, grid, align_corners=False)
+            return F.log_softmax(self.head(x.flatten(1)), dim=1)
+    return Net()
+
+
+def test_spatial_transformer_tutorial_model_matches_torch():
+    from tests.nn.test_module import assert_matches_torch
+    torch.manual_seed(0)
+    theirs = _spatial_transformer(torch.nn, torch.nn.functional)
+    ours = _spatial_transformer(cr.nn, F)
+    images = np.random.default_rng(5).standard_normal((3, 1, 14, 14))
+    assert_matches_torch(ours, theirs, [images])

@@ -1,4 +1,4 @@
-"""LPPool1d/2d and MaxUnpool1d/2d/3d against torch: outputs, gradients, reprs, and the errors for
+"""LPPool1d/2d/3d and MaxUnpool1d/2d/3d against torch: outputs, gradients, reprs, and the errors for
 indices that do not fit the output."""
 import numpy as np
 import pytest
@@ -15,6 +15,10 @@ from tests.nn.test_module import assert_matches_torch
     ("LPPool2d", (1.5, 2), {}, (3, 6, 4)),
     ("LPPool1d", (2, 3, 2), {}, (2, 3, 9)),
     ("LPPool1d", (3, 2), {}, (4, 8)),
+    ("LPPool3d", (2, 2), {}, (1, 2, 4, 5, 4)),
+    ("LPPool3d", (3, (2, 1, 2), 1), dict(ceil_mode=True), (2, 3, 4, 5)),
+    ("LPPool2d", (float("inf"), 2), {}, (2, 3, 6, 5)),
+    ("LPPool1d", (float("-inf"), 3, 2), {}, (2, 3, 9)),
 ])
 def test_lp_pool_matches_torch(name, args, kwargs, input_shape):
     ours, theirs = getattr(layers, name)(*args, **kwargs), getattr(torch.nn, name)(*args, **kwargs)
@@ -61,3 +65,12 @@ def test_max_unpool_refuses_indices_outside_the_output():
                                       output_size=(12, 12))
     with pytest.raises(RuntimeError, match=r"max_unpool2d: .*indices of its shape"):
         cr.nn.functional.max_unpool2d(cr.tensor(pooled.numpy()), cr.zeros(1, 1, 2, 2).long(), 2)
+
+
+def test_max_unpool_takes_chainrules_own_max_pool_indices():
+    x = cr.tensor(np.random.default_rng(4).standard_normal((2, 3, 6, 8)))
+    pooled, indices = cr.nn.functional.max_pool2d(x, 2, return_indices=True)
+    restored = cr.nn.MaxUnpool2d(2)(pooled, indices)
+    expected = torch.nn.functional.max_unpool2d(torch.tensor(pooled.numpy()),
+                                                torch.tensor(indices.numpy()), 2)
+    np.testing.assert_array_equal(restored.numpy(), expected.numpy())

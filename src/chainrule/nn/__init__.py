@@ -36,7 +36,8 @@ from chainrule.nn.pixelshuffle import PixelShuffle, PixelUnshuffle
 from chainrule.nn.pool import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d,
                                AdaptiveMaxPool1d, AdaptiveMaxPool2d, AdaptiveMaxPool3d, AvgPool1d,
                                AvgPool2d, AvgPool3d, MaxPool1d, MaxPool2d, MaxPool3d)
-from chainrule.nn.unpool import LPPool1d, LPPool2d, MaxUnpool1d, MaxUnpool2d, MaxUnpool3d
+from chainrule.nn.unpool import (LPPool1d, LPPool2d, LPPool3d, MaxUnpool1d, MaxUnpool2d,
+                                 MaxUnpool3d)
 from chainrule.nn.recurrent import (GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell,
                                     RNNCellBase)
 from chainrule.nn.softmax import LogSoftmax, Softmax, Softmax2d, Softmin

@@ -1,4 +1,4 @@
-"""Power-average pooling (LPPool1d/2d) and max unpooling (MaxUnpool1d/2d/3d), the inverse of max
+"""Power-average pooling (LPPool1d/2d/3d) and max unpooling (MaxUnpool1d/2d/3d), the inverse of max
 pooling given its indices; torch's arguments and reprs, computed in nn.functional."""
 from chainrule.nn.functional import pool as functional
 from chainrule.nn.module import Module
@@ -42,6 +42,14 @@ class LPPool2d(_LPPool):
     Shape: input (N, C, H, W) or (C, H, W) -> output (N, C, H_out, W_out).
     """
     pool = staticmethod(functional.lp_pool2d)
+
+
+class LPPool3d(_LPPool):
+    """The p-norm of each sliding window, as LPPool1d; kernel_size and stride an int or a triple.
+
+    Shape: input (N, C, D, H, W) or (C, D, H, W) -> output (N, C, D_out, H_out, W_out).
+    """
+    pool = staticmethod(functional.lp_pool3d)
 
 
 class _MaxUnpool(Module):

@@ -14,7 +14,7 @@ from chainrule.tensor import Tensor
 
 __all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
            "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d", "avg_pool1d",
-           "avg_pool2d", "avg_pool3d", "lp_pool1d", "lp_pool2d", "max_pool1d", "max_pool2d",
+           "avg_pool2d", "avg_pool3d", "lp_pool1d", "lp_pool2d", "lp_pool3d", "max_pool1d", "max_pool2d",
            "max_pool3d", "max_unpool1d", "max_unpool2d", "max_unpool3d"]
 
 
@@ -132,6 +132,12 @@ def adaptive_max_pool3d(input, output_size, return_indices=False):
 
 def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, dims, average):
     kernel = as_tuple(f"lp_pool{dims}d", kernel_size, dims, "kernel_size", 1)
+    if math.isinf(norm_type):   # the limits: the largest |x|, or (p = -inf) the smallest
+        largest = (max_pool1d, max_pool2d, max_pool3d)[dims - 1]
+        stride = kernel_size if stride is None else stride
+        if norm_type > 0:
+            return largest(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+        return -largest(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
     pooled = average(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
     # torch's formula: the sign survives, so an odd power of a negative sum is not NaN-free
     return (pooled.sign() * pooled.abs().relu()).mul(math.prod(kernel)).pow(1.0 / norm_type)
@@ -145,6 +151,11 @@ def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
 def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     """(sum over each window of x^p)^(1/p), p = norm_type: (N, C, H, W) -> (N, C, H_out, W_out)."""
     return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 2, avg_pool2d)
+
+
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """(sum over each window of x^p)^(1/p), p = norm_type: (N, C, D, H, W) -> pooled."""
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 3, avg_pool3d)
 
 
 def _unpool_size(name, input, kernel, stride, padding, output_size, dims):
