@@ -53,7 +53,8 @@ def test_max_pool_returns_torchs_indices():
 
 
 @pytest.mark.parametrize("dims, output_size, shape", [
-    (1, 3, (2, 3, 7)), (2, (3, 4), (2, 3, 7, 9)), (2, 7, (3, 5, 5)), (3, (2, 3, 4), (1, 2, 5, 6, 7))])
+    (1, 3, (2, 3, 7)), (2, (3, 4), (2, 3, 7, 9)), (2, 7, (3, 5, 5)),
+    (3, (2, 3, 4), (1, 2, 5, 6, 7))])
 def test_adaptive_max_pool_returns_torchs_indices(dims, output_size, shape):
     name = f"adaptive_max_pool{dims}d"
     x = np.random.default_rng(4).standard_normal(shape)

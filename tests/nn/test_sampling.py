@@ -1,6 +1,7 @@
 """affine_grid and grid_sample against torch: outputs and gradients (wrt input and grid) for every
-mode (bicubic in 2-D only, as torch), padding mode and align_corners, in 2-D and 3-D; finite-difference first and second
-derivatives; and the errors for bad shapes and modes."""
+mode (bicubic in 2-D only, as torch), padding mode and align_corners, in 2-D and 3-D;
+finite-difference first and second derivatives; the Spatial Transformer tutorial's model; and
+the errors for bad shapes and modes."""
 import itertools
 
 import numpy as np

@@ -42,7 +42,8 @@ def test_max_unpool_inverts_max_pool_as_torch(dims, shape, kwargs, output_size):
     pooled, indices = getattr(torch.nn.functional, f"max_pool{dims}d")(
         x, kernel, return_indices=True, **kwargs)
     name = f"MaxUnpool{dims}d"
-    ours, theirs = getattr(layers, name)(kernel, **kwargs), getattr(torch.nn, name)(kernel, **kwargs)
+    ours = getattr(layers, name)(kernel, **kwargs)
+    theirs = getattr(torch.nn, name)(kernel, **kwargs)
     assert repr(ours) == repr(theirs)
     p_ours = cr.tensor(pooled.numpy(), requires_grad=True)
     p_theirs = pooled.clone().requires_grad_()

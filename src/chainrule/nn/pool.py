@@ -1,5 +1,6 @@
 """Pooling layers: MaxPool1d/2d/3d, AvgPool1d/2d/3d, AdaptiveAvgPool1d/2d/3d and
-AdaptiveMaxPool1d/2d/3d, with torch's arguments and reprs; each forward checks the input's number of dims and calls nn.functional."""
+AdaptiveMaxPool1d/2d/3d, with torch's arguments and reprs; each forward checks the input's number
+of dims and calls nn.functional."""
 from chainrule.nn.functional import pool as functional
 from chainrule.nn.module import Module
 from chainrule.ops.conv import as_tuple

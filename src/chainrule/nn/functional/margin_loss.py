@@ -143,8 +143,8 @@ def _class_targets(name, input, target):
                            f"shape {input.shape}, got {labels.dtype} of shape {labels.shape}")
     classes = input.shape[-1]
     if labels.size and (labels.min() < 0 or labels.max() >= classes):
-        raise IndexError(f"{name}: target {int(labels.max() if labels.max() >= classes else labels.min())} "
-                         f"is out of bounds for {classes} classes")
+        bad = labels.max() if labels.max() >= classes else labels.min()
+        raise IndexError(f"{name}: target {int(bad)} is out of bounds for {classes} classes")
     return input.reshape(rows, classes), labels.reshape(rows)
 
 
