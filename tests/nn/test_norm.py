@@ -443,5 +443,7 @@ def test_rms_norm_and_local_response_norm_gradcheck_and_errors():
     assert gradgradcheck(lambda x: local_response_norm(x, 2, alpha=0.5), (x,))
     with pytest.raises(RuntimeError, match=r"rms_norm: expected input of shape \(\*, 5\)"):
         rms_norm(x, 5)
+    with pytest.raises(RuntimeError, match=r"rms_norm: .*weight of shape \(3,\) .* = \(4,\)"):
+        rms_norm(x, 4, cr.ones(3))
     with pytest.raises(ValueError, match=r"local_response_norm: expected 3D or higher.*\(3, 4\)"):
         local_response_norm(cr.ones(3, 4), 2)

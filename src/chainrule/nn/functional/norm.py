@@ -166,6 +166,10 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     """
     normalized_shape = _as_shape(normalized_shape)
     axes = _check_trailing("rms_norm", input, normalized_shape)
+    if weight is not None and weight.shape != normalized_shape:
+        raise RuntimeError(f"rms_norm: expected weight to be of same shape as normalized_shape, "
+                           f"but got weight of shape {weight.shape} and normalized_shape = "
+                           f"{normalized_shape}")
     if eps is None:
         eps = float(xp.finfo(input.array.dtype).eps)
     out = input * (input.square().mean(axes, keepdim=True) + eps).rsqrt()
