@@ -159,3 +159,16 @@ def test_embedding_bag_gradcheck_and_errors():
         F.embedding_bag(cr.tensor([1, 2]), weight, cr.tensor([0]), per_sample_weights=weights)
     with pytest.raises(ValueError, match="mode has to be one of"):
         F.embedding_bag(cr.tensor([1, 2]), weight, cr.tensor([0]), mode="median")
+
+
+def test_embedding_bag_from_pretrained_and_max_norm_as_torch():
+    table = np.random.default_rng(6).standard_normal((7, 3)) * 2
+    ours = NN.EmbeddingBag.from_pretrained(cr.tensor(table), mode="sum", max_norm=1.0)
+    theirs = torch.nn.EmbeddingBag.from_pretrained(torch.tensor(table), mode="sum", max_norm=1.0)
+    assert repr(ours) == repr(theirs) and not ours.weight.requires_grad
+    out = ours(cr.tensor(BAG_INPUT), cr.tensor(BAG_OFFSETS))
+    expected = theirs(torch.tensor(BAG_INPUT), torch.tensor(BAG_OFFSETS))
+    np.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=1e-12)
+    # the rows looked up were renormalised in place, as torch does
+    np.testing.assert_allclose(ours.weight.detach().numpy(), theirs.weight.detach().numpy(),
+                               rtol=1e-12)
