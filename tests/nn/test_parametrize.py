@@ -1,4 +1,4 @@
-"""nn.utils.parametrize, parametrizations.weight_norm/spectral_norm and the hook-based
+"""nn.utils.parametrize, parametrizations.weight_norm/spectral_norm/orthogonal and the hook-based
 nn.utils.weight_norm/spectral_norm against torch: state_dict names, reprs, outputs and gradients
 (power iterations included) in training and evaluation, removal, and custom parametrizations."""
 
@@ -138,3 +138,40 @@ def test_parametrization_errors_name_the_problem():
     cr.nn.utils.weight_norm(layer)
     with pytest.raises(RuntimeError, match="Cannot register two weight_norm hooks"):
         cr.nn.utils.weight_norm(layer)
+
+
+@pytest.mark.parametrize("out_features, in_features, orthogonal_map", [
+    (4, 4, None), (4, 4, "cayley"), (5, 3, None), (3, 5, None), (5, 3, "matrix_exp"),
+    (3, 5, "cayley"), (4, 4, "householder")])
+def test_orthogonal_matches_torch(out_features, in_features, orthogonal_map):
+    torch.manual_seed(0)
+    ours, theirs = _pair("Linear", in_features, out_features)
+    ours.load_state_dict(theirs.state_dict())
+    parametrizations.orthogonal(ours, orthogonal_map=orthogonal_map)
+    torch.nn.utils.parametrizations.orthogonal(theirs, orthogonal_map=orthogonal_map)
+    assert repr(ours) == repr(theirs)
+    if out_features == in_features:   # the base is W's Q factor, in both libraries
+        np.testing.assert_allclose(ours.parametrizations.weight[0].base.numpy(),
+                                   theirs.parametrizations.weight[0].base.numpy(), atol=1e-5)
+    with torch.no_grad():   # away from the identity, keeping the householder map's ±1 diagonal
+        original = theirs.parametrizations.weight.original
+        noise = 0.3 * torch.randn(original.shape)
+        noise.diagonal().zero_()
+        original.add_(noise)
+    x = np.random.default_rng(2).standard_normal((6, in_features))
+    assert_matches_torch(ours, theirs, [x])
+    weight = ours.weight.detach().numpy()
+    gram = weight.T @ weight if out_features >= in_features else weight @ weight.T
+    np.testing.assert_allclose(gram, np.eye(min(out_features, in_features)), atol=1e-6)  # float32
+
+
+def test_orthogonal_assignment_and_errors():
+    layer = cr.nn.Linear(3, 3)
+    parametrizations.orthogonal(layer)
+    rotation = cr.tensor([[0.0, -1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+    layer.weight = rotation
+    np.testing.assert_allclose(layer.weight.detach().numpy(), rotation.numpy(), atol=1e-6)
+    with pytest.raises(ValueError, match="Expected a matrix or batch of matrices"):
+        parametrizations.orthogonal(cr.nn.Linear(3, 3), "bias")
+    with pytest.raises(ValueError, match='orthogonal_map has to be one of "matrix_exp"'):
+        parametrizations.orthogonal(cr.nn.Linear(3, 3), orthogonal_map="qr")
