@@ -156,7 +156,9 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
         out = _bicubic(flat, raw, spatial, shape, padding_mode, align_corners)
     elif mode == "nearest":  # rint rounds half to even, as torch's nearbyint
         positions = [xp.rint(c.array).astype(xp.int64) for c in coordinates]
-        out = _gather(flat, positions, spatial, shape)
+        # + an exact 0 that depends on the grid: its gradient is zeros, as torch's, not None
+        untouched = where(Tensor._make(xp.zeros(flat_grid.shape, bool)), flat_grid, 0.0)
+        out = _gather(flat, positions, spatial, shape) + untouched.sum(-1)[:, None, :]
     else:
         lower = [xp.floor(c.array) for c in coordinates]
         fractions = [c - Tensor._make(low) for c, low in zip(coordinates, lower)]
