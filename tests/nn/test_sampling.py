@@ -75,6 +75,17 @@ def test_affine_grid_differentiates_twice():
     assert gradgradcheck(lambda t: F.affine_grid(t, (2, 1, 3, 4), False) ** 2, (theta,))
 
 
+@pytest.mark.parametrize("mode", ["bilinear", "nearest", "bicubic"])
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+def test_grid_sample_reads_nan_coordinates_as_torch(mode, padding_mode):
+    x = np.arange(12.0).reshape(1, 1, 3, 4)
+    grid = np.array([[[[np.nan, 0.2], [0.1, 0.3]]]])
+    out = F.grid_sample(cr.tensor(x), cr.tensor(grid), mode, padding_mode, align_corners=False)
+    expected = torch.nn.functional.grid_sample(torch.tensor(x), torch.tensor(grid), mode,
+                                               padding_mode, align_corners=False)
+    np.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=1e-12)
+
+
 def test_spatial_transformer_round_trip():
     """The identity transform with align_corners=False reads every pixel back, as in torch's
     Spatial Transformer tutorial."""

@@ -59,10 +59,12 @@ def _unnormalize(coordinate, size, align_corners):
 
 
 def _clip(coordinate, size):
-    """Clamped into [0, size - 1]; as in torch, the borders themselves pass no gradient."""
+    """Clamped into [0, size - 1]; as in torch, the borders themselves pass no gradient and a
+    NaN coordinate becomes 0."""
     array = coordinate.array
     inside = Tensor._make((array > 0) & (array < size - 1))
-    return where(inside, coordinate, Tensor._make(xp.clip(array, 0, size - 1)))
+    clamped = xp.where(xp.isnan(array), 0.0, xp.clip(array, 0, size - 1)).astype(array.dtype)
+    return where(inside, coordinate, Tensor._make(clamped))
 
 
 def _reflect(coordinate, twice_low, twice_high):
