@@ -62,3 +62,35 @@ def test_bad_sizes_name_the_type():
         cr.LongTensor(2, -1)
     with pytest.raises(TypeError, match="FloatTensor: expected data"):
         cr.FloatTensor(2, "a")
+
+
+def test_tensor_type_names_and_casts_as_torch():
+    for L in (torch, cr):
+        x = L.ones(2)
+        assert x.type() == "torch.FloatTensor" and L.arange(2).type() == "torch.LongTensor"
+        assert str(x.type(L.LongTensor).dtype).endswith("int64")
+        assert str(x.type("torch.DoubleTensor").dtype).endswith("float64")
+        assert str(x.type(L.float16).dtype).endswith("float16")
+    with pytest.raises(TypeError, match="type: invalid type 'torch.NoSuchTensor'"):
+        cr.ones(2).type("torch.NoSuchTensor")
+    with pytest.raises(RuntimeError, match="CPU only"):
+        cr.ones(2).type(cr.cuda.FloatTensor)
+
+
+@pytest.mark.parametrize("args", [(), (2, 3), (5,), (0,)])
+def test_the_legacy_tensor_constructor_takes_sizes(args):
+    """`nn.Parameter(torch.Tensor(out, in))` then an init: the idiom of older custom layers."""
+    ours, theirs = cr.Tensor(*args), torch.Tensor(*args)
+    assert tuple(ours.shape) == tuple(theirs.shape) and str(ours.dtype) == "float32"
+    assert tuple(cr.Tensor(cr.Size(args)).shape) == tuple(torch.Tensor(torch.Size(args)).shape)
+
+
+def test_the_legacy_tensor_constructor_makes_lists_float_as_torch():
+    for data in ([1, 2, 3], [[1.5], [2.0]], [7.0]):
+        ours, theirs = cr.Tensor(data), torch.Tensor(data)
+        assert str(ours.dtype) == "float32" and ours.shape == tuple(theirs.shape)
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    with pytest.raises(RuntimeError, match=r"Tensor: negative dimension in size \(2, -1\)"):
+        cr.Tensor(2, -1)
+    with pytest.raises(TypeError, match="Tensor: expected data or sizes"):
+        cr.Tensor([1.0], "float64")

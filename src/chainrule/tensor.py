@@ -18,7 +18,23 @@ class Tensor:
     __array_priority__ = 1000   # `ndarray + tensor` calls Tensor.__radd__, not NumPy's loop
     __hash__ = object.__hash__  # identity, as in PyTorch (== is elementwise)
 
-    def __init__(self, data, dtype=None, requires_grad=False):
+    def __init__(self, *args, dtype=None, requires_grad=False, device=None):
+        """Tensor(data) copies data (NumPy arrays and tensors keep their dtype; Python lists and
+        numbers become float32, as torch.Tensor makes them). torch's legacy forms Tensor(),
+        Tensor(2, 3) and Tensor(Size) give zeros of that size (torch leaves them uninitialised),
+        as old programs do in `nn.Parameter(torch.Tensor(out, in))` before initialising."""
+        backend.check_device(device, "Tensor")
+        if _are_sizes(args):
+            dtype = dtype or backend.default_float
+            data = xp.zeros(_legacy_shape(args), dtype=backend.to_dtype(dtype))
+        elif len(args) == 1:
+            data = args[0]
+            if dtype is None and not isinstance(data, (Tensor, backend.ndarray, backend.generic)):
+                dtype = backend.default_float
+        else:
+            raise TypeError(f"Tensor: expected data or sizes (ints), got "
+                            f"{tuple(type(a).__name__ for a in args)}; to choose a dtype use "
+                            "chainrule.tensor(data, dtype=...)")
         self.array = backend.as_array(data.array if isinstance(data, Tensor) else data, dtype)
         self._grad = None
         self.grad_fn = None
@@ -380,6 +396,22 @@ class _RemovableHandle:
 
 
 _new = object.__new__
+
+
+def _are_sizes(args):
+    """Tensor(), Tensor(2, 3), Tensor(Size([2, 3])): sizes, not data (Python ints, not bools)."""
+    if len(args) == 1 and type(args[0]).__name__ == "Size":
+        return True
+    return all(type(a) is int for a in args)
+
+
+def _legacy_shape(args):
+    if not args:
+        return (0,)   # torch.Tensor(): an empty float tensor
+    shape = tuple(args[0]) if len(args) == 1 and not isinstance(args[0], int) else args
+    if any(size < 0 for size in shape):
+        raise RuntimeError(f"Tensor: negative dimension in size {tuple(shape)}")
+    return shape
 
 
 def share_memory(base, view):

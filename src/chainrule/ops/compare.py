@@ -135,7 +135,8 @@ def where(condition, x=None, other=None):
     if x is None and other is None:
         return tuple(Tensor._make(i) for i in xp.nonzero(condition.array))
     if not isinstance(x, Tensor) and not isinstance(other, Tensor):
-        x, other = Tensor(x), Tensor(other)  # Python numbers: floats become float32, ints int64
+        # Python numbers: floats become float32, ints int64
+        x, other = Tensor._make(backend.as_array(x)), Tensor._make(backend.as_array(other))
     return Where.apply(condition, *operands("where", x, other))
 
 

@@ -1,6 +1,6 @@
 """dtypes: casts between them (a differentiable op) and PyTorch's type promotion, which every
 op taking two operands applies first."""
-from chainrule import backend
+from chainrule import backend, tensor_types
 from chainrule.autograd.function import Function
 from chainrule.backend import xp
 from chainrule.tensor import Tensor
@@ -106,8 +106,22 @@ def to(x, *args, dtype=None, device=None, non_blocking=False, copy=False, memory
     return result.clone() if copy and result is x else result
 
 
-def type_(x, dtype=None):
-    return str(x.dtype) if dtype is None else to(x, dtype)
+def type_(x, dtype=None, non_blocking=False):
+    """x.type() names x's type as torch does ('torch.FloatTensor'); x.type(t) casts x to t: a
+    dtype, a legacy type (torch.LongTensor) or its name ('torch.LongTensor')."""
+    if dtype is None:
+        return tensor_types.type_name(x.array.dtype)
+    if isinstance(dtype, str) and dtype.startswith("torch."):
+        if dtype not in tensor_types.BY_NAME:
+            raise TypeError(f"type: invalid type {dtype!r} (chainrule has the CPU tensor types "
+                            f"{', '.join(sorted(tensor_types.BY_NAME))})")
+        dtype = tensor_types.BY_NAME[dtype]
+    if isinstance(dtype, tensor_types.TensorType):
+        if dtype.is_cuda:
+            raise RuntimeError(f"type: {dtype.__name__} of torch.cuda: chainrule computes on the "
+                               "CPU only")
+        dtype = dtype.dtype
+    return to(x, dtype)
 
 
 def is_floating_point(input):
@@ -143,7 +157,7 @@ def promote_types(type1, type2):
 def result_type(tensor1, tensor2):
     """The dtype an arithmetic op on the two (tensors or numbers) would give, as torch's."""
     if not isinstance(tensor1, Tensor) and not isinstance(tensor2, Tensor):
-        tensor1 = Tensor(tensor1)
+        tensor1 = Tensor._make(backend.as_array(tensor1))
     a, b = operands("result_type", tensor1, tensor2)
     return a.dtype
 
