@@ -1,7 +1,8 @@
 """Adam and AdamW: steps scaled by running estimates of the gradient's first and second moments."""
 from chainrule.backend import xp
 from chainrule.optim.optimizer import (Optimizer, check_non_negative, check_plain_options,
-                                       count_step, step_state, zeros_state)
+                                       count_step, decay_weights, step_state,
+                                       update_moments, zeros_state)
 
 
 class Adam(Optimizer):
@@ -50,16 +51,10 @@ class Adam(Optimizer):
         return state
 
     def update(self, param, grad, state, group):
-        lr, (beta1, beta2), weight_decay = group["lr"], group["betas"], group["weight_decay"]
+        lr, (beta1, beta2) = group["lr"], group["betas"]
         t = count_step(state)
-        if weight_decay != 0 and group["decoupled_weight_decay"]:
-            param *= 1 - lr * weight_decay
-        elif weight_decay != 0:
-            grad = grad + weight_decay * param
-        exp_avg, exp_avg_sq = state["exp_avg"].array, state["exp_avg_sq"].array
-        exp_avg += (1 - beta1) * (grad - exp_avg)      # m, in torch's form (a lerp towards g)
-        exp_avg_sq *= beta2
-        exp_avg_sq += (1 - beta2) * grad * grad        # v
+        grad = decay_weights(param, grad, group)
+        exp_avg, exp_avg_sq = update_moments(state, grad, beta1, beta2)      # m, v
         if group["amsgrad"]:                           # divide by the largest v so far
             exp_avg_sq = xp.maximum(state["max_exp_avg_sq"].array, exp_avg_sq,
                                     out=state["max_exp_avg_sq"].array)

@@ -2,7 +2,8 @@
 from chainrule import backend
 from chainrule.backend import xp
 from chainrule.optim.optimizer import (Optimizer, check_betas, check_non_negative,
-                                       check_plain_options, count_step, step_state, zeros_state)
+                                       check_plain_options, count_step, decay_weights, step_state,
+                                       update_moments, zeros_state)
 from chainrule.tensor import Tensor
 
 
@@ -50,20 +51,14 @@ class NAdam(Optimizer):
                 "exp_avg": zeros_state(param), "exp_avg_sq": zeros_state(param)}
 
     def update(self, param, grad, state, group):
-        lr, (beta1, beta2), weight_decay = group["lr"], group["betas"], group["weight_decay"]
+        lr, (beta1, beta2) = group["lr"], group["betas"]
         t = count_step(state)
-        if weight_decay != 0 and group["decoupled_weight_decay"]:
-            param *= 1 - lr * weight_decay
-        elif weight_decay != 0:
-            grad = grad + weight_decay * param
+        grad = decay_weights(param, grad, group)
         mu, mu_next = (beta1 * (1.0 - 0.5 * 0.96 ** (k * group["momentum_decay"]))
                        for k in (t, t + 1))
         mu_product = state["mu_product"].array
         mu_product *= mu                 # in the state's precision (float32), as torch
-        exp_avg, exp_avg_sq = state["exp_avg"].array, state["exp_avg_sq"].array
-        exp_avg += (1 - beta1) * (grad - exp_avg)
-        exp_avg_sq *= beta2
-        exp_avg_sq += (1 - beta2) * grad * grad
+        exp_avg, exp_avg_sq = update_moments(state, grad, beta1, beta2)      # m, v
         denominator = xp.sqrt(exp_avg_sq / (1 - beta2 ** t)) + group["eps"]
         param -= lr * (1.0 - mu) / (1.0 - float(mu_product)) * grad / denominator
         param -= lr * mu_next / (1.0 - float(mu_product) * mu_next) * exp_avg / denominator

@@ -227,6 +227,28 @@ def count_step(state):
     return float(counter)
 
 
+def decay_weights(param, grad, group):
+    """Weight decay as the group asks: decoupled (AdamW's θ ← θ(1 - lr λ), done here in place) or
+    L2 (g + λθ, returned). Returns the gradient the update should use."""
+    weight_decay = group["weight_decay"]
+    if weight_decay == 0:
+        return grad
+    if group.get("decoupled_weight_decay"):
+        param *= 1 - group["lr"] * weight_decay
+        return grad
+    return grad + weight_decay * param
+
+
+def update_moments(state, grad, beta1, beta2):
+    """Adam's running moments, in place: m ← m + (1 - β1)(g - m) (torch's lerp form), v ← β2 v +
+    (1 - β2) g². Returns the arrays (m, v)."""
+    exp_avg, exp_avg_sq = state["exp_avg"].array, state["exp_avg_sq"].array
+    exp_avg += (1 - beta1) * (grad - exp_avg)
+    exp_avg_sq *= beta2
+    exp_avg_sq += (1 - beta2) * grad * grad
+    return exp_avg, exp_avg_sq
+
+
 # ----- internals --------------------------------------------------------------------------------
 def _unpack_params(params):
     """The group's tensors as a list, and their names if given as (name, tensor) pairs."""

@@ -2,7 +2,8 @@
 estimate is tractable, and then rectified."""
 from chainrule.backend import xp
 from chainrule.optim.optimizer import (Optimizer, check_betas, check_non_negative,
-                                       check_plain_options, count_step, step_state, zeros_state)
+                                       check_plain_options, count_step, decay_weights, step_state,
+                                       update_moments, zeros_state)
 
 
 class RAdam(Optimizer):
@@ -47,16 +48,10 @@ class RAdam(Optimizer):
                 "exp_avg_sq": zeros_state(param)}
 
     def update(self, param, grad, state, group):
-        lr, (beta1, beta2), weight_decay = group["lr"], group["betas"], group["weight_decay"]
+        lr, (beta1, beta2) = group["lr"], group["betas"]
         t = count_step(state)
-        if weight_decay != 0 and group["decoupled_weight_decay"]:
-            param *= 1 - lr * weight_decay
-        elif weight_decay != 0:
-            grad = grad + weight_decay * param
-        exp_avg, exp_avg_sq = state["exp_avg"].array, state["exp_avg_sq"].array
-        exp_avg += (1 - beta1) * (grad - exp_avg)
-        exp_avg_sq *= beta2
-        exp_avg_sq += (1 - beta2) * grad * grad
+        grad = decay_weights(param, grad, group)
+        exp_avg, exp_avg_sq = update_moments(state, grad, beta1, beta2)      # m, v
         corrected_avg = exp_avg / (1 - beta1 ** t)
         rectification = _rectification(beta2, t)
         if rectification is None:      # too few steps for a usable variance: plain momentum
