@@ -131,7 +131,8 @@ def _propagate(fn, grad, node_grads, leaf_grads):
     for parent, g in zip(fn.parents, in_grads):
         if parent is None or g is None:
             continue
-        if g.array.shape != parent.shape:
+        expected_shape = parent.array.shape if isinstance(parent, Tensor) else parent.shape
+        if g.array.shape != expected_shape:
             raise RuntimeError(f"{type(fn).__name__}.backward returned a gradient of shape "
                                f"{g.shape} for an input of shape {parent.shape}")
         expected = parent.array.dtype if isinstance(parent, Tensor) else parent.dtype
@@ -232,7 +233,7 @@ def _seed(tensors, grad_tensors, caller):
             g = Tensor._make(xp.ones_like(t.array))
         elif not isinstance(g, Tensor):
             g = Tensor(g, dtype=t.dtype)
-        if g.shape != t.shape:
+        if g.array.shape != t.array.shape:
             raise RuntimeError(f"{caller}: the gradient has shape {g.shape} but the output it "
                                f"belongs to has shape {t.shape}")
         if g.dtype != t.dtype:

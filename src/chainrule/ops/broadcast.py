@@ -63,9 +63,10 @@ def expand(x, *sizes):
     if lead < 0:
         raise RuntimeError(f"expand: the number of sizes ({len(sizes)}) must be at least the "
                            f"tensor's number of dims ({x.ndim}, shape {x.shape})")
-    shape = tuple(x.shape[i - lead] if size == -1 and i >= lead else size
+    current = x.array.shape
+    shape = tuple(current[i - lead] if size == -1 and i >= lead else size
                   for i, size in enumerate(sizes))
-    if x.shape == shape:
+    if current == shape:
         return x
     _check_broadcastable("expand", x.shape, shape)
     return Expand.apply(x, shape=shape)
@@ -74,7 +75,7 @@ def expand(x, *sizes):
 def sum_to(x, shape):
     """Sum x down to `shape`, undoing a broadcast (the gradient of broadcasting)."""
     shape = tuple(shape)
-    if x.shape == shape:
+    if x.array.shape == shape:   # the array's tuple, not Tensor.shape's Size: a hot path
         return x
     _check_broadcastable("sum_to", shape, x.shape)
     return SumTo.apply(x, shape=shape)

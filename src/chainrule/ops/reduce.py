@@ -153,7 +153,7 @@ def kept_shape(shape, axes, keep=True):
 
 def unreduce(grad, kept):
     """A reduced gradient with the dropped dims put back as size 1, ready to broadcast."""
-    return grad if grad.shape == kept else reshape_to(grad, kept)
+    return grad if grad.array.shape == kept else reshape_to(grad, kept)
 
 
 def count(shape, axes):

@@ -74,7 +74,7 @@ def _infer_shape(name, in_shape, requested):
 def reshape_to(x, shape):
     """x with this exact shape (no -1, as many elements): a view when NumPy can make one, else a
     copy. The ops use it where the shape is known to be right."""
-    if x.shape == shape:
+    if x.array.shape == shape:
         return x
     array = x.array
     if array.flags.c_contiguous or _viewable(array, shape):
