@@ -55,8 +55,8 @@ class Mul(Function):
     def backward(self, grad):
         a, b = self.inputs
         need_a, need_b = self.needs_input_grad
-        return (sum_to(grad * b, a.shape) if need_a else None,
-                sum_to(grad * a, b.shape) if need_b else None)
+        return (sum_to(grad * b, a.array.shape) if need_a else None,
+                sum_to(grad * a, b.array.shape) if need_b else None)
 
 
 class Div(Function):
@@ -68,8 +68,8 @@ class Div(Function):
     def backward(self, grad):
         a, b = self.inputs
         need_a, need_b = self.needs_input_grad
-        return (sum_to(grad / b, a.shape) if need_a else None,
-                sum_to(-grad * a / (b * b), b.shape) if need_b else None)
+        return (sum_to(grad / b, a.array.shape) if need_a else None,
+                sum_to(-grad * a / (b * b), b.array.shape) if need_b else None)
 
 
 class Neg(Function):
@@ -98,10 +98,10 @@ class Pow(Function):
         # derivative is 0, as PyTorch's pow_backward defines it.
         if need_a:
             grad_a = where(Tensor._make(b.array == 0), 0.0, grad * b * a ** (b - 1))
-            grad_a = sum_to(grad_a, a.shape)
+            grad_a = sum_to(grad_a, a.array.shape)
         if need_b:
             zero = Tensor._make((a.array == 0) & (b.array >= 0))
-            grad_b = sum_to(where(zero, 0.0, grad * self.output() * log(a)), b.shape)
+            grad_b = sum_to(where(zero, 0.0, grad * self.output() * log(a)), b.array.shape)
         return grad_a, grad_b
 
 
