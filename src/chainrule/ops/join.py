@@ -266,6 +266,9 @@ def repeat(x, *sizes):
     if len(sizes) < x.ndim:
         raise RuntimeError(f"repeat: the number of repeats ({len(sizes)}) must be at least the "
                            f"number of dims of the tensor, shape {x.shape}")
+    if any(r < 0 for r in sizes):
+        raise RuntimeError(f"repeat: repeats must be non-negative, got {sizes} (tensor of shape "
+                           f"{x.shape})")
     shape = (1,) * (len(sizes) - x.ndim) + x.shape
     if all(r == 1 for r in sizes):  # still a copy, as in PyTorch
         return clone(reshape_to(x, shape))
@@ -282,11 +285,26 @@ def repeat_interleave(x, repeats, dim=None):
         x, dim = flatten(x), 0
     dim = normalize_dim("repeat_interleave", dim, x.shape)
     if isinstance(repeats, int):
+        _check_repeat_counts(x, dim, xp.asarray(repeats))
         # a new size-1 dim after dim, expanded and merged: the gradient sums each group
         spread = expand(unsqueeze(x, dim + 1), x.shape[:dim + 1] + (repeats,) + x.shape[dim + 1:])
         return reshape_to(spread, x.shape[:dim] + (x.shape[dim] * repeats,) + x.shape[dim + 1:])
     counts = repeats.array if isinstance(repeats, Tensor) else xp.asarray(repeats)
+    _check_repeat_counts(x, dim, counts)
     return index_select(x, dim, xp.repeat(xp.arange(x.shape[dim]), counts.reshape(-1)))
+
+
+def _check_repeat_counts(x, dim, counts):
+    # NumPy's own messages name neither the op nor the shapes
+    if counts.dtype.kind not in "iub":
+        raise RuntimeError(f"repeat_interleave: repeats must be integers, got {counts.dtype}")
+    if counts.ndim > 1 or (counts.size != 1 and counts.size != x.shape[dim]):
+        raise RuntimeError(f"repeat_interleave: repeats must be one int or one per entry of dim "
+                           f"{dim} (size {x.shape[dim]}) of a tensor of shape {x.shape}, got "
+                           f"repeats of shape {counts.shape}")
+    if counts.size and counts.min() < 0:
+        raise RuntimeError(f"repeat_interleave: repeats must be non-negative, got a minimum of "
+                           f"{counts.min()} (tensor of shape {x.shape})")
 
 
 TENSOR_METHODS = {
