@@ -541,6 +541,12 @@ def test_all_targets_ignored_gives_nan_as_torch():
      "sizes (4,) and (4,)"),
     (lambda: F.cosine_embedding_loss(cr.randn(4, 3), cr.randn(4, 2), cr.ones(4)), RuntimeError,
      "cosine_embedding_loss: shapes do not broadcast: input1 (4, 3), input2 (4, 2)"),
+    (lambda: F.huber_loss(cr.randn(4), cr.randn(4), delta=-1.0), RuntimeError,
+     "huber_loss: delta must be positive, got -1.0"),
+    (lambda: F.huber_loss(cr.randn(4), cr.randn(4), delta=0.0), RuntimeError,
+     "huber_loss: delta must be positive, got 0.0"),
+    (lambda: F.smooth_l1_loss(cr.randn(4), cr.randn(4), beta=-1.0), RuntimeError,
+     "smooth_l1_loss: beta must be non-negative, got -1.0"),
 ], ids=lambda value: value if isinstance(value, str) else "")
 def test_errors_name_the_loss_and_the_shapes(call, error, message):
     with pytest.raises(error) as raised:

@@ -35,6 +35,8 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 
     With weight, 'mean' is the plain mean of the weighted losses (as torch, unlike mse_loss)."""
     reduction = resolve_reduction("huber_loss", None, None, reduction)
+    if not delta > 0:   # torch refuses it; a non-positive delta gives no Huber loss
+        raise RuntimeError(f"huber_loss: delta must be positive, got {delta}")
     check_same_shape("huber_loss", input, target)
     diff = input - target
     size = diff.abs()
@@ -49,6 +51,8 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     """½d²/beta where |d| < beta, else |d| - ½beta, for d = input - target (Girshick 2015);
     beta = 0 is l1_loss."""
     reduction = resolve_reduction("smooth_l1_loss", size_average, reduce, reduction)
+    if not beta >= 0:
+        raise RuntimeError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
     check_same_shape("smooth_l1_loss", input, target)
     diff = input - target
     size = diff.abs()
