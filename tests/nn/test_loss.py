@@ -547,6 +547,16 @@ def test_all_targets_ignored_gives_nan_as_torch():
      "huber_loss: delta must be positive, got 0.0"),
     (lambda: F.smooth_l1_loss(cr.randn(4), cr.randn(4), beta=-1.0), RuntimeError,
      "smooth_l1_loss: beta must be non-negative, got -1.0"),
+    (lambda: F.binary_cross_entropy_with_logits(cr.randn(4, 3), cr.rand(4, 3),
+                                                pos_weight=cr.ones(2)), RuntimeError,
+     "binary_cross_entropy_with_logits: pos_weight of shape (2,) does not broadcast to the "
+     "input's shape (4, 3)"),
+    (lambda: F.binary_cross_entropy_with_logits(cr.randn(4), cr.rand(4), pos_weight=cr.ones(4, 1)),
+     RuntimeError, "binary_cross_entropy_with_logits: pos_weight of shape (4, 1) does not "
+     "broadcast to the input's shape (4,)"),
+    (lambda: F.binary_cross_entropy_with_logits(cr.randn(4, 3), cr.rand(4, 3), weight=cr.ones(4)),
+     RuntimeError, "binary_cross_entropy_with_logits: weight of shape (4,) does not broadcast to "
+     "the input's shape (4, 3)"),
 ], ids=lambda value: value if isinstance(value, str) else "")
 def test_errors_name_the_loss_and_the_shapes(call, error, message):
     with pytest.raises(error) as raised:

@@ -109,9 +109,20 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     # right at x = 0 where the max/abs spelling would give a kink's 0
     log_one_plus = softplus(-input, threshold=math.inf)
     if pos_weight is not None:
+        _check_broadcasts_into("binary_cross_entropy_with_logits", "pos_weight", pos_weight, input)
         log_one_plus = log_one_plus * ((pos_weight - 1) * target + 1)
     loss = (1 - target) * input + log_one_plus
+    if weight is not None:
+        _check_broadcasts_into("binary_cross_entropy_with_logits", "weight", weight, input)
     return reduce_loss(loss if weight is None else loss * weight, reduction)
+
+
+def _check_broadcasts_into(name, what, tensor, input):
+    # a weight that broadcast the loss to a bigger shape would silently give another loss
+    small, big = tuple(tensor.shape), tuple(input.shape)
+    if len(small) > len(big) or any(s not in (1, b) for s, b in zip(small[::-1], big[::-1])):
+        raise RuntimeError(f"{name}: {what} of shape {small} does not broadcast to the input's "
+                           f"shape {big}")
 
 
 def _check_binary_target(name, input, target):
