@@ -109,3 +109,20 @@ def test_special_points_match_torch(name, fn, values):
     out.backward(chainrule.ones_like(out))
     expected.backward(torch.ones_like(expected))
     np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-15)
+
+
+@pytest.mark.parametrize("call, words", [
+    (lambda L: L.add(L.tensor([1]), L.tensor([1]), alpha=0.5), ["add", "int64", "alpha=0.5"]),
+    (lambda L: L.tensor([1, 2]).sub(2, alpha=1.5), ["sub", "int64", "alpha=1.5"]),
+])
+def test_a_float_alpha_with_integer_operands_is_refused(call, words):
+    with pytest.raises(RuntimeError, match="alpha must not be a floating"):
+        call(torch)
+    with pytest.raises(RuntimeError) as raised:
+        call(chainrule)
+    assert all(word in str(raised.value) for word in words)
+
+
+def test_a_float_alpha_with_a_float_operand_promotes():
+    got = chainrule.add(chainrule.tensor([1]), chainrule.tensor([1.0]), alpha=0.5)
+    assert got.dtype == chainrule.float32 and got.tolist() == [1.5]

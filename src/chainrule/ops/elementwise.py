@@ -107,14 +107,27 @@ class Pow(Function):
 
 def add(a, b, alpha=1):
     if alpha != 1:
+        _check_alpha("add", a, b, alpha)
         b = mul(b, alpha)
     return Add.apply(*operands("add", a, b))
 
 
 def sub(a, b, alpha=1):
     if alpha != 1:
+        _check_alpha("sub", a, b, alpha)
         b = mul(b, alpha)
     return Sub.apply(*operands("sub", a, b))
+
+
+def _check_alpha(name, a, b, alpha):
+    # torch refuses it rather than silently promoting an integer sum to floating point
+    def floating(value):
+        return backend.is_floating(value.dtype) if isinstance(value, Tensor) else isinstance(
+            value, float)
+    if isinstance(alpha, float) and not floating(a) and not floating(b):
+        kinds = [str(v.dtype) if isinstance(v, Tensor) else type(v).__name__ for v in (a, b)]
+        raise RuntimeError(f"{name}: for integer operands ({kinds[0]} and {kinds[1]}) alpha must "
+                           f"not be a floating-point number, got alpha={alpha}")
 
 
 def mul(a, b):
