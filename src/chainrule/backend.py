@@ -178,17 +178,25 @@ def round_to_bfloat16(array):
     return xp.where(xp.isnan(x), x, rounded.view(float32))
 
 
+_TORCH_DTYPE_NAMES = {"float": "float32", "double": "float64", "half": "float16", "long": "int64",
+                      "int": "int32", "short": "int16"}
+
+
 def to_dtype(dtype):
-    """Accept chainrule/NumPy dtypes, their names, and Python's float/int/bool; bfloat16 gives
-    float32 storage (see _BFloat16)."""
+    """Accept chainrule/NumPy dtypes, their names (torch's meaning where the two differ), and
+    Python's float/int/bool (float64/int64/bool, as torch); bfloat16 gives float32 storage (see
+    _BFloat16)."""
     if dtype is None:
         return None
-    if dtype is float:
-        return default_float
+    if dtype is float:   # Python's float is double precision, whatever the default dtype (torch)
+        return float64
     if dtype is int:
         return int64
     if dtype is bool:
         return bool_
+    if isinstance(dtype, str):
+        # torch's names first: torch.float is float32 where NumPy's "float" is float64
+        dtype = _TORCH_DTYPE_NAMES.get(dtype.removeprefix("torch."), dtype.removeprefix("torch."))
     if is_bfloat16(dtype):
         warn_once("bfloat16", "chainrule stores bfloat16 tensors as float32, with values rounded "
                               "to bfloat16 precision (NumPy has no bfloat16)")

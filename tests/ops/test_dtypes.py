@@ -287,3 +287,23 @@ def test_a_python_int_outside_a_small_integer_dtype_wraps_as_in_torch(dtype, val
     mine = chainrule.ones(2, dtype=getattr(chainrule, dtype)) + value
     theirs = torch.ones(2, dtype=getattr(torch, dtype)) + value
     assert str(mine.dtype) == dtype and mine.tolist() == theirs.tolist()
+
+
+@pytest.mark.parametrize("make", [
+    lambda L: L.zeros(2, dtype=float), lambda L: L.tensor([1.0], dtype=float),
+    lambda L: L.ones(2).to(float), lambda L: L.zeros(2, dtype=int), lambda L: L.zeros(2, dtype=bool),
+])
+def test_python_types_as_dtypes_are_torchs(make):
+    # Python's float is float64 in torch, not the default float32
+    assert str(make(chainrule).dtype) == str(make(torch).dtype).removeprefix("torch.")
+
+
+@pytest.mark.parametrize("name, want", [("float", "float32"), ("double", "float64"),
+                                        ("half", "float16"), ("long", "int64"), ("int", "int32"),
+                                        ("torch.float32", "float32")])
+def test_dtype_names_mean_what_they_mean_in_torch(name, want):
+    # NumPy reads "float" as float64 and "int" as int64; torch.float is float32, torch.int int32
+    assert str(chainrule.zeros(2, dtype=name).dtype) == want
+    if want.startswith("float"):
+        assert str(chainrule.ones(2).sum(dtype=name).dtype) == want
+    assert str(getattr(torch, name.removeprefix("torch."))).removeprefix("torch.") == want
