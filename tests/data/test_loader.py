@@ -232,6 +232,21 @@ def test_collate_errors_name_the_problem():
         default_collate([np.array(["a"]), np.array(["b"])])
 
 
+@pytest.mark.parametrize("batch, error, message", [
+    ([cr.ones(2), 3], TypeError, "sample 0 of the batch is a Tensor but sample 1 is a int"),
+    ([np.ones(2), cr.ones(2)], TypeError, "sample 0 of the batch is a NumPy array but sample 1 "
+                                          "is a Tensor"),
+    ([1.5, "x"], TypeError, "sample 0 of the batch is a number but sample 1 is a str"),
+    ([{"a": 1}, [1]], TypeError, "sample 0 of the batch is a dict but sample 1 is a list"),
+    ([{"a": 1}, {"b": 1}], KeyError, "sample 0 of the batch has keys ['a'] but sample 1 has ['b']"),
+])
+def test_collate_of_samples_with_different_structures_names_them(batch, error, message):
+    # torch raises the same kinds (TypeError; KeyError for a missing key) with vaguer words
+    with pytest.raises(error) as raised:
+        default_collate(batch)
+    assert message in str(raised.value)
+
+
 @pytest.mark.parametrize("batch_size", [0, -1, 1.5, "2", True])   # None: no batching
 def test_bad_batch_size(batch_size):
     with pytest.raises(ValueError, match="DataLoader: batch_size must be a positive integer"):

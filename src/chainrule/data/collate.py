@@ -13,18 +13,23 @@ def default_collate(batch):
     dicts, tuples and lists are collated field by field, strings are left as a list."""
     elem = batch[0]
     if isinstance(elem, Tensor):
+        _check_all(batch, Tensor, "a Tensor")
         return _stack([sample.array for sample in batch], batch)
     if isinstance(elem, backend.ndarray):
         _check_numeric(elem)
+        _check_all(batch, backend.ndarray, "a NumPy array")
         return _stack(batch, batch)
     if isinstance(elem, xp.generic):   # NumPy scalars keep their dtype
         _check_numeric(elem)
         return Tensor._make(xp.asarray(batch))
     if isinstance(elem, (bool, int, float)):
+        _check_all(batch, (bool, int, float), "a number")
         return Tensor._make(backend.as_array(batch))
     if isinstance(elem, (str, bytes)):
         return list(batch)
     if isinstance(elem, collections.abc.Mapping):
+        _check_all(batch, collections.abc.Mapping, "a dict")
+        _check_same_keys(batch)
         return {key: default_collate([sample[key] for sample in batch]) for key in elem}
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):   # a namedtuple keeps its type
         return type(elem)(*(default_collate(list(field)) for field in zip(*batch)))
@@ -50,6 +55,22 @@ def default_convert(data):
     if isinstance(data, (tuple, list)):
         return [default_convert(field) for field in data]
     return data
+
+
+def _check_all(batch, kind, what):
+    for index, sample in enumerate(batch):
+        if not isinstance(sample, kind):
+            raise TypeError(f"default_collate: sample 0 of the batch is {what} but sample {index} "
+                            f"is a {type(sample).__name__}; every sample must have the same "
+                            f"structure (or pass a collate_fn)")
+
+
+def _check_same_keys(batch):
+    keys = list(batch[0])
+    for index, sample in enumerate(batch):
+        if set(sample) != set(keys):
+            raise KeyError(f"default_collate: sample 0 of the batch has keys {keys} but sample "
+                           f"{index} has {list(sample)}; every sample must have the same keys")
 
 
 def _check_numeric(elem):
