@@ -261,6 +261,34 @@ def test_load_state_dict_refuses_groups_that_do_not_match():
         cr.optim.SGD([model.weight]).load_state_dict(saved)
 
 
+def test_load_state_dict_refuses_what_is_not_an_optimizer_state():
+    model = linear()
+    optimizer = cr.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(TypeError, match=r"SGD.load_state_dict: expected a dict with 'state' and "
+                                        r"'param_groups' .*, got a list"):
+        optimizer.load_state_dict([1, 2])
+    with pytest.raises(TypeError, match=r"got a dict with keys \['bias', 'weight'\]"):
+        optimizer.load_state_dict(model.state_dict())   # the model's, not the optimiser's
+
+
+def test_load_state_dict_refuses_state_of_another_shape():
+    # torch loads it and fails at step() with a broadcasting error
+    small, big = cr.nn.Parameter(cr.ones(3)), cr.nn.Parameter(cr.ones(4))
+    first = cr.optim.Adam([small])
+    small.grad = cr.ones(3)
+    first.step()
+    with pytest.raises(ValueError, match=r"saved state 'exp_avg' has shape \(3,\) but the "
+                                         r"parameter it belongs to has shape \(4,\)"):
+        cr.optim.Adam([big]).load_state_dict(first.state_dict())
+
+
+def test_a_group_without_params_and_a_non_numeric_option_are_named():
+    with pytest.raises(KeyError, match=r"parameter group 0 has no 'params' entry.*\['lr'\]"):
+        cr.optim.SGD([{"lr": 0.1}], lr=0.1)
+    with pytest.raises(TypeError, match="Invalid learning rate: expected a number, got '0.1'"):
+        cr.optim.Adam(linear().parameters(), lr="0.1")
+
+
 def test_state_dict_survives_a_deep_copy_and_repr_lists_the_options():
     optimizer = cr.optim.RMSprop(parameters(cr, START), lr=0.01)
     take_steps(optimizer, optimizer.param_groups[0]["params"], 1)

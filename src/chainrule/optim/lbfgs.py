@@ -39,6 +39,7 @@ class LBFGS(Optimizer):
     step(closure) needs the closure: it zeroes the gradients, computes the loss, calls
     loss.backward() and returns the loss. The step returns the closure's first loss.
     """
+    _state_has_param_shapes = False   # its state holds flattened vectors of all the parameters
 
     def __init__(self, params, lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7,
                  tolerance_change=1e-9, history_size=100, line_search_fn=None):

@@ -5,6 +5,7 @@ import copy
 import functools
 import warnings
 from collections import defaultdict
+from collections.abc import Mapping
 
 from chainrule import backend
 from chainrule.autograd.mode import enable_grad
@@ -29,6 +30,8 @@ class Optimizer:
     the gradient for maximize=True, and bumps the parameter's version counter. An algorithm that
     sees all parameters at once (LBFGS) overrides step instead.
     """
+    # each state tensor has its parameter's shape (or is a 0-d count): load_state_dict checks it
+    _state_has_param_shapes = True
 
     def __init__(self, params, defaults):
         if isinstance(params, Tensor):
@@ -107,6 +110,10 @@ class Optimizer:
         """
         if not isinstance(param_group, dict):
             raise TypeError(f"param_group must be a dict, but got {type(param_group).__name__}")
+        if "params" not in param_group:   # torch raises a bare KeyError('params')
+            raise KeyError(f"parameter group {len(self.param_groups)} has no 'params' entry; a "
+                           f"group is a dict like {{'params': [...], 'lr': 0.01}}, got keys "
+                           f"{sorted(map(str, param_group))}")
         group = dict(param_group)
         group["params"], names = _unpack_params(group["params"])
         if names:
@@ -148,6 +155,10 @@ class Optimizer:
     def load_state_dict(self, state_dict):
         """Continue from a state_dict(): the groups must match this optimiser's in number and size.
         State tensors are copied, floating ones cast to their parameter's dtype (but 'step')."""
+        if not isinstance(state_dict, Mapping) or not {"state", "param_groups"} <= set(state_dict):
+            raise TypeError(f"{type(self).__name__}.load_state_dict: expected a dict with 'state' "
+                            f"and 'param_groups' (from optimizer.state_dict()), got "
+                            f"{_describe(state_dict)}")
         saved_groups = copy.deepcopy(state_dict["param_groups"])
         if len(saved_groups) != len(self.param_groups):
             raise ValueError("loaded state dict has a different number of parameter groups")
@@ -160,6 +171,8 @@ class Optimizer:
         self.state = defaultdict(dict)
         for key, values in state_dict["state"].items():
             param = params.get(key)
+            if self._state_has_param_shapes:
+                _check_state_shapes(values, param)
             self.state[key if param is None else param] = {
                 name: _restored(value, param, name) for name, value in values.items()}
         for saved, group in zip(saved_groups, self.param_groups):
@@ -183,6 +196,9 @@ def check_non_negative(**options):
     """Raise torch's ValueError for an option that must be >= 0 (nan included)."""
     labels = {"lr": "learning rate", "eps": "epsilon value"}
     for name, value in options.items():
+        if isinstance(value, (str, bytes)) or value is None:
+            raise TypeError(f"Invalid {labels.get(name, name + ' value')}: expected a number, "
+                            f"got {value!r}")
         if not value >= 0.0:
             raise ValueError(f"Invalid {labels.get(name, name + ' value')}: {value}")
 
@@ -271,6 +287,22 @@ def _unpack_params(params):
         if not (param.is_leaf or param.retains_grad):
             raise ValueError("can't optimize a non-leaf Tensor")
     return tensors, names
+
+
+def _describe(value):
+    if isinstance(value, Mapping):
+        return f"a dict with keys {sorted(map(str, value))}"
+    return f"a {type(value).__name__}"
+
+
+def _check_state_shapes(values, param):
+    for name, value in values.items():
+        if isinstance(value, Tensor) and param is not None and value.ndim and (
+                value.shape != param.shape):
+            # torch loads it and fails at the next step() with a broadcasting error
+            raise ValueError(f"load_state_dict: the saved state {name!r} has shape {value.shape} "
+                             f"but the parameter it belongs to has shape {param.shape}; was the "
+                             f"state saved from a different model?")
 
 
 def _restored(value, param, name):
