@@ -81,3 +81,17 @@ def test_shapes_that_do_not_broadcast_are_refused(name, shapes):
     message = rf"{name}: .*{re.escape(str(shapes[0]))}.*{re.escape(str(shapes[1]))}"
     with pytest.raises(RuntimeError, match=message):
         op(a, b)
+
+
+@pytest.mark.parametrize("sizes", [(-1, 3), (-2,), (2, -3)])
+def test_expand_refuses_negative_sizes_naming_them(sizes):
+    import torch
+    with pytest.raises(RuntimeError):
+        torch.ones(3).expand(*sizes)
+    with pytest.raises(RuntimeError, match=rf"expand: sizes {re.escape(str(sizes))} for a tensor "
+                                           r"of shape \(3,\)"):
+        chainrule.ones(3).expand(*sizes)
+
+
+def test_expand_keeps_an_existing_dim_for_minus_one():
+    assert chainrule.ones(1, 3).expand(4, -1).shape == (4, 3)

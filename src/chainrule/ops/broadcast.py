@@ -68,6 +68,10 @@ def expand(x, *sizes):
                   for i, size in enumerate(sizes))
     if current == shape:
         return x
+    if any(size < 0 for size in shape):
+        raise RuntimeError(f"expand: sizes {tuple(sizes)} for a tensor of shape {x.shape}: -1 "
+                           f"(keep the size) is allowed only for an existing dim, and no size "
+                           f"may be negative")
     _check_broadcastable("expand", x.shape, shape)
     return Expand.apply(x, shape=shape)
 
