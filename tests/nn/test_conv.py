@@ -132,6 +132,21 @@ def test_bad_arguments(make, error, message):
         make()
 
 
+@pytest.mark.parametrize("name, x, weight, bias, message", [
+    ("conv2d", (1, 3, 8, 8), (4, 3, 3, 3), (5,),
+     r"conv2d: given weight of shape \(4, 3, 3, 3\), expected bias to be 1-D with 4 elements, "
+     r"got bias of shape \(5,\)"),
+    ("conv1d", (1, 3, 8), (4, 3, 3), (4, 1), r"conv1d: .*4 elements, got bias of shape \(4, 1\)"),
+    ("conv_transpose1d", (1, 3, 8), (3, 4, 3), (3,),
+     r"conv_transpose1d: given weight of shape \(3, 4, 3\), expected bias to be 1-D with 4 "
+     r"elements, got bias of shape \(3,\)"),
+])
+def test_a_bias_of_the_wrong_shape_names_the_conv(name, x, weight, bias, message):
+    for lib in (torch, cr):   # torch refuses it too
+        with pytest.raises(RuntimeError, match=message if lib is cr else None):
+            getattr(lib.nn.functional, name)(lib.ones(*x), lib.ones(*weight), lib.ones(*bias))
+
+
 def test_outputs_flatten_with_view_as_in_torch_models():
     """Convolution outputs are batch-last in memory (see chainrule.ops.conv); the idiom
     x.view(x.shape[0], -1) of torch models (MNIST-1D's CNN, LeNet) still needs no copy."""

@@ -72,8 +72,16 @@ def _conv(name, dims, input, weight, bias, stride, padding, dilation, groups):
     # (O, *out, N) in memory, seen as (N, O, *out): the next layer's Unfold needs no copy
     out = out.reshape((out_channels,) + out_size + (batch,)).movedim(-1, 0)
     if bias is not None:
-        out = out + bias.reshape((out_channels,) + (1,) * dims)
+        out = out + _bias_for(name, bias, weight, out_channels, dims)
     return out if batched else out.squeeze(0)
+
+
+def _bias_for(name, bias, weight, out_channels, dims):
+    """bias, one per output channel, shaped to add to (N, O, *spatial)."""
+    if tuple(bias.shape) != (out_channels,):
+        raise RuntimeError(f"{name}: given weight of shape {weight.shape}, expected bias to be 1-D "
+                           f"with {out_channels} elements, got bias of shape {bias.shape}")
+    return bias.reshape((out_channels,) + (1,) * dims)
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -134,7 +142,7 @@ def _conv_transpose(name, dims, input, weight, bias, stride, padding, output_pad
                              size)
     out = Fold.apply(cols.reshape((out_channels,) + kernel + size + (batch,)), windows=windows)
     if bias is not None:
-        out = out + bias.reshape((out_channels,) + (1,) * dims)
+        out = out + _bias_for(name, bias, weight, out_channels, dims)
     return out if batched else out.squeeze(0)
 
 
