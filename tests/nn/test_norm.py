@@ -209,6 +209,19 @@ def test_functional_errors():
         layer_norm(x, [4])
 
 
+@pytest.mark.parametrize("kwargs, message", [
+    ({"weight": (1,)}, r"layer_norm: expected weight to be of same shape as normalized_shape, but "
+                       r"got weight of shape \(1,\) and normalized_shape = \(4,\)"),
+    ({"bias": (3,)}, r"layer_norm: expected bias .* got bias of shape \(3,\)"),
+])
+def test_layer_norm_refuses_a_weight_or_bias_that_would_broadcast(kwargs, message):
+    # torch refuses it too; broadcasting a (1,) weight would silently share one scale
+    for lib in (torch, cr):
+        tensors = {key: lib.ones(*shape) for key, shape in kwargs.items()}
+        with pytest.raises(RuntimeError, match=message if lib is cr else "normalized_shape"):
+            lib.nn.functional.layer_norm(lib.ones(2, 4), (4,), **tensors)
+
+
 # ----- gradients of the functional forms, by central differences ---------------------------------
 def small(*shape, seed=0):
     rng = np.random.default_rng(seed)

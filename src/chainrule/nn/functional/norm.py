@@ -140,6 +140,11 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """
     normalized_shape = _as_shape(normalized_shape)
     axes = _check_trailing("layer_norm", input, normalized_shape)
+    for what, tensor in (("weight", weight), ("bias", bias)):
+        if tensor is not None and tensor.shape != normalized_shape:   # it would broadcast
+            raise RuntimeError(f"layer_norm: expected {what} to be of same shape as "
+                               f"normalized_shape, but got {what} of shape {tensor.shape} and "
+                               f"normalized_shape = {normalized_shape}")
     mean = input.mean(axes, keepdim=True)
     centered = input - mean
     var = centered.square().mean(axes, keepdim=True)
