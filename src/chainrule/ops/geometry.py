@@ -107,6 +107,12 @@ def lerp(input, end, weight):
         got = weight.dtype if isinstance(weight, Tensor) else type(weight).__name__
         raise RuntimeError(f"lerp: expected input, end and weight of one dtype, got {input.dtype}, "
                            f"{end.dtype} and {got}")
+    shapes = [input.shape, end.shape] + ([weight.shape] if isinstance(weight, Tensor) else [])
+    try:
+        xp.broadcast_shapes(*shapes)
+    except ValueError:
+        raise RuntimeError(f"lerp: the shapes of input, end and weight do not broadcast: "
+                           f"{', '.join(map(str, shapes))}") from None
     difference = end - input
     if not isinstance(weight, Tensor):
         weight = float(weight)
