@@ -186,6 +186,19 @@ def test_bad_options_raise_as_torch(make, error, message):
         make(sgd(cr, parameters(cr, START)))
 
 
+@pytest.mark.parametrize("make, message", [
+    (lambda L, o: L.optim.lr_scheduler.StepLR(o, step_size=0), "StepLR: step_size must be a "
+                                                                "positive number of steps, got 0"),
+    (lambda L, o: L.optim.lr_scheduler.CosineAnnealingLR(o, T_max=0),
+     "CosineAnnealingLR: T_max must be a positive number of steps, got 0"),
+])
+def test_a_zero_period_fails_at_the_first_step_as_in_torch_naming_the_option(make, message):
+    for lib in (torch, cr):
+        scheduler = make(lib, sgd(lib, parameters(lib, START)))   # built without complaint
+        with pytest.raises(ZeroDivisionError, match=message if lib is cr else "by zero"):
+            scheduler.step()
+
+
 def test_one_cycle_needs_momentum_to_cycle_it_and_stops_at_total_steps():
     adagrad = cr.optim.Adagrad(parameters(cr, START))
     with pytest.raises(ValueError, match="must support momentum or beta1"):

@@ -89,7 +89,10 @@ class StepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
-        if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
+        if self.last_epoch == 0:
+            return current_lrs(self.optimizer)
+        _check_period("StepLR", "step_size", self.step_size)
+        if self.last_epoch % self.step_size != 0:
             return current_lrs(self.optimizer)
         return [group["lr"] * self.gamma for group in self.optimizer.param_groups]
 
@@ -171,6 +174,7 @@ class CosineAnnealingLR(LRScheduler):
         t, period, eta_min = self.last_epoch, self.T_max, self.eta_min
         if self._is_initial:
             return current_lrs(self.optimizer)
+        _check_period("CosineAnnealingLR", "T_max", period)
         if (t - 1 - period) % (2 * period) == 0:
             # at the bottom the ratio below would be 0/0: step up by the first increment instead
             return [group["lr"] + (base_lr - eta_min) * (1 - math.cos(math.pi / period)) / 2
@@ -221,3 +225,9 @@ class LinearLR(LRScheduler):
         start, end = self.start_factor, self.end_factor
         return [base_lr * (start + (end - start) * min(self.total_iters, self.last_epoch)
                            / self.total_iters) for base_lr in self.base_lrs]
+
+
+def _check_period(name, option, value):
+    # torch fails here too, with a bare "integer modulo by zero"
+    if value == 0:
+        raise ZeroDivisionError(f"{name}: {option} must be a positive number of steps, got 0")
