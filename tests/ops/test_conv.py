@@ -66,6 +66,8 @@ CASES = [
     Case("unfold_strided", lambda L, x: L.nn.functional.unfold(
         x, (2, 3), dilation=(2, 1), padding=1, stride=(2, 1)), None, [((1, 2, 5, 4),)]),
     Case("fold", lambda L, x: L.nn.functional.fold(x, (3, 4), 2), None, [((2, 8, 6),)]),
+    Case("unfold_unbatched", lambda L, x: L.nn.functional.unfold(x, 2), None, [((2, 3, 4),)]),
+    Case("fold_unbatched", lambda L, x: L.nn.functional.fold(x, (3, 4), 2), None, [((8, 6),)]),
     Case("fold_strided", lambda L, x: L.nn.functional.fold(
         x, (5, 4), (2, 3), dilation=(2, 1), padding=1, stride=(2, 1)), None, [((1, 12, 12),)]),
     # conv2d: strides, paddings (int, tuple, same, valid), dilations, groups, bias, batch 1
@@ -170,7 +172,8 @@ def test_larger_convolutions_match_torch(conv, shapes, kwargs, dtype, rtol):
      r"channels"),
     (lambda: F.conv_transpose2d(cr.ones(1, 2, 1, 1), cr.ones(2, 2, 1, 1), padding=1),
      RuntimeError, r"conv_transpose2d: .* gives an output of size \(-1, -1\)"),
-    (lambda: F.unfold(cr.ones(2, 3, 4), 2), RuntimeError, r"unfold: expected a 4-D input"),
+    (lambda: F.unfold(cr.ones(3, 4), 2), RuntimeError,
+     r"unfold: expected a 3-D \(C, H, W\) or 4-D \(N, C, H, W\) input, got shape \(3, 4\)"),
     (lambda: F.fold(cr.ones(1, 7, 6), (3, 4), 2), RuntimeError,
      r"fold: expected input of shape \(N, C·4, 6\) for output_size \(3, 4\)"),
 ])

@@ -143,9 +143,13 @@ def _window_args(name, kernel_size, dilation, padding, stride, dims=2):
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     """torch.nn.functional.unfold: (N, C, H, W) -> (N, C·kH·kW, L), every sliding window of the
-    zero-padded input as a column, L = the number of windows."""
+    zero-padded input as a column, L = the number of windows; an unbatched (C, H, W) gives
+    (C·kH·kW, L), as torch."""
+    if input.ndim == 3:
+        return unfold(input.unsqueeze(0), kernel_size, dilation, padding, stride).squeeze(0)
     if input.ndim != 4:
-        raise RuntimeError(f"unfold: expected a 4-D input (N, C, H, W), got shape {input.shape}")
+        raise RuntimeError(f"unfold: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got "
+                           f"shape {input.shape}")
     kernel, dilation, pads, stride = _window_args("unfold", kernel_size, dilation, padding, stride)
     out = sliding_size(input.shape[2:], kernel, stride, dilation, pads)
     if min(out) <= 0:
@@ -159,7 +163,11 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
 
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     """torch.nn.functional.fold: (N, C·kH·kW, L) -> (N, C, *output_size), each column added back
-    into its window (overlaps sum); the inverse arrangement of unfold."""
+    into its window (overlaps sum); the inverse arrangement of unfold. An unbatched
+    (C·kH·kW, L) gives (C, *output_size), as torch."""
+    if input.ndim == 2:
+        return fold(input.unsqueeze(0), output_size, kernel_size, dilation, padding,
+                    stride).squeeze(0)
     size = tuple(map(operator.index, (output_size,) * 2 if isinstance(output_size, int)
                      else output_size))
     kernel, dilation, pads, stride = _window_args("fold", kernel_size, dilation, padding, stride)
