@@ -90,85 +90,11 @@ def test_other_bad_arguments():
         NN.Embedding(10, 3, scale_grad_by_freq=True)(cr.tensor([1]))
 
 
-def test_from_pretrained():
-    table = cr.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
-    frozen = NN.Embedding.from_pretrained(table)
-    assert not frozen.weight.requires_grad and frozen(cr.tensor([2])).tolist() == [[5.0, 6.0]]
-    trainable = NN.Embedding.from_pretrained(table, freeze=False, padding_idx=0)
-    theirs = torch.nn.Embedding.from_pretrained(torch.tensor(table.numpy()), freeze=False,
-                                                padding_idx=0)
-    assert trainable.weight.requires_grad and repr(trainable) == repr(theirs)
-    with pytest.raises(ValueError, match="2-D"):
-        NN.Embedding.from_pretrained(cr.ones(3))
-
-
-@pytest.mark.parametrize("kwargs", [dict(), dict(padding_idx=3), dict(max_norm=2.0),
-                                    dict(norm_type=1.0), dict(sparse=True),
-                                    dict(scale_grad_by_freq=True)])
-def test_repr_matches_torch(kwargs):
-    assert repr(NN.Embedding(7, 4, **kwargs)) == repr(torch.nn.Embedding(7, 4, **kwargs))
-
-
-BAG_INPUT, BAG_OFFSETS = np.array([1, 2, 3, 5, 6, 2, 0, 4]), np.array([0, 2, 2, 5])
-
-
-@pytest.mark.parametrize("kwargs, inputs", [
-    (dict(mode="mean"), [np.array([[1, 2, 3], [4, 4, 0]])]),
-    (dict(mode="sum"), [BAG_INPUT, BAG_OFFSETS]),
-    (dict(mode="mean"), [BAG_INPUT, BAG_OFFSETS]),           # an empty bag gives zeros
-    (dict(mode="max"), [BAG_INPUT, BAG_OFFSETS]),
-    (dict(mode="max", padding_idx=2), [np.array([[1, 2, 3], [2, 2, 2], [4, 0, 4]])]),
-    (dict(mode="mean", padding_idx=2), [BAG_INPUT, BAG_OFFSETS]),
-    (dict(mode="sum"), [BAG_INPUT, BAG_OFFSETS, np.linspace(-1, 2, 8)]),   # per_sample_weights
-])
-def test_embedding_bag_matches_torch(kwargs, inputs):
-    torch.manual_seed(0)
-    ours, theirs = NN.EmbeddingBag(7, 3, **kwargs), torch.nn.EmbeddingBag(7, 3, **kwargs)
-    assert repr(ours) == repr(theirs)
-    assert_matches_torch(ours, theirs, inputs)
-
-
-@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
-def test_embedding_bag_include_last_offset_matches_torch(mode):
-    # the last offset is the input's length, as torch's docs intend (with a shorter one torch's
-    # kernels disagree with each other: float64 sums past it, mean divides by the rest)
-    weight = np.random.default_rng(0).standard_normal((7, 3))
-    offsets = np.append(BAG_OFFSETS, len(BAG_INPUT))
-    out = F.embedding_bag(cr.tensor(BAG_INPUT), cr.tensor(weight), cr.tensor(offsets),
-                          mode=mode, include_last_offset=True)
-    expected = torch.nn.functional.embedding_bag(
-        torch.tensor(BAG_INPUT), torch.tensor(weight), torch.tensor(offsets), mode=mode,
-        include_last_offset=True)
-    np.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=1e-12)
-
-
-def test_embedding_bag_gradcheck_and_errors():
-    weight = cr.tensor(np.random.default_rng(1).standard_normal((7, 3)), requires_grad=True)
-    weights = cr.tensor(np.linspace(0.5, 1.5, 8), requires_grad=True)
-    assert gradgradcheck(lambda w, s: F.embedding_bag(cr.tensor(BAG_INPUT), w,
-                                                      cr.tensor(BAG_OFFSETS), mode="sum",
-                                                      per_sample_weights=s) ** 2,
-                         (weight, weights))
-    with pytest.raises(RuntimeError, match="offsets\\[0\\] has to be 0.*got 1"):
-        F.embedding_bag(cr.tensor([1, 2]), weight, cr.tensor([1]))
-    with pytest.raises(ValueError, match="if input is 2D, then offsets has to be None"):
-        F.embedding_bag(cr.tensor([[1, 2]]), weight, cr.tensor([0]))
-    with pytest.raises(ValueError, match="offsets has to be a 1D Tensor"):
-        F.embedding_bag(cr.tensor([1, 2]), weight)
-    with pytest.raises(NotImplementedError, match="only supported for mode='sum'"):
-        F.embedding_bag(cr.tensor([1, 2]), weight, cr.tensor([0]), per_sample_weights=weights)
-    with pytest.raises(ValueError, match="mode has to be one of"):
-        F.embedding_bag(cr.tensor([1, 2]), weight, cr.tensor([0]), mode="median")
-
-
-def test_embedding_bag_from_pretrained_and_max_norm_as_torch():
-    table = np.random.default_rng(6).standard_normal((7, 3)) * 2
-    ours = NN.EmbeddingBag.from_pretrained(cr.tensor(table), mode="sum", max_norm=1.0)
-    theirs = torch.nn.EmbeddingBag.from_pretrained(torch.tensor(table), mode="sum", max_norm=1.0)
-    assert repr(ours) == repr(theirs) and not ours.weight.requires_grad
-    out = ours(cr.tensor(BAG_INPUT), cr.tensor(BAG_OFFSETS))
-    expected = theirs(torch.tensor(BAG_INPUT), torch.tensor(BAG_OFFSETS))
-    np.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=1e-12)
-    # the rows looked up were renormalised in place, as torch does
-    np.testing.assert_allclose(ours.weight.detach().numpy(), theirs.weight.detach().numpy(),
-                               rtol=1e-12)
+@pytest.mark.parametrize("shape", [(5,), (5, 3, 2)])
+def test_functional_embedding_refuses_a_table_that_is_not_2d(shape):
+    with pytest.raises(RuntimeError, match="must be 2-D"):   # torch refuses it too
+        torch.nn.functional.embedding(torch.tensor([1]), torch.ones(*shape))
+    with pytest.raises(RuntimeError) as raised:
+        F.embedding(cr.tensor([1]), cr.ones(*shape))
+    assert str(raised.value) == ("embedding: weight must be a 2-D (num_embeddings, embedding_dim) "
+                                 f"table, got shape {shape}")

@@ -26,6 +26,9 @@ def embedding_lookup(owner, input, weight, padding_idx, max_norm, norm_type, sca
     if scale_grad_by_freq or sparse:
         raise NotImplementedError(f"{owner}: scale_grad_by_freq and sparse gradients are not "
                                   "supported; gradients are dense and unscaled")
+    if weight.ndim != 2:   # a 1-D table would silently give one number per index
+        raise RuntimeError(f"{owner}: weight must be a 2-D (num_embeddings, embedding_dim) "
+                           f"table, got shape {weight.shape}")
     indices = _checked_indices(owner, input, weight.shape[0])
     if max_norm is not None:
         _renormalise_rows(weight, indices, max_norm, norm_type)
