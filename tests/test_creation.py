@@ -434,3 +434,12 @@ def test_scalar_tensor_is_torchs():
         assert mine.item() == theirs.item()
     with pytest.raises(TypeError, match="scalar_tensor\\(\\): argument 's' must be a number"):
         cr.scalar_tensor([1])
+
+
+@pytest.mark.parametrize("array", [np.array([object()]), np.array(["a"]), np.array([b"x"])])
+def test_from_numpy_refuses_arrays_that_hold_no_numbers(array):
+    with pytest.raises(TypeError, match="can't convert"):   # torch refuses them too
+        torch.from_numpy(array)
+    with pytest.raises(TypeError, match=rf"from_numpy: can't convert an array of dtype "
+                                        rf"{array.dtype}"):
+        cr.from_numpy(array)

@@ -95,6 +95,9 @@ def from_numpy(array):
     """A tensor that shares memory with a NumPy array, keeping its dtype."""
     if not isinstance(array, backend.ndarray):
         raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
+    if array.dtype.kind in "OSUVM":   # objects, strings, raw bytes, datetimes: no numbers
+        raise TypeError(f"from_numpy: can't convert an array of dtype {array.dtype}; expected "
+                        f"a numeric or bool array")
     return Tensor._make(array)
 
 
