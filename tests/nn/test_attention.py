@@ -379,3 +379,24 @@ def test_multihead_attention_mask_and_argument_errors():
         MultiheadAttention(10, 3)
     with pytest.raises(ValueError, match="greater than 0"):
         MultiheadAttention(0, 2)
+
+
+@pytest.mark.parametrize("mask_shape", [(4, 4), (3, 5, 6), (2, 2, 5, 6)])
+def test_sdpa_refuses_a_mask_that_does_not_fit_the_scores(mask_shape):
+    # torch refuses these too; (2, 2, 5, 6) would otherwise broadcast the output to a new batch dim
+    def call(lib):
+        return lib.nn.functional.scaled_dot_product_attention(
+            lib.ones(2, 5, 8), lib.ones(2, 6, 8), lib.ones(2, 6, 8), attn_mask=lib.zeros(*mask_shape))
+    with pytest.raises(RuntimeError):
+        call(torch)
+    with pytest.raises(RuntimeError) as raised:
+        call(cr)
+    assert str(raised.value) == (f"scaled_dot_product_attention: attn_mask of shape {mask_shape} "
+                                 "does not broadcast to the attention scores' shape (..., L, S) "
+                                 "for query (2, 5, 8) and key (2, 6, 8)")
+
+
+def test_sdpa_takes_a_mask_that_broadcasts():
+    out = cr.nn.functional.scaled_dot_product_attention(
+        cr.ones(2, 5, 8), cr.ones(2, 6, 8), cr.ones(2, 6, 8), attn_mask=cr.zeros(1, 5, 6))
+    assert out.shape == (2, 5, 8)

@@ -42,9 +42,25 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if enable_gqa and query.ndim > 2 and key.shape[-3] != query.shape[-3]:
         group = query.shape[-3] // key.shape[-3]
         key, value = key.repeat_interleave(group, -3), value.repeat_interleave(group, -3)
+    if attn_mask is not None:
+        _check_mask_shape(attn_mask, query, key)
     bias = _as_bias(attn_mask, query.dtype, "attn_mask", true_blocks=False)
     scale = 1 / math.sqrt(query.shape[-1]) if scale is None else scale
     return _attend(query * scale, key, value, bias, dropout_p)[0]
+
+
+def _check_mask_shape(attn_mask, query, key):
+    """attn_mask must broadcast to the scores' shape (..., L, S) without enlarging it."""
+    try:
+        scores = xp.broadcast_shapes(query.shape[:-2], key.shape[:-2]) + (
+            query.shape[-2], key.shape[-2])
+        fits = xp.broadcast_shapes(scores, attn_mask.shape) == scores
+    except ValueError:
+        fits = False
+    if not fits:
+        raise RuntimeError(f"scaled_dot_product_attention: attn_mask of shape {attn_mask.shape} "
+                           f"does not broadcast to the attention scores' shape (..., L, S) for "
+                           f"query {query.shape} and key {key.shape}")
 
 
 def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_heads,
