@@ -557,6 +557,9 @@ def test_all_targets_ignored_gives_nan_as_torch():
     (lambda: F.binary_cross_entropy_with_logits(cr.randn(4, 3), cr.rand(4, 3), weight=cr.ones(4)),
      RuntimeError, "binary_cross_entropy_with_logits: weight of shape (4,) does not broadcast to "
      "the input's shape (4, 3)"),
+    (lambda: F.binary_cross_entropy(cr.rand(4, 3), cr.rand(4, 3), weight=cr.ones(2)),
+     RuntimeError, "binary_cross_entropy: weight of shape (2,) does not broadcast to the input's "
+     "shape (4, 3)"),
 ], ids=lambda value: value if isinstance(value, str) else "")
 def test_errors_name_the_loss_and_the_shapes(call, error, message):
     with pytest.raises(error) as raised:

@@ -75,6 +75,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
                                f"0 and 1 (probabilities; for logits use "
                                f"binary_cross_entropy_with_logits)")
     loss = (target - 1) * _clamped_log1p_neg(input) - target * _clamped_log(input)
+    if weight is not None:
+        _check_broadcasts_into("binary_cross_entropy", "weight", weight, input)
     return reduce_loss(loss if weight is None else loss * weight, reduction)
 
 
