@@ -295,3 +295,25 @@ def test_grad_takes_torchs_whole_signature():
             L.autograd.grad(y, x, retain_graph=True, only_inputs=False)
     with pytest.raises(NotImplementedError, match="is_grads_batched needs vmap"):
         cr.autograd.grad(y, x, cr.ones(2), is_grads_batched=True)
+
+
+@pytest.mark.parametrize("leaf", [True, False])
+def test_a_hook_that_changes_the_gradient_shape_is_named(leaf):
+    for lib in (torch, cr):
+        x = lib.ones(3, requires_grad=True)
+        y = x if leaf else x * 2
+        y.register_hook(lambda g: lib.ones(4))
+        with pytest.raises(RuntimeError, match="hook '<lambda>' has changed the size of value"):
+            (y * 3).sum().backward()
+    x = cr.ones(3, requires_grad=True)
+    x.register_hook(lambda g: cr.ones(4))
+    with pytest.raises(RuntimeError, match=r"returned a gradient of shape \(4,\) for one of shape "
+                                           r"\(3,\)"):
+        (x * 3).sum().backward()
+
+
+def test_a_hook_that_returns_a_non_tensor_is_named():
+    x = cr.ones(3, requires_grad=True)
+    x.register_hook(lambda g: g.tolist())
+    with pytest.raises(TypeError, match="hook '<lambda>' returned a list"):
+        (x * 3).sum().backward()

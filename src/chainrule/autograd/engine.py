@@ -251,8 +251,20 @@ def _run_hooks(owner, g):
     for hook in owner._hooks or ():
         result = hook(g)
         if result is not None:
+            _check_hook_result(hook, g, result)
             g = result
     return g
+
+
+def _check_hook_result(hook, g, result):
+    # a gradient of another shape would broadcast, or fail deep inside a backward formula
+    name = getattr(hook, "__name__", type(hook).__name__)
+    if not isinstance(result, Tensor):
+        raise TypeError(f"hook '{name}' returned a {type(result).__name__}; a gradient hook "
+                        f"returns None or a Tensor of the gradient's shape {g.shape}")
+    if result.shape != g.shape:
+        raise RuntimeError(f"hook '{name}' has changed the size of value: it returned a gradient "
+                           f"of shape {result.shape} for one of shape {g.shape}")
 
 
 def _store_retained(t, g, create_graph):
