@@ -209,3 +209,15 @@ def test_allclose_and_equal():
 def test_errors_name_the_op(call, error, pattern):
     with pytest.raises(error, match=pattern):
         call()
+
+
+@pytest.mark.parametrize("values", [[1, 0, 3], [0.0, 2.5, 0.0], [[True, False], [False, True]]])
+def test_where_with_a_condition_alone_takes_any_dtype_as_torch(values):
+    got = [i.tolist() for i in chainrule.where(chainrule.tensor(values))]
+    assert got == [i.tolist() for i in torch.where(torch.tensor(values))]
+
+
+def test_where_with_values_still_needs_a_bool_condition():
+    with pytest.raises(RuntimeError, match="where: expected condition to be a bool tensor, got "
+                                           "int64"):
+        chainrule.where(chainrule.tensor([1, 0]), chainrule.ones(2), chainrule.zeros(2))

@@ -128,12 +128,13 @@ clip = clamp
 
 def where(condition, x=None, other=None):
     """x where condition is True, other elsewhere (all three broadcast); x and other may be
-    numbers. where(condition) alone gives the indices of the True elements, as nonzero does."""
+    numbers. where(condition) alone gives the indices of the nonzero elements of a condition of
+    any dtype, as nonzero(as_tuple=True) does (torch)."""
+    if x is None and other is None and isinstance(condition, Tensor):
+        return tuple(Tensor._make(i) for i in xp.nonzero(condition.array))
     if not isinstance(condition, Tensor) or condition.array.dtype != backend.bool_:
         got = condition.dtype if isinstance(condition, Tensor) else type(condition).__name__
         raise RuntimeError(f"where: expected condition to be a bool tensor, got {got}")
-    if x is None and other is None:
-        return tuple(Tensor._make(i) for i in xp.nonzero(condition.array))
     if not isinstance(x, Tensor) and not isinstance(other, Tensor):
         # Python numbers: floats become float32, ints int64
         x, other = Tensor._make(backend.as_array(x)), Tensor._make(backend.as_array(other))
