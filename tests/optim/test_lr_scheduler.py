@@ -199,6 +199,19 @@ def test_a_zero_period_fails_at_the_first_step_as_in_torch_naming_the_option(mak
             scheduler.step()
 
 
+@pytest.mark.parametrize("make", [lambda o: S.StepLR(o, 2), lambda o: S.LambdaLR(o, lambda e: 1),
+                                  lambda o: S.CyclicLR(o, 0.01, 0.1)])
+def test_load_state_dict_refuses_what_is_not_a_scheduler_state(make):
+    optimizer = sgd(cr, parameters(cr, START))
+    scheduler = make(optimizer)
+    name = type(scheduler).__name__
+    with pytest.raises(TypeError, match=rf"{name}.load_state_dict: expected the dict of "
+                                        rf"scheduler.state_dict\(\), got a list"):
+        scheduler.load_state_dict([1])
+    with pytest.raises(TypeError, match=r"got a dict with keys \['param_groups', 'state'\]"):
+        scheduler.load_state_dict(optimizer.state_dict())
+
+
 def test_one_cycle_needs_momentum_to_cycle_it_and_stops_at_total_steps():
     adagrad = cr.optim.Adagrad(parameters(cr, START))
     with pytest.raises(ValueError, match="must support momentum or beta1"):

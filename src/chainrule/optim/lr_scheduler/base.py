@@ -100,7 +100,17 @@ class LRScheduler:
 
     def load_state_dict(self, state_dict):
         """Continue from a state_dict() (a copy of it: the dict stays untouched)."""
+        check_state_dict(self, state_dict)
         self.__dict__.update(copy.deepcopy(state_dict))
+
+
+def check_state_dict(scheduler, state_dict):
+    """Refuse what is not a scheduler's state_dict() (say an optimizer's, or a list) by name."""
+    if not isinstance(state_dict, dict) or {"state", "param_groups"} <= set(state_dict):
+        got = (f"a dict with keys {sorted(map(str, state_dict))}"
+               if isinstance(state_dict, dict) else f"a {type(state_dict).__name__}")
+        raise TypeError(f"{type(scheduler).__name__}.load_state_dict: expected the dict of "
+                        f"scheduler.state_dict(), got {got}")
 
 
 class _LRScheduler(LRScheduler):

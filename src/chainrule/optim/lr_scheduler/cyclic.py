@@ -2,7 +2,7 @@
 import math
 import types
 
-from chainrule.optim.lr_scheduler.base import LRScheduler
+from chainrule.optim.lr_scheduler.base import LRScheduler, check_state_dict
 from chainrule.optim.lr_scheduler.one_cycle import _per_group, _set_momentum
 from chainrule.optim.optimizer import Optimizer
 
@@ -118,6 +118,7 @@ class CyclicLR(LRScheduler):
         return state
 
     def load_state_dict(self, state_dict):
+        check_state_dict(self, state_dict)
         state = dict(state_dict)
         fn = state.pop("_scale_fn_custom", None)
         super().load_state_dict(state)

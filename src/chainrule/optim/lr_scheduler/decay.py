@@ -6,7 +6,7 @@ import math
 import types
 from collections import Counter
 
-from chainrule.optim.lr_scheduler.base import LRScheduler, current_lrs
+from chainrule.optim.lr_scheduler.base import LRScheduler, check_state_dict, current_lrs
 
 
 class _LambdaState:
@@ -26,6 +26,7 @@ class _LambdaState:
         return state
 
     def load_state_dict(self, state_dict):
+        check_state_dict(self, state_dict)
         state = dict(state_dict)
         saved = state.pop("lr_lambdas", None) or []
         super().load_state_dict(state)
