@@ -183,3 +183,13 @@ def test_non_constant_pads_take_the_dims_torch_takes(shape, pad, mode):
         torch.nn.functional.pad(torch.ones(shape), pad, mode=mode)
     with pytest.raises(NotImplementedError, match=rf"pad: {mode} padding of .* got shape"):
         chainrule.nn.functional.pad(chainrule.ones(*shape), pad, mode=mode)
+
+
+@pytest.mark.parametrize("call, words", [
+    (lambda L, x: x.chunk(2.0), ["chunk", "chunks must be an int", "2.0"]),
+    (lambda L, x: x.split(2.5), ["split", "must be an int or a list of ints", "2.5"]),
+])
+def test_a_float_size_is_refused_naming_the_op(call, words):
+    with pytest.raises(TypeError):   # torch refuses it too
+        call(torch, torch.ones(6))
+    check_error_names(lambda x: call(chainrule, x), TypeError, words)

@@ -150,6 +150,9 @@ def split(x, split_size_or_sections, dim=0):
     """Pieces of `split_size` along dim (the last may be smaller), or of the listed sizes: views."""
     dim = normalize_dim("split", dim, x.shape)
     size = x.shape[dim]
+    if not isinstance(split_size_or_sections, (tuple, list)):
+        split_size_or_sections = _as_int("split", "split_size_or_sections",
+                                         split_size_or_sections, " or a list of ints")
     if isinstance(split_size_or_sections, int):
         step = split_size_or_sections
         if step <= 0 and not (step == 0 and size == 0):
@@ -164,8 +167,16 @@ def split(x, split_size_or_sections, dim=0):
     return tuple(narrow(x, dim, start, n) for start, n in zip(starts, sections))
 
 
+def _as_int(name, what, value, alternative=""):
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name}: {what} must be an int{alternative}, got {value!r}") from None
+
+
 def chunk(x, chunks, dim=0):
     """At most `chunks` pieces of ceil(size / chunks) along dim."""
+    chunks = _as_int("chunk", "chunks", chunks)
     if chunks <= 0:
         raise RuntimeError(f"chunk: chunks must be positive, got {chunks}")
     dim = normalize_dim("chunk", dim, x.shape)
