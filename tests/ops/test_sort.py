@@ -233,3 +233,11 @@ def test_search_errors_name_the_op_and_shapes(call, words):
         call()
     for word in words:
         assert word in str(info.value)
+
+
+@pytest.mark.parametrize("name", ["topk", "kthvalue"])
+def test_a_float_k_is_refused_naming_the_op(name):
+    with pytest.raises(TypeError):   # torch refuses it too
+        getattr(torch.ones(5), name)(2.0)
+    with pytest.raises(TypeError, match=rf"{name}: k must be an int, got 2.0"):
+        getattr(chainrule.ones(5), name)(2.0)

@@ -94,7 +94,10 @@ def msort(input):
 
 
 def _check_k(name, k, x, axis):
-    k = operator.index(k)
+    try:
+        k = operator.index(k)
+    except TypeError:
+        raise TypeError(f"{name}: k must be an int, got {k!r}") from None
     size = x.shape[axis] if x.ndim else 1
     low = 1 if name == "kthvalue" else 0
     if not low <= k <= size:
