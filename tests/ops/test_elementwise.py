@@ -126,3 +126,11 @@ def test_a_float_alpha_with_integer_operands_is_refused(call, words):
 def test_a_float_alpha_with_a_float_operand_promotes():
     got = chainrule.add(chainrule.tensor([1]), chainrule.tensor([1.0]), alpha=0.5)
     assert got.dtype == chainrule.float32 and got.tolist() == [1.5]
+
+
+def test_negating_a_bool_tensor_is_refused_pointing_to_logical_not():
+    with pytest.raises(RuntimeError, match="Negation"):   # torch refuses it too
+        -torch.tensor([True])
+    with pytest.raises(RuntimeError, match=r"neg: the - operator on a bool tensor \(shape \(1,\)\) "
+                                           r"is not supported; to invert a mask use ~"):
+        -chainrule.tensor([True])

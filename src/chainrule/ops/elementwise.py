@@ -145,6 +145,9 @@ true_divide = div
 
 
 def neg(x):
+    if isinstance(x, Tensor) and x.array.dtype.kind == "b":   # NumPy's message names no op
+        raise RuntimeError(f"neg: the - operator on a bool tensor (shape {x.shape}) is not "
+                           f"supported; to invert a mask use ~ or logical_not()")
     return Neg.apply(x)
 
 
