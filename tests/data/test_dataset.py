@@ -47,3 +47,19 @@ def test_a_dataset_subclass_without_getitem_says_so():
         pass
     with pytest.raises(NotImplementedError, match="Empty must define __getitem__"):
         Empty()[0]
+
+
+def test_an_index_out_of_range_names_the_dataset_and_its_size():
+    for lib in (torch, cr):   # torch raises IndexError too
+        with pytest.raises(IndexError):
+            lib.utils.data.TensorDataset(lib.ones(3))[5]
+    with pytest.raises(IndexError, match="TensorDataset: index 5 is out of range for a dataset of "
+                                         "3 samples"):
+        TensorDataset(cr.ones(3))[5]
+    loader = cr.utils.data.DataLoader(TensorDataset(cr.ones(3)), sampler=[0, 5], batch_size=2)
+    with pytest.raises(IndexError, match=r"TensorDataset: index 5 \(from the sampler\) is out of "
+                                         r"range for a dataset of 3 samples"):
+        list(loader)
+    assert [x.tolist() for (x,) in cr.utils.data.DataLoader(TensorDataset(cr.arange(3.0)),
+                                                           sampler=[-1, 0], batch_size=2)] == [
+        [2.0, 0.0]]

@@ -51,6 +51,9 @@ class TensorDataset(Dataset):
         self.tensors = tensors
 
     def __getitem__(self, index):
+        if isinstance(index, int) and not -len(self) <= index < len(self):
+            raise IndexError(f"TensorDataset: index {index} is out of range for a dataset of "
+                             f"{len(self)} samples")
         return tuple(t[index] for t in self.tensors)
 
     def __len__(self):
@@ -59,6 +62,11 @@ class TensorDataset(Dataset):
     def _gather(self, indices):
         """A whole batch by one fancy index per tensor: what default_collate would build from
         the samples, without a Python loop over them."""
+        size = len(self)
+        if indices.size and (indices.min() < -size or indices.max() >= size):
+            bad = indices.min() if indices.min() < -size else indices.max()
+            raise IndexError(f"TensorDataset: index {bad} (from the sampler) is out of range for "
+                             f"a dataset of {size} samples")
         return [_take(t, indices) for t in self.tensors]
 
 
