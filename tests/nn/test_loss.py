@@ -560,6 +560,8 @@ def test_all_targets_ignored_gives_nan_as_torch():
     (lambda: F.binary_cross_entropy(cr.rand(4, 3), cr.rand(4, 3), weight=cr.ones(2)),
      RuntimeError, "binary_cross_entropy: weight of shape (2,) does not broadcast to the input's "
      "shape (4, 3)"),
+    (lambda: F.kl_div(cr.randn(4), cr.tensor([0, 1, 1, 0]), reduction="sum"), RuntimeError,
+     "kl_div: Integral inputs not supported; got input float32 and target int64"),
 ], ids=lambda value: value if isinstance(value, str) else "")
 def test_errors_name_the_loss_and_the_shapes(call, error, message):
     with pytest.raises(error) as raised:

@@ -28,6 +28,9 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
                       "'batchmean' in the next major release.", stacklevel=2)
     reduction = resolve_reduction("kl_div", size_average, reduce, reduction, _KL_REDUCTIONS)
     check_same_shape("kl_div", input, target)
+    if not (input.is_floating_point() and target.is_floating_point()):
+        raise RuntimeError(f"kl_div: Integral inputs not supported; got input {input.dtype} and "
+                           f"target {target.dtype}")
     if log_target:
         loss = target.exp() * (target - input)
     else:
