@@ -109,3 +109,21 @@ def test_the_parts_and_the_deprecated_name_match_torch():
         np.testing.assert_allclose(got, want, rtol=1e-12)
     with pytest.warns(FutureWarning, match="deprecated"):
         utils.clip_grad_norm(ours, 1.0)
+
+
+def test_a_norm_type_that_is_not_a_number_is_named():
+    p = cr.nn.Parameter(cr.ones(2))
+    p.grad = cr.ones(2)
+    with pytest.raises(RuntimeError, match="get_total_norm: norm_type must be a number .*, got "
+                                           "'fro2'"):
+        utils.clip_grad_norm_([p], 1.0, norm_type="fro2")
+
+
+def test_clip_grad_value_refuses_a_negative_clip_value():
+    # torch raises an obscure RuntimeError; clamping into [1, -1] would set every entry to -1
+    p = cr.nn.Parameter(cr.ones(2))
+    p.grad = cr.tensor([0.5, -3.0])
+    with pytest.raises(RuntimeError, match="clip_grad_value_: clip_value must be non-negative, got "
+                                           "-1.0"):
+        utils.clip_grad_value_([p], -1.0)
+    assert p.grad.tolist() == [0.5, -3.0]

@@ -14,7 +14,11 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False):
     """The p-norm of all the tensors together, as if concatenated into one vector: the norm of
     the tensors' norms. norm_type may be inf (the largest magnitude). Returns a 0-d tensor."""
     tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
-    norm_type = float(norm_type)
+    try:
+        norm_type = float(norm_type)
+    except (TypeError, ValueError):
+        raise RuntimeError(f"get_total_norm: norm_type must be a number (p of the p-norm, or "
+                           f"inf), got {norm_type!r}") from None
     if not tensors:
         return Tensor(0.0)
     norms = [xp.linalg.vector_norm(t.array, ord=norm_type) for t in tensors]
@@ -85,6 +89,8 @@ def clip_grad_value_(parameters, clip_value):
     """
     parameters = [parameters] if isinstance(parameters, Tensor) else parameters
     clip_value = float(clip_value)
+    if not clip_value >= 0:   # [-c, c] with c < 0 would set every entry to -|c|
+        raise RuntimeError(f"clip_grad_value_: clip_value must be non-negative, got {clip_value}")
     for p in parameters:
         if p.grad is not None:
             xp.clip(p.grad.array, -clip_value, clip_value, out=p.grad.array)
