@@ -256,3 +256,12 @@ def test_the_legacy_new_reads_its_arguments_as_torch_does(args):
     assert mine.shape == tuple(theirs.shape) and str(mine.dtype) == "float64"
     if args and args != ("size",) and not isinstance(args[0], int):
         assert mine.tolist() == theirs.tolist()
+
+
+def test_copy_from_a_source_that_does_not_broadcast_names_both_shapes():
+    with pytest.raises(RuntimeError):   # torch refuses it too
+        torch.zeros(3).copy_(torch.ones(4))
+    with pytest.raises(RuntimeError, match=r"copy_: the source of shape \(4,\) cannot be broadcast "
+                                           r"to this tensor's shape \(3,\)"):
+        cr.zeros(3).copy_(cr.ones(4))
+    assert cr.zeros(2, 3).copy_(cr.ones(3)).tolist() == [[1.0] * 3] * 2

@@ -280,6 +280,10 @@ class Tensor:
 
     def copy_(self, source):
         source = source if isinstance(source, Tensor) else Tensor(source)
+        small, big = tuple(source.shape), tuple(self.shape)
+        if len(small) > len(big) or any(s not in (1, b) for s, b in zip(small[::-1], big[::-1])):
+            raise RuntimeError(f"copy_: the source of shape {small} cannot be broadcast to this "
+                               f"tensor's shape {big}")
         return self._update("copy_", lambda t: source.to(t.dtype).expand(t.shape))
 
     def fill_(self, value):
