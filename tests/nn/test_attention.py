@@ -400,3 +400,13 @@ def test_sdpa_takes_a_mask_that_broadcasts():
     out = cr.nn.functional.scaled_dot_product_attention(
         cr.ones(2, 5, 8), cr.ones(2, 6, 8), cr.ones(2, 6, 8), attn_mask=cr.zeros(1, 5, 6))
     assert out.shape == (2, 5, 8)
+
+
+def test_sdpa_refuses_mixed_dtypes_naming_them():
+    with pytest.raises(RuntimeError):   # torch refuses them too
+        torch.nn.functional.scaled_dot_product_attention(
+            torch.ones(2, 5, 8), torch.ones(2, 5, 8).double(), torch.ones(2, 5, 8))
+    with pytest.raises(RuntimeError, match="scaled_dot_product_attention: expected query, key and "
+                                           "value of one dtype, got float32, float64 and float32"):
+        cr.nn.functional.scaled_dot_product_attention(
+            cr.ones(2, 5, 8), cr.ones(2, 5, 8).double(), cr.ones(2, 5, 8))

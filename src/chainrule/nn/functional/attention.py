@@ -37,6 +37,9 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         raise RuntimeError(f"scaled_dot_product_attention: expected query (..., L, E), key "
                            f"(..., S, E) and value (..., S, Ev), got {query.shape}, {key.shape} "
                            f"and {value.shape}")
+    if not query.dtype == key.dtype == value.dtype:
+        raise RuntimeError(f"scaled_dot_product_attention: expected query, key and value of one "
+                           f"dtype, got {query.dtype}, {key.dtype} and {value.dtype}")
     if is_causal:
         attn_mask = Tensor._make(xp.tril(xp.ones((query.shape[-2], key.shape[-2]), dtype=bool)))
     if enable_gqa and query.ndim > 2 and key.shape[-3] != query.shape[-3]:
