@@ -3,6 +3,7 @@ vecdot and the top-level aliases (torch.det, torch.inverse ...), compared with t
 op harness (forward, gradients, double backward); then result types, errors and the import hook.
 The primitives (inv, det, svd ...) have their cases in tests/ops/test_decomposition.py."""
 import math
+import re
 
 import numpy as np
 import pytest
@@ -158,3 +159,12 @@ def test_what_linalg_lacks_is_refused_with_advice():
 def test_cond_in_the_1_norm_is_differentiable():
     a = chainrule.tensor(well_conditioned(np.random.default_rng(4), (3, 3)), requires_grad=True)
     assert chainrule.autograd.gradcheck(lambda x: chainrule.linalg.cond(x, 1), [a])
+
+
+@pytest.mark.parametrize("b_shape", [(4, 1), (4,)])
+def test_lstsq_with_b_of_the_wrong_rows_names_both_shapes(b_shape):
+    with pytest.raises(RuntimeError):   # torch refuses it too
+        torch.linalg.lstsq(torch.ones(3, 2), torch.ones(*b_shape))
+    with pytest.raises(RuntimeError, match=rf"linalg.lstsq: A of shape \(3, 2\) and B of shape "
+                                           rf"{re.escape(str(b_shape))} do not fit A X = B"):
+        chainrule.linalg.lstsq(chainrule.ones(3, 2), chainrule.ones(*b_shape))

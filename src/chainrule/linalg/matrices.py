@@ -174,6 +174,9 @@ def lstsq(A, B, rcond=None, *, driver=None):
     """The least-squares solution of A X = B (through the pseudo-inverse), with the squared
     residuals (when m > n and A has full rank), the rank, and no singular values (as 'gelsy')."""
     A = floating_matrix("linalg.lstsq", A)
+    if B.ndim < 1 or (B.shape[-2] if B.ndim == A.ndim else B.shape[-1]) != A.shape[-2]:
+        raise RuntimeError(f"linalg.lstsq: A of shape {A.shape} and B of shape {B.shape} do not "
+                           f"fit A X = B: B needs A's {A.shape[-2]} rows")
     X = matmul(pinv(A, rtol=rcond), B if B.ndim == A.ndim else unsqueeze(B, -1))
     m, n = A.shape[-2:]
     rank = matrix_rank(A, rtol=rcond)
