@@ -134,6 +134,8 @@ def test_cross_without_dim_takes_the_first_size_3_dim_and_warns():
      ["hypot", "int64"]),
     (lambda: chainrule.lerp(chainrule.zeros(2), chainrule.zeros(2, dtype=chainrule.float64), 0.5),
      ["lerp", "float32", "float64"]),
+    (lambda: chainrule.dist(chainrule.zeros(3), chainrule.zeros(4)),
+     ["dist", "(3,) and (4,)", "do not broadcast"]),
     (lambda: chainrule.lerp(chainrule.zeros(3), chainrule.zeros(4), 0.5),
      ["lerp", "do not broadcast", "(3,), (4,)"]),
     (lambda: chainrule.lerp(chainrule.zeros(3), chainrule.zeros(3), chainrule.zeros(2)),

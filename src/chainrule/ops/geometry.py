@@ -189,6 +189,10 @@ def dist(input, other, p=2):
     p = float(p)
     if not p >= 0:
         raise RuntimeError(f"dist: p must be non-negative (or inf), got {p}")
+    try:
+        xp.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise RuntimeError(f"dist: the shapes {a.shape} and {b.shape} do not broadcast") from None
     return _p_norm(reshape(a - b, (-1,)), p)
 
 
