@@ -2,6 +2,7 @@
 some joining ops among them; their own cases are in test_join.py)."""
 import numpy as np
 import pytest
+import torch
 
 import chainrule
 from tests.ops.harness import Case, OpChecks, check_error_names
@@ -122,3 +123,23 @@ def test_in_place_change_of_a_viewed_input_is_caught():
         y.view(-1).mul_(2.0)
     with pytest.raises(RuntimeError, match="modified"):
         z.sum().backward()
+
+
+@pytest.mark.parametrize("call, error, words", [
+    (lambda L, x: x.view(6.0, 2), TypeError, ["view", "expected ints", "6.0", "(6.0, 2)"]),
+    (lambda L, x: x.reshape("a", 2), TypeError, ["reshape", "expected ints", "'a'"]),
+    (lambda L, x: x.permute(0.5, 1), TypeError, ["permute", "expected ints", "0.5"]),
+])
+def test_sizes_that_are_not_ints_name_the_op_and_the_value(call, error, words):
+    with pytest.raises(error):   # torch refuses them too
+        call(torch, torch.zeros(3, 4))
+    with pytest.raises(error) as raised:
+        call(chainrule, chainrule.zeros(3, 4))
+    assert all(word in str(raised.value) for word in words)
+
+
+def test_view_as_another_dtype_is_refused_pointing_to_to():
+    with pytest.raises(TypeError, match=r"view: viewing the bits as another dtype "
+                                        r"\(view\(float64\)\) is not supported; convert the values "
+                                        r"with .to\(float64\)"):
+        chainrule.ones(4).view(chainrule.float64)

@@ -32,11 +32,16 @@ def normalize_dims(name, dims, shape):
     return normalized
 
 
-def int_args(args):
+def int_args(args, name=None):
     """Ints given as varargs, `x.permute(1, 0)`, or as one tuple or list, `x.permute((1, 0))`."""
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         args = args[0]
-    return tuple(operator.index(arg) for arg in args)
+    try:
+        return tuple(operator.index(arg) for arg in args)
+    except TypeError:
+        bad = next(arg for arg in args if not hasattr(type(arg), "__index__"))
+        raise TypeError(f"{name or 'sizes'}: expected ints, got {bad!r} of type "
+                        f"{type(bad).__name__} in {tuple(args)}") from None
 
 
 def _as_int(name, dim):

@@ -6,6 +6,7 @@ copy becomes a separate op that copies, so that only true views share the versio
 """
 import math
 
+from chainrule import backend
 from chainrule.autograd.function import Function
 from chainrule.ops.dims import int_args, normalize_dim, normalize_dims
 
@@ -94,12 +95,15 @@ def _viewable(array, shape):
 
 def reshape(x, *shape):
     """x with a new shape of as many elements; one size may be -1 (inferred)."""
-    return reshape_to(x, _infer_shape("reshape", x.shape, int_args(shape)))
+    return reshape_to(x, _infer_shape("reshape", x.shape, int_args(shape, "reshape")))
 
 
 def view(x, *shape):
     """reshape that must not copy, as PyTorch's view: an error if x's strides allow no view."""
-    shape = _infer_shape("view", x.shape, int_args(shape))
+    if len(shape) == 1 and isinstance(shape[0], backend.DType):
+        raise TypeError(f"view: viewing the bits as another dtype (view({shape[0]})) is not "
+                        f"supported; convert the values with .to({shape[0]})")
+    shape = _infer_shape("view", x.shape, int_args(shape, "view"))
     if x.shape != shape and not x.array.flags.c_contiguous and not _viewable(x.array, shape):
         raise RuntimeError(f"view: a tensor of shape {x.shape} and strides {x.array.strides} "
                            f"cannot be viewed as shape {shape}; use .reshape(...) instead")
@@ -141,7 +145,7 @@ def unsqueeze(x, dim):
 # ----- permuting ----------------------------------------------------------------------------------
 def permute(x, *dims):
     """x with dim i of the result being dim dims[i] of x (a view)."""
-    dims = normalize_dims("permute", int_args(dims), x.shape)
+    dims = normalize_dims("permute", int_args(dims, "permute"), x.shape)
     if len(dims) != x.ndim:
         raise RuntimeError(f"permute: dims {dims} are not a permutation of the dims of a tensor "
                            f"of shape {x.shape}")
