@@ -168,3 +168,18 @@ def test_lstsq_with_b_of_the_wrong_rows_names_both_shapes(b_shape):
     with pytest.raises(RuntimeError, match=rf"linalg.lstsq: A of shape \(3, 2\) and B of shape "
                                            rf"{re.escape(str(b_shape))} do not fit A X = B"):
         chainrule.linalg.lstsq(chainrule.ones(3, 2), chainrule.ones(*b_shape))
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda L: L.cholesky_solve(L.ones(3, 1), L.eye(2)),
+     r"cholesky_solve: incompatible shapes of A \(2, 2\) and B \(3, 1\) for A X = B"),
+    (lambda L: L.linalg.solve_triangular(L.eye(2), L.ones(3, 1), upper=True),
+     r"linalg.solve_triangular: incompatible shapes of A \(2, 2\) and B \(3, 1\) for A X = B"),
+    (lambda L: L.linalg.solve_triangular(L.eye(2), L.ones(2, 3), upper=True, left=False),
+     r"linalg.solve_triangular: .* B \(2, 3\) for X A = B"),
+])
+def test_triangular_solves_name_themselves_when_b_does_not_fit(call, message):
+    with pytest.raises(RuntimeError):   # torch refuses these too
+        call(torch)
+    with pytest.raises(RuntimeError, match=message):
+        call(chainrule)

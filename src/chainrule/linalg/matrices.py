@@ -81,12 +81,22 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
     if B.ndim < 2:
         raise RuntimeError(f"linalg.solve_triangular: B must be a matrix or a batch of them, got "
                            f"shape {B.shape}")
+    _check_fits("linalg.solve_triangular", A, B, left)
     return solve(triangle, B, left=left)
+
+
+def _check_fits(name, A, B, left=True):
+    # checked here so that the error names the function called, not linalg.solve
+    if B.ndim >= 2 and B.shape[-2 if left else -1] != A.shape[-1]:
+        equation = "A X = B" if left else "X A = B"
+        raise RuntimeError(f"{name}: incompatible shapes of A {A.shape} and B {B.shape} for "
+                           f"{equation}")
 
 
 def cholesky_solve(B, L, upper=False):
     """X with A X = B, given A's Cholesky factor L (A = L Lᵀ, or Uᵀ U if upper)."""
     lower = matrix_transpose(L) if upper else L
+    _check_fits("cholesky_solve", L, B)
     y = solve_triangular(lower, B, upper=False)
     return solve_triangular(matrix_transpose(lower), y, upper=True)
 
