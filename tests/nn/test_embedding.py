@@ -98,3 +98,14 @@ def test_functional_embedding_refuses_a_table_that_is_not_2d(shape):
         F.embedding(cr.tensor([1]), cr.ones(*shape))
     assert str(raised.value) == ("embedding: weight must be a 2-D (num_embeddings, embedding_dim) "
                                  f"table, got shape {shape}")
+
+
+def test_embedding_bag_per_sample_weights_of_another_dtype_are_named():
+    def call(lib):
+        lib.nn.functional.embedding_bag(lib.tensor([[1, 2]]), lib.ones(5, 3), mode="sum",
+                                        per_sample_weights=lib.ones(1, 2, dtype=lib.float64))
+    with pytest.raises(RuntimeError):   # torch refuses it too
+        call(torch)
+    with pytest.raises(RuntimeError, match=r"embedding_bag: per_sample_weights \(float64\) must "
+                                           r"have the weight's dtype \(float32\)"):
+        call(cr)

@@ -61,6 +61,9 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
             raise ValueError(f"embedding_bag: per_sample_weights (shape "
                              f"{per_sample_weights.shape}) must have the input's shape "
                              f"{tuple(input.shape)}")
+        if per_sample_weights.dtype != weight.dtype:
+            raise RuntimeError(f"embedding_bag: per_sample_weights ({per_sample_weights.dtype}) "
+                               f"must have the weight's dtype ({weight.dtype})")
     indices, bag, bags = _bags(input, offsets, include_last_offset)
     rows = embedding_lookup("embedding_bag", Tensor._make(indices), weight, None, max_norm,
                             norm_type, scale_grad_by_freq, sparse)
