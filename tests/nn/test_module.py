@@ -479,3 +479,23 @@ def test_module_bfloat16_rounds_as_torch_and_keeps_float32_storage():
     assert ours.weight.grad.shape == (3, 4)
     assert ours.double().weight.dtype == cr.float64 and ours.half().weight.dtype == cr.float16
     assert ours.float().weight.dtype == cr.float32
+
+
+def test_a_module_tree_with_a_cycle_is_named_where_torch_recurses_without_end():
+    outer = cr.nn.Sequential(cr.nn.Linear(2, 2))
+    outer.add_module("back", cr.nn.Sequential(outer))
+    with pytest.raises(RecursionError, match=r"state_dict: Sequential contains itself as a "
+                                             r"submodule \(again at 'back.0'\); a module tree "
+                                             r"cannot have cycles"):
+        outer.state_dict()
+    with pytest.raises(RecursionError, match="train: Sequential contains itself"):
+        outer.eval()
+    assert len(list(outer.named_parameters())) == 2   # the walks that keep a memo still work
+
+
+def test_a_module_shared_under_two_names_is_no_cycle():
+    shared = cr.nn.Linear(2, 2)
+    model = cr.nn.Sequential(shared, cr.nn.Sequential(shared))
+    assert list(model.state_dict()) == ["0.weight", "0.bias", "1.0.weight", "1.0.bias"]
+    model.eval()
+    assert not shared.training

@@ -1,5 +1,7 @@
 """Module: the base class of every layer and model: parameters, buffers, submodules, modes and
 state dicts, with PyTorch's names, orders and messages."""
+import contextlib
+import threading
 from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
 
@@ -235,8 +237,9 @@ class Module:
         if not isinstance(mode, bool):
             raise ValueError(f"train: mode must be a bool, got {type(mode).__name__}")
         self.training = mode
-        for child in self.children():
-            child.train(mode)
+        with _visiting("train", self):
+            for child in self.children():
+                child.train(mode)
         return self
 
     def eval(self):
@@ -319,9 +322,10 @@ class Module:
         for name, b in self._buffers.items():
             if b is not None and name not in self._non_persistent:
                 destination[prefix + name] = b if keep_vars else b.detach()
-        for name, child in self._modules.items():
-            if child is not None:
-                child.state_dict(destination, f"{prefix}{name}.", keep_vars)
+        with _visiting("state_dict", self, prefix):
+            for name, child in self._modules.items():
+                if child is not None:
+                    child.state_dict(destination, f"{prefix}{name}.", keep_vars)
         return destination
 
     def load_state_dict(self, state_dict, strict=True):
@@ -454,3 +458,24 @@ def _convert(t, dtype, bfloat16=False):
     t.array = convert(t.array)
     if grad is not None:
         t.grad = Tensor._make(convert(grad.array))
+
+
+_VISITING = threading.local()   # per thread: two threads may walk one model at once
+
+
+@contextlib.contextmanager
+def _visiting(what, module, prefix=""):
+    """Mark module as being walked by `what`: meeting it again below means the module tree has a
+    cycle, which would otherwise recurse until Python's RecursionError (as in torch)."""
+    visiting = _VISITING.__dict__.setdefault("ids", set())
+    if id(module) in visiting:
+        where = f" (again at '{prefix[:-1]}')" if prefix else ""
+        raise RecursionError(f"{what}: {type(module).__name__} contains itself as a submodule"
+                             f"{where}; a module tree cannot have cycles: keep a back-reference "
+                             f"out of the submodules, e.g. object.__setattr__(self, 'parent', "
+                             f"parent)")
+    visiting.add(id(module))
+    try:
+        yield
+    finally:
+        visiting.discard(id(module))
