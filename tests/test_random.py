@@ -95,3 +95,11 @@ def test_warn_always_and_flush_denormal_are_accepted():
     finally:
         cr.set_warn_always(False)
     assert cr.set_flush_denormal(True) is False   # NumPy cannot; torch answers False then too
+
+
+@pytest.mark.parametrize("seed", ["x", None])
+def test_a_generator_seed_that_is_not_a_number_is_named(seed):
+    with pytest.raises(RuntimeError):   # torch raises RuntimeError too
+        torch.Generator().manual_seed(seed)
+    with pytest.raises(RuntimeError, match="Generator.manual_seed: expected an int seed, got"):
+        cr.Generator().manual_seed(seed)

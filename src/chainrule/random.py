@@ -20,7 +20,11 @@ class Generator:
         self.manual_seed(_DEFAULT_SEED)
 
     def manual_seed(self, seed):
-        self._seed = int(seed)
+        try:
+            self._seed = int(seed)
+        except (TypeError, ValueError):
+            raise RuntimeError(f"Generator.manual_seed: expected an int seed, got "
+                               f"{type(seed).__name__} {seed!r}") from None
         self._rng = xp.random.default_rng(self._seed)
         return self
 
