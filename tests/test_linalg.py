@@ -183,3 +183,11 @@ def test_triangular_solves_name_themselves_when_b_does_not_fit(call, message):
         call(torch)
     with pytest.raises(RuntimeError, match=message):
         call(chainrule)
+
+
+def test_pinv_of_a_vector_names_pinv():
+    with pytest.raises(RuntimeError, match="linalg.pinv"):   # torch's words name it too
+        torch.linalg.pinv(torch.ones(3))
+    with pytest.raises(RuntimeError, match=r"linalg.pinv: expected a matrix or a batch of them, "
+                                           r"got shape \(3,\)"):
+        chainrule.linalg.pinv(chainrule.ones(3))

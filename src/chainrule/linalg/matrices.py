@@ -135,6 +135,9 @@ def eigvalsh(A, UPLO="L"):
 def pinv(A, *, atol=None, rtol=None, hermitian=False):
     """A⁺ = V diag(1/σ) Uᵀ over the singular values above max(atol, rtol · σ_max) (rtol defaults
     to eps · max(m, n) when neither is given)."""
+    if A.ndim < 2:   # checked here so that the error names pinv, not the svd it uses
+        raise RuntimeError(f"linalg.pinv: expected a matrix or a batch of them, got shape "
+                           f"{A.shape}")
     U, S, Vh = spectral.svd(A, full_matrices=False)
     keep = Tensor._make((S.array > _cutoff(A, S.array, atol, rtol)).astype(S.array.dtype))
     inverse = keep / (S + (1 - keep))
