@@ -122,3 +122,14 @@ def test_one_hot_matches_torch(labels, classes):
 def test_one_hot_names_a_class_out_of_range():
     with pytest.raises(RuntimeError, match=r"one_hot: class values must be in \[0, 3\)"):
         chainrule.nn.functional.one_hot(chainrule.tensor([0, 3]), 3)
+
+
+def test_bilinear_with_mixed_dtypes_names_them():
+    def call(lib):
+        return lib.nn.functional.bilinear(lib.ones(4, 2).double(), lib.ones(4, 2).double(),
+                                          lib.ones(3, 2, 2), lib.ones(3))
+    with pytest.raises(RuntimeError, match="same dtype"):   # torch refuses it too
+        call(torch)
+    with pytest.raises(RuntimeError, match=r"bilinear: all tensors must have the same dtype, got "
+                                           r"float64, float64, float32, float32 \(input1 \(4, 2\)"):
+        call(cr)

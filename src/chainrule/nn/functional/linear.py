@@ -113,3 +113,7 @@ def _check_bilinear(input1, input2, weight, bias):
             or (bias is not None and bias.shape != weight.shape[:1])):
         raise RuntimeError(f"bilinear: expected input1 (*, in1), input2 (*, in2) with the same "
                            f"batch dims, weight (out, in1, in2) and bias (out,); got {shapes}")
+    tensors = [input1, input2, weight] + ([] if bias is None else [bias])
+    if len({t.dtype for t in tensors}) > 1:
+        raise RuntimeError(f"bilinear: all tensors must have the same dtype, got "
+                           f"{', '.join(str(t.dtype) for t in tensors)} ({shapes})")
