@@ -146,3 +146,11 @@ def test_bad_input_is_refused_naming_the_op(call, words):
         call()
     for word in words:
         assert word in str(info.value)
+
+
+def test_tensordot_with_mixed_dtypes_names_them():
+    with pytest.raises(RuntimeError, match="same dtype"):   # torch refuses it too
+        torch.tensordot(torch.ones(2, 2), torch.ones(2, 2).double())
+    with pytest.raises(RuntimeError, match=r"tensordot: both inputs should have the same dtype, "
+                                           r"got float32 and float64 \(shapes \(2, 2\) and"):
+        chainrule.tensordot(chainrule.ones(2, 2), chainrule.ones(2, 2).double())

@@ -202,6 +202,9 @@ _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 def tensordot(a, b, dims=2):
     """Σ over the paired dims of a and b: dims=n pairs a's last n with b's first n; dims=([..],
     [..]) names them."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a.dtype != b.dtype:
+        raise RuntimeError(f"tensordot: both inputs should have the same dtype, got {a.dtype} and "
+                           f"{b.dtype} (shapes {a.shape} and {b.shape})")
     if isinstance(dims, Tensor):
         dims = dims.tolist()
     if isinstance(dims, int):
