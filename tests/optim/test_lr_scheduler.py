@@ -223,3 +223,11 @@ def test_one_cycle_needs_momentum_to_cycle_it_and_stops_at_total_steps():
     scheduler.step()
     with pytest.raises(ValueError, match="Tried to step 3 times"):
         scheduler.step()
+
+
+def test_plateau_metric_that_is_not_one_number_is_named():
+    scheduler = S.ReduceLROnPlateau(sgd(cr, parameters(cr, START)))
+    with pytest.raises(ValueError, match=r"ReduceLROnPlateau.step: metrics must be a number or a "
+                                         r"one-element tensor .*, got \(2,\)"):
+        scheduler.step(cr.ones(2))
+    scheduler.step(cr.tensor(0.5))   # a 0-d tensor is fine

@@ -47,7 +47,12 @@ class ReduceLROnPlateau(LRScheduler):
 
     def step(self, metrics, epoch=None):
         """Record one value of the metric (a number or a one-element tensor)."""
-        current = float(metrics)
+        try:
+            current = float(metrics)
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"ReduceLROnPlateau.step: metrics must be a number or a "
+                              f"one-element tensor (the validation loss, say), got "
+                              f"{getattr(metrics, 'shape', type(metrics).__name__)}") from None
         self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
         if self._is_better(current, self.best):
             self.best, self.num_bad_epochs = current, 0
