@@ -265,3 +265,14 @@ def test_copy_from_a_source_that_does_not_broadcast_names_both_shapes():
                                            r"to this tensor's shape \(3,\)"):
         cr.zeros(3).copy_(cr.ones(4))
     assert cr.zeros(2, 3).copy_(cr.ones(3)).tolist() == [[1.0] * 3] * 2
+
+
+@pytest.mark.parametrize("value", ["a", None])
+def test_fill_with_a_value_that_is_not_a_number_is_named(value):
+    with pytest.raises(TypeError):   # torch refuses it too
+        torch.zeros(3).fill_(value)
+    with pytest.raises(TypeError, match="fill_: expected a number or a 0-d tensor as the value, "
+                                        "got"):
+        cr.zeros(3).fill_(value)
+    with pytest.raises(TypeError, match="fill_"):
+        cr.nn.init.constant_(cr.zeros(3), value)

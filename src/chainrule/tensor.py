@@ -287,6 +287,9 @@ class Tensor:
         return self._update("copy_", lambda t: source.to(t.dtype).expand(t.shape))
 
     def fill_(self, value):
+        if isinstance(value, (str, bytes)) or value is None:
+            raise TypeError(f"fill_: expected a number or a 0-d tensor as the value, got "
+                            f"{type(value).__name__} {value!r}")
         _check_overwrite("fill_", self)
         with no_grad():
             self.array[...] = value.array if isinstance(value, Tensor) else value
