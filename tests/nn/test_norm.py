@@ -460,3 +460,15 @@ def test_rms_norm_and_local_response_norm_gradcheck_and_errors():
         rms_norm(x, 4, cr.ones(3))
     with pytest.raises(ValueError, match=r"local_response_norm: expected 3D or higher.*\(3, 4\)"):
         local_response_norm(cr.ones(3, 4), 2)
+
+
+def test_group_norm_with_no_groups_and_layer_norm_over_no_dims_are_named():
+    for lib in (torch, cr):   # torch refuses them too, with the same types
+        with pytest.raises(ZeroDivisionError, match="num_groups must be positive" if lib is cr
+                           else None):
+            lib.nn.GroupNorm(0, 4)
+        with pytest.raises(RuntimeError, match="xpected normalized_shape to be at least "
+                                               "1-dimensional"):
+            lib.nn.LayerNorm([])(lib.ones(2, 3))
+    with pytest.raises(ValueError, match="GroupNorm: num_groups must be positive, got -2"):
+        cr.nn.GroupNorm(-2, 4)

@@ -235,6 +235,10 @@ class GroupNorm(Module):
     def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None,
                  *, bias=True):
         super().__init__()
+        if num_groups == 0:   # torch's type, with words: its message is "integer modulo by zero"
+            raise ZeroDivisionError("GroupNorm: num_groups must be positive, got 0")
+        if not num_groups > 0:
+            raise ValueError(f"GroupNorm: num_groups must be positive, got {num_groups}")
         if num_channels % num_groups:
             raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by "
                              f"num_groups ({num_groups})")

@@ -156,6 +156,9 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
 
 def _check_trailing(name, input, normalized_shape):
     count = len(normalized_shape)
+    if count == 0:   # it would normalise each element on its own: all zeros
+        raise RuntimeError(f"{name}: expected normalized_shape to be at least 1-dimensional, i.e., "
+                           f"containing at least one element, but got normalized_shape = ()")
     if input.ndim < count or input.shape[input.ndim - count:] != normalized_shape:
         inner = ", ".join(map(str, normalized_shape))
         raise RuntimeError(f"{name}: expected input of shape (*, {inner}) for normalized_shape "
