@@ -252,3 +252,13 @@ def test_all_and_any_match_torch(call):
     ours, theirs = call(chainrule, chainrule.tensor(values)), call(torch, torch.tensor(values))
     assert ours.dtype == chainrule.bool
     np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("make", [
+    lambda L: L.ones(2).sum(dtype=L.int32), lambda L: L.ones(2, dtype=L.int32).sum(),
+    lambda L: L.ones(2, dtype=L.int64).sum(dtype=L.int16), lambda L: L.ones(2, dtype=L.bool).sum(),
+    lambda L: L.ones(2, 3, dtype=L.int32).sum(1, dtype=L.int32),
+])
+def test_sum_dtype_is_torchs(make):
+    # integers sum as int64 unless a dtype is asked for
+    assert str(make(chainrule).dtype) == str(make(torch).dtype).removeprefix("torch.")

@@ -202,7 +202,9 @@ def the_correction(name, unbiased, correction):
 # ----- the public functions -----------------------------------------------------------------------
 def sum(input, dim=None, keepdim=False, *, dtype=None):
     x = cast(input, dtype)
-    return Sum.apply(x, axes=reduce_axes("sum", x, dim), keepdim=keepdim)
+    out = Sum.apply(x, axes=reduce_axes("sum", x, dim), keepdim=keepdim)
+    # integers sum as int64 unless a dtype is asked for (torch: sum(dtype=int32) is int32)
+    return out if dtype is None or out.dtype == x.dtype else out.to(x.dtype)
 
 
 def mean(input, dim=None, keepdim=False, *, dtype=None):
