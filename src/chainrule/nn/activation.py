@@ -17,22 +17,28 @@ def _inplace_repr(inplace, first=True):
     return "inplace=True" if first else ", inplace=True"
 
 
-class ReLU(Module):
+class _Elementwise(Module):
+    """An activation whose only option is inplace; torch's Hardswish and Hardsigmoid take it but
+    leave it out of their reprs."""
+    shows_inplace = True
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
+    def extra_repr(self):
+        return _inplace_repr(self.inplace) if self.shows_inplace else ""
+
+
+class ReLU(_Elementwise):
     """max(x, 0), elementwise.
 
     Args: inplace: overwrite the input with the result (default False).
     Shape: (*) -> (*).
     """
 
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
-
     def forward(self, input):
         return F.relu(input, self.inplace)
-
-    def extra_repr(self):
-        return _inplace_repr(self.inplace)
 
 
 class LeakyReLU(Module):
@@ -71,22 +77,15 @@ class GELU(Module):
         return f"approximate={self.approximate!r}"
 
 
-class SiLU(Module):
+class SiLU(_Elementwise):
     """x * sigmoid(x), also called swish.
 
     Args: inplace (default False).
     Shape: (*) -> (*).
     """
 
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
-
     def forward(self, input):
         return F.silu(input, self.inplace)
-
-    def extra_repr(self):
-        return _inplace_repr(self.inplace)
 
 
 class ELU(Module):
@@ -250,19 +249,6 @@ class GLU(Module):
 
     def extra_repr(self):
         return f"dim={self.dim}"
-
-
-class _Elementwise(Module):
-    """An activation whose only option is inplace; torch's Hardswish and Hardsigmoid take it but
-    leave it out of their reprs."""
-    shows_inplace = True
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
-
-    def extra_repr(self):
-        return _inplace_repr(self.inplace) if self.shows_inplace else ""
 
 
 class Mish(_Elementwise):
