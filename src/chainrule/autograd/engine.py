@@ -131,14 +131,15 @@ def _propagate(fn, grad, node_grads, leaf_grads):
     for parent, g in zip(fn.parents, in_grads):
         if parent is None or g is None:
             continue
-        expected_shape = parent.array.shape if isinstance(parent, Tensor) else parent.shape
-        if g.array.shape != expected_shape:
+        # a leaf's shape and dtype are its array's; a node keeps its output's (Function.apply)
+        is_leaf = isinstance(parent, Tensor)
+        expected = parent.array if is_leaf else parent
+        if g.array.shape != expected.shape:
             raise RuntimeError(f"{type(fn).__name__}.backward returned a gradient of shape "
                                f"{g.shape} for an input of shape {parent.shape}")
-        expected = parent.array.dtype if isinstance(parent, Tensor) else parent.dtype
-        if g.array.dtype != expected:   # a gradient has its input's dtype, as in PyTorch
-            g = g.to(expected)
-        if isinstance(parent, Tensor):
+        if g.array.dtype != expected.dtype:   # a gradient has its input's dtype, as in PyTorch
+            g = g.to(expected.dtype)
+        if is_leaf:
             # Owned: a new array that no one else holds. Not owned: the incoming gradient passed
             # through (Add), one tensor handed to two inputs, a view, or a read-only broadcast.
             owned = (g is not grad and id(g) not in handed and g.array.base is None
