@@ -10,7 +10,7 @@ from chainrule import backend
 from chainrule.autograd.mode import state, no_grad
 from chainrule.backend import xp
 from chainrule.printing import format_array
-from chainrule.size import as_size
+from chainrule.size import Size, as_size
 
 
 class Tensor:
@@ -351,7 +351,6 @@ class Tensor:
     def new(self, *args, dtype=None, device=None):
         """The legacy constructor, as torch's: x.new(2, 3) or x.new(x.shape) is uninitialised of
         that size, x.new([1, 2]) holds that data, x.new() is empty; all of x's dtype."""
-        from chainrule.size import Size
         if len(args) == 1 and not isinstance(args[0], Size) and not isinstance(args[0], int):
             return self.new_tensor(args[0], dtype=dtype, device=device)
         return self.new_empty(*(args or (0,)), dtype=dtype, device=device)
@@ -407,7 +406,7 @@ _new = object.__new__
 
 def _are_sizes(args):
     """Tensor(), Tensor(2, 3), Tensor(Size([2, 3])): sizes, not data (Python ints, not bools)."""
-    if len(args) == 1 and type(args[0]).__name__ == "Size":
+    if len(args) == 1 and isinstance(args[0], Size):
         return True
     return all(type(a) is int for a in args)
 

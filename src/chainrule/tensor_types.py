@@ -4,6 +4,7 @@
 import operator
 
 from chainrule import backend
+from chainrule.size import Size
 from chainrule.tensor import Tensor
 
 
@@ -61,7 +62,7 @@ def _is_size(value):
         return False
     if isinstance(value, int):
         return True
-    return type(value).__name__ == "Size" and isinstance(value, tuple)
+    return isinstance(value, Size)
 
 
 def _make_type(name, dtype_name, module="torch", is_cuda=False):
