@@ -27,18 +27,30 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     """
     _check_batch_norm_arguments(input, running_mean, running_var, weight, bias, training, eps)
     channel_shape = (1, input.shape[1]) + (1,) * (input.ndim - 2)
-    if training:
-        axes = (0,) + tuple(range(2, input.ndim))
-        mean = input.mean(axes, keepdim=True)
-        centered = input - mean
-        var = centered.square().mean(axes, keepdim=True)
-        scale = (var + eps).rsqrt()
-        if running_mean is not None:
-            _update_running_stats(running_mean, running_var, mean, var, momentum,
-                                  input.numel() // input.shape[1])
-    else:
-        centered = input - running_mean.reshape(channel_shape)
-        scale = (running_var + eps).rsqrt().reshape(channel_shape)
+    if not training:
+        return _running_affine(input, running_mean, running_var, weight, bias, eps, channel_shape)
+    mean, centered, var = _moments(input, (0,) + tuple(range(2, input.ndim)))
+    if running_mean is not None:
+        _update_running_stats(running_mean, running_var, mean, var, momentum,
+                              input.numel() // input.shape[1])
+    return _affine(centered, (var + eps).rsqrt(), weight, bias, channel_shape)
+
+
+def _moments(input, axes):
+    """mean, input - mean and the biased variance over axes, kept for broadcasting."""
+    mean = input.mean(axes, keepdim=True)
+    centered = input - mean
+    return mean, centered, centered.square().mean(axes, keepdim=True)
+
+
+def _running_affine(input, running_mean, running_var, weight, bias, eps, channel_shape):
+    """Normalise with the stored statistics, then scale and shift per channel."""
+    centered = input - running_mean.reshape(channel_shape)
+    scale = (running_var + eps).rsqrt().reshape(channel_shape)
+    return _affine(centered, scale, weight, bias, channel_shape)
+
+
+def _affine(centered, scale, weight, bias, channel_shape):
     # weight joins the per-channel scale before the full-size multiply: one pass over x, not two
     if weight is not None:
         scale = scale * weight.reshape(channel_shape)
@@ -65,11 +77,8 @@ def _check_batch_norm_arguments(input, running_mean, running_var, weight, bias, 
                            "mode (training=False)")
     if (running_mean is None) != (running_var is None):
         raise RuntimeError("batch_norm: give both running_mean and running_var, or neither")
-    for name, value in (("running_mean", running_mean), ("running_var", running_var),
-                        ("weight", weight), ("bias", bias)):
-        if value is not None and value.shape != (channels,):
-            raise RuntimeError(f"batch_norm: {name} should have shape ({channels},) for input "
-                               f"of shape {input.shape} (C = {channels}), got {value.shape}")
+    _check_per_channel("batch_norm", input, running_mean=running_mean, running_var=running_var,
+                       weight=weight, bias=bias)
     if training and input.numel() // max(channels, 1) <= 1:
         # one value per channel has no variance: the output would be 0 and the unbiased var 0/0
         raise ValueError(f"batch_norm: expected more than 1 value per channel when training, got "
@@ -77,6 +86,14 @@ def _check_batch_norm_arguments(input, running_mean, running_var, weight, bias, 
     if eps < 0 or (training and eps == 0):
         raise ValueError(f"batch_norm: eps must be positive (non-negative in evaluation), got "
                          f"{eps}")
+
+
+def _check_per_channel(function, input, **tensors):
+    channels = input.shape[1]
+    for name, value in tensors.items():
+        if value is not None and value.shape != (channels,):
+            raise RuntimeError(f"{function}: {name} should have shape ({channels},) for input "
+                               f"of shape {input.shape} (C = {channels}), got {value.shape}")
 
 
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
@@ -93,23 +110,14 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     _check_instance_norm_arguments(input, running_mean, running_var, weight, bias,
                                    use_input_stats)
     channel_shape = (1, input.shape[1]) + (1,) * (input.ndim - 2)
-    if use_input_stats:
-        axes = tuple(range(2, input.ndim))
-        mean = input.mean(axes, keepdim=True)
-        centered = input - mean
-        var = centered.square().mean(axes, keepdim=True)
-        scale = (var + eps).rsqrt()
-        if running_mean is not None:
-            # torch updates one copy of the running statistics per sample, then averages them
-            _update_running_stats(running_mean, running_var, mean.mean(0), var.mean(0), momentum,
-                                  math.prod(input.shape[2:]))
-    else:
-        centered = input - running_mean.reshape(channel_shape)
-        scale = (running_var + eps).rsqrt().reshape(channel_shape)
-    if weight is not None:
-        scale = scale * weight.reshape(channel_shape)
-    out = centered * scale
-    return out if bias is None else out + bias.reshape(channel_shape)
+    if not use_input_stats:
+        return _running_affine(input, running_mean, running_var, weight, bias, eps, channel_shape)
+    mean, centered, var = _moments(input, tuple(range(2, input.ndim)))
+    if running_mean is not None:
+        # torch updates one copy of the running statistics per sample, then averages them
+        _update_running_stats(running_mean, running_var, mean.mean(0), var.mean(0), momentum,
+                              math.prod(input.shape[2:]))
+    return _affine(centered, (var + eps).rsqrt(), weight, bias, channel_shape)
 
 
 def _check_instance_norm_arguments(input, running_mean, running_var, weight, bias,
@@ -121,12 +129,8 @@ def _check_instance_norm_arguments(input, running_mean, running_var, weight, bia
     if not use_input_stats and running_mean is None:
         raise RuntimeError("instance_norm: running_mean and running_var must be given when "
                            "use_input_stats is False")
-    channels = input.shape[1]
-    for name, value in (("running_mean", running_mean), ("running_var", running_var),
-                        ("weight", weight), ("bias", bias)):
-        if value is not None and value.shape != (channels,):
-            raise RuntimeError(f"instance_norm: {name} should have shape ({channels},) for input "
-                               f"of shape {input.shape} (C = {channels}), got {value.shape}")
+    _check_per_channel("instance_norm", input, running_mean=running_mean,
+                       running_var=running_var, weight=weight, bias=bias)
     if use_input_stats and math.prod(input.shape[2:]) <= 1:
         # one value per instance has no variance: the output would be 0 and the unbiased var 0/0
         raise ValueError(f"instance_norm: expected more than 1 spatial element when training, "
@@ -145,9 +149,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
             raise RuntimeError(f"layer_norm: expected {what} to be of same shape as "
                                f"normalized_shape, but got {what} of shape {tensor.shape} and "
                                f"normalized_shape = {normalized_shape}")
-    mean = input.mean(axes, keepdim=True)
-    centered = input - mean
-    var = centered.square().mean(axes, keepdim=True)
+    _, centered, var = _moments(input, axes)
     out = centered * (var + eps).rsqrt()
     if weight is not None:
         out = out * weight
@@ -230,9 +232,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
                            f"num_groups={num_groups}, got {input.shape}")
     n, channels = input.shape[:2]
     grouped = input.reshape(n, num_groups, -1)
-    mean = grouped.mean(2, keepdim=True)
-    centered = grouped - mean
-    var = centered.square().mean(2, keepdim=True)
+    _, centered, var = _moments(grouped, 2)
     out = (centered * (var + eps).rsqrt()).reshape(input.shape)
     per_channel = (channels,) + (1,) * (input.ndim - 2)
     if weight is not None:
