@@ -4,7 +4,6 @@ floor_divide (`//`), remainder (`%`, the divisor's sign) and fmod (the dividend'
 The rounding functions are piecewise constant: their gradient is zero, as in PyTorch. Integer
 tensors keep their dtype; an integer division by zero raises, as PyTorch's does.
 """
-from chainrule import backend
 from chainrule.autograd.function import Function
 from chainrule.backend import xp
 from chainrule.ops.broadcast import binary, sum_to
