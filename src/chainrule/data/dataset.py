@@ -62,12 +62,13 @@ class TensorDataset(Dataset):
     def _gather(self, indices):
         """A whole batch by one fancy index per tensor: what default_collate would build from
         the samples, without a Python loop over them."""
-        size = len(self)
-        if indices.size and (indices.min() < -size or indices.max() >= size):
+        try:
+            return [_take(t, indices) for t in self.tensors]
+        except IndexError:   # checked only on failure: two reductions a batch cost the hot path
+            size = len(self)
             bad = indices.min() if indices.min() < -size else indices.max()
             raise IndexError(f"TensorDataset: index {bad} (from the sampler) is out of range for "
-                             f"a dataset of {size} samples")
-        return [_take(t, indices) for t in self.tensors]
+                             f"a dataset of {size} samples") from None
 
 
 class Subset(Dataset):
