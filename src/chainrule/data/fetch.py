@@ -41,7 +41,9 @@ class MapFetcher:
         if not self.batched:
             return self.collate_fn(self.dataset[index])
         if self.gather is not None:   # a whole batch by one fancy index per tensor
-            return self.gather(xp.asarray(index, dtype=int64))
+            if isinstance(index, list):   # a custom batch sampler's; ours give int64 arrays
+                index = xp.asarray(index, dtype=int64)
+            return self.gather(index)
         indices = index.tolist() if hasattr(index, "tolist") else index
         get_items = getattr(self.dataset, "__getitems__", None)
         samples = get_items(indices) if get_items else [self.dataset[i] for i in indices]
