@@ -9,6 +9,20 @@ from chainrule.nn.module import Module
 from chainrule.nn.parameter import Parameter
 
 
+def _make_table(layer, owner, _weight, dtype, requires_grad=True):
+    """layer.weight: `_weight` if given (checked against the layer's shape), else a new table
+    initialised by layer.reset_parameters()."""
+    shape = (layer.num_embeddings, layer.embedding_dim)
+    if _weight is None:
+        layer.weight = Parameter(creation.empty(*shape, dtype=dtype), requires_grad=requires_grad)
+        layer.reset_parameters()
+        return
+    if tuple(_weight.shape) != shape:
+        raise ValueError(f"{owner}: _weight has shape {tuple(_weight.shape)}, expected "
+                         f"({shape[0]}, {shape[1]})")
+    layer.weight = Parameter(_weight, requires_grad=requires_grad)
+
+
 class Embedding(Module):
     """y = weight[input]: the row of the table for each index.
 
@@ -38,15 +52,7 @@ class Embedding(Module):
         self.padding_idx = normalise_padding_idx("Embedding", padding_idx, num_embeddings)
         self.max_norm, self.norm_type = max_norm, norm_type
         self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
-        if _weight is None:
-            self.weight = Parameter(creation.empty(num_embeddings, embedding_dim, dtype=dtype),
-                                    requires_grad=not _freeze)
-            self.reset_parameters()
-        else:
-            if tuple(_weight.shape) != (num_embeddings, embedding_dim):
-                raise ValueError(f"Embedding: _weight has shape {tuple(_weight.shape)}, expected "
-                                 f"({num_embeddings}, {embedding_dim})")
-            self.weight = Parameter(_weight, requires_grad=not _freeze)
+        _make_table(self, "Embedding", _weight, dtype, requires_grad=not _freeze)
 
     def reset_parameters(self):
         init.normal_(self.weight)
@@ -113,14 +119,7 @@ class EmbeddingBag(Module):
         self.scale_grad_by_freq, self.mode, self.sparse = scale_grad_by_freq, mode, sparse
         self.include_last_offset = include_last_offset
         self.padding_idx = normalise_padding_idx("EmbeddingBag", padding_idx, num_embeddings)
-        if _weight is None:
-            self.weight = Parameter(creation.empty(num_embeddings, embedding_dim, dtype=dtype))
-            self.reset_parameters()
-        else:
-            if tuple(_weight.shape) != (num_embeddings, embedding_dim):
-                raise ValueError(f"EmbeddingBag: _weight has shape {tuple(_weight.shape)}, "
-                                 f"expected ({num_embeddings}, {embedding_dim})")
-            self.weight = Parameter(_weight)
+        _make_table(self, "EmbeddingBag", _weight, dtype)
 
     reset_parameters = Embedding.reset_parameters
 
