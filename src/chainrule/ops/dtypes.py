@@ -176,10 +176,6 @@ def _stride(x, dim=None):
     return strides[normalize_dim("stride", dim, x.array.shape)]
 
 
-def _is_nonzero_method(x):
-    return is_nonzero(x)
-
-
 def _pin_memory(x, device=None):
     raise RuntimeError("pin_memory: pinned memory needs an accelerator, and chainrule computes "
                        "on the CPU only; leave the tensor as it is")
@@ -194,7 +190,7 @@ TENSOR_METHODS = {
     "char": lambda x: to(x, backend.int8), "short": lambda x: to(x, backend.int16),
     # what torch code asks of a tensor's storage: NumPy's answers (strides in elements)
     "is_complex": is_complex, "is_signed": lambda x: x.array.dtype.kind in "ifc",
-    "is_nonzero": _is_nonzero_method, "ndimension": lambda x: x.array.ndim,
+    "is_nonzero": is_nonzero, "ndimension": lambda x: x.array.ndim,
     "element_size": lambda x: x.array.itemsize,
     "itemsize": property(lambda x: x.array.itemsize),
     "nbytes": property(lambda x: x.array.nbytes),
