@@ -9,7 +9,7 @@ import operator
 from chainrule.backend import xp
 from chainrule.ops.broadcast import sum_to
 from chainrule.ops.compare import where
-from chainrule.ops.dims import normalize_dim
+from chainrule.ops.dims import normalize_dim, tensor_argument
 from chainrule.ops.dtypes import operands
 from chainrule.ops.elementwise import div as true_div, mul, sub
 from chainrule.ops.index import index_put, narrow
@@ -26,25 +26,19 @@ __all__ = ["absolute", "negative", "positive", "subtract", "multiply", "divide",
            "cumulative_trapezoid"]
 
 
-def _tensor(name, x, what="input"):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{name}: argument '{what}' must be Tensor, not {type(x).__name__}")
-    return x
-
-
 def absolute(input):
     """|x| (abs)."""
-    return _tensor("absolute", input).abs()
+    return tensor_argument("absolute", input).abs()
 
 
 def negative(input):
     """-x (neg)."""
-    return -_tensor("negative", input)
+    return -tensor_argument("negative", input)
 
 
 def positive(input):
     """x itself (torch returns the same tensor)."""
-    x = _tensor("positive", input)
+    x = tensor_argument("positive", input)
     if x.array.dtype.kind == "b":
         raise RuntimeError("positive: not supported for a bool tensor, as in torch")
     return x
@@ -87,7 +81,7 @@ def rsub(input, other, *, alpha=1):
 
 
 def _nan_ignoring(name, pick, input, other):
-    a, b = operands(name, _tensor(name, input), other)
+    a, b = operands(name, tensor_argument(name, input), other)
     a_nan, b_nan = xp.isnan(a.array), xp.isnan(b.array)
     choose_a = Tensor._make(~a_nan & (b_nan | pick(a.array, b.array)))
     return where(choose_a, a, b)
@@ -105,12 +99,12 @@ def fmin(input, other):
 
 def signbit(input):
     """True where the sign bit is set (negative numbers and -0.0)."""
-    return Tensor._make(xp.signbit(_tensor("signbit", input).array))
+    return Tensor._make(xp.signbit(tensor_argument("signbit", input).array))
 
 
 def mv(input, vec):
     """A matrix times a vector."""
-    a, v = _tensor("mv", input), _tensor("mv", vec, "vec")
+    a, v = tensor_argument("mv", input), tensor_argument("mv", vec, "vec")
     if a.ndim != 2 or v.ndim != 1 or a.shape[1] != v.shape[0]:
         raise RuntimeError(f"mv: expected a matrix and a vector of matching sizes, got shapes "
                            f"{a.shape} and {v.shape}")
@@ -119,7 +113,7 @@ def mv(input, vec):
 
 def addr(input, vec1, vec2, *, beta=1, alpha=1):
     """beta * input + alpha * outer(vec1, vec2)."""
-    product = outer(_tensor("addr", vec1, "vec1"), _tensor("addr", vec2, "vec2"))
+    product = outer(tensor_argument("addr", vec1, "vec1"), tensor_argument("addr", vec2, "vec2"))
     product = product if alpha == 1 else alpha * product
     return product if beta == 0 else product + (input if beta == 1 else beta * input)
 
@@ -131,7 +125,7 @@ def ger(input, vec2):
 
 def vdot(input, other):
     """sum(conj(a) * b) of two 1-D tensors; dot for real ones."""
-    a, b = _tensor("vdot", input), _tensor("vdot", other, "other")
+    a, b = tensor_argument("vdot", input), tensor_argument("vdot", other, "other")
     if a.ndim != 1 or b.ndim != 1 or a.shape != b.shape:
         raise RuntimeError(f"vdot: expected two 1-D tensors of one size, got shapes {a.shape} "
                            f"and {b.shape}")
@@ -140,7 +134,7 @@ def vdot(input, other):
 
 def ravel(input):
     """x flattened to 1-D (a view where possible)."""
-    x = _tensor("ravel", input)
+    x = tensor_argument("ravel", input)
     return reshape_to(x, (x.numel(),))
 
 
@@ -151,7 +145,7 @@ def moveaxis(input, source, destination):
 
 def conj(input):
     """The complex conjugate: x itself for real tensors."""
-    return _tensor("conj", input)
+    return tensor_argument("conj", input)
 
 
 resolve_conj = resolve_neg = conj
@@ -159,13 +153,13 @@ resolve_conj = resolve_neg = conj
 
 def narrow_copy(input, dim, start, length):
     """narrow, as a copy."""
-    return narrow(_tensor("narrow_copy", input), dim, start, length).clone()
+    return narrow(tensor_argument("narrow_copy", input), dim, start, length).clone()
 
 
 def sum_to_size(input, *size):
     """x summed over the dims it was broadcast along, down to size."""
     size = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
-    x = _tensor("sum_to_size", input)
+    x = tensor_argument("sum_to_size", input)
     try:
         if xp.broadcast_shapes(tuple(size), x.shape) != x.shape:
             raise ValueError
@@ -177,7 +171,7 @@ def sum_to_size(input, *size):
 
 # ----- writing a slice into a copy ----------------------------------------------------------------
 def _scatter_into(name, x, index, src, expected):
-    src = _tensor(name, src, "src")
+    src = tensor_argument(name, src, "src")
     if tuple(src.shape) != tuple(expected):
         raise RuntimeError(f"{name}: expected src to have shape {tuple(expected)} (tensor of "
                            f"shape {x.shape}), got {src.shape}")
@@ -186,7 +180,7 @@ def _scatter_into(name, x, index, src, expected):
 
 def select_scatter(input, src, dim, index):
     """x with x.select(dim, index) replaced by src."""
-    x = _tensor("select_scatter", input)
+    x = tensor_argument("select_scatter", input)
     dim = normalize_dim("select_scatter", dim, x.shape)
     index = operator.index(index)
     if not -x.shape[dim] <= index < x.shape[dim]:
@@ -198,7 +192,7 @@ def select_scatter(input, src, dim, index):
 
 def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
     """x with x[..., start:end:step, ...] (along dim) replaced by src."""
-    x = _tensor("slice_scatter", input)
+    x = tensor_argument("slice_scatter", input)
     dim = normalize_dim("slice_scatter", dim, x.shape)
     cut = slice(start, end, step)
     expected = x.array[(slice(None),) * dim + (cut,)].shape
@@ -207,7 +201,7 @@ def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
 
 def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
     """x with its diagonal (offset, dim1, dim2) replaced by src."""
-    x = _tensor("diagonal_scatter", input)
+    x = tensor_argument("diagonal_scatter", input)
     positions = xp.arange(x.array.size).reshape(x.shape)
     picked = xp.diagonal(positions, offset, normalize_dim("diagonal_scatter", dim1, x.shape),
                          normalize_dim("diagonal_scatter", dim2, x.shape))
@@ -217,7 +211,7 @@ def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
 
 # ----- integrals ----------------------------------------------------------------------------------
 def _trapezoids(name, y, x, dx, dim):
-    y = _tensor(name, y, "y")
+    y = tensor_argument(name, y, "y")
     dim = normalize_dim(name, dim, y.shape)
     n = y.shape[dim]
     upper, lower = narrow(y, dim, 1, max(n - 1, 0)), narrow(y, dim, 0, max(n - 1, 0))

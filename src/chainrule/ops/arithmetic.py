@@ -10,6 +10,7 @@ from chainrule.backend import xp
 from chainrule.ops.compare import clamp, maximum, where
 from chainrule.ops.linalg import matmul
 from chainrule.ops.unary import exp, log
+from chainrule.ops.dims import tensor_argument
 from chainrule.tensor import Tensor
 
 __all__ = ["addcmul", "addcdiv", "addmm", "addmv", "addbmm", "baddbmm", "logaddexp",
@@ -17,32 +18,28 @@ __all__ = ["addcmul", "addcdiv", "addmm", "addmv", "addbmm", "baddbmm", "logadde
            "float_power"]
 
 
-def _tensor(name, x, what="input"):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{name}: argument '{what}' must be Tensor, not {type(x).__name__}")
-    return x
-
-
 def addcmul(input, tensor1, tensor2, *, value=1):
     """input + value * tensor1 * tensor2."""
-    product = _tensor("addcmul", tensor1, "tensor1") * _tensor("addcmul", tensor2, "tensor2")
-    return _tensor("addcmul", input) + (product if value == 1 else value * product)
+    product = (tensor_argument("addcmul", tensor1, "tensor1")
+               * tensor_argument("addcmul", tensor2, "tensor2"))
+    return tensor_argument("addcmul", input) + (product if value == 1 else value * product)
 
 
 def addcdiv(input, tensor1, tensor2, *, value=1):
     """input + value * tensor1 / tensor2."""
-    t1, t2 = _tensor("addcdiv", tensor1, "tensor1"), _tensor("addcdiv", tensor2, "tensor2")
+    t1 = tensor_argument("addcdiv", tensor1, "tensor1")
+    t2 = tensor_argument("addcdiv", tensor2, "tensor2")
     if t1.array.dtype.kind in "biu" and t2.array.dtype.kind in "biu":
         raise RuntimeError(f"addcdiv: integer division with addcdiv is no longer supported "
                            f"(tensor1 {t1.dtype}, tensor2 {t2.dtype}), as in torch; use "
                            "addcmul(input, tensor1, 1 / tensor2)")
     quotient = t1 / t2
-    return _tensor("addcdiv", input) + (quotient if value == 1 else value * quotient)
+    return tensor_argument("addcdiv", input) + (quotient if value == 1 else value * quotient)
 
 
 def _scaled_sum(name, input, product, beta, alpha):
     """beta * input + alpha * product; beta = 0 ignores input (its NaNs too), as torch."""
-    input = _tensor(name, input)
+    input = tensor_argument(name, input)
     try:
         shape = xp.broadcast_shapes(input.shape, product.shape)
     except ValueError:
@@ -59,7 +56,7 @@ def _scaled_sum(name, input, product, beta, alpha):
 
 def _check_ndim(name, tensors, ndims):
     for (what, t), ndim in zip(tensors, ndims):
-        _tensor(name, t, what)
+        tensor_argument(name, t, what)
         if t.ndim != ndim:
             shapes = ", ".join(f"{w} {x.shape}" for w, x in tensors)
             raise RuntimeError(f"{name}: {what} must be a {ndim}-D tensor, got shape {t.shape} "
@@ -109,7 +106,7 @@ def _check_batches(name, batch1, batch2):
 
 def logaddexp(input, other):
     """log(exp(a) + exp(b)), computed as m + log(exp(a - m) + exp(b - m)) with m = max(a, b)."""
-    a, b = _tensor("logaddexp", input), _tensor("logaddexp", other, "other")
+    a, b = tensor_argument("logaddexp", input), tensor_argument("logaddexp", other, "other")
     m = maximum(a, b).detach()
     # both -inf: m - m is NaN; torch gives -inf there
     infinite = xp.isinf(m.array)
@@ -124,7 +121,7 @@ def logaddexp2(input, other):
 
 def copysign(input, other):
     """|a| with the sign of b (the sign bit: -0.0 counts as negative); db = 0."""
-    a = _tensor("copysign", input)
+    a = tensor_argument("copysign", input)
     b = other.array if isinstance(other, Tensor) else xp.asarray(other)
     if a.array.dtype.kind != "f":
         a = a.to(backend.get_default_dtype())
@@ -143,7 +140,7 @@ def _with_zero_gradient(out, t):
 
 def heaviside(input, values):
     """0 where x < 0, values where x == 0, 1 where x > 0 (not differentiable, as torch)."""
-    x, v = _tensor("heaviside", input), _tensor("heaviside", values, "values")
+    x, v = tensor_argument("heaviside", input), tensor_argument("heaviside", values, "values")
     if x.dtype != v.dtype:
         raise RuntimeError(f"heaviside: input ({x.dtype}) and values ({v.dtype}) must have the "
                            "same dtype")
@@ -153,13 +150,13 @@ def heaviside(input, values):
 
 def sgn(input):
     """sign(x) for real tensors (x / |x| for complex ones in torch)."""
-    return _tensor("sgn", input).sign()
+    return tensor_argument("sgn", input).sign()
 
 
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     """x with NaN, +inf and -inf replaced (by default: 0, the dtype's largest and lowest finite
     values);  dx = dy where x is finite, 0 elsewhere."""
-    x = _tensor("nan_to_num", input)
+    x = tensor_argument("nan_to_num", input)
     if x.array.dtype.kind != "f":
         return Tensor._make(x.array.copy())
     info = xp.finfo(x.array.dtype)
@@ -172,12 +169,12 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
 
 def clamp_min(input, min):
     """max(x, min)."""
-    return clamp(_tensor("clamp_min", input), min=min)
+    return clamp(tensor_argument("clamp_min", input), min=min)
 
 
 def clamp_max(input, max):
     """min(x, max)."""
-    return clamp(_tensor("clamp_max", input), max=max)
+    return clamp(tensor_argument("clamp_max", input), max=max)
 
 
 def float_power(input, exponent):
@@ -191,7 +188,7 @@ def float_power(input, exponent):
 
 def type_as(input, other):
     """x cast to other's dtype."""
-    return _tensor("type_as", input).to(_tensor("type_as", other, "other").dtype)
+    return tensor_argument("type_as", input).to(tensor_argument("type_as", other, "other").dtype)
 
 
 TENSOR_METHODS = {name: globals()[name] for name in __all__}

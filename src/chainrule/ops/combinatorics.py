@@ -7,7 +7,7 @@ from collections import namedtuple
 
 from chainrule import backend
 from chainrule.backend import xp
-from chainrule.ops.dims import normalize_dim
+from chainrule.ops.dims import normalize_dim, tensor_argument
 from chainrule.ops.index import take
 from chainrule.ops.linalg import matmul
 from chainrule.ops.stacking import column_stack
@@ -20,15 +20,9 @@ __all__ = ["combinations", "vander", "unique_consecutive", "ldexp", "frexp", "re
 FrexpResult = namedtuple("frexp", ["mantissa", "exponent"])
 
 
-def _tensor(name, x, what="input"):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{name}: argument '{what}' must be Tensor, not {type(x).__name__}")
-    return x
-
-
 def combinations(input, r=2, with_replacement=False):
     """The r-length combinations of a 1-D tensor's entries, one per row, in itertools' order."""
-    x = _tensor("combinations", input)
+    x = tensor_argument("combinations", input)
     if x.ndim != 1:
         raise RuntimeError(f"combinations: expect a 1D vector, but got shape {x.shape}")
     if r < 0:
@@ -43,7 +37,7 @@ def combinations(input, r=2, with_replacement=False):
 
 def vander(x, N=None, increasing=False):
     """The Vandermonde matrix: column j is x ** j (increasing) or x ** (N - 1 - j)."""
-    x = _tensor("vander", x, "x")
+    x = tensor_argument("vander", x, "x")
     if x.ndim != 1:
         raise RuntimeError(f"vander: x must be a one-dimensional tensor, got shape {x.shape}")
     N = x.shape[0] if N is None else N
@@ -60,7 +54,7 @@ def vander(x, N=None, increasing=False):
 def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
     """x with each run of equal consecutive values (of x flattened, or slices along dim)
     collapsed to one; with return_inverse, each entry's run; with return_counts, run lengths."""
-    x = _tensor("unique_consecutive", input)
+    x = tensor_argument("unique_consecutive", input)
     if dim is None:
         array, axis = x.array.reshape(-1), 0
     else:
@@ -86,7 +80,7 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
 def ldexp(input, other):
     """a * 2 ** b."""
     exponent = other if isinstance(other, Tensor) else Tensor._make(xp.asarray(other))
-    a = _tensor("ldexp", input)
+    a = tensor_argument("ldexp", input)
     if a.array.dtype.kind != "f":
         a = a.to(backend.get_default_dtype())
     return a * Tensor._make(xp.exp2(exponent.array.astype(a.array.dtype)))
@@ -95,7 +89,7 @@ def ldexp(input, other):
 def frexp(input):
     """(mantissa, exponent) with x = mantissa * 2 ** exponent, 0.5 <= |mantissa| < 1;
     the exponent is int32, as torch's."""
-    x = _tensor("frexp", input)
+    x = tensor_argument("frexp", input)
     if x.array.dtype.kind != "f":
         raise RuntimeError(f"frexp: only supports floating-point dtypes, got {x.dtype}")
     mantissa, exponent = xp.frexp(x.array)
@@ -105,7 +99,7 @@ def frexp(input):
 def renorm(input, p, dim, maxnorm):
     """Each slice along dim with p-norm above maxnorm scaled down to norm maxnorm (torch's
     1e-7 guard in the divisor)."""
-    x = _tensor("renorm", input)
+    x = tensor_argument("renorm", input)
     if x.ndim < 2:
         raise RuntimeError(f"renorm: input needs at least 2 dimensions, got shape {x.shape}")
     if not p > 0 or maxnorm < 0:
@@ -126,7 +120,7 @@ def chain_matmul(*matrices):
     if not matrices:
         raise RuntimeError("chain_matmul: expected one or more matrices")
     for i, m in enumerate(matrices):
-        if _tensor("chain_matmul", m, f"matrices[{i}]").ndim != 2:
+        if tensor_argument("chain_matmul", m, f"matrices[{i}]").ndim != 2:
             raise RuntimeError(f"chain_matmul: matrices[{i}] must be 2-D, got shape {m.shape}")
     out = matrices[0]
     for m in matrices[1:]:

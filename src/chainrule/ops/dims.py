@@ -1,8 +1,10 @@
 """Dims as the ops receive them: checked against a shape and made non-negative in this one place, so
 that every op words a bad dim the same way, as PyTorch does. Also the "ints as varargs or as one
-tuple" convention of reshape, permute, flip and repeat.
+tuple" convention of reshape, permute, flip and repeat, and the one "argument must be Tensor" check.
 """
 import operator
+
+from chainrule.tensor import Tensor
 
 
 def normalize_dim(name, dim, shape, extra=0):
@@ -52,3 +54,10 @@ def _as_int(name, dim):
         except TypeError:
             pass
     raise TypeError(f"{name}: dim must be an int, got {dim!r}")
+
+
+def tensor_argument(name, x, what="input"):
+    """x itself if it is a Tensor; else TypeError worded as PyTorch's argument parser words it."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name}: argument '{what}' must be Tensor, not {type(x).__name__}")
+    return x

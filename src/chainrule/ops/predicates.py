@@ -10,6 +10,7 @@ from chainrule.backend import xp
 from chainrule.ops.compare import ge, gt, le, lt, ne
 from chainrule.ops.diagonal import diag
 from chainrule.ops.dtypes import operands
+from chainrule.ops.dims import tensor_argument
 from chainrule.tensor import Tensor
 
 __all__ = ["greater", "greater_equal", "less", "less_equal", "not_equal", "isposinf", "isneginf",
@@ -18,41 +19,36 @@ __all__ = ["greater", "greater_equal", "less", "less_equal", "not_equal", "ispos
 greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 
 
-def _tensor(name, x, what="input"):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{name}: argument '{what}' must be Tensor, not {type(x).__name__}")
-    return x
-
-
 def isposinf(input):
     """True where x is +inf."""
-    return Tensor._make(xp.asarray(xp.isposinf(_tensor("isposinf", input).array)))
+    return Tensor._make(xp.asarray(xp.isposinf(tensor_argument("isposinf", input).array)))
 
 
 def isneginf(input):
     """True where x is -inf."""
-    return Tensor._make(xp.asarray(xp.isneginf(_tensor("isneginf", input).array)))
+    return Tensor._make(xp.asarray(xp.isneginf(tensor_argument("isneginf", input).array)))
 
 
 def isreal(input):
     """True where x has no imaginary part: everywhere, for a real tensor."""
-    x = _tensor("isreal", input)
+    x = tensor_argument("isreal", input)
     return Tensor._make(xp.asarray(xp.isreal(x.array)))
 
 
 def is_signed(input):
     """Whether the dtype holds negative numbers (not bool and not uint8)."""
-    return _tensor("is_signed", input).array.dtype.kind in "fic"
+    return tensor_argument("is_signed", input).array.dtype.kind in "fic"
 
 
 def is_same_size(input, other):
     """Whether the two tensors have the same shape."""
-    return _tensor("is_same_size", input).shape == _tensor("is_same_size", other, "other").shape
+    a = tensor_argument("is_same_size", input)
+    return a.shape == tensor_argument("is_same_size", other, "other").shape
 
 
 def nextafter(input, other):
     """The next representable number after a towards b, in a's dtype."""
-    a, b = operands("nextafter", _tensor("nextafter", input), other)
+    a, b = operands("nextafter", tensor_argument("nextafter", input), other)
     if a.array.dtype.kind != "f":
         raise RuntimeError(f"nextafter: only floating-point tensors are supported, got {a.dtype}")
     return Tensor._make(xp.asarray(xp.nextafter(a.array, b.array)))
@@ -85,13 +81,13 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
 
 def diagflat(input, offset=0):
     """A square matrix with x flattened on diagonal `offset`, zeros elsewhere."""
-    x = _tensor("diagflat", input)
+    x = tensor_argument("diagflat", input)
     return diag(x.reshape(-1), offset)
 
 
 def detach(input):
     """x.detach(): the same values, cut from the graph."""
-    return _tensor("detach", input).detach()
+    return tensor_argument("detach", input).detach()
 
 
 TENSOR_METHODS = {"greater": gt, "greater_equal": ge, "less": lt, "less_equal": le,

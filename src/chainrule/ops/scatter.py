@@ -11,7 +11,7 @@ import operator
 from chainrule import backend
 from chainrule.backend import xp
 from chainrule.ops.broadcast import expand
-from chainrule.ops.dims import normalize_dim
+from chainrule.ops.dims import normalize_dim, tensor_argument
 from chainrule.ops.index import (_check_range, _grid, _index_array, _value, index_put,
                                  scatter_add, take as take_index)
 from chainrule.tensor import Tensor
@@ -20,12 +20,6 @@ __all__ = ["scatter", "scatter_reduce", "index_copy", "index_fill", "index_reduc
            "masked_select", "masked_scatter", "take", "take_along_dim"]
 
 _REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
-
-
-def _tensor(name, x, what="input"):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{name}: argument '{what}' must be Tensor, not {type(x).__name__}")
-    return x
 
 
 def _src(name, src, index, x):
@@ -43,7 +37,7 @@ def _src(name, src, index, x):
 def scatter(input, dim, index, src=None, value=None, *, reduce=None):
     """x with x[index[i][j]][j] = src[i][j] for dim 0 (src a tensor or a number), and likewise
     for the other dims; reduce="add" or "multiply" combines instead of writing."""
-    x = _tensor("scatter", input)
+    x = tensor_argument("scatter", input)
     if src is None:
         src = value
     if src is None:
@@ -68,8 +62,8 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
 def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     """x with every src[i][j] combined into x[index[i][j]][j] (dim 0) by sum, prod, mean, amax or
     amin; include_self=False leaves x's own value out wherever something is scattered."""
-    x = _tensor("scatter_reduce", input)
-    src = _tensor("scatter_reduce", src, "src")
+    x = tensor_argument("scatter_reduce", input)
+    src = tensor_argument("scatter_reduce", src, "src")
     if reduce not in _REDUCTIONS:
         raise RuntimeError(f"scatter_reduce: reduce argument must be one of {_REDUCTIONS}, got "
                            f"{reduce!r}")
@@ -170,9 +164,9 @@ def _dim_index(name, x, dim, index):
 
 def index_copy(input, dim, index, source):
     """x with x[..., index[i], ...] = source[..., i, ...] along dim."""
-    x = _tensor("index_copy", input)
+    x = tensor_argument("index_copy", input)
     dim, array = _dim_index("index_copy", x, dim, index)
-    source = _tensor("index_copy", source, "source")
+    source = tensor_argument("index_copy", source, "source")
     expected = x.shape[:dim] + array.shape + x.shape[dim + 1:]
     if source.shape != expected and not (x.ndim == 0 and source.numel() == 1):
         raise RuntimeError(f"index_copy: source shape {source.shape} does not match the expected "
@@ -185,7 +179,7 @@ def index_copy(input, dim, index, source):
 
 def index_fill(input, dim, index, value):
     """x with x[..., index[i], ...] = value (a number or a 0-d tensor) along dim."""
-    x = _tensor("index_fill", input)
+    x = tensor_argument("index_fill", input)
     dim, array = _dim_index("index_fill", x, dim, index)
     if isinstance(value, Tensor) and value.ndim != 0:
         raise RuntimeError(f"index_fill: only a 0-d value tensor is supported, got shape "
@@ -195,9 +189,9 @@ def index_fill(input, dim, index, value):
 
 def put(input, index, source, accumulate=False):
     """x flattened, with x[index] = source (or += with accumulate), in x's shape."""
-    x = _tensor("put", input)
+    x = tensor_argument("put", input)
     array = _index_array("put", index).reshape(-1)
-    source = _tensor("put", source, "source")
+    source = tensor_argument("put", source, "source")
     if source.numel() != array.size:
         raise RuntimeError(f"put: index ({array.size} entries) and source (shape "
                            f"{source.shape}) must have the same number of elements")
@@ -213,7 +207,7 @@ def put(input, index, source, accumulate=False):
 
 
 def _mask(name, mask):
-    mask = _tensor(name, mask, "mask").array
+    mask = tensor_argument(name, mask, "mask").array
     if mask.dtype != backend.bool_:
         raise RuntimeError(f"{name}: expected a bool mask, got {mask.dtype}")
     return mask
@@ -230,21 +224,21 @@ def _broadcast(name, x, mask):
 
 def masked_select(input, mask):
     """The entries of x where mask is True (the two broadcast), as a 1-D tensor."""
-    x, mask = _broadcast("masked_select", _tensor("masked_select", input),
+    x, mask = _broadcast("masked_select", tensor_argument("masked_select", input),
                          _mask("masked_select", mask))
     return take_index(x, (mask,)).reshape(-1)
 
 
 def masked_scatter(input, mask, source):
     """x with the entries where mask is True replaced, in order, by source's first entries."""
-    x = _tensor("masked_scatter", input)
+    x = tensor_argument("masked_scatter", input)
     mask = _mask("masked_scatter", mask)
     try:
         mask = xp.broadcast_to(mask, x.shape)
     except ValueError:
         raise RuntimeError(f"masked_scatter: the mask of shape {mask.shape} cannot be broadcast "
                            f"to the tensor's shape {x.shape}") from None
-    source = _tensor("masked_scatter", source, "source")
+    source = tensor_argument("masked_scatter", source, "source")
     count = int(mask.sum())
     if source.numel() < count:
         raise RuntimeError(f"masked_scatter: source has {source.numel()} elements (shape "
@@ -257,7 +251,7 @@ def masked_scatter(input, mask, source):
 
 def take(input, index):
     """x flattened, read at index: the result has index's shape."""
-    x = _tensor("take", input)
+    x = tensor_argument("take", input)
     array = _index_array("take", index)
     size = x.numel()
     if array.size and (array.min() < -size or array.max() >= size):
@@ -269,7 +263,7 @@ def take(input, index):
 def take_along_dim(input, indices, dim=None):
     """gather(x, dim, indices) with x and indices broadcast (except along dim); with dim None,
     x and indices flattened."""
-    x = _tensor("take_along_dim", input)
+    x = tensor_argument("take_along_dim", input)
     array = _index_array("take_along_dim", indices)
     if dim is None:
         return take(x.reshape(-1), array.reshape(-1))
@@ -294,12 +288,12 @@ def take_along_dim(input, indices, dim=None):
 def index_reduce(input, dim, index, source, reduce, *, include_self=True):
     """x with source[..., i, ...] combined into x[..., index[i], ...] along dim by prod, mean,
     amax or amin (scatter_reduce with the index spread over source's shape)."""
-    x = _tensor("index_reduce", input)
+    x = tensor_argument("index_reduce", input)
     if reduce not in ("prod", "mean", "amax", "amin"):
         raise RuntimeError(f"index_reduce: reduce argument must be one of prod, mean, amax or "
                            f"amin, got {reduce!r}")
     dim, array = _dim_index("index_reduce", x, dim, index)
-    source = _tensor("index_reduce", source, "source")
+    source = tensor_argument("index_reduce", source, "source")
     expected = x.shape[:dim] + array.shape + x.shape[dim + 1:]
     if source.shape != expected:
         raise RuntimeError(f"index_reduce: source shape {source.shape} does not match the "

@@ -8,7 +8,7 @@ from collections import namedtuple
 
 from chainrule import backend
 from chainrule.backend import xp
-from chainrule.ops.dims import normalize_dim
+from chainrule.ops.dims import normalize_dim, tensor_argument
 from chainrule.ops.extremum import amax, amin
 from chainrule.ops.linalg import matmul
 from chainrule.ops.reduce import mean, std, sum, var
@@ -24,12 +24,6 @@ RESULT_TYPES = {name: namedtuple(name, ["values", "indices"])
                 for name in ("median", "nanmedian", "mode")}
 RESULT_TYPES["aminmax"] = namedtuple("aminmax", ["min", "max"])
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
-
-
-def _tensor(name, x):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{name}: argument 'input' must be Tensor, not {type(x).__name__}")
-    return x
 
 
 def _axis(name, x, dim):
@@ -50,7 +44,7 @@ def _median_positions(sorted_array, ignore_nan):
 
 
 def _median(name, input, dim, keepdim, ignore_nan):
-    x = _tensor(name, input)
+    x = tensor_argument(name, input)
     if dim is None:
         if x.numel() == 0:
             return Tensor._make(xp.asarray(xp.nan, dtype=x.array.dtype))
@@ -93,7 +87,7 @@ def nanmedian(input, dim=None, keepdim=False):
 def mode(input, dim=-1, keepdim=False):
     """(values, indices): the most frequent value along dim (the smallest of equally frequent
     ones) and the last position where it occurs, as torch."""
-    x = _tensor("mode", input)
+    x = tensor_argument("mode", input)
     axis = _axis("mode", x, dim)
     if x.ndim == 0:
         return RESULT_TYPES["mode"](x.clone(), Tensor._make(xp.zeros((), backend.int64)))
@@ -113,7 +107,7 @@ def mode(input, dim=-1, keepdim=False):
 
 # ----- quantiles ----------------------------------------------------------------------------------
 def _quantile(name, input, q, dim, keepdim, interpolation, ignore_nan):
-    x = _tensor(name, input)
+    x = tensor_argument(name, input)
     if x.array.dtype.kind != "f":
         raise RuntimeError(f"{name}: input tensor must be either float or double dtype, got "
                            f"{x.dtype}")
@@ -201,13 +195,13 @@ def _nan_zeroed(x):
 
 def nansum(input, dim=None, keepdim=False, *, dtype=None):
     """sum(x) with NaNs counted as zero;  dx = dy where x is not NaN, 0 there."""
-    x = _tensor("nansum", input)
+    x = tensor_argument("nansum", input)
     return sum(_nan_zeroed(x), dim, keepdim, dtype=dtype)
 
 
 def nanmean(input, dim=None, keepdim=False, *, dtype=None):
     """The mean of the non-NaN entries."""
-    x = _tensor("nanmean", input if dtype is None else input.to(dtype))
+    x = tensor_argument("nanmean", input if dtype is None else input.to(dtype))
     if x.array.dtype.kind != "f":
         raise RuntimeError(f"nanmean: expected a floating point tensor as input, got {x.dtype}")
     count = sum(Tensor._make((~xp.isnan(x.array)).astype(x.array.dtype)), dim, keepdim)
@@ -216,7 +210,7 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None):
 
 def aminmax(input, *, dim=None, keepdim=False):
     """(min, max) of x, or along dim."""
-    x = _tensor("aminmax", input)
+    x = tensor_argument("aminmax", input)
     if x.numel() == 0 and dim is None:
         raise RuntimeError(f"aminmax: cannot compute on an empty tensor (shape {x.shape}) "
                            "without a dim")
@@ -259,7 +253,7 @@ def _weights(fweights, aweights, n):
 def cov(input, *, correction=1, fweights=None, aweights=None):
     """The covariance matrix of the variables in the rows of x (observations in its columns):
     sum_k w_k (x_ik - m_i)(x_jk - m_j) / (sum w - correction * <normalisation>)."""
-    x = _tensor("cov", input)
+    x = tensor_argument("cov", input)
     if x.ndim > 2:
         raise RuntimeError(f"cov: expected input to have two or fewer dimensions but got an input "
                            f"with {x.ndim} dimensions (shape {x.shape})")
