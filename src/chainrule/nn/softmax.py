@@ -7,40 +7,38 @@ from chainrule.nn import functional as F
 from chainrule.nn.module import Module
 
 
-class Softmax(Module):
+class _AlongDim(Module):
+    """What Softmax, LogSoftmax and Softmin share: a dim, and one functional applied along it."""
+
+    def __init__(self, dim=None):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input):
+        return self._function(input, self.dim, _stacklevel=5)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class Softmax(_AlongDim):
     """exp(x) / Σ exp(x) along dim: every slice along dim sums to 1.
 
     Args: dim: the dim to normalise (None: torch's deprecated implicit choice, with a warning).
     Shape: (*) -> (*).
     """
 
-    def __init__(self, dim=None):
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, input):
-        return F.softmax(input, self.dim, _stacklevel=5)
-
-    def extra_repr(self):
-        return f"dim={self.dim}"
+    _function = staticmethod(F.softmax)
 
 
-class LogSoftmax(Module):
+class LogSoftmax(_AlongDim):
     """x - log Σ exp(x) along dim: log-probabilities, computed stably.
 
     Args: dim: the dim to normalise (None: torch's deprecated implicit choice, with a warning).
     Shape: (*) -> (*).
     """
 
-    def __init__(self, dim=None):
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, input):
-        return F.log_softmax(input, self.dim, _stacklevel=5)
-
-    def extra_repr(self):
-        return f"dim={self.dim}"
+    _function = staticmethod(F.log_softmax)
 
 
 class Softmax2d(Softmax):
@@ -62,19 +60,11 @@ class Softmax2d(Softmax):
         return ""
 
 
-class Softmin(Module):
+class Softmin(_AlongDim):
     """exp(-x) / Σ exp(-x) along dim: softmax of -x.
 
     Args: dim: the dim to normalise (None: torch's deprecated implicit choice, with a warning).
     Shape: (*) -> (*).
     """
 
-    def __init__(self, dim=None):
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, input):
-        return F.softmin(input, self.dim, _stacklevel=5)
-
-    def extra_repr(self):
-        return f"dim={self.dim}"
+    _function = staticmethod(F.softmin)
