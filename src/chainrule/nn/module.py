@@ -6,7 +6,7 @@ from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
 
 from chainrule import backend
-from chainrule.autograd.function import NotATensorError, not_a_tensor_message
+from chainrule.autograd.function import NotATensorError, not_a_tensor_message, type_name
 from chainrule.autograd.mode import no_grad
 from chainrule.backend import xp
 from chainrule.nn.parameter import Parameter
@@ -424,8 +424,7 @@ def _loadable(name, value, target):
 
 
 def _type_name(value):
-    kind = type(value)
-    return f"<class '{kind.__module__}.{kind.__qualname__}'>".replace("builtins.", "")
+    return f"<class '{type_name(value)}'>"   # as torch's message prints a type
 
 
 def _state_dict_hint(value):
