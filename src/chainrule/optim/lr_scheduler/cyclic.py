@@ -3,7 +3,7 @@ import math
 import types
 
 from chainrule.optim.lr_scheduler.base import LRScheduler, check_state_dict
-from chainrule.optim.lr_scheduler.one_cycle import _per_group, _set_momentum
+from chainrule.optim.lr_scheduler.one_cycle import _per_group, _set_momentum, set_up_momentum
 from chainrule.optim.optimizer import Optimizer
 
 _MODES = ("triangular", "triangular2", "exp_range")
@@ -58,23 +58,10 @@ class CyclicLR(LRScheduler):
         self._init_scale_fn()
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            self._set_up_momentum(base_momentum, max_momentum, last_epoch)
+            self.base_momentums, self.max_momentums = set_up_momentum(
+                self, base_momentum, max_momentum, last_epoch)
         super().__init__(optimizer, last_epoch)
         self.base_lrs = base_lrs
-
-    def _set_up_momentum(self, base_momentum, max_momentum, last_epoch):
-        defaults = self.optimizer.defaults
-        if "momentum" not in defaults and "betas" not in defaults:
-            raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` "
-                             "option enabled")
-        self.use_beta1 = "betas" in defaults
-        self.base_momentums = _per_group("base_momentum", self.optimizer, base_momentum)
-        self.max_momentums = _per_group("max_momentum", self.optimizer, max_momentum)
-        if last_epoch == -1:
-            for high, low, group in zip(self.max_momentums, self.base_momentums,
-                                        self.optimizer.param_groups):
-                _set_momentum(group, high, self.use_beta1)
-                group["max_momentum"], group["base_momentum"] = high, low
 
     def _init_scale_fn(self):
         # the built-in modes fix scale_mode, as torch does (a user's scale_fn keeps its own)

@@ -52,21 +52,8 @@ class OneCycleLR(LRScheduler):
                 group["min_lr"] = group["initial_lr"] / final_div_factor
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            self._set_up_momentum(base_momentum, max_momentum, last_epoch)
+            set_up_momentum(self, base_momentum, max_momentum, last_epoch)
         super().__init__(optimizer, last_epoch)
-
-    def _set_up_momentum(self, base_momentum, max_momentum, last_epoch):
-        defaults = self.optimizer.defaults
-        if "momentum" not in defaults and "betas" not in defaults:
-            raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` "
-                             "option enabled")
-        self.use_beta1 = "betas" in defaults
-        highs = _per_group("max_momentum", self.optimizer, max_momentum)
-        lows = _per_group("base_momentum", self.optimizer, base_momentum)
-        if last_epoch == -1:
-            for high, low, group in zip(highs, lows, self.optimizer.param_groups):
-                _set_momentum(group, high, self.use_beta1)
-                group["max_momentum"], group["base_momentum"] = high, low
 
     def get_lr(self):
         step = self.last_epoch
@@ -98,6 +85,23 @@ def _anneal_cos(start, end, pct):
 
 def _anneal_linear(start, end, pct):
     return (end - start) * pct + start
+
+
+def set_up_momentum(scheduler, base_momentum, max_momentum, last_epoch):
+    """Checks that scheduler's optimiser has a momentum (or Adam's β₁) to cycle, starts each
+    group at max_momentum when starting afresh, and returns the (lows, highs) per group."""
+    optimizer = scheduler.optimizer
+    if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+        raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` "
+                         "option enabled")
+    scheduler.use_beta1 = "betas" in optimizer.defaults
+    highs = _per_group("max_momentum", optimizer, max_momentum)
+    lows = _per_group("base_momentum", optimizer, base_momentum)
+    if last_epoch == -1:
+        for high, low, group in zip(highs, lows, optimizer.param_groups):
+            _set_momentum(group, high, scheduler.use_beta1)
+            group["max_momentum"], group["base_momentum"] = high, low
+    return lows, highs
 
 
 def _set_momentum(group, value, use_beta1):
