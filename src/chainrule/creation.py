@@ -220,10 +220,11 @@ def arange(start, end=None, step=1, *, dtype=None, layout=None, device=None,
     if dtype is None:
         floats = any(isinstance(v, float) for v in (start, end, step))
         dtype = backend.default_float if floats else backend.int64
-    count = max(0, math.ceil((end - start) / step))
-    array = (start + step * xp.arange(count, dtype=backend.float64)).astype(_dtype(dtype))
     if all(isinstance(v, int) for v in (start, end, step)):
         array = xp.arange(start, end, step).astype(_dtype(dtype))  # exact beyond 2**53
+    else:
+        count = max(0, math.ceil((end - start) / step))
+        array = (start + step * xp.arange(count, dtype=backend.float64)).astype(_dtype(dtype))
     return _leaf(array, dtype, requires_grad)
 
 
