@@ -130,18 +130,16 @@ class Module:
     def register_parameter(self, name, param):
         """Add a parameter under `name` (None: a declared parameter that is absent, like bias)."""
         self._check_name("parameter", name, self._parameters)
-        if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"cannot assign {type(param).__name__} as parameter {name!r} "
-                            "(Parameter or None expected)")
+        _expect(param is None or isinstance(param, Parameter), name, param, "parameter",
+                "Parameter or None")
         self._parameters[name] = param
 
     def register_buffer(self, name, tensor, persistent=True):
         """A tensor that belongs to the module's state but is not trained (running statistics);
         persistent=False keeps it out of state_dict."""
         self._check_name("buffer", name, self._buffers)
-        if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(f"cannot assign {type(tensor).__name__} as buffer {name!r} "
-                            "(Tensor or None expected)")
+        _expect(tensor is None or isinstance(tensor, Tensor), name, tensor, "buffer",
+                "Tensor or None")
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent.discard(name)
