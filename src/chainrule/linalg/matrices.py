@@ -5,7 +5,7 @@ import collections
 
 from chainrule.backend import xp
 from chainrule.ops import decomposition, spectral
-from chainrule.ops.decomposition import floating_matrix, square_matrices
+from chainrule.ops.decomposition import matrices, square_matrices
 from chainrule.ops.compare import where
 from chainrule.ops.diagonal import diag_embed
 from chainrule.ops.diagonal import diagonal as _diagonal
@@ -146,10 +146,7 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False):
 
 def matrix_rank(A, *, atol=None, rtol=None, hermitian=False):
     """The number of singular values above max(atol, rtol · σ_max) (no gradient)."""
-    A = floating_matrix("linalg.matrix_rank", A)
-    if A.ndim < 2:
-        raise RuntimeError(f"linalg.matrix_rank: the input must have at least 2 dimensions, got "
-                           f"shape {A.shape}")
+    A = matrices("linalg.matrix_rank", A)
     S = xp.linalg.svd(A.array, compute_uv=False)
     return Tensor._make(xp.asarray((S > _cutoff(A, S, atol, rtol)).sum(-1), dtype=xp.int64))
 
@@ -186,7 +183,7 @@ def matrix_power(A, n):
 def lstsq(A, B, rcond=None, *, driver=None):
     """The least-squares solution of A X = B (through the pseudo-inverse), with the squared
     residuals (when m > n and A has full rank), the rank, and no singular values (as 'gelsy')."""
-    A = floating_matrix("linalg.lstsq", A)
+    A = matrices("linalg.lstsq", A)
     if B.ndim < 1 or (B.shape[-2] if B.ndim == A.ndim else B.shape[-1]) != A.shape[-2]:
         raise RuntimeError(f"linalg.lstsq: A of shape {A.shape} and B of shape {B.shape} do not "
                            f"fit A X = B: B needs A's {A.shape[-2]} rows")

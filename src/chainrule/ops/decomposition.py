@@ -160,17 +160,23 @@ def matrix_exp_array(a):
 
 
 # ----- checks ------------------------------------------------------------------------------------
-def square_matrices(name, a):
-    """a as a float tensor of shape (..., n, n), or a clear error naming `name` and the shape."""
+def matrices(name, a):
+    """a as a float tensor of shape (..., m, n), or a clear error naming `name` and the shape."""
     if not isinstance(a, Tensor):
         raise TypeError(f"{name}: expected a Tensor, got {type(a).__name__}")
     if a.ndim < 2:
         raise RuntimeError(f"{name}: the input must have at least 2 dimensions, got shape "
                            f"{a.shape}")
+    return floating_matrix(name, a)
+
+
+def square_matrices(name, a):
+    """a as a float tensor of shape (..., n, n), or a clear error naming `name` and the shape."""
+    a = matrices(name, a)
     if a.shape[-1] != a.shape[-2]:
         raise RuntimeError(f"{name}: A must be batches of square matrices, but they are "
                            f"{a.shape[-2]} by {a.shape[-1]} matrices (shape {a.shape})")
-    return floating_matrix(name, a)
+    return a
 
 
 def floating_matrix(name, a):

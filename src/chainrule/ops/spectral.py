@@ -12,7 +12,7 @@ import math
 
 from chainrule.autograd.function import Function
 from chainrule.backend import xp
-from chainrule.ops.decomposition import Inv, floating_matrix, square_matrices
+from chainrule.ops.decomposition import Inv, matrices, square_matrices
 from chainrule.ops.diagonal import diag_embed
 from chainrule.ops.index import narrow, tril
 from chainrule.ops.join import cat
@@ -162,7 +162,7 @@ def eigh(a, uplo="L"):
 
 def svd(a, full_matrices=True):
     """(U, S, Vh) with A = U diag(S) Vh, S descending."""
-    a = _matrices("linalg.svd", a)
+    a = matrices("linalg.svd", a)
     m, n = a.shape[-2:]
     k = min(m, n)
     packed = Svd.apply(a, full_matrices=bool(full_matrices))
@@ -172,7 +172,7 @@ def svd(a, full_matrices=True):
 
 def qr(a, mode="reduced"):
     """(Q, R) with A = Q R, Q orthonormal columns, R upper-triangular."""
-    a = _matrices("linalg.qr", a)
+    a = matrices("linalg.qr", a)
     if mode not in ("reduced", "complete", "r"):
         raise RuntimeError(f"linalg.qr: mode must be 'reduced', 'complete' or 'r', got {mode!r}")
     m, n = a.shape[-2:]
@@ -182,13 +182,4 @@ def qr(a, mode="reduced"):
         return Tensor._make(xp.empty((0,), dtype=a.array.dtype)), r
     rows = m if mode == "complete" else k
     return tuple(unpack(Qr.apply(a, mode=mode), ((m, rows), (rows, n))))
-
-
-def _matrices(name, a):
-    if not isinstance(a, Tensor):
-        raise TypeError(f"{name}: expected a Tensor, got {type(a).__name__}")
-    if a.ndim < 2:
-        raise RuntimeError(f"{name}: the input must have at least 2 dimensions, got shape "
-                           f"{a.shape}")
-    return floating_matrix(name, a)
 
