@@ -1,7 +1,7 @@
 """Adam and AdamW: steps scaled by running estimates of the gradient's first and second moments."""
 from chainrule.backend import xp
-from chainrule.optim.optimizer import (Optimizer, check_non_negative, check_plain_options,
-                                       count_step, decay_weights, step_state,
+from chainrule.optim.optimizer import (Optimizer, check_betas, check_non_negative,
+                                       check_plain_options, count_step, decay_weights, step_state,
                                        update_moments, zeros_state)
 
 
@@ -33,9 +33,7 @@ class Adam(Optimizer):
                  amsgrad=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False, fused=None, decoupled_weight_decay=False):
         check_non_negative(lr=lr, eps=eps)
-        for index, beta in enumerate(betas):
-            if not 0.0 <= beta < 1.0:
-                raise ValueError(f"Invalid beta parameter at index {index}: {beta}")
+        check_betas(betas)
         check_non_negative(weight_decay=weight_decay)
         check_plain_options(type(self).__name__, differentiable, capturable)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
