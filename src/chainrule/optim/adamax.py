@@ -1,7 +1,8 @@
 """Adamax: Adam with the second moment replaced by an exponentially weighted infinity norm."""
 from chainrule.backend import xp
 from chainrule.optim.optimizer import (Optimizer, check_betas, check_non_negative,
-                                       check_plain_options, count_step, step_state, zeros_state)
+                                       check_plain_options, count_step, decay_weights, step_state,
+                                       zeros_state)
 
 
 class Adamax(Optimizer):
@@ -37,10 +38,9 @@ class Adamax(Optimizer):
                 "exp_inf": zeros_state(param)}
 
     def update(self, param, grad, state, group):
-        (beta1, beta2), weight_decay = group["betas"], group["weight_decay"]
+        beta1, beta2 = group["betas"]
         t = count_step(state)
-        if weight_decay != 0:
-            grad = grad + weight_decay * param
+        grad = decay_weights(param, grad, group)
         exp_avg, exp_inf = state["exp_avg"].array, state["exp_inf"].array
         exp_avg += (1 - beta1) * (grad - exp_avg)      # m, in torch's form (a lerp towards g)
         exp_inf *= beta2
