@@ -163,6 +163,8 @@ def install(cls):
     cls._node_class = type(cls.__name__, (CustomNode,), dict(names, _forward_cls=cls))
     cls._output_class = type(cls.__name__, (OutputNode,), dict(names))
     cls._setup_context = inspect.getattr_static(cls, "setup_context", None) is not None
+    # torch 2 style binds apply's arguments to forward's signature: read it once, not per call
+    cls._forward_signature = inspect.signature(cls.forward) if cls._setup_context else None
     backward = inspect.getattr_static(cls, "backward", None)
     vjp = inspect.getattr_static(cls, "vjp", None)
     if backward is not None and vjp is not None:
@@ -189,9 +191,8 @@ def apply(cls, *args, **kwargs):
     """Run forward under no_grad on the Tensors themselves; record one node for backward."""
     node = _new(cls._node_class)
     if cls._setup_context:   # torch 2 style: inputs are the arguments bound to forward's signature
-        signature = inspect.signature(cls.forward)
         try:
-            bound = signature.bind(*args, **kwargs)
+            bound = cls._forward_signature.bind(*args, **kwargs)
         except TypeError as error:
             raise TypeError(f"{cls.__name__}.apply: {error}") from None
         bound.apply_defaults()
