@@ -32,6 +32,7 @@ _SAME_SHAPE = (
     "logical_not", "logical_and", "logical_or", "logical_xor",
     "subtract", "multiply", "divide", "arctan2", "sinc", "index_put", "bitwise_not",
     "bitwise_left_shift", "bitwise_right_shift", "gcd", "lcm", "index_reduce", "i0", "ldexp",
+    "floor", "ceil", "trunc", "fix", "round", "frac", "floor_divide", "remainder", "fmod",
 )
 _SHAPE_CHANGING = ("t", "transpose", "swapdims", "swapaxes", "squeeze", "unsqueeze")
 

@@ -148,7 +148,7 @@ def fmod(input, other):
     return Modulo.apply(*_division_operands("fmod", input, other), truncate=True)
 
 
-# ----- Tensor methods, operators and in-place forms -----------------------------------------------
+# ----- Tensor methods and operators (the named in-place forms are in ops/inplace.py) --------------
 def _in_place(name, function):
     def method(x, *args, **kwargs):
         return x._update(name, lambda t: function(t, *args, **kwargs))
@@ -163,6 +163,3 @@ TENSOR_METHODS.update({
     "__ifloordiv__": _in_place("__ifloordiv__", floor_divide),
     "__imod__": _in_place("__imod__", remainder),
 })
-for _name in ("floor", "ceil", "trunc", "fix", "round", "frac", "floor_divide", "remainder",
-              "fmod"):
-    TENSOR_METHODS[_name + "_"] = _in_place(_name + "_", globals()[_name])
