@@ -26,8 +26,6 @@ RENAMED = {
     "torch.nn.modules.sparse": "chainrule.nn.embedding",
     "torch.autograd.grad_mode": "chainrule.autograd.mode",
     "torch.serialization": "chainrule.train.checkpoint",
-    "torch.utils.data.dataloader": "chainrule.data.loader",
-    "torch.utils.data.dataset": "chainrule.data.dataset",
 }
 
 # Names the `torch` module offers beyond chainrule's own (used only where chainrule lacks them).
