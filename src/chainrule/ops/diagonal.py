@@ -7,7 +7,7 @@ Taking a diagonal and putting one into zeros are each other's gradient. Like tor
 from chainrule import backend
 from chainrule.autograd.function import Function
 from chainrule.backend import xp
-from chainrule.ops.dims import normalize_dim
+from chainrule.ops.dims import normalize_dim, tensor_argument
 from chainrule.ops.join import cat, pad
 from chainrule.ops.shape import reshape
 from chainrule.ops.reduce import sum as reduce_sum
@@ -49,15 +49,9 @@ class DiagonalScatter(Function):
         return Diagonal.apply(grad, offset=offset, axis1=axis1, axis2=axis2)
 
 
-def _tensor(name, x):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{name}: expected a Tensor, got {type(x).__name__}")
-    return x
-
-
 def diagonal(input, offset=0, dim1=0, dim2=1):
     """The diagonal `offset` of each (dim1, dim2) plane of input, as a new last dim."""
-    x = _tensor("diagonal", input)
+    x = tensor_argument("diagonal", input)
     if x.ndim < 2:
         raise RuntimeError(f"diagonal: expected a tensor with at least 2 dims, got shape {x.shape}")
     axis1 = normalize_dim("diagonal", dim1, x.shape)
@@ -71,7 +65,7 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
 def diag(input, diagonal=0):
     """1-D input: the square matrix with input on its diagonal `diagonal`; 2-D input: that
     diagonal of the matrix, as a vector."""
-    x = _tensor("diag", input)
+    x = tensor_argument("diag", input)
     offset = int(diagonal)
     if x.ndim == 1:
         size = x.shape[0] + abs(offset)
@@ -84,7 +78,7 @@ def diag(input, diagonal=0):
 def diag_embed(input, offset=0, dim1=-2, dim2=-1):
     """A tensor whose (dim1, dim2) planes hold input's last dim on their diagonal `offset`,
     zeros elsewhere (the other dims are input's others, in order)."""
-    x = _tensor("diag_embed", input)
+    x = tensor_argument("diag_embed", input)
     if x.ndim == 0:
         raise RuntimeError("diag_embed: expected a tensor with at least 1 dim, got a 0-d tensor")
     shape = x.shape[:-1]
@@ -103,7 +97,7 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
 
 def trace(input):
     """The sum of the main diagonal of a matrix."""
-    x = _tensor("trace", input)
+    x = tensor_argument("trace", input)
     if x.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix (2-D tensor), got shape {x.shape}")
     if x.array.dtype.kind in "biu":  # as PyTorch: the trace of integers is int64
@@ -116,7 +110,7 @@ def block_diag(*tensors):
     matrix, zeros elsewhere; dtypes promote. Differentiable through pad and cat."""
     blocks = []
     for position, t in enumerate(tensors):
-        _tensor("block_diag", t)
+        tensor_argument("block_diag", t)
         if t.ndim > 2:
             raise RuntimeError(f"block_diag: input tensors must have 2 or fewer dimensions, got "
                                f"shape {t.shape} at position {position}")

@@ -7,6 +7,7 @@ import warnings
 from chainrule import backend
 from chainrule.backend import xp
 from chainrule.ops.broadcast import expand
+from chainrule.ops.dims import tensor_argument
 from chainrule.ops.join import stack
 from chainrule.ops.shape import reshape
 from chainrule.tensor import Tensor
@@ -14,16 +15,10 @@ from chainrule.tensor import Tensor
 __all__ = ["nonzero", "argwhere", "meshgrid", "cartesian_prod", "logspace"]
 
 
-def _tensor(name, x):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{name}: expected a Tensor, got {type(x).__name__}")
-    return x
-
-
 def nonzero(input, *, as_tuple=False):
     """The indices of the nonzero entries, in row-major order: an (N, ndim) int64 tensor, or with
     as_tuple a tuple of ndim 1-D tensors (a 0-d input counts as 1-D there, as in PyTorch)."""
-    x = _tensor("nonzero", input)
+    x = tensor_argument("nonzero", input)
     if as_tuple:
         array = x.array.reshape(1) if x.ndim == 0 else x.array
         return tuple(Tensor._make(i.astype(backend.int64)) for i in xp.nonzero(array))
@@ -32,7 +27,7 @@ def nonzero(input, *, as_tuple=False):
 
 def argwhere(input):
     """The indices of the nonzero entries as an (N, ndim) int64 tensor: nonzero(input)."""
-    _tensor("argwhere", input)
+    tensor_argument("argwhere", input)
     return nonzero(input)
 
 
@@ -51,7 +46,7 @@ def meshgrid(*tensors, indexing=None):
     if not tensors:
         raise RuntimeError("meshgrid: expects a non-empty list of tensors")
     for position, t in enumerate(tensors):
-        _tensor("meshgrid", t)
+        tensor_argument("meshgrid", t)
         if t.ndim > 1:
             raise RuntimeError(f"meshgrid: expects 0-d or 1-d tensors, got shape {t.shape} at "
                                f"position {position}")
@@ -77,7 +72,7 @@ def cartesian_prod(*tensors):
     """Every combination of one entry from each 1-D tensor, in row-major order: an (N, k) tensor
     (a single tensor is returned as it is, as in PyTorch)."""
     for position, t in enumerate(tensors):
-        _tensor("cartesian_prod", t)
+        tensor_argument("cartesian_prod", t)
         if t.ndim != 1:
             raise RuntimeError(f"cartesian_prod: expects 1-D tensors, got shape {t.shape} at "
                                f"position {position}")

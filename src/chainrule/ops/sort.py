@@ -9,7 +9,7 @@ from collections import namedtuple
 from chainrule import backend
 from chainrule.autograd.function import Function
 from chainrule.backend import xp
-from chainrule.ops.dims import normalize_dim
+from chainrule.ops.dims import normalize_dim, tensor_argument
 from chainrule.tensor import Tensor
 
 __all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "unique", "searchsorted", "bucketize"]
@@ -50,12 +50,6 @@ class PutAlongDim(Function):
 
 
 # ----- the order itself ---------------------------------------------------------------------------
-def _tensor(name, x):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{name}: expected a Tensor, got {type(x).__name__}")
-    return x
-
-
 def order(array, axis, descending):
     """The stable sorting permutation along axis (int64); NaN counts as the largest value, as in
     PyTorch. Descending keeps equal values in their original order too: sort the reversed array
@@ -76,7 +70,7 @@ def _take(x, indices, axis):
 # ----- the public functions -----------------------------------------------------------------------
 def sort(input, dim=-1, descending=False, stable=False):
     """(values, indices): x sorted along dim; equal values keep their order (stable or not)."""
-    x = _tensor("sort", input)
+    x = tensor_argument("sort", input)
     axis = normalize_dim("sort", dim, x.shape)
     indices = order(x.array, axis, descending)
     return RESULT_TYPES["sort"](_take(x, indices, axis), Tensor._make(indices))
@@ -84,7 +78,7 @@ def sort(input, dim=-1, descending=False, stable=False):
 
 def argsort(input, dim=-1, descending=False, stable=False):
     """The indices that sort x along dim (sort(x, dim).indices)."""
-    x = _tensor("argsort", input)
+    x = tensor_argument("argsort", input)
     return Tensor._make(order(x.array, normalize_dim("argsort", dim, x.shape), descending))
 
 
@@ -108,7 +102,7 @@ def _check_k(name, k, x, axis):
 
 def topk(input, k, dim=-1, largest=True, sorted=True):
     """(values, indices) of the k largest (smallest) entries along dim, largest first."""
-    x = _tensor("topk", input)
+    x = tensor_argument("topk", input)
     axis = normalize_dim("topk", dim, x.shape)
     k = _check_k("topk", k, x, axis)
     indices = order(x.array, axis, descending=largest)
@@ -119,7 +113,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
 
 def kthvalue(input, k, dim=-1, keepdim=False):
     """(values, indices) of the k-th smallest entry along dim (k counts from 1)."""
-    x = _tensor("kthvalue", input)
+    x = tensor_argument("kthvalue", input)
     axis = normalize_dim("kthvalue", dim, x.shape)
     k = _check_k("kthvalue", k, x, axis)
     indices = order(x.array, axis, descending=False)
@@ -136,7 +130,7 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     """The distinct values of x, ascending (of x flattened, or the distinct slices along dim);
     with return_inverse, where each entry of x went; with return_counts, how often each appears.
     Not differentiable (nor is PyTorch's)."""
-    x = _tensor("unique", input)
+    x = tensor_argument("unique", input)
     if dim is None:
         values, inverse, counts = xp.unique(x.array.reshape(-1), return_inverse=True,
                                             return_counts=True)
@@ -183,7 +177,7 @@ def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=
     """For each value, the index at which inserting it keeps sorted_sequence sorted along its
     last dim: the first such index (side='left'), or the last (right=True, side='right'). A
     sequence with leading dims searches each row for the matching row of values."""
-    sequence = _tensor("searchsorted", sorted_sequence)
+    sequence = tensor_argument("searchsorted", sorted_sequence)
     side = _search_side("searchsorted", right, side)
     scalar = not isinstance(values, Tensor)
     value_array = xp.asarray(values if scalar else values.array)
@@ -194,7 +188,7 @@ def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=
                            f"{sequence.shape} and values of shape {tuple(value_array.shape)}")
     array = sequence.array
     if sorter is not None:
-        array = xp.take_along_axis(array, _tensor("searchsorted", sorter).array, -1)
+        array = xp.take_along_axis(array, tensor_argument("searchsorted", sorter).array, -1)
     positions = _positions(array, value_array, side)
     dtype = backend.int32 if out_int32 else backend.int64
     return Tensor._make(xp.asarray(positions).astype(dtype))
@@ -203,7 +197,7 @@ def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=
 def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
     """The bucket of each entry of input among 1-D ascending boundaries: i such that
     boundaries[i-1] < x <= boundaries[i] (right=True: boundaries[i-1] <= x < boundaries[i])."""
-    boundaries = _tensor("bucketize", boundaries)
+    boundaries = tensor_argument("bucketize", boundaries)
     if boundaries.ndim != 1:
         raise RuntimeError(f"bucketize: boundaries tensor must be 1-D, got shape "
                            f"{boundaries.shape}")
