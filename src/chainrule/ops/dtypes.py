@@ -44,19 +44,23 @@ def operands(name, a, b):
     else:
         dtype = _result_dtype(a, b)
     # a differentiable cast, so a float operand that is promoted still receives its gradient
-    return (a if da == dtype else to(a, dtype)), (b if db == dtype else to(b, dtype))
+    # (Cast itself: dtype is already NumPy's, and to()'s device and dtype parsing is not needed)
+    return ((a if da == dtype else Cast.apply(a, dtype=dtype)),
+            (b if db == dtype else Cast.apply(b, dtype=dtype)))
 
 
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
 
 
 def _result_dtype(a, b):
-    ka, kb = _CATEGORY[a.array.dtype.kind], _CATEGORY[b.array.dtype.kind]
+    # the arrays' dtypes (NumPy's), not Tensor.dtype's wrappers: this runs on every mixed op
+    da, db = a.array.dtype, b.array.dtype
+    ka, kb = _CATEGORY[da.kind], _CATEGORY[db.kind]
     if ka != kb:
-        return a.dtype if ka > kb else b.dtype
-    if (a.ndim == 0) != (b.ndim == 0):
-        return b.dtype if a.ndim == 0 else a.dtype
-    return xp.promote_types(a.dtype, b.dtype)
+        return da if ka > kb else db
+    if (a.array.ndim == 0) != (b.array.ndim == 0):
+        return db if a.array.ndim == 0 else da
+    return xp.promote_types(da, db)
 
 
 def scalar_like(value, like, name="operator"):
