@@ -254,11 +254,11 @@ def _special(name):
     return method
 
 
-logit, xlogy, sinc, i0 = (_special(name) for name in ("logit", "xlogy", "sinc", "i0"))
+logit, xlogy, sinc = (_special(name) for name in ("logit", "xlogy", "sinc"))  # i0: ops/bessel.py
 mvlgamma = _special("multigammaln")
 mvlgamma.__name__ = "mvlgamma"
 __all__ += ["mvlgamma"]
 
 TENSOR_METHODS = {name: globals()[name] for name in __all__ if name not in (
     "trapezoid", "trapz", "cumulative_trapezoid")}
-TENSOR_METHODS.update(sum_to_size=sum_to_size, logit=logit, xlogy=xlogy, sinc=sinc, i0=i0)
+TENSOR_METHODS.update(sum_to_size=sum_to_size, logit=logit, xlogy=xlogy, sinc=sinc)
