@@ -7,17 +7,12 @@ its parameters is zero.
 """
 from chainrule import backend
 from chainrule.backend import xp
+from chainrule.ops.dims import tensor_argument
 from chainrule.random import rng
 from chainrule.size import as_size
 from chainrule.tensor import Tensor
 
 __all__ = ["bernoulli", "normal", "poisson"]
-
-
-def _array(name, x, what="input"):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{name}: argument '{what}' must be Tensor, not {type(x).__name__}")
-    return x.array
 
 
 def _check_probability(name, p):
@@ -29,7 +24,7 @@ def _check_probability(name, p):
 
 def bernoulli(input, p=None, *, generator=None):
     """1 with probability input (or p, for each entry of input's shape), else 0; input's dtype."""
-    x = _array("bernoulli", input)
+    x = tensor_argument("bernoulli", input).array
     if x.dtype.kind != "f":
         raise RuntimeError(f"bernoulli: expected a floating point tensor of probabilities, got "
                            f"{input.dtype}")
@@ -76,7 +71,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, out=None
 
 def poisson(input, generator=None):
     """Draws from Poisson(rate) for each rate in input; input's dtype."""
-    rate = _array("poisson", input)
+    rate = tensor_argument("poisson", input).array
     if rate.size and not (rate >= 0).all():
         raise RuntimeError(f"poisson: expects the rates to be >= 0, got values down to "
                            f"{rate.min()}")
