@@ -4,7 +4,7 @@ singular values), so they differentiate through those."""
 import math
 
 from chainrule.ops import spectral
-from chainrule.ops.dims import normalize_dims
+from chainrule.ops.dims import normalize_dims, tensor_argument
 from chainrule.ops.extremum import amax, amin
 from chainrule.ops.reduce import norm as two_norm
 from chainrule.ops.reduce import sum as reduce_sum
@@ -108,8 +108,7 @@ def cond(A, p=None):
 
 
 def _floating(name, x, dtype):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{name}: expected a Tensor, got {type(x).__name__}")
+    tensor_argument(name, x)
     if dtype is not None:
         x = x.to(dtype)
     if x.array.dtype.kind != "f":

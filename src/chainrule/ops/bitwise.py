@@ -2,6 +2,7 @@
 `>>` operators). Integer and bool tensors only, as in torch; no gradient.
 """
 from chainrule.backend import xp
+from chainrule.ops.dims import tensor_argument
 from chainrule.ops.dtypes import operands
 from chainrule.tensor import Tensor
 
@@ -28,9 +29,7 @@ def lcm(input, other):
 
 def bitwise_not(input):
     """~x: bitwise not of integers, logical not of bools."""
-    if not isinstance(input, Tensor):
-        raise TypeError(f"bitwise_not: argument 'input' must be Tensor, not "
-                        f"{type(input).__name__}")
+    tensor_argument("bitwise_not", input)
     if input.array.dtype.kind not in "biu":
         raise RuntimeError(f"bitwise_not: only integer and bool tensors are supported, got "
                            f"{input.dtype}")

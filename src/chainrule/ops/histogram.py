@@ -6,7 +6,7 @@ import operator
 
 from chainrule import backend
 from chainrule.backend import xp
-from chainrule.ops.dims import normalize_dims
+from chainrule.ops.dims import normalize_dims, tensor_argument
 from chainrule.tensor import Tensor
 
 __all__ = ["bincount", "histc", "count_nonzero"]
@@ -16,8 +16,7 @@ def bincount(input, weights=None, minlength=0):
     """out[n] = how many entries of input equal n (or the sum of their weights), for n up to
     max(input) or minlength - 1. int64 counts; weighted sums in float32 for float32 weights,
     float64 otherwise (as PyTorch)."""
-    if not isinstance(input, Tensor):
-        raise TypeError(f"bincount: expected a Tensor, got {type(input).__name__}")
+    tensor_argument("bincount", input)
     minlength = operator.index(minlength)
     if minlength < 0:
         raise RuntimeError(f"bincount: minlength should be >= 0, got {minlength}")
@@ -43,8 +42,7 @@ def bincount(input, weights=None, minlength=0):
 def histc(input, bins=100, min=0, max=0):
     """Counts of input's entries in `bins` equal bins spanning [min, max] (entries outside are
     ignored; max falls in the last bin). min = max: the data's own range. In input's dtype."""
-    if not isinstance(input, Tensor):
-        raise TypeError(f"histc: expected a Tensor, got {type(input).__name__}")
+    tensor_argument("histc", input)
     if not backend.is_floating(input.dtype):
         raise NotImplementedError(f"histc: only floating-point tensors are supported, got "
                                   f"{input.dtype} (shape {input.shape})")
@@ -68,8 +66,7 @@ def histc(input, bins=100, min=0, max=0):
 
 def count_nonzero(input, dim=None):
     """How many entries are nonzero, over dim (an int or a tuple) or over all of them; int64."""
-    if not isinstance(input, Tensor):
-        raise TypeError(f"count_nonzero: expected a Tensor, got {type(input).__name__}")
+    tensor_argument("count_nonzero", input)
     axes = normalize_dims("count_nonzero", dim, input.shape)
     counts = xp.count_nonzero(input.array, axis=axes if input.ndim else None)
     return Tensor._make(xp.asarray(counts).astype(backend.int64))

@@ -7,6 +7,7 @@ tensors keep their dtype; an integer division by zero raises, as PyTorch's does.
 from chainrule.autograd.function import Function
 from chainrule.backend import xp
 from chainrule.ops.broadcast import binary, sum_to
+from chainrule.ops.dims import tensor_argument
 from chainrule.ops.dtypes import operands
 from chainrule.tensor import Tensor
 
@@ -69,8 +70,7 @@ class FloorDivide(Function):
 
 # ----- checks -------------------------------------------------------------------------------------
 def _number(name, x):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{name}: expected a Tensor, got {type(x).__name__}")
+    tensor_argument(name, x)
     if x.array.dtype.kind == "b":
         raise NotImplementedError(f"{name}: not implemented for a bool tensor (shape {x.shape}), "
                                   "as in PyTorch; convert it with .long() or .float() first")

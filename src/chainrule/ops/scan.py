@@ -10,7 +10,7 @@ from chainrule import backend
 from chainrule.autograd.function import Function
 from chainrule.backend import xp
 from chainrule.ops.compare import where
-from chainrule.ops.dims import normalize_dim
+from chainrule.ops.dims import normalize_dim, tensor_argument
 from chainrule.ops.index import gather, narrow
 from chainrule.ops.join import cat
 from chainrule.ops.reduce import sum as reduce_sum
@@ -93,8 +93,7 @@ class LogCumSumExp(Function):
 
 # ----- the public functions -----------------------------------------------------------------------
 def _input(name, input, dim, dtype):
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{name}: expected a Tensor, got {type(input).__name__}")
+    tensor_argument(name, input)
     x = input if dtype is None else input.to(dtype)
     if x.array.dtype.kind in "biu":   # sums and products of integers and bools are int64
         x = Tensor._make(x.array.astype(backend.int64))
@@ -123,8 +122,7 @@ def logcumsumexp(input, dim):
 
 
 def _running(name, input, dim, accumulate):
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{name}: expected a Tensor, got {type(input).__name__}")
+    tensor_argument(name, input)
     axis = normalize_dim(name, dim, input.shape)
     if input.ndim == 0:
         return RESULT_TYPES[name](input.clone(), Tensor._make(xp.zeros((), backend.int64)))
@@ -154,8 +152,7 @@ def cummin(input, dim):
 def diff(input, n=1, dim=-1, prepend=None, append=None):
     """y_i = x_{i+1} - x_i along dim, n times over (bools: x_{i+1} != x_i); prepend and append
     are joined on first. Differentiable through narrow and sub."""
-    if not isinstance(input, Tensor):
-        raise TypeError(f"diff: expected a Tensor, got {type(input).__name__}")
+    tensor_argument("diff", input)
     if input.ndim == 0:
         raise RuntimeError("diff: expects input to be at least one-dimensional, got a 0-d tensor")
     n = int(n)
