@@ -9,6 +9,7 @@ callable over the entries, unrecorded, as torch's.
 """
 from chainrule.autograd.mode import state
 from chainrule.backend import xp
+from chainrule.ops.dims import tensor_argument
 from chainrule.tensor import Tensor
 
 __all__ = ["abs_", "acos_", "asin_", "atan_", "ceil_", "clamp_", "clamp_min_", "clamp_max_",
@@ -115,10 +116,7 @@ def map_(x, tensor, callable):
 def _function(name):
     """torch.name(x, ...): the function form of the method x.name(...)."""
     def function(input, *args, **kwargs):
-        if not isinstance(input, Tensor):
-            raise TypeError(f"{name}: argument 'input' must be Tensor, not "
-                            f"{type(input).__name__}")
-        return getattr(input, name)(*args, **kwargs)
+        return getattr(tensor_argument(name, input), name)(*args, **kwargs)
     function.__name__ = name
     function.__doc__ = f"x.{name}(...), as a function: x changed in place."
     return function
