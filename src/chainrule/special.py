@@ -22,9 +22,10 @@ from chainrule.tensor import Tensor
 __all__ = ["expit", "logit", "erf", "erfc", "erfcx", "erfinv", "xlogy", "xlog1py", "gammaln",
            "digamma", "psi", "polygamma", "multigammaln", "entr", "log1p", "expm1", "exp2",
            "logsumexp", "softmax", "log_softmax", "sinc", "round", "ndtr", "ndtri", "log_ndtr",
-           "i0", "i0e", "i1", "i1e"]
+           "i0", "i0e", "i1", "i1e", "modified_bessel_i0", "modified_bessel_i1"]
 
 psi = digamma
+modified_bessel_i0, modified_bessel_i1 = i0, i1   # torch's longer names for the same functions
 _SQRT_2 = math.sqrt(2)
 
 
@@ -121,9 +122,9 @@ def round(input, *, decimals=0):
 
 
 # What torch.special has and chainrule leaves out.
-_MISSING = ("bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "modified_bessel_i0",
-            "modified_bessel_i1", "modified_bessel_k0", "modified_bessel_k1",
-            "scaled_modified_bessel_k0", "scaled_modified_bessel_k1", "spherical_bessel_j0", "airy_ai", "zeta",
+_MISSING = ("bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "modified_bessel_k0",
+            "modified_bessel_k1", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1",
+            "spherical_bessel_j0", "airy_ai", "zeta",
             "gammainc", "gammaincc", "chebyshev_polynomial_t", "hermite_polynomial_h",
             "laguerre_polynomial_l", "legendre_polynomial_p")
 
