@@ -211,7 +211,8 @@ def test_errors_name_the_op(call, error, pattern):
         call()
 
 
-@pytest.mark.parametrize("values", [[1, 0, 3], [0.0, 2.5, 0.0], [[True, False], [False, True]]])
+@pytest.mark.parametrize("values", [[1, 0, 3], [0.0, 2.5, 0.0], [[True, False], [False, True]],
+                                    True, 0.0])
 def test_where_with_a_condition_alone_takes_any_dtype_as_torch(values):
     got = [i.tolist() for i in chainrule.where(chainrule.tensor(values))]
     assert got == [i.tolist() for i in torch.where(torch.tensor(values))]

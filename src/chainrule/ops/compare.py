@@ -9,6 +9,7 @@ from chainrule.autograd.function import Function
 from chainrule.backend import xp
 from chainrule.ops.broadcast import binary, sum_to
 from chainrule.ops.dtypes import operands
+from chainrule.ops.grids import nonzero
 from chainrule.tensor import Tensor
 
 __all__ = ["maximum", "minimum", "clamp", "clip", "where", "eq", "ne", "lt", "le", "gt", "ge",
@@ -131,7 +132,7 @@ def where(condition, x=None, other=None):
     numbers. where(condition) alone gives the indices of the nonzero elements of a condition of
     any dtype, as nonzero(as_tuple=True) does (torch)."""
     if x is None and other is None and isinstance(condition, Tensor):
-        return tuple(Tensor._make(i) for i in xp.nonzero(condition.array))
+        return nonzero(condition, as_tuple=True)
     if not isinstance(condition, Tensor) or condition.array.dtype != backend.bool_:
         got = condition.dtype if isinstance(condition, Tensor) else type(condition).__name__
         raise RuntimeError(f"where: expected condition to be a bool tensor, got {got}")
