@@ -39,6 +39,7 @@ SAME_SHAPE = [
     ("nan_to_num_", DATA, lambda L: ()), ("copysign_", DATA, lambda L: (-1.0,)),
     ("put_", DATA, lambda L: (L.tensor([0, 5]), L.zeros(2, dtype=L.float64))),
     ("fill_diagonal_", DATA, lambda L: (3.0,)), ("floor_", DATA, lambda L: ()),
+    ("true_divide_", DATA, lambda L: (2.0,)),
 ]
 SHAPE_CHANGING = [
     ("t_", lambda L: ()), ("transpose_", lambda L: (0, 1)), ("unsqueeze_", lambda L: (1,)),

@@ -160,6 +160,7 @@ TENSOR_METHODS = {
     "__sub__": sub, "__rsub__": lambda x, other: sub(other, x), "sub": sub,
     "__mul__": mul, "__rmul__": mul, "mul": mul,
     "__truediv__": div, "__rtruediv__": lambda x, other: div(other, x), "div": div,
+    "true_divide": div,
     "__neg__": neg, "neg": neg,
     "__pow__": pow, "__rpow__": lambda x, other: pow(other, x), "pow": pow,
 }
