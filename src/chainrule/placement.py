@@ -1,6 +1,7 @@
 """Where tensors live and how they are laid out: devices (the CPU only, others named but
-refused), the layout and memory-format constants torch programs pass, and process settings
-(threads, determinism). chainrule.backend re-exports these; nothing here computes."""
+refused), the layout and memory-format constants torch programs pass, the one floating-dtype
+check, and process settings (threads, determinism). chainrule.backend re-exports these; nothing
+here computes."""
 
 
 # Device types torch knows; chainrule computes on "cpu" only, but the others can be named.
@@ -69,6 +70,19 @@ def check_device(where, name):
     if place.type != "cpu":
         raise RuntimeError(f"{name}: chainrule computes on the CPU only, got device "
                            f"{str(place)!r}; use device='cpu' (a GPU backend is future work)")
+
+
+FLOATING_DTYPES = "float16, bfloat16, float32 or float64"
+
+
+def check_floating(name, dtype, what, error=RuntimeError):
+    """The one floating-point dtype check, worded once, for what must hold real numbers:
+    parameters, tensors that require grad, random draws. `dtype` is an array dtype (anything
+    with a NumPy `.kind`: callers resolve torch's and Python's spellings first); `what` names
+    what needs it; `error` is the type torch raises there (TypeError for Module.to)."""
+    if getattr(dtype, "kind", None) != "f":
+        raise error(f"{name}: {what} need a floating-point dtype ({FLOATING_DTYPES}), got "
+                    f"{dtype}")
 
 
 class _Setting:

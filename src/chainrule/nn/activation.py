@@ -4,11 +4,11 @@ softmax family, which normalises along a dim, is in nn/softmax.py.
 
 Shape (every layer here but GLU): input (*) -> output (*), the same shape.
 """
-from chainrule import backend, creation
+from chainrule import creation
 from chainrule.nn import functional as F
 from chainrule.nn import init as initializers
 from chainrule.nn.module import Module
-from chainrule.nn.parameter import Parameter
+from chainrule.nn.parameter import Parameter, factory_kwargs
 
 
 def _inplace_repr(inplace, first=True):
@@ -180,10 +180,9 @@ class PReLU(Module):
 
     def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
         super().__init__()
-        if device is not None:
-            backend.check_device(device, "PReLU")
+        factory = factory_kwargs("PReLU", device, dtype)
         self.num_parameters, self.init = num_parameters, init
-        self.weight = Parameter(creation.empty(num_parameters, dtype=dtype))
+        self.weight = Parameter(creation.empty(num_parameters, **factory))
         self.reset_parameters()
 
     def reset_parameters(self):

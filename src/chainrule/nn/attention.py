@@ -4,7 +4,7 @@ from chainrule.nn import init
 from chainrule.nn.functional.attention import multi_head_attention_forward
 from chainrule.nn.linear import Linear
 from chainrule.nn.module import Module
-from chainrule.nn.parameter import Parameter
+from chainrule.nn.parameter import Parameter, factory_kwargs
 
 
 class MultiheadAttention(Module):
@@ -14,7 +14,7 @@ class MultiheadAttention(Module):
     Args: embed_dim, num_heads, dropout=0.0 (on the attention weights, in training mode),
     bias=True, add_bias_kv=False (a learnt key and value appended to every sequence),
     add_zero_attn=False (a zero key and value appended), kdim=None, vdim=None (key and value
-    widths, embed_dim unless given), batch_first=False, dtype=None.
+    widths, embed_dim unless given), batch_first=False, device=None, dtype=None.
     Parameters, named and laid out as torch's: in_proj_weight (3·embed_dim, embed_dim) holding
     the query, key and value projections stacked, or q_proj_weight, k_proj_weight (embed_dim,
     kdim) and v_proj_weight (embed_dim, vdim) when kdim or vdim differ; in_proj_bias
@@ -40,6 +40,7 @@ class MultiheadAttention(Module):
             raise AssertionError(f"embed_dim must be divisible by num_heads, got embed_dim="
                                  f"{embed_dim} and num_heads={num_heads}")
         super().__init__()
+        factory = factory_kwargs("MultiheadAttention", device, dtype)
         self.embed_dim, self.num_heads, self.dropout = embed_dim, num_heads, dropout
         self.kdim = embed_dim if kdim is None else kdim
         self.vdim = embed_dim if vdim is None else vdim
@@ -47,18 +48,20 @@ class MultiheadAttention(Module):
         self.batch_first, self.head_dim = batch_first, embed_dim // num_heads
         self.add_zero_attn = add_zero_attn
         if self._qkv_same_embed_dim:
-            self.in_proj_weight = _empty(dtype, 3 * embed_dim, embed_dim)
+            self.in_proj_weight = _empty(factory, 3 * embed_dim, embed_dim)
             for name in ("q_proj_weight", "k_proj_weight", "v_proj_weight"):
                 self.register_parameter(name, None)
         else:
             self.register_parameter("in_proj_weight", None)
-            self.q_proj_weight = _empty(dtype, embed_dim, embed_dim)
-            self.k_proj_weight = _empty(dtype, embed_dim, self.kdim)
-            self.v_proj_weight = _empty(dtype, embed_dim, self.vdim)
-        self.register_parameter("in_proj_bias", _empty(dtype, 3 * embed_dim) if bias else None)
-        self.out_proj = Linear(embed_dim, embed_dim, bias=bias, dtype=dtype)
-        self.register_parameter("bias_k", _empty(dtype, 1, 1, embed_dim) if add_bias_kv else None)
-        self.register_parameter("bias_v", _empty(dtype, 1, 1, embed_dim) if add_bias_kv else None)
+            self.q_proj_weight = _empty(factory, embed_dim, embed_dim)
+            self.k_proj_weight = _empty(factory, embed_dim, self.kdim)
+            self.v_proj_weight = _empty(factory, embed_dim, self.vdim)
+        self.register_parameter("in_proj_bias", _empty(factory, 3 * embed_dim) if bias else None)
+        self.out_proj = Linear(embed_dim, embed_dim, bias=bias, **factory)
+        self.register_parameter("bias_k",
+                                _empty(factory, 1, 1, embed_dim) if add_bias_kv else None)
+        self.register_parameter("bias_v",
+                                _empty(factory, 1, 1, embed_dim) if add_bias_kv else None)
         self._reset_parameters()
 
     def _reset_parameters(self):
@@ -104,5 +107,5 @@ class MultiheadAttention(Module):
                 f"{widths}, batch_first={self.batch_first})")
 
 
-def _empty(dtype, *shape):
-    return Parameter(creation.empty(*shape, dtype=dtype))
+def _empty(factory, *shape):
+    return Parameter(creation.empty(*shape, **factory))

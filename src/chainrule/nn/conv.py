@@ -3,11 +3,11 @@ layouts and initialisation; each forward checks the input shape and calls nn.fun
 import math
 
 import chainrule
-from chainrule import backend, creation
+from chainrule import creation
 from chainrule.nn import init
 from chainrule.nn.functional import conv as functional
 from chainrule.nn.module import Module
-from chainrule.nn.parameter import Parameter
+from chainrule.nn.parameter import Parameter, factory_kwargs
 from chainrule.ops.conv import as_tuple
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
@@ -23,8 +23,7 @@ class _ConvNd(Module):
                  dtype=None):
         super().__init__()
         name, dims = type(self).__name__, self.dims
-        if device is not None:
-            backend.check_device(device, name)
+        factory = factory_kwargs(name, device, dtype)
         if groups <= 0 or in_channels % groups or out_channels % groups:
             raise ValueError(f"{name}: in_channels ({in_channels}) and out_channels "
                              f"({out_channels}) must be divisible by groups ({groups})")
@@ -45,8 +44,8 @@ class _ConvNd(Module):
                                           self.dilation)
         shape = ((in_channels, out_channels // groups) if self.transposed
                  else (out_channels, in_channels // groups)) + self.kernel_size
-        self.weight = Parameter(creation.empty(*shape, dtype=dtype))
-        self.bias = Parameter(creation.empty(out_channels, dtype=dtype)) if bias else None
+        self.weight = Parameter(creation.empty(*shape, **factory))
+        self.bias = Parameter(creation.empty(out_channels, **factory)) if bias else None
         self.reset_parameters()
 
     def reset_parameters(self):

@@ -1,20 +1,20 @@
 """Embedding: a learned table of vectors, one row per index (words, tokens, positions);
 EmbeddingBag: the sum, mean or max of the rows of each bag of indices."""
-from chainrule import backend, creation
+from chainrule import creation
 from chainrule.autograd.mode import no_grad
 from chainrule.nn import init
 from chainrule.nn.functional.embedding_bag import embedding_bag
 from chainrule.nn.functional.linear import embedding_lookup, normalise_padding_idx
 from chainrule.nn.module import Module
-from chainrule.nn.parameter import Parameter
+from chainrule.nn.parameter import Parameter, factory_kwargs
 
 
-def _make_table(layer, owner, _weight, dtype, requires_grad=True):
+def _make_table(layer, owner, _weight, factory, requires_grad=True):
     """layer.weight: `_weight` if given (checked against the layer's shape), else a new table
-    initialised by layer.reset_parameters()."""
+    made with the layer's factory keywords and initialised by layer.reset_parameters()."""
     shape = (layer.num_embeddings, layer.embedding_dim)
     if _weight is None:
-        layer.weight = Parameter(creation.empty(*shape, dtype=dtype), requires_grad=requires_grad)
+        layer.weight = Parameter(creation.empty(*shape, **factory), requires_grad=requires_grad)
         layer.reset_parameters()
         return
     if tuple(_weight.shape) != shape:
@@ -46,13 +46,12 @@ class Embedding(Module):
                  norm_type=2.0, scale_grad_by_freq=False, sparse=False, _weight=None,
                  _freeze=False, device=None, dtype=None):
         super().__init__()
-        if device is not None:
-            backend.check_device(device, "Embedding")
+        factory = factory_kwargs("Embedding", device, dtype)
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.padding_idx = normalise_padding_idx("Embedding", padding_idx, num_embeddings)
         self.max_norm, self.norm_type = max_norm, norm_type
         self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
-        _make_table(self, "Embedding", _weight, dtype, requires_grad=not _freeze)
+        _make_table(self, "Embedding", _weight, factory, requires_grad=not _freeze)
 
     def reset_parameters(self):
         init.normal_(self.weight)
@@ -112,14 +111,13 @@ class EmbeddingBag(Module):
                  scale_grad_by_freq=False, mode="mean", sparse=False, _weight=None,
                  include_last_offset=False, padding_idx=None, device=None, dtype=None):
         super().__init__()
-        if device is not None:
-            backend.check_device(device, "EmbeddingBag")
+        factory = factory_kwargs("EmbeddingBag", device, dtype)
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.max_norm, self.norm_type = max_norm, norm_type
         self.scale_grad_by_freq, self.mode, self.sparse = scale_grad_by_freq, mode, sparse
         self.include_last_offset = include_last_offset
         self.padding_idx = normalise_padding_idx("EmbeddingBag", padding_idx, num_embeddings)
-        _make_table(self, "EmbeddingBag", _weight, dtype)
+        _make_table(self, "EmbeddingBag", _weight, factory)
 
     reset_parameters = Embedding.reset_parameters
 

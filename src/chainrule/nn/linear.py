@@ -2,11 +2,11 @@
 Identity, Flatten, Unflatten."""
 import math
 
-from chainrule import backend, creation
+from chainrule import creation
 from chainrule.nn import init
 from chainrule.nn.functional.linear import bilinear, linear
 from chainrule.nn.module import Module
-from chainrule.nn.parameter import Parameter
+from chainrule.nn.parameter import Parameter, factory_kwargs
 
 
 class Identity(Module):
@@ -36,11 +36,10 @@ class Linear(Module):
 
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
-        if device is not None:
-            backend.check_device(device, "Linear")
+        factory = factory_kwargs("Linear", device, dtype)
         self.in_features, self.out_features = in_features, out_features
-        self.weight = Parameter(creation.empty(out_features, in_features, dtype=dtype))
-        self.bias = Parameter(creation.empty(out_features, dtype=dtype)) if bias else None
+        self.weight = Parameter(creation.empty(out_features, in_features, **factory))
+        self.bias = Parameter(creation.empty(out_features, **factory)) if bias else None
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -77,13 +76,12 @@ class Bilinear(Module):
     def __init__(self, in1_features, in2_features, out_features, bias=True, device=None,
                  dtype=None):
         super().__init__()
-        if device is not None:
-            backend.check_device(device, "Bilinear")
+        factory = factory_kwargs("Bilinear", device, dtype)
         self.in1_features, self.in2_features = in1_features, in2_features
         self.out_features = out_features
         self.weight = Parameter(creation.empty(out_features, in1_features, in2_features,
-                                               dtype=dtype))
-        self.bias = Parameter(creation.empty(out_features, dtype=dtype)) if bias else None
+                                               **factory))
+        self.bias = Parameter(creation.empty(out_features, **factory)) if bias else None
         self.reset_parameters()
 
     def reset_parameters(self):

@@ -10,14 +10,15 @@ from chainrule.nn import init
 from chainrule.nn.functional.norm import (batch_norm, group_norm, instance_norm, layer_norm,
                                           local_response_norm, rms_norm)
 from chainrule.nn.module import Module
-from chainrule.nn.parameter import Parameter
+from chainrule.nn.parameter import Parameter, factory_kwargs
 
 
-def _affine_parameters(module, shape, weight, bias, dtype):
-    """Register weight and bias of this shape, or None in their place (as torch, so that they
-    still appear as attributes); reset_parameters fills them."""
+def _affine_parameters(module, shape, weight, bias, factory):
+    """Register weight and bias of this shape, made with the layer's factory keywords, or None in
+    their place (as torch, so that they still appear as attributes); reset_parameters fills
+    them."""
     for name, wanted in (("weight", weight), ("bias", bias)):
-        module.register_parameter(name, Parameter(creation.empty(shape, dtype=dtype))
+        module.register_parameter(name, Parameter(creation.empty(shape, **factory))
                                   if wanted else None)
 
 
@@ -30,13 +31,15 @@ class _BatchNorm(Module):
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
                  track_running_stats=True, device=None, dtype=None, *, bias=True):
         super().__init__()
+        factory = factory_kwargs(type(self).__name__, device, dtype)
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        _affine_parameters(self, (num_features,), affine, affine and bias, dtype)
+        _affine_parameters(self, (num_features,), affine, affine and bias, factory)
         if track_running_stats:
-            self.register_buffer("running_mean", creation.zeros(num_features, dtype=dtype))
-            self.register_buffer("running_var", creation.ones(num_features, dtype=dtype))
-            self.register_buffer("num_batches_tracked", creation.tensor(0, dtype=backend.int64))
+            self.register_buffer("running_mean", creation.zeros(num_features, **factory))
+            self.register_buffer("running_var", creation.ones(num_features, **factory))
+            self.register_buffer("num_batches_tracked",
+                                 creation.tensor(0, dtype=backend.int64, device=device))
         else:
             for name in ("running_mean", "running_var", "num_batches_tracked"):
                 self.register_buffer(name, None)
@@ -91,7 +94,7 @@ class BatchNorm1d(_BatchNorm):
     momentum=None averages all batches seen so far. Evaluation normalises with the running ones.
 
     Args: num_features (C), eps=1e-5, momentum=0.1 (or None), affine=True (learn weight and bias),
-    track_running_stats=True, dtype=None, bias=True (keyword only).
+    track_running_stats=True, device=None, dtype=None, bias=True (keyword only).
     Shape: input (N, C) or (N, C, L) -> output of the same shape.
     Initialised as torch: weight 1, bias 0, running_mean 0, running_var 1, num_batches_tracked 0.
     """
@@ -104,7 +107,7 @@ class BatchNorm2d(_BatchNorm):
     """BatchNorm1d's normalisation for images: statistics per channel over (N, H, W).
 
     Args: num_features (C), eps=1e-5, momentum=0.1 (or None), affine=True,
-    track_running_stats=True, dtype=None, bias=True (keyword only).
+    track_running_stats=True, device=None, dtype=None, bias=True (keyword only).
     Shape: input (N, C, H, W) -> output of the same shape.
     Initialised as torch: weight 1, bias 0, running_mean 0, running_var 1, num_batches_tracked 0.
     """
@@ -153,7 +156,7 @@ class InstanceNorm1d(_InstanceNorm):
     With track_running_stats, training also updates running_mean and running_var with the batch's
     average of the per-instance statistics, and evaluation normalises with them.
     Args: num_features (C), eps=1e-5, momentum=0.1, affine=False (learn weight and bias),
-    track_running_stats=False, dtype=None, bias=True (keyword only).
+    track_running_stats=False, device=None, dtype=None, bias=True (keyword only).
     Shape: input (N, C, L) or (C, L) -> output of the same shape.
     """
 
@@ -164,7 +167,7 @@ class InstanceNorm1d(_InstanceNorm):
 class InstanceNorm2d(_InstanceNorm):
     """InstanceNorm1d's normalisation for images: statistics per sample and channel over (H, W).
     Args: num_features (C), eps=1e-5, momentum=0.1, affine=False, track_running_stats=False,
-    dtype=None, bias=True (keyword only).
+    device=None, dtype=None, bias=True (keyword only).
     Shape: input (N, C, H, W) or (C, H, W) -> output of the same shape.
     """
 
@@ -175,7 +178,7 @@ class InstanceNorm2d(_InstanceNorm):
 class InstanceNorm3d(_InstanceNorm):
     """InstanceNorm1d's normalisation for volumes: statistics per sample and channel over
     (D, H, W). Args: num_features (C), eps=1e-5, momentum=0.1, affine=False,
-    track_running_stats=False, dtype=None, bias=True (keyword only).
+    track_running_stats=False, device=None, dtype=None, bias=True (keyword only).
     Shape: input (N, C, D, H, W) or (C, D, H, W) -> output of the same shape.
     """
 
@@ -188,7 +191,8 @@ class LayerNorm(Module):
     (Ba, Kiros & Hinton 2016); the same computation in training and evaluation.
 
     Args: normalized_shape (an int or a shape: the trailing dims to normalise over), eps=1e-5,
-    elementwise_affine=True (learn weight and bias of that shape), bias=True, dtype=None.
+    elementwise_affine=True (learn weight and bias of that shape), bias=True, device=None,
+    dtype=None.
     Shape: input (*, *normalized_shape) -> output of the same shape.
     Initialised as torch: weight 1, bias 0.
     """
@@ -196,12 +200,13 @@ class LayerNorm(Module):
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True,
                  device=None, dtype=None):
         super().__init__()
+        factory = factory_kwargs("LayerNorm", device, dtype)
         if isinstance(normalized_shape, int):
             normalized_shape = (normalized_shape,)
         self.normalized_shape = tuple(int(n) for n in normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
         _affine_parameters(self, self.normalized_shape, elementwise_affine,
-                           elementwise_affine and bias, dtype)
+                           elementwise_affine and bias, factory)
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -227,7 +232,7 @@ class GroupNorm(Module):
     each group of num_channels / num_groups channels and all positions (Wu & He 2018).
 
     Args: num_groups, num_channels (divisible by num_groups), eps=1e-5, affine=True (a weight and
-    a bias per channel), dtype=None, bias=True (False: the weight alone).
+    a bias per channel), device=None, dtype=None, bias=True (False: the weight alone).
     Shape: input (N, C, *) -> output of the same shape.
     Initialised as torch: weight 1, bias 0.
     """
@@ -235,6 +240,7 @@ class GroupNorm(Module):
     def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None,
                  *, bias=True):
         super().__init__()
+        factory = factory_kwargs("GroupNorm", device, dtype)
         if num_groups == 0:   # torch's type, with words: its message is "integer modulo by zero"
             raise ZeroDivisionError("GroupNorm: num_groups must be positive, got 0")
         if not num_groups > 0:
@@ -244,7 +250,7 @@ class GroupNorm(Module):
                              f"num_groups ({num_groups})")
         self.num_groups, self.num_channels, self.eps, self.affine = (num_groups, num_channels,
                                                                      eps, affine)
-        _affine_parameters(self, (num_channels,), affine, affine and bias, dtype)
+        _affine_parameters(self, (num_channels,), affine, affine and bias, factory)
         if self.weight is not None:
             init.ones_(self.weight)
         if self.bias is not None:
@@ -266,7 +272,8 @@ class RMSNorm(Module):
     centring or bias (Zhang & Sennrich 2019).
 
     Args: normalized_shape (an int or a shape: the trailing dims), eps=None (the input dtype's
-    machine epsilon), elementwise_affine=True (learn a weight of that shape), dtype=None.
+    machine epsilon), elementwise_affine=True (learn a weight of that shape), device=None,
+    dtype=None.
     Shape: input (*, *normalized_shape) -> output of the same shape. Initialised as torch:
     weight 1.
     """
@@ -274,11 +281,12 @@ class RMSNorm(Module):
     def __init__(self, normalized_shape, eps=None, elementwise_affine=True, device=None,
                  dtype=None):
         super().__init__()
+        factory = factory_kwargs("RMSNorm", device, dtype)
         if isinstance(normalized_shape, int):
             normalized_shape = (normalized_shape,)
         self.normalized_shape = tuple(int(n) for n in normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
-        _affine_parameters(self, self.normalized_shape, elementwise_affine, False, dtype)
+        _affine_parameters(self, self.normalized_shape, elementwise_affine, False, factory)
         del self._parameters["bias"]   # torch's RMSNorm has no bias attribute at all
         self.reset_parameters()
 

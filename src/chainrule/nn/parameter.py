@@ -1,4 +1,7 @@
-"""Parameter: a Tensor that a Module registers as something to train."""
+"""Parameter: a Tensor that a Module registers as something to train; factory_kwargs, the one
+path a layer's device= and dtype= take to its parameters and buffers."""
+from chainrule import backend
+from chainrule.placement import check_device, check_floating
 from chainrule.tensor import Tensor, share_memory
 
 
@@ -32,3 +35,14 @@ class Parameter(Tensor):
                 copy.grad = Tensor._make(self.grad.array.copy())
             memo[id(self)] = copy
         return memo[id(self)]
+
+
+def factory_kwargs(owner, device=None, dtype=None):
+    """torch's factory keywords of a layer, checked once, here, in the layer's name: the device
+    (the CPU only) and a floating dtype for the parameters. Every layer with parameters or buffers
+    calls it and passes the result on to creation functions and sublayers, as torch's layers do
+    with their `factory_kwargs`."""
+    check_device(device, owner)
+    if dtype is not None:
+        check_floating(owner, backend.to_dtype(dtype), "parameters")
+    return {"device": device, "dtype": dtype}

@@ -9,7 +9,7 @@ from chainrule import creation
 from chainrule.nn import init
 from chainrule.nn.functional import recurrent as functional
 from chainrule.nn.module import Module
-from chainrule.nn.parameter import Parameter
+from chainrule.nn.parameter import Parameter, factory_kwargs
 from chainrule.nn.utils.rnn import PackedSequence
 
 
@@ -34,12 +34,13 @@ class RNNCellBase(Module):
 
     def __init__(self, input_size, hidden_size, bias, num_chunks, device=None, dtype=None):
         super().__init__()
+        factory = factory_kwargs(type(self).__name__, device, dtype)
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
         rows = num_chunks * hidden_size
-        self.weight_ih = Parameter(creation.empty(rows, input_size, dtype=dtype))
-        self.weight_hh = Parameter(creation.empty(rows, hidden_size, dtype=dtype))
-        self.bias_ih = Parameter(creation.empty(rows, dtype=dtype)) if bias else None
-        self.bias_hh = Parameter(creation.empty(rows, dtype=dtype)) if bias else None
+        self.weight_ih = Parameter(creation.empty(rows, input_size, **factory))
+        self.weight_hh = Parameter(creation.empty(rows, hidden_size, **factory))
+        self.bias_ih = Parameter(creation.empty(rows, **factory)) if bias else None
+        self.bias_hh = Parameter(creation.empty(rows, **factory)) if bias else None
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -79,7 +80,8 @@ class RNNCellBase(Module):
 class RNNCell(RNNCellBase):
     """h' = tanh(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh) (or relu).
 
-    Args: input_size, hidden_size, bias=True, nonlinearity='tanh' ('tanh' or 'relu'), dtype=None.
+    Args: input_size, hidden_size, bias=True, nonlinearity='tanh' ('tanh' or 'relu'),
+    device=None, dtype=None.
     Shape: input (N, input_size) or (input_size,); hx (N, hidden_size) or (hidden_size,),
     zeros if None -> h' of hx's shape.
     Parameters as torch: weight_ih (H, I), weight_hh (H, H), bias_ih (H,), bias_hh (H,), all
@@ -106,7 +108,7 @@ class LSTMCell(RNNCellBase):
     [i, f, g, o] = [σ, σ, tanh, σ](x W_ihᵀ + b_ih + h W_hhᵀ + b_hh); c' = f c + i g;
     h' = o tanh(c').
 
-    Args: input_size, hidden_size, bias=True, dtype=None.
+    Args: input_size, hidden_size, bias=True, device=None, dtype=None.
     Shape: input (N, input_size) or (input_size,); hx = (h, c), each (N, hidden_size) or
     (hidden_size,), zeros if None -> (h', c') of the same shapes.
     Parameters as torch: weight_ih (4H, I), weight_hh (4H, H), bias_ih and bias_hh (4H,), the
@@ -127,7 +129,7 @@ class GRUCell(RNNCellBase):
     """One GRU step (Cho et al. 2014): r = σ(x_r + a_r), z = σ(x_z + a_z), n = tanh(x_n + r a_n),
     h' = (1 - z) n + z h, with [x_r, x_z, x_n] = x W_ihᵀ + b_ih, [a_r, a_z, a_n] = h W_hhᵀ + b_hh.
 
-    Args: input_size, hidden_size, bias=True, dtype=None.
+    Args: input_size, hidden_size, bias=True, device=None, dtype=None.
     Shape: input (N, input_size) or (input_size,); hx (N, hidden_size) or (hidden_size,), zeros
     if None -> h' of hx's shape.
     Parameters as torch: weight_ih (3H, I), weight_hh (3H, H), bias_ih and bias_hh (3H,), gates in
@@ -160,6 +162,7 @@ class RNNBase(Module):
     def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
                  dropout=0.0, bidirectional=False, device=None, dtype=None):
         super().__init__()
+        factory = factory_kwargs(type(self).__name__, device, dtype)
         _check_options(hidden_size, num_layers, dropout)
         self.mode, self.input_size, self.hidden_size = mode, input_size, hidden_size
         self.num_layers, self.bias, self.batch_first = num_layers, bias, batch_first
@@ -176,7 +179,7 @@ class RNNBase(Module):
                     shapes.update(bias_ih=(gates,), bias_hh=(gates,))
                 names = [f"{name}_l{layer}{suffix}" for name in shapes]
                 for name, shape in zip(names, shapes.values()):
-                    setattr(self, name, Parameter(creation.empty(*shape, dtype=dtype)))
+                    setattr(self, name, Parameter(creation.empty(*shape, **factory)))
                 self._all_weights.append(names)
         self._flat_weights_names = [name for names in self._all_weights for name in names]
         self.reset_parameters()
@@ -292,7 +295,7 @@ class RNN(RNNBase):
 
     Args: input_size, hidden_size, num_layers=1, nonlinearity='tanh' (or 'relu'), bias=True,
     batch_first=False, dropout=0.0 (on each layer's output but the last, in training),
-    bidirectional=False, dtype=None.
+    bidirectional=False, device=None, dtype=None.
     Shape: input (L, N, I) ((N, L, I) if batch_first) or (L, I) unbatched; h0 (D * num_layers,
     N, H) or (D * num_layers, H), zeros if None (D = 2 if bidirectional else 1)
     -> (output (L, N, D * H) ((N, L, D * H) if batch_first), h_n of h0's shape).
