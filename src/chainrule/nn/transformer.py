@@ -14,17 +14,78 @@ from chainrule.nn.functional.activation import gelu, relu
 from chainrule.nn.linear import Linear
 from chainrule.nn.module import Module
 from chainrule.nn.norm import LayerNorm
+from chainrule.nn.parameter import factory_kwargs
+from chainrule.placement import check_device
 from chainrule.tensor import Tensor
 
 
-class TransformerEncoderLayer(Module):
+class _TransformerLayer(Module):
+    """What the encoder and decoder layers share: self-attention (and, in the decoder, attention
+    to the memory), the position-wise feed-forward network, and one LayerNorm and one Dropout per
+    block, each block inside a residual connection with its LayerNorm: after the sum
+    (norm_first=False, the paper's "post-norm") or on the block's input (norm_first=True,
+    "pre-norm", which trains deep stacks more stably: Xiong et al. 2020, "On Layer Normalization
+    in the Transformer"). Submodules are registered in torch's order, so state_dict keys match."""
+
+    def __init__(self, d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps,
+                 batch_first, norm_first, bias, device, dtype, *, cross_attention):
+        super().__init__()
+        factory = factory_kwargs(type(self).__name__, device, dtype)
+        attention = dict(dropout=dropout, bias=bias, batch_first=batch_first, **factory)
+        self.self_attn = MultiheadAttention(d_model, nhead, **attention)
+        if cross_attention:
+            self.multihead_attn = MultiheadAttention(d_model, nhead, **attention)
+        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, **factory)
+        self.dropout = Dropout(dropout)
+        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **factory)
+        self.norm_first = norm_first
+        # norm1..normK, then dropout1..dropoutK: one of each per residual block, named as torch
+        blocks = 3 if cross_attention else 2
+        for k in range(1, blocks + 1):
+            setattr(self, f"norm{k}", LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **factory))
+        for k in range(1, blocks + 1):
+            setattr(self, f"dropout{k}", Dropout(dropout))
+        self.activation = _activation(activation)
+
+    def _residual(self, x, norm, block, *args):
+        """x + block(x) with norm placed by norm_first: on the block's input, or on the sum."""
+        if self.norm_first:
+            return x + block(norm(x), *args)
+        return norm(x + block(x, *args))
+
+    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal):
+        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
+                           need_weights=False, is_causal=bool(is_causal))[0]
+        return self.dropout1(x)
+
+    def _ff_block(self, x, dropout):
+        """linear2(dropout(activation(linear1(x)))), then the block's own dropout."""
+        return dropout(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+
+    def _name(self):
+        attention = self.self_attn
+        return (f"{type(self).__name__}(d_model={attention.embed_dim}, nhead="
+                f"{attention.num_heads}, batch_first={attention.batch_first}, "
+                f"norm_first={self.norm_first})")
+
+    def _check_width(self, name, x):
+        """The layer's own error for inputs of the wrong width (norm_first would otherwise let
+        LayerNorm report it, without naming the layer)."""
+        width = self.self_attn.embed_dim
+        if x.ndim not in (2, 3) or x.shape[-1] != width:
+            layout = "N, L" if self.self_attn.batch_first else "L, N"
+            raise RuntimeError(f"{self._name()}: expected {name} of shape ({layout}, {width}) or "
+                               f"(L, {width}) unbatched, got {x.shape}")
+
+
+class TransformerEncoderLayer(_TransformerLayer):
     """Self-attention, then a position-wise feed-forward network (linear1, activation, linear2),
     each inside a residual connection with a LayerNorm: after the sum (norm_first=False, the
-    paper's "post-norm") or on the block's input (norm_first=True, "pre-norm", which trains deep
-    stacks more stably: Xiong et al. 2020, "On Layer Normalization in the Transformer").
+    paper's "post-norm") or on the block's input (norm_first=True, "pre-norm").
 
     Args: d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=relu ("relu", "gelu" or a
-    callable), layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True, dtype=None.
+    callable), layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True, device=None,
+    dtype=None.
     Shape: src (S, N, d_model), (N, S, d_model) with batch_first, or (S, d_model) unbatched ->
     the same shape; src_mask (S, S) or (N·nhead, S, S); src_key_padding_mask (N, S) or (S,)
     (masks as in MultiheadAttention: True or -inf where attention is not allowed).
@@ -33,41 +94,24 @@ class TransformerEncoderLayer(Module):
     def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=relu,
                  layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True,
                  device=None, dtype=None):
-        super().__init__()
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                            batch_first=batch_first, dtype=dtype)
-        _add_feed_forward(self, d_model, dim_feedforward, dropout, bias, dtype)
-        self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.dropout1, self.dropout2 = Dropout(dropout), Dropout(dropout)
-        self.activation = _activation(activation)
+        super().__init__(d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps,
+                         batch_first, norm_first, bias, device, dtype, cross_attention=False)
 
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
-        _check_width(self, "src", src)
-        x = src
-        if self.norm_first:
-            x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
-            return x + self.dropout2(self._feed_forward(self.norm2(x)))
-        x = self.norm1(x + self._sa_block(x, src_mask, src_key_padding_mask, is_causal))
-        return self.norm2(x + self.dropout2(self._feed_forward(x)))
-
-    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal):
-        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
-                           need_weights=False, is_causal=bool(is_causal))[0]
-        return self.dropout1(x)
-
-    def _feed_forward(self, x):
-        return self.linear2(self.dropout(self.activation(self.linear1(x))))
+        self._check_width("src", src)
+        x = self._residual(src, self.norm1, self._sa_block, src_mask, src_key_padding_mask,
+                           is_causal)
+        return self._residual(x, self.norm2, self._ff_block, self.dropout2)
 
 
-class TransformerDecoderLayer(Module):
+class TransformerDecoderLayer(_TransformerLayer):
     """Masked self-attention over the target, attention from the target to the encoder's output
     (memory), then a feed-forward network; each inside a residual connection with a LayerNorm,
     placed as in TransformerEncoderLayer (norm_first).
 
     Args: d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=relu ("relu", "gelu" or a
-    callable), layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True, dtype=None.
+    callable), layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True, device=None,
+    dtype=None.
     Shape: tgt (T, N, d_model), memory (S, N, d_model), or (N, ·, d_model) with batch_first, or
     unbatched (T, d_model), (S, d_model) -> tgt's shape; tgt_mask (T, T) or (N·nhead, T, T);
     memory_mask (T, S) or (N·nhead, T, S); tgt_key_padding_mask (N, T); memory_key_padding_mask
@@ -77,48 +121,24 @@ class TransformerDecoderLayer(Module):
     def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=relu,
                  layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True,
                  device=None, dtype=None):
-        super().__init__()
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                            batch_first=batch_first, dtype=dtype)
-        self.multihead_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                                 batch_first=batch_first, dtype=dtype)
-        _add_feed_forward(self, d_model, dim_feedforward, dropout, bias, dtype)
-        self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.norm3 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.dropout1, self.dropout2 = Dropout(dropout), Dropout(dropout)
-        self.dropout3 = Dropout(dropout)
-        self.activation = _activation(activation)
+        super().__init__(d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps,
+                         batch_first, norm_first, bias, device, dtype, cross_attention=True)
 
     def forward(self, tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
                 memory_key_padding_mask=None, tgt_is_causal=False, memory_is_causal=False):
-        _check_width(self, "tgt", tgt)
-        _check_width(self, "memory", memory)
-        x = tgt
-        self_masks = (tgt_mask, tgt_key_padding_mask, tgt_is_causal)
-        memory_masks = (memory_mask, memory_key_padding_mask, memory_is_causal)
-        if self.norm_first:
-            x = x + self._sa_block(self.norm1(x), *self_masks)
-            x = x + self._mha_block(self.norm2(x), memory, *memory_masks)
-            return x + self.dropout3(self._feed_forward(self.norm3(x)))
-        x = self.norm1(x + self._sa_block(x, *self_masks))
-        x = self.norm2(x + self._mha_block(x, memory, *memory_masks))
-        return self.norm3(x + self.dropout3(self._feed_forward(x)))
-
-    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal):
-        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
-                           need_weights=False, is_causal=bool(is_causal))[0]
-        return self.dropout1(x)
+        self._check_width("tgt", tgt)
+        self._check_width("memory", memory)
+        x = self._residual(tgt, self.norm1, self._sa_block, tgt_mask, tgt_key_padding_mask,
+                           tgt_is_causal)
+        x = self._residual(x, self.norm2, self._mha_block, memory, memory_mask,
+                           memory_key_padding_mask, memory_is_causal)
+        return self._residual(x, self.norm3, self._ff_block, self.dropout3)
 
     def _mha_block(self, x, memory, attn_mask, key_padding_mask, is_causal):
         x = self.multihead_attn(x, memory, memory, attn_mask=attn_mask,
                                 key_padding_mask=key_padding_mask, need_weights=False,
                                 is_causal=bool(is_causal))[0]
         return self.dropout2(x)
-
-    def _feed_forward(self, x):
-        return self.linear2(self.dropout(self.activation(self.linear1(x))))
 
 
 class TransformerEncoder(Module):
@@ -180,7 +200,7 @@ class Transformer(Module):
 
     Args: d_model=512, nhead=8, num_encoder_layers=6, num_decoder_layers=6, dim_feedforward=2048,
     dropout=0.1, activation=relu, custom_encoder=None, custom_decoder=None, layer_norm_eps=1e-5,
-    batch_first=False, norm_first=False, bias=True, dtype=None.
+    batch_first=False, norm_first=False, bias=True, device=None, dtype=None.
     Shape: src (S, N, d_model), tgt (T, N, d_model) ((N, ·, d_model) with batch_first, or
     unbatched (S, d_model), (T, d_model)) -> (T, N, d_model); masks as in the layers (src_mask
     (S, S), tgt_mask (T, T), memory_mask (T, S), key padding masks (N, S) / (N, T)).
@@ -191,20 +211,21 @@ class Transformer(Module):
                  custom_decoder=None, layer_norm_eps=1e-5, batch_first=False, norm_first=False,
                  bias=True, device=None, dtype=None):
         super().__init__()
+        factory = factory_kwargs("Transformer", device, dtype)
         layer_args = (d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps,
                       batch_first, norm_first, bias)
         if custom_encoder is not None:
             self.encoder = custom_encoder
         else:
             self.encoder = TransformerEncoder(
-                TransformerEncoderLayer(*layer_args, dtype=dtype), num_encoder_layers,
-                LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype))
+                TransformerEncoderLayer(*layer_args, **factory), num_encoder_layers,
+                LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **factory))
         if custom_decoder is not None:
             self.decoder = custom_decoder
         else:
             self.decoder = TransformerDecoder(
-                TransformerDecoderLayer(*layer_args, dtype=dtype), num_decoder_layers,
-                LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype))
+                TransformerDecoderLayer(*layer_args, **factory), num_decoder_layers,
+                LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **factory))
         for p in self.parameters():
             if p.ndim > 1:
                 init.xavier_uniform_(p)
@@ -232,20 +253,14 @@ class Transformer(Module):
     @staticmethod
     def generate_square_subsequent_mask(sz, device=None, dtype=None):
         """The causal mask (sz, sz): -inf above the diagonal (a position may not attend later
-        ones), 0 on and below it. Float, of dtype (float32 unless given)."""
+        ones), 0 on and below it. Float, of dtype (float32 unless given), on the CPU."""
+        check_device(device, "generate_square_subsequent_mask")
         dtype = backend.default_float if dtype is None else backend.to_dtype(dtype)
         return Tensor._make(xp.triu(xp.full((sz, sz), -xp.inf, dtype=dtype), 1))
 
     def _name(self):
         return (f"Transformer(d_model={self.d_model}, nhead={self.nhead}, "
                 f"batch_first={self.batch_first})")
-
-
-def _add_feed_forward(layer, d_model, dim_feedforward, dropout, bias, dtype):
-    # registered in torch's order (linear1, dropout, linear2), so state_dict keys come out alike
-    layer.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype)
-    layer.dropout = Dropout(dropout)
-    layer.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype)
 
 
 def _activation(activation):
@@ -256,20 +271,3 @@ def _activation(activation):
     if isinstance(activation, str) or not callable(activation):
         raise RuntimeError(f"activation should be relu/gelu or a callable, not {activation!r}")
     return activation
-
-
-def _layer_name(layer):
-    attention = layer.self_attn
-    return (f"{type(layer).__name__}(d_model={attention.embed_dim}, nhead="
-            f"{attention.num_heads}, batch_first={attention.batch_first}, "
-            f"norm_first={layer.norm_first})")
-
-
-def _check_width(layer, name, x):
-    """The layer's own error for inputs of the wrong width (norm_first would otherwise let
-    LayerNorm report it, without naming the layer)."""
-    width = layer.self_attn.embed_dim
-    if x.ndim not in (2, 3) or x.shape[-1] != width:
-        layout = "N, L" if layer.self_attn.batch_first else "L, N"
-        raise RuntimeError(f"{_layer_name(layer)}: expected {name} of shape ({layout}, {width}) or "
-                           f"(L, {width}) unbatched, got {x.shape}")
