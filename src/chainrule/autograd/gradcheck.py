@@ -2,6 +2,12 @@
 
 gradcheck compares the full Jacobian that backward gives (one vector-Jacobian product per
 output element) with (f(x + eps) - f(x - eps)) / 2eps per input element, and names the worst entry.
+
+An output that does not require grad has no backward to compare, so its finite differences must be
+0: one that moves with the inputs lost its gradient (a detached output, or one computed outside the
+graph), and the check fails, as torch's does. Under gradgradcheck the outputs are the gradients
+themselves, so a backward written outside the graph (whose second derivatives would silently be 0)
+fails it. torch checks this only when no output requires grad; chainrule checks every output.
 """
 from chainrule.autograd.engine import _as_tuple
 from chainrule.autograd.engine import grad as autograd_grad
@@ -15,43 +21,22 @@ class GradcheckError(AssertionError):
 
 def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
     """True if backward's Jacobian of fn matches central differences at `inputs`."""
-    inputs = _as_tuple(inputs)
-    differentiable = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
-    for i in differentiable:
-        if inputs[i].dtype != xp.float64:
-            raise GradcheckError(f"gradcheck: input {i} is {inputs[i].dtype}; finite differences "
-                                 "need float64 inputs")
-    outputs = _as_tuple(fn(*inputs))
-    worst = None
-    for out_index, out in enumerate(outputs):
-        if not out.requires_grad:
-            continue
-        analytic = _analytic(out, inputs, differentiable)
-        numeric = _numeric(fn, inputs, differentiable, out_index, out.numel(), eps)
-        for i in differentiable:
-            error = xp.abs(analytic[i] - numeric[i]) - (atol + rtol * xp.abs(numeric[i]))
-            if error.size and error.max() > 0 and (worst is None or error.max() > worst[0]):
-                row, col = xp.unravel_index(error.argmax(), error.shape)
-                worst = (error.max(), i, out_index, row, col, analytic[i][row, col],
-                         numeric[i][row, col])
-    if worst is None:
-        return True
-    _, i, out_index, row, col, a, n = worst
-    message = (f"gradcheck: Jacobian mismatch for input {i} (shape {inputs[i].shape}), element "
-               f"{_where(inputs[i].shape, col)}, output {out_index} element "
-               f"{_where(outputs[out_index].shape, row)}: backward gives {a:.10g}, "
-               f"finite differences give {n:.10g} (atol={atol}, rtol={rtol})")
-    if raise_exception:
-        raise GradcheckError(message)
-    return False
+    return _check(fn, _as_tuple(inputs), eps, atol, rtol, raise_exception, _output_name,
+                  "gradcheck")
 
 
 def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
                   raise_exception=True):
-    """gradcheck of the gradient itself: checks that backward is differentiable (double backward)."""
+    """gradcheck of the gradient itself: checks that backward is differentiable (double backward).
+
+    The function checked maps (inputs, grad_outputs) to the gradients of fn's outputs · grad_outputs
+    with respect to the inputs that require grad, taken with create_graph=True."""
     inputs = _as_tuple(inputs)
-    differentiable = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
+    wanted = _differentiable(inputs, "gradgradcheck")
     outputs = [o for o in _as_tuple(fn(*inputs)) if o.requires_grad]
+    if not outputs:
+        # Nothing to differentiate twice: the first-order check already demands constant outputs.
+        return gradcheck(fn, inputs, eps, atol, rtol, raise_exception)
     if grad_outputs is None:
         rng = xp.random.default_rng(0)
         grad_outputs = [Tensor(rng.standard_normal(o.shape), requires_grad=True) for o in outputs]
@@ -61,14 +46,86 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
     def first_derivative(*args):
         xs, vs = args[:count], args[count:]
         outs = [o for o in _as_tuple(fn(*xs)) if o.requires_grad]
-        wanted = [t for t in xs if isinstance(t, Tensor) and t.requires_grad]
-        grads = autograd_grad(outs, wanted, vs, create_graph=True, allow_unused=True)
-        return tuple(g if g is not None else Tensor._make(xp.zeros(t.shape))
-                     for g, t in zip(grads, wanted))
+        grads = autograd_grad(outs, [xs[i] for i in wanted], vs, create_graph=True,
+                              allow_unused=True)
+        # An unused input's gradient is a constant 0, which the check then demands it stays.
+        return tuple(g if g is not None else Tensor._make(xp.zeros(xs[i].shape))
+                     for g, i in zip(grads, wanted))
 
-    if not differentiable:
+    def gradient_name(out_index):
+        return f"the gradient of input {wanted[out_index]}"
+
+    return _check(first_derivative, (*inputs, *grad_outputs), eps, atol, rtol, raise_exception,
+                  gradient_name, "gradgradcheck")
+
+
+def _check(fn, inputs, eps, atol, rtol, raise_exception, name, caller):
+    """The shared check: the worst Jacobian entry of any output, or a lost gradient, fails."""
+    differentiable = _differentiable(inputs, caller)
+    for i in differentiable:
+        if inputs[i].dtype != xp.float64:
+            raise GradcheckError(f"{caller}: input {i} is {inputs[i].dtype}; finite differences "
+                                 "need float64 inputs")
+    outputs = _as_tuple(fn(*inputs))
+    worst = None
+    for out_index, out in enumerate(outputs):
+        numeric = _numeric(fn, inputs, differentiable, out_index, out.numel(), eps)
+        if not out.requires_grad:
+            message = _lost_gradient(inputs, outputs, out_index, numeric, name, caller)
+            if message is None:
+                continue
+            return _fail(message, raise_exception)
+        analytic = _analytic(out, inputs, differentiable)
+        for i in differentiable:
+            error = xp.abs(analytic[i] - numeric[i]) - (atol + rtol * xp.abs(numeric[i]))
+            if error.size and error.max() > 0 and (worst is None or error.max() > worst[0]):
+                row, col = xp.unravel_index(error.argmax(), error.shape)
+                worst = (error.max(), i, out_index, row, col, analytic[i][row, col],
+                         numeric[i][row, col])
+    if worst is None:
         return True
-    return gradcheck(first_derivative, (*inputs, *grad_outputs), eps, atol, rtol, raise_exception)
+    _, i, out_index, row, col, a, n = worst
+    message = (f"{caller}: Jacobian mismatch for input {i} (shape {inputs[i].shape}), element "
+               f"{_where(inputs[i].shape, col)}, {name(out_index)} element "
+               f"{_where(outputs[out_index].shape, row)}: backward gives {a:.10g}, "
+               f"finite differences give {n:.10g} (atol={atol}, rtol={rtol})")
+    return _fail(message, raise_exception)
+
+
+def _differentiable(inputs, caller):
+    """Indices of the inputs that require grad; torch refuses a check with none of them."""
+    found = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
+    if not found:
+        raise ValueError(f"{caller} expects at least one input tensor to require gradient, but "
+                         f"none of its {len(inputs)} inputs has requires_grad=True")
+    return found
+
+
+def _lost_gradient(inputs, outputs, out_index, numeric, name, caller):
+    """The message for an output that does not require grad yet moves with an input, or None."""
+    for i, jac in numeric.items():
+        if jac.size and xp.abs(jac).max() > 0:
+            row, col = xp.unravel_index(xp.abs(jac).argmax(), jac.shape)
+            if caller == "gradgradcheck":
+                why = ("backward computed it outside the graph, so its second derivatives "
+                       "would silently be 0")
+            else:
+                why = "its gradient is lost (a detached output, or one computed outside the graph)"
+            return (f"{caller}: {name(out_index)} (shape {outputs[out_index].shape}) does not "
+                    f"require grad, yet finite differences give {jac[row, col]:.10g} at its "
+                    f"element {_where(outputs[out_index].shape, row)} for input {i} element "
+                    f"{_where(inputs[i].shape, col)}: {why}")
+    return None
+
+
+def _fail(message, raise_exception):
+    if raise_exception:
+        raise GradcheckError(message)
+    return False
+
+
+def _output_name(out_index):
+    return f"output {out_index}"
 
 
 def _analytic(out, inputs, differentiable):
@@ -100,7 +157,9 @@ def _numeric(fn, inputs, differentiable, out_index, out_size, eps):
                 shifted = base.copy()
                 shifted.reshape(-1)[col] += step
                 args = inputs[:i] + (Tensor(shifted, requires_grad=True),) + inputs[i + 1:]
-                values.append(_as_tuple(fn(*args))[out_index].array.reshape(-1))
+                # as float64: an integer or bool output (indices, a mask) differences too
+                out = _as_tuple(fn(*args))[out_index].array
+                values.append(out.reshape(-1).astype(xp.float64))
             jac[i][:, col] = (values[0] - values[1]) / (2 * eps)
     return jac
 
