@@ -7,6 +7,7 @@ import math
 
 from chainrule import backend
 from chainrule.backend import check_placement, xp
+from chainrule.placement import check_floating
 from chainrule.random import rng
 from chainrule.tensor import Tensor
 
@@ -266,8 +267,7 @@ def eye(n, m=None, *, dtype=None, layout=None, device=None, requires_grad=False)
 # ----- random draws, from the global generator (manual_seed) or a Generator ----------------------
 def _float_dtype(name, dtype):
     chosen = _dtype(dtype)
-    if chosen.kind != "f":
-        raise RuntimeError(f"{name}: draws are floating point; got dtype={chosen}")
+    check_floating(name, chosen, "random draws")
     return chosen
 
 

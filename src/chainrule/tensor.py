@@ -9,6 +9,7 @@ import weakref
 from chainrule import backend
 from chainrule.autograd.mode import state, no_grad
 from chainrule.backend import xp
+from chainrule.placement import check_floating
 from chainrule.printing import format_array
 from chainrule.size import Size, as_size
 
@@ -166,9 +167,8 @@ class Tensor:
         self.array = value.array if isinstance(value, Tensor) else backend.as_array(value)
 
     def requires_grad_(self, requires_grad=True):
-        if requires_grad and not backend.is_floating(self.array.dtype):
-            raise RuntimeError(f"requires_grad_: only floating-point tensors can require "
-                               f"gradients, this one is {self.dtype}")
+        if requires_grad:
+            check_floating("requires_grad_", self.array.dtype, "tensors that require grad")
         if not requires_grad and self.grad_fn is not None:
             raise RuntimeError("requires_grad_(False): only a leaf tensor can stop requiring grad; "
                                "use detach()")

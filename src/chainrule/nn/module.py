@@ -10,6 +10,7 @@ from chainrule.autograd.function import NotATensorError, not_a_tensor_message, t
 from chainrule.autograd.mode import no_grad
 from chainrule.backend import xp
 from chainrule.nn.parameter import Parameter
+from chainrule.placement import check_floating
 from chainrule.tensor import Tensor, _RemovableHandle
 
 
@@ -283,8 +284,7 @@ class Module:
         if dtype is not None:
             bfloat16 = backend.is_bfloat16(dtype)
             dtype = backend.to_dtype(dtype)
-            if not backend.is_floating(dtype):
-                raise TypeError(f"{name} only accepts floating dtypes, got {dtype}")
+            check_floating(name, dtype, "a module's parameters", TypeError)
             for t in list(self.parameters()) + list(self.buffers()):
                 _convert(t, dtype, bfloat16)
         return self
