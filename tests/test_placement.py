@@ -1,0 +1,129 @@
+"""placement.py: the one device check and the one floating-dtype check, and every layer reaching
+them through its device= and dtype= keywords (torch's factory keywords)."""
+import inspect
+
+import pytest
+import torch
+
+import chainrule as cr
+from chainrule import nn
+from chainrule.placement import FLOATING_DTYPES, check_floating
+
+# The arguments each layer taking device/dtype is built with here (small, fast). A layer added to
+# chainrule.nn with device= or dtype= and missing from this table fails the coverage test below.
+LAYERS = {
+    "BatchNorm1d": (3,), "BatchNorm2d": (3,),
+    "InstanceNorm1d": (3,), "InstanceNorm2d": (3,), "InstanceNorm3d": (3,),
+    "LayerNorm": (3,), "GroupNorm": (1, 3), "RMSNorm": (3,),
+    "Linear": (2, 3), "Bilinear": (2, 3, 4),
+    "Conv1d": (2, 4, 3), "Conv2d": (2, 4, 3), "Conv3d": (2, 4, 3),
+    "ConvTranspose1d": (2, 4, 3), "ConvTranspose2d": (2, 4, 3), "ConvTranspose3d": (2, 4, 3),
+    "Embedding": (5, 3), "EmbeddingBag": (5, 3),
+    "RNNCellBase": (2, 3, True, 1), "RNNCell": (2, 3), "LSTMCell": (2, 3), "GRUCell": (2, 3),
+    "RNNBase": ("LSTM", 2, 3), "RNN": (2, 3), "LSTM": (2, 3), "GRU": (2, 3),
+    "MultiheadAttention": (4, 2),
+    "TransformerEncoderLayer": (4, 2, 8), "TransformerDecoderLayer": (4, 2, 8),
+    "Transformer": (4, 2, 1, 1, 8),
+    "PReLU": (3,),
+}
+# Every layer with parameters or buffers gets some; these are built so that they have them.
+KEYWORDS = {"BatchNorm1d": dict(affine=True), "InstanceNorm1d": dict(affine=True),
+            "InstanceNorm2d": dict(track_running_stats=True),
+            "InstanceNorm3d": dict(affine=True, track_running_stats=True)}
+
+
+def layers_taking_factory_keywords():
+    """The Module classes of chainrule.nn whose constructor takes device= or dtype=."""
+    found = set()
+    for name in dir(nn):
+        value = getattr(nn, name)
+        if inspect.isclass(value) and issubclass(value, nn.Module):
+            parameters = inspect.signature(value.__init__).parameters
+            if "device" in parameters or "dtype" in parameters:
+                found.add(name)
+    return found
+
+
+def build(name, **factory):
+    return getattr(nn, name)(*LAYERS[name], **KEYWORDS.get(name, {}), **factory)
+
+
+def test_every_layer_taking_device_or_dtype_is_in_the_table():
+    assert layers_taking_factory_keywords() == set(LAYERS)
+
+
+@pytest.mark.parametrize("name", sorted(LAYERS))
+def test_a_layer_takes_both_keywords(name):
+    parameters = inspect.signature(getattr(nn, name).__init__).parameters
+    assert "device" in parameters and "dtype" in parameters
+
+
+@pytest.mark.parametrize("device", ["cpu", "cpu:0", cr.device("cpu"), torch.device("cpu")],
+                         ids=["'cpu'", "'cpu:0'", "chainrule.device", "torch.device"])
+@pytest.mark.parametrize("name", sorted(LAYERS))
+def test_a_layer_is_built_on_the_cpu(name, device):
+    layer = build(name, device=device)
+    assert list(layer.parameters()) or list(layer.buffers())
+
+
+@pytest.mark.parametrize("name", sorted(LAYERS))
+def test_a_layer_refuses_an_accelerator_with_the_one_message(name):
+    with pytest.raises(RuntimeError, match=rf"^{name}: chainrule computes on the CPU only, got "
+                                           r"device 'cuda'; use device='cpu'"):
+        build(name, device="cuda")
+
+
+@pytest.mark.parametrize("name", sorted(LAYERS))
+def test_a_layer_makes_its_parameters_and_buffers_in_the_dtype_asked(name):
+    layer = build(name, dtype=cr.float64)
+    floating = [t for t in list(layer.parameters()) + list(layer.buffers())
+                if t.dtype.is_floating_point]
+    assert floating and all(t.dtype == cr.float64 for t in floating)
+
+
+@pytest.mark.parametrize("name", sorted(LAYERS))
+def test_a_layer_refuses_an_integer_dtype_with_the_one_message(name):
+    with pytest.raises(RuntimeError, match=rf"^{name}: parameters need a floating-point dtype "
+                                           rf"\({FLOATING_DTYPES}\), got int64$"):
+        build(name, dtype=cr.int64)
+
+
+# ----- the one floating-dtype check, wherever a floating dtype is needed --------------------------
+@pytest.mark.parametrize("call, error, prefix", [
+    (lambda: cr.tensor([1, 2], requires_grad=True), RuntimeError,
+     "requires_grad_: tensors that require grad"),
+    (lambda: cr.arange(3).requires_grad_(), RuntimeError,
+     "requires_grad_: tensors that require grad"),
+    (lambda: cr.randn(2, dtype=cr.int64), RuntimeError, "randn: random draws"),
+    (lambda: cr.rand(2, dtype=cr.int64), RuntimeError, "rand: random draws"),
+    (lambda: nn.Linear(2, 3).to(cr.int64), TypeError, r"Linear.to: a module's parameters"),
+    (lambda: nn.Linear(2, 3, dtype=cr.int64), RuntimeError, "Linear: parameters"),
+    (lambda: nn.Parameter(cr.zeros(2, dtype=cr.int64)), RuntimeError,
+     "requires_grad_: tensors that require grad"),
+], ids=["tensor(requires_grad)", "requires_grad_", "randn", "rand", "Module.to", "Linear",
+        "Parameter"])
+def test_every_floating_dtype_check_is_worded_once(call, error, prefix):
+    with pytest.raises(error, match=rf"^{prefix} need a floating-point dtype "
+                                    rf"\({FLOATING_DTYPES}\), got int64$"):
+        call()
+
+
+def test_torch_raises_where_chainrule_does():
+    for call in (lambda: torch.nn.Linear(2, 3, dtype=torch.int64),
+                 lambda: torch.zeros(2, dtype=torch.int64).requires_grad_()):
+        with pytest.raises(RuntimeError, match="floating point"):
+            call()
+    with pytest.raises(TypeError, match="floating point"):
+        torch.nn.Linear(2, 3).to(torch.int64)
+
+
+@pytest.mark.parametrize("dtype", [cr.float16, cr.float32, cr.float64, cr.bfloat16])
+def test_floating_dtypes_pass(dtype):
+    check_floating("test", dtype, "values")
+
+
+@pytest.mark.parametrize("dtype", [cr.int64, cr.int32, cr.bool, cr.uint8, None])
+def test_other_dtypes_are_refused(dtype):
+    with pytest.raises(RuntimeError, match=rf"^test: values need a floating-point dtype \("
+                                           rf"{FLOATING_DTYPES}\), got {dtype}$"):
+        check_floating("test", dtype, "values")
