@@ -9,7 +9,7 @@ import torch as real_torch
 
 import chainrule as torch
 import chainrule.nn.functional as F
-from tests.nn.test_module import NN as nn   # chainrule.nn, with the layers it will export
+from tests.nn.helpers import NN as nn   # chainrule.nn, with the layers it will export
 
 
 def test_param_data_is_a_view_without_history():

@@ -13,9 +13,8 @@ from chainrule.autograd import gradcheck, gradgradcheck
 from chainrule.nn.attention import MultiheadAttention
 from chainrule.nn.functional.attention import (multi_head_attention_forward,
                                                scaled_dot_product_attention)
+from tests.nn.helpers import Const, assert_close, compare_with_torch
 from tests.ops.harness import Case, OpChecks
-
-TOLERANCES = {"float64": 1e-10, "float32": 1e-5}
 
 
 # ----- scaled_dot_product_attention, as an op ---------------------------------------------------
@@ -101,72 +100,6 @@ def test_sdpa_errors():
         scaled_dot_product_attention(q, cr.zeros(2, 5, 3), v)
     with pytest.raises(RuntimeError, match="float mask of the query's dtype"):
         scaled_dot_product_attention(q, k, v, attn_mask=cr.zeros(3, 5, dtype=cr.float64))
-
-
-# ----- comparing a module with torch's -----------------------------------------------------------
-class Const:
-    """An input that is not differentiated (a mask): bool as it is, float in the run's dtype."""
-
-    def __init__(self, array):
-        self.array = np.asarray(array)
-
-
-def copy_weights(ours, theirs):
-    """torch's parameters, by their names, into our module (the state_dict round trip)."""
-    ours.load_state_dict({name: value.detach().numpy() for name, value in
-                          theirs.state_dict().items()})
-
-
-def _inputs(lib, inputs, dtype):
-    tensors = []
-    for x in inputs:
-        if x is None or isinstance(x, Const) and x.array.dtype == bool:
-            tensors.append(None if x is None else lib.tensor(x.array))
-        elif isinstance(x, Const):
-            tensors.append(lib.tensor(x.array.astype(dtype)))
-        else:
-            tensors.append(lib.tensor(x.astype(dtype), requires_grad=True))
-    return tensors
-
-
-def run(lib, module, inputs, dtype, call):
-    """Outputs, then gradients of every input and parameter, of a random projection of the
-    outputs (a plain sum would hide errors: attention weights sum to 1 along each row)."""
-    tensors = _inputs(lib, inputs, dtype)
-    outputs = call(module, *tensors)
-    outputs = [o for o in (outputs if isinstance(outputs, tuple) else (outputs,)) if o is not None]
-    rng = np.random.default_rng(1)
-    loss = sum((o * lib.tensor(rng.standard_normal(tuple(o.shape)).astype(dtype))).sum()
-               for o in outputs)
-    loss.backward()
-    results = {f"output {i}": o.detach().numpy() for i, o in enumerate(outputs)}
-    for i, t in enumerate(tensors):
-        if t is not None and t.requires_grad:
-            results[f"grad of input {i}"] = t.grad.numpy()
-    for name, p in module.named_parameters():
-        results[f"grad of {name}"] = p.grad.numpy()
-    return results
-
-
-def assert_close(actual, expected, rtol, what):
-    """Relative to the tensor's largest value: elementwise relative error means nothing near 0."""
-    assert actual.shape == expected.shape, f"{what}: shape {actual.shape} != {expected.shape}"
-    scale = max(float(np.abs(expected).max(initial=0)), 1e-30)
-    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=rtol * scale, err_msg=what)
-
-
-def compare_with_torch(make_pair, inputs, call, train=False, tolerances=TOLERANCES):
-    """make_pair() -> (ours, theirs) in float64; both run in each dtype with torch's weights."""
-    for dtype, rtol in tolerances.items():
-        ours, theirs = make_pair()
-        theirs.to(getattr(torch, dtype)).train(train)
-        ours.to(dtype).train(train)
-        copy_weights(ours, theirs)
-        expected = run(torch, theirs, inputs, dtype, call)
-        actual = run(cr, ours, inputs, dtype, call)
-        assert actual.keys() == expected.keys()
-        for what in expected:
-            assert_close(actual[what], expected[what], rtol, f"{dtype} {what}")
 
 
 # ----- MultiheadAttention against torch ----------------------------------------------------------

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import chainrule
-from tests.nn.test_module import NN, assert_matches_torch
+from tests.nn.helpers import NN, assert_matches_torch
 
 
 def names(module):

@@ -8,7 +8,7 @@ import torch
 
 import chainrule as cr
 from chainrule.nn import conv as layers
-from tests.nn.test_module import assert_matches_torch
+from tests.nn.helpers import assert_matches_torch
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")
 

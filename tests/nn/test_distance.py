@@ -11,7 +11,7 @@ import chainrule as cr
 import chainrule.nn as nn
 import chainrule.nn.functional as F
 from chainrule.autograd import gradcheck, gradgradcheck
-from tests.nn.test_module import assert_matches_torch
+from tests.nn.helpers import assert_matches_torch
 
 
 def arrays(*shapes, seed=0):

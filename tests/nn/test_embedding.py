@@ -7,7 +7,7 @@ import torch
 import chainrule as cr
 import chainrule.nn.functional as F
 from chainrule.autograd import gradcheck, gradgradcheck
-from tests.nn.test_module import NN, assert_matches_torch
+from tests.nn.helpers import NN, assert_matches_torch
 
 
 def indices(shape, high, seed=0):

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 import chainrule as cr
-from tests.nn.test_module import assert_matches_torch
+from tests.nn.helpers import assert_matches_torch
 
 
 @pytest.mark.parametrize("name, args, kwargs, shape", [

@@ -10,7 +10,7 @@ import chainrule
 import chainrule as cr
 import chainrule.nn.functional as F
 from chainrule.autograd import gradcheck
-from tests.nn.test_module import NN, assert_matches_torch
+from tests.nn.helpers import NN, assert_matches_torch
 
 
 @pytest.mark.parametrize("in_features, out_features, bias, input_shape", [

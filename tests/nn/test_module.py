@@ -1,11 +1,9 @@
 """Module against torch.nn.Module: the same model built with both libraries must list the same
 names in the same order, print the same, load each other's state dicts and compute the same.
 
-Also home of the two helpers the layer tests share: `NN` (chainrule.nn plus the layers not yet
-exported there) and `assert_matches_torch` (copy torch's weights, compare outputs and gradients).
+The helpers the layer tests share (`NN`, `assert_matches_torch`) are in tests/nn/helpers.py.
 """
 import copy
-import types
 import warnings
 
 import numpy as np
@@ -13,63 +11,7 @@ import pytest
 import torch
 
 import chainrule as cr
-import chainrule.nn
-from chainrule.nn import activation, dropout, embedding
-
-# chainrule.nn with every layer under test, spelled as torch.nn, so one builder serves both
-NN = types.SimpleNamespace(**{name: getattr(module, name)
-                              for module in (chainrule.nn, activation, dropout, embedding)
-                              for name in dir(module) if not name.startswith("_")})
-
-
-def assert_matches_torch(ours, theirs, inputs, modes=("train", "eval"), seed=0):
-    """Copy theirs' weights into ours through state_dicts (keys must agree, in order); then, in
-    float64 and float32 and in each mode, the output and the gradients of every floating input
-    and every parameter must match torch (1e-10 and 1e-5 relative, scaled by the largest entry).
-    inputs: NumPy arrays; floating ones are cast to the dtype and require grad."""
-    rng = np.random.default_rng(seed)
-    for dtype, rtol in (("float64", 1e-10), ("float32", 1e-5)):
-        theirs.to(getattr(torch, dtype))
-        ours.to(dtype)
-        assert list(ours.state_dict()) == list(theirs.state_dict())
-        ours.load_state_dict(theirs.state_dict())
-        for mode in modes:
-            ours.train(mode == "train")
-            theirs.train(mode == "train")
-            xs = [_leaf(cr, a, dtype) for a in inputs]
-            ts = [_leaf(torch, a, dtype) for a in inputs]
-            out, expected = ours(*xs), theirs(*ts)
-            what = f"{type(ours).__name__} {dtype} {mode}"
-            assert str(out.dtype) == str(expected.dtype).removeprefix("torch."), what
-            _close(out, expected, rtol, f"{what} output")
-            upstream = rng.standard_normal(tuple(expected.shape)).astype(dtype)
-            out.backward(cr.tensor(upstream))
-            expected.backward(torch.tensor(upstream))
-            for index, (x, t) in enumerate(zip(xs, ts)):
-                if t.requires_grad:
-                    _close(x.grad, t.grad, rtol, f"{what} gradient of input {index}")
-            theirs_params = dict(theirs.named_parameters())
-            for name, p in ours.named_parameters():
-                if theirs_params[name].grad is None:
-                    assert p.grad is None or not np.any(p.grad.numpy()), f"{what} {name}"
-                else:
-                    _close(p.grad, theirs_params[name].grad, rtol, f"{what} gradient of {name}")
-            ours.zero_grad()
-            theirs.zero_grad()
-
-
-def _leaf(lib, array, dtype):
-    if array.dtype.kind != "f":
-        return lib.tensor(array)
-    return lib.tensor(array.astype(dtype), requires_grad=True)
-
-
-def _close(ours, theirs, rtol, what):
-    expected = theirs.detach().numpy()
-    scale = max(1.0, float(np.abs(expected).max(initial=0)))
-    assert tuple(ours.shape) == expected.shape, f"{what}: shape {ours.shape} != {expected.shape}"
-    np.testing.assert_allclose(ours.detach().numpy(), expected, rtol=rtol, atol=rtol * scale,
-                               err_msg=what)
+from tests.nn.helpers import NN, assert_matches_torch
 
 
 # ----- one model, built with either library ---------------------------------------------------

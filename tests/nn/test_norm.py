@@ -274,7 +274,7 @@ def test_normalize_matches_torch_and_passes_gradcheck(dim):
     (2, 4, (3, 4, 5), True), (1, 3, (2, 3, 2, 2), True), (3, 3, (2, 3), False),
     (2, 6, (1, 6, 2, 3), True)])
 def test_group_norm_matches_torch(groups, channels, shape, affine):
-    from tests.nn.test_module import assert_matches_torch
+    from tests.nn.helpers import assert_matches_torch
     ours = chainrule.nn.GroupNorm(groups, channels, affine=affine)
     theirs = torch.nn.GroupNorm(groups, channels, affine=affine)
     with torch.no_grad():   # not the initial 1 and 0, so that the affine part is tested
@@ -344,7 +344,7 @@ def test_instance_norm_matches_torch_in_training_then_evaluation(name, layer, kw
      (3, 2, 5)),
 ])
 def test_instance_norm_with_the_shared_layer_check(layer, kwargs, shape):
-    from tests.nn.test_module import assert_matches_torch
+    from tests.nn.helpers import assert_matches_torch
     ours, theirs = getattr(chainrule.nn, layer)(**kwargs), getattr(torch.nn, layer)(**kwargs)
     with torch.no_grad():
         for p in theirs.parameters():
@@ -428,7 +428,7 @@ def test_instance_norm_functional_errors():
 ])
 def test_rms_norm_matches_torch(args, kwargs, shape):
     from chainrule.nn.norm import RMSNorm
-    from tests.nn.test_module import assert_matches_torch
+    from tests.nn.helpers import assert_matches_torch
     ours, theirs = RMSNorm(*args, **kwargs), torch.nn.RMSNorm(*args, **kwargs)
     assert repr(ours) == repr(theirs)
     if theirs.weight is not None:
@@ -442,7 +442,7 @@ def test_rms_norm_matches_torch(args, kwargs, shape):
     ((1,), (2, 3, 4))])
 def test_local_response_norm_matches_torch(args, shape):
     from chainrule.nn.norm import LocalResponseNorm
-    from tests.nn.test_module import assert_matches_torch
+    from tests.nn.helpers import assert_matches_torch
     ours, theirs = LocalResponseNorm(*args), torch.nn.LocalResponseNorm(*args)
     assert repr(ours) == repr(theirs)
     assert_matches_torch(ours, theirs, [np.random.default_rng(3).standard_normal(shape)])

@@ -7,7 +7,7 @@ import torch
 import chainrule as cr
 from chainrule.autograd import gradcheck, gradgradcheck
 from chainrule.nn import padding as layers
-from tests.nn.test_module import assert_matches_torch
+from tests.nn.helpers import assert_matches_torch
 
 # (name, constructor arguments, input shape)
 CASES = [

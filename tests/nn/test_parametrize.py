@@ -8,7 +8,7 @@ import torch
 
 import chainrule as cr
 from chainrule.nn.utils import parametrizations, parametrize
-from tests.nn.test_module import assert_matches_torch
+from tests.nn.helpers import assert_matches_torch
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*weight_norm. is deprecated:FutureWarning")
 

@@ -8,7 +8,7 @@ import chainrule as cr
 import chainrule.nn.functional as F
 from chainrule.autograd import gradcheck, gradgradcheck
 from chainrule.nn.pixelshuffle import PixelShuffle, PixelUnshuffle
-from tests.nn.test_module import assert_matches_torch
+from tests.nn.helpers import assert_matches_torch
 
 
 @pytest.mark.parametrize("name, factor, shape", [

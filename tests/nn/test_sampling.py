@@ -135,7 +135,7 @@ def _spatial_transformer(nn, F):
 
 
 def test_spatial_transformer_tutorial_model_matches_torch():
-    from tests.nn.test_module import assert_matches_torch
+    from tests.nn.helpers import assert_matches_torch
     torch.manual_seed(0)
     theirs = _spatial_transformer(torch.nn, torch.nn.functional)
     ours = _spatial_transformer(cr.nn, F)

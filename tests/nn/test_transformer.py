@@ -8,7 +8,7 @@ import torch
 import chainrule as cr
 from chainrule.nn import transformer as ours
 from chainrule.nn.norm import LayerNorm
-from tests.nn.test_attention import Const, compare_with_torch
+from tests.nn.helpers import Const, compare_with_torch
 
 # torch's encoders warn that they cannot take their nested-tensor inference path: irrelevant here
 pytestmark = pytest.mark.filterwarnings("ignore:enable_nested_tensor is True")

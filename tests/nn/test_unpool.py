@@ -6,7 +6,7 @@ import torch
 
 import chainrule as cr
 from chainrule.nn import unpool as layers
-from tests.nn.test_module import assert_matches_torch
+from tests.nn.helpers import assert_matches_torch
 
 
 @pytest.mark.parametrize("name, args, kwargs, input_shape", [

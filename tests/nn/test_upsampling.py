@@ -9,7 +9,7 @@ import chainrule as cr
 import chainrule.nn.functional as F
 from chainrule.autograd import gradcheck, gradgradcheck
 from chainrule.nn.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
-from tests.nn.test_module import assert_matches_torch
+from tests.nn.helpers import assert_matches_torch
 
 # (constructor keyword arguments, input shape)
 UPSAMPLES = [
