@@ -8,7 +8,7 @@ from chainrule import linalg, special
 from chainrule import models, sample, train   # the lecture's models, samplers, selection
 from chainrule import accelerator, amp, backends, distributed   # shims: nothing to accelerate
 from chainrule.amp import autocast
-from chainrule.autograd.mode import (
+from chainrule.grad_mode import (
     enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
     set_grad_enabled)
 from chainrule.backend import bool_ as bool

@@ -7,7 +7,7 @@ change the Tensor itself.
 import weakref
 
 from chainrule import backend
-from chainrule.autograd.mode import state, no_grad
+from chainrule.grad_mode import state, no_grad
 from chainrule.backend import xp
 from chainrule.placement import check_floating
 from chainrule.printing import format_array

@@ -147,7 +147,7 @@ def test_an_exception_restores_the_mode():
 def test_anomaly_detection_is_one_switch_for_every_thread():
     seen = []
     with cr.autograd.detect_anomaly():
-        thread = threading.Thread(target=lambda: seen.append(cr.autograd.mode.state.anomaly))
+        thread = threading.Thread(target=lambda: seen.append(cr.grad_mode.state.anomaly))
         thread.start()
         thread.join()
-    assert seen == [True] and not cr.autograd.mode.state.anomaly
+    assert seen == [True] and not cr.grad_mode.state.anomaly

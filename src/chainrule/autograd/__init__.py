@@ -2,7 +2,7 @@
 from chainrule.autograd.engine import backward, grad
 from chainrule.autograd.function import Function
 from chainrule.autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
-from chainrule.autograd.mode import (detect_anomaly, enable_grad, inference_mode, is_grad_enabled,
+from chainrule.grad_mode import (detect_anomaly, enable_grad, inference_mode, is_grad_enabled,
                                      is_inference_mode_enabled, no_grad,
                                      set_grad_enabled)
 from chainrule.autograd import functional

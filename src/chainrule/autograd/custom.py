@@ -11,7 +11,7 @@ import inspect
 import traceback
 
 from chainrule.autograd.function import Function, type_name
-from chainrule.autograd.mode import no_grad, state
+from chainrule.grad_mode import no_grad, state
 from chainrule.backend import xp
 from chainrule.tensor import Tensor, share_memory
 

@@ -8,7 +8,7 @@ import traceback
 import warnings
 
 from chainrule.autograd.function import Function
-from chainrule.autograd.mode import state
+from chainrule.grad_mode import state
 from chainrule.backend import xp
 from chainrule.tensor import Tensor
 

@@ -4,7 +4,7 @@ import functools
 import inspect
 import traceback
 
-from chainrule.autograd.mode import no_grad, state
+from chainrule.grad_mode import no_grad, state
 from chainrule.tensor import Tensor, share_memory
 
 

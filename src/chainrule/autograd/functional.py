@@ -3,7 +3,7 @@ signatures and return structures of torch.autograd.functional. Each runs the fun
 leaves and asks the reverse-mode engine; forward-mode products come from the double-backward trick.
 """
 from chainrule.autograd.engine import grad as _engine_grad
-from chainrule.autograd.mode import enable_grad
+from chainrule.grad_mode import enable_grad
 from chainrule.backend import xp
 from chainrule.tensor import Tensor
 

@@ -5,7 +5,7 @@ them."""
 import dataclasses
 import math
 
-from chainrule.autograd.mode import no_grad
+from chainrule.grad_mode import no_grad
 from chainrule.backend import float64, xp
 from chainrule.data.dataset import TensorDataset
 from chainrule.data.datasets import sinusoid

@@ -2,7 +2,7 @@
 minimising a sum-of-squares error, in closed form or by gradient descent through the engine
 (PRML §1.1, pp. 4-12)."""
 from chainrule import creation
-from chainrule.autograd.mode import no_grad
+from chainrule.grad_mode import no_grad
 from chainrule.backend import float64, xp
 from chainrule.models.least_squares import least_squares
 from chainrule.nn.module import Module

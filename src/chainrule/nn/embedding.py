@@ -1,7 +1,7 @@
 """Embedding: a learned table of vectors, one row per index (words, tokens, positions);
 EmbeddingBag: the sum, mean or max of the rows of each bag of indices."""
 from chainrule import creation
-from chainrule.autograd.mode import no_grad
+from chainrule.grad_mode import no_grad
 from chainrule.nn import init
 from chainrule.nn.functional.embedding_bag import embedding_bag
 from chainrule.nn.functional.linear import embedding_lookup, normalise_padding_idx

@@ -7,7 +7,7 @@ chainrule.Generator), or else from the global one that manual_seed sets.
 import math
 import warnings
 
-from chainrule.autograd.mode import no_grad
+from chainrule.grad_mode import no_grad
 from chainrule.backend import xp
 from chainrule.random import rng
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from chainrule import backend
 from chainrule.autograd.function import NotATensorError, not_a_tensor_message, type_name
-from chainrule.autograd.mode import no_grad
+from chainrule.grad_mode import no_grad
 from chainrule.backend import xp
 from chainrule.nn.parameter import Parameter
 from chainrule.placement import check_floating

@@ -5,7 +5,7 @@ torch's parameters, buffers, names and init."""
 import warnings
 
 from chainrule import backend, creation
-from chainrule.autograd.mode import no_grad
+from chainrule.grad_mode import no_grad
 from chainrule.nn import init
 from chainrule.nn.functional.norm import (batch_norm, group_norm, instance_norm, layer_norm,
                                           local_response_norm, rms_norm)

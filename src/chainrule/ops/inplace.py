@@ -7,7 +7,7 @@ which view of its memory x is, as torch's do: x becomes the view and its version
 (resize_ and resize_as_, which may reallocate, are not provided). apply_ and map_ run a Python
 callable over the entries, unrecorded, as torch's.
 """
-from chainrule.autograd.mode import state
+from chainrule.grad_mode import state
 from chainrule.backend import xp
 from chainrule.ops.dims import tensor_argument
 from chainrule.tensor import Tensor

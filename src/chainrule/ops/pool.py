@@ -8,7 +8,7 @@ works against the grain of another.
 import functools
 
 from chainrule.autograd.function import Function
-from chainrule.autograd.mode import state
+from chainrule.grad_mode import state
 from chainrule.backend import xp
 from chainrule.ops.conv import Fold, as_tuple, cached_windows
 from chainrule.ops.unary import Mask

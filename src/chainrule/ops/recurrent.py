@@ -13,7 +13,7 @@ inputs, so that gradients of gradients see how they depend on the inputs.
 """
 import chainrule as cr  # cat and stack, looked up at call time (this module loads inside chainrule)
 from chainrule.autograd.function import Function
-from chainrule.autograd.mode import state
+from chainrule.grad_mode import state
 from chainrule.backend import xp
 from chainrule.tensor import Tensor, share_memory
 

@@ -2,7 +2,7 @@
 step length or a strong-Wolfe line search. It sees all parameters as one flat vector."""
 from collections import namedtuple
 
-from chainrule.autograd.mode import enable_grad
+from chainrule.grad_mode import enable_grad
 from chainrule.backend import xp
 from chainrule.optim.optimizer import Optimizer, check_non_negative, checked_grad
 from chainrule.tensor import Tensor

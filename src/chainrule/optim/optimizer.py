@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 
 from chainrule import backend
-from chainrule.autograd.mode import enable_grad
+from chainrule.grad_mode import enable_grad
 from chainrule.backend import xp
 from chainrule.tensor import Tensor
 

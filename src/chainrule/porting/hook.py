@@ -24,7 +24,7 @@ RENAMED = {
     "torch.nn.modules.pooling": "chainrule.nn.pool",
     "torch.nn.modules.rnn": "chainrule.nn.recurrent",
     "torch.nn.modules.sparse": "chainrule.nn.embedding",
-    "torch.autograd.grad_mode": "chainrule.autograd.mode",
+    "torch.autograd.grad_mode": "chainrule.grad_mode",
     "torch.serialization": "chainrule.train.checkpoint",
 }
 

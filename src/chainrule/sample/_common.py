@@ -7,7 +7,7 @@ from typing import Optional
 
 from chainrule import creation
 from chainrule.autograd.engine import grad as engine_grad
-from chainrule.autograd.mode import enable_grad
+from chainrule.grad_mode import enable_grad
 from chainrule.backend import float64, xp
 from chainrule.random import rng as random_generator
 from chainrule.tensor import Tensor

@@ -5,7 +5,7 @@ import dataclasses
 import math
 
 from chainrule import backend
-from chainrule.autograd.mode import no_grad
+from chainrule.grad_mode import no_grad
 from chainrule.optim.lr_scheduler import ReduceLROnPlateau
 from chainrule.train.history import History
 from chainrule.train.metrics import accumulator, metric_name

@@ -6,7 +6,7 @@ y = (x - mean) / sqrt(var + eps) * weight + bias, with the biased variance (divi
 """
 import math
 
-from chainrule.autograd.mode import no_grad
+from chainrule.grad_mode import no_grad
 from chainrule.backend import xp
 from chainrule.ops.join import cat
 from chainrule.tensor import Tensor

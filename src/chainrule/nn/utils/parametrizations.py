@@ -3,7 +3,7 @@ normalisation (Miyato et al. 2018) and orthogonal matrices (Lezcano-Casado & Mar
 as parametrizations, with torch's state_dict names (parametrizations.weight.original0/original1;
 parametrizations.weight.original, ...0._u/_v, ...0.base)."""
 from chainrule import creation, linalg
-from chainrule.autograd.mode import no_grad
+from chainrule.grad_mode import no_grad
 from chainrule.backend import xp
 from chainrule.ops.join import cat
 from chainrule.tensor import Tensor

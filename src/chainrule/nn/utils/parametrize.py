@@ -5,7 +5,7 @@ import contextlib
 import copy
 from collections.abc import Sequence
 
-from chainrule.autograd.mode import no_grad
+from chainrule.grad_mode import no_grad
 from chainrule.nn.container import ModuleDict, ModuleList
 from chainrule.nn.parameter import Parameter
 from chainrule.tensor import Tensor

@@ -1,7 +1,7 @@
 """nn.utils.spectral_norm (the hook-based API): weight = weight_orig / σ(weight_orig) before each
 forward, σ estimated by power iteration on buffers weight_u and weight_v (Miyato et al. 2018)."""
 from chainrule import creation
-from chainrule.autograd.mode import no_grad
+from chainrule.grad_mode import no_grad
 from chainrule.nn.functional.norm import normalize
 from chainrule.nn.parameter import Parameter
 

@@ -1,5 +1,9 @@
 """Grad mode: whether operations are recorded for backward, kept per thread as in PyTorch (a new
-thread starts with recording on), and anomaly detection, which is one switch for the process."""
+thread starts with recording on), and anomaly detection, which is one switch for the process.
+
+It sits in the bottom layer, below Tensor, and imports nothing of chainrule's: Tensor's in-place
+updates read it, and so does every Function.apply. Users reach it as chainrule.no_grad,
+chainrule.autograd.no_grad ... (torch.autograd.grad_mode under the porting hook)."""
 import functools
 import inspect
 import threading
