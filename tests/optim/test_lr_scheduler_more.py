@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import chainrule as cr
-from tests.optim.test_lr_scheduler import adam, scheduled, sgd, warmup
+from tests.optim.schedules import adam, scheduled, sgd, warmup
 from tests.optim.trajectory import START, assert_follows_torch, parameters
 
 
