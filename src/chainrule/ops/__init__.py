@@ -2,6 +2,13 @@
 
 Each family module lists its public functions in `__all__` and, in `TENSOR_METHODS`, the ones that
 are also Tensor methods (name -> function), bound onto Tensor once at import.
+
+Naming rule for op classes: an op is its functional's name in CamelCase (tanh -> Tanh, leaky_relu ->
+LeakyRelu, cumsum -> Cumsum); where an nn layer already has that name, the op adds `Function`
+(TanhFunction, SoftmaxFunction, LinearFunction, FoldFunction, LSTMCellFunction), so `nn.X` is
+always the layer and the op whose backward computes its gradient is `XFunction`. An op shared by
+several functionals, or used only inside a backward, is named for what it computes (Cast, Mask,
+Slice). tests/ops/test_naming.py checks that no op class shares a name with an nn layer.
 """
 from chainrule.ops import (activation, broadcast, compare, conv, diagonal, dtypes, elementwise,
                            extremum, geometry, grids, histogram, index, join, linalg, pool,

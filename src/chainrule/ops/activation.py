@@ -19,7 +19,7 @@ _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
 _GELU_CUBIC = 0.044715  # Hendrycks & Gimpel (2016), "Gaussian Error Linear Units", section 2
 
 
-class Tanh(Function):
+class TanhFunction(Function):
     """y = tanh(x);  dx = dy * (1 - y²)"""
     save_inputs = False
     save_output = True
@@ -32,7 +32,7 @@ class Tanh(Function):
         return grad * (1 - y * y)
 
 
-class Sigmoid(Function):
+class SigmoidFunction(Function):
     """y = 1 / (1 + exp(-x));  dx = dy * y * (1 - y)"""
     save_inputs = False
     save_output = True
@@ -94,7 +94,7 @@ class Gelu(Function):
         return grad * (cdf + x * pdf)
 
 
-class Softplus(Function):
+class SoftplusFunction(Function):
     """y = log(1 + exp(βx)) / β, or x where βx > threshold;  dx = dy * sigmoid(βx), or dy there"""
 
     def forward(self, x, beta, threshold):
@@ -109,11 +109,12 @@ class Softplus(Function):
         return where(Tensor._make(self.linear), grad, grad * sigmoid(self.inputs[0] * self.beta))
 
 
-class Softmax(Function):
+class SoftmaxFunction(Function):
     """y = exp(x) / Σ exp(x) along dim;  dx = y * (dy - Σ dy * y)"""
     save_inputs = False
     save_output = True
 
+    @xp.errstate(invalid="ignore")   # a row of -inf: -inf - -inf = nan, as torch gives nan
     def forward(self, x, dim):
         self.kept = _kept_shape(x.shape, dim)
         e = xp.exp(_shift_by_max(x, dim))
@@ -125,11 +126,12 @@ class Softmax(Function):
         return grad_y - y * sum_to(grad_y, self.kept)
 
 
-class LogSoftmax(Function):
+class LogSoftmaxFunction(Function):
     """y = x - log Σ exp(x) along dim;  dx = dy - exp(y) * Σ dy"""
     save_inputs = False
     save_output = True
 
+    @xp.errstate(divide="ignore", invalid="ignore")   # a row of -inf gives nan, as in torch
     def forward(self, x, dim):
         self.kept = _kept_shape(x.shape, dim)
         shifted = _shift_by_max(x, dim)
@@ -165,11 +167,11 @@ def _float_only(name, x):
 
 
 def tanh(x):
-    return Tanh.apply(_floating("tanh", x))
+    return TanhFunction.apply(_floating("tanh", x))
 
 
 def sigmoid(x):
-    return Sigmoid.apply(_floating("sigmoid", x))
+    return SigmoidFunction.apply(_floating("sigmoid", x))
 
 
 def relu(x):
@@ -189,19 +191,19 @@ def gelu(x, approximate="none"):
 
 
 def softplus(x, beta=1.0, threshold=20.0):
-    return Softplus.apply(_float_only("softplus", x), beta=beta, threshold=threshold)
+    return SoftplusFunction.apply(_float_only("softplus", x), beta=beta, threshold=threshold)
 
 
 def softmax(x, dim, dtype=None):
     """exp(x) / Σ exp(x) along dim (computed after subtracting the max, so it never overflows)."""
     x = _float_only("softmax", x if dtype is None else x.to(dtype))
-    return Softmax.apply(x, dim=normalize_dim("softmax", dim, x.shape))
+    return SoftmaxFunction.apply(x, dim=normalize_dim("softmax", dim, x.shape))
 
 
 def log_softmax(x, dim, dtype=None):
     """x - log Σ exp(x) along dim, without forming exp(x) itself (stable for large |x|)."""
     x = _float_only("log_softmax", x if dtype is None else x.to(dtype))
-    return LogSoftmax.apply(x, dim=normalize_dim("log_softmax", dim, x.shape))
+    return LogSoftmaxFunction.apply(x, dim=normalize_dim("log_softmax", dim, x.shape))
 
 
 TENSOR_METHODS = {"tanh": tanh, "sigmoid": sigmoid, "relu": relu, "softmax": softmax,

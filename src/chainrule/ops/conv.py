@@ -1,12 +1,14 @@
-"""Sliding windows, the primitive under convolution: Unfold (im2col) copies every window of the
-input into a column, Fold (col2im) adds the columns back into their windows. Each is the other's
-gradient, so convolution written as Unfold + matmul differentiates any number of times.
+"""Sliding windows, the primitive under convolution: UnfoldFunction (im2col) copies every window
+of the input into a column, FoldFunction (col2im) adds the columns back into their windows. Each is
+the other's gradient, so convolution written as UnfoldFunction + matmul differentiates any number
+of times.
 `Windows` holds the geometry (kernel, stride, dilation, padding) that pooling shares.
 
 Memory layout: the batch goes last. Columns are (C, *kernel, *windows, N) and the arrays these ops
 allocate are (C, *spatial, N) in memory, handed out as (N, C, *spatial) views. NumPy copies and adds
 fastest along long contiguous runs; with N last, each kernel offset moves runs of windows·N
-numbers instead of one image row, which makes Unfold about 2x and Fold about 3x faster here.
+numbers instead of one image row, which makes UnfoldFunction about 2x and FoldFunction about 3x
+faster here.
 """
 import functools
 import itertools
@@ -85,9 +87,9 @@ def sliding_size(size, kernel, stride, dilation, pads):
                  for n, k, s, d, (low, high) in zip(size, kernel, stride, dilation, pads))
 
 
-class Unfold(Function):
+class UnfoldFunction(Function):
     """cols[c, k, l, n] = x_padded[n, c, l·stride + k·dilation] for every kernel offset k and
-    window l (each a tuple over the spatial dims);  dx = Fold(dcols)"""
+    window l (each a tuple over the spatial dims);  dx = FoldFunction(dcols)"""
     save_inputs = False
 
     def forward(self, x, windows):
@@ -102,12 +104,13 @@ class Unfold(Function):
         return xp.ascontiguousarray(view)
 
     def backward(self, grad):
-        return Fold.apply(grad, windows=self.windows)
+        return FoldFunction.apply(grad, windows=self.windows)
 
 
-class Fold(Function):
+class FoldFunction(Function):
     """x[n, c, p] = Σ cols[c, k, l, n] over the (k, l) with l·stride + k·dilation = p, padding
-    cropped (the adjoint of Unfold: overlapping windows add up);  dcols = Unfold(dx)"""
+    cropped (the adjoint of UnfoldFunction: overlapping windows add up);
+    dcols = UnfoldFunction(dx)"""
     save_inputs = False
 
     def forward(self, cols, windows):
@@ -120,7 +123,7 @@ class Fold(Function):
         return xp.moveaxis(out, -1, 0)
 
     def backward(self, grad):
-        return Unfold.apply(grad, windows=self.windows)
+        return UnfoldFunction.apply(grad, windows=self.windows)
 
 
 # ----- the public functions ----------------------------------------------------------------------
@@ -155,8 +158,8 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     if min(out) <= 0:
         raise RuntimeError(f"unfold: input of shape {input.shape} padded by {padding} is smaller "
                            f"than the dilated kernel {kernel} (dilation {dilation})")
-    cols = Unfold.apply(input, windows=cached_windows(input.shape[2:], kernel, stride, dilation,
-                                                      pads, out))
+    windows = cached_windows(input.shape[2:], kernel, stride, dilation, pads, out)
+    cols = UnfoldFunction.apply(input, windows=windows)
     batch, channels = input.shape[:2]
     return cols.movedim(-1, 0).reshape(batch, channels * math.prod(kernel), math.prod(out))
 
@@ -178,4 +181,5 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
                            f"output_size {size} and kernel_size {kernel}, got {input.shape}")
     batch, channels = input.shape[0], input.shape[1] // count
     cols = input.reshape((batch, channels) + kernel + out).movedim(0, -1)
-    return Fold.apply(cols, windows=cached_windows(size, kernel, stride, dilation, pads, out))
+    windows = cached_windows(size, kernel, stride, dilation, pads, out)
+    return FoldFunction.apply(cols, windows=windows)

@@ -51,7 +51,7 @@ def _matmul_2d(a, b):
     return xp.matmul(a, b)
 
 
-class Linear(Function):
+class LinearFunction(Function):
     """y = x Wᵀ + b over the rows of x (all its leading dims);
     dx = dy W,  dW = dyᵀ x,  db = Σ_rows dy.
 
@@ -90,11 +90,11 @@ def linear(input, weight, bias=None):
         raise RuntimeError(f"linear: expected one dtype, got input {input.dtype}, weight "
                            f"{weight.dtype}" + (f", bias {bias.dtype}" if bias is not None else ""))
     if bias is None:
-        return Linear.apply(input, weight)
+        return LinearFunction.apply(input, weight)
     if bias.shape != (weight.shape[0],):
         raise RuntimeError(f"linear: bias of shape {bias.shape} does not match weight of shape "
                            f"{weight.shape}")
-    return Linear.apply(input, weight, bias)
+    return LinearFunction.apply(input, weight, bias)
 
 
 def _matmul_backward(a, b, grad, need_a, need_b):

@@ -10,7 +10,7 @@ import functools
 from chainrule.autograd.function import Function
 from chainrule.grad_mode import state
 from chainrule.backend import xp
-from chainrule.ops.conv import Fold, as_tuple, cached_windows
+from chainrule.ops.conv import FoldFunction, as_tuple, cached_windows
 from chainrule.ops.unary import Mask
 from chainrule.tensor import Tensor
 
@@ -89,7 +89,7 @@ def first_hits(padded, out, windows):
 
 class AvgPool(Function):
     """y[n, c, l] = Σ_k x_padded[n, c, l·stride + k] / divisor[l] (padding is 0);
-    dx = Fold(dy / divisor, spread over every offset of each window)"""
+    dx = FoldFunction(dy / divisor, spread over every offset of each window)"""
     save_inputs = False
 
     def forward(self, x, windows, divisor):
@@ -105,12 +105,12 @@ class AvgPool(Function):
         windows, divisor = self.windows, self.divisor
         if not isinstance(divisor, (int, float)):
             divisor = Tensor._make(divisor)
-        # Fold's columns are (C, *kernel, *windows, N): every kernel offset gets the same share
+        # FoldFunction's columns are (C, *kernel, *windows, N): each kernel offset gets one share
         batch, channels = grad.shape[:2]
         spread = (grad / divisor).movedim(0, -1).reshape(
             (channels,) + (1,) * len(windows.kernel) + windows.out_size + (batch,))
         cols = spread.expand((channels,) + windows.kernel + windows.out_size + (batch,))
-        return Fold.apply(cols, windows=windows)
+        return FoldFunction.apply(cols, windows=windows)
 
 
 def _lowest(dtype):

@@ -1,14 +1,15 @@
 """Convolution and transposed convolution over 1, 2 or 3 spatial dims, built from the sliding-window
-primitives: conv = Unfold (im2col) then one matrix product; conv_transpose = a matrix product then
-Fold (col2im), which is the gradient of conv with respect to its input.
+primitives: conv = UnfoldFunction (im2col) then one matrix product; conv_transpose = a matrix
+product then FoldFunction (col2im), which is the gradient of conv with respect to its input.
 
 Outputs are (N, C, *spatial) views of memory laid out (C, *spatial, N), the layout the product
-gives and the next Unfold wants (see chainrule.ops.conv); elementwise ops and pooling keep it, and
-x.view(N, -1) still needs no copy.
+gives and the next UnfoldFunction wants (see chainrule.ops.conv); elementwise ops and pooling keep
+it, and x.view(N, -1) still needs no copy.
 """
 import math
 
-from chainrule.ops.conv import Fold, Unfold, as_tuple, cached_windows, fold, sliding_size, unfold
+from chainrule.ops.conv import (FoldFunction, UnfoldFunction, as_tuple, cached_windows, fold,
+                                sliding_size, unfold)
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d", "fold", "unfold"]
@@ -61,7 +62,8 @@ def _conv(name, dims, input, weight, bias, stride, padding, dilation, groups):
     if min(out_size) <= 0:
         raise RuntimeError(f"{name}: input of spatial size {size} with padding {pads} is smaller "
                            f"than the kernel {kernel} dilated by {dilation}")
-    cols = Unfold.apply(x, windows=cached_windows(size, kernel, stride, dilation, pads, out_size))
+    windows = cached_windows(size, kernel, stride, dilation, pads, out_size)
+    cols = UnfoldFunction.apply(x, windows=windows)
     # the (O, C·K) weight times the (C·K, L·N) columns: one product per group
     rows, columns = channels // groups * math.prod(kernel), math.prod(out_size) * batch
     if groups == 1:
@@ -69,7 +71,7 @@ def _conv(name, dims, input, weight, bias, stride, padding, dilation, groups):
     else:
         out = weight.reshape(groups, out_channels // groups, rows).matmul(
             cols.reshape(groups, rows, columns))
-    # (O, *out, N) in memory, seen as (N, O, *out): the next layer's Unfold needs no copy
+    # (O, *out, N) in memory, seen as (N, O, *out): the next layer's UnfoldFunction needs no copy
     out = out.reshape((out_channels,) + out_size + (batch,)).movedim(-1, 0)
     if bias is not None:
         out = out + _bias_for(name, bias, weight, out_channels, dims)
@@ -131,7 +133,8 @@ def _conv_transpose(name, dims, input, weight, bias, stride, padding, output_pad
                            f"{out_size}, which is too small")
     out_channels = weight.shape[1] * groups
     rows = weight.shape[1] * math.prod(kernel)
-    # each input pixel times the transposed weight gives the columns of its window; Fold adds them
+    # each input pixel times the transposed weight gives the columns of its window;
+    # FoldFunction adds them
     pixels = x.movedim(0, -1).reshape(channels, math.prod(size) * batch)
     if groups == 1:
         cols = weight.reshape(channels, rows).mT.matmul(pixels)
@@ -140,7 +143,8 @@ def _conv_transpose(name, dims, input, weight, bias, stride, padding, output_pad
             pixels.reshape(groups, channels // groups, -1))
     windows = cached_windows(out_size, kernel, stride, dilation, tuple((p, p) for p in padding),
                              size)
-    out = Fold.apply(cols.reshape((out_channels,) + kernel + size + (batch,)), windows=windows)
+    cols = cols.reshape((out_channels,) + kernel + size + (batch,))
+    out = FoldFunction.apply(cols, windows=windows)
     if bias is not None:
         out = out + _bias_for(name, bias, weight, out_channels, dims)
     return out if batched else out.squeeze(0)
