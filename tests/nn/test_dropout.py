@@ -77,6 +77,45 @@ def test_manual_seed_reproduces_the_mask():
                                                                                 0.5).numpy())
 
 
+# every dropout, with an input of the shape it takes, and the layer of each (generator= is an
+# extension: torch's dropouts draw from the global generator only)
+DROPOUTS = [("dropout", "Dropout", (6, 40)), ("dropout1d", "Dropout1d", (4, 6, 10)),
+            ("dropout2d", "Dropout2d", (4, 6, 3, 5)), ("dropout3d", "Dropout3d", (4, 6, 2, 3, 5)),
+            ("alpha_dropout", "AlphaDropout", (6, 40)),
+            ("feature_alpha_dropout", "FeatureAlphaDropout", (4, 6, 10))]
+
+
+@pytest.mark.parametrize("function, layer, shape", DROPOUTS, ids=[d[0] for d in DROPOUTS])
+def test_a_generator_reproduces_the_masks_and_leaves_the_global_one_alone(function, layer,
+                                                                         shape):
+    def masks(seed):
+        """Two masks of the function and two of a layer, drawn from one generator each."""
+        generator = cr.Generator().manual_seed(seed)
+        draws = [getattr(F, function)(cr.ones(*shape), 0.5, training=True, generator=generator)
+                 for _ in range(2)]
+        module = getattr(NN, layer)(0.5, generator=cr.Generator().manual_seed(seed))
+        return [x.numpy() for x in draws + [module(cr.ones(*shape)) for _ in range(2)]]
+
+    cr.manual_seed(0)
+    state = cr.get_rng_state()
+    first, again = masks(11), masks(11)
+    assert all(np.array_equal(a, b) for a, b in zip(first, again))
+    assert not np.array_equal(first[0], first[1])            # each call draws a new mask
+    np.testing.assert_array_equal(first[0], first[2])        # the layer draws as the function
+    assert not np.array_equal(first[0], masks(12)[0])
+    assert cr.get_rng_state().equal(state)                   # the global generator was not used
+
+
+def test_a_dropout_layer_takes_an_int_seed_once():
+    layer = NN.Dropout(0.5, generator=3)
+    first, second = layer(cr.ones(100)).numpy(), layer(cr.ones(100)).numpy()
+    assert not np.array_equal(first, second)
+    np.testing.assert_array_equal(first, NN.Dropout(0.5, generator=3)(cr.ones(100)).numpy())
+    np.testing.assert_array_equal(first, F.dropout(cr.ones(100), 0.5, generator=3).numpy())
+    with pytest.raises(TypeError, match="Dropout: generator must be a chainrule.Generator"):
+        NN.Dropout(generator="seed")
+
+
 def test_a_model_switches_dropout_with_train_and_eval():
     model = NN.Sequential(NN.Linear(4, 4), NN.Dropout(0.5))
     x = cr.ones(8, 4)
