@@ -12,7 +12,7 @@ import torch
 import chainrule
 from chainrule import porting
 from tests.ops.harness import Case, OpChecks, distinct, normal
-from tests.ops.test_decomposition import np_spd, spd, well_conditioned
+from tests.ops.matrices import np_spd, spd, well_conditioned
 
 INF = math.inf
 VECTOR_ORDS = [2, 1, 3, 0.5, INF, -INF, -1]

@@ -1,47 +1,13 @@
-"""inv, det, slogdet, solve, cholesky (ops/decomposition.py) and eigh, svd, qr (ops/spectral.py),
-reached as torch.linalg spells them: each case checked by the shared harness, then results,
-batching and errors compared with torch directly.
-
-Factors defined up to sign (eigenvectors, singular vectors) are checked through sign-free
-functions of them (V², U² ...), as gradients of such functions are well defined."""
+"""inv, det, slogdet, solve, cholesky and matrix_exp (ops/decomposition.py), reached as
+torch.linalg spells them: each case checked by the shared harness, then results, batching and
+errors compared with torch directly. eigh, svd and qr are in test_spectral.py."""
 import numpy as np
 import pytest
 import torch
 
 import chainrule
 from tests.ops.harness import Case, OpChecks, normal
-
-SQUARE = [((3, 3),), ((2, 4, 4),), ((1, 2, 2),)]
-WIDE_TALL = [((4, 3),), ((2, 3, 5),), ((3, 3),)]
-
-
-def well_conditioned(rng, shape):
-    """A random square matrix plus 3 I: invertible, with no tiny pivots."""
-    return rng.standard_normal(shape) + 3 * np.eye(shape[-1])
-
-
-def singular(rng, shape):
-    """A random matrix of rank n - 1: det is 0, its gradient (the cofactors) is not."""
-    n = shape[-1]
-    return rng.standard_normal(shape[:-1] + (n - 1,)) @ rng.standard_normal(shape[:-2] + (n - 1, n))
-
-
-def spd(L, a):
-    """A symmetric positive-definite matrix made from any square a (on either library)."""
-    return a @ a.mT + a.shape[-1] * L.eye(a.shape[-1], dtype=a.dtype)
-
-
-def sym(L, a):
-    return a + a.mT
-
-
-def np_spd(a):
-    return a @ np.swapaxes(a, -1, -2) + a.shape[-1] * np.eye(a.shape[-1])
-
-
-def np_sym(a):
-    return a + np.swapaxes(a, -1, -2)
-
+from tests.ops.matrices import SQUARE, np_spd, singular, spd, well_conditioned
 
 CASES = [
     Case("inv", lambda L, a: L.linalg.inv(a), np.linalg.inv, SQUARE, make=well_conditioned),
@@ -64,37 +30,11 @@ CASES = [
          lambda a: np.linalg.cholesky(np_spd(a)), SQUARE),
     Case("cholesky_upper", lambda L, a: L.linalg.cholesky(spd(L, a), upper=True),
          lambda a: np.swapaxes(np.linalg.cholesky(np_spd(a)), -1, -2), SQUARE[:1]),
-    Case("eigvalsh", lambda L, a: L.linalg.eigvalsh(sym(L, a)),
-         lambda a: np.linalg.eigvalsh(np_sym(a)), SQUARE),
-    Case("eigh_vectors", lambda L, a: L.linalg.eigh(sym(L, a)).eigenvectors ** 2,
-         lambda a: np.linalg.eigh(np_sym(a))[1] ** 2, SQUARE),
-    Case("eigh_upper", lambda L, a: L.linalg.eigh(sym(L, a), UPLO="U")[1] ** 2,
-         lambda a: np.linalg.eigh(np_sym(a), UPLO="U")[1] ** 2, SQUARE[:1]),
-    Case("svdvals", lambda L, a: L.linalg.svdvals(a),
-         lambda a: np.linalg.svd(a, compute_uv=False), WIDE_TALL),
-    Case("svd_u", lambda L, a: L.linalg.svd(a, full_matrices=False).U ** 2,
-         lambda a: np.linalg.svd(a, full_matrices=False)[0] ** 2, WIDE_TALL),
-    Case("svd_vh", lambda L, a: L.linalg.svd(a, full_matrices=False).Vh ** 2,
-         lambda a: np.linalg.svd(a, full_matrices=False)[2] ** 2, WIDE_TALL),
-    Case("svd_full", lambda L, a: L.linalg.svd(a)[0][..., :, :2] ** 2,
-         lambda a: np.linalg.svd(a)[0][..., :, :2] ** 2, WIDE_TALL[:1]),
-    Case("svd_product", lambda L, a: (lambda u, s, vh: u[..., :, :1] * vh[..., :1, :])(
-        *L.linalg.svd(a, full_matrices=False)),
-        lambda a: (lambda u, s, vh: u[..., :, :1] * vh[..., :1, :])(
-            *np.linalg.svd(a, full_matrices=False)), WIDE_TALL),
-    Case("qr_q", lambda L, a: L.linalg.qr(a).Q, lambda a: np.linalg.qr(a)[0],
-         [((4, 3),), ((2, 3, 3),), ((3, 5),)]),
-    Case("qr_r", lambda L, a: L.linalg.qr(a).R, lambda a: np.linalg.qr(a)[1],
-         [((4, 3),), ((2, 3, 3),), ((2, 3, 5),)]),
 ]
 
 
 class TestDecomposition(OpChecks):
     cases = CASES
-
-
-def ours_and_theirs(array):
-    return chainrule.tensor(array), torch.tensor(array)
 
 
 def test_slogdet_sign_and_names_match_torch():
@@ -111,16 +51,6 @@ def test_solve_left_false_and_broadcast_batches_match_torch():
     ours = chainrule.linalg.solve(chainrule.tensor(a), chainrule.tensor(b), left=False)
     theirs = torch.linalg.solve(torch.tensor(a), torch.tensor(b), left=False)
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-10)
-
-
-def test_qr_complete_and_full_svd_shapes_match_torch():
-    a = np.random.default_rng(2).standard_normal((5, 3))
-    ours, theirs = ours_and_theirs(a)
-    for mode in ("reduced", "complete"):
-        for x, y in zip(chainrule.linalg.qr(ours, mode), torch.linalg.qr(theirs, mode)):
-            assert tuple(x.shape) == tuple(y.shape)
-    for x, y in zip(chainrule.linalg.svd(ours), torch.linalg.svd(theirs)):
-        assert tuple(x.shape) == tuple(y.shape)
 
 
 def test_singular_matrix_raises_linalg_error():
@@ -151,14 +81,3 @@ def test_integer_input_is_refused():
 def test_solve_incompatible_shapes_are_refused():
     with pytest.raises(RuntimeError, match=r"linalg.solve.*\(3, 3\).*\(4, 2\)"):
         chainrule.linalg.solve(chainrule.eye(3), chainrule.zeros(4, 2))
-
-
-@pytest.mark.parametrize("name", ["eigvalsh", "svdvals"])
-def test_values_alone_differentiate_at_repeated_eigenvalues_as_in_torch(name):
-    rotation = np.linalg.qr(np.random.default_rng(3).standard_normal((3, 3)))[0]
-    a = rotation @ np.diag([1.0, 1.0, 2.0]) @ rotation.T
-    ours, theirs = chainrule.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
-    upstream = np.array([0.3, -1.0, 2.0])
-    (getattr(chainrule.linalg, name)(ours) * chainrule.tensor(upstream)).sum().backward()
-    (getattr(torch.linalg, name)(theirs) * torch.tensor(upstream)).sum().backward()
-    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), atol=1e-12)
