@@ -58,6 +58,29 @@ def test_random_sampler_without_a_generator_uses_the_global_seed():
     assert list(RandomSampler(range(20))) == first and sorted(first) == list(range(20))
 
 
+# each random sampler, made with a generator= (a Generator or an int seed)
+RANDOM_SAMPLERS = {
+    "RandomSampler": lambda g: RandomSampler(range(20), generator=g),
+    "RandomSampler(replacement)": lambda g: RandomSampler(range(20), True, 30, generator=g),
+    "SubsetRandomSampler": lambda g: SubsetRandomSampler(list(range(5, 25)), generator=g),
+    "WeightedRandomSampler": lambda g: WeightedRandomSampler([1.0, 2.0, 3.0, 4.0] * 5, 30,
+                                                             generator=g),
+}
+
+
+@pytest.mark.parametrize("make", RANDOM_SAMPLERS.values(), ids=RANDOM_SAMPLERS)
+def test_a_generator_reproduces_the_draws_and_leaves_the_global_one_alone(make):
+    cr.manual_seed(0)
+    state = cr.get_rng_state()
+    first = make(cr.Generator().manual_seed(3))
+    epochs = [list(first), list(first)]
+    assert epochs[0] != epochs[1]                         # a new draw each epoch
+    again = make(3)
+    assert [list(again), list(again)] == epochs           # an int seed is the same Generator
+    assert list(make(4)) != epochs[0]
+    assert cr.get_rng_state().equal(state)                # the global generator was not used
+
+
 def test_subset_random_sampler():
     indices = [3, 9, 4, 12]
     drawn = list(SubsetRandomSampler(indices, generator=0))

@@ -7,6 +7,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import chainrule as cr
 from chainrule.data import Generator, random_split
 
 
@@ -50,6 +51,15 @@ def test_reproducible_from_a_seed():
         return [list(p.indices) for p in random_split(range(30), [10, 20], generator=generator)]
     assert split(Generator().manual_seed(4)) == split(Generator().manual_seed(4)) == split(4)
     assert split(4) != split(5)
+
+
+def test_a_generator_leaves_the_global_one_alone():
+    cr.manual_seed(0)
+    state = cr.get_rng_state()
+    random_split(range(30), [10, 20], generator=Generator().manual_seed(4))
+    assert cr.get_rng_state().equal(state)
+    random_split(range(30), [10, 20])          # without one, the global generator draws
+    assert not cr.get_rng_state().equal(state)
 
 
 def test_empty_part_warns_as_torch_does():
