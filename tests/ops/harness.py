@@ -2,7 +2,11 @@
 class `TestX(OpChecks)` with `cases = [...]`; each case then runs, for each of its shape sets:
 
   forward against NumPy (float64), gradcheck and gradgradcheck (float64, central differences),
-  and forward and gradients against torch 2.13 in float32 and float64.
+  forward and gradients against torch 2.13 in float32 and float64, and second derivatives
+  (Hessian-vector products) against torch in float64.
+
+`double=False` skips both second-derivative checks: keep it for cases where torch itself has no
+second derivative to compare (a kink at the point checked) and say why beside the case.
 
 A case's `fn(lib, *tensors)` is written once and run with lib = chainrule and lib = torch, since
 chainrule spells its API as PyTorch does.
@@ -51,6 +55,9 @@ class Case:
     atol: float = 1e-5           # gradcheck tolerances
     rtol: float = 1e-3
     torch_rtol: dict = field(default_factory=lambda: {"float32": 1e-5, "float64": 1e-10})
+    second_rtol: float | None = None   # second derivatives against torch; None: torch_rtol's float64
+    no_torch_double: str = ""    # why torch has no double backward to compare with (gradgradcheck
+                                 # still checks chainrule's)
 
     def inputs(self, shapes, seed=0):
         rng = np.random.default_rng(seed)
@@ -96,6 +103,21 @@ class OpChecks:
         assert gradgradcheck(lambda *xs: case.fn(chainrule, *xs), inputs, atol=case.atol,
                              rtol=case.rtol)
 
+    def test_second_derivatives_match_torch(self, case, shapes):
+        """d/dx of (the gradient of out · v) · w, chainrule against torch, in float64: the checker
+        above compares with finite differences; this compares with torch's own double backward."""
+        if not (case.differentiable and case.double):
+            pytest.skip("no double backward check for this case")
+        if case.no_torch_double:
+            pytest.skip(case.no_torch_double)
+        arrays = case.inputs(shapes)
+        ours = _second_derivatives(chainrule, case, _chainrule(arrays, np.float64, True))
+        theirs = _second_derivatives(torch, case, _torch(arrays, np.float64, True))
+        rtol = case.second_rtol or case.torch_rtol["float64"]
+        for index, (x, t) in enumerate(zip(ours, theirs)):
+            scale = max(1.0, float(np.abs(t).max(initial=0)))
+            _close(x, t, rtol, rtol * scale, f"{case.name} second derivative for input {index}")
+
     @pytest.mark.parametrize("dtype", ["float32", "float64"])
     def test_matches_torch(self, case, shapes, dtype):
         arrays = case.inputs(shapes)
@@ -121,6 +143,30 @@ class OpChecks:
             scale = max(1.0, float(np.abs(t.grad.numpy()).max(initial=0)))
             _close(x.grad.numpy(), t.grad.numpy(), rtol, rtol * scale,
                    f"{case.name} gradient of input {index}")
+
+
+def _second_derivatives(lib, case, inputs):
+    """Arrays d/dx_i of sum_j <d(out · v)/dx_j, w_j>, with v and w the same for both libraries (an
+    input that the gradient does not reach gets zeros, as torch's None)."""
+    out = case.fn(lib, *inputs)
+    rng = np.random.default_rng(2)
+    v = lib.tensor(rng.standard_normal(tuple(out.shape)))
+    ws = [lib.tensor(rng.standard_normal(tuple(x.shape))) for x in inputs]
+    firsts = lib.autograd.grad(out, inputs, v, create_graph=True, allow_unused=True)
+    terms = [(g * w).sum() for g, w in zip(firsts, ws) if g is not None and g.requires_grad]
+    if not terms:
+        return [np.zeros(tuple(x.shape)) for x in inputs]
+    total = terms[0]
+    for term in terms[1:]:
+        total = total + term
+    seconds = lib.autograd.grad(total, inputs, allow_unused=True)
+    # force=True: torch hands back a ZeroTensor where the second derivative is known to be 0
+    return [np.zeros(tuple(x.shape)) if g is None else _array(lib, g)
+            for g, x in zip(seconds, inputs)]
+
+
+def _array(lib, tensor):
+    return tensor.detach().numpy(force=True) if lib is torch else tensor.detach().numpy()
 
 
 def check_error_names(call, error, words):
