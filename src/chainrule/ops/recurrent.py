@@ -1,5 +1,6 @@
 """The fused steps that recurrent layers are made of: one op per time step of an RNN, LSTM or GRU
-cell, and `unbind`, which hands a layer its steps' slices with a backward costing O(T), not O(T²).
+cell. A layer gets its steps' slices from ops.join's `unbind`, whose backward costs O(T), not
+O(T²).
 
 A layer computes every step's input projection gates_x = x W_ihᵀ + b in one matmul beforehand; a
 step op then adds the recurrent part h W_hhᵀ and applies the gates, all on arrays in one go.
@@ -11,13 +12,12 @@ no Tensor bookkeeping, which is most of their time at small sizes. When create_g
 the gradient's own graph, it runs on Tensors, with the gate values recomputed by ops from the
 inputs, so that gradients of gradients see how they depend on the inputs.
 """
-import chainrule as cr  # cat and stack, looked up at call time (this module loads inside chainrule)
 from chainrule.autograd.function import Function
-from chainrule.grad_mode import state
 from chainrule.backend import xp
-from chainrule.tensor import Tensor, share_memory
+from chainrule.grad_mode import state
+from chainrule.ops.join import cat
+from chainrule.tensor import Tensor
 
-# unbind is not listed: chainrule.unbind is ops.join's (the same slices, backward by scatters)
 __all__ = ["rnn_cell_step", "lstm_cell_step", "gru_cell_step"]
 
 
@@ -29,7 +29,7 @@ def _sigmoid(a):
 def _operands(fn, grad):
     """(grad, inputs, cat, recording): arrays for a plain backward, Tensors under create_graph."""
     if state.enabled:
-        return grad, fn.inputs, cr.cat, True
+        return grad, fn.inputs, cat, True
     return grad.array, [t.array for t in fn.inputs], xp.concatenate, False
 
 
@@ -163,60 +163,6 @@ def _step_grads(fn, d_gates_x, d_recurrent, d_state, h):
     return tuple(g if g is None or isinstance(g, Tensor) else Tensor._make(g) for g in grads)
 
 
-class Unbind(Function):
-    """The hub of unbind: y = a 0-d stand-in for x, from which UnbindSlice takes the slices;
-    dx = the slices' gradients stacked along dim (zeros for a slice that got none).
-
-    Why a hub: x[t] for each t has a backward that scatters into zeros of x's full shape, O(T)
-    work per slice and O(T²) for a sequence. Here each slice files its gradient with the hub, whose
-    backward (which the engine runs after every slice's) stacks them once. Through the graph the
-    slices pass the hub only a 0-d zero, which makes the engine run it: what they filed is the real
-    gradient. (A backward pass that raises midway leaves its filings behind; retrying it with
-    retain_graph is then unreliable, as it is for any graph whose backward failed.)
-    """
-    save_inputs = False
-
-    def forward(self, x, dim):
-        self.dim, self.in_shape = dim, x.shape
-        self.filed = {}
-        return xp.zeros((), x.dtype)
-
-    def backward(self, grad):
-        filed, self.filed = self.filed, {}
-        shape = self.in_shape[:self.dim] + self.in_shape[self.dim + 1:]
-        zero = None
-        grads = []
-        for index in range(self.in_shape[self.dim]):
-            g = filed.get(index)
-            if g is None:
-                if zero is None:
-                    zero = Tensor._make(xp.zeros(shape, grad.dtype))
-                g = zero
-            grads.append(g)
-        return cr.stack(grads, self.dim)
-
-
-class UnbindSlice(Function):
-    """y = x[..., index, ...] along the hub's dim (a view of x);  files dy with the hub;
-    d(hub) = 0 from the first slice to file in a backward pass (so that the engine runs the hub
-    once), None from the others (so that it does not add up zeros)"""
-    save_inputs = False
-    is_view = True  # in-place changes to a slice are refused while recording, as torch does
-
-    def forward(self, hub_output, source, dim, index, hub):
-        self.hub, self.index = hub, index
-        return source[(slice(None),) * dim + (index,)]
-
-    def backward(self, grad):
-        if self.hub.freed:  # the engine reports it when the hub's turn comes
-            return Tensor._make(xp.zeros((), grad.dtype))
-        filed = self.hub.filed
-        first = not filed
-        previous = filed.get(self.index)
-        filed[self.index] = grad if previous is None else previous + grad
-        return Tensor._make(xp.zeros((), grad.dtype)) if first else None
-
-
 # ----- functional forms ---------------------------------------------------------------------------
 def rnn_cell_step(gates_x, h, w_hh, nonlinearity="tanh"):
     """h' = tanh or relu(gates_x + h W_hhᵀ). Shapes: gates_x (N, H), h (N, H), w_hh (H, H)."""
@@ -236,22 +182,3 @@ def gru_cell_step(gates_x, h, w_hh, b_hh=None):
     if b_hh is None:
         return GRUCellFunction.apply(gates_x, h, w_hh)
     return GRUCellFunction.apply(gates_x, h, w_hh, b_hh)
-
-
-def unbind(x, dim=0):
-    """The slices of x along dim, that dim removed (views of x, as torch.unbind gives), with a
-    backward that stacks their gradients once."""
-    if x.ndim == 0:
-        raise IndexError("unbind: a 0-d tensor has no dim to unbind")
-    if not -x.ndim <= dim < x.ndim:
-        raise IndexError(f"unbind: dim {dim} is out of range for a tensor of shape {x.shape}")
-    dim %= x.ndim
-    if not (state.enabled and x.requires_grad):
-        pieces = tuple(Tensor._make(piece) for piece in xp.moveaxis(x.array, dim, 0))
-    else:
-        token = Unbind.apply(x, dim=dim)
-        pieces = tuple(UnbindSlice.apply(token, source=x.array, dim=dim, index=index,
-                                         hub=token.grad_fn) for index in range(x.shape[dim]))
-    for piece in pieces:
-        share_memory(x, piece)  # views: an in-place change of x shows in their version
-    return pieces

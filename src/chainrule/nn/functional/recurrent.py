@@ -9,7 +9,8 @@ import chainrule as cr  # cat and stack, looked up at call time (this module loa
 from chainrule.backend import xp
 from chainrule.nn.functional.dropout import dropout as _dropout
 from chainrule.nn.functional.linear import linear
-from chainrule.ops.recurrent import gru_cell_step, lstm_cell_step, rnn_cell_step, unbind
+from chainrule.ops.join import unbind
+from chainrule.ops.recurrent import gru_cell_step, lstm_cell_step, rnn_cell_step
 from chainrule.tensor import Tensor
 
 __all__ = ["rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell",
