@@ -1,12 +1,12 @@
-"""Elementwise arithmetic and math: each op's cases, checked by the shared harness."""
-import math
-
+"""Elementwise arithmetic (ops/elementwise.py: add, sub, mul, div, neg, pow and the operators):
+each op's cases, checked by the shared harness, then alpha, dtypes and errors against torch.
+The math of one tensor (exp, log, sqrt, sin, erf ...) is in test_unary.py."""
 import numpy as np
 import pytest
 import torch
 
 import chainrule
-from tests.ops.harness import Case, OpChecks, distinct, positive, unit
+from tests.ops.harness import Case, OpChecks, positive
 
 # Shape sets: same shape, broadcasting both ways, a scalar, and size-0/1 dims.
 BINARY = [((3, 4), (3, 4)), ((2, 1, 4), (3, 1)), ((4,), (2, 3, 4)), ((), (2, 3)),
@@ -30,85 +30,8 @@ CASES = [
     Case("rpow_scalar", lambda L, a: 2.0 ** a, lambda a: 2.0 ** a, UNARY),
 ]
 
-erf_reference = np.vectorize(math.erf, otypes=[float])
-
-
-def wide(rng, shape):
-    """Across all three of Cody's erf intervals (|x| <= 0.47, <= 4, beyond) and into erf = ±1."""
-    return rng.uniform(-7.0, 7.0, shape)
-
-
-MATH_CASES = [
-    Case("exp", lambda L, a: L.exp(a), np.exp, UNARY),
-    Case("exp_method", lambda L, a: a.exp(), np.exp, UNARY),
-    Case("expm1", lambda L, a: L.expm1(a), np.expm1, UNARY),
-    Case("log", lambda L, a: L.log(a), np.log, UNARY, make=positive),
-    Case("log_method", lambda L, a: a.log(), np.log, UNARY, make=positive),
-    Case("log1p", lambda L, a: L.log1p(a), np.log1p, UNARY, make=unit),
-    Case("sqrt", lambda L, a: L.sqrt(a), np.sqrt, UNARY, make=positive),
-    Case("sqrt_method", lambda L, a: a.sqrt(), np.sqrt, UNARY, make=positive),
-    Case("rsqrt", lambda L, a: L.rsqrt(a), lambda a: 1 / np.sqrt(a), UNARY, make=positive),
-    Case("reciprocal", lambda L, a: L.reciprocal(a), lambda a: 1 / a, UNARY, make=distinct),
-    Case("square", lambda L, a: L.square(a), np.square, UNARY),
-    Case("abs", lambda L, a: L.abs(a), np.abs, UNARY, make=distinct),
-    Case("abs_builtin", lambda L, a: abs(a), np.abs, UNARY, make=distinct),
-    Case("sign", lambda L, a: L.sign(a), np.sign, UNARY, make=distinct),
-    Case("sin", lambda L, a: L.sin(a), np.sin, UNARY),
-    Case("cos", lambda L, a: a.cos(), np.cos, UNARY),
-    Case("erf", lambda L, a: L.erf(a), erf_reference, UNARY),
-    Case("erf_wide", lambda L, a: a.erf(), erf_reference, [((40,),), ((3, 5),)], make=wide),
-    # a chain, so that each op's backward is differentiated through the others'
-    Case("log_of_sqrt_of_exp", lambda L, a: L.log(L.sqrt(L.exp(a)) + 1) * L.cos(a),
-         lambda a: np.log(np.sqrt(np.exp(a)) + 1) * np.cos(a), UNARY),
-]
-
-
 class TestElementwise(OpChecks):
     cases = CASES
-
-
-class TestMath(OpChecks):
-    cases = MATH_CASES
-
-
-FLOAT_VALUED = ["exp", "expm1", "log", "log1p", "sqrt", "rsqrt", "reciprocal", "sin", "cos", "erf"]
-
-
-@pytest.mark.parametrize("name", FLOAT_VALUED + ["abs", "square", "sign"])
-@pytest.mark.parametrize("values", [[1, 2, 0], [True, False]], ids=["int64", "bool"])
-def test_result_dtype_of_integer_and_bool_inputs(name, values):
-    if name == "abs" and values[0] is True:  # PyTorch has no abs of a bool either
-        with pytest.raises(RuntimeError, match="abs.*bool"):
-            chainrule.abs(chainrule.tensor(values))
-        return
-    expected = getattr(torch, name)(torch.tensor(values))
-    out = getattr(chainrule, name)(chainrule.tensor(values))
-    assert str(out.dtype) == str(expected.dtype).removeprefix("torch.")
-    np.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=1e-6)
-
-
-# Points where a derivative is a convention, not a limit; each compared with PyTorch's choice.
-SPECIAL_POINTS = [
-    ("abs", lambda L, x: L.abs(x), [0.0, -0.0, -2.0, 3.0]),
-    ("sign", lambda L, x: L.sign(x), [0.0, -1.5, 2.0, float("nan")]),
-    ("sqrt", lambda L, x: L.sqrt(x), [0.0, 4.0]),
-    ("log", lambda L, x: L.log(x), [0.0, 1.0]),
-    ("rsqrt", lambda L, x: L.rsqrt(x), [0.0, 4.0]),
-    ("reciprocal", lambda L, x: L.reciprocal(x), [0.0, -2.0]),
-    ("erf", lambda L, x: L.erf(x), [0.0, -0.0, float("inf"), float("-inf"), 30.0, 1e-300]),
-]
-
-
-@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NumPy warns where PyTorch is silent: 1/0
-@pytest.mark.parametrize("name, fn, values", SPECIAL_POINTS, ids=[p[0] for p in SPECIAL_POINTS])
-def test_special_points_match_torch(name, fn, values):
-    ours = chainrule.tensor(values, dtype=chainrule.float64, requires_grad=True)
-    theirs = torch.tensor(values, dtype=torch.float64, requires_grad=True)
-    out, expected = fn(chainrule, ours), fn(torch, theirs)
-    np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), rtol=1e-15)
-    out.backward(chainrule.ones_like(out))
-    expected.backward(torch.ones_like(expected))
-    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-15)
 
 
 @pytest.mark.parametrize("call, words", [
