@@ -1,6 +1,7 @@
-"""Broadcasting, as properties over random shapes: the forward agrees with NumPy, each input's
-gradient has that input's shape and is the upstream gradient summed over the axes broadcasting
-added or stretched, and shapes that do not broadcast are refused with both shapes named."""
+"""Broadcasting (ops/broadcast.py: broadcast_to, expand, sum_to, and the binary ops built on them),
+as properties over random shapes: the forward agrees with NumPy, each input's gradient has that
+input's shape and is the upstream gradient summed over the axes broadcasting added or stretched,
+and shapes that do not broadcast are refused with both shapes named; then expand's sizes."""
 import re
 
 import numpy as np
