@@ -204,3 +204,48 @@ def test_gumbel_softmax_samples_and_straight_through_gradient():
     np.testing.assert_allclose(logits.grad.numpy().sum(-1), 0, atol=1e-12)   # softmax's Jacobian
     with pytest.raises(RuntimeError, match="gumbel_softmax: expected floating point"):
         F.gumbel_softmax(cr.tensor([1, 2]))
+
+
+# ----- Dropout2d: the identity in eval mode; in training one mask per (sample, channel) ----------
+def test_dropout2d_in_eval_mode_is_the_identity_as_torch():
+    x = cr.randn(3, 4, 5, 6, requires_grad=True)
+    layer = NN.Dropout2d(0.7).eval()
+    assert layer(x) is x and F.dropout2d(x, 0.7, training=False) is x
+    assert NN.Dropout2d(0.7, inplace=True).eval()(x) is x
+    assert_matches_torch(NN.Dropout2d(0.4), torch.nn.Dropout2d(0.4),
+                         [np.random.default_rng(8).standard_normal((2, 3, 4, 5))], modes=("eval",))
+
+
+@pytest.mark.parametrize("p", [0.25, 0.5, 0.8])
+@pytest.mark.parametrize("layer", [False, True])
+def test_dropout2d_drops_whole_planes_with_a_mask_per_sample(p, layer):
+    """Each (sample, channel) plane is all zero or all x / (1 - p), and the samples' masks
+    differ: one draw per (N, C), not one per channel shared by the batch."""
+    n, c = 64, 8
+    values = np.random.default_rng(9).uniform(0.5, 1.5, (n, c, 3, 4))
+    x = cr.tensor(values, requires_grad=True)
+    cr.manual_seed(10)
+    out = NN.Dropout2d(p)(x) if layer else F.dropout2d(x, p)
+    got = out.detach().numpy()
+    kept = np.all(got == values * (1 / (1 - p)), axis=(2, 3))   # as torch: x * (mask / (1 - p))
+    dropped = np.all(got == 0, axis=(2, 3))
+    assert np.all(kept ^ dropped), "a plane is partly dropped or wrongly scaled"
+    assert len({tuple(row) for row in kept}) > n // 4, "the samples share one channel mask"
+    assert abs(dropped.mean() - p) < 4 * np.sqrt(p * (1 - p) / (n * c))
+    out.backward(cr.ones_like(out))   # the gradient is the plane's mask over 1 - p
+    np.testing.assert_array_equal(x.grad.numpy(),
+                                  np.broadcast_to(kept[:, :, None, None] * (1 / (1 - p)),
+                                                  values.shape))
+
+
+def test_dropout2d_masks_follow_the_same_rule_as_torchs():
+    """Same shapes as torch's masks: torch's output, on the same input, is also constant on
+    each plane, varies across samples, and keeps the same scale."""
+    values = np.random.default_rng(11).uniform(0.5, 1.5, (32, 6, 2, 3))
+    for L in (torch, cr):
+        L.manual_seed(12)
+        out = L.nn.functional.dropout2d(L.tensor(values), 0.5)
+        got = out.numpy()
+        kept = np.all(got == (values / 0.5).astype(got.dtype), axis=(2, 3))
+        assert np.all(kept ^ np.all(got == 0, axis=(2, 3))), L.__name__
+        assert len({tuple(row) for row in kept}) > 8, L.__name__
