@@ -48,13 +48,30 @@ def bitwise_right_shift(input, other):
     return Tensor._make(xp.asarray(xp.right_shift(a, b)))
 
 
+# ----- the shift operators' reflected and in-place forms ------------------------------------------
+def _reflected_left_shift(x, other):
+    """other << x, when other is a number: x.__rlshift__(other)."""
+    return bitwise_left_shift(other, x)
+
+
+def _reflected_right_shift(x, other):
+    """other >> x, when other is a number: x.__rrshift__(other)."""
+    return bitwise_right_shift(other, x)
+
+
+def _left_shift_in_place(x, other):
+    """x <<= other, written into x."""
+    return x._update("__ilshift__", lambda t: bitwise_left_shift(t, other))
+
+
+def _right_shift_in_place(x, other):
+    """x >>= other, written into x."""
+    return x._update("__irshift__", lambda t: bitwise_right_shift(t, other))
+
+
 TENSOR_METHODS = {name: globals()[name] for name in __all__}
 TENSOR_METHODS.update({
     "__lshift__": bitwise_left_shift, "__rshift__": bitwise_right_shift,
-    "__rlshift__": lambda x, other: bitwise_left_shift(other, x),
-    "__rrshift__": lambda x, other: bitwise_right_shift(other, x),
-    "__ilshift__": lambda x, other: x._update("__ilshift__",
-                                              lambda t: bitwise_left_shift(t, other)),
-    "__irshift__": lambda x, other: x._update("__irshift__",
-                                              lambda t: bitwise_right_shift(t, other)),
+    "__rlshift__": _reflected_left_shift, "__rrshift__": _reflected_right_shift,
+    "__ilshift__": _left_shift_in_place, "__irshift__": _right_shift_in_place,
 })

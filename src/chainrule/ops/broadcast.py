@@ -92,5 +92,9 @@ def _check_broadcastable(name, small, big):
         raise RuntimeError(f"{name}: shape {small} cannot be broadcast to shape {big}")
 
 
-TENSOR_METHODS = {"expand": expand, "broadcast_to": broadcast_to,
-                  "expand_as": lambda x, other: expand(x, other.shape)}
+def expand_as(x, other):
+    """x expanded to other's shape: x.expand(other.size())."""
+    return expand(x, other.shape)
+
+
+TENSOR_METHODS = {"expand": expand, "broadcast_to": broadcast_to, "expand_as": expand_as}

@@ -219,9 +219,14 @@ def equal(a, b):
     return a.shape == b.shape and bool((a == b).array.all())
 
 
+def _where_method(x, condition, other):
+    """x.where(condition, other): x where condition holds, else other (torch.where with x first)."""
+    return where(condition, x, other)
+
+
 TENSOR_METHODS = {
     "maximum": maximum, "minimum": minimum, "clamp": clamp, "clip": clip,
-    "where": lambda x, condition, other: where(condition, x, other),
+    "where": _where_method,
     "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge,
     "__eq__": _operator(eq), "__ne__": _operator(ne), "__lt__": _operator(lt),
     "__le__": _operator(le), "__gt__": _operator(gt), "__ge__": _operator(ge),

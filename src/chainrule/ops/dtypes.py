@@ -13,7 +13,8 @@ class Cast(Function):
     bfloat16=True: y is float32 rounded to bfloat16 precision, chainrule's bfloat16."""
     save_inputs = False
 
-    def forward(self, x, dtype, bfloat16=False):
+    @xp.errstate(over="ignore", invalid="ignore")   # 1e40 -> float16 is inf, nan -> int64 is
+    def forward(self, x, dtype, bfloat16=False):     # some value: torch casts silently too
         self.in_dtype = x.dtype
         return backend.round_to_bfloat16(x) if bfloat16 else x.astype(dtype)
 
@@ -172,7 +173,10 @@ def can_cast(from_, to):
     return _CATEGORY_OF[backend.to_dtype(from_).kind] <= _CATEGORY_OF[backend.to_dtype(to).kind]
 
 
+# ----- Tensor methods -----------------------------------------------------------------------------
+# what torch code asks of a tensor's storage: NumPy's answers (strides in elements)
 def _stride(x, dim=None):
+    """The step in elements between neighbours along each dim (or along `dim`)."""
     strides = tuple(step // x.array.itemsize for step in x.array.strides)
     if dim is None:
         return strides
@@ -181,29 +185,133 @@ def _stride(x, dim=None):
 
 
 def _pin_memory(x, device=None):
+    """Refused: pinned memory needs an accelerator."""
     raise RuntimeError("pin_memory: pinned memory needs an accelerator, and chainrule computes "
                        "on the CPU only; leave the tensor as it is")
 
 
+# x.float() and its kin: torch's short names for x.to(dtype)
+def _to_float(x):
+    """x.to(torch.float32)"""
+    return to(x, backend.float32)
+
+
+def _to_double(x):
+    """x.to(torch.float64)"""
+    return to(x, backend.float64)
+
+
+def _to_long(x):
+    """x.to(torch.int64)"""
+    return to(x, backend.int64)
+
+
+def _to_int(x):
+    """x.to(torch.int32)"""
+    return to(x, backend.int32)
+
+
+def _to_bool(x):
+    """x.to(torch.bool)"""
+    return to(x, backend.bool_)
+
+
+def _to_half(x):
+    """x.to(torch.float16)"""
+    return to(x, backend.float16)
+
+
+def _to_bfloat16(x):
+    """x.to(torch.bfloat16)"""
+    return to(x, backend.bfloat16)
+
+
+def _to_byte(x):
+    """x.to(torch.uint8)"""
+    return to(x, backend.uint8)
+
+
+def _to_char(x):
+    """x.to(torch.int8)"""
+    return to(x, backend.int8)
+
+
+def _to_short(x):
+    """x.to(torch.int16)"""
+    return to(x, backend.int16)
+
+
+def _is_signed(x):
+    """Whether x's dtype holds negative values (int, float, complex; not bool, uint8)."""
+    return x.array.dtype.kind in "ifc"
+
+
+def _ndimension(x):
+    """x.dim(), under its older name."""
+    return x.array.ndim
+
+
+def _element_size(x):
+    """Bytes per element."""
+    return x.array.itemsize
+
+
+def _nbytes(x):
+    """Bytes of all the elements (a property, as torch's)."""
+    return x.array.nbytes
+
+
+def _layout(x):
+    """torch.strided: chainrule has dense tensors only (a property)."""
+    return backend.strided
+
+
+def _is_contiguous(x, memory_format=None):
+    """Whether x's elements lie in row-major order with no gaps."""
+    return x.array.flags.c_contiguous
+
+
+def _data_ptr(x):
+    """The address of x's first element."""
+    return x.array.ctypes.data
+
+
+def _get_device(x):
+    """-1, torch's answer for a CPU tensor."""
+    return -1
+
+
+def _is_inference(x):
+    """False: chainrule has no inference mode, so no inference tensors."""
+    return False
+
+
+def _is_pinned(x, device=None):
+    """False: pinned memory needs an accelerator."""
+    return False
+
+
+def _is_shared(x):
+    """False: x lives in this process's memory only."""
+    return False
+
+
+def _share_memory_(x):
+    """x itself: one process's memory; DataLoader workers copy what they get."""
+    return x
+
+
 TENSOR_METHODS = {
     "to": to, "type": type_,
-    "float": lambda x: to(x, backend.float32), "double": lambda x: to(x, backend.float64),
-    "long": lambda x: to(x, backend.int64), "int": lambda x: to(x, backend.int32),
-    "bool": lambda x: to(x, backend.bool_), "half": lambda x: to(x, backend.float16),
-    "bfloat16": lambda x: to(x, backend.bfloat16), "byte": lambda x: to(x, backend.uint8),
-    "char": lambda x: to(x, backend.int8), "short": lambda x: to(x, backend.int16),
-    # what torch code asks of a tensor's storage: NumPy's answers (strides in elements)
-    "is_complex": is_complex, "is_signed": lambda x: x.array.dtype.kind in "ifc",
-    "is_nonzero": is_nonzero, "ndimension": lambda x: x.array.ndim,
-    "element_size": lambda x: x.array.itemsize,
-    "itemsize": property(lambda x: x.array.itemsize),
-    "nbytes": property(lambda x: x.array.nbytes),
-    "layout": property(lambda x: backend.strided),
-    "stride": _stride, "is_contiguous": lambda x, memory_format=None: x.array.flags.c_contiguous,
-    "data_ptr": lambda x: x.array.ctypes.data, "get_device": lambda x: -1,
-    "is_inference": lambda x: False, "is_pinned": lambda x, device=None: False,
-    "pin_memory": _pin_memory, "is_shared": lambda x: False,
-    "share_memory_": lambda x: x,   # one process's memory; DataLoader workers copy what they get
+    "float": _to_float, "double": _to_double, "long": _to_long, "int": _to_int,
+    "bool": _to_bool, "half": _to_half, "bfloat16": _to_bfloat16, "byte": _to_byte,
+    "char": _to_char, "short": _to_short,
+    "is_complex": is_complex, "is_signed": _is_signed, "is_nonzero": is_nonzero,
+    "ndimension": _ndimension, "element_size": _element_size,
+    "itemsize": property(_element_size), "nbytes": property(_nbytes), "layout": property(_layout),
+    "stride": _stride, "is_contiguous": _is_contiguous, "data_ptr": _data_ptr,
+    "get_device": _get_device, "is_inference": _is_inference, "is_pinned": _is_pinned,
+    "pin_memory": _pin_memory, "is_shared": _is_shared, "share_memory_": _share_memory_,
 }
 
 

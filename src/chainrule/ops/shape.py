@@ -206,13 +206,27 @@ def contiguous(x):
     return x if x.array.flags.c_contiguous else Clone.apply(x)
 
 
+def _reversed_dims(x):
+    """x.T: x with all its dims in reverse order (torch deprecates it for ndim other than 2)."""
+    return permute(x, tuple(reversed(range(x.ndim))))
+
+
+def view_as(x, other):
+    """x viewed with other's shape: x.view(other.size())."""
+    return view(x, other.shape)
+
+
+def reshape_as(x, other):
+    """x reshaped to other's shape: x.reshape(other.size())."""
+    return reshape(x, other.shape)
+
+
 TENSOR_METHODS = {
     "reshape": reshape, "view": view, "flatten": flatten, "unflatten": unflatten,
     "squeeze": squeeze, "unsqueeze": unsqueeze, "permute": permute, "transpose": transpose,
     "swapaxes": swapaxes, "swapdims": swapdims, "t": t, "movedim": movedim,
-    "T": property(lambda x: permute(x, tuple(reversed(range(x.ndim))))),
+    "T": property(_reversed_dims),
     "mT": property(matrix_transpose),
-    "view_as": lambda x, other: view(x, other.shape),
-    "reshape_as": lambda x, other: reshape(x, other.shape),
+    "view_as": view_as, "reshape_as": reshape_as,
     "clone": clone, "contiguous": contiguous,
 }
