@@ -317,3 +317,80 @@ def test_a_hook_that_returns_a_non_tensor_is_named():
     x.register_hook(lambda g: g.tolist())
     with pytest.raises(TypeError, match="hook '<lambda>' returned a list"):
         (x * 3).sum().backward()
+
+
+# ----- the leaf's node: AccumulateGrad --------------------------------------------------------
+def test_every_op_using_a_leaf_points_to_its_one_accumulategrad_as_in_torch():
+    for L in (torch, cr):
+        x, c = L.ones(3, requires_grad=True), L.ones(3)
+        a, b = x * c, x + c
+        (node, index), (none, _) = a.grad_fn.next_functions
+        assert type(node).__name__ == "AccumulateGrad" and index == 0 and none is None
+        assert node.variable is x and node is b.grad_fn.next_functions[0][0], L.__name__
+        assert a.grad_fn.next_functions[0][0].next_functions == ()
+
+
+def test_a_custom_function_points_to_the_same_accumulategrad():
+    class Double(cr.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 2
+
+    x = leaf([1.0, 2.0])
+    y, z = Double.apply(x), x * 3
+    assert y.grad_fn.next_functions[0][0] is z.grad_fn.next_functions[0][0]
+    (y + z).sum().backward()
+    assert x.grad.numpy().tolist() == [5.0, 5.0]
+
+
+def test_a_dropped_graph_and_its_leaf_are_freed_by_reference_counting():
+    import gc
+    import weakref
+    gc.disable()   # no cycle collection: only reference counting may free them
+    try:
+        x = leaf([1.0, 2.0])
+        y = (x * x).sum()
+        refs = [weakref.ref(x), weakref.ref(y.grad_fn),
+                weakref.ref(y.grad_fn.next_functions[0][0].next_functions[0][0])]
+        del x, y
+        assert [ref() for ref in refs] == [None, None, None]
+        # after backward the graph is freed: the accumulator goes, the leaf stays
+        x = leaf([1.0, 2.0])
+        y = (x * x).sum()
+        node = weakref.ref(y.grad_fn.next_functions[0][0].next_functions[0][0])
+        y.backward()
+        assert node() is None and x.grad.numpy().tolist() == [2.0, 4.0]
+    finally:
+        gc.enable()
+
+
+def test_a_graph_keeps_its_leaf_alive_and_still_delivers_to_it_as_in_torch():
+    import weakref
+    for L in (torch, cr):
+        x = L.ones(2, dtype=L.float64, requires_grad=True)
+        seen = []
+        x.register_hook(seen.append)
+        y = (x * 3).sum()
+        ref = weakref.ref(x)
+        del x
+        assert ref() is not None, L.__name__
+        y.backward(retain_graph=True)   # the graph, kept, still holds the leaf
+        assert ref().grad.tolist() == [3.0, 3.0] and len(seen) == 1, L.__name__
+
+
+def test_a_copied_or_unpickled_leaf_gets_its_own_accumulategrad():
+    import copy
+    import pickle
+    x = leaf([1.0, 2.0])
+    y = x * 2   # keeps x's AccumulateGrad alive
+    for twin in (copy.copy(x), copy.deepcopy(x), pickle.loads(pickle.dumps(x))):
+        (twin * 3).sum().backward()
+        assert twin.grad.numpy().tolist() == [3.0, 3.0] and x.grad is None
+    y.sum().backward()
+    assert x.grad.numpy().tolist() == [2.0, 2.0]
+    del y   # x's AccumulateGrad is gone; the dead reference to it pickles too
+    assert pickle.loads(pickle.dumps(x)).grad.numpy().tolist() == [2.0, 2.0]

@@ -10,7 +10,7 @@ PyTorch: one class per Function, shown as `<MyFunctionBackward>`.
 import inspect
 import traceback
 
-from chainrule.autograd.function import Function, type_name
+from chainrule.autograd.function import Function, grad_accumulator, type_name
 from chainrule.grad_mode import no_grad, state
 from chainrule.backend import xp
 from chainrule.tensor import Tensor, share_memory
@@ -128,8 +128,7 @@ class CustomNode(FunctionCtx, Function):
                 raise RuntimeError(
                     f"Function {self.name()} returned an invalid gradient at index {index} - got "
                     f"{list(g.shape)} but expected shape compatible with {list(shape)}")
-            from chainrule.ops.broadcast import sum_to   # the ops load after autograd
-            g = sum_to(g, shape)
+            g = g.sum_to_size(shape)   # a Tensor method, bound by the ops (a layer above)
         return g
 
 
@@ -218,9 +217,10 @@ def apply(cls, *args, **kwargs):
 
 
 def _edge(a):
+    """The parent for one argument: the node that made it, a leaf's AccumulateGrad, or None."""
     if not isinstance(a, Tensor) or not a.requires_grad:
         return None
-    return a.grad_fn or a
+    return a.grad_fn or grad_accumulator(a)
 
 
 def _wrap_outputs(cls, node, inputs, output, record):

@@ -1,13 +1,21 @@
-"""The backward pass: walk the recorded graph in reverse topological order, iteratively.
+"""The backward pass, in three steps (run):
 
-Each node runs once, after every gradient flowing into it has been summed (Kahn's algorithm on
-the graph reversed), so a chain of any length never touches Python's recursion limit.
+1. order: the nodes the roots' gradients can reach, each after every node that sends it a gradient
+   (Kahn's algorithm on the reversed graph, iterative: no chain is too long for Python's stack);
+2. propagate: in that order, each node takes the sum of the gradients sent to it, runs its hooks,
+   hands one gradient to each parent through its backward, and is freed unless retain_graph;
+3. accumulate: a leaf's node (AccumulateGrad, see function.py) only collects; what reached it
+   goes, after the leaf's hooks, into the leaf's .grad (backward) or back to autograd.grad.
+
+Named helpers beside run: retained gradients of non-leaves (_retain), `inputs=` pruning (only
+nodes with a wanted tensor behind them run: _leading_to), freeing (Function.free), anomaly mode
+(_check_finite).
 """
 import os
 import traceback
 import warnings
 
-from chainrule.autograd.function import Function
+from chainrule.autograd.function import AccumulateGrad, grad_accumulator
 from chainrule.grad_mode import state
 from chainrule.backend import xp
 from chainrule.tensor import Tensor
@@ -17,20 +25,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     """Accumulate the gradients of `tensors` into the .grad of the leaves (or only `inputs`)."""
     roots = _seed(tensors, grad_tensors, "backward")
     only = None if inputs is None else _as_tuple(inputs)
-    grads = run(roots, retain_graph, create_graph, only)
-    for leaf, grad, owned in grads:
-        if create_graph:
-            if leaf.grad is None:   # a differentiable copy, unless the array is the leaf's alone
-                leaf.grad = grad if owned else grad.clone()
-            else:
-                leaf.grad = leaf.grad + grad
-        elif leaf.grad is None:
-            # .grad is later changed in place (zero_, +=, clipping), so it must own its memory:
-            # an array that something else may hold (see _add_leaf_grad) is copied.
-            leaf.grad = Tensor._make(grad.array if owned else grad.array.copy())
-        else:
-            xp.add(leaf.grad.array, grad.array, out=leaf.grad.array, casting="unsafe")
-            leaf.grad._version[0] += 1
+    for t, g, owned in run(roots, retain_graph, create_graph, only):
+        accumulate_grad(t, g, owned, create_graph)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
@@ -68,104 +64,33 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 
 def run(roots, retain_graph, create_graph, inputs=None):
-    """Propagate from (tensor, grad) roots; return [(tensor, grad, owned)] for the leaves, or
-    for `inputs` when given (leaves or not); owned: no one else holds the gradient's array."""
+    """Propagate from (tensor, grad) roots; return [(tensor, grad, owned)] for the leaves reached,
+    or for `inputs` when given (leaves or not); owned: no one else holds the gradient's array."""
     if retain_graph is None:
         retain_graph = create_graph
-    wanted = None if inputs is None else {_owner(t): t for t in inputs}
-    node_grads, leaf_grads = {}, {}
-    for t, g in roots:
-        if t.grad_fn is not None:
-            _add_node_grad(node_grads, t.grad_fn, g)
-        else:
-            _add_leaf_grad(leaf_grads, t, g, owned=False)  # the caller's seed
-    order, consumers = _topological_order([t.grad_fn for t, _ in roots if t.grad_fn is not None],
-                                          wanted is not None)
-    # With `inputs`, only nodes with a wanted tensor behind them run (and are freed), as in torch.
-    must_run = None if wanted is None else _leading_to(wanted, consumers)
-    captured = {}
+    wanted = None if inputs is None else {_node_of(t): t for t in inputs}
+    grads, owned = _seed_nodes(roots)
+    order, must_run = _order([fn for fn in grads if type(fn) is not AccumulateGrad], wanted)
     previous, state.enabled = state.enabled, create_graph
     try:
-        for fn in order:
-            g = node_grads.pop(fn, None)
-            if g is None:
-                continue
-            g = _run_hooks(fn, g)
-            if fn.retained is not None and fn.retained() is not None:
-                _store_retained(fn.retained(), g, create_graph)
-            if wanted is not None and fn in wanted:
-                captured[fn] = g
-            if must_run is not None and fn not in must_run:
-                continue
-            if fn.freed:
-                raise RuntimeError(
-                    f"backward through {type(fn).__name__} a second time: the graph was freed "
-                    "after the first backward; pass retain_graph=True to the first call")
-            _propagate(fn, g, node_grads, leaf_grads)
-            if not retain_graph:
-                fn.free()
+        captured = _propagate(order, grads, owned, must_run, wanted, retain_graph, create_graph)
     finally:
         state.enabled = previous
-    if wanted is None:
-        return [_leaf_result(leaf, g, owned) for leaf, g, owned in leaf_grads.values()]
-    captured.update({key: _run_hooks(leaf, g) for key, (leaf, g, _) in leaf_grads.items()
-                     if key in wanted})
-    return [(wanted[key], g, False) for key, g in captured.items() if key in wanted]
+    # what is left in grads: the sums that reached the leaves' AccumulateGrad nodes
+    return _at_leaves(grads, owned, captured, wanted)
 
 
-def _leaf_result(leaf, g, owned):
-    """(leaf, its gradient after the leaf's hooks, whether that gradient's array is owned)."""
-    hooked = _run_hooks(leaf, g)
-    return leaf, hooked, owned and hooked is g
-
-
-def _propagate(fn, grad, node_grads, leaf_grads):
-    """Run one node's backward and pass each input's gradient on to the node that made it."""
-    fn.check_versions()
-    in_grads = fn.backward(grad)
-    if not isinstance(in_grads, tuple):
-        in_grads = (in_grads,)
-    if state.anomaly:
-        _check_finite(fn, in_grads)
-    handed = set()
-    for parent, g in zip(fn.parents, in_grads):
-        if parent is None or g is None:
-            continue
-        # a leaf's shape and dtype are its array's; a node keeps its output's (Function.apply)
-        is_leaf = isinstance(parent, Tensor)
-        expected = parent.array if is_leaf else parent
-        if g.array.shape != expected.shape:
-            raise RuntimeError(f"{type(fn).__name__}.backward returned a gradient of shape "
-                               f"{g.shape} for an input of shape {parent.shape}")
-        if g.array.dtype != expected.dtype:   # a gradient has its input's dtype, as in PyTorch
-            g = g.to(expected.dtype)
-        if is_leaf:
-            # Owned: a new array that no one else holds. Not owned: the incoming gradient passed
-            # through (Add), one tensor handed to two inputs, a view, or a read-only broadcast.
-            owned = (g is not grad and id(g) not in handed and g.array.base is None
-                     and g.array.flags.writeable)
-            _add_leaf_grad(leaf_grads, parent, g, owned)
-        else:
-            _add_node_grad(node_grads, parent, g)
-        handed.add(id(g))
-
-
-def _add_node_grad(grads, fn, g):
-    old = grads.get(fn)
-    grads[fn] = g if old is None else old + g
-
-
-def _add_leaf_grad(grads, leaf, g, owned):
-    # keyed by id: a Tensor's == is elementwise, and leaves are few
-    old = grads.get(id(leaf))
-    if old is not None:
-        g, owned = old[1] + g, True
-    grads[id(leaf)] = (leaf, g, owned)
+# ----- 1. order ---------------------------------------------------------------------------------
+def _order(roots, wanted):
+    """The nodes to run, in order; and with `inputs`, the set of those that must run their
+    backward: only nodes with a wanted tensor behind them run (and are freed), as in torch."""
+    order, consumers = _topological_order(roots, wanted is not None)
+    return order, None if wanted is None else _leading_to(wanted, consumers)
 
 
 def _topological_order(roots, with_consumers=False):
-    """Nodes ordered so that each comes after every node that sends it a gradient; and, if asked,
-    each node's (or leaf id's) consumers."""
+    """The nodes (AccumulateGrad left out: they run nothing) ordered so that each comes after every
+    node that sends it a gradient; and, if asked, each node's consumers (AccumulateGrad included)."""
     pending = {}            # node -> number of its consumers not yet processed
     consumers = {} if with_consumers else None
     stack, seen = list(roots), set(roots)
@@ -176,10 +101,9 @@ def _topological_order(roots, with_consumers=False):
         for parent in fn.parents:
             if parent is None:
                 continue
-            is_leaf = isinstance(parent, Tensor)
             if with_consumers:
-                consumers.setdefault(id(parent) if is_leaf else parent, []).append(fn)
-            if is_leaf:
+                consumers.setdefault(parent, []).append(fn)
+            if type(parent) is AccumulateGrad:
                 continue
             if parent in pending:
                 pending[parent] += 1
@@ -188,7 +112,7 @@ def _topological_order(roots, with_consumers=False):
                 if parent not in seen:
                     seen.add(parent)
                     stack.append(parent)
-    ready = [fn for fn in dict.fromkeys(roots) if fn not in pending]
+    ready = [fn for fn in roots if fn not in pending]
     order = []
     while ready:
         fn = ready.pop()
@@ -196,7 +120,7 @@ def _topological_order(roots, with_consumers=False):
         if fn.freed:
             continue
         for parent in fn.parents:
-            if parent is not None and not isinstance(parent, Tensor):
+            if parent is not None and type(parent) is not AccumulateGrad:
                 count = pending[parent] - 1
                 pending[parent] = count
                 if count == 0:
@@ -205,14 +129,145 @@ def _topological_order(roots, with_consumers=False):
 
 
 def _leading_to(wanted, consumers):
-    """The nodes that have some wanted node or leaf among their ancestors."""
-    found, stack = set(), [key for key in wanted]
+    """The nodes that have some wanted node (or leaf's AccumulateGrad) among their ancestors."""
+    found, stack = set(), list(wanted)
     while stack:
         for fn in consumers.get(stack.pop(), ()):
             if fn not in found:
                 found.add(fn)
                 stack.append(fn)
     return found
+
+
+# ----- 2. propagate -----------------------------------------------------------------------------
+def _propagate(order, grads, owned, must_run, wanted, retain_graph, create_graph):
+    """Run each node in order on the sum of the gradients sent to it (popped from grads); return
+    the gradients of wanted non-leaf tensors, caught as they pass their node."""
+    captured = {}
+    for fn in order:
+        g = grads.pop(fn, None)
+        if g is None:
+            continue
+        g = _run_hooks(fn, g)
+        _retain(fn, g, create_graph)
+        if wanted is not None and fn in wanted:
+            captured[fn] = g
+        if must_run is not None and fn not in must_run:
+            continue
+        _call_backward(fn, g, grads, owned)
+        if not retain_graph:
+            fn.free()
+    return captured
+
+
+def _call_backward(fn, grad, grads, owned):
+    """Run one node's backward and send each input's gradient on to the node that made it."""
+    if fn.freed:
+        raise RuntimeError(
+            f"backward through {type(fn).__name__} a second time: the graph was freed "
+            "after the first backward; pass retain_graph=True to the first call")
+    fn.check_versions()
+    in_grads = fn.backward(grad)
+    if not isinstance(in_grads, tuple):
+        in_grads = (in_grads,)
+    if state.anomaly:
+        _check_finite(fn, in_grads)
+    handed = set()
+    for parent, g in zip(fn.parents, in_grads):
+        if parent is None or g is None:
+            continue
+        # a node keeps its output's shape and dtype (Function.apply); AccumulateGrad its leaf's
+        if g.array.shape != parent.shape:
+            raise RuntimeError(f"{type(fn).__name__}.backward returned a gradient of shape "
+                               f"{g.shape} for an input of shape {parent.shape}")
+        if g.array.dtype != parent.dtype:   # a gradient has its input's dtype, as in PyTorch
+            g = g.to(parent.dtype)
+        if type(parent) is AccumulateGrad:
+            # Owned: a new array that no one else holds. Not owned: the incoming gradient passed
+            # through (Add), one tensor handed to two inputs, a view, or a read-only broadcast.
+            _add_leaf_grad(grads, owned, parent, g,
+                           g is not grad and id(g) not in handed and g.array.base is None
+                           and g.array.flags.writeable)
+        else:
+            _add_grad(grads, parent, g)
+        handed.add(id(g))
+
+
+def _add_grad(grads, fn, g):
+    old = grads.get(fn)
+    grads[fn] = g if old is None else old + g
+
+
+def _add_leaf_grad(grads, owned, node, g, is_owned):
+    """As _add_grad, remembering in `owned` the AccumulateGrad nodes whose gradient array is theirs
+    alone (a sum always is), so that .grad may take it without a copy."""
+    old = grads.get(node)
+    if old is not None:
+        g, is_owned = old + g, True
+    grads[node] = g
+    if is_owned:
+        owned.add(node)
+
+
+def _retain(fn, g, create_graph):
+    """A non-leaf tensor that called retain_grad() keeps (a copy of) its gradient in .grad."""
+    if fn.retained is not None:
+        t = fn.retained()
+        if t is not None:
+            # a copy: g may be the caller's seed or shared with other tensors' gradients
+            g = g.clone() if create_graph else Tensor._make(g.array.copy())
+            t.grad = g if t.grad is None else t.grad + g
+
+
+# ----- 3. accumulate ----------------------------------------------------------------------------
+def _at_leaves(grads, owned, captured, wanted):
+    """(tensor, gradient after the leaf's hooks, owned) for each AccumulateGrad reached, or with
+    `inputs`, for the wanted tensors only (their arrays then never taken without a copy)."""
+    if wanted is None:
+        return [_leaf_result(node, g, node in owned) for node, g in grads.items()]
+    captured.update({node: _run_hooks(node.variable, g) for node, g in grads.items()
+                     if node in wanted})
+    return [(wanted[key], g, False) for key, g in captured.items()]
+
+
+def _leaf_result(node, g, owned):
+    leaf = node.variable
+    hooked = _run_hooks(leaf, g)
+    return leaf, hooked, owned and hooked is g
+
+
+def accumulate_grad(t, grad, owned, create_graph):
+    """What AccumulateGrad does with the gradient that reached it: add it into t.grad."""
+    if create_graph:
+        if t.grad is None:   # a differentiable copy, unless the array is the leaf's alone
+            t.grad = grad if owned else grad.clone()
+        else:
+            t.grad = t.grad + grad
+    elif t.grad is None:
+        # .grad is later changed in place (zero_, +=, clipping), so it must own its memory:
+        # an array that something else may hold (see _call_backward) is copied.
+        t.grad = Tensor._make(grad.array if owned else grad.array.copy())
+    else:
+        xp.add(t.grad.array, grad.array, out=t.grad.array, casting="unsafe")
+        t.grad._version[0] += 1
+
+
+# ----- the roots ------------------------------------------------------------------------------
+def _seed_nodes(roots):
+    """The gradients waiting at the roots' nodes, and which of them own their arrays (none: each
+    is the caller's seed)."""
+    grads, owned = {}, set()
+    for t, g in roots:
+        if t.grad_fn is not None:
+            _add_grad(grads, t.grad_fn, g)
+        else:
+            _add_leaf_grad(grads, owned, grad_accumulator(t), g, False)
+    return grads, owned
+
+
+def _node_of(t):
+    """The node under which a tensor's gradient is collected: its grad_fn, or its AccumulateGrad."""
+    return t.grad_fn if t.grad_fn is not None else grad_accumulator(t)
 
 
 def _seed(tensors, grad_tensors, caller):
@@ -243,11 +298,7 @@ def _seed(tensors, grad_tensors, caller):
     return roots
 
 
-def _owner(t):
-    """The key under which a tensor's gradient is collected: its node, or itself for a leaf."""
-    return t.grad_fn if t.grad_fn is not None else id(t)
-
-
+# ----- hooks and anomaly mode ------------------------------------------------------------------
 def _run_hooks(owner, g):
     for hook in owner._hooks or ():
         result = hook(g)
@@ -266,12 +317,6 @@ def _check_hook_result(hook, g, result):
     if result.shape != g.shape:
         raise RuntimeError(f"hook '{name}' has changed the size of value: it returned a gradient "
                            f"of shape {result.shape} for one of shape {g.shape}")
-
-
-def _store_retained(t, g, create_graph):
-    # a copy: g may be the caller's seed or shared with other tensors' gradients
-    g = g.clone() if create_graph else Tensor._make(g.array.copy())
-    t.grad = g if t.grad is None else t.grad + g
 
 
 def _check_finite(fn, in_grads):

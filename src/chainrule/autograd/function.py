@@ -3,6 +3,7 @@ Tensor ops, so that the gradient it returns can itself be differentiated (create
 import functools
 import inspect
 import traceback
+import weakref
 
 from chainrule.grad_mode import no_grad, state
 from chainrule.tensor import Tensor, share_memory
@@ -57,9 +58,10 @@ class Function:
             if cls.is_view:
                 share_memory(inputs[0], result)
             return result
-        # A parent is the node that made an input, the input itself if it is a leaf that wants a
-        # gradient, or None: the edges the backward pass walks.
-        fn.parents = tuple([t.grad_fn or (t if t.requires_grad else None) for t in inputs])
+        # The edges the backward pass walks: for each input, the node that made it, the
+        # AccumulateGrad node of a leaf that wants a gradient, or None.
+        fn.parents = tuple([t.grad_fn or (grad_accumulator(t) if t.requires_grad else None)
+                            for t in inputs])
         result = Tensor._make(out, fn)
         fn.shape = result.array.shape
         fn.dtype = result.array.dtype
@@ -78,6 +80,12 @@ class Function:
     @property
     def needs_input_grad(self):
         return tuple(parent is not None for parent in self.parents)
+
+    @property
+    def next_functions(self):
+        """The edges as torch shows them: ((node, 0), ...), a leaf's node being its AccumulateGrad
+        and an input that wants no gradient (None, 0). Empty once the node is freed."""
+        return tuple([(parent, 0) for parent in getattr(self, "parents", ())])
 
     def output(self):
         """The output as a Tensor in this graph, so backward formulas that use it stay differentiable."""
@@ -131,6 +139,61 @@ def is_torch_style(cls):
         parameters = list(inspect.signature(forward).parameters)
         return bool(parameters) and parameters[0] == "ctx"
     return False
+
+
+class AccumulateGrad(Function):
+    """The node of a leaf that requires grad, as PyTorch's: the edge every op using the leaf points
+    to. The engine sums the gradients that reach it and, after the leaf's hooks, adds them into
+    `variable.grad` (engine.accumulate_grad) or hands them to autograd.grad.
+
+    One per leaf, shared by all the graphs that use it (grad_accumulator). References run one way,
+    as in torch: a graph holds this node, the node holds its leaf, the leaf holds the node only
+    weakly; so no array lives in a reference cycle, and a dropped graph (with a leaf no one else
+    holds) is freed at once by reference counting, not by a later cycle collection.
+    """
+
+    save_inputs = False
+    parents = ()      # nothing upstream: a leaf is where the backward pass ends
+
+    # the leaf's shape and dtype as they are when the gradient arrives (`.data =` may change them)
+    @property
+    def shape(self):
+        return self.variable.array.shape
+
+    @property
+    def dtype(self):
+        return self.variable.array.dtype
+
+    def free(self):
+        """Nothing saved to drop; the edge to the leaf stays, as in torch."""
+
+
+def grad_accumulator(leaf):
+    """The AccumulateGrad of a leaf that requires grad: the one its live graphs share, or a new one.
+    The leaf keeps only a weak reference to it, which dies with the last graph using it."""
+    try:
+        node = leaf._grad_accumulator()
+    except AttributeError:   # never asked before: the slot is set only here (Tensor._make stays lean)
+        node = None
+    if node is None or node.variable is not leaf:   # not: a reference copy.copy() shared
+        node = _new(AccumulateGrad)
+        node.variable = leaf
+        leaf._grad_accumulator = _WeakAccumulator(node)
+    return node
+
+
+class _WeakAccumulator(weakref.ref):
+    """A leaf's weak reference to its AccumulateGrad. A deep-copied or unpickled tensor is another
+    leaf: the reference copies as a dead one (a plain weakref could not be pickled at all)."""
+
+    __slots__ = ()
+
+    def __reduce__(self):
+        return _dead_accumulator_reference, ()
+
+
+def _dead_accumulator_reference():
+    return _WeakAccumulator(_new(AccumulateGrad))   # the node dies as this returns
 
 
 class NotATensorError(TypeError):
