@@ -93,11 +93,17 @@ CASES = [
     Case("prod_one_zero", lambda L, x: x.prod(), np.prod, [((2, 3),)], make=with_zeros(0, 1)),
     Case("prod_dim_one_zero_per_row", lambda L, x: x.prod(1), lambda a: a.prod(1),
          [((4, 3),), ((2, 1),), ((2, 3, 2),)], make=with_zeros(0, 1)),
-    # Two zeros in a slice: the first derivative is exact, the second is taken as 0 (see Prod)
-    Case("prod_two_zeros", lambda L, x: x.prod(), np.prod, [((2, 3),)], make=with_zeros(1),
-         double=False),
+    # Two or more zeros in a slice: the gradient is 0 there, the Hessian is not (torch: H[0, 1] = 6
+    # at [0, 0, 2, 3])
+    Case("prod_two_zeros", lambda L, x: x.prod(), np.prod, [((2, 3),)], make=with_zeros(1)),
     Case("prod_dim_zeros", lambda L, x: x.prod(-1), lambda a: a.prod(-1), [((3, 4),)],
-         make=with_zeros(0, 1, 2, 4), double=False),
+         make=with_zeros(0, 1, 2, 4)),
+    Case("prod_middle_dim_zeros", lambda L, x: x.prod(1), lambda a: a.prod(1), [((2, 3, 2),)],
+         make=with_zeros(3, 4)),
+    Case("prod_two_zeros_exact", lambda L, x: x.prod(), np.prod, [((4,),)],
+         make=lambda rng, shape: np.array([0.0, 0.0, 2.0, 3.0])),
+    Case("prod_three_zeros", lambda L, x: x.prod(0), lambda a: a.prod(0), [((4,),)],
+         make=lambda rng, shape: np.array([0.0, 3.0, 0.0, 0.0])),
     Case("logsumexp_dim", lambda L, x: L.logsumexp(x, 1), lambda a: np_logsumexp(a, 1),
          ALONG + [((3, 0),)]),
     Case("logsumexp_dims_keepdim", lambda L, x: x.logsumexp((0, -1), keepdim=True),

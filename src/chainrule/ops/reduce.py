@@ -11,7 +11,10 @@ from chainrule.autograd.function import Function
 from chainrule.backend import xp
 from chainrule.ops.broadcast import expand
 from chainrule.ops.dims import normalize_dims
-from chainrule.ops.shape import reshape_to
+from chainrule.ops.index import narrow
+from chainrule.ops.join import cat, flip
+from chainrule.ops.scan import cumprod
+from chainrule.ops.shape import permute, reshape_to
 from chainrule.ops.unary import exp
 from chainrule.tensor import Tensor
 
@@ -39,7 +42,8 @@ class Mean(Function):
         self.in_shape, self.kept = x.shape, kept_shape(x.shape, axes)
         self.count = count(x.shape, axes)
         # sum / n rather than xp.mean, which warns on an empty slice where PyTorch returns nan
-        return xp.asarray(xp.sum(x, axis=axes, keepdims=keepdim) / self.count)
+        with xp.errstate(invalid="ignore"):   # 0 / 0
+            return xp.asarray(xp.sum(x, axis=axes, keepdims=keepdim) / self.count)
 
     def backward(self, grad):
         return expand(unreduce(grad, self.kept), self.in_shape) / self.count
@@ -75,6 +79,7 @@ class Prod(Function):
     """y = Π_axes x;  dx_i = dy · Π_{j≠i} x_j  (= dy · y / x_i when no x_j is 0)"""
     save_output = True
 
+    @xp.errstate(over="ignore")   # a product beyond the dtype's range is inf, as in torch
     def forward(self, x, axes, keepdim):
         self.axes, self.kept = axes, kept_shape(x.shape, axes)
         dtype = backend.int64 if x.dtype.kind in "biu" else None
@@ -82,29 +87,38 @@ class Prod(Function):
 
     def backward(self, grad):
         x, grad = self.inputs[0], unreduce(grad, self.kept)
+        if x.ndim == 0:   # y = x
+            return grad
         if xp.all(x.array):
             return grad * unreduce(self.output(), self.kept) / x
-        return grad * self.product_of_others(x)
+        # as torch: any zero in x, and the whole gradient takes the zero-safe path
+        return grad * product_of_others(x, self.axes)
 
-    def product_of_others(self, x):
-        """Π_{j≠i} x_j per element, written so that it stays differentiable where one x_j per
-        slice is 0; slices with two or more zeros get 0 (right in value; their second derivative
-        is taken as 0)."""
-        zero = (x.array == 0).astype(x.dtype)
-        zeros = zero.sum(axis=self.axes, keepdims=True)
-        zero, at_most_one = Tensor._make(zero), Tensor._make((zeros < 2).astype(x.dtype))
-        nonzero = x * (1 - zero) + zero              # x with its zeros replaced by 1 (no gradient)
-        rest = Prod.apply(nonzero, axes=self.axes, keepdim=True)     # product of the nonzeros
-        # the slice's single zero as a variable (1 if it has none): the others' product holds it
-        zero_value = Sum.apply(x * zero, axes=self.axes, keepdim=True) + \
-            Tensor._make((zeros == 0).astype(x.dtype))
-        return at_most_one * (zero * rest + (1 - zero) * zero_value * rest / nonzero)
+
+def product_of_others(x, axes):
+    """Π_{j≠i} x_j over `axes`, for every element i, exact wherever x holds zeros (where y / x is
+    0 / 0), and differentiable again at every order, whatever the number of zeros in a slice. As
+    torch's prod backward: an exclusive cumprod from the front times one from the back; for [a, b, c]
+    that is [1, a, ab] · [bc, c, 1] = [bc, ac, ab]. O(n) per slice (cumprod's own gradient through
+    zeros, needed for the second derivative, is O(n²))."""
+    kept = [d for d in range(x.ndim) if d not in axes]
+    order = kept + list(axes)
+    rows = permute(x, order)
+    rows = reshape_to(rows, rows.shape[:len(kept)] + (-1,))    # the reduced dims last, as one
+    n, last = rows.shape[-1], rows.ndim - 1
+    ones = Tensor._make(xp.ones(rows.shape[:-1] + (1,), dtype=x.dtype))
+    before = cumprod(cat([ones, narrow(rows, last, 0, n - 1)], last), last)
+    after = flip(cumprod(cat([ones, flip(narrow(rows, last, 1, n - 1), last)], last), last), last)
+    others = reshape_to(before * after, tuple(x.shape[d] for d in order))
+    return permute(others, [order.index(d) for d in range(x.ndim)])
 
 
 class LogSumExp(Function):
     """y = log Σ_axes exp(x), as m + log Σ exp(x - m) with m = max x;  dx = dy · exp(x - y)"""
     save_output = True
 
+    # log(0) = -inf for an empty or all -inf slice; inf - inf = nan where x holds inf
+    @xp.errstate(divide="ignore", invalid="ignore", over="ignore")
     def forward(self, x, axes, keepdim):
         self.kept = kept_shape(x.shape, axes)
         if x.size == 0:
@@ -114,6 +128,7 @@ class LogSumExp(Function):
         total = xp.log(xp.sum(xp.exp(x - shift), axis=axes, keepdims=True)) + shift
         return total if keepdim else total.reshape(kept_shape(x.shape, axes, keep=False))
 
+    @xp.errstate(invalid="ignore")   # x - y = -inf - -inf = nan where a slice is all -inf
     def backward(self, grad):
         x = self.inputs[0]
         return unreduce(grad, self.kept) * exp(x - unreduce(self.output(), self.kept))
@@ -125,7 +140,8 @@ class Norm(Function):
 
     def forward(self, x, axes, keepdim):
         self.kept = kept_shape(x.shape, axes)
-        return xp.asarray(xp.sqrt(xp.sum(x * x, axis=axes, keepdims=keepdim)))
+        with xp.errstate(over="ignore"):   # x² beyond the dtype's range is inf, as in torch
+            return xp.asarray(xp.sqrt(xp.sum(x * x, axis=axes, keepdims=keepdim)))
 
     def backward(self, grad):
         x, norm_ = self.inputs[0], unreduce(self.output(), self.kept)
@@ -163,11 +179,14 @@ def count(shape, axes):
 def variance(x, axes, keepdim, correction):
     """Σ (x - x̄)² / max(n - correction, 0), the divisor as PyTorch clamps it; 0/0 gives nan."""
     n = count(x.shape, axes)
-    centred = x - xp.sum(x, axis=axes, keepdims=True) / n
     divisor = max(n - correction, 0)
-    return xp.asarray(xp.sum(centred * centred, axis=axes, keepdims=keepdim) / divisor)
+    # x / 0 = inf and 0 / 0 = nan where n <= correction; squares beyond the range are inf
+    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        centred = x - xp.sum(x, axis=axes, keepdims=True) / n
+        return xp.asarray(xp.sum(centred * centred, axis=axes, keepdims=keepdim) / divisor)
 
 
+@xp.errstate(invalid="ignore")   # no degrees of freedom: 0 * inf = nan, as in torch
 def variance_grad(fn, grad):
     """dvar/dx for Var and Std, kept-dims grad in: 2(x - x̄) / (n - correction) · grad."""
     x = fn.inputs[0]

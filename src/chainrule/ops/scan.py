@@ -13,7 +13,6 @@ from chainrule.ops.compare import where
 from chainrule.ops.dims import normalize_dim, tensor_argument
 from chainrule.ops.index import gather, narrow
 from chainrule.ops.join import cat
-from chainrule.ops.reduce import sum as reduce_sum
 from chainrule.ops.shape import movedim
 from chainrule.ops.unary import exp
 from chainrule.tensor import Tensor
@@ -44,6 +43,7 @@ class Cumprod(Function):
     """y_j = Π_{i<=j} x_i along axis;  dx_k = Σ_{j>=k} dy_j Π_{i<=j, i≠k} x_i"""
     save_output = True
 
+    @xp.errstate(over="ignore")   # a product beyond the dtype's range is inf, as in torch
     def forward(self, x, axis):
         self.axis = axis
         return xp.cumprod(x, axis) if x.ndim else x.copy()
@@ -67,7 +67,8 @@ def _cumprod_grad_with_zeros(x, grad, axis):
     products = Cumprod.apply(others, axis=others.ndim - 1)   # [..., k, j]
     later = Tensor._make(xp.triu(xp.ones((n, n), dtype=bool)))  # j >= k
     terms = where(later, products * grad_last.unsqueeze(-2), 0.0)
-    return movedim(reduce_sum(terms, -1), -1, axis)
+    # Tensor.sum, not reduce.sum: reduce.py builds prod's gradient on cumprod
+    return movedim(terms.sum(-1), -1, axis)
 
 
 class LogCumSumExp(Function):
@@ -88,7 +89,7 @@ class LogCumSumExp(Function):
         later = Tensor._make(xp.triu(xp.ones((n, n), dtype=bool)))  # [i, j]: j >= i
         exponent = where(later, x_last.unsqueeze(-1) - y_last.unsqueeze(-2), -float("inf"))
         terms = exp(exponent) * movedim(grad, self.axis, -1).unsqueeze(-2)
-        return movedim(reduce_sum(terms, -1), -1, self.axis)
+        return movedim(terms.sum(-1), -1, self.axis)
 
 
 # ----- the public functions -----------------------------------------------------------------------
