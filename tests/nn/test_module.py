@@ -4,6 +4,8 @@ names in the same order, print the same, load each other's state dicts and compu
 The helpers the layer tests share (`NN`, `assert_matches_torch`) are in tests/nn/helpers.py.
 """
 import copy
+import importlib
+import re
 import warnings
 
 import numpy as np
@@ -11,6 +13,7 @@ import pytest
 import torch
 
 import chainrule as cr
+from chainrule.autograd.function import Function
 from tests.nn.helpers import NN, assert_matches_torch
 
 
@@ -441,3 +444,55 @@ def test_a_module_shared_under_two_names_is_no_cycle():
     assert list(model.state_dict()) == ["0.weight", "0.bias", "1.0.weight", "1.0.bias"]
     model.eval()
     assert not shared.training
+
+
+# ----- every layer's docstring says where its gradient is computed ------------------------------
+# Containers and wrappers hold layers and compute nothing themselves.
+NOT_LAYERS = {"Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",
+              "DataParallel"}
+REFERENCE = re.compile(r"\b(?:ops\.\w+\.\w+|nn\.functional\.\w+|nn\.[A-Z]\w*)")
+
+
+def layer_classes():
+    return sorted(name for name in dir(cr.nn) if isinstance(getattr(cr.nn, name), type)
+                  and issubclass(getattr(cr.nn, name), cr.nn.Module) and name not in NOT_LAYERS)
+
+
+def gradient_line(layer):
+    """The docstring's 'Gradient:' line of the class itself (not inherited)."""
+    lines = [line.strip() for line in (vars(layer).get("__doc__") or "").splitlines()]
+    found = [line for line in lines if line.startswith("Gradient:")]
+    assert len(found) == 1, f"{layer.__name__}: expected one 'Gradient:' line, got {found}"
+    return found[0]
+
+
+def resolve(reference):
+    """The object a Gradient line names: an op class (an autograd Function defined in that ops
+    module), a function of nn.functional, or another nn layer."""
+    if reference.startswith("ops."):
+        _, module, name = reference.split(".")
+        op = getattr(importlib.import_module(f"chainrule.ops.{module}"), name, None)
+        assert isinstance(op, type) and issubclass(op, Function), f"{reference}: not an op class"
+        assert op.__module__ == f"chainrule.ops.{module}", f"{reference}: defined in {op.__module__}"
+        return op
+    if reference.startswith("nn.functional."):
+        function = getattr(cr.nn.functional, reference.rsplit(".", 1)[1], None)
+        assert callable(function), f"{reference}: no such function"
+        return function
+    layer = getattr(cr.nn, reference.split(".", 1)[1], None)
+    assert isinstance(layer, type) and issubclass(layer, cr.nn.Module), f"{reference}: no layer"
+    return layer
+
+
+@pytest.mark.parametrize("name", layer_classes())
+def test_a_layer_docstring_names_the_op_whose_backward_computes_its_gradient(name):
+    line = gradient_line(getattr(cr.nn, name))
+    references = REFERENCE.findall(line)
+    if name == "Identity":          # returns its input itself: no op, no gradient of its own
+        assert not references and "none" in line
+        return
+    assert references, f"{name}: {line!r} names no op, functional or layer"
+    for reference in references:
+        resolve(reference)
+    single_op = re.fullmatch(r"Gradient: (ops\.\w+\.\w+)\.backward\.", line)
+    assert single_op or line.startswith(("Gradient: nn.functional.", "Gradient: its ")), line

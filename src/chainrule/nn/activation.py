@@ -35,6 +35,7 @@ class ReLU(_Elementwise):
 
     Args: inplace: overwrite the input with the result (default False).
     Shape: (*) -> (*).
+    Gradient: ops.activation.Relu.backward.
     """
 
     def forward(self, input):
@@ -46,6 +47,7 @@ class LeakyReLU(Module):
 
     Args: negative_slope (default 0.01); inplace (default False).
     Shape: (*) -> (*).
+    Gradient: ops.activation.LeakyRelu.backward.
     """
 
     def __init__(self, negative_slope=0.01, inplace=False):
@@ -64,6 +66,7 @@ class GELU(Module):
 
     Args: approximate: 'none' (exact, with erf) or 'tanh' (the tanh approximation).
     Shape: (*) -> (*).
+    Gradient: ops.activation.Gelu.backward.
     """
 
     def __init__(self, approximate="none"):
@@ -82,6 +85,7 @@ class SiLU(_Elementwise):
 
     Args: inplace (default False).
     Shape: (*) -> (*).
+    Gradient: nn.functional.silu, composed of ops.activation.SigmoidFunction, ops.elementwise.Mul.
     """
 
     def forward(self, input):
@@ -93,6 +97,7 @@ class ELU(Module):
 
     Args: alpha (default 1.0); inplace (default False).
     Shape: (*) -> (*).
+    Gradient: nn.functional.elu, composed of ops.compare.Where, ops.unary.Expm1.
     """
 
     def __init__(self, alpha=1.0, inplace=False):
@@ -107,14 +112,20 @@ class ELU(Module):
 
 
 class Tanh(Module):
-    """tanh(x), elementwise. Shape: (*) -> (*)."""
+    """tanh(x), elementwise. Shape: (*) -> (*).
+
+    Gradient: ops.activation.TanhFunction.backward.
+    """
 
     def forward(self, input):
         return F.tanh(input)
 
 
 class Sigmoid(Module):
-    """1 / (1 + exp(-x)), elementwise. Shape: (*) -> (*)."""
+    """1 / (1 + exp(-x)), elementwise. Shape: (*) -> (*).
+
+    Gradient: ops.activation.SigmoidFunction.backward.
+    """
 
     def forward(self, input):
         return F.sigmoid(input)
@@ -125,6 +136,7 @@ class Softplus(Module):
 
     Args: beta (default 1.0); threshold (default 20.0).
     Shape: (*) -> (*).
+    Gradient: ops.activation.SoftplusFunction.backward.
     """
 
     def __init__(self, beta=1.0, threshold=20.0):
@@ -143,6 +155,7 @@ class Hardtanh(Module):
 
     Args: min_val (default -1.0); max_val (default 1.0); inplace (default False).
     Shape: (*) -> (*).
+    Gradient: ops.compare.Where.backward.
     """
 
     def __init__(self, min_val=-1.0, max_val=1.0, inplace=False):
@@ -161,7 +174,10 @@ class Hardtanh(Module):
 
 
 class ReLU6(Hardtanh):
-    """min(max(x, 0), 6). Args: inplace (default False). Shape: (*) -> (*)."""
+    """min(max(x, 0), 6). Args: inplace (default False). Shape: (*) -> (*).
+
+    Gradient: ops.compare.Where.backward.
+    """
 
     def __init__(self, inplace=False):
         super().__init__(0.0, 6.0, inplace)
@@ -176,6 +192,7 @@ class PReLU(Module):
     Args: num_parameters: 1 or the number of channels (default 1); init: the slopes' initial
     value (default 0.25); device, dtype: where and in which floating dtype the slopes are made.
     Shape: (*) -> (*); with num_parameters = C, input (N, C, *) or (C,).
+    Gradient: nn.functional.prelu, composed of ops.compare.Where, ops.elementwise.Mul.
     """
 
     def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
@@ -200,6 +217,7 @@ class Threshold(Module):
 
     Args: threshold; value; inplace (default False).
     Shape: (*) -> (*).
+    Gradient: ops.compare.Where.backward.
     """
 
     def __init__(self, threshold, value, inplace=False):
@@ -219,6 +237,7 @@ class CELU(Module):
 
     Args: alpha (default 1.0); inplace (default False).
     Shape: (*) -> (*).
+    Gradient: nn.functional.celu, composed of ops.compare.Where, ops.unary.Expm1.
     """
 
     def __init__(self, alpha=1.0, inplace=False):
@@ -237,6 +256,7 @@ class GLU(Module):
 
     Args: dim (default -1).
     Shape: (*, 2n, *) -> (*, n, *), halving dim.
+    Gradient: nn.functional.glu, composed of ops.activation.SigmoidFunction, ops.elementwise.Mul.
     """
 
     def __init__(self, dim=-1):
@@ -251,14 +271,20 @@ class GLU(Module):
 
 
 class Mish(_Elementwise):
-    """x tanh(softplus(x)). Args: inplace (default False). Shape: (*) -> (*)."""
+    """x tanh(softplus(x)). Args: inplace (default False). Shape: (*) -> (*).
+
+    Gradient: nn.functional.mish, composed of ops.activation.SoftplusFunction.
+    """
 
     def forward(self, input):
         return F.mish(input, self.inplace)
 
 
 class Hardswish(_Elementwise):
-    """x relu6(x + 3) / 6. Args: inplace (default False). Shape: (*) -> (*)."""
+    """x relu6(x + 3) / 6. Args: inplace (default False). Shape: (*) -> (*).
+
+    Gradient: nn.functional.hardswish, composed of ops.compare.Where, ops.elementwise.Mul.
+    """
     shows_inplace = False
 
     def forward(self, input):
@@ -266,7 +292,10 @@ class Hardswish(_Elementwise):
 
 
 class Hardsigmoid(_Elementwise):
-    """relu6(x + 3) / 6. Args: inplace (default False). Shape: (*) -> (*)."""
+    """relu6(x + 3) / 6. Args: inplace (default False). Shape: (*) -> (*).
+
+    Gradient: nn.functional.hardsigmoid, composed of ops.compare.Where, ops.elementwise.Div.
+    """
     shows_inplace = False
 
     def forward(self, input):
@@ -275,35 +304,49 @@ class Hardsigmoid(_Elementwise):
 
 class SELU(_Elementwise):
     """scale elu(x, alpha), alpha ≈ 1.6733, scale ≈ 1.0507. Args: inplace (default False).
-    Shape: (*) -> (*)."""
+    Shape: (*) -> (*).
+    Gradient: nn.functional.selu, composed of ops.compare.Where, ops.unary.Expm1.
+    """
 
     def forward(self, input):
         return F.selu(input, self.inplace)
 
 
 class Softsign(Module):
-    """x / (1 + |x|). Shape: (*) -> (*)."""
+    """x / (1 + |x|). Shape: (*) -> (*).
+
+    Gradient: nn.functional.softsign, composed of ops.unary.Abs, ops.elementwise.Div.
+    """
 
     def forward(self, input):
         return F.softsign(input)
 
 
 class Tanhshrink(Module):
-    """x - tanh(x). Shape: (*) -> (*)."""
+    """x - tanh(x). Shape: (*) -> (*).
+
+    Gradient: nn.functional.tanhshrink, composed of ops.activation.TanhFunction.
+    """
 
     def forward(self, input):
         return F.tanhshrink(input)
 
 
 class LogSigmoid(Module):
-    """log σ(x), computed stably. Shape: (*) -> (*)."""
+    """log σ(x), computed stably. Shape: (*) -> (*).
+
+    Gradient: nn.functional.logsigmoid, composed of ops.activation.SoftplusFunction.
+    """
 
     def forward(self, input):
         return F.logsigmoid(input)
 
 
 class Hardshrink(Module):
-    """x where |x| > lambd, else 0. Args: lambd (default 0.5). Shape: (*) -> (*)."""
+    """x where |x| > lambd, else 0. Args: lambd (default 0.5). Shape: (*) -> (*).
+
+    Gradient: ops.compare.Where.backward.
+    """
 
     def __init__(self, lambd=0.5):
         super().__init__()
@@ -318,7 +361,9 @@ class Hardshrink(Module):
 
 class Softshrink(Hardshrink):
     """x - lambd where x > lambd, x + lambd where x < -lambd, else 0. Args: lambd (default 0.5).
-    Shape: (*) -> (*)."""
+    Shape: (*) -> (*).
+    Gradient: nn.functional.softshrink, composed of ops.compare.Where, ops.unary.Sign.
+    """
 
     def forward(self, input):
         return F.softshrink(input, self.lambd)

@@ -28,6 +28,7 @@ class MultiheadAttention(Module):
     float values added to the scores. Output: attn_output shaped as query; attn_weights (N, L, S)
     averaged over heads, (N, num_heads, L, S) if not average_attn_weights, None if not
     need_weights.
+    Gradient: nn.functional.multi_head_attention_forward, composed of ops.linalg.LinearFunction.
     """
 
     def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False,

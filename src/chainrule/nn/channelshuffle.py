@@ -11,6 +11,7 @@ class ChannelShuffle(Module):
         groups: the number of groups; the channels must divide evenly.
 
     Shape: input (N, C, *) -> output of the same shape.
+    Gradient: nn.functional.channel_shuffle, composed of ops.shape.Reshape, ops.shape.Permute.
     """
 
     def __init__(self, groups):

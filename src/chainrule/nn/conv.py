@@ -123,6 +123,7 @@ class Conv1d(_Conv):
 
     Initialised as torch does: weight ~ kaiming_uniform_(a=√5), i.e. U(±1/√fan_in), and bias ~
     U(±1/√fan_in), with fan_in = C_in/groups · kernel_size.
+    Gradient: nn.functional.conv1d, composed of ops.conv.UnfoldFunction, ops.linalg.MatMul.
     """
     dims = 1
     convolve = staticmethod(functional.conv1d)
@@ -137,6 +138,7 @@ class Conv2d(_Conv):
     spatial size as L_out in Conv1d; weight (C_out, C_in/groups, kH, kW), bias (C_out).
 
     Initialised as Conv1d, with fan_in = C_in/groups · kH · kW.
+    Gradient: nn.functional.conv2d, composed of ops.conv.UnfoldFunction, ops.linalg.MatMul.
     """
     dims = 2
     convolve = staticmethod(functional.conv2d)
@@ -147,6 +149,7 @@ class Conv3d(_Conv):
 
     Shape: input (N, C_in, D, H, W) or (C_in, D, H, W) -> output (N, C_out, D_out, H_out, W_out);
     weight (C_out, C_in/groups, kD, kH, kW), bias (C_out).
+    Gradient: nn.functional.conv3d, composed of ops.conv.UnfoldFunction, ops.linalg.MatMul.
     """
     dims = 3
     convolve = staticmethod(functional.conv3d)
@@ -206,6 +209,7 @@ class ConvTranspose1d(_ConvTranspose):
 
     Initialised as torch does: weight ~ kaiming_uniform_(a=√5) and bias ~ U(±1/√fan_in), with
     fan_in = C_out/groups · kernel_size (weight.shape[1] times the kernel, as torch computes it).
+    Gradient: nn.functional.conv_transpose1d, composed of ops.linalg.MatMul, ops.conv.FoldFunction.
     """
     dims = 1
     convolve = staticmethod(functional.conv_transpose1d)
@@ -219,6 +223,7 @@ class ConvTranspose2d(_ConvTranspose):
 
     Shape: input (N, C_in, H, W) or (C_in, H, W) -> output (N, C_out, H_out, W_out), each
     spatial size as L_out in ConvTranspose1d; weight (C_in, C_out/groups, kH, kW), bias (C_out).
+    Gradient: nn.functional.conv_transpose2d, composed of ops.linalg.MatMul, ops.conv.FoldFunction.
     """
     dims = 2
     convolve = staticmethod(functional.conv_transpose2d)
@@ -228,6 +233,7 @@ class ConvTranspose3d(_ConvTranspose):
     """The transpose of Conv3d. Args: as ConvTranspose2d, with triples.
 
     Shape: input (N, C_in, D, H, W) or unbatched; weight (C_in, C_out/groups, kD, kH, kW).
+    Gradient: nn.functional.conv_transpose3d, composed of ops.linalg.MatMul, ops.conv.FoldFunction.
     """
     dims = 3
     convolve = staticmethod(functional.conv_transpose3d)

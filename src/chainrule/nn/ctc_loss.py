@@ -13,6 +13,7 @@ class CTCLoss(_Loss):
     give 0 and no gradient instead of inf).
     Shape: forward(log_probs (T, N, C) or (T, C), targets (N, S) or concatenated (sum of
     target_lengths,), input_lengths (N,), target_lengths (N,)) -> () or, unreduced, (N,).
+    Gradient: nn.functional.ctc_loss, composed of ops.activation.LogSoftmaxFunction, ops.unary.Exp.
     """
 
     def __init__(self, blank=0, reduction="mean", zero_infinity=False):

@@ -8,6 +8,7 @@ class CosineSimilarity(Module):
 
     Args: dim: the dim of the vectors (default 1); eps: the smallest norm (default 1e-8).
     Shape: x1 (*1, D, *2), x2 broadcastable to it -> (*1, *2).
+    Gradient: nn.functional.cosine_similarity, composed of ops.reduce.Norm, ops.elementwise.Mul.
     """
 
     def __init__(self, dim=1, eps=1e-8):
@@ -24,6 +25,7 @@ class PairwiseDistance(Module):
     Args: p: the norm's degree (default 2.0); eps: added to every difference (default 1e-6);
     keepdim: keep the last dim, as size 1 (default False).
     Shape: x1 (N, D) or (D,), x2 broadcastable to it -> (N,) or (); (N, 1) with keepdim.
+    Gradient: nn.functional.pairwise_distance, composed of ops.elementwise.Sub, ops.reduce.Norm.
     """
 
     def __init__(self, p=2.0, eps=1e-6, keepdim=False):

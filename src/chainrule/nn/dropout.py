@@ -29,6 +29,7 @@ class Dropout(_DropoutNd):
     generator: where the masks are drawn from (keyword only, an extension; default None, the
     global generator).
     Shape: (*) -> (*).
+    Gradient: ops.elementwise.Mul.backward.
     """
 
     def forward(self, input):
@@ -40,6 +41,7 @@ class Dropout1d(_DropoutNd):
 
     Args: p (default 0.5); inplace (default False); generator (keyword only, default None).
     Shape: (N, C, L) or (C, L) -> the same.
+    Gradient: ops.elementwise.Mul.backward.
     """
 
     def forward(self, input):
@@ -53,6 +55,7 @@ class Dropout2d(_DropoutNd):
 
     Args: p (default 0.5); inplace (default False); generator (keyword only, default None).
     Shape: (N, C, H, W) -> the same.
+    Gradient: ops.elementwise.Mul.backward.
     """
 
     def forward(self, input):
@@ -65,6 +68,7 @@ class Dropout3d(_DropoutNd):
 
     Args: p (default 0.5); inplace (default False); generator (keyword only, default None).
     Shape: (N, C, D, H, W) or (C, D, H, W) -> the same.
+    Gradient: ops.elementwise.Mul.backward.
     """
 
     def forward(self, input):
@@ -77,6 +81,7 @@ class AlphaDropout(_DropoutNd):
 
     Args: p (default 0.5); inplace (default False); generator (keyword only, default None).
     Shape: (*) -> (*).
+    Gradient: nn.functional.alpha_dropout, composed of ops.elementwise.Mul, ops.elementwise.Add.
     """
 
     def forward(self, input):
@@ -88,6 +93,7 @@ class FeatureAlphaDropout(_DropoutNd):
 
     Args: p (default 0.5); inplace (default False); generator (keyword only, default None).
     Shape: (N, C, *) -> the same.
+    Gradient: nn.functional.feature_alpha_dropout, composed of ops.elementwise.Mul.
     """
 
     def forward(self, input):

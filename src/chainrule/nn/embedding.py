@@ -40,6 +40,7 @@ class Embedding(Module):
     Shape: input (*) of integer indices in [0, num_embeddings) -> output (*, embedding_dim).
 
     Initialised as torch does: weight ~ N(0, 1), the padding row zero.
+    Gradient: ops.index.Index.backward.
     """
 
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None,
@@ -105,6 +106,7 @@ class EmbeddingBag(Module):
     Shape: forward(input, offsets=None, per_sample_weights=None): input (B, N) with offsets None,
     or (T,) with offsets (B,) giving where each bag starts; per_sample_weights of input's shape
     (mode "sum" only) -> output (B, embedding_dim). Initialised as torch: weight ~ N(0, 1).
+    Gradient: nn.functional.embedding_bag, composed of ops.index.Index, ops.linalg.MatMul.
     """
 
     def __init__(self, num_embeddings, embedding_dim, max_norm=None, norm_type=2.0,

@@ -13,6 +13,7 @@ class Fold(Module):
 
     Shape: input (N, C·prod(kernel_size), L) or unbatched -> output (N, C, *output_size), with L
     the number of blocks that fit.
+    Gradient: ops.conv.FoldFunction.backward.
     """
 
     def __init__(self, output_size, kernel_size, dilation=1, padding=0, stride=1):
@@ -42,6 +43,7 @@ class Unfold(Module):
 
     Shape: input (N, C, H, W) or (C, H, W) -> output (N, C·prod(kernel_size), L), L the number
     of blocks.
+    Gradient: ops.conv.UnfoldFunction.backward.
     """
 
     def __init__(self, kernel_size, dilation=1, padding=0, stride=1):

@@ -10,7 +10,10 @@ from chainrule.nn.parameter import Parameter, factory_kwargs
 
 
 class Identity(Module):
-    """Returns its input unchanged (a placeholder in a Sequential)."""
+    """Returns its input unchanged (a placeholder in a Sequential).
+
+    Gradient: none, the output is the input itself.
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__()
@@ -32,6 +35,7 @@ class Linear(Module):
 
     Initialised as torch does: W ~ kaiming_uniform_(a=√5), i.e. U(±1/√in_features), and
     b ~ U(±1/√in_features).
+    Gradient: ops.linalg.LinearFunction.backward.
     """
 
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
@@ -71,6 +75,7 @@ class Bilinear(Module):
     Shape: input1 (*, in1_features), input2 (*, in2_features) -> output (*, out_features).
 
     Initialised as torch does: A and b ~ U(±1/√in1_features).
+    Gradient: nn.functional.bilinear, composed of ops.linalg.Einsum, ops.elementwise.Add.
     """
 
     def __init__(self, in1_features, in2_features, out_features, bias=True, device=None,
@@ -99,7 +104,10 @@ class Bilinear(Module):
 
 
 class Flatten(Module):
-    """Flattens dims start_dim..end_dim into one. Shape: (N, *dims) -> (N, prod(dims))."""
+    """Flattens dims start_dim..end_dim into one. Shape: (N, *dims) -> (N, prod(dims)).
+
+    Gradient: ops.shape.View.backward.
+    """
 
     def __init__(self, start_dim=1, end_dim=-1):
         super().__init__()
@@ -113,7 +121,10 @@ class Flatten(Module):
 
 
 class Unflatten(Module):
-    """Splits dim into unflattened_size. Shape: (*, S, *) -> (*, *unflattened_size, *)."""
+    """Splits dim into unflattened_size. Shape: (*, S, *) -> (*, *unflattened_size, *).
+
+    Gradient: ops.shape.View.backward.
+    """
 
     def __init__(self, dim, unflattened_size):
         super().__init__()

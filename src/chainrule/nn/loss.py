@@ -25,6 +25,7 @@ class MSELoss(_Loss):
 
     Args: reduction='mean' ('mean', 'sum' or 'none'); size_average, reduce (deprecated).
     Shape: input (*), target as input -> output () or, with reduction='none', as input.
+    Gradient: nn.functional.mse_loss, composed of ops.elementwise.Sub, ops.unary.Square.
     """
 
     def forward(self, input, target):
@@ -36,6 +37,7 @@ class L1Loss(_Loss):
 
     Args: reduction='mean' ('mean', 'sum' or 'none'); size_average, reduce (deprecated).
     Shape: input (*), target as input -> output () or, with reduction='none', as input.
+    Gradient: nn.functional.l1_loss, composed of ops.elementwise.Sub, ops.unary.Abs.
     """
 
     def forward(self, input, target):
@@ -47,6 +49,7 @@ class HuberLoss(_Loss):
 
     Args: reduction='mean', delta=1.0.
     Shape: input (*), target as input -> output () or, with reduction='none', as input.
+    Gradient: nn.functional.huber_loss, composed of ops.unary.Abs, ops.unary.Square.
     """
 
     def __init__(self, reduction="mean", delta=1.0):
@@ -62,6 +65,7 @@ class SmoothL1Loss(_Loss):
 
     Args: reduction='mean', beta=1.0; size_average, reduce (deprecated).
     Shape: input (*), target as input -> output () or, with reduction='none', as input.
+    Gradient: nn.functional.smooth_l1_loss, composed of ops.unary.Abs, ops.unary.Square.
     """
 
     def __init__(self, size_average=None, reduce=None, reduction="mean", beta=1.0):
@@ -79,6 +83,7 @@ class BCELoss(_WeightedLoss):
     Args: weight=None (broadcast against the input), reduction='mean'; size_average, reduce
     (deprecated).
     Shape: input (*) in [0, 1], target as input -> output () or, with reduction='none', as input.
+    Gradient: nn.functional.binary_cross_entropy, composed of ops.unary.Log, ops.unary.Log1p.
     """
 
     def forward(self, input, target):
@@ -92,6 +97,7 @@ class BCEWithLogitsLoss(_WeightedLoss):
     Args: weight=None (broadcast against the input), reduction='mean', pos_weight=None (the weight
     p of positive examples, one per class along the last dim); size_average, reduce (deprecated).
     Shape: input (*), target as input -> output () or, with reduction='none', as input.
+    Gradient: nn.functional.binary_cross_entropy_with_logits (composed of ops).
     """
 
     def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean",
@@ -113,6 +119,7 @@ class NLLLoss(_WeightedLoss):
     reduce (deprecated).
     Shape: input (N, C) or (N, C, d1, ...) or (C,); target (N,) or (N, d1, ...) or () of class
     indices -> output () or, with reduction='none', as target.
+    Gradient: nn.functional.nll_loss, composed of ops.index.Index, ops.reduce.Sum.
     """
 
     def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None,
@@ -135,6 +142,7 @@ class CrossEntropyLoss(_WeightedLoss):
     Shape: input (N, C) or (N, C, d1, ...) or (C,); target (N,) or (N, d1, ...) or () of class
     indices, or class probabilities of the input's shape -> output () or, with
     reduction='none', (N,) or (N, d1, ...) or ().
+    Gradient: nn.functional.cross_entropy, composed of ops.activation.LogSoftmaxFunction.
     """
 
     def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None,
@@ -155,6 +163,7 @@ class KLDivLoss(_Loss):
     Args: reduction='mean' ('batchmean' divides by the batch size, the true KL per sample; 'mean'
     by the element count, with torch's warning), log_target=False; size_average, reduce.
     Shape: input (*), target as input -> output () or, with reduction='none', as input.
+    Gradient: nn.functional.kl_div, composed of ops.unary.Log, ops.elementwise.Mul.
     """
 
     def __init__(self, size_average=None, reduce=None, reduction="mean", log_target=False):
@@ -174,6 +183,7 @@ class PoissonNLLLoss(_Loss):
 
     Args: log_input=True, full=False, eps=1e-8, reduction='mean'; size_average, reduce.
     Shape: input (*), target as input -> output () or, with reduction='none', as input.
+    Gradient: nn.functional.poisson_nll_loss, composed of ops.unary.Exp, ops.elementwise.Mul.
     """
 
     def __init__(self, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None,
@@ -192,6 +202,7 @@ class GaussianNLLLoss(_Loss):
     Args: full=False (add ½ log 2π), eps=1e-6, reduction='mean' (keyword-only, as torch).
     Shape: input (N, *), target as input, var as input or with one dim of size 1 or without the
     last dim -> output () or, with reduction='none', as input.
+    Gradient: nn.functional.gaussian_nll_loss, composed of ops.unary.Log, ops.unary.Square.
     """
 
     def __init__(self, *, full=False, eps=1e-6, reduction="mean"):
@@ -215,6 +226,7 @@ class MarginRankingLoss(_MarginLoss):
 
     Args: margin=0.0, reduction='mean'; size_average, reduce (deprecated).
     Shape: input1 (N,) or (), input2 and target as input1 -> output () or, unreduced, (N,) or ().
+    Gradient: nn.functional.margin_ranking_loss, composed of ops.compare.Clamp, ops.elementwise.Mul.
     """
 
     def forward(self, input1, input2, target):
@@ -227,6 +239,7 @@ class CosineEmbeddingLoss(_MarginLoss):
 
     Args: margin=0.0, reduction='mean'; size_average, reduce (deprecated).
     Shape: input1, input2 (N, D) or (D,); target (N,) or () -> output () or, unreduced, target's.
+    Gradient: nn.functional.cosine_embedding_loss, composed of ops.unary.Sqrt, ops.elementwise.Div.
     """
 
     def forward(self, input1, input2, target):
@@ -239,6 +252,7 @@ class HingeEmbeddingLoss(_MarginLoss):
 
     Args: margin=1.0, reduction='mean'; size_average, reduce (deprecated).
     Shape: input (*), target as input -> output () or, with reduction='none', as input.
+    Gradient: nn.functional.hinge_embedding_loss, composed of ops.compare.Clamp, ops.compare.Where.
     """
 
     def __init__(self, margin=1.0, size_average=None, reduce=None, reduction="mean"):
@@ -255,6 +269,7 @@ class TripletMarginLoss(_MarginLoss):
     Args: margin=1.0 (> 0), p=2.0, eps=1e-6, swap=False (use min(d(a, n), d(p, n))),
     reduction='mean'; size_average, reduce (deprecated).
     Shape: anchor, positive, negative (N, D) or (D,) -> output () or, unreduced, (N,) or ().
+    Gradient: nn.functional.triplet_margin_loss, composed of ops.reduce.Norm, ops.compare.Clamp.
     """
 
     def __init__(self, margin=1.0, p=2.0, eps=1e-6, swap=False, size_average=None, reduce=None,
@@ -275,6 +290,7 @@ class SoftMarginLoss(_Loss):
 
     Args: reduction='mean'; size_average, reduce (deprecated).
     Shape: input (*), target as input -> output () or, with reduction='none', as input.
+    Gradient: nn.functional.soft_margin_loss, composed of ops.activation.SoftplusFunction.
     """
 
     def forward(self, input, target):
@@ -286,6 +302,7 @@ class MultiLabelSoftMarginLoss(_WeightedLoss):
 
     Args: weight=None (one per class), reduction='mean'; size_average, reduce (deprecated).
     Shape: input (N, C) or (C,), target as input -> output () or, unreduced, (N,) or ().
+    Gradient: nn.functional.multilabel_soft_margin_loss (composed of ops).
     """
 
     def forward(self, input, target):

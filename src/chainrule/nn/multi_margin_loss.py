@@ -11,6 +11,7 @@ class MultiMarginLoss(_WeightedLoss):
     size_average, reduce (deprecated).
     Shape: input (N, C) or (C,), target (N,) or () class indices -> output () or, unreduced,
     (N,) or ().
+    Gradient: nn.functional.multi_margin_loss, composed of ops.index.Index, ops.compare.Clamp.
     """
 
     def __init__(self, p=1, margin=1.0, weight=None, size_average=None, reduce=None,
@@ -35,6 +36,7 @@ class MultiLabelMarginLoss(_Loss):
     Args: reduction='mean'; size_average, reduce (deprecated).
     Shape: input (N, C) or (C,), target of input's shape (int) -> output () or, unreduced, (N,)
     or ().
+    Gradient: nn.functional.multilabel_margin_loss, composed of ops.compare.Clamp, ops.reduce.Sum.
     """
 
     def forward(self, input, target):

@@ -97,6 +97,7 @@ class BatchNorm1d(_BatchNorm):
     track_running_stats=True, device=None, dtype=None, bias=True (keyword only).
     Shape: input (N, C) or (N, C, L) -> output of the same shape.
     Initialised as torch: weight 1, bias 0, running_mean 0, running_var 1, num_batches_tracked 0.
+    Gradient: nn.functional.batch_norm, composed of ops.reduce.Mean, ops.unary.Rsqrt.
     """
 
     expected = "(N, C) or (N, C, L)"
@@ -110,6 +111,7 @@ class BatchNorm2d(_BatchNorm):
     track_running_stats=True, device=None, dtype=None, bias=True (keyword only).
     Shape: input (N, C, H, W) -> output of the same shape.
     Initialised as torch: weight 1, bias 0, running_mean 0, running_var 1, num_batches_tracked 0.
+    Gradient: nn.functional.batch_norm, composed of ops.reduce.Mean, ops.unary.Rsqrt.
     """
 
     expected = "(N, C, H, W)"
@@ -158,6 +160,7 @@ class InstanceNorm1d(_InstanceNorm):
     Args: num_features (C), eps=1e-5, momentum=0.1, affine=False (learn weight and bias),
     track_running_stats=False, device=None, dtype=None, bias=True (keyword only).
     Shape: input (N, C, L) or (C, L) -> output of the same shape.
+    Gradient: nn.functional.instance_norm, composed of ops.reduce.Mean, ops.unary.Rsqrt.
     """
 
     expected = "(N, C, L) or (C, L)"
@@ -169,6 +172,7 @@ class InstanceNorm2d(_InstanceNorm):
     Args: num_features (C), eps=1e-5, momentum=0.1, affine=False, track_running_stats=False,
     device=None, dtype=None, bias=True (keyword only).
     Shape: input (N, C, H, W) or (C, H, W) -> output of the same shape.
+    Gradient: nn.functional.instance_norm, composed of ops.reduce.Mean, ops.unary.Rsqrt.
     """
 
     expected = "(N, C, H, W) or (C, H, W)"
@@ -180,6 +184,7 @@ class InstanceNorm3d(_InstanceNorm):
     (D, H, W). Args: num_features (C), eps=1e-5, momentum=0.1, affine=False,
     track_running_stats=False, device=None, dtype=None, bias=True (keyword only).
     Shape: input (N, C, D, H, W) or (C, D, H, W) -> output of the same shape.
+    Gradient: nn.functional.instance_norm, composed of ops.reduce.Mean, ops.unary.Rsqrt.
     """
 
     expected = "(N, C, D, H, W) or (C, D, H, W)"
@@ -195,6 +200,7 @@ class LayerNorm(Module):
     dtype=None.
     Shape: input (*, *normalized_shape) -> output of the same shape.
     Initialised as torch: weight 1, bias 0.
+    Gradient: nn.functional.layer_norm, composed of ops.reduce.Mean, ops.unary.Rsqrt.
     """
 
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True,
@@ -235,6 +241,7 @@ class GroupNorm(Module):
     a bias per channel), device=None, dtype=None, bias=True (False: the weight alone).
     Shape: input (N, C, *) -> output of the same shape.
     Initialised as torch: weight 1, bias 0.
+    Gradient: nn.functional.group_norm, composed of ops.reduce.Mean, ops.unary.Rsqrt.
     """
 
     def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None,
@@ -276,6 +283,7 @@ class RMSNorm(Module):
     dtype=None.
     Shape: input (*, *normalized_shape) -> output of the same shape. Initialised as torch:
     weight 1.
+    Gradient: nn.functional.rms_norm, composed of ops.reduce.Mean, ops.unary.Rsqrt.
     """
 
     def __init__(self, normalized_shape, eps=None, elementwise_affine=True, device=None,
@@ -308,6 +316,7 @@ class LocalResponseNorm(Module):
 
     Args: size (channels in the window), alpha=1e-4, beta=0.75, k=1.0.
     Shape: input (N, C, *) -> output of the same shape.
+    Gradient: nn.functional.local_response_norm, composed of ops.join.Cat, ops.elementwise.Pow.
     """
 
     def __init__(self, size, alpha=1e-4, beta=0.75, k=1.0):

@@ -51,6 +51,7 @@ class ReflectionPad1d(_PadNd):
 
     Args: padding (int, or (left, right)).
     Shape: (N, C, L) or (C, L) -> L + left + right.
+    Gradient: ops.index.Index.backward.
     """
 
     dims, mode = 1, "reflect"
@@ -59,7 +60,9 @@ class ReflectionPad1d(_PadNd):
 class ReflectionPad2d(_PadNd):
     """ReflectionPad1d for the last two dims.
     Args: padding (int, or (left, right, top, bottom)).
-    Shape: (N, C, H, W) or (C, H, W) -> H + top + bottom, W + left + right."""
+    Shape: (N, C, H, W) or (C, H, W) -> H + top + bottom, W + left + right.
+    Gradient: ops.index.Index.backward.
+    """
 
     dims, mode = 2, "reflect"
 
@@ -68,14 +71,18 @@ class ReflectionPad3d(_PadNd):
     """ReflectionPad1d for the last three dims.
     Args: padding (int, or (left, right, top, bottom, front, back)).
     Shape: (N, C, D, H, W) or (C, D, H, W) -> D + front + back, H + top + bottom,
-    W + left + right."""
+    W + left + right.
+    Gradient: ops.index.Index.backward.
+    """
 
     dims, mode = 3, "reflect"
 
 
 class ReplicationPad1d(_PadNd):
     """Pad by repeating the edge value: [1, 2, 3] padded by 2 on the left is [1, 1, 1, 2, 3].
-    Args: padding (int, or (left, right)). Shape: (N, C, L) or (C, L) -> L + left + right."""
+    Args: padding (int, or (left, right)). Shape: (N, C, L) or (C, L) -> L + left + right.
+    Gradient: ops.index.Index.backward.
+    """
 
     dims, mode = 1, "replicate"
 
@@ -83,7 +90,9 @@ class ReplicationPad1d(_PadNd):
 class ReplicationPad2d(_PadNd):
     """ReplicationPad1d for the last two dims.
     Args: padding (int, or (left, right, top, bottom)).
-    Shape: (N, C, H, W) or (C, H, W) -> H + top + bottom, W + left + right."""
+    Shape: (N, C, H, W) or (C, H, W) -> H + top + bottom, W + left + right.
+    Gradient: ops.index.Index.backward.
+    """
 
     dims, mode = 2, "replicate"
 
@@ -92,7 +101,9 @@ class ReplicationPad3d(_PadNd):
     """ReplicationPad1d for the last three dims.
     Args: padding (int, or (left, right, top, bottom, front, back)).
     Shape: (N, C, D, H, W) or (C, D, H, W) -> D + front + back, H + top + bottom,
-    W + left + right."""
+    W + left + right.
+    Gradient: ops.index.Index.backward.
+    """
 
     dims, mode = 3, "replicate"
 
@@ -109,7 +120,9 @@ class _CircularPadNd(_PadNd):
 
 class CircularPad1d(_CircularPadNd):
     """Pad by wrapping around: [1, 2, 3] padded by 2 on the left is [2, 3, 1, 2, 3].
-    Args: padding (int, or (left, right)). Shape: (N, C, L) or (C, L) -> L + left + right."""
+    Args: padding (int, or (left, right)). Shape: (N, C, L) or (C, L) -> L + left + right.
+    Gradient: ops.index.Index.backward.
+    """
 
     dims = 1
 
@@ -117,7 +130,9 @@ class CircularPad1d(_CircularPadNd):
 class CircularPad2d(_CircularPadNd):
     """CircularPad1d for the last two dims.
     Args: padding (int, or (left, right, top, bottom)).
-    Shape: (N, C, H, W) or (C, H, W) -> H + top + bottom, W + left + right."""
+    Shape: (N, C, H, W) or (C, H, W) -> H + top + bottom, W + left + right.
+    Gradient: ops.index.Index.backward.
+    """
 
     dims = 2
 
@@ -126,7 +141,9 @@ class CircularPad3d(_CircularPadNd):
     """CircularPad1d for the last three dims.
     Args: padding (int, or (left, right, top, bottom, front, back)).
     Shape: (N, C, D, H, W) or (C, D, H, W) -> D + front + back, H + top + bottom,
-    W + left + right."""
+    W + left + right.
+    Gradient: ops.index.Index.backward.
+    """
 
     dims = 3
 
@@ -146,7 +163,9 @@ class _ConstantPadNd(_PadNd):
 
 class ConstantPad1d(_ConstantPadNd):
     """Pad the last dim with a constant value.
-    Args: padding (int, or (left, right)), value. Shape: (*, L) -> (*, L + left + right)."""
+    Args: padding (int, or (left, right)), value. Shape: (*, L) -> (*, L + left + right).
+    Gradient: ops.join.ConstantPad.backward.
+    """
 
     dims = 1
 
@@ -154,7 +173,9 @@ class ConstantPad1d(_ConstantPadNd):
 class ConstantPad2d(_ConstantPadNd):
     """Pad the last two dims with a constant value.
     Args: padding (int, or (left, right, top, bottom)), value.
-    Shape: (*, H, W) -> (*, H + top + bottom, W + left + right)."""
+    Shape: (*, H, W) -> (*, H + top + bottom, W + left + right).
+    Gradient: ops.join.ConstantPad.backward.
+    """
 
     dims = 2
 
@@ -162,7 +183,9 @@ class ConstantPad2d(_ConstantPadNd):
 class ConstantPad3d(_ConstantPadNd):
     """Pad the last three dims with a constant value.
     Args: padding (int, or (left, right, top, bottom, front, back)), value.
-    Shape: (*, D, H, W) -> (*, D + front + back, H + top + bottom, W + left + right)."""
+    Shape: (*, D, H, W) -> (*, D + front + back, H + top + bottom, W + left + right).
+    Gradient: ops.join.ConstantPad.backward.
+    """
 
     dims = 3
 
@@ -177,14 +200,18 @@ class _ZeroPadNd(_ConstantPadNd):
 
 class ZeroPad1d(_ZeroPadNd):
     """Pad the last dim with zeros. Args: padding (int, or (left, right)).
-    Shape: (*, L) -> (*, L + left + right)."""
+    Shape: (*, L) -> (*, L + left + right).
+    Gradient: ops.join.ConstantPad.backward.
+    """
 
     dims = 1
 
 
 class ZeroPad2d(_ZeroPadNd):
     """Pad the last two dims with zeros. Args: padding (int, or (left, right, top, bottom)).
-    Shape: (*, H, W) -> (*, H + top + bottom, W + left + right)."""
+    Shape: (*, H, W) -> (*, H + top + bottom, W + left + right).
+    Gradient: ops.join.ConstantPad.backward.
+    """
 
     dims = 2
 
@@ -192,6 +219,8 @@ class ZeroPad2d(_ZeroPadNd):
 class ZeroPad3d(_ZeroPadNd):
     """Pad the last three dims with zeros.
     Args: padding (int, or (left, right, top, bottom, front, back)).
-    Shape: (*, D, H, W) -> (*, D + front + back, H + top + bottom, W + left + right)."""
+    Shape: (*, D, H, W) -> (*, D + front + back, H + top + bottom, W + left + right).
+    Gradient: ops.join.ConstantPad.backward.
+    """
 
     dims = 3

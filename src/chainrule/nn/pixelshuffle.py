@@ -10,6 +10,7 @@ class PixelShuffle(Module):
 
     Args: upscale_factor (r, a positive int).
     Shape: input (*, C·r², H, W) -> output (*, C, H·r, W·r).
+    Gradient: nn.functional.pixel_shuffle, composed of ops.shape.Reshape, ops.shape.Permute.
     """
 
     def __init__(self, upscale_factor):
@@ -28,6 +29,7 @@ class PixelUnshuffle(Module):
 
     Args: downscale_factor (r, a positive int).
     Shape: input (*, C, H·r, W·r) -> output (*, C·r², H, W).
+    Gradient: nn.functional.pixel_unshuffle, composed of ops.shape.Reshape, ops.shape.Permute.
     """
 
     def __init__(self, downscale_factor):

@@ -55,6 +55,7 @@ class MaxPool1d(_MaxPool):
     Shape: input (N, C, L) or (C, L) -> output (N, C, L_out), with
     L_out = floor((L + 2·padding - dilation·(kernel_size - 1) - 1) / stride) + 1, or ceil in
     ceil_mode.
+    Gradient: ops.pool.MaxPool.backward.
     """
     dims = 1
     pool = staticmethod(functional.max_pool1d)
@@ -68,6 +69,7 @@ class MaxPool2d(_MaxPool):
 
     Shape: input (N, C, H, W) or (C, H, W) -> output (N, C, H_out, W_out), each size as L_out
     in MaxPool1d.
+    Gradient: ops.pool.MaxPool.backward.
     """
     dims = 2
     pool = staticmethod(functional.max_pool2d)
@@ -77,6 +79,7 @@ class MaxPool3d(_MaxPool):
     """The maximum over each sliding window. Args: as MaxPool2d, with triples.
 
     Shape: input (N, C, D, H, W) or (C, D, H, W) -> output (N, C, D_out, H_out, W_out).
+    Gradient: ops.pool.MaxPool.backward.
     """
     dims = 3
     pool = staticmethod(functional.max_pool3d)
@@ -114,6 +117,7 @@ class AvgPool1d(_AvgPool):
 
     Shape: input (N, C, L) or (C, L) -> output (N, C, L_out), with
     L_out = floor((L + 2·padding - kernel_size) / stride) + 1 (ceil in ceil_mode).
+    Gradient: ops.pool.AvgPool.backward.
     """
     dims = 1
 
@@ -139,6 +143,7 @@ class AvgPool2d(_AvgPool):
 
     Shape: input (N, C, H, W) or (C, H, W) -> output (N, C, H_out, W_out), each size as L_out
     in AvgPool1d.
+    Gradient: ops.pool.AvgPool.backward.
     """
     dims = 2
     pool = staticmethod(functional.avg_pool2d)
@@ -148,6 +153,7 @@ class AvgPool3d(_AvgPool):
     """The mean over each sliding window. Args: as AvgPool2d, with triples.
 
     Shape: input (N, C, D, H, W) or (C, D, H, W) -> output (N, C, D_out, H_out, W_out).
+    Gradient: ops.pool.AvgPool.backward.
     """
     dims = 3
     pool = staticmethod(functional.avg_pool3d)
@@ -174,6 +180,7 @@ class AdaptiveAvgPool1d(_AdaptiveAvgPool):
         output_size: the output's length.
 
     Shape: input (N, C, L) or (C, L) -> output (N, C, output_size).
+    Gradient: nn.functional.adaptive_avg_pool1d, composed of ops.reduce.Mean, ops.linalg.MatMul.
     """
     dims = 1
     pool = staticmethod(functional.adaptive_avg_pool1d)
@@ -187,6 +194,7 @@ class AdaptiveAvgPool2d(_AdaptiveAvgPool):
         output_size: an int (for both dims) or an (h, w) pair; None keeps that dim's size.
 
     Shape: input (N, C, H, W) or (C, H, W) -> output (N, C, *output_size).
+    Gradient: nn.functional.adaptive_avg_pool2d, composed of ops.reduce.Mean, ops.linalg.MatMul.
     """
     dims = 2
     pool = staticmethod(functional.adaptive_avg_pool2d)
@@ -199,6 +207,7 @@ class AdaptiveAvgPool3d(_AdaptiveAvgPool):
         output_size: an int (for all three dims) or a (d, h, w) triple; None keeps that dim.
 
     Shape: input (N, C, D, H, W) or (C, D, H, W) -> output (N, C, *output_size).
+    Gradient: nn.functional.adaptive_avg_pool3d, composed of ops.reduce.Mean, ops.linalg.MatMul.
     """
     dims = 3
     pool = staticmethod(functional.adaptive_avg_pool3d)
@@ -223,6 +232,7 @@ class AdaptiveMaxPool1d(_AdaptiveMaxPool):
         return_indices: also return where each maximum is, as an index into L (default False).
 
     Shape: input (N, C, L) or (C, L) -> output (N, C, output_size).
+    Gradient: nn.functional.adaptive_max_pool1d, composed of ops.extremum.TakeAlong.
     """
     dims = 1
     pool = staticmethod(functional.adaptive_max_pool1d)
@@ -237,6 +247,7 @@ class AdaptiveMaxPool2d(_AdaptiveMaxPool):
         return_indices: also return where each maximum is, as a flat index into H·W.
 
     Shape: input (N, C, H, W) or (C, H, W) -> output (N, C, *output_size).
+    Gradient: nn.functional.adaptive_max_pool2d, composed of ops.extremum.TakeAlong.
     """
     dims = 2
     pool = staticmethod(functional.adaptive_max_pool2d)
@@ -246,6 +257,7 @@ class AdaptiveMaxPool3d(_AdaptiveMaxPool):
     """As AdaptiveMaxPool2d, over three spatial dims (indices flat into D·H·W).
 
     Shape: input (N, C, D, H, W) or (C, D, H, W) -> output (N, C, *output_size).
+    Gradient: nn.functional.adaptive_max_pool3d, composed of ops.extremum.TakeAlong.
     """
     dims = 3
     pool = staticmethod(functional.adaptive_max_pool3d)

@@ -30,7 +30,9 @@ def _check_dtype(module, input, expected):
 # ----- cells: one time step -----------------------------------------------------------------------
 class RNNCellBase(Module):
     """What the cells share: weights (gates * hidden_size, input_size) and (gates * hidden_size,
-    hidden_size), optional biases, the initialisation and the checks of input and state."""
+    hidden_size), optional biases, the initialisation and the checks of input and state.
+    Gradient: its cell's op, as in nn.RNNCell, nn.LSTMCell and nn.GRUCell.
+    """
 
     def __init__(self, input_size, hidden_size, bias, num_chunks, device=None, dtype=None):
         super().__init__()
@@ -86,6 +88,7 @@ class RNNCell(RNNCellBase):
     zeros if None -> h' of hx's shape.
     Parameters as torch: weight_ih (H, I), weight_hh (H, H), bias_ih (H,), bias_hh (H,), all
     initialised from U(±1/√hidden_size).
+    Gradient: nn.functional.rnn_tanh_cell, composed of ops.recurrent.RNNCellFunction.
     """
 
     def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None,
@@ -113,6 +116,7 @@ class LSTMCell(RNNCellBase):
     (hidden_size,), zeros if None -> (h', c') of the same shapes.
     Parameters as torch: weight_ih (4H, I), weight_hh (4H, H), bias_ih and bias_hh (4H,), the
     gates stacked in the order (input, forget, cell, output); all from U(±1/√hidden_size).
+    Gradient: nn.functional.lstm_cell, composed of ops.recurrent.LSTMCellFunction.
     """
 
     def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
@@ -134,6 +138,7 @@ class GRUCell(RNNCellBase):
     if None -> h' of hx's shape.
     Parameters as torch: weight_ih (3H, I), weight_hh (3H, H), bias_ih and bias_hh (3H,), gates in
     the order (reset, update, new); all from U(±1/√hidden_size).
+    Gradient: nn.functional.gru_cell, composed of ops.recurrent.GRUCellFunction.
     """
 
     def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
@@ -155,7 +160,9 @@ class RNNBase(Module):
     """What RNN, LSTM and GRU share: per layer k and direction, weight_ih_l{k}[_reverse]
     (gates * H, I or D * H), weight_hh_l{k}[_reverse] (gates * H, H), bias_ih_l{k}[_reverse] and
     bias_hh_l{k}[_reverse] (gates * H,), registered in torch's order and initialised from
-    U(±1/√hidden_size); the checks of input and initial states; unbatched inputs."""
+    U(±1/√hidden_size); the checks of input and initial states; unbatched inputs.
+    Gradient: its cell's op, as in nn.RNN, nn.LSTM and nn.GRU.
+    """
 
     state_names = ("h0",)
 
@@ -301,6 +308,7 @@ class RNN(RNNBase):
     -> (output (L, N, D * H) ((N, L, D * H) if batch_first), h_n of h0's shape).
     The input may be a PackedSequence (nn.utils.rnn), N its batch: the output is then one too,
     and h_n holds each sequence's state at its own last step (the reverse direction's: first).
+    Gradient: nn.functional.rnn_tanh, composed of ops.recurrent.RNNCellFunction.
     """
 
     def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
@@ -321,6 +329,7 @@ class LSTM(RNNBase):
     Args: as RNN's, without nonlinearity; proj_size=0 (only 0 is supported).
     Shape: input as RNN's; hx = (h0, c0), each of RNN's h0 shape, zeros if None
     -> (output as RNN's, (h_n, c_n) of h0's shape).
+    Gradient: nn.functional.lstm, composed of ops.recurrent.LSTMCellFunction.
     """
 
     state_names = ("h0", "c0")
@@ -340,6 +349,7 @@ class GRU(RNNBase):
     Args: as RNN's, without nonlinearity.
     Shape: as RNN's: input (L, N, I), (N, L, I) or (L, I); h0 (D * num_layers, N, H) or
     (D * num_layers, H) -> (output (L, N, D * H) or (N, L, D * H), h_n of h0's shape).
+    Gradient: nn.functional.gru, composed of ops.recurrent.GRUCellFunction.
     """
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,

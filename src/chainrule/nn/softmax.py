@@ -26,6 +26,7 @@ class Softmax(_AlongDim):
 
     Args: dim: the dim to normalise (None: torch's deprecated implicit choice, with a warning).
     Shape: (*) -> (*).
+    Gradient: ops.activation.SoftmaxFunction.backward.
     """
 
     _function = staticmethod(F.softmax)
@@ -36,6 +37,7 @@ class LogSoftmax(_AlongDim):
 
     Args: dim: the dim to normalise (None: torch's deprecated implicit choice, with a warning).
     Shape: (*) -> (*).
+    Gradient: ops.activation.LogSoftmaxFunction.backward.
     """
 
     _function = staticmethod(F.log_softmax)
@@ -45,6 +47,7 @@ class Softmax2d(Softmax):
     """Softmax over the channels (dim -3) at every spatial position.
 
     Shape: (N, C, H, W) or (C, H, W) -> the same.
+    Gradient: ops.activation.SoftmaxFunction.backward.
     """
 
     def __init__(self):
@@ -65,6 +68,7 @@ class Softmin(_AlongDim):
 
     Args: dim: the dim to normalise (None: torch's deprecated implicit choice, with a warning).
     Shape: (*) -> (*).
+    Gradient: nn.functional.softmin, composed of ops.activation.SoftmaxFunction.
     """
 
     _function = staticmethod(F.softmin)

@@ -89,6 +89,7 @@ class TransformerEncoderLayer(_TransformerLayer):
     Shape: src (S, N, d_model), (N, S, d_model) with batch_first, or (S, d_model) unbatched ->
     the same shape; src_mask (S, S) or (N·nhead, S, S); src_key_padding_mask (N, S) or (S,)
     (masks as in MultiheadAttention: True or -inf where attention is not allowed).
+    Gradient: its sublayers' ops (nn.MultiheadAttention, nn.Linear, nn.LayerNorm).
     """
 
     def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=relu,
@@ -116,6 +117,7 @@ class TransformerDecoderLayer(_TransformerLayer):
     unbatched (T, d_model), (S, d_model) -> tgt's shape; tgt_mask (T, T) or (N·nhead, T, T);
     memory_mask (T, S) or (N·nhead, T, S); tgt_key_padding_mask (N, T); memory_key_padding_mask
     (N, S).
+    Gradient: its sublayers' ops (nn.MultiheadAttention, nn.Linear, nn.LayerNorm).
     """
 
     def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=relu,
@@ -151,6 +153,7 @@ class TransformerEncoder(Module):
     returns 0 at padded positions, while here they hold the values the layers compute (every
     non-padded position agrees; pool with the mask, as one should anyway).
     Shape: as TransformerEncoderLayer; mask is its src_mask.
+    Gradient: its sublayers' ops (nn.TransformerEncoderLayer, nn.LayerNorm).
     """
 
     def __init__(self, encoder_layer, num_layers, norm=None, enable_nested_tensor=True,
@@ -174,6 +177,7 @@ class TransformerDecoder(Module):
 
     Args: decoder_layer, num_layers, norm=None.
     Shape: as TransformerDecoderLayer.
+    Gradient: its sublayers' ops (nn.TransformerDecoderLayer, nn.LayerNorm).
     """
 
     def __init__(self, decoder_layer, num_layers, norm=None):
@@ -204,6 +208,7 @@ class Transformer(Module):
     Shape: src (S, N, d_model), tgt (T, N, d_model) ((N, ·, d_model) with batch_first, or
     unbatched (S, d_model), (T, d_model)) -> (T, N, d_model); masks as in the layers (src_mask
     (S, S), tgt_mask (T, T), memory_mask (T, S), key padding masks (N, S) / (N, T)).
+    Gradient: its sublayers' ops (nn.TransformerEncoder, nn.TransformerDecoder).
     """
 
     def __init__(self, d_model=512, nhead=8, num_encoder_layers=6, num_decoder_layers=6,

@@ -32,6 +32,7 @@ class LPPool1d(_LPPool):
 
     Shape: input (N, C, L) or (C, L) -> output (N, C, L_out), with
     L_out = floor((L - kernel_size) / stride) + 1.
+    Gradient: nn.functional.lp_pool1d, composed of ops.pool.AvgPool, ops.elementwise.Pow.
     """
     pool = staticmethod(functional.lp_pool1d)
 
@@ -40,6 +41,7 @@ class LPPool2d(_LPPool):
     """The p-norm of each sliding window, as LPPool1d; kernel_size and stride an int or a pair.
 
     Shape: input (N, C, H, W) or (C, H, W) -> output (N, C, H_out, W_out).
+    Gradient: nn.functional.lp_pool2d, composed of ops.pool.AvgPool, ops.elementwise.Pow.
     """
     pool = staticmethod(functional.lp_pool2d)
 
@@ -48,6 +50,7 @@ class LPPool3d(_LPPool):
     """The p-norm of each sliding window, as LPPool1d; kernel_size and stride an int or a triple.
 
     Shape: input (N, C, D, H, W) or (C, D, H, W) -> output (N, C, D_out, H_out, W_out).
+    Gradient: nn.functional.lp_pool3d, composed of ops.pool.AvgPool, ops.elementwise.Pow.
     """
     pool = staticmethod(functional.lp_pool3d)
 
@@ -80,6 +83,7 @@ class MaxUnpool1d(_MaxUnpool):
 
     Shape: input and indices (N, C, L_in) or (C, L_in) -> output (N, C, L_out), with
     L_out = (L_in - 1)·stride - 2·padding + kernel_size, or forward's output_size.
+    Gradient: nn.functional.max_unpool1d, composed of ops.index.IndexScatter.
     """
     dims = 1
     unpool = staticmethod(functional.max_unpool1d)
@@ -90,6 +94,7 @@ class MaxUnpool2d(_MaxUnpool):
 
     Shape: input and indices (N, C, H_in, W_in) or (C, H_in, W_in) -> output
     (N, C, H_out, W_out), each size as L_out in MaxUnpool1d.
+    Gradient: nn.functional.max_unpool2d, composed of ops.index.IndexScatter.
     """
     dims = 2
     unpool = staticmethod(functional.max_unpool2d)
@@ -99,6 +104,7 @@ class MaxUnpool3d(_MaxUnpool):
     """Zeros with each input value written back where MaxPool3d found it. Args: as MaxUnpool1d.
 
     Shape: input and indices (N, C, D_in, H_in, W_in) -> output (N, C, D_out, H_out, W_out).
+    Gradient: nn.functional.max_unpool3d, composed of ops.index.IndexScatter.
     """
     dims = 3
     unpool = staticmethod(functional.max_unpool3d)

@@ -12,6 +12,7 @@ class Upsample(Module):
     recompute_scale_factor (compute the sampling positions from the output size, not the factor).
     Shape: input (N, C, L), (N, C, H, W) or (N, C, D, H, W) -> output (N, C, *size), or each
     spatial size times scale_factor, rounded down.
+    Gradient: nn.functional.interpolate, composed of ops.index.Index, ops.elementwise.Mul.
     """
 
     def __init__(self, size=None, scale_factor=None, mode="nearest", align_corners=None,
@@ -41,7 +42,9 @@ class Upsample(Module):
 
 class UpsamplingNearest2d(Upsample):
     """Upsample with mode='nearest'. Args: size or scale_factor.
-    Shape: input (N, C, H, W) -> output (N, C, H_out, W_out)."""
+    Shape: input (N, C, H, W) -> output (N, C, H_out, W_out).
+    Gradient: ops.index.Index.backward.
+    """
 
     def __init__(self, size=None, scale_factor=None):
         super().__init__(size, scale_factor, mode="nearest")
@@ -49,7 +52,9 @@ class UpsamplingNearest2d(Upsample):
 
 class UpsamplingBilinear2d(Upsample):
     """Upsample with mode='bilinear' and align_corners=True (the corner pixels stay in place).
-    Args: size or scale_factor. Shape: input (N, C, H, W) -> output (N, C, H_out, W_out)."""
+    Args: size or scale_factor. Shape: input (N, C, H, W) -> output (N, C, H_out, W_out).
+    Gradient: nn.functional.upsample_bilinear, composed of ops.index.Index, ops.elementwise.Mul.
+    """
 
     def __init__(self, size=None, scale_factor=None):
         super().__init__(size, scale_factor, mode="bilinear", align_corners=True)
