@@ -108,15 +108,20 @@ class Pow(Function):
 def add(a, b, alpha=1):
     if alpha != 1:
         _check_alpha("add", a, b, alpha)
-        b = mul(b, alpha)
+        b = _scaled(b, alpha)
     return Add.apply(*operands("add", a, b))
 
 
 def sub(a, b, alpha=1):
     if alpha != 1:
         _check_alpha("sub", a, b, alpha)
-        b = mul(b, alpha)
+        b = _scaled(b, alpha)
     return Sub.apply(*operands("sub", a, b))
+
+
+def _scaled(b, alpha):
+    """alpha * b; a Python number stays a number (mul needs a Tensor), as in x.sub(2, alpha=3)."""
+    return mul(b, alpha) if isinstance(b, Tensor) else b * alpha
 
 
 def _check_alpha(name, a, b, alpha):
@@ -136,7 +141,9 @@ def mul(a, b):
 
 def div(a, b):
     a, b = operands("div", a, b)
-    if a.array.dtype.kind != "f":  # true division of integers gives floats, as in PyTorch
+    # true division of integers (and bools) gives the default float, as in PyTorch; complex
+    # stays complex (casting it to a float dropped the imaginary part)
+    if a.array.dtype.kind not in "fc":
         a, b = to(a, backend.default_float), to(b, backend.default_float)
     return Div.apply(a, b)
 
