@@ -235,6 +235,7 @@ TENSOR_METHODS = {
     "__and__": _operator(bitwise_and), "__rand__": _operator(bitwise_and),
     "__or__": _operator(bitwise_or), "__ror__": _operator(bitwise_or),
     "__xor__": _operator(bitwise_xor), "__rxor__": _operator(bitwise_xor),
+    "bitwise_and": bitwise_and, "bitwise_or": bitwise_or, "bitwise_xor": bitwise_xor,
     "isnan": isnan, "isinf": isinf, "isfinite": isfinite, "isclose": isclose,
     "allclose": allclose, "equal": equal,
 }
