@@ -1,6 +1,11 @@
 """Rules the architecture keeps, checked on the source itself."""
+import ast
 import pathlib
 import re
+import subprocess
+import sys
+
+import pytest
 
 SRC = pathlib.Path(__file__).resolve().parents[1] / "src" / "chainrule"
 
@@ -16,3 +21,138 @@ def test_the_library_never_imports_torch_or_pickle():
     pattern = re.compile(r"^\s*(import|from)\s+(torch|pickle|dill|cloudpickle)\b", re.MULTILINE)
     offenders = [str(p.relative_to(SRC)) for p in SRC.rglob("*.py") if pattern.search(p.read_text())]
     assert offenders == []
+
+
+# ----- the layer order (../shared/DESIGN.md) ----------------------------------------------------
+# Bottom to top. A module may import from its own layer or from a layer below, never from one
+# above; a module's layer is that of its longest listed prefix, so `chainrule.nn.functional.conv`
+# is nn's. Imports inside functions count as much as those at the top of a module.
+#
+# Placed by what they import: the shims (amp, cuda, accelerator, backends, distributed) beside
+# optim, as GradScaler is an optimiser's helper and the rest need no more than the tensor layer;
+# autograd.functional (jacobian, hessian ...) above the ops it composes, as torch's is written in
+# torch ops; the public API (chainrule/__init__.py) below porting, which serves it as `torch`,
+# and below the commands, which may import anything.
+LAYERS = [
+    ("base", ["chainrule.backend", "chainrule.placement", "chainrule.size", "chainrule.printing",
+              "chainrule.grad_mode", "chainrule.random"]),
+    ("tensor", ["chainrule.tensor", "chainrule.creation", "chainrule.tensor_types"]),
+    ("autograd", ["chainrule.autograd"]),
+    ("ops", ["chainrule.ops"]),
+    ("linalg, special, autograd.functional", ["chainrule.linalg", "chainrule.special",
+                                              "chainrule.autograd.functional"]),
+    ("nn", ["chainrule.nn"]),
+    ("optim and the shims", ["chainrule.optim", "chainrule.amp", "chainrule.cuda",
+                             "chainrule.accelerator", "chainrule.backends",
+                             "chainrule.distributed"]),
+    ("sample", ["chainrule.sample"]),
+    ("data, utils", ["chainrule.data", "chainrule.utils"]),
+    ("train", ["chainrule.train"]),
+    ("models", ["chainrule.models"]),
+    ("experiments, viz", ["chainrule.experiments", "chainrule.viz"]),
+    ("the public API", ["chainrule"]),
+    ("porting", ["chainrule.porting"]),
+    ("the commands (the top: may import anything)", ["chainrule.cli", "chainrule.__main__",
+                                                     "chainrule.porting.__main__"]),
+]
+LAYER_OF = {prefix: level for level, (_, prefixes) in enumerate(LAYERS) for prefix in prefixes}
+
+
+def layer(module):
+    """The layer of a chainrule module: that of its longest listed prefix."""
+    parts = module.split(".")
+    for end in range(len(parts), 0, -1):
+        prefix = ".".join(parts[:end])
+        if prefix in LAYER_OF:
+            return LAYER_OF[prefix]
+    raise AssertionError(f"{module} is in no layer: add it to LAYERS in {__file__}")
+
+
+def module_name(path):
+    parts = list(path.relative_to(SRC.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _is_module(name):
+    """Whether a dotted chainrule name is a module or package (not a name defined in one)."""
+    path = SRC.parent.joinpath(*name.split("."))
+    return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
+
+
+def imported_modules(source, name, is_package=False):
+    """(line, module) for every import in the source text of module `name`, at any depth (inside
+    functions too). `from chainrule.ops import cat` imports chainrule.ops; `from chainrule.ops
+    import join` imports chainrule.ops.join; `from chainrule import cat` the package itself."""
+    package = name if is_package else name.rpartition(".")[0]
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:   # relative: from . import x, from .y import z
+                parts = package.split(".")
+                base = ".".join(parts[:len(parts) - node.level + 1] + ([base] if base else []))
+            for alias in node.names:
+                full = f"{base}.{alias.name}"
+                yield node.lineno, full if _is_module(full) else base
+
+
+def upward_imports(source, name, is_package=False):
+    """'module:line imports target (...)' for each import in the source that points up."""
+    found = []
+    for line, target in sorted(set(imported_modules(source, name, is_package))):
+        if target.split(".")[0] != "chainrule":
+            continue   # the standard library and third-party packages may be used anywhere
+        if layer(target) > layer(name):
+            found.append(f"{name}:{line} imports {target} ({LAYERS[layer(name)][0]} may not "
+                         f"import from {LAYERS[layer(target)][0]})")
+    return found
+
+
+def test_no_module_imports_from_a_layer_above_its_own():
+    found = []
+    for path in sorted(SRC.rglob("*.py")):
+        found += upward_imports(path.read_text(), module_name(path), path.name == "__init__.py")
+    assert found == [], "imports that point up the layer order:\n" + "\n".join(found)
+
+
+def test_the_layer_check_finds_an_upward_import_inside_a_function():
+    source = (SRC / "tensor.py").read_text() + "\n\ndef late():\n    from chainrule.nn import Linear\n"
+    found = upward_imports(source, "chainrule.tensor")
+    assert len(found) == 1 and "chainrule.tensor:" in found[0] and "imports chainrule.nn " in found[0]
+    assert upward_imports("from chainrule import cat", "chainrule.ops.join") == [
+        "chainrule.ops.join:1 imports chainrule (ops may not import from the public API)"]
+
+
+def test_every_module_is_in_a_layer():
+    for path in SRC.rglob("*.py"):
+        layer(module_name(path))
+
+
+# A module low in the order imports first in a fresh interpreter, with the package's __init__
+# (which loads everything, in its own order) replaced by an empty package: the low modules do not
+# rely on anything being loaded before them.
+LOW_MODULES = ["chainrule.backend", "chainrule.grad_mode", "chainrule.random", "chainrule.size",
+               "chainrule.printing", "chainrule.tensor", "chainrule.creation",
+               "chainrule.tensor_types", "chainrule.autograd", "chainrule.ops", "chainrule.special",
+               "chainrule.linalg", "chainrule.nn", "chainrule.optim", "chainrule.data"]
+
+
+@pytest.mark.parametrize("module", LOW_MODULES)
+def test_a_low_module_imports_first_in_a_fresh_interpreter(module):
+    program = (f"import sys, types\n"
+               f"package = types.ModuleType('chainrule')\n"
+               f"package.__path__ = [{str(SRC)!r}]\n"
+               f"sys.modules['chainrule'] = package\n"
+               f"import {module}\n"
+               f"assert not hasattr(package, 'no_grad'), 'the real chainrule/__init__.py ran'\n")
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_package_imports_in_a_fresh_interpreter():
+    result = subprocess.run([sys.executable, "-c", "import chainrule.tensor; import chainrule; "
+                             "chainrule.ones(2, requires_grad=True).sum().backward()"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

@@ -2,8 +2,8 @@
 
 The public API, by explicit name, spelled as PyTorch spells it: `import chainrule as torch`.
 """
-from chainrule import autograd  # first: it loads Tensor, which the ops are built on
-from chainrule import cuda, data, nn, ops, optim, utils
+from chainrule import autograd, cuda, data, nn, ops, optim, utils
+from chainrule.autograd import functional as _autograd_functional  # noqa: F401  (jacobian ...)
 from chainrule import linalg, special
 from chainrule import models, sample, train   # the lecture's models, samplers, selection
 from chainrule import accelerator, amp, backends, distributed   # shims: nothing to accelerate
@@ -22,6 +22,7 @@ from chainrule.creation import (
     arange, as_tensor, asarray, empty, empty_like, eye, from_numpy, full, full_like, linspace,
     multinomial, ones, ones_like, rand, rand_like, randint, randint_like, randn, randn_like,
     randperm, scalar_tensor, tensor, zeros, zeros_like)
+from chainrule.creation import get_rng_state, set_rng_state
 from chainrule.ops.dtypes import (
     can_cast, finfo, iinfo, is_complex, is_floating_point, is_nonzero, promote_types, result_type)
 from chainrule.ops.broadcast import (
@@ -69,7 +70,7 @@ from chainrule.ops.histogram import (
     bincount, count_nonzero, histc)
 from chainrule.ops.aliases import (  # div: torch's, with rounding_mode
     absolute, addr, conj, cumulative_trapezoid, diagonal_scatter, div, divide, fmax, fmin, ger,
-    moveaxis, multiply, mv, mvlgamma, narrow_copy, negative, positive, ravel, resolve_conj,
+    moveaxis, multiply, mv, narrow_copy, negative, positive, ravel, resolve_conj,
     resolve_neg, rsub, select_scatter, signbit, slice_scatter, subtract, trapezoid, trapz, vdot)
 from chainrule.ops.bitwise import (
     bitwise_left_shift, bitwise_not, bitwise_right_shift, gcd, lcm)
@@ -103,8 +104,7 @@ from chainrule.placement import (
     set_flush_denormal, set_warn_always)
 from chainrule.printing import get_printoptions, set_printoptions
 from chainrule.random import (
-    Generator, default_generator, fork_rng, get_rng_state, initial_seed, manual_seed, seed,
-    set_rng_state)
+    Generator, default_generator, fork_rng, initial_seed, manual_seed, seed)
 from chainrule.linalg import det, matrix_power, slogdet
 from chainrule.linalg.matrices import (
     cholesky_inverse, cholesky_solve, inverse, logdet, matrix_exp, pinverse)
@@ -112,6 +112,7 @@ from chainrule.ops.specfun import digamma, erfc, erfinv, lgamma, polygamma
 from chainrule.ops.bessel import i0
 from chainrule.size import Size
 from chainrule.special import logit, sinc, xlogy
+from chainrule.special import multigammaln as mvlgamma
 from chainrule.linalg.norms import legacy_norm as norm   # torch.norm: any p, 'fro', 'nuc'
 from chainrule.tensor import Tensor, is_tensor, numel
 from chainrule.tensor_types import (
@@ -119,8 +120,7 @@ from chainrule.tensor_types import (
     IntTensor, LongTensor, ShortTensor)
 from chainrule.train.checkpoint import load, save
 
-ops.bind_tensor_methods(Tensor)
-Tensor.norm = norm   # the method too takes any p
+# Each layer binds its own Tensor methods as it loads (see tensor.py's docstring).
 
 # PyTorch's dtype aliases: torch.float is float32, torch.long int64, and so on.
 float, double, half, long, int, short = float32, float64, float16, int64, int32, int16

@@ -1,4 +1,5 @@
-"""The one module that chooses the array library (NumPy now, CuPy later), the dtypes and the RNG.
+"""The one module that chooses the array library (NumPy now, CuPy later) and the dtypes (the RNG
+is chainrule.random's).
 
 Everything else in chainrule computes through `xp`, so swapping the backend is a change here alone.
 """
@@ -103,38 +104,6 @@ _keep_freed_memory()
 default_float = float32  # as in PyTorch: Python floats become float32 tensors
 ndarray = xp.ndarray
 generic = xp.generic   # NumPy scalars: numpy.float32(1.5), numpy.int64(2) ...
-
-# Unseeded, each process draws differently (torch starts every process at one fixed seed); the
-# seed is taken from fresh entropy and kept, so initial_seed() can still reproduce the run.
-_seed = int(xp.random.SeedSequence().entropy % 2**63)
-_generator = xp.random.default_rng(_seed)
-
-
-def manual_seed(seed):
-    """Seed chainrule's random number generator (rand, randn, dropout, init, shuffling).
-    chainrule.manual_seed (chainrule.random) is the torch-like front: it also returns the
-    generator."""
-    global _generator, _seed
-    try:
-        number = int(seed)   # as torch: a float or a numeric string is truncated to an int
-    except (TypeError, ValueError):
-        raise TypeError(f"manual_seed: expected an int seed, got {type(seed).__name__} "
-                        f"{seed!r}") from None
-    if not -2**63 <= number < 2**64:
-        raise RuntimeError(f"manual_seed: the seed must be within [-2**63, 2**64), got {seed}")
-    _seed = number % 2**64   # torch keeps a negative seed as its unsigned 64-bit twin
-    _generator = xp.random.default_rng(_seed)
-
-
-def initial_seed():
-    """The seed the global generator last started from."""
-    return _seed
-
-
-def generator():
-    """The generator that every random draw in chainrule uses."""
-    return _generator
-
 
 def is_floating(dtype):
     return dtype.kind == "f"

@@ -1,15 +1,22 @@
 """Ways to make a tensor: from data, filled with a constant, a range, or random draws.
 
 Every function takes torch's keywords: dtype, device (the CPU: 'cpu', 'cpu:0', a device),
-layout (strided), requires_grad, and pin_memory / memory_format where torch's does.
+layout (strided), requires_grad, and pin_memory / memory_format where torch's does; the random
+ones take generator= (a chainrule.Generator, an int seed, or None for the global generator).
+
+This layer also binds onto Tensor the methods that make tensors (new_zeros ... multinomial,
+uniform_, normal_), and onto chainrule.random the RNG state functions, which deal in tensors
+(get_rng_state, set_rng_state): see the end of this module.
 """
 import math
 
 from chainrule import backend
 from chainrule.backend import check_placement, xp
 from chainrule.placement import check_floating
+from chainrule import random
 from chainrule.random import rng
-from chainrule.tensor import Tensor
+from chainrule.size import Size
+from chainrule.tensor import Tensor, check_overwrite
 
 
 def tensor(data, dtype=None, *, device=None, requires_grad=False, pin_memory=False):
@@ -287,16 +294,16 @@ def randn(*shape, size=None, generator=None, dtype=None, layout=None, device=Non
     return _leaf(array.astype(_float_dtype("randn", dtype)), dtype, requires_grad)
 
 
-def rand_like(input, dtype=None, *, layout=None, device=None, requires_grad=False,
-              memory_format=None):
+def rand_like(input, dtype=None, *, generator=None, layout=None, device=None,
+              requires_grad=False, memory_format=None):
     shape, dtype = _like("rand_like", input, dtype, layout, device, memory_format)
-    return rand(shape, dtype=dtype, requires_grad=requires_grad)
+    return rand(shape, generator=generator, dtype=dtype, requires_grad=requires_grad)
 
 
-def randn_like(input, dtype=None, *, layout=None, device=None, requires_grad=False,
-               memory_format=None):
+def randn_like(input, dtype=None, *, generator=None, layout=None, device=None,
+               requires_grad=False, memory_format=None):
     shape, dtype = _like("randn_like", input, dtype, layout, device, memory_format)
-    return randn(shape, dtype=dtype, requires_grad=requires_grad)
+    return randn(shape, generator=generator, dtype=dtype, requires_grad=requires_grad)
 
 
 def randint(low=0, high=None, size=None, *, generator=None, dtype=None, layout=None,
@@ -319,10 +326,11 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, layout=N
     return _leaf(array.astype(backend.to_dtype(dtype)), dtype, requires_grad)
 
 
-def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=None,
-                 requires_grad=False, memory_format=None):
+def randint_like(input, low=0, high=None, *, generator=None, dtype=None, layout=None,
+                 device=None, requires_grad=False, memory_format=None):
     shape, dtype = _like("randint_like", input, dtype, layout, device, memory_format)
-    return randint(low, high, shape, dtype=dtype, requires_grad=requires_grad)
+    return randint(low, high, shape, generator=generator, dtype=dtype,
+                   requires_grad=requires_grad)
 
 
 def randperm(n, *, generator=None, dtype=None, layout=None, device=None, requires_grad=False,
@@ -380,3 +388,102 @@ def _check_weights(input, num_samples, replacement):
         raise RuntimeError(f"multinomial: invalid distribution: the weights of row {row} sum "
                            "to 0 (sum of probabilities <= 0)")
     return weights
+
+
+# ----- the global generator's state, as a tensor (torch.get_rng_state) ---------------------------
+_STATE_BYTES = 48   # PCG64's state and increment (16 bytes each), its cached half-word, the seed
+
+
+def get_rng_state():
+    """The global generator's state as a uint8 tensor, which set_rng_state restores (and
+    chainrule.save can store). torch's ByteTensor holds its own generator's state: the two
+    libraries' states do not interchange."""
+    state, seed = random.global_state()
+    fields = [(state["state"]["state"], 16), (state["state"]["inc"], 16),
+              (state["has_uint32"], 4), (state["uinteger"], 4), (seed, 8)]
+    data = b"".join(value.to_bytes(size, "little") for value, size in fields)
+    return Tensor._make(xp.frombuffer(data, dtype=xp.uint8).copy())
+
+
+def set_rng_state(new_state):
+    """Restore the global generator to a state get_rng_state returned."""
+    if not isinstance(new_state, Tensor):
+        raise TypeError(f"set_rng_state: expected the uint8 tensor get_rng_state returns, got "
+                        f"{type(new_state).__name__}")
+    if new_state.array.dtype != xp.uint8 or new_state.array.shape != (_STATE_BYTES,):
+        raise RuntimeError(f"set_rng_state: expected the uint8 tensor of shape ({_STATE_BYTES},) "
+                           f"that chainrule.get_rng_state returns, got a {new_state.dtype} tensor "
+                           f"of shape {new_state.shape} (a torch state does not carry over)")
+    data = new_state.array.tobytes()
+    number = [int.from_bytes(data[start:end], "little")
+              for start, end in ((0, 16), (16, 32), (32, 36), (36, 40), (40, 48))]
+    state = {"bit_generator": "PCG64", "state": {"state": number[0], "inc": number[1]},
+             "has_uint32": number[2], "uinteger": number[3]}
+    random.set_global_state(state, number[4])
+
+
+# ----- Tensor methods that make tensors: bound onto Tensor below -------------------------------
+def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+    return tensor(data, self.dtype if dtype is None else dtype, device=device,
+                  requires_grad=requires_grad)
+
+
+def new(self, *args, dtype=None, device=None):
+    """The legacy constructor, as torch's: x.new(2, 3) or x.new(x.shape) is uninitialised of
+    that size, x.new([1, 2]) holds that data, x.new() is empty; all of x's dtype."""
+    if len(args) == 1 and not isinstance(args[0], Size) and not isinstance(args[0], int):
+        return new_tensor(self, args[0], dtype=dtype, device=device)
+    return new_empty(self, *(args or (0,)), dtype=dtype, device=device)
+
+
+def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+    return zeros(*size, dtype=self.dtype if dtype is None else dtype, device=device,
+                 requires_grad=requires_grad)
+
+
+def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+    return ones(*size, dtype=self.dtype if dtype is None else dtype, device=device,
+                requires_grad=requires_grad)
+
+
+def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+    return empty(*size, dtype=self.dtype if dtype is None else dtype, device=device,
+                 requires_grad=requires_grad)
+
+
+def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+    return full(size, fill_value, self.dtype if dtype is None else dtype, device=device,
+                requires_grad=requires_grad)
+
+
+def uniform_(self, a=0.0, b=1.0, *, generator=None):
+    """Fill with draws from U(a, b) (the other laws: ops/sampling.py)."""
+    if not a <= b:
+        raise RuntimeError(f"uniform_: expects to return a [from, to) range, but found "
+                           f"from={a} > to={b}")
+    check_overwrite("uniform_", self)
+    return self.fill_(rng(generator, "uniform_").uniform(a, b, self.shape))
+
+
+def normal_(self, mean=0.0, std=1.0, *, generator=None):
+    """Fill with draws from N(mean, std²)."""
+    if not std >= 0:
+        raise RuntimeError(f"normal_: expects std >= 0.0, but found std {std}")
+    check_overwrite("normal_", self)
+    return self.fill_(rng(generator, "normal_").normal(mean, std, self.shape))
+
+
+TENSOR_METHODS = {"new_tensor": new_tensor, "new": new, "new_zeros": new_zeros,
+                  "new_ones": new_ones, "new_empty": new_empty, "new_full": new_full,
+                  "multinomial": multinomial, "uniform_": uniform_, "normal_": normal_}
+
+
+def bind_tensor_methods(tensor_class):
+    for name, function in TENSOR_METHODS.items():
+        setattr(tensor_class, name, function)
+
+
+# The one call site of each binding: as this module loads, Tensor gets its methods and
+# chainrule.random (which may not import Tensor) its two functions that return or take one.
+bind_tensor_methods(Tensor)
+random.get_rng_state, random.set_rng_state = get_rng_state, set_rng_state

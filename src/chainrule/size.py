@@ -1,5 +1,11 @@
 """Size: a tensor's shape, as torch.Size: a tuple of ints (it compares, indexes and unpacks as
-one) with numel(). Tensor.shape and Tensor.size() return it."""
+one) with numel(). Tensor.shape and Tensor.size() return it.
+
+Also the one dim check, normalize_dim: a dim made non-negative against a shape, worded the same
+way by every op (chainrule.ops.dims re-exports it). It lives here, below Tensor, because
+Tensor.size(dim) needs it too.
+"""
+import operator
 
 
 class Size(tuple):
@@ -38,3 +44,25 @@ class Size(tuple):
 def as_size(shape):
     """The fast path Tensor uses: the array's shape (a tuple of ints) as a Size, unchecked."""
     return tuple.__new__(Size, shape)
+
+
+def normalize_dim(name, dim, shape, extra=0):
+    """dim as a non-negative int for a tensor of this shape (with `extra` dims more, for the ops
+    that insert one); TypeError or IndexError naming the op, the dim and the shape."""
+    if type(dim) is not int:
+        dim = _as_int(name, dim)
+    ndim = len(shape) + extra or 1  # a 0-d tensor accepts dim 0 and -1, as in PyTorch
+    if not -ndim <= dim < ndim:
+        raise IndexError(f"{name}: Dimension out of range (expected to be in range of [{-ndim}, "
+                         f"{ndim - 1}], but got {dim}) for a tensor of shape {shape}")
+    return dim % ndim
+
+
+def _as_int(name, dim):
+    """NumPy integers and 0-d integer tensors count as ints; bools and floats do not."""
+    if not isinstance(dim, bool):
+        try:
+            return operator.index(dim)
+        except TypeError:
+            pass
+    raise TypeError(f"{name}: dim must be an int, got {dim!r}")

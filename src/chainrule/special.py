@@ -121,6 +121,12 @@ def round(input, *, decimals=0):
     return _round(input, decimals)
 
 
+# torch's Tensor methods (x.logit(), x.xlogy(y), x.sinc(), x.mvlgamma(p)) among these functions:
+# bound onto Tensor here, as this layer loads, since the ops below may not import it.
+TENSOR_METHODS = {"logit": logit, "xlogy": xlogy, "sinc": sinc, "mvlgamma": multigammaln}
+for _name, _function in TENSOR_METHODS.items():
+    setattr(Tensor, _name, _function)
+
 # What torch.special has and chainrule leaves out.
 _MISSING = ("bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "modified_bessel_k0",
             "modified_bessel_k1", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1",

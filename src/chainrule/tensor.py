@@ -1,8 +1,18 @@
 """Tensor: an array, the gradient it receives, and the Function that made it (None for a leaf).
 
-Arithmetic and the other methods are the functional ops themselves, bound onto the class by
-chainrule.ops.bind_tensor_methods; in-place updates and slice assignment live here because they
-change the Tensor itself.
+Tensor is the second layer: this module imports only the bottom one (backend, grad mode,
+placement, size, printing). The methods that need a layer above are bound onto the class by the
+layer that defines them, once, when that layer is imported:
+
+- here: what a tensor is (shape, dtype, size ...), leaving the graph (numpy, item, detach),
+  gradients (grad, requires_grad_, retain_grad, register_hook), the in-place machinery
+  (`_update`) and the in-place updates written with it (add_, mul_, copy_, fill_ ...);
+- chainrule.creation (its TENSOR_METHODS): new_tensor, new_zeros, new_ones, new_empty,
+  new_full, new, multinomial, and the random fills uniform_ and normal_;
+- chainrule.autograd (its TENSOR_METHODS): backward;
+- chainrule.ops (bind_tensor_methods, each family's TENSOR_METHODS): arithmetic and operators,
+  shape, indexing (`t[i]` and `t[i] = v`), reductions, casts (`to`), the other in-place ops ...;
+- chainrule.linalg: norm (torch.norm's any-p form).
 """
 import weakref
 
@@ -11,11 +21,14 @@ from chainrule.grad_mode import state, no_grad
 from chainrule.backend import xp
 from chainrule.placement import check_floating
 from chainrule.printing import format_array
-from chainrule.size import Size, as_size
+from chainrule.size import Size, as_size, normalize_dim
 
 
 class Tensor:
-    __slots__ = ("array", "requires_grad", "_grad", "grad_fn", "_version", "_hooks", "__weakref__")
+    # _grad_accumulator: a leaf's weak reference to its AccumulateGrad node, set when an op first
+    # uses it (autograd.function.grad_accumulator; left unset until then)
+    __slots__ = ("array", "requires_grad", "_grad", "grad_fn", "_version", "_hooks",
+                 "_grad_accumulator", "__weakref__")
     __array_priority__ = 1000   # `ndarray + tensor` calls Tensor.__radd__, not NumPy's loop
     __hash__ = object.__hash__  # identity, as in PyTorch (== is elementwise)
 
@@ -61,17 +74,33 @@ class Tensor:
         return t
 
     # ----- what it is ---------------------------------------------------------------------------
-    shape = property(lambda self: as_size(self.array.shape))   # a chainrule.Size
-    ndim = property(lambda self: self.array.ndim)
-    dtype = property(lambda self: backend.wrap_dtype(self.array.dtype))   # torch's attributes
-    is_leaf = property(lambda self: self.grad_fn is None)
-    device = property(lambda self: backend.device("cpu"))
+    @property
+    def shape(self):
+        """The sizes of the dimensions, as a chainrule.Size."""
+        return as_size(self.array.shape)
+
+    @property
+    def ndim(self):
+        return self.array.ndim
+
+    @property
+    def dtype(self):
+        """A chainrule dtype, with torch's attributes (is_floating_point, itemsize ...)."""
+        return backend.wrap_dtype(self.array.dtype)
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    @property
+    def device(self):
+        return backend.device("cpu")
+
     is_cuda = is_xpu = is_mps = is_meta = is_sparse = is_quantized = False   # the CPU only
 
     def size(self, dim=None):
         if dim is None:
             return as_size(self.array.shape)
-        from chainrule.ops.dims import normalize_dim  # the ops load after Tensor
         return self.array.shape[normalize_dim("size", dim, self.array.shape)]
 
     def dim(self):
@@ -196,12 +225,6 @@ class Tensor:
                                    f"gradient for a {self.dtype} tensor of shape {self.shape}")
         self._grad = value
 
-    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        """Accumulate d(self)/d(leaf) into every leaf's .grad (chain rule, reverse mode)."""
-        from chainrule.autograd.engine import backward
-        backward((self,), None if gradient is None else (gradient,), retain_graph, create_graph,
-                 inputs)
-
     @property
     def retains_grad(self):
         return self.grad_fn is not None and self.grad_fn.retained is not None
@@ -226,8 +249,9 @@ class Tensor:
         return _RemovableHandle(owner._hooks, hook)
 
     # ----- in-place updates ---------------------------------------------------------------------
-    def _update(self, name, compute):
-        """Replace this tensor's value by compute(old value), recording it if a graph needs it.
+    def _update(self, name, compute, *args):
+        """Replace this tensor's value by compute(old value, *args), recording it if a graph
+        needs it.
 
         Unrecorded (no_grad, or nothing requires grad): the result is written into the existing
         array, so views and optimiser state see it. Recorded: the tensor is rebound to the result's
@@ -241,7 +265,7 @@ class Tensor:
             alias = Tensor._make(self.array)
             alias._version, alias.grad_fn = self._version, self.grad_fn
             alias.requires_grad = self.requires_grad
-            new = compute(alias)
+            new = compute(alias, *args)
             if new.requires_grad:
                 _check_update(name, self, new)
                 _check_not_a_view(name, self)
@@ -252,7 +276,7 @@ class Tensor:
                 self._version = [self._version[0] + 1]  # nodes holding `self` will see the change
                 return self
         else:
-            new = compute(self)
+            new = compute(self, *args)
         _check_update(name, self, new)
         _check_cast(name, self, new)
         try:
@@ -264,19 +288,19 @@ class Tensor:
         return self
 
     def add_(self, other, alpha=1):
-        return self._update("add_", lambda t: t + other * alpha if alpha != 1 else t + other)
+        return self._update("add_", _added, other, alpha)
 
     def sub_(self, other, alpha=1):
-        return self._update("sub_", lambda t: t - other * alpha if alpha != 1 else t - other)
+        return self._update("sub_", _subtracted, other, alpha)
 
     def mul_(self, other):
-        return self._update("mul_", lambda t: t * other)
+        return self._update("mul_", _multiplied, other)
 
     def div_(self, other):
-        return self._update("div_", lambda t: t / other)
+        return self._update("div_", _divided, other)
 
     def clamp_(self, min=None, max=None):
-        return self._update("clamp_", lambda t: t.clamp(min, max))
+        return self._update("clamp_", _clamped, min, max)
 
     def copy_(self, source):
         source = source if isinstance(source, Tensor) else Tensor(source)
@@ -284,13 +308,13 @@ class Tensor:
         if len(small) > len(big) or any(s not in (1, b) for s, b in zip(small[::-1], big[::-1])):
             raise RuntimeError(f"copy_: the source of shape {small} cannot be broadcast to this "
                                f"tensor's shape {big}")
-        return self._update("copy_", lambda t: source.to(t.dtype).expand(t.shape))
+        return self._update("copy_", _copied, source)
 
     def fill_(self, value):
         if isinstance(value, (str, bytes)) or value is None:
             raise TypeError(f"fill_: expected a number or a 0-d tensor as the value, got "
                             f"{type(value).__name__} {value!r}")
-        _check_overwrite("fill_", self)
+        check_overwrite("fill_", self)
         with no_grad():
             self.array[...] = value.array if isinstance(value, Tensor) else value
         self._version[0] += 1
@@ -299,41 +323,10 @@ class Tensor:
     def zero_(self):
         return self.fill_(0)
 
-    # ----- in-place random fills (the other laws: ops/sampling.py) ----------------------------
-    def uniform_(self, a=0.0, b=1.0, *, generator=None):
-        """Fill with draws from U(a, b)."""
-        if not a <= b:
-            raise RuntimeError(f"uniform_: expects to return a [from, to) range, but found "
-                               f"from={a} > to={b}")
-        from chainrule.random import rng
-        _check_overwrite("uniform_", self)
-        return self.fill_(rng(generator, "uniform_").uniform(a, b, self.shape))
-
-    def normal_(self, mean=0.0, std=1.0, *, generator=None):
-        """Fill with draws from N(mean, std²)."""
-        if not std >= 0:
-            raise RuntimeError(f"normal_: expects std >= 0.0, but found std {std}")
-        from chainrule.random import rng
-        _check_overwrite("normal_", self)
-        return self.fill_(rng(generator, "normal_").normal(mean, std, self.shape))
-
     __iadd__ = add_
     __isub__ = sub_
     __imul__ = mul_
     __itruediv__ = div_
-
-    def __setitem__(self, index, value):
-        """Slice assignment, `t[index] = value`, as in NumPy and PyTorch."""
-        from chainrule.ops.index import index_put, to_array_index
-        value_requires_grad = isinstance(value, Tensor) and value.requires_grad
-        if state.enabled and (self.requires_grad or value_requires_grad):
-            self._update("__setitem__", lambda t: index_put(t, index, value))
-            return
-        try:
-            self.array[to_array_index(index)] = value.array if isinstance(value, Tensor) else value
-        except (IndexError, ValueError, TypeError) as error:
-            raise type(error)(f"__setitem__ on a tensor of shape {self.shape}: {error}") from None
-        self._version[0] += 1
 
     def cpu(self, memory_format=None):
         return self
@@ -341,44 +334,6 @@ class Tensor:
     def cuda(self, device=None, non_blocking=False, memory_format=None):
         backend.check_device("cuda" if device is None else device, "Tensor.cuda")
         return self
-
-    # ----- new tensors like this one (its dtype unless given): chainrule.creation's functions --
-    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
-        from chainrule.creation import tensor   # creation loads after Tensor
-        return tensor(data, self.dtype if dtype is None else dtype, device=device,
-                      requires_grad=requires_grad)
-
-    def new(self, *args, dtype=None, device=None):
-        """The legacy constructor, as torch's: x.new(2, 3) or x.new(x.shape) is uninitialised of
-        that size, x.new([1, 2]) holds that data, x.new() is empty; all of x's dtype."""
-        if len(args) == 1 and not isinstance(args[0], Size) and not isinstance(args[0], int):
-            return self.new_tensor(args[0], dtype=dtype, device=device)
-        return self.new_empty(*(args or (0,)), dtype=dtype, device=device)
-
-    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
-        from chainrule.creation import zeros
-        return zeros(*size, dtype=self.dtype if dtype is None else dtype, device=device,
-                     requires_grad=requires_grad)
-
-    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
-        from chainrule.creation import ones
-        return ones(*size, dtype=self.dtype if dtype is None else dtype, device=device,
-                    requires_grad=requires_grad)
-
-    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
-        from chainrule.creation import empty
-        return empty(*size, dtype=self.dtype if dtype is None else dtype, device=device,
-                     requires_grad=requires_grad)
-
-    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
-        from chainrule.creation import full
-        return full(size, fill_value, self.dtype if dtype is None else dtype, device=device,
-                    requires_grad=requires_grad)
-
-    def multinomial(self, num_samples, replacement=False, *, generator=None):
-        from chainrule.creation import multinomial
-        return multinomial(self, num_samples, replacement, generator=generator)
-
 
 def is_tensor(obj):
     """True for a Tensor (a Parameter too), as torch.is_tensor."""
@@ -390,6 +345,31 @@ def numel(input):
     if not isinstance(input, Tensor):
         raise TypeError(f"numel(): argument 'input' must be Tensor, not {type(input).__name__}")
     return input.array.size
+
+
+# ----- what the in-place updates compute (named, so that a traceback says which) -------------
+def _added(t, other, alpha):
+    return t + other * alpha if alpha != 1 else t + other
+
+
+def _subtracted(t, other, alpha):
+    return t - other * alpha if alpha != 1 else t - other
+
+
+def _multiplied(t, other):
+    return t * other
+
+
+def _divided(t, other):
+    return t / other
+
+
+def _clamped(t, min, max):
+    return t.clamp(min, max)
+
+
+def _copied(t, source):
+    return source.to(t.dtype).expand(t.shape)
 
 
 class _RemovableHandle:
@@ -446,7 +426,7 @@ def _check_not_a_view(name, t):
             "for backward; assign through the base (`base[index] = value`), or clone() first")
 
 
-def _check_overwrite(name, t):
+def check_overwrite(name, t):
     """An in-place fill of a leaf that requires grad would change it behind autograd's back:
     refused while recording, as in torch (nn.init fills under no_grad)."""
     if t.requires_grad and t.grad_fn is None and state.enabled:

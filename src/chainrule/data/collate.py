@@ -4,6 +4,7 @@ import collections.abc
 
 from chainrule import backend
 from chainrule.backend import xp
+from chainrule.ops.join import stack
 from chainrule.tensor import Tensor
 
 
@@ -85,6 +86,5 @@ def _stack(arrays, samples):
         raise RuntimeError(f"default_collate: cannot stack samples of different shapes "
                            f"{sorted(shapes)}; pad them to one shape or pass a collate_fn")
     if isinstance(samples[0], Tensor) and any(s.requires_grad for s in samples):
-        import chainrule   # the op keeps the graph, as torch.stack does
-        return chainrule.stack(samples)
+        return stack(samples)   # the op keeps the graph, as torch.stack does
     return Tensor._make(xp.stack(arrays))

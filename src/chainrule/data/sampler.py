@@ -72,7 +72,7 @@ class RandomSampler(Sampler):
     def _epoch_rng(self):
         if self.generator is not None:
             return numpy_generator(self.generator, "RandomSampler")
-        return xp.random.default_rng(int(backend.generator().integers(0, 2**63)))
+        return xp.random.default_rng(int(numpy_generator(None, "RandomSampler").integers(0, 2**63)))
 
     def _blocks(self):
         """The epoch's indices, one int64 array at a time, drawn only when asked for."""

@@ -13,9 +13,9 @@ import random
 import sys
 import traceback
 
-import chainrule
 from chainrule.backend import xp
 from chainrule.data.fetch import make_fetcher
+from chainrule.random import manual_seed
 from chainrule.tensor import Tensor
 
 # Seconds between a waiting worker's checks that its parent is still alive.
@@ -113,7 +113,7 @@ def seed_worker(base_seed, worker_id):
     between workers)."""
     seed = base_seed + worker_id
     random.seed(seed)
-    chainrule.manual_seed(seed)
+    manual_seed(seed)
     xp.random.seed(xp.random.SeedSequence([worker_id, base_seed]).generate_state(4))
     return seed
 

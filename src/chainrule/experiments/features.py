@@ -3,7 +3,8 @@ features → model, versus all modules trained end to end): hand-made features o
 signal, which a linear or small MLP classifier then reads."""
 import dataclasses
 
-from chainrule.backend import float32, manual_seed, xp
+from chainrule.backend import float32, xp
+from chainrule.random import manual_seed
 from chainrule.data.dataset import TensorDataset
 from chainrule.data.datasets.mnist1d import mnist1d_splits
 from chainrule.experiments.mnist1d import SEED, STEPS, fit_classifier

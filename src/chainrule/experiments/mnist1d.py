@@ -4,7 +4,7 @@ import dataclasses
 import pathlib
 import time
 
-from chainrule.backend import manual_seed
+from chainrule.random import manual_seed
 from chainrule.data.datasets.mnist1d import mnist1d_splits
 from chainrule.data.loader import DataLoader
 from chainrule.models.mnist1d import MODELS, count_parameters

@@ -3,7 +3,8 @@ against the number of training examples for three models, and against the MLP's 
 point the mean of several seeds with their spread."""
 import dataclasses
 
-from chainrule.backend import manual_seed, xp
+from chainrule.backend import xp
+from chainrule.random import manual_seed
 from chainrule.data.dataset import Subset
 from chainrule.data.datasets.mnist1d import mnist1d_splits
 from chainrule.experiments.mnist1d import fit_classifier

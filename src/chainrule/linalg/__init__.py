@@ -4,7 +4,11 @@ from chainrule.linalg.matrices import (
     cholesky, cross, det, diagonal, eigh, eigvalsh, inv, lstsq, matmul, matrix_exp, matrix_power,
     matrix_rank, multi_dot, pinv, qr, slogdet, solve, solve_triangular, svd, svdvals, vecdot)
 from chainrule.linalg.norms import cond, matrix_norm, norm, vector_norm
+from chainrule.linalg.norms import legacy_norm
 from chainrule.ops.decomposition import LinAlgError
+from chainrule.tensor import Tensor
+
+Tensor.norm = legacy_norm   # torch.norm's any-p form, bound as this layer loads (tensor.py says so)
 
 __all__ = ["LinAlgError", "cholesky", "cond", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv",
            "lstsq", "matmul", "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm",

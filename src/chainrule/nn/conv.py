@@ -2,13 +2,13 @@
 layouts and initialisation; each forward checks the input shape and calls nn.functional."""
 import math
 
-import chainrule
 from chainrule import creation
 from chainrule.nn import init
 from chainrule.nn.functional import conv as functional
 from chainrule.nn.module import Module
 from chainrule.nn.parameter import Parameter, factory_kwargs
 from chainrule.ops.conv import as_tuple
+from chainrule.ops.join import pad as pad_input
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -97,7 +97,7 @@ class _Conv(_ConvNd):
                                  self.dilation, self.groups)
         # torch's other modes: pad first (pairs from the last dim backwards), then convolve
         pad = tuple(p for pair in reversed(self._pads) for p in pair)
-        x = chainrule.nn.functional.pad(x, pad, mode=self.padding_mode)
+        x = pad_input(x, pad, mode=self.padding_mode)
         return self.convolve(x, self.weight, self.bias, self.stride, 0, self.dilation,
                              self.groups)
 

@@ -16,6 +16,7 @@ from chainrule.ops import (activation, broadcast, compare, conv, diagonal, dtype
 from chainrule.ops import bessel, decomposition, spectral, specfun
 from chainrule.ops import (aliases, arithmetic, bitwise, combinatorics, inplace, predicates,
                            sampling, scatter, stacking, statistics)
+from chainrule.tensor import Tensor
 
 FAMILIES = (inplace, broadcast, dtypes, elementwise, unary, compare, activation, reduce, extremum,
             linalg, shape, join, index, conv, pool, recurrent, sort, rounding, trig, scan,
@@ -28,3 +29,6 @@ def bind_tensor_methods(tensor_class):
     for family in FAMILIES:
         for name, function in getattr(family, "TENSOR_METHODS", {}).items():
             setattr(tensor_class, name, function)
+
+
+bind_tensor_methods(Tensor)   # the one call: Tensor has its ops as soon as this layer is loaded

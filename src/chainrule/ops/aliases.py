@@ -244,21 +244,7 @@ def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
     return cumsum(pieces, normalize_dim("cumulative_trapezoid", dim, y.shape))
 
 
-# ----- W3's special functions (chainrule.special) as torch's Tensor methods and top-level names ---
-def _special(name):
-    def method(input, *args, **kwargs):
-        from chainrule import special   # special builds on the ops: imported when first called
-        return getattr(special, name)(input, *args, **kwargs)
-    method.__name__ = name
-    method.__doc__ = f"chainrule.special.{name}."
-    return method
-
-
-logit, xlogy, sinc = (_special(name) for name in ("logit", "xlogy", "sinc"))  # i0: ops/bessel.py
-mvlgamma = _special("multigammaln")
-mvlgamma.__name__ = "mvlgamma"
-__all__ += ["mvlgamma"]
-
+# logit, xlogy, sinc and mvlgamma, as Tensor methods: bound by chainrule.special, which defines them
 TENSOR_METHODS = {name: globals()[name] for name in __all__ if name not in (
     "trapezoid", "trapz", "cumulative_trapezoid")}
-TENSOR_METHODS.update(sum_to_size=sum_to_size, logit=logit, xlogy=xlogy, sinc=sinc)
+TENSOR_METHODS.update(sum_to_size=sum_to_size)

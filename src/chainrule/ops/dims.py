@@ -4,19 +4,9 @@ tuple" convention of reshape, permute, flip and repeat, and the one "argument mu
 """
 import operator
 
+# normalize_dim, the one dim check, lives in size.py, below Tensor (Tensor.size(dim) uses it)
+from chainrule.size import normalize_dim  # noqa: F401  (re-exported: the ops import it here)
 from chainrule.tensor import Tensor
-
-
-def normalize_dim(name, dim, shape, extra=0):
-    """dim as a non-negative int for a tensor of this shape (with `extra` dims more, for the ops
-    that insert one); TypeError or IndexError naming the op, the dim and the shape."""
-    if type(dim) is not int:
-        dim = _as_int(name, dim)
-    ndim = len(shape) + extra or 1  # a 0-d tensor accepts dim 0 and -1, as in PyTorch
-    if not -ndim <= dim < ndim:
-        raise IndexError(f"{name}: Dimension out of range (expected to be in range of [{-ndim}, "
-                         f"{ndim - 1}], but got {dim}) for a tensor of shape {shape}")
-    return dim % ndim
 
 
 def normalize_dims(name, dims, shape):
@@ -44,16 +34,6 @@ def int_args(args, name=None):
         bad = next(arg for arg in args if not hasattr(type(arg), "__index__"))
         raise TypeError(f"{name or 'sizes'}: expected ints, got {bad!r} of type "
                         f"{type(bad).__name__} in {tuple(args)}") from None
-
-
-def _as_int(name, dim):
-    """NumPy integers and 0-d integer tensors count as ints; bools and floats do not."""
-    if not isinstance(dim, bool):
-        try:
-            return operator.index(dim)
-        except TypeError:
-            pass
-    raise TypeError(f"{name}: dim must be an int, got {dim!r}")
 
 
 def tensor_argument(name, x, what="input"):

@@ -10,6 +10,7 @@ import operator
 from chainrule import backend
 from chainrule.autograd.function import Function
 from chainrule.backend import xp
+from chainrule.grad_mode import state
 from chainrule.ops.broadcast import expand, sum_to
 from chainrule.ops.dims import normalize_dim
 from chainrule.tensor import Tensor
@@ -202,6 +203,20 @@ def index_put(x, index, value, accumulate=False):
                           f"{error}") from None
 
 
+def setitem(x, index, value):
+    """Slice assignment, `x[index] = value`, as in NumPy and PyTorch: written into x's array, or,
+    when a gradient is wanted, recorded as index_put through Tensor._update."""
+    value_requires_grad = isinstance(value, Tensor) and value.requires_grad
+    if state.enabled and (x.requires_grad or value_requires_grad):
+        x._update("__setitem__", index_put, index, value)
+        return
+    try:
+        x.array[to_array_index(index)] = value.array if isinstance(value, Tensor) else value
+    except (IndexError, ValueError, TypeError) as error:
+        raise type(error)(f"__setitem__ on a tensor of shape {x.shape}: {error}") from None
+    x._version[0] += 1
+
+
 def _value(value, like):
     """value as a Tensor of like's dtype (PyTorch casts the value being written)."""
     if not isinstance(value, Tensor):
@@ -358,7 +373,7 @@ def _triangle(name, x, diagonal, upper):
 
 
 TENSOR_METHODS = {
-    "__getitem__": getitem, "select": select, "narrow": narrow, "index_select": index_select,
+    "__getitem__": getitem, "__setitem__": setitem, "select": select, "narrow": narrow, "index_select": index_select,
     "gather": gather, "scatter_add": scatter_add, "index_add": index_add, "index_put": index_put,
     "masked_fill": masked_fill, "tril": tril, "triu": triu,
 }

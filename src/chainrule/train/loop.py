@@ -7,6 +7,7 @@ import math
 from chainrule import backend
 from chainrule.grad_mode import no_grad
 from chainrule.optim.lr_scheduler import ReduceLROnPlateau
+from chainrule.random import default_generator
 from chainrule.train.history import History
 from chainrule.train.metrics import accumulator, metric_name
 
@@ -218,7 +219,7 @@ def _epoch_batches(run):
 def rng_state(loader):
     """{"global": the global generator's state (dropout, init, and shuffling without a generator
     of its own), "loader": [the state of each Generator the loader shuffles with]}."""
-    return {"global": backend.generator().bit_generator.state,
+    return {"global": default_generator.get_state(),
             "loader": [generator.get_state() for generator in _loader_generators(loader)]}
 
 
@@ -227,7 +228,7 @@ def set_rng_state(loader, state):
     if len(generators) != len(state["loader"]):
         raise ValueError(f"the saved state holds {len(state['loader'])} train-loader generators, "
                          f"the train_loader has {len(generators)}")
-    backend.generator().bit_generator.state = state["global"]
+    default_generator.set_state(state["global"])
     for generator, saved in zip(generators, state["loader"]):
         generator.set_state(saved)
 

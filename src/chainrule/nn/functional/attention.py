@@ -7,11 +7,11 @@ same; plain softmax would give NaN).
 """
 import math
 
-import chainrule
 from chainrule.backend import xp
 from chainrule.nn.functional.dropout import dropout
 from chainrule.nn.functional.linear import linear
 from chainrule.ops.activation import softmax
+from chainrule.ops.join import cat
 from chainrule.ops.linalg import matmul
 from chainrule.tensor import Tensor
 
@@ -206,8 +206,8 @@ def _merge_heads(x, batch_first):
 def _append_to_keys(x, extra, batch_first):
     """Append the learnt key (or value) `extra` (1, 1, E) to every sequence, along its dim."""
     if batch_first:
-        return chainrule.cat([x, extra.expand(x.shape[0], 1, x.shape[2])], 1)
-    return chainrule.cat([x, extra.expand(1, x.shape[1], x.shape[2])], 0)
+        return cat([x, extra.expand(x.shape[0], 1, x.shape[2])], 1)
+    return cat([x, extra.expand(1, x.shape[1], x.shape[2])], 0)
 
 
 def _static(x, given, batch, num_heads):
@@ -219,7 +219,7 @@ def _static(x, given, batch, num_heads):
 
 def _append_zero_key(x):
     zeros = Tensor._make(xp.zeros(x.shape[:-2] + (1, x.shape[-1]), dtype=x.dtype))
-    return chainrule.cat([x, zeros], -2)
+    return cat([x, zeros], -2)
 
 
 def _pad_last(bias):
@@ -227,7 +227,7 @@ def _pad_last(bias):
     if bias is None:
         return None
     zeros = Tensor._make(xp.zeros(bias.shape[:-1] + (1,), dtype=bias.dtype))
-    return chainrule.cat([bias, zeros], -1)
+    return cat([bias, zeros], -1)
 
 
 def _check_shapes(query, key, value, key_padding_mask, attn_mask, num_heads, embed_dim,

@@ -5,6 +5,7 @@ import warnings
 
 from chainrule import backend
 from chainrule.ops.activation import softmax
+from chainrule.random import rng
 from chainrule.tensor import Tensor
 
 __all__ = ["gumbel_softmax"]
@@ -18,7 +19,7 @@ def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
         warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
     if not logits.is_floating_point():
         raise RuntimeError(f"gumbel_softmax: expected floating point logits, got {logits.dtype}")
-    draws = backend.generator().exponential(size=logits.shape).astype(logits.array.dtype)
+    draws = rng(None, "gumbel_softmax").exponential(size=logits.shape).astype(logits.array.dtype)
     gumbels = Tensor._make(-backend.xp.log(draws))
     y_soft = softmax((logits + gumbels) / tau, dim)
     if not hard:

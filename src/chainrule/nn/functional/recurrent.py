@@ -5,11 +5,11 @@ through stacked, optionally bidirectional layers (rnn_tanh, rnn_relu, lstm, gru,
 A sequence costs, per layer and direction, one matmul for every step's input projection, one
 fused op per step (chainrule.ops.recurrent) and one stack of the outputs.
 """
-import chainrule as cr  # cat and stack, looked up at call time (this module loads inside chainrule)
 from chainrule.backend import xp
 from chainrule.nn.functional.dropout import dropout as _dropout
 from chainrule.nn.functional.linear import linear
-from chainrule.ops.join import unbind
+from chainrule.creation import zeros
+from chainrule.ops.join import cat, stack, unbind
 from chainrule.ops.recurrent import gru_cell_step, lstm_cell_step, rnn_cell_step
 from chainrule.tensor import Tensor
 
@@ -36,7 +36,7 @@ def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     h, c = hx
     _check_cell("lstm_cell", input, [h, c], w_ih, w_hh)
     hidden = w_hh.shape[1]
-    hc = lstm_cell_step(linear(input, w_ih, _both(b_ih, b_hh)), cr.cat([h, c], 1), w_hh)
+    hc = lstm_cell_step(linear(input, w_ih, _both(b_ih, b_hh)), cat([h, c], 1), w_hh)
     return hc.narrow(1, 0, hidden), hc.narrow(1, hidden, hidden)
 
 
@@ -135,7 +135,7 @@ def _stack(mode, input, states, params, has_biases, num_layers, dropout, train, 
     """Each layer reads the previous layer's outputs (both directions joined on the last dim);
     run(x, initial state, weights, reverse) computes one layer in one direction."""
     if mode == "lstm":  # the step op carries h and c as one array [h, c]
-        initial = [cr.cat([h, c], 1) for h, c in zip(unbind(states[0]), unbind(states[1]))]
+        initial = [cat([h, c], 1) for h, c in zip(unbind(states[0]), unbind(states[1]))]
     else:
         initial = unbind(states[0])
     per_direction = 4 if has_biases else 2
@@ -148,10 +148,10 @@ def _stack(mode, input, states, params, has_biases, num_layers, dropout, train, 
             output, state = run(x, initial[k], weights, direction == 1)
             outputs.append(output)
             final_states.append(state)
-        x = outputs[0] if directions == 1 else cr.cat(outputs, -1)
+        x = outputs[0] if directions == 1 else cat(outputs, -1)
         if dropout and train and layer < num_layers - 1:
             x = _dropout(x, dropout, training=True)
-    return x, cr.stack(final_states)
+    return x, stack(final_states)
 
 
 def _check_sequence(mode, input, states, w_ih, w_hh, layers, time_dim):
@@ -180,7 +180,7 @@ def _direction(mode, x, state, w_ih, w_hh, b_ih=None, b_hh=None, *, time_dim, re
         outputs.append(output)
     if reverse:
         outputs.reverse()
-    return cr.stack(outputs, time_dim), state
+    return stack(outputs, time_dim), state
 
 
 def _step(mode, gates_x, state, w_hh, b_hh):
@@ -261,14 +261,14 @@ def _packed_direction(mode, x, sizes, state, w_ih, w_hh, b_ih=None, b_hh=None, *
             finished.append(state.narrow(0, sizes[t], running - sizes[t]))
             state = state.narrow(0, 0, sizes[t])
         elif sizes[t] > running:  # reverse only: sequences whose last step is t start here
-            state = cr.cat([state, initial.narrow(0, running, sizes[t] - running)])
+            state = cat([state, initial.narrow(0, running, sizes[t] - running)])
         gates_x = steps[t] if sizes[t] == sizes[0] else steps[t].narrow(0, 0, sizes[t])
         state, output = _step(mode, gates_x, state, w_hh, b_hh)
         outputs.append(output)
     if reverse:
         outputs.reverse()
-    final = cr.cat([state] + finished[::-1]) if finished else state
-    return cr.cat(outputs), final
+    final = cat([state] + finished[::-1]) if finished else state
+    return cat(outputs), final
 
 
 def _pad_steps(packed, sizes):
@@ -276,6 +276,6 @@ def _pad_steps(packed, sizes):
     batch, rows = sizes[0], packed.shape[0]
     index = xp.full((len(sizes), batch), rows, dtype=xp.int64)
     index[xp.arange(batch)[None, :] < xp.asarray(sizes)[:, None]] = xp.arange(rows)
-    padding = cr.zeros(1, packed.shape[1], dtype=packed.dtype)
-    gathered = cr.cat([packed, padding]).index_select(0, Tensor._make(index.reshape(-1)))
+    padding = zeros(1, packed.shape[1], dtype=packed.dtype)
+    gathered = cat([packed, padding]).index_select(0, Tensor._make(index.reshape(-1)))
     return gathered.reshape(len(sizes), batch, packed.shape[1])

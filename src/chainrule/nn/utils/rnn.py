@@ -9,8 +9,9 @@ Every conversion is one gather (index_select) of rows, so gradients flow back to
 """
 from collections import namedtuple
 
-import chainrule as cr  # cat and full, looked up at call time (this module loads inside chainrule)
-from chainrule.backend import xp
+from chainrule.backend import float16, float32, float64, int8, int16, int32, int64, uint8, xp
+from chainrule.creation import full
+from chainrule.ops.join import cat
 from chainrule.tensor import Tensor
 
 __all__ = ["PackedSequence", "invert_permutation", "pack_padded_sequence", "pad_packed_sequence",
@@ -49,28 +50,28 @@ class PackedSequence(namedtuple("PackedSequence_",
         return self
 
     def double(self):
-        return self.to(dtype=cr.float64)
+        return self.to(dtype=float64)
 
     def float(self):
-        return self.to(dtype=cr.float32)
+        return self.to(dtype=float32)
 
     def half(self):
-        return self.to(dtype=cr.float16)
+        return self.to(dtype=float16)
 
     def long(self):
-        return self.to(dtype=cr.int64)
+        return self.to(dtype=int64)
 
     def int(self):
-        return self.to(dtype=cr.int32)
+        return self.to(dtype=int32)
 
     def short(self):
-        return self.to(dtype=cr.int16)
+        return self.to(dtype=int16)
 
     def char(self):
-        return self.to(dtype=cr.int8)
+        return self.to(dtype=int8)
 
     def byte(self):
-        return self.to(dtype=cr.uint8)
+        return self.to(dtype=uint8)
 
     @property
     def is_cuda(self):
@@ -176,8 +177,8 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
     rows[keep] = xp.arange(data.shape[0])
     if batch_first:
         rows = rows.T
-    padding = cr.full((1, *data.shape[1:]), padding_value, dtype=data.dtype)
-    padded = cr.cat([data, padding]).index_select(0, _index(rows.reshape(-1)))
+    padding = full((1, *data.shape[1:]), padding_value, dtype=data.dtype)
+    padded = cat([data, padding]).index_select(0, _index(rows.reshape(-1)))
     padded = padded.reshape(*rows.shape, *data.shape[1:])
     lengths = _index(keep.sum(0))
     if sequence.unsorted_indices is not None:
@@ -213,8 +214,8 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
         start += length
     if not batch_first:
         rows = rows.T
-    padding = cr.full((1, *first.shape[1:]), padding_value, dtype=first.dtype)
-    joined = cr.cat([s.to(first.dtype) for s in sequences] + [padding])
+    padding = full((1, *first.shape[1:]), padding_value, dtype=first.dtype)
+    joined = cat([s.to(first.dtype) for s in sequences] + [padding])
     padded = joined.index_select(0, _index(rows.reshape(-1)))
     return padded.reshape(*rows.shape, *first.shape[1:])
 
