@@ -142,3 +142,46 @@ def test_bad_arguments_are_refused_as_torch_refuses_them(make, error, message):
 def test_what_torch_leaves_to_a_later_error_is_named_at_once(make, message):
     with pytest.raises((ValueError, RuntimeError), match=message):
         make()
+
+
+# ----- SequentialSampler's length, and the lengths built on it ------------------------------------
+class GrowingDataset:
+    """A data source whose size changes after the sampler is made (torch reads len lazily)."""
+
+    def __init__(self, size):
+        self.size = size
+
+    def __len__(self):
+        return self.size
+
+    def __getitem__(self, index):
+        return index
+
+
+@pytest.mark.parametrize("size", [0, 1, 7, 64, (1 << 16) + 3])
+def test_sequential_sampler_length_and_indices_match_torch(size):
+    ours = SequentialSampler(range(size))
+    theirs = torch.utils.data.SequentialSampler(range(size))
+    assert len(ours) == len(theirs) == size
+    assert list(ours) == list(theirs)
+    ours_data, theirs_data = GrowingDataset(size), GrowingDataset(size)
+    ours, theirs = SequentialSampler(ours_data), torch.utils.data.SequentialSampler(theirs_data)
+    assert len(ours) == len(theirs) == size
+    ours_data.size = theirs_data.size = size + 5
+    assert len(ours) == len(theirs) == size + 5
+
+
+@pytest.mark.parametrize("size, batch_size, drop_last", [
+    (10, 3, False), (10, 3, True), (9, 3, True), (0, 4, False), (1, 4, True), (70000, 4096, False),
+])
+def test_lengths_over_a_sequential_sampler_match_torch(size, batch_size, drop_last):
+    """BatchSampler and DataLoader take their lengths from the sampler's."""
+    data = list(range(size))
+    ours = BatchSampler(SequentialSampler(data), batch_size, drop_last)
+    theirs = torch.utils.data.BatchSampler(torch.utils.data.SequentialSampler(data), batch_size,
+                                           drop_last)
+    assert len(ours) == len(theirs) == len(list(ours))
+    loader = cr.utils.data.DataLoader(data, batch_size=batch_size, drop_last=drop_last)
+    assert len(loader) == len(torch.utils.data.DataLoader(data, batch_size=batch_size,
+                                                          drop_last=drop_last))
+    assert len(loader) == sum(1 for _ in loader)
