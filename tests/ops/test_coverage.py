@@ -2,6 +2,9 @@
 
 Each case runs once in float64; the Function classes met in its graph, and in the graph of its
 gradient (create_graph=True, where ops used only by backward appear), count as covered.
+
+This module tests the ops package as a whole, so it mirrors no ops family (tests/ops/__init__.py);
+it reads the case tables of every tests/ops/test_<family>.py.
 """
 import importlib
 import inspect
