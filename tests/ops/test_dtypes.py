@@ -14,9 +14,17 @@ UNARY = [((3, 4),), ((2, 1, 3),), ((),), ((0, 2),)]
 
 class TestDtypes(OpChecks):
     cases = [
-        # Finite differences through a float32 round trip carry ~1e-7 / 1e-6 relative noise.
+        # Finite differences through a float32 round trip carry ~1e-7 / 1e-6 relative noise, so
+        # the checker's tolerances are wide; the second derivatives are torch's to float32 rounding.
         Case("to_float32", lambda L, a: a.to(L.float32), lambda a: a.astype(np.float32), UNARY,
-             double=False, atol=0.1, rtol=0.1),
+             atol=0.1, rtol=0.1, second_rtol=1e-6),
+        # the cast's own backward differentiated again: y = x32², d²y/dx² = 2 through two casts
+        Case("to_float32_squared", lambda L, a: a.to(L.float32) * a.to(L.float32),
+             lambda a: a.astype(np.float32) * a.astype(np.float32), UNARY, atol=0.1, rtol=0.1,
+             second_rtol=1e-6),
+        Case("to_float32_and_back", lambda L, a: a.to(L.float32).to(L.float64).exp(),
+             lambda a: np.exp(a.astype(np.float32).astype(np.float64)), UNARY, atol=0.1, rtol=0.1,
+             second_rtol=1e-6),
         # bfloat16 is float32 storage rounded to bfloat16; its values are torch's exactly. The
         # rounding is piecewise constant, so its gradient (dy, as a cast) is checked below.
         Case("to_bfloat16", lambda L, a: a.to(L.bfloat16).to(a.dtype),

@@ -19,8 +19,11 @@ THREE = [((2, 3, 4),), ((2, 1, 3),), ((1, 0, 2),)]
 NONEMPTY = [((3, 4),), ((2, 1, 3),), ((1, 1),)]
 
 
-def constant(rng, shape):
-    return np.full(shape, 1.5)
+def constant(value):
+    """Every entry `value`: 1.5's mean is exact, 0.7's and 0.1's are not as sum / n."""
+    def make(rng, shape):
+        return np.full(shape, value)
+    return make
 
 
 def zeros(rng, shape):
@@ -36,6 +39,11 @@ def with_zeros(*per_row):
             row[rng.choice(row.size, per_row[i % len(per_row)], replace=False)] = 0
         return x
     return make
+
+
+# labels for the test ids, values whose mean as sum / n is inexact (but 1.5's)
+INEXACT_CONSTANTS = [("0_7", 0.7), ("0_1", 0.1), ("minus_2_3", -2.3), ("1_5", 1.5),
+                     ("third", 1 / 3), ("1e5_plus_0_1", 1e5 + 0.1)]
 
 
 def large(rng, shape):
@@ -84,9 +92,16 @@ CASES = [
          lambda a: np.sqrt(np_var(a, 0, keepdims=True)), [((3, 4),), ((2, 1, 3),)]),
     Case("std_correction", lambda L, x: L.std(x, (1,), correction=0),
          lambda a: np.sqrt(np_var(a, 1, 0)), NONEMPTY),
-    # std is |x|-like at a constant input: PyTorch's gradient there is 0 (no second derivative)
-    Case("std_of_constant", lambda L, x: x.std(1), lambda a: np.zeros(a.shape[0]), [((2, 3),)],
-         make=constant, double=False),
+    # std is |x|-like at a constant input: PyTorch's gradient there is 0, and finite differences
+    # of it mean nothing (no gradgradcheck); at 0.7 a mean taken as sum / n is not 0.7, and the
+    # gradient was ±0.41
+    *[Case(f"std_of_constant_{label}", lambda L, x: x.std(1), lambda a: np.zeros(a.shape[0]),
+           [((2, 3),), ((3, 7),)], make=constant(value), double=False)
+      for label, value in INEXACT_CONSTANTS],
+    # var is smooth there, its gradient 0; torch's float32 one is sum / n's rounding (-8e-4 at 1e5)
+    *[Case(f"var_of_constant_{label}", lambda L, x: x.var(-1, correction=0),
+           lambda a: np.zeros(a.shape[0]), [((2, 3),), ((3, 7),)], make=constant(value))
+      for label, value in INEXACT_CONSTANTS[:3]],
     Case("prod", lambda L, x: x.prod(), np.prod, WHOLE),
     Case("prod_dim_keepdim", lambda L, x: L.prod(x, 1, keepdim=True),
          lambda a: a.prod(1, keepdims=True), ALONG + [((3, 0),)]),
@@ -115,9 +130,14 @@ CASES = [
          lambda a: np.sqrt((a * a).sum(1, keepdims=True)), ALONG),
     Case("norm_dims", lambda L, x: x.norm(dim=(0, 2)), lambda a: np.sqrt((a * a).sum((0, 2))),
          THREE),
-    # the norm is |x|-like at 0: PyTorch's gradient there is 0
+    # the norm is |x|-like at 0: PyTorch's gradient there is 0, and finite differences of it mean
+    # nothing (no gradgradcheck)
     Case("norm_at_zero", lambda L, x: x.norm(dim=1), lambda a: np.zeros(a.shape[0]),
-         [((2, 3),)], make=zeros, double=False),
+         [((2, 3),)], make=zeros, double=False,
+         no_torch_double="torch's second derivative of the norm at 0 is nan (0 · inf in its "
+                         "masked backward); chainrule's is 0"),
+    Case("norm_of_constant", lambda L, x: x.norm(dim=1), lambda a: np.sqrt((a * a).sum(1)),
+         [((2, 3),)], make=constant(0.7)),
 ]
 
 
@@ -268,3 +288,13 @@ def test_all_and_any_match_torch(call):
 def test_sum_dtype_is_torchs(make):
     # integers sum as int64 unless a dtype is asked for
     assert str(make(chainrule).dtype) == str(make(torch).dtype).removeprefix("torch.")
+
+
+def test_std_of_a_constant_is_exactly_zero_with_a_zero_gradient_over_any_dims():
+    """As torch's std(dim) (its Welford mean is exact on a constant). torch's whole-tensor float64
+    std of 0.7s is 1.2e-16 with a gradient of -0.18, sum / n's rounding: chainrule gives 0 there too."""
+    for dim in (None, 1, (0, 1), 0):
+        x = chainrule.full((2, 3), 0.7, dtype=chainrule.float64, requires_grad=True)
+        y = x.std() if dim is None else x.std(dim)
+        y.sum().backward()
+        assert not np.any(y.detach().numpy()) and not np.any(x.grad.numpy()), dim

@@ -183,14 +183,24 @@ def variance(x, axes, keepdim, correction):
     # x / 0 = inf and 0 / 0 = nan where n <= correction; squares beyond the range are inf
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
         centred = x - xp.sum(x, axis=axes, keepdims=True) / n
+        centred -= xp.sum(centred, axis=axes, keepdims=True) / n   # see centre()
         return xp.asarray(xp.sum(centred * centred, axis=axes, keepdims=keepdim) / divisor)
+
+
+def centre(x, axes):
+    """x - x̄ over axes, differentiable, and exactly 0 where a slice is constant, as torch's:
+    sum / n alone is not the constant (0.7 + 0.7 + 0.7 = 2.0999999999999996, / 3 is not 0.7), so
+    std would be 1e-16 instead of 0 and its gradient at a constant ±1/√(n(n-1)) instead of 0. One
+    more pass removes the mean of the residue: x - m is then exactly the constant's -error."""
+    centred = x - Mean.apply(x, axes=axes, keepdim=True)
+    return centred - Mean.apply(centred, axes=axes, keepdim=True)
 
 
 @xp.errstate(invalid="ignore")   # no degrees of freedom: 0 * inf = nan, as in torch
 def variance_grad(fn, grad):
     """dvar/dx for Var and Std, kept-dims grad in: 2(x - x̄) / (n - correction) · grad."""
     x = fn.inputs[0]
-    centred = x - Mean.apply(x, axes=fn.axes, keepdim=True)
+    centred = centre(x, fn.axes)
     dof = count(x.shape, fn.axes) - fn.correction
     if dof <= 0 and fn.whole:
         # PyTorch's convention for var(x) with no degrees of freedom: inf, and nan where x = x̄;
