@@ -1,5 +1,6 @@
 """SGD follows torch's trajectory step by step, for each option, and through a save and load."""
 import pytest
+import torch
 
 import chainrule as cr
 from tests.optim.trajectory import START, assert_follows_torch, parameters
@@ -34,3 +35,26 @@ def test_follows_torch(name):
 def test_invalid_options_raise_as_torch(options, message):
     with pytest.raises(ValueError, match=message):
         cr.optim.SGD(parameters(cr, START), **options)
+
+
+def state_keys_after_steps(L, momenta):
+    """The state's keys per parameter after one step at each momentum in turn (a scheduler may
+    change it between steps)."""
+    params = parameters(L, START)
+    optimizer = L.optim.SGD(params, lr=0.1, momentum=momenta[0], dampening=0.3)
+    for momentum in momenta:
+        optimizer.param_groups[0]["momentum"] = momentum
+        optimizer.zero_grad()
+        loss = sum((p * p).sum() for p in params)
+        loss.backward()
+        optimizer.step()
+    state = optimizer.state_dict()["state"]
+    values = [value for entry in state.values() for value in entry.values()]
+    assert all(isinstance(value, (cr.Tensor, torch.Tensor)) for value in values)
+    return {index: sorted(entry) for index, entry in state.items()}
+
+
+@pytest.mark.parametrize("momenta", [[0.0, 0.0], [0.9, 0.9], [0.0, 0.9], [0.9, 0.0]])
+def test_state_holds_what_torch_holds(momenta):
+    """No state without momentum; a momentum_buffer (a tensor) once a step has used momentum."""
+    assert state_keys_after_steps(cr, momenta) == state_keys_after_steps(torch, momenta)

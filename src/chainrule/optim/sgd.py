@@ -37,12 +37,17 @@ class SGD(Optimizer):
                                       weight_decay=weight_decay, nesterov=nesterov,
                                       maximize=maximize))
 
+    def init_state(self, param, group):
+        # torch's first step sets b = g (no dampening), so the buffer starts empty and the first
+        # update fills it with a copy of g; without momentum there is no state, as in torch
+        return {"momentum_buffer": None} if group["momentum"] != 0 else {}
+
     def update(self, param, grad, state, group):
         momentum, weight_decay = group["momentum"], group["weight_decay"]
         if weight_decay != 0:
             grad = grad + weight_decay * param
         if momentum != 0:
-            if "momentum_buffer" not in state:
+            if state["momentum_buffer"] is None:
                 state["momentum_buffer"] = Tensor._make(grad.copy())
             else:
                 buffer = state["momentum_buffer"].array
