@@ -5,6 +5,7 @@ leaves and asks the reverse-mode engine; forward-mode products come from the dou
 from chainrule.autograd.engine import grad as _engine_grad
 from chainrule.grad_mode import enable_grad
 from chainrule.backend import xp
+from chainrule.ops.join import stack   # this module sits above the ops (tests/test_architecture.py)
 from chainrule.tensor import Tensor
 
 __all__ = ["vjp", "jvp", "jacobian", "hessian", "hvp", "vhp"]
@@ -276,7 +277,6 @@ def _stack_rows(rows, out_shape, like, create_graph):
     rows = [_zeros(like) if row is None else row for row in rows]
     if not create_graph:
         return Tensor._make(xp.stack([row.array for row in rows]).reshape(shape))
-    from chainrule.ops.join import stack    # the ops sit above autograd; needed only here
     return stack(rows).reshape(shape)
 
 

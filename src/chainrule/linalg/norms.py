@@ -4,6 +4,7 @@ singular values), so they differentiate through those."""
 import math
 
 from chainrule.ops import spectral
+from chainrule.ops.decomposition import inv
 from chainrule.ops.dims import normalize_dims, tensor_argument
 from chainrule.ops.extremum import amax, amin
 from chainrule.ops.reduce import norm as two_norm
@@ -103,7 +104,6 @@ def cond(A, p=None):
         singular = spectral.svd(A, full_matrices=False)[1]
         ratio = amax(singular, -1) / amin(singular, -1)
         return 1 / ratio if p == -2 else ratio
-    from chainrule.ops.decomposition import inv
     return matrix_norm(A, p) * matrix_norm(inv(A), p)
 
 

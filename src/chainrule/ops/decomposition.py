@@ -14,6 +14,7 @@ from chainrule.ops.diagonal import diag_embed, diagonal
 from chainrule.ops.index import narrow, tril
 from chainrule.ops.join import cat
 from chainrule.ops.linalg import matmul
+from chainrule.ops.reduce import prod
 from chainrule.ops.shape import matrix_transpose, reshape_to
 from chainrule.tensor import Tensor
 
@@ -62,7 +63,6 @@ class Det(Function):
 
 def _cofactors(a):
     """The cofactor matrix of A (the gradient of det A), through the SVD: defined for singular A."""
-    from chainrule.ops.reduce import prod
     from chainrule.ops.spectral import svd   # spectral builds on this module
     u, s, vh = svd(a, full_matrices=False)
     eye = xp.eye(s.shape[-1], dtype=bool)

@@ -3,6 +3,7 @@ op taking two operands applies first."""
 from chainrule import backend, tensor_types
 from chainrule.autograd.function import Function
 from chainrule.backend import xp
+from chainrule.size import normalize_dim
 from chainrule.tensor import Tensor
 
 __all__ = ["to"]
@@ -180,7 +181,6 @@ def _stride(x, dim=None):
     strides = tuple(step // x.array.itemsize for step in x.array.strides)
     if dim is None:
         return strides
-    from chainrule.ops.dims import normalize_dim
     return strides[normalize_dim("stride", dim, x.array.shape)]
 
 

@@ -1,5 +1,6 @@
 """A model's parameters as one flat vector and back, as torch.nn.utils: for optimisers and
 analyses that work on a single vector (line searches, Hessian-vector products, weight averaging)."""
+from chainrule.ops.join import cat
 from chainrule.tensor import Tensor
 
 __all__ = ["parameters_to_vector", "vector_to_parameters"]
@@ -8,7 +9,6 @@ __all__ = ["parameters_to_vector", "vector_to_parameters"]
 def parameters_to_vector(parameters):
     """All the parameters flattened and concatenated, in order, into one 1-d tensor; it is
     differentiable (gradients flow back to each parameter)."""
-    from chainrule.ops.join import cat   # the ops load after the layers that use them
     flat = [param.reshape(-1) for param in _tensors(parameters, "parameters_to_vector")]
     if not flat:
         raise RuntimeError("parameters_to_vector: expected at least one parameter, got none")
