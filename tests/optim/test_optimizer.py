@@ -307,3 +307,82 @@ def test_a_model_converted_after_its_optimizer_was_built_is_named():
     with pytest.raises(RuntimeError, match=r"Adam.step: the state 'exp_avg' is float32 but its "
                                            r"parameter .* is now float64"):
         optimizer.step()
+
+
+# ----- zero_grad(set_to_none=False): the gradient becomes a zero leaf, outside any graph --------
+@pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")
+def test_zero_grad_to_zeros_detaches_a_gradient_made_with_create_graph_as_torch():
+    for L in (torch, cr):
+        p = L.tensor([1.0, 2.0, -1.0], dtype=L.float64, requires_grad=True)
+        (p ** 3).sum().backward(create_graph=True)
+        grad = p.grad
+        assert grad.grad_fn is not None, L.__name__   # the premise: the gradient is in a graph
+        L.optim.SGD([p], lr=0.1).zero_grad(set_to_none=False)
+        assert p.grad is grad, L.__name__   # zeroed in place, the same tensor
+        assert grad.grad_fn is None and not grad.requires_grad and grad.is_leaf, L.__name__
+        np.testing.assert_array_equal(grad.numpy(), np.zeros(3))
+        (p ** 2).sum().backward()   # later gradients accumulate into it, still outside a graph
+        assert p.grad is grad and grad.grad_fn is None and not grad.requires_grad, L.__name__
+        np.testing.assert_array_equal(grad.numpy(), [2.0, 4.0, -2.0])
+
+
+def test_zero_grad_to_zeros_stops_an_assigned_gradient_from_requiring_grad_as_torch():
+    for L in (torch, cr):
+        p = L.tensor([1.0, 2.0], requires_grad=True)
+        p.grad = L.tensor([3.0, 4.0], requires_grad=True)
+        L.optim.Adam([p]).zero_grad(set_to_none=False)
+        assert not p.grad.requires_grad and p.grad.grad_fn is None, L.__name__
+        assert p.grad.tolist() == [0.0, 0.0]
+
+
+# ----- step(closure) returns the closure's loss, for every optimizer ------------------------------
+CLOSURE_OPTIMIZERS = {
+    "SGD": dict(lr=0.1, momentum=0.9), "Adam": {}, "AdamW": {}, "Adamax": {}, "ASGD": {},
+    "Adagrad": {}, "Adadelta": {}, "NAdam": {}, "RAdam": {}, "RMSprop": {}, "Rprop": {},
+    "LBFGS": dict(max_iter=3),
+}
+
+
+def test_every_optimizer_is_in_the_closure_table():
+    optimizers = {name for name in dir(cr.optim) if isinstance(getattr(cr.optim, name), type)
+                  and issubclass(getattr(cr.optim, name), cr.optim.Optimizer)}
+    assert optimizers - {"Optimizer", "SparseAdam"} == set(CLOSURE_OPTIMIZERS)
+
+
+def closure_step(L, name):
+    """One step(closure); returns what step returned, the losses the closure returned (in
+    order), and the parameters after the step."""
+    params = parameters(L, START)
+    optimizer = getattr(L.optim, name)(params, **CLOSURE_OPTIMIZERS[name])
+    returned_losses = []
+
+    def closure():
+        optimizer.zero_grad()
+        value = sum((p * p).sum() for p in params) + (params[0] ** 3).sum()
+        value.backward()
+        returned_losses.append(value)
+        return value
+
+    result = optimizer.step(closure)
+    return result, returned_losses, [p.detach().numpy().copy() for p in params]
+
+
+@pytest.mark.parametrize("name", sorted(CLOSURE_OPTIMIZERS))
+def test_step_with_a_closure_returns_the_closures_loss_as_torch(name):
+    ours, our_losses, our_params = closure_step(cr, name)
+    theirs, their_losses, their_params = closure_step(torch, name)
+    assert theirs is their_losses[0]   # torch: the first loss the closure returned, itself
+    assert ours is our_losses[0]
+    assert len(our_losses) == len(their_losses)
+    assert ours.item() == pytest.approx(theirs.item(), rel=1e-12)
+    for got, want in zip(our_params, their_params):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", sorted(set(CLOSURE_OPTIMIZERS) - {"LBFGS"}))
+def test_step_without_a_closure_returns_none_as_torch(name):
+    for L in (torch, cr):
+        params = parameters(L, START)
+        optimizer = getattr(L.optim, name)(params, **CLOSURE_OPTIMIZERS[name])
+        sum((p * p).sum() for p in params).backward()
+        assert optimizer.step() is None, L.__name__
