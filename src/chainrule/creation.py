@@ -347,7 +347,7 @@ def randperm(n, *, generator=None, dtype=None, layout=None, device=None, require
 
 def multinomial(input, num_samples, replacement=False, *, generator=None):
     """Indices drawn from the categories of each row of input, with probability proportional to
-    its (non-negative, unnormalised) weights; without replacement each index appears at most once
+    its (non-negative, unnormalized) weights; without replacement each index appears at most once
     per row. int64, shape (num_samples,) or (rows, num_samples)."""
     num_samples = _number(num_samples)
     weights = _check_weights(input, num_samples, replacement)
@@ -360,7 +360,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
         picks = xp.minimum(picks, rows.shape[1] - 1)   # a draw at the rounding edge of 1.0
     else:
         # Weights over exponential noise, largest first: the same law as drawing one at a time
-        # and renormalising (torch does the same); zero weights come last, as in torch.
+        # and renormalizing (torch does the same); zero weights come last, as in torch.
         keys = rows / draw.exponential(size=rows.shape)
         picks = xp.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
     return Tensor._make(picks.reshape(weights.shape[:-1] + (num_samples,)).astype(backend.int64))

@@ -88,7 +88,7 @@ def entr(input):
 
 
 def sinc(input):
-    """sin(πx) / (πx), and 1 at 0 (the normalised sinc)."""
+    """sin(πx) / (πx), and 1 at 0 (the normalized sinc)."""
     x = _floating("sinc", input)
     zero = Tensor._make(x.array == 0)
     one = Tensor._make(xp.ones((), dtype=x.array.dtype))

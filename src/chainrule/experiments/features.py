@@ -25,8 +25,8 @@ def summary_statistics(x):
     """Ten numbers per signal (N, L) → (N, 10), named in STATISTICS: level, spread, extremes and
     where they sit, energy, how often it crosses its mean, how steep it is."""
     length = x.shape[1]
-    centred = x - x.mean(axis=1, keepdims=True)
-    crossings = (xp.diff(xp.sign(centred), axis=1) != 0).sum(axis=1)
+    centered = x - x.mean(axis=1, keepdims=True)
+    crossings = (xp.diff(xp.sign(centered), axis=1) != 0).sum(axis=1)
     columns = [x.mean(axis=1), x.std(axis=1), x.min(axis=1), x.max(axis=1),
                x.argmin(axis=1) / length, x.argmax(axis=1) / length, x.max(axis=1) - x.min(axis=1),
                (x * x).mean(axis=1), crossings / length, xp.abs(xp.diff(x, axis=1)).mean(axis=1)]
@@ -41,7 +41,7 @@ def class_templates(x, y, classes=10):
 
 
 def template_scores(x, templates):
-    """For each signal and template, the best normalised correlation over all circular shifts
+    """For each signal and template, the best normalized correlation over all circular shifts
     (N, L) × (C, L) → (N, C): template matching that tolerates the digits' translation."""
     signals = _standardise_rows(x)
     # circular cross-correlation for every shift at once, through the DFT
@@ -69,8 +69,8 @@ class Standardiser:
 
 
 def _standardise_rows(x):
-    centred = x - x.mean(axis=1, keepdims=True)
-    return centred / (centred.std(axis=1, keepdims=True) + 1e-8)
+    centered = x - x.mean(axis=1, keepdims=True)
+    return centered / (centered.std(axis=1, keepdims=True) + 1e-8)
 
 
 @dataclasses.dataclass

@@ -1,6 +1,6 @@
 """Activation layers: modules that apply an elementwise activation function from nn.functional,
 with torch's arguments and reprs (PReLU, the only one with a parameter, learns its slopes). The
-softmax family, which normalises along a dim, is in nn/softmax.py.
+softmax family, which normalizes along a dim, is in nn/softmax.py.
 
 Shape (every layer here but GLU): input (*) -> output (*), the same shape.
 """

@@ -76,7 +76,7 @@ class Dropout3d(_DropoutNd):
 
 
 class AlphaDropout(_DropoutNd):
-    """Dropout for self-normalising networks (Klambauer et al. 2017): dropped elements take
+    """Dropout for self-normalizing networks (Klambauer et al. 2017): dropped elements take
     SELU's saturation value, then an affine map restores zero mean and unit variance.
 
     Args: p (default 0.5); inplace (default False); generator (keyword only, default None).

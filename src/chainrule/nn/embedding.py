@@ -4,7 +4,7 @@ from chainrule import creation
 from chainrule.grad_mode import no_grad
 from chainrule.nn import init
 from chainrule.nn.functional.embedding_bag import embedding_bag
-from chainrule.nn.functional.linear import embedding_lookup, normalise_padding_idx
+from chainrule.nn.functional.linear import embedding_lookup, normalize_padding_idx
 from chainrule.nn.module import Module
 from chainrule.nn.parameter import Parameter, factory_kwargs
 
@@ -49,7 +49,7 @@ class Embedding(Module):
         super().__init__()
         factory = factory_kwargs("Embedding", device, dtype)
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
-        self.padding_idx = normalise_padding_idx("Embedding", padding_idx, num_embeddings)
+        self.padding_idx = normalize_padding_idx("Embedding", padding_idx, num_embeddings)
         self.max_norm, self.norm_type = max_norm, norm_type
         self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
         _make_table(self, "Embedding", _weight, factory, requires_grad=not _freeze)
@@ -118,7 +118,7 @@ class EmbeddingBag(Module):
         self.max_norm, self.norm_type = max_norm, norm_type
         self.scale_grad_by_freq, self.mode, self.sparse = scale_grad_by_freq, mode, sparse
         self.include_last_offset = include_last_offset
-        self.padding_idx = normalise_padding_idx("EmbeddingBag", padding_idx, num_embeddings)
+        self.padding_idx = normalize_padding_idx("EmbeddingBag", padding_idx, num_embeddings)
         _make_table(self, "EmbeddingBag", _weight, factory)
 
     reset_parameters = Embedding.reset_parameters

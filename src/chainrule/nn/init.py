@@ -33,7 +33,7 @@ def calculate_gain(nonlinearity, param=None):
             raise ValueError(f"calculate_gain: negative_slope {param!r} is not a valid number")
         return math.sqrt(2.0 / (1 + param ** 2))
     if nonlinearity == "selu":
-        return 3.0 / 4  # torch's choice, found empirically for self-normalising networks
+        return 3.0 / 4  # torch's choice, found empirically for self-normalizing networks
     raise ValueError(f"calculate_gain: unsupported nonlinearity {nonlinearity!r}; one of "
                      f"{', '.join(_NONLINEARITIES)}")
 
@@ -195,7 +195,7 @@ def eye_(tensor):
 def dirac_(tensor, groups=1):
     """The Dirac delta of a convolution weight (out, in/groups, *kernel), 3-, 4- or 5-D: a
     convolution with it passes its input through (channel d of each group to output d of that
-    group, at the kernel's centre ⌊k/2⌋; extra outputs stay zero)."""
+    group, at the kernel's center ⌊k/2⌋; extra outputs stay zero)."""
     if tensor.ndim not in (3, 4, 5):
         raise ValueError(f"dirac_: only tensors with 3, 4, or 5 dimensions are supported, got "
                          f"shape {tuple(tensor.shape)}")
@@ -206,10 +206,10 @@ def dirac_(tensor, groups=1):
                          f"{tuple(tensor.shape)} and groups={groups}")
     per_group = tensor.shape[0] // groups
     channels = xp.arange(min(per_group, tensor.shape[1]))
-    centre = tuple(size // 2 for size in tensor.shape[2:])
+    center = tuple(size // 2 for size in tensor.shape[2:])
     delta = xp.zeros(tensor.shape, dtype=tensor.dtype)
     for group in range(groups):
-        delta[(group * per_group + channels, channels) + centre] = 1
+        delta[(group * per_group + channels, channels) + center] = 1
     with no_grad():
         return tensor.fill_(delta)
 

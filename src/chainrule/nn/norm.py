@@ -1,4 +1,4 @@
-"""Normalisation layers: BatchNorm1d, BatchNorm2d (Ioffe & Szegedy 2015), InstanceNorm1d/2d/3d
+"""Normalization layers: BatchNorm1d, BatchNorm2d (Ioffe & Szegedy 2015), InstanceNorm1d/2d/3d
 (Ulyanov, Vedaldi & Lempitsky 2016), LayerNorm (Ba, Kiros & Hinton 2016), GroupNorm (Wu & He
 2018), RMSNorm (Zhang & Sennrich 2019) and LocalResponseNorm (Krizhevsky et al. 2012), with
 torch's parameters, buffers, names and init."""
@@ -66,7 +66,7 @@ class _BatchNorm(Module):
             self.num_batches_tracked.add_(1)
             if momentum is None:  # a cumulative average: batch k enters with weight 1/k
                 momentum = 1.0 / self.num_batches_tracked.item()
-        # Without running statistics, batch statistics normalise in evaluation too (as torch).
+        # Without running statistics, batch statistics normalize in evaluation too (as torch).
         use_batch_stats = self.training or self.running_mean is None
         update = not self.training or self.track_running_stats
         return batch_norm(x, self.running_mean if update else None,
@@ -89,9 +89,9 @@ class _BatchNorm(Module):
 class BatchNorm1d(_BatchNorm):
     """y = (x - E[x]) / sqrt(Var[x] + eps) * weight + bias, per channel (Ioffe & Szegedy 2015).
 
-    Training normalises with the batch's mean and biased variance and updates running_mean and
+    Training normalizes with the batch's mean and biased variance and updates running_mean and
     running_var (with the unbiased variance) by y <- (1 - momentum) y + momentum * batch value;
-    momentum=None averages all batches seen so far. Evaluation normalises with the running ones.
+    momentum=None averages all batches seen so far. Evaluation normalizes with the running ones.
 
     Args: num_features (C), eps=1e-5, momentum=0.1 (or None), affine=True (learn weight and bias),
     track_running_stats=True, device=None, dtype=None, bias=True (keyword only).
@@ -105,7 +105,7 @@ class BatchNorm1d(_BatchNorm):
 
 
 class BatchNorm2d(_BatchNorm):
-    """BatchNorm1d's normalisation for images: statistics per channel over (N, H, W).
+    """BatchNorm1d's normalization for images: statistics per channel over (N, H, W).
 
     Args: num_features (C), eps=1e-5, momentum=0.1 (or None), affine=True,
     track_running_stats=True, device=None, dtype=None, bias=True (keyword only).
@@ -156,7 +156,7 @@ class InstanceNorm1d(_InstanceNorm):
     channel over the length (Ulyanov, Vedaldi & Lempitsky 2016, for style transfer).
 
     With track_running_stats, training also updates running_mean and running_var with the batch's
-    average of the per-instance statistics, and evaluation normalises with them.
+    average of the per-instance statistics, and evaluation normalizes with them.
     Args: num_features (C), eps=1e-5, momentum=0.1, affine=False (learn weight and bias),
     track_running_stats=False, device=None, dtype=None, bias=True (keyword only).
     Shape: input (N, C, L) or (C, L) -> output of the same shape.
@@ -168,7 +168,7 @@ class InstanceNorm1d(_InstanceNorm):
 
 
 class InstanceNorm2d(_InstanceNorm):
-    """InstanceNorm1d's normalisation for images: statistics per sample and channel over (H, W).
+    """InstanceNorm1d's normalization for images: statistics per sample and channel over (H, W).
     Args: num_features (C), eps=1e-5, momentum=0.1, affine=False, track_running_stats=False,
     device=None, dtype=None, bias=True (keyword only).
     Shape: input (N, C, H, W) or (C, H, W) -> output of the same shape.
@@ -180,7 +180,7 @@ class InstanceNorm2d(_InstanceNorm):
 
 
 class InstanceNorm3d(_InstanceNorm):
-    """InstanceNorm1d's normalisation for volumes: statistics per sample and channel over
+    """InstanceNorm1d's normalization for volumes: statistics per sample and channel over
     (D, H, W). Args: num_features (C), eps=1e-5, momentum=0.1, affine=False,
     track_running_stats=False, device=None, dtype=None, bias=True (keyword only).
     Shape: input (N, C, D, H, W) or (C, D, H, W) -> output of the same shape.
@@ -195,7 +195,7 @@ class LayerNorm(Module):
     """y = (x - E[x]) / sqrt(Var[x] + eps) * weight + bias over the last dims of each sample
     (Ba, Kiros & Hinton 2016); the same computation in training and evaluation.
 
-    Args: normalized_shape (an int or a shape: the trailing dims to normalise over), eps=1e-5,
+    Args: normalized_shape (an int or a shape: the trailing dims to normalize over), eps=1e-5,
     elementwise_affine=True (learn weight and bias of that shape), bias=True, device=None,
     dtype=None.
     Shape: input (*, *normalized_shape) -> output of the same shape.
@@ -276,7 +276,7 @@ class GroupNorm(Module):
 
 class RMSNorm(Module):
     """y = x / sqrt(mean(x²) + eps) * weight over the last dims of each sample: LayerNorm without
-    centring or bias (Zhang & Sennrich 2019).
+    centering or bias (Zhang & Sennrich 2019).
 
     Args: normalized_shape (an int or a shape: the trailing dims), eps=None (the input dtype's
     machine epsilon), elementwise_affine=True (learn a weight of that shape), device=None,

@@ -1,4 +1,4 @@
-"""The softmax family: layers that normalise along a dim (Softmax, LogSoftmax, Softmin, and
+"""The softmax family: layers that normalize along a dim (Softmax, LogSoftmax, Softmin, and
 Softmax2d over the channels), with torch's arguments, reprs and implicit-dim warning.
 
 Shape (every layer here): input (*) -> output (*), the same shape.
@@ -24,7 +24,7 @@ class _AlongDim(Module):
 class Softmax(_AlongDim):
     """exp(x) / Σ exp(x) along dim: every slice along dim sums to 1.
 
-    Args: dim: the dim to normalise (None: torch's deprecated implicit choice, with a warning).
+    Args: dim: the dim to normalize (None: torch's deprecated implicit choice, with a warning).
     Shape: (*) -> (*).
     Gradient: ops.activation.SoftmaxFunction.backward.
     """
@@ -35,7 +35,7 @@ class Softmax(_AlongDim):
 class LogSoftmax(_AlongDim):
     """x - log Σ exp(x) along dim: log-probabilities, computed stably.
 
-    Args: dim: the dim to normalise (None: torch's deprecated implicit choice, with a warning).
+    Args: dim: the dim to normalize (None: torch's deprecated implicit choice, with a warning).
     Shape: (*) -> (*).
     Gradient: ops.activation.LogSoftmaxFunction.backward.
     """
@@ -66,7 +66,7 @@ class Softmax2d(Softmax):
 class Softmin(_AlongDim):
     """exp(-x) / Σ exp(-x) along dim: softmax of -x.
 
-    Args: dim: the dim to normalise (None: torch's deprecated implicit choice, with a warning).
+    Args: dim: the dim to normalize (None: torch's deprecated implicit choice, with a warning).
     Shape: (*) -> (*).
     Gradient: nn.functional.softmin, composed of ops.activation.SoftmaxFunction.
     """

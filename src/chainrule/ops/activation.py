@@ -1,5 +1,5 @@
 """Activation functions: squashing (tanh, sigmoid), rectifiers (relu, leaky_relu, gelu, softplus),
-and the normalised exponentials softmax and log_softmax along one dim.
+and the normalized exponentials softmax and log_softmax along one dim.
 """
 import math
 

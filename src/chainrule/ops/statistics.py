@@ -252,7 +252,7 @@ def _weights(fweights, aweights, n):
 
 def cov(input, *, correction=1, fweights=None, aweights=None):
     """The covariance matrix of the variables in the rows of x (observations in its columns):
-    sum_k w_k (x_ik - m_i)(x_jk - m_j) / (sum w - correction * <normalisation>)."""
+    sum_k w_k (x_ik - m_i)(x_jk - m_j) / (sum w - correction * <normalization>)."""
     x = tensor_argument("cov", input)
     if x.ndim > 2:
         raise RuntimeError(f"cov: expected input to have two or fewer dimensions but got an input "
@@ -263,18 +263,18 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
     n = x.shape[1]
     w = _weights(fweights, aweights, n)
     if w is None:
-        centred = x - mean(x, 1, keepdim=True)
+        centered = x - mean(x, 1, keepdim=True)
         norm = n - correction
-        product = matmul(centred, centred.transpose(0, 1))
+        product = matmul(centered, centered.transpose(0, 1))
     else:
         w = w.to(x.dtype)
         w_sum = w.sum()
-        centred = x - (x * w).sum(1, keepdim=True) / w_sum
+        centered = x - (x * w).sum(1, keepdim=True) / w_sum
         if aweights is None:
             norm = w_sum - correction
         else:
             norm = w_sum - correction * (w * aweights.to(x.dtype)).sum() / w_sum
-        product = matmul(centred * w, centred.transpose(0, 1))
+        product = matmul(centered * w, centered.transpose(0, 1))
     if not isinstance(norm, Tensor):
         norm = max(norm, 0)
     out = product / norm

@@ -2,7 +2,7 @@
 materialising the per-index lookups per bag: sum and mean are one product with a constant (bags x
 indices) weighting matrix, max a max over the bags padded with -inf."""
 from chainrule.backend import xp
-from chainrule.nn.functional.linear import embedding_lookup, normalise_padding_idx
+from chainrule.nn.functional.linear import embedding_lookup, normalize_padding_idx
 from chainrule.ops.compare import where
 from chainrule.tensor import Tensor
 
@@ -67,7 +67,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     indices, bag, bags = _bags(input, offsets, include_last_offset)
     rows = embedding_lookup("embedding_bag", Tensor._make(indices), weight, None, max_norm,
                             norm_type, scale_grad_by_freq, sparse)
-    padding_idx = normalise_padding_idx("embedding_bag", padding_idx, weight.shape[0])
+    padding_idx = normalize_padding_idx("embedding_bag", padding_idx, weight.shape[0])
     member = (bag[None, :] == xp.arange(bags)[:, None])
     if padding_idx is not None:
         member &= indices[None, :] != padding_idx

@@ -14,7 +14,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     """y[..., :] = weight[input[...], :]. Shape: (*) integer x (num_embeddings, dim) -> (*, dim).
 
     dweight[i] = the sum of dy over the positions where input == i (repeated indices add up);
-    the row padding_idx receives no gradient. max_norm renormalises, in place, the rows looked
+    the row padding_idx receives no gradient. max_norm renormalizes, in place, the rows looked
     up whose norm exceeds it, as torch does."""
     return embedding_lookup("embedding", input, weight, padding_idx, max_norm, norm_type,
                             scale_grad_by_freq, sparse)
@@ -31,9 +31,9 @@ def embedding_lookup(owner, input, weight, padding_idx, max_norm, norm_type, sca
                            f"table, got shape {weight.shape}")
     indices = _checked_indices(owner, input, weight.shape[0])
     if max_norm is not None:
-        _renormalise_rows(weight, indices, max_norm, norm_type)
+        _renormalize_rows(weight, indices, max_norm, norm_type)
     rows = weight[indices]
-    padding_idx = normalise_padding_idx(owner, padding_idx, weight.shape[0])
+    padding_idx = normalize_padding_idx(owner, padding_idx, weight.shape[0])
     if padding_idx is None:
         return rows
     # The padding row keeps its value in the forward pass but passes no gradient back: take it
@@ -42,7 +42,7 @@ def embedding_lookup(owner, input, weight, padding_idx, max_norm, norm_type, sca
     return where(padding, weight.detach()[padding_idx], rows)
 
 
-def normalise_padding_idx(owner, padding_idx, num_embeddings):
+def normalize_padding_idx(owner, padding_idx, num_embeddings):
     """padding_idx as a row number (negative counts from the end), checked against the table."""
     if padding_idx is None:
         return None
@@ -64,7 +64,7 @@ def _checked_indices(owner, input, num_embeddings):
     return indices
 
 
-def _renormalise_rows(weight, indices, max_norm, norm_type):
+def _renormalize_rows(weight, indices, max_norm, norm_type):
     """Rows looked up whose norm exceeds max_norm are scaled to max_norm (torch's
     embedding_renorm_, with its 1e-7 guard), in place and outside the graph."""
     rows = xp.unique(indices)

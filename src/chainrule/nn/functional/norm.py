@@ -1,4 +1,4 @@
-"""Normalisation layers' functional forms: batch_norm, instance_norm, layer_norm, group_norm,
+"""Normalization layers' functional forms: batch_norm, instance_norm, layer_norm, group_norm,
 composed of primitive ops.
 
 Each standardises x to zero mean and unit variance over some dims, then scale and shift:
@@ -17,12 +17,12 @@ __all__ = ["batch_norm", "group_norm", "instance_norm", "layer_norm", "local_res
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
                momentum=0.1, eps=1e-5):
-    """Normalise each channel (dim 1) of input over the batch and any spatial dims.
+    """Normalize each channel (dim 1) of input over the batch and any spatial dims.
 
-    training=True: normalise with the batch's statistics and, if running_mean/running_var are
+    training=True: normalize with the batch's statistics and, if running_mean/running_var are
     given, update them in place: r <- (1 - momentum) r + momentum * batch statistic, where the
-    variance stored is the unbiased one (n / (n - 1) times the biased one used to normalise).
-    training=False: normalise with running_mean and running_var.
+    variance stored is the unbiased one (n / (n - 1) times the biased one used to normalize).
+    training=False: normalize with running_mean and running_var.
     Shape: input (N, C) or (N, C, *); running statistics, weight and bias (C,).
     """
     _check_batch_norm_arguments(input, running_mean, running_var, weight, bias, training, eps)
@@ -44,7 +44,7 @@ def _moments(input, axes):
 
 
 def _running_affine(input, running_mean, running_var, weight, bias, eps, channel_shape):
-    """Normalise with the stored statistics, then scale and shift per channel."""
+    """Normalize with the stored statistics, then scale and shift per channel."""
     centered = input - running_mean.reshape(channel_shape)
     scale = (running_var + eps).rsqrt().reshape(channel_shape)
     return _affine(centered, scale, weight, bias, channel_shape)
@@ -98,13 +98,13 @@ def _check_per_channel(function, input, **tensors):
 
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
                   use_input_stats=True, momentum=0.1, eps=1e-5):
-    """Normalise each channel of each sample over its spatial dims (Ulyanov, Vedaldi & Lempitsky
+    """Normalize each channel of each sample over its spatial dims (Ulyanov, Vedaldi & Lempitsky
     2016), then scale and shift per channel.
 
-    use_input_stats=True: normalise with each instance's statistics and, if running_mean and
+    use_input_stats=True: normalize with each instance's statistics and, if running_mean and
     running_var are given, update them in place with the batch's average of those statistics:
     r <- (1 - momentum) r + momentum * mean over the batch (unbiased variances, as batch_norm).
-    use_input_stats=False: normalise with running_mean and running_var.
+    use_input_stats=False: normalize with running_mean and running_var.
     Shape: input (N, C, *); running statistics, weight and bias (C,).
     """
     _check_instance_norm_arguments(input, running_mean, running_var, weight, bias,
@@ -138,7 +138,7 @@ def _check_instance_norm_arguments(input, running_mean, running_var, weight, bia
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
-    """Normalise over the last len(normalized_shape) dims of input, each sample on its own.
+    """Normalize over the last len(normalized_shape) dims of input, each sample on its own.
 
     Shape: input (*, *normalized_shape); weight and bias normalized_shape; output as input.
     """
@@ -158,7 +158,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
 
 def _check_trailing(name, input, normalized_shape):
     count = len(normalized_shape)
-    if count == 0:   # it would normalise each element on its own: all zeros
+    if count == 0:   # it would normalize each element on its own: all zeros
         raise RuntimeError(f"{name}: expected normalized_shape to be at least 1-dimensional, i.e., "
                            f"containing at least one element, but got normalized_shape = ()")
     if input.ndim < count or input.shape[input.ndim - count:] != normalized_shape:
@@ -225,7 +225,7 @@ def normalize(input, p=2.0, dim=1, eps=1e-12):
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
-    """Normalise each sample over groups of channels (and all positions), then scale and shift
+    """Normalize each sample over groups of channels (and all positions), then scale and shift
     per channel. Shape: input (N, C, *), weight and bias (C,); output as input."""
     if input.ndim < 2 or input.shape[1] % num_groups:
         raise RuntimeError(f"group_norm: expected input of shape (N, C, *) with C divisible by "

@@ -1,5 +1,5 @@
-"""nn.utils.parametrizations: weight normalisation (Salimans & Kingma 2016), spectral
-normalisation (Miyato et al. 2018) and orthogonal matrices (Lezcano-Casado & Martínez-Rubio 2019)
+"""nn.utils.parametrizations: weight normalization (Salimans & Kingma 2016), spectral
+normalization (Miyato et al. 2018) and orthogonal matrices (Lezcano-Casado & Martínez-Rubio 2019)
 as parametrizations, with torch's state_dict names (parametrizations.weight.original0/original1;
 parametrizations.weight.original, ...0._u/_v, ...0.base)."""
 from chainrule import creation, linalg

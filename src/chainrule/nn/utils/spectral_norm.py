@@ -66,7 +66,7 @@ def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=No
 
 
 def remove_spectral_norm(module, name="weight"):
-    """Undo spectral_norm: <name> a Parameter again, holding the current normalised weight."""
+    """Undo spectral_norm: <name> a Parameter again, holding the current normalized weight."""
     for hook in module._forward_pre_hooks:
         if isinstance(hook, SpectralNorm) and hook.name == name:
             with no_grad():
