@@ -149,11 +149,24 @@ def test_randperm_is_a_permutation_with_torch_dtypes():
     lambda g: cr.rand(5, generator=g), lambda g: cr.randn(5, generator=g),
     lambda g: cr.multinomial(cr.ones(20), 5, generator=g),
     lambda g: cr.ones(3, 20).multinomial(5, replacement=True, generator=g),
+    lambda g: cr.rand_like(cr.zeros(5), generator=g),
+    lambda g: cr.randn_like(cr.zeros(5), generator=g),
+    lambda g: cr.randint_like(cr.zeros(20), 100, generator=g),
+    lambda g: cr.randint_like(cr.zeros(20), 3, 100, generator=g),
+    lambda g: cr.normal(0.0, 1.0, (5,), generator=g),
+    lambda g: cr.normal(cr.zeros(5), 1.0, generator=g),
+    lambda g: cr.bernoulli(cr.full((20,), 0.5), generator=g),
+    lambda g: cr.poisson(cr.full((20,), 3.0), generator=g),
+    lambda g: cr.zeros(5).uniform_(generator=g), lambda g: cr.zeros(5).normal_(generator=g),
+    lambda g: cr.zeros(20).bernoulli_(0.5, generator=g),
 ])
 def test_a_generator_makes_draws_reproducible(draw):
+    cr.manual_seed(0)
+    global_state = cr.get_rng_state()
     first = draw(cr.Generator().manual_seed(3)).tolist()
     assert first == draw(cr.Generator().manual_seed(3)).tolist()
     assert first != draw(cr.Generator().manual_seed(4)).tolist()
+    assert cr.get_rng_state().equal(global_state)   # the global generator was not drawn from
     cr.manual_seed(0)
     with_global = draw(None).tolist()
     cr.manual_seed(0)

@@ -177,7 +177,8 @@ class Tensor:
         return f"tensor({body}{extras})"
 
     def detach(self):
-        """The same memory without history; in-place changes to it are seen by the graph's checks."""
+        """The same memory without history; in-place changes to it are seen by the graph's
+        checks."""
         t = Tensor._make(self.array)
         share_memory(self, t)
         return t
@@ -238,7 +239,8 @@ class Tensor:
         self.grad_fn.retained = weakref.ref(self)
 
     def register_hook(self, hook):
-        """Call hook(grad) when this tensor's gradient is computed; a non-None result replaces it."""
+        """Call hook(grad) when this tensor's gradient is computed; a non-None result replaces
+        it."""
         if not self.requires_grad:
             raise RuntimeError("register_hook: cannot register a hook on a tensor that does not "
                                "require grad")
