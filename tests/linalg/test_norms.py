@@ -27,7 +27,35 @@ def matrix_case(ord):
                 [((3, 4),), ((2, 3, 3),)], make=distinct)
 
 
-CASES = [vector_case(o) for o in VECTOR_ORDS] + [matrix_case(o) for o in MATRIX_ORDS] + [
+def some_zeros(rng, shape):
+    """Rows of distinct values, the first with two 0s."""
+    x = distinct(rng, shape)
+    x[0, :2] = 0
+    return x
+
+
+def with_zeros(rng, shape):
+    """As some_zeros, and the last row all 0."""
+    x = some_zeros(rng, shape)
+    x[-1] = 0
+    return x
+
+
+def vector_case_at_zeros(ord):
+    """torch's gradient at 0: 0 where the norm is 0, and for ord < 1 also where x is 0. An all-0
+    row is a kink of every norm (|x|-like), and |x|^ord is one where ord < 2: no finite
+    differences of the gradient there (double=False)."""
+    nan = "torch's second derivative is nan at a 0 entry for ord < 1 (inf · 0 in its backward)"
+    return Case(f"vector_norm_{ord}_at_zeros", lambda L, x: L.linalg.vector_norm(x, ord, dim=1),
+                None, [((3, 4),)], make=with_zeros, double=False,
+                no_torch_double=nan if ord < 1 else "")
+
+
+CASES = [vector_case(o) for o in VECTOR_ORDS] + [
+    vector_case_at_zeros(o) for o in (3, 1.5, 0.5, -1)] + [
+    Case("vector_norm_3_at_some_zeros", lambda L, x: L.linalg.vector_norm(x, 3, dim=1), None,
+         [((3, 4),)], make=some_zeros)] + [
+    vector_case(o) for o in (1.5, 4, -2.5)] + [matrix_case(o) for o in MATRIX_ORDS] + [
     Case("vector_norm_all", lambda L, x: L.linalg.vector_norm(x), None, [((3, 4),)]),
     Case("vector_norm_0", lambda L, x: L.linalg.vector_norm(x, 0, dim=1), None, [((3, 4),)],
          differentiable=False),

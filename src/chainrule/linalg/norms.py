@@ -8,6 +8,7 @@ from chainrule.ops.decomposition import inv
 from chainrule.ops.dims import normalize_dims, tensor_argument
 from chainrule.ops.extremum import amax, amin
 from chainrule.ops.reduce import norm as two_norm
+from chainrule.ops.reduce import p_norm
 from chainrule.ops.reduce import sum as reduce_sum
 from chainrule.ops.shape import movedim, unsqueeze
 from chainrule.ops.unary import abs as absolute
@@ -38,7 +39,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
         return reduce_sum(count, dim, keepdim)
     if ord == 1:
         return reduce_sum(absolute(x), dim, keepdim)
-    return reduce_sum(absolute(x) ** ord, dim, keepdim) ** (1.0 / ord)
+    return p_norm(x, ord, dim, keepdim)
 
 
 def matrix_norm(a, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):

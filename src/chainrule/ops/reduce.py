@@ -149,6 +149,32 @@ class Norm(Function):
         return unreduce(grad, self.kept) * x / (norm_ + zero) * (1 - zero)
 
 
+class PNorm(Function):
+    """y = (Σ_axes |x|^p)^(1/p), p a number other than 0, 1, 2 and ±inf (linalg.vector_norm's
+    other orders);  dx = dy · sgn(x) |x|^(p-1) / y^(p-1), as torch's norm_backward: 0 where y = 0,
+    and for p < 1 also where x = 0 (|x|^(p-1) is inf there, and the composition gave nan)."""
+    save_output = True
+
+    @xp.errstate(divide="ignore", over="ignore")   # 0 ** p for p < 0 is inf, as in torch
+    def forward(self, x, axes, keepdim, p):
+        self.kept, self.p = kept_shape(x.shape, axes), p
+        return xp.asarray(xp.sum(xp.abs(x) ** p, axis=axes, keepdims=keepdim) ** (1.0 / p))
+
+    def backward(self, grad):
+        x, p = self.inputs[0], self.p
+        norm_, grad = unreduce(self.output(), self.kept), unreduce(grad, self.kept)
+        sign = Tensor._make(xp.sign(x.array))   # no gradient: piecewise constant
+        magnitude = x * sign                    # |x|, differentiable again
+        if p < 1:
+            # masks as constants: |x| + 1 is never 0, so no inf reaches the product
+            zero = Tensor._make((x.array == 0).astype(x.dtype))
+            scaled = sign * (magnitude + zero) ** (p - 1) * (1 - zero)
+            return scaled * grad * norm_ ** (1 - p)
+        scaled = sign * magnitude ** (p - 1) if p < 2 else x * magnitude ** (p - 2)
+        empty = Tensor._make((norm_.array == 0).astype(x.dtype))
+        return scaled * (grad / (norm_ + empty) ** (p - 1) * (1 - empty))
+
+
 # ----- helpers ------------------------------------------------------------------------------------
 def reduce_axes(name, x, dim):
     """`dim` as sorted non-negative axes; None and () mean every dim, as in PyTorch."""
@@ -182,31 +208,31 @@ def variance(x, axes, keepdim, correction):
     divisor = max(n - correction, 0)
     # x / 0 = inf and 0 / 0 = nan where n <= correction; squares beyond the range are inf
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        centred = x - xp.sum(x, axis=axes, keepdims=True) / n
-        centred -= xp.sum(centred, axis=axes, keepdims=True) / n   # see centre()
-        return xp.asarray(xp.sum(centred * centred, axis=axes, keepdims=keepdim) / divisor)
+        centered = x - xp.sum(x, axis=axes, keepdims=True) / n
+        centered -= xp.sum(centered, axis=axes, keepdims=True) / n   # see center()
+        return xp.asarray(xp.sum(centered * centered, axis=axes, keepdims=keepdim) / divisor)
 
 
-def centre(x, axes):
+def center(x, axes):
     """x - x̄ over axes, differentiable, and exactly 0 where a slice is constant, as torch's:
     sum / n alone is not the constant (0.7 + 0.7 + 0.7 = 2.0999999999999996, / 3 is not 0.7), so
     std would be 1e-16 instead of 0 and its gradient at a constant ±1/√(n(n-1)) instead of 0. One
     more pass removes the mean of the residue: x - m is then exactly the constant's -error."""
-    centred = x - Mean.apply(x, axes=axes, keepdim=True)
-    return centred - Mean.apply(centred, axes=axes, keepdim=True)
+    centered = x - Mean.apply(x, axes=axes, keepdim=True)
+    return centered - Mean.apply(centered, axes=axes, keepdim=True)
 
 
 @xp.errstate(invalid="ignore")   # no degrees of freedom: 0 * inf = nan, as in torch
 def variance_grad(fn, grad):
     """dvar/dx for Var and Std, kept-dims grad in: 2(x - x̄) / (n - correction) · grad."""
     x = fn.inputs[0]
-    centred = centre(x, fn.axes)
+    centered = center(x, fn.axes)
     dof = count(x.shape, fn.axes) - fn.correction
     if dof <= 0 and fn.whole:
         # PyTorch's convention for var(x) with no degrees of freedom: inf, and nan where x = x̄;
         # given a dim, it divides by n - correction as it is (negative, or 0 -> ±inf)
-        return grad * Tensor._make(xp.where(centred.array == 0, xp.nan, xp.inf).astype(x.dtype))
-    return grad * centred * (2 / dof if dof else math.inf)
+        return grad * Tensor._make(xp.where(centered.array == 0, xp.nan, xp.inf).astype(x.dtype))
+    return grad * centered * (2 / dof if dof else math.inf)
 
 
 def floating(name, x):
@@ -277,6 +303,13 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
         raise NotImplementedError(f"norm: only p=2 (or 'fro') is implemented, got p={p!r}")
     x = floating("norm", cast(input, dtype))
     return Norm.apply(x, axes=reduce_axes("norm", x, dim), keepdim=keepdim)
+
+
+def p_norm(x, p, dim=None, keepdim=False):
+    """(Σ |x|^p)^(1/p) over dim (every dim if None), for vector_norm's orders other than
+    0, 1, 2 and ±inf."""
+    x = floating("linalg.vector_norm", x)
+    return PNorm.apply(x, axes=reduce_axes("linalg.vector_norm", x, dim), keepdim=keepdim, p=p)
 
 
 def all(input, dim=None, keepdim=False):
