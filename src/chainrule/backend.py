@@ -74,32 +74,38 @@ uint8 = wrap_dtype(xp.dtype(xp.uint8))     # images, masks, get_rng_state's byte
 int8 = wrap_dtype(xp.dtype(xp.int8))
 int16 = wrap_dtype(xp.dtype(xp.int16))
 
-# As in PyTorch, inf and nan are values, not warnings (log(0) = -inf is used for masking);
-# chainrule.autograd.detect_anomaly() is the tool that finds where they come from.
-xp.seterr(divide="ignore", invalid="ignore", over="ignore", under="ignore")
 
 def _keep_freed_memory():
     """Ask glibc's malloc to serve large arrays from its heap and keep freed memory, instead of
     mapping and unmapping pages for every temporary: a training step allocates the same large
     arrays again and again, and fresh pages cost a page fault each (measured here: a LeNet-5 step
     went from 8.6 to 5.0 ms; REFERENCES.md: a NumPy MLP from 29k to 45k samples/s). Elsewhere,
-    or if the C library is not glibc, nothing changes."""
+    or if the C library is not glibc, nothing changes.
+
+    The one process-wide setting importing chainrule makes (it lasts for the whole process, as
+    the malloc settings are the C library's); CHAINRULE_KEEP_FREED_MEMORY=0 in the environment
+    leaves malloc as it was. Returns whether the setting was applied."""
     import ctypes
     import ctypes.util
+    import os
     import sys
+    if os.environ.get("CHAINRULE_KEEP_FREED_MEMORY", "").strip().lower() in _OFF:
+        return False
     if not sys.platform.startswith("linux"):
-        return
+        return False
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c"))
         mallopt = libc.mallopt
     except (OSError, AttributeError, TypeError):
-        return
+        return False
     mmap_threshold, trim_threshold = -3, -1  # M_MMAP_THRESHOLD, M_TRIM_THRESHOLD in malloc.h
-    mallopt(mmap_threshold, 1 << 30)
-    mallopt(trim_threshold, 1 << 30)
+    applied = [mallopt(option, 1 << 30) for option in (mmap_threshold, trim_threshold)]
+    return all(applied)   # mallopt returns 1 on success
 
 
-_keep_freed_memory()
+_OFF = ("0", "false", "no", "off")
+# Whether malloc was tuned (README, "What importing chainrule does"): read it, don't set it.
+keeps_freed_memory = _keep_freed_memory()
 
 default_float = float32  # as in PyTorch: Python floats become float32 tensors
 ndarray = xp.ndarray
@@ -177,6 +183,7 @@ def to_dtype(dtype):
                         "float64, int32, int64, bool, ...)") from None
 
 
+@xp.errstate(over="ignore", invalid="ignore")   # 1e40 as float32 is inf, silently, as in torch
 def as_array(data, dtype=None, name="tensor"):
     """Turn data (array, scalar or nested lists) into a numeric array; Python floats become
     float32, Python ints int64. Strings, None, ragged lists and ints beyond int64 are refused."""

@@ -41,11 +41,11 @@ class I1(Function):
 def bessel_array(order, x):
     """Iν(x) for ν = 0 or 1, in float64, summed term by term."""
     wide = x.astype(xp.float64)
-    quarter = (wide / 2) ** 2
-    term = xp.ones_like(wide) if order == 0 else wide / 2
-    total = term.copy()
     limit = int(xp.abs(wide[xp.isfinite(wide)]).max(initial=0)) + 40
-    with xp.errstate(over="ignore", invalid="ignore"):
+    with xp.errstate(over="ignore", invalid="ignore"):   # Iν(x) = inf beyond x ≈ 713
+        quarter = (wide / 2) ** 2
+        term = xp.ones_like(wide) if order == 0 else wide / 2
+        total = term.copy()
         for k in range(1, limit):
             term = term * quarter / (k * (k + order))
             total = total + term

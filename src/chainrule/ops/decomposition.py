@@ -48,6 +48,7 @@ class Det(Function):
     its cofactor matrix ± U diag(Π_{j≠i} σ_j) Vh from the SVD (as PyTorch)"""
     save_output = True
 
+    @xp.errstate(over="ignore")   # a determinant beyond the dtype's range is inf, as in torch
     def forward(self, a):
         return xp.asarray(xp.linalg.det(a))
 
@@ -143,6 +144,7 @@ class MatrixExp(Function):
         return narrow(narrow(MatrixExp.apply(block), -2, 0, n), -1, n, n)
 
 
+@xp.errstate(over="ignore", invalid="ignore")   # exp of a large matrix: inf, then nan, as torch
 def matrix_exp_array(a):
     """Scaling and squaring: A / 2ˢ has 1-norm at most 1/2, where 18 terms of the Taylor series
     leave an error below 1e-22; the result is then squared s times."""

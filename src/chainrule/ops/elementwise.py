@@ -62,6 +62,7 @@ class Mul(Function):
 class Div(Function):
     """y = a / b;  da = dy / b,  db = -dy * a / b²"""
 
+    @xp.errstate(divide="ignore", invalid="ignore")   # 1/0 = inf, 0/0 = nan, as in torch
     def forward(self, a, b):
         return binary(xp.true_divide, "div", a, b)
 
@@ -87,9 +88,11 @@ class Pow(Function):
     """y = a ** b;  da = dy * b * a ** (b - 1),  db = dy * y * log(a)"""
     save_output = True
 
+    @xp.errstate(divide="ignore", invalid="ignore", over="ignore")   # 0 ** -1 = inf ...
     def forward(self, a, b):
         return binary(xp.power, "pow", a, b)
 
+    @xp.errstate(divide="ignore", invalid="ignore", over="ignore")   # the masked 0 * inf
     def backward(self, grad):
         a, b = self.inputs
         need_a, need_b = self.needs_input_grad

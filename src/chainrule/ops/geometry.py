@@ -52,8 +52,9 @@ class Hypot(Function):
         a, b = self.inputs
         need_a, need_b = self.needs_input_grad
         scaled = grad / self.output()
-        return (sum_to(scaled * a, a.shape) if need_a else None,
-                sum_to(scaled * b, b.shape) if need_b else None)
+        with xp.errstate(invalid="ignore"):   # at the origin inf * 0 = nan, as in torch
+            return (sum_to(scaled * a, a.shape) if need_a else None,
+                    sum_to(scaled * b, b.shape) if need_b else None)
 
 
 class VectorNorm(Function):
@@ -63,7 +64,8 @@ class VectorNorm(Function):
 
     def forward(self, x, p):
         self.p = p
-        return xp.asarray(xp.sum(xp.abs(x) ** p, axis=-1) ** (1 / p))
+        with xp.errstate(over="ignore"):   # |x|ᵖ beyond the dtype's range is inf, as in torch
+            return xp.asarray(xp.sum(xp.abs(x) ** p, axis=-1) ** (1 / p))
 
     def backward(self, grad):
         x, p = self.inputs[0], self.p

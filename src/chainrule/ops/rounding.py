@@ -40,6 +40,7 @@ class Modulo(Function):
     """y = a - b * q with q = floor(a / b) (remainder) or trunc(a / b) (fmod);
     da = dy,  db = -dy * q"""
 
+    @xp.errstate(divide="ignore", invalid="ignore")   # x % 0 = nan, inf % 1 = nan, as in torch
     def forward(self, a, b, truncate):
         self.truncate = truncate
         return binary(xp.fmod if truncate else xp.mod, "fmod" if truncate else "remainder", a, b)
@@ -50,7 +51,8 @@ class Modulo(Function):
         grad_b = None
         if need_b:
             # q is piecewise constant in a and b: it enters as a constant
-            quotient = (xp.trunc if self.truncate else xp.floor)(a.array / b.array)
+            with xp.errstate(divide="ignore", invalid="ignore"):
+                quotient = (xp.trunc if self.truncate else xp.floor)(a.array / b.array)
             grad_b = sum_to(-grad * Tensor._make(quotient), b.shape)
         return (sum_to(grad, a.shape) if need_a else None), grad_b
 
@@ -59,6 +61,7 @@ class FloorDivide(Function):
     """y = floor(a / b);  da = db = 0 (PyTorch's div(rounding_mode="floor") gradient)"""
     save_inputs = False
 
+    @xp.errstate(divide="ignore", invalid="ignore")   # 1 // 0 = inf, 0 // 0 = nan
     def forward(self, a, b):
         self.shapes = a.shape, b.shape
         return binary(xp.floor_divide, "floor_divide", a, b)

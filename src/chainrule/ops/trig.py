@@ -43,6 +43,7 @@ class Atan(Function):
 class Asin(Function):
     """y = asin(x);  dx = dy / √(1 - x²)"""
 
+    @xp.errstate(invalid="ignore")   # asin(2) = nan, as in torch
     def forward(self, x):
         return xp.arcsin(x)
 
@@ -54,6 +55,7 @@ class Asin(Function):
 class Acos(Function):
     """y = acos(x);  dx = -dy / √(1 - x²)"""
 
+    @xp.errstate(invalid="ignore")   # acos(2) = nan
     def forward(self, x):
         return xp.arccos(x)
 
@@ -65,6 +67,7 @@ class Acos(Function):
 class Sinh(Function):
     """y = sinh(x);  dx = dy * cosh(x)"""
 
+    @xp.errstate(over="ignore")   # sinh(1000) = inf
     def forward(self, x):
         return xp.sinh(x)
 
@@ -75,6 +78,7 @@ class Sinh(Function):
 class Cosh(Function):
     """y = cosh(x);  dx = dy * sinh(x)"""
 
+    @xp.errstate(over="ignore")
     def forward(self, x):
         return xp.cosh(x)
 
@@ -96,6 +100,7 @@ class Asinh(Function):
 class Acosh(Function):
     """y = acosh(x) (x >= 1);  dx = dy / √(x² - 1)"""
 
+    @xp.errstate(invalid="ignore")   # acosh(0) = nan
     def forward(self, x):
         return xp.arccosh(x)
 
@@ -107,6 +112,7 @@ class Acosh(Function):
 class Atanh(Function):
     """y = atanh(x) (|x| < 1);  dx = dy / (1 - x²)"""
 
+    @xp.errstate(divide="ignore", invalid="ignore")   # atanh(1) = inf, atanh(2) = nan
     def forward(self, x):
         return xp.arctanh(x)
 
@@ -118,6 +124,7 @@ class Atanh(Function):
 class Log2(Function):
     """y = log₂(x);  dx = dy / (x ln 2)"""
 
+    @xp.errstate(divide="ignore", invalid="ignore")   # log2(0) = -inf, log2(-1) = nan
     def forward(self, x):
         return xp.log2(x)
 
@@ -128,6 +135,7 @@ class Log2(Function):
 class Log10(Function):
     """y = log₁₀(x);  dx = dy / (x ln 10)"""
 
+    @xp.errstate(divide="ignore", invalid="ignore")
     def forward(self, x):
         return xp.log10(x)
 
@@ -140,6 +148,7 @@ class Exp2(Function):
     save_inputs = False
     save_output = True
 
+    @xp.errstate(over="ignore")   # exp2(1000) = inf
     def forward(self, x):
         return xp.exp2(x)
 

@@ -1,4 +1,5 @@
-"""Math of one tensor, elementwise: exp and log, powers and roots, trigonometry, abs and sign, erf.
+"""Math of one tensor, elementwise: exp and log, powers and roots, sin and cos (the rest of
+trigonometry is in trig.py), abs and sign, erf; and Mask, the constant mask backward formulas use.
 
 Float-valued functions turn bool and integer tensors into float32, as PyTorch does; abs, square
 and sign keep integers integer.
@@ -21,6 +22,7 @@ class Exp(Function):
     save_inputs = False
     save_output = True
 
+    @xp.errstate(over="ignore")   # exp(1000) = inf, silently, as in torch
     def forward(self, x):
         return xp.exp(x)
 
@@ -33,6 +35,7 @@ class Expm1(Function):
     save_inputs = False
     save_output = True
 
+    @xp.errstate(over="ignore")
     def forward(self, x):
         return xp.expm1(x)
 
@@ -43,6 +46,7 @@ class Expm1(Function):
 class Log(Function):
     """y = log(x);  dx = dy / x"""
 
+    @xp.errstate(divide="ignore", invalid="ignore")   # log(0) = -inf, log(-1) = nan
     def forward(self, x):
         return xp.log(x)
 
@@ -53,6 +57,7 @@ class Log(Function):
 class Log1p(Function):
     """y = log(1 + x) (exact for small x);  dx = dy / (1 + x)"""
 
+    @xp.errstate(divide="ignore", invalid="ignore")   # log1p(-1) = -inf, log1p(-2) = nan
     def forward(self, x):
         return xp.log1p(x)
 
@@ -65,6 +70,7 @@ class Sqrt(Function):
     save_inputs = False
     save_output = True
 
+    @xp.errstate(invalid="ignore")   # sqrt(-1) = nan
     def forward(self, x):
         return xp.sqrt(x)
 
@@ -77,6 +83,7 @@ class Rsqrt(Function):
     save_inputs = False
     save_output = True
 
+    @xp.errstate(divide="ignore", invalid="ignore")   # rsqrt(0) = inf, rsqrt(-1) = nan
     def forward(self, x):
         return 1 / xp.sqrt(x)
 
@@ -90,6 +97,7 @@ class Reciprocal(Function):
     save_inputs = False
     save_output = True
 
+    @xp.errstate(divide="ignore")   # 1/0 = inf
     def forward(self, x):
         return 1 / x
 
@@ -101,6 +109,7 @@ class Reciprocal(Function):
 class Square(Function):
     """y = x²;  dx = 2x * dy"""
 
+    @xp.errstate(over="ignore")
     def forward(self, x):
         return xp.square(x)
 
@@ -134,9 +143,9 @@ class Sign(Function):
 class Mask(Function):
     """y = a 0/1 (or other piecewise-constant) mask computed from x, in x's dtype;  dx = 0.
 
-    What relu's and max pooling's backward multiply by. Kept in the graph as torch keeps its
-    masks, so a gradient built from one stays connected to x: the Hessian of relu is zeros,
-    not an error saying the gradient does not require grad."""
+    What the backward of relu, leaky_relu and cdist multiply by (max pooling adds a zero one).
+    Kept in the graph as torch keeps its masks, so a gradient built from one stays connected to
+    x: the Hessian of relu is zeros, not an error saying the gradient does not require grad."""
     save_inputs = False
 
     def forward(self, x, mask):
@@ -252,7 +261,8 @@ def _floating(name, x):
 
 
 def _numeric(name, x):
-    """x as a number tensor: abs and square keep integers integer, but do not take bools."""
+    """x itself, refused if bool: abs and square keep integers integer (square turns a bool
+    tensor into int64 before it gets here)."""
     if not isinstance(x, Tensor):
         raise TypeError(f"{name}: expected a Tensor, got {type(x).__name__}")
     if x.array.dtype.kind == "b":

@@ -132,6 +132,7 @@ def _check_grid_sample(input, grid, mode, padding_mode):
                            f"shape {input.shape}")
 
 
+@xp.errstate(invalid="ignore")   # a nan coordinate, cast to an index, reads nothing (as torch)
 def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
     """out[n, c, p] = sum over the 2^d neighbours q of grid[n, p] of input[n, c, q] times the
     (bi/tri)linear weight prod(1 - |x - q|); mode='nearest' reads the rounded position,

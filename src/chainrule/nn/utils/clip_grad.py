@@ -43,7 +43,8 @@ def clip_grads_with_norm_(parameters, max_norm, total_norm):
     total = total_norm.array if isinstance(total_norm, Tensor) else xp.asarray(total_norm)
     coefficient = xp.minimum(float(max_norm) / (total + 1e-6), 1.0)
     for grad in grads:
-        grad.array *= coefficient
+        with xp.errstate(invalid="ignore"):   # an infinite norm: inf * 0 = nan, as in torch
+            grad.array *= coefficient
         grad._version[0] += 1
 
 

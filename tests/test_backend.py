@@ -1,0 +1,96 @@
+"""What importing chainrule does to the process: NumPy's error state stays the user's, the
+allocator tuning can be turned off; and the ops that give inf or nan as torch does say nothing."""
+import os
+import subprocess
+import sys
+import warnings
+
+import pytest
+import torch
+
+import chainrule
+from chainrule.backend import xp
+
+
+def run_fresh(code, **environment):
+    """The last line `code` prints, in a fresh interpreter (nothing imported before it)."""
+    env = {**os.environ, **environment}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                          check=True)
+    return done.stdout.strip().splitlines()[-1]
+
+
+def test_importing_chainrule_leaves_numpy_error_state_as_it_was():
+    code = ("import numpy; before = numpy.geterr(); import chainrule; "
+            "print(before == numpy.geterr(), numpy.geterr()['divide'])")
+    assert run_fresh(code) == "True warn"
+
+
+def test_the_allocator_tuning_is_applied_by_default_on_linux_with_glibc():
+    code = "import chainrule.backend as b; print(b.keeps_freed_memory)"
+    expected = sys.platform.startswith("linux") and os.confstr("CS_GNU_LIBC_VERSION") is not None
+    assert run_fresh(code) == str(expected)
+
+
+@pytest.mark.parametrize("value", ["0", "false", "off"])
+def test_chainrule_keep_freed_memory_0_leaves_malloc_alone(value):
+    code = ("import ctypes, ctypes.util\n"
+            "calls = []\n"
+            "libc = ctypes.CDLL(ctypes.util.find_library('c'))\n"
+            "ctypes.CDLL = lambda *a, **k: calls.append(a) or libc   # mallopt is reached here\n"
+            "import chainrule.backend as b\n"
+            "print(b.keeps_freed_memory, calls)")
+    assert run_fresh(code, CHAINRULE_KEEP_FREED_MEMORY=value) == "False []"
+
+
+def silent(fn):
+    """fn() with every RuntimeWarning (NumPy's floating-point warnings) turned into an error."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        return fn()
+
+
+def value_and_grad(lib, fn, values):
+    x = lib.tensor(values, requires_grad=True)
+    y = fn(lib, x)
+    y.sum().backward()
+    return y.detach().numpy(), x.grad.numpy()
+
+
+INF = float("inf")
+EDGES = {   # where torch gives inf or nan, silently, in the value or its gradient
+    "log(0)": (lambda lib, x: lib.log(x), [0.0]),
+    "log1p(-1)": (lambda lib, x: lib.log1p(x), [-1.0]),
+    "1 / 0": (lambda lib, x: 1 / x, [0.0]),
+    "0 / 0": (lambda lib, x: x / x.detach(), [0.0]),
+    "sqrt(-1)": (lambda lib, x: lib.sqrt(x), [-1.0]),
+    "sqrt(0)": (lambda lib, x: lib.sqrt(x), [0.0]),
+    "rsqrt(0)": (lambda lib, x: lib.rsqrt(x), [0.0]),
+    "0 ** -1": (lambda lib, x: x ** -1.0, [0.0]),
+    "exp(1000)": (lambda lib, x: lib.exp(x), [1000.0]),
+    "sinh(1000)": (lambda lib, x: lib.sinh(x), [1000.0]),
+    "atanh(1)": (lambda lib, x: lib.atanh(x), [1.0]),
+    "acos(2)": (lambda lib, x: lib.acos(x), [2.0]),
+    "remainder(1, 0)": (lambda lib, x: lib.remainder(x, 0.0), [1.0]),
+    "softmax of a -inf row": (lambda lib, x: lib.softmax(x, 0), [-INF, -INF]),
+    "log_softmax of a -inf row": (lambda lib, x: lib.log_softmax(x, 0), [-INF, -INF]),
+    "logsumexp of a -inf row": (lambda lib, x: lib.logsumexp(x, 0), [-INF, -INF]),
+    "mean of nothing": (lambda lib, x: x[:0].mean(), [1.0]),
+    "prod beyond float32": (lambda lib, x: lib.prod(x), [1e30, 1e30]),
+    "norm beyond float32": (lambda lib, x: lib.linalg.vector_norm(x), [1e30, 1e30]),
+    "hypot at the origin": (lambda lib, x: lib.hypot(x, x), [0.0]),
+    "a cast to float16 beyond its range": (lambda lib, x: x.half(), [1e6]),
+}
+
+
+@pytest.mark.parametrize("name", EDGES)
+def test_edge_values_are_values_not_warnings_forward_and_backward(name):
+    fn, values = EDGES[name]
+    out, grad = silent(lambda: value_and_grad(chainrule, fn, values))
+    expected, expected_grad = value_and_grad(torch, fn, values)
+    xp.testing.assert_array_equal(out, expected)
+    xp.testing.assert_array_equal(grad, expected_grad)
+
+
+def test_a_float32_overflow_on_creation_is_inf_without_warning():
+    assert silent(lambda: chainrule.tensor([1e40]).item()) == torch.tensor([1e40]).item() == INF
