@@ -3,7 +3,7 @@
 The public API, by explicit name, spelled as PyTorch spells it: `import chainrule as torch`.
 """
 from chainrule import autograd, cuda, data, nn, ops, optim, utils
-from chainrule.autograd import functional as _autograd_functional  # noqa: F401  (jacobian ...)
+from chainrule.autograd import functional as _autograd_functional  # jacobian ... (a layer up)
 from chainrule import linalg, special
 from chainrule import models, sample, train   # the lecture's models, samplers, selection
 from chainrule import accelerator, amp, backends, distributed   # shims: nothing to accelerate
@@ -28,7 +28,7 @@ from chainrule.ops.dtypes import (
 from chainrule.ops.broadcast import (
     broadcast_to)
 from chainrule.ops.elementwise import (
-    add, div, mul, neg, pow, sub, true_divide)
+    add, mul, neg, pow, sub, true_divide)
 from chainrule.ops.unary import (
     abs, cos, erf, exp, expm1, log, log1p, reciprocal, rsqrt, sign, sin, sqrt, square)
 from chainrule.ops.compare import (
@@ -89,6 +89,7 @@ from chainrule.ops.predicates import (
     detach, diagflat, greater, greater_equal, is_same_size, isin, isneginf, isposinf, isreal, less,
     less_equal, nextafter, not_equal, unravel_index)
 from chainrule.ops.sampling import bernoulli, normal, poisson
+from chainrule.ops.pool import avg_pool1d, max_pool1d, max_pool2d, max_pool3d  # as torch's
 from chainrule.ops.scatter import (
     index_copy, index_fill, index_reduce, masked_scatter, masked_select, put, scatter,
     scatter_reduce, take, take_along_dim)

@@ -4,7 +4,6 @@ Random samplers draw lazily, a block at a time, so an epoch of 10**10 draws cost
 it is read."""
 import itertools
 
-from chainrule import backend
 from chainrule.backend import float64, int64, xp
 from chainrule.random import as_generator, numpy_generator
 

@@ -4,7 +4,6 @@ states a checkpoint needs to replay an epoch exactly."""
 import dataclasses
 import math
 
-from chainrule import backend
 from chainrule.grad_mode import no_grad
 from chainrule.optim.lr_scheduler import ReduceLROnPlateau
 from chainrule.random import default_generator
