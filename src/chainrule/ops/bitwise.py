@@ -1,5 +1,6 @@
 """Integer ops: gcd, lcm, bitwise_not, bitwise_left_shift and bitwise_right_shift (the `<<` and
-`>>` operators). Integer and bool tensors only, as in torch; no gradient.
+`>>` operators). Integer and bool tensors only, as in torch; no gradient. bitwise_and, _or and
+_xor (`&`, `|`, `^`) are with the logical ops in compare.py.
 """
 from chainrule.backend import xp
 from chainrule.ops.dims import tensor_argument

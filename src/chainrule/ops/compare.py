@@ -1,6 +1,8 @@
-"""Choosing between values: maximum, minimum, clamp, where; comparisons and logic on bool tensors.
+"""Choosing between values: maximum, minimum, clamp, where; comparisons, logic and bitwise
+and/or/xor on bool and integer tensors; the float tests isnan, isinf, isfinite, isclose, allclose
+and equal.
 
-Comparisons and logic have no gradient: they are plain functions on arrays returning bool tensors.
+Comparisons, logic and tests have no gradient: they are plain functions on arrays.
 """
 import numbers
 

@@ -1,5 +1,7 @@
-"""dtypes: casts between them (a differentiable op) and PyTorch's type promotion, which every
-op taking two operands applies first."""
+"""dtypes: casts between them (a differentiable op, with x.float(), x.long() ... as Tensor
+methods), PyTorch's type promotion, which every op taking two operands applies first, the dtype
+queries (is_floating_point, finfo, iinfo ...) and what torch code asks of a tensor's storage
+(stride, is_contiguous, element_size ...)."""
 from chainrule import backend, tensor_types
 from chainrule.autograd.function import Function
 from chainrule.backend import xp
@@ -241,11 +243,6 @@ def _to_short(x):
     return to(x, backend.int16)
 
 
-def _is_signed(x):
-    """Whether x's dtype holds negative values (int, float, complex; not bool, uint8)."""
-    return x.array.dtype.kind in "ifc"
-
-
 def _ndimension(x):
     """x.dim(), under its older name."""
     return x.array.ndim
@@ -306,7 +303,7 @@ TENSOR_METHODS = {
     "float": _to_float, "double": _to_double, "long": _to_long, "int": _to_int,
     "bool": _to_bool, "half": _to_half, "bfloat16": _to_bfloat16, "byte": _to_byte,
     "char": _to_char, "short": _to_short,
-    "is_complex": is_complex, "is_signed": _is_signed, "is_nonzero": is_nonzero,
+    "is_complex": is_complex, "is_nonzero": is_nonzero,   # is_signed: in predicates.py
     "ndimension": _ndimension, "element_size": _element_size,
     "itemsize": property(_element_size), "nbytes": property(_nbytes), "layout": property(_layout),
     "stride": _stride, "is_contiguous": _is_contiguous, "data_ptr": _data_ptr,

@@ -1,4 +1,5 @@
-"""Products of tensors: matmul and its strict forms (mm, bmm, dot), outer, and einsum.
+"""Products of tensors: matmul and its strict forms (mm, bmm, dot), outer, einsum, and linear
+(x Wᵀ + b, one op, so that a layer's backward is one node).
 
 Every backward is itself a product of tensors, so gradients can be differentiated again.
 """
