@@ -541,3 +541,48 @@ def test_a_mismatched_checkpoint_names_what_differs(tmp_path):
     del state["1.running_mean"]
     with pytest.raises(RuntimeError, match=r"(?s)running_mean.*5\.weight"):
         ours.load_state_dict(state)
+
+
+# ----- NumPy scalars: back with their type and value, as torch.save/torch.load give them ----------
+NUMPY_SCALARS = {"half": np.float64(0.5), "step": np.int64(3), "small": np.float32(0.1),
+                 "tiny": np.float16(1e-3), "flag": np.bool_(True), "count": np.uint8(200),
+                 "index": np.int32(-7), "huge": np.uint64(2 ** 64 - 1), "inf": np.float64("inf"),
+                 "nan": np.float32("nan")}
+
+
+def _assert_same_scalars(got, want, what):
+    for key, value in want.items():
+        assert type(got[key]) is type(value), f"{what}: {key} is {type(got[key]).__name__}"
+        assert got[key] == value or (np.isnan(value) and np.isnan(got[key])), f"{what}: {key}"
+
+
+def test_numpy_scalars_round_trip_with_their_type_and_value_as_torch(tmp_path):
+    buffer = io.BytesIO()
+    torch.save(NUMPY_SCALARS, buffer)
+    buffer.seek(0)
+    _assert_same_scalars(torch.load(buffer, weights_only=False), NUMPY_SCALARS, "torch")
+    save(NUMPY_SCALARS, tmp_path / "scalars.safetensors")
+    _assert_same_scalars(load(tmp_path / "scalars.safetensors"), NUMPY_SCALARS, "chainrule")
+
+
+def test_state_dicts_holding_numpy_scalars_round_trip(tmp_path):
+    """An optimizer's or a scheduler's state with NumPy scalars where a program put them (a
+    metric from NumPy, a step counted by NumPy), nested in a checkpoint."""
+    model = Linear(3, 2)
+    optimizer = cr.optim.SGD(model.parameters(), lr=np.float64(0.5), momentum=np.float32(0.9))
+    model(cr.ones(1, 3)).sum().backward()
+    optimizer.step()
+    state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+             "epoch": np.int64(3), "best": np.float64(0.25), "history": [np.float32(1.5), 2.0]}
+    save(state, tmp_path / "c.safetensors")
+    loaded = load(tmp_path / "c.safetensors")
+    _assert_same(loaded, state)
+    assert type(loaded["optimizer"]["param_groups"][0]["lr"]) is np.float64
+    fresh = cr.optim.SGD(Linear(3, 2).parameters(), lr=0.1, momentum=0.0)
+    fresh.load_state_dict(loaded["optimizer"])
+    assert fresh.param_groups[0]["lr"] == 0.5 and fresh.param_groups[0]["momentum"] == np.float32(0.9)
+
+
+def test_numpy_scalars_of_a_kind_json_cannot_hold_are_refused_by_name(tmp_path):
+    with pytest.raises(TypeError, match=r"cannot store a complex128 at 'z'"):
+        save({"z": np.complex128(1 + 2j)}, tmp_path / "c.safetensors")

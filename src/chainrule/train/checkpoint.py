@@ -31,10 +31,11 @@ def save(obj, f):
     safetensors file.
 
     obj is a state dict (names -> Tensors), or dicts, lists and tuples nesting state dicts and
-    plain values (ints, floats, strings, bools, None), e.g. {'model': model.state_dict(),
-    'optimizer': optimizer.state_dict(), 'epoch': 3}. Each tensor is stored under its dotted
-    path ('model.fc1.weight'), so other safetensors readers see ordinary names; the nesting and
-    the plain values go to the header's metadata as JSON, with a sha256 of both.
+    plain values (ints, floats, strings, bools, None; NumPy scalars come back with their type),
+    e.g. {'model': model.state_dict(), 'optimizer': optimizer.state_dict(), 'epoch': 3}. Each
+    tensor is stored under its dotted path ('model.fc1.weight'), so other safetensors readers
+    see ordinary names; the nesting and the plain values go to the header's metadata as JSON,
+    with a sha256 of both.
     A path is written next to f under a temporary name and then renamed over f, so a crash or a
     full disk leaves either the old checkpoint or the new one, never half of one; an OSError
     (no space left, permission denied) names f. A file object gets the bytes in one write.
@@ -136,9 +137,22 @@ def _encode(value, name, arrays):
         kind = "tuple" if isinstance(value, tuple) else "list"
         return {kind: [_encode(item, _join(name, i), arrays) for i, item in enumerate(value)]}
     if isinstance(value, xp.generic):
-        value = value.item()
+        return _encode_numpy_scalar(value, name)
     if value is None or isinstance(value, (bool, int, float, str)):
         return {"value": value}
+    raise _unsavable(value, name)
+
+
+# NumPy scalars whose value JSON holds exactly (as a Python bool, int or float) and whose dtype
+# turns it back: np.float64(0.5) comes back an np.float64, as torch.load gives it back
+_NUMPY_SCALAR_KINDS = "biuf"
+
+
+def _encode_numpy_scalar(value, name):
+    if value.dtype.kind in _NUMPY_SCALAR_KINDS:
+        return {"value": value.item(), "numpy": value.dtype.name}
+    if value.dtype.kind in "SU":   # np.str_ and np.bytes_: stored as before, as plain strings
+        return _encode(value.item(), name, {})
     raise _unsavable(value, name)
 
 
@@ -228,7 +242,17 @@ def _decode(node, arrays, used):
         return [_decode(item, arrays, used) for item in node["list"]]
     if "tuple" in node:
         return tuple(_decode(item, arrays, used) for item in node["tuple"])
+    if "numpy" in node:
+        return _decode_numpy_scalar(node)
     return node["value"]
+
+
+def _decode_numpy_scalar(node):
+    dtype = xp.dtype(node["numpy"])
+    if dtype.kind not in _NUMPY_SCALAR_KINDS:
+        raise CheckpointError(f"it names a NumPy scalar of dtype {dtype}, which chainrule does "
+                              "not write")
+    return dtype.type(node["value"])
 
 
 def _checksum(arrays, structure=None):
