@@ -54,3 +54,23 @@ def test_every_exception_is_still_needed():
              if name not in names or not hasattr(NAMESPACES[namespace][0], name)
              or hasattr(NAMESPACES[namespace][1], name)]
     assert not stale, f"exceptions that no longer apply: {stale}"
+
+
+def test_each_tensor_method_is_bound_by_one_family():
+    # two tables binding one name: the later silently wins and the earlier is dead code
+    owner, twice = {}, []
+    for family in ops.FAMILIES:
+        for name, function in getattr(family, "TENSOR_METHODS", {}).items():
+            if name in owner and owner[name][1] is not function:
+                twice.append(f"{name} ({owner[name][0]} and {family.__name__})")
+            owner[name] = (family.__name__, function)
+    assert not twice, f"Tensor methods bound by two families: {twice}"
+
+
+def test_the_method_tables_hold_named_functions():
+    # a lambda has no name or docstring for help(tensor.method) or a traceback to show
+    lambdas = [f"{family.__name__}: {name}" for family in ops.FAMILIES
+               for name, entry in getattr(family, "TENSOR_METHODS", {}).items()
+               if getattr(entry.fget if isinstance(entry, property) else entry,
+                          "__name__", "") == "<lambda>"]
+    assert not lambdas, f"lambdas in TENSOR_METHODS: {lambdas}"

@@ -165,12 +165,28 @@ def pow(a, b):
     return Pow.apply(*operands("pow", a, b))
 
 
+# ----- the reflected operators: `2 - x` calls x.__rsub__(2) ---------------------------------------
+def _reflected_sub(x, other):
+    """other - x"""
+    return sub(other, x)
+
+
+def _reflected_div(x, other):
+    """other / x"""
+    return div(other, x)
+
+
+def _reflected_pow(x, other):
+    """other ** x"""
+    return pow(other, x)
+
+
+# Tensor.div is ops/aliases.py's, which adds rounding_mode
 TENSOR_METHODS = {
     "__add__": add, "__radd__": add, "add": add,
-    "__sub__": sub, "__rsub__": lambda x, other: sub(other, x), "sub": sub,
+    "__sub__": sub, "__rsub__": _reflected_sub, "sub": sub,
     "__mul__": mul, "__rmul__": mul, "mul": mul,
-    "__truediv__": div, "__rtruediv__": lambda x, other: div(other, x), "div": div,
-    "true_divide": div,
+    "__truediv__": div, "__rtruediv__": _reflected_div, "true_divide": div,
     "__neg__": neg, "neg": neg,
-    "__pow__": pow, "__rpow__": lambda x, other: pow(other, x), "pow": pow,
+    "__pow__": pow, "__rpow__": _reflected_pow, "pow": pow,
 }

@@ -159,10 +159,20 @@ def _in_place(name, function):
     return method
 
 
+def _reflected_floor_divide(x, other):
+    """other // x"""
+    return floor_divide(other, x)
+
+
+def _reflected_remainder(x, other):
+    """other % x"""
+    return remainder(other, x)
+
+
 TENSOR_METHODS = {name: globals()[name] for name in __all__}
 TENSOR_METHODS.update({
-    "__floordiv__": floor_divide, "__rfloordiv__": lambda x, other: floor_divide(other, x),
-    "__mod__": remainder, "__rmod__": lambda x, other: remainder(other, x),
+    "__floordiv__": floor_divide, "__rfloordiv__": _reflected_floor_divide,
+    "__mod__": remainder, "__rmod__": _reflected_remainder,
     "__ifloordiv__": _in_place("__ifloordiv__", floor_divide),
     "__imod__": _in_place("__imod__", remainder),
 })
