@@ -151,3 +151,15 @@ def test_anomaly_detection_is_one_switch_for_every_thread():
         thread.start()
         thread.join()
     assert seen == [True] and not cr.grad_mode.state.anomaly
+
+
+def test_torchs_grad_mode_modules_are_chainrules_one_grad_mode_module():
+    from chainrule.porting import resolve
+    for name in ("torch.autograd.grad_mode", "torch.autograd.anomaly_mode"):
+        module = resolve(name)
+        assert module is cr.grad_mode
+        names = {"grad_mode": ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode"],
+                 "anomaly_mode": ["detect_anomaly"]}[name.rpartition(".")[2]]
+        for public in names:
+            assert hasattr(getattr(torch.autograd, name.rpartition(".")[2]), public)
+            assert getattr(module, public) is getattr(cr, public, getattr(cr.autograd, public))

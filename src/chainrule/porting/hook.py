@@ -25,6 +25,7 @@ RENAMED = {
     "torch.nn.modules.rnn": "chainrule.nn.recurrent",
     "torch.nn.modules.sparse": "chainrule.nn.embedding",
     "torch.autograd.grad_mode": "chainrule.grad_mode",
+    "torch.autograd.anomaly_mode": "chainrule.grad_mode",
     "torch.serialization": "chainrule.train.checkpoint",
 }
 
