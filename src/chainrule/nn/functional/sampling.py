@@ -16,7 +16,7 @@ PADDING_MODES = ("zeros", "border", "reflection")
 
 
 def _base_coordinates(size, align_corners, dtype):
-    """torch's normalised positions along one axis: -1..1 at pixel centres, or, without
+    """torch's normalized positions along one axis: -1..1 at pixel centers, or, without
     align_corners, shrunk by (size - 1) / size so that -1 and 1 are the outer pixel edges."""
     line = xp.linspace(-1.0, 1.0, size, dtype=dtype) if size > 1 else xp.zeros(1, dtype)
     return line if align_corners else line * ((size - 1) / size)
@@ -51,7 +51,7 @@ def affine_grid(theta, size, align_corners=None):
 
 
 def _unnormalize(coordinate, size, align_corners):
-    """Normalised [-1, 1] to pixel indices: -1 is pixel 0's centre with align_corners, else its
+    """Normalized [-1, 1] to pixel indices: -1 is pixel 0's center with align_corners, else its
     outer edge (-0.5)."""
     if align_corners:
         return (coordinate + 1) * ((size - 1) / 2)
