@@ -87,3 +87,35 @@ def test_special_points_match_torch(name, fn, values):
     out.backward(chainrule.ones_like(out))
     expected.backward(torch.ones_like(expected))
     np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-15)
+
+
+# ----- expm1 and log1p near 0: exact where exp(x) - 1 and log(1 + x) cancel to 0 ---------------
+TINY = [1e-10, -1e-10, 3e-8, -3e-8, 1e-20, 1e-30, 1e-6, 0.0, -0.0]
+
+
+@pytest.mark.parametrize("name", ["expm1", "log1p"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_expm1_and_log1p_near_zero_match_torch_and_their_gradients_too(name, dtype):
+    ours = chainrule.tensor(np.array(TINY, dtype), requires_grad=True)
+    theirs = torch.tensor(np.array(TINY, dtype), requires_grad=True)
+    out, expected = getattr(chainrule, name)(ours), getattr(torch, name)(theirs)
+    assert str(out.dtype) == dtype
+    # torch keeps x itself (to a rounding) where the naive formula gives 0: 1e-10, not 0
+    np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), rtol=2e-7,
+                               atol=0)
+    np.testing.assert_allclose(out.detach().numpy(), np.array(TINY, dtype), rtol=2e-6, atol=0)
+    (grad,) = chainrule.autograd.grad(out.sum(), ours, create_graph=True)
+    (expected_grad,) = torch.autograd.grad(expected.sum(), theirs, create_graph=True)
+    assert str(grad.dtype) == dtype
+    np.testing.assert_allclose(grad.detach().numpy(), expected_grad.detach().numpy(), rtol=1e-7)
+    (second,) = chainrule.autograd.grad(grad.sum(), ours)   # exp(x) and -1 / (1 + x)²
+    (expected_second,) = torch.autograd.grad(expected_grad.sum(), theirs)
+    np.testing.assert_allclose(second.numpy(), expected_second.numpy(), rtol=1e-6)
+
+
+def test_log1p_of_expm1_gives_back_a_tiny_float32_x_as_torch():
+    x = np.array([1e-10, -2e-9, 5e-12], np.float32)
+    ours = chainrule.log1p(chainrule.expm1(chainrule.tensor(x))).numpy()
+    theirs = torch.log1p(torch.expm1(torch.tensor(x))).numpy()
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+    np.testing.assert_allclose(ours, x, rtol=1e-6)
