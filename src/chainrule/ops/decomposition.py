@@ -1,6 +1,6 @@
-"""Matrix functions of (batches of) square matrices: inverse, determinant, log |det|, solve and
-the Cholesky factor. Every backward is written with these same ops and products, so gradients can
-be differentiated again.
+"""Matrix functions of (batches of) square matrices: inverse, determinant, log |det|, solve, the
+Cholesky factor and the matrix exponential. Every backward is written with these same ops and
+products, so gradients can be differentiated again.
 
 Gradients assume what the formulas need: an invertible matrix for inv, slogdet and solve, a
 positive-definite one for cholesky. det's gradient holds for singular matrices too (through the

@@ -1,5 +1,6 @@
 """Reductions over dims (None, an int or a tuple; negative allowed; keepdim as in PyTorch): sum,
-mean, var, std, prod, logsumexp and the 2-norm. max, min and their kin are in extremum.py.
+mean, var, std, prod, logsumexp, the 2-norm (and p_norm, vector_norm's other orders), and all
+and any. max, min and their kin are in extremum.py.
 
 Each Function reduces `axes`, a sorted tuple; backward first puts the dims that keepdim=False
 dropped back as size 1 (`unreduce`), so the gradient broadcasts over what was reduced.

@@ -1,5 +1,5 @@
-"""Rounding and integer division: floor, ceil, trunc, round (half to even, with decimals) and frac;
-floor_divide (`//`), remainder (`%`, the divisor's sign) and fmod (the dividend's sign).
+"""Rounding and integer division: floor, ceil, trunc (fix), round (half to even, with decimals)
+and frac; floor_divide (`//`), remainder (`%`, the divisor's sign) and fmod (the dividend's sign).
 
 The rounding functions are piecewise constant: their gradient is zero, as in PyTorch. Integer
 tensors keep their dtype; an integer division by zero raises, as PyTorch's does.

@@ -1,5 +1,6 @@
 """More elementwise math of one tensor: tan, the inverse trigonometric functions, the hyperbolic
-functions and their inverses, log2, log10 and exp2 (sin, cos, exp and log are in ops/unary.py).
+functions and their inverses, log2, log10 and exp2, deg2rad and rad2deg (sin, cos, exp and log
+are in ops/unary.py).
 
 Like the rest of the float-valued math, they turn bool and integer tensors into float32.
 """
