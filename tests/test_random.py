@@ -103,3 +103,37 @@ def test_a_generator_seed_that_is_not_a_number_is_named(seed):
         torch.Generator().manual_seed(seed)
     with pytest.raises(RuntimeError, match="Generator.manual_seed: expected an int seed, got"):
         cr.Generator().manual_seed(seed)
+
+
+def test_torch_random_names_are_chainrule_random_names():
+    names = ("manual_seed", "seed", "initial_seed", "get_rng_state", "set_rng_state", "fork_rng",
+             "default_generator")
+    for name in names:
+        assert hasattr(torch.random, name) and hasattr(cr.random, name), name
+    # the two that deal in tensors are defined by the creation layer and bound onto random
+    assert cr.random.get_rng_state is cr.get_rng_state
+    assert cr.random.set_rng_state is cr.set_rng_state
+
+
+def test_fork_rng_restores_the_seed_too_as_in_torch():
+    for L in (torch, cr):
+        L.manual_seed(4)
+        before = L.rand(3).tolist()
+        L.manual_seed(4)
+        with L.random.fork_rng():
+            L.manual_seed(9)
+            L.rand(2)
+        assert L.initial_seed() == 4 and L.rand(3).tolist() == before
+
+
+def test_a_generator_draws_without_touching_the_global_generator():
+    cr.manual_seed(0)
+    expected = cr.rand(4).tolist()
+    cr.manual_seed(0)
+    generator = cr.Generator().manual_seed(0)
+    mine = [cr.rand(3, generator=generator).tolist(), cr.randn(2, generator=generator).tolist()]
+    assert cr.rand(4).tolist() == expected          # the global stream went on as if untouched
+    generator.manual_seed(0)
+    assert [cr.rand(3, generator=generator).tolist(),
+            cr.randn(2, generator=generator).tolist()] == mine
+    assert generator.initial_seed() == 0 and cr.initial_seed() == 0

@@ -276,3 +276,16 @@ def test_fill_with_a_value_that_is_not_a_number_is_named(value):
         cr.zeros(3).fill_(value)
     with pytest.raises(TypeError, match="fill_"):
         cr.nn.init.constant_(cr.zeros(3), value)
+
+
+@pytest.mark.parametrize("method, layer", [
+    ("backward", "chainrule.autograd"), ("new_zeros", "chainrule.creation"),
+    ("new", "chainrule.creation"), ("multinomial", "chainrule.creation"),
+    ("uniform_", "chainrule.creation"), ("normal_", "chainrule.creation"),
+    ("__setitem__", "chainrule.ops.index"), ("__getitem__", "chainrule.ops.index"),
+    ("logit", "chainrule.special"), ("norm", "chainrule.linalg.norms"),
+    ("add_", "chainrule.tensor"), ("size", "chainrule.tensor"),
+])
+def test_each_method_comes_from_the_layer_tensor_py_names(method, layer):
+    """tensor.py's docstring says which layer binds which methods; the binding agrees."""
+    assert getattr(cr.Tensor, method).__module__ == layer
