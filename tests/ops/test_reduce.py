@@ -136,6 +136,11 @@ CASES = [
          [((2, 3),)], make=zeros, double=False,
          no_torch_double="torch's second derivative of the norm at 0 is nan (0 · inf in its "
                          "masked backward); chainrule's is 0"),
+    # other orders (reduce.PNorm, linalg.vector_norm's); more cases in tests/linalg/test_norms.py
+    Case("norm_p3", lambda L, x: x.norm(3, 1), lambda a: (np.abs(a) ** 3).sum(1) ** (1 / 3),
+         NONEMPTY),
+    Case("norm_p_half_dims", lambda L, x: L.norm(x, 0.5, (0, 2)),
+         lambda a: np.sqrt(np.abs(a)).sum((0, 2)) ** 2, THREE[:2]),
     Case("norm_of_constant", lambda L, x: x.norm(dim=1), lambda a: np.sqrt((a * a).sum(1)),
          [((2, 3),)], make=constant(0.7)),
 ]
