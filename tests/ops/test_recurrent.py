@@ -19,7 +19,6 @@ def torch_lstm_step(gates_x, hc, w_hh):
 
 
 def torch_gru_step(gates_x, h, w_hh, b_hh=None):
-    hidden = w_hh.shape[1]
     recurrent = h @ w_hh.T + (0 if b_hh is None else b_hh)
     x_r, x_z, x_n = gates_x.chunk(3, 1)
     a_r, a_z, a_n = recurrent.chunk(3, 1)
