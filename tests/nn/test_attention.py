@@ -2,7 +2,7 @@
 and MultiheadAttention against torch with copied weights: outputs, weights and every gradient,
 over a table of configurations; its initialisation, state_dict names and errors."""
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pytest
@@ -58,7 +58,10 @@ def sdpa_case(name, shapes, mask=None, bias=None, scale=None, **kwargs):
 QKV = ((2, 3, 5), (2, 4, 5), (2, 4, 2))   # query (N, L, E), key (N, S, E), value (N, S, Ev)
 
 CASES = [
-    sdpa_case("plain", [QKV, ((3, 5), (4, 5), (4, 3)), ((2, 2, 3, 4), (2, 2, 4, 4), (2, 2, 4, 4))]),
+    sdpa_case("plain", [QKV, ((3, 5), (4, 5), (4, 3))]),
+    # 4-d inputs take torch's CPU flash kernel, whose backward torch does not differentiate
+    replace(sdpa_case("plain 4-d", [((2, 2, 3, 4), (2, 2, 4, 4), (2, 2, 4, 4))]),
+            no_torch_double="torch's CPU flash attention is once differentiable"),
     sdpa_case("batch broadcast", [((2, 3, 5), (1, 4, 5), (1, 4, 2))]),
     sdpa_case("bool mask", [QKV], mask=BOOL_MASK, bias=BIAS["bool"]),
     sdpa_case("float mask", [QKV], mask=FLOAT_MASK, bias=FLOAT_MASK),
