@@ -166,7 +166,7 @@ def test_every_module_is_in_a_layer():
 
 # A module low in the order imports first in a fresh interpreter, with the package's __init__
 # (which loads everything, in its own order) replaced by an empty package: the low modules do not
-# rely on anything being loaded before them.
+# rely on anything being loaded before them, and what they load is no higher than themselves.
 LOW_MODULES = ["chainrule.backend", "chainrule.grad_mode", "chainrule.random", "chainrule.size",
                "chainrule.printing", "chainrule.tensor", "chainrule.creation",
                "chainrule.tensor_types", "chainrule.autograd", "chainrule.ops", "chainrule.special",
@@ -181,9 +181,12 @@ def test_a_low_module_imports_first_in_a_fresh_interpreter(module):
                f"package.__path__ = [{str(SRC)!r}]\n"
                f"sys.modules['chainrule'] = package\n"
                f"import {module}\n"
-               f"assert not hasattr(package, 'no_grad'), 'the real chainrule/__init__.py ran'\n")
+               f"assert not hasattr(package, 'no_grad'), 'the real chainrule/__init__.py ran'\n"
+               f"print(' '.join(name for name in sys.modules if name.startswith('chainrule.')))\n")
     result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+    higher = [name for name in result.stdout.split() if layer(name) > layer(module)]
+    assert higher == [], f"importing {module} loaded modules of higher layers"
 
 
 def test_the_package_imports_in_a_fresh_interpreter():
