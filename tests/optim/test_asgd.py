@@ -18,9 +18,10 @@ CASES = {
 }
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("name", CASES)
-def test_follows_torch(name):
-    assert_follows_torch(CASES[name])
+def test_follows_torch(name, dtype):
+    assert_follows_torch(CASES[name], dtype=dtype)
 
 
 def test_state_matches_torch():

@@ -19,9 +19,10 @@ CASES = {
 }
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("name", CASES)
-def test_follows_torch(name):
-    assert_follows_torch(CASES[name])
+def test_follows_torch(name, dtype):
+    assert_follows_torch(CASES[name], dtype=dtype)
 
 
 def test_mu_product_is_kept_as_torch_keeps_it():

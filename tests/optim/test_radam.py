@@ -22,9 +22,10 @@ CASES = {
 }
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("name", CASES)
-def test_follows_torch(name):
-    assert_follows_torch(CASES[name])
+def test_follows_torch(name, dtype):
+    assert_follows_torch(CASES[name], dtype=dtype)
 
 
 def test_rectification_switches_on_when_rho_t_passes_5():

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 import chainrule as cr
-from tests.optim.trajectory import START, assert_follows_torch, parameters
+from tests.optim.trajectory import START, STEPS, assert_follows_torch, parameters
 
 CASES = {
     "defaults": lambda L, p: L.optim.Rprop(p),
@@ -16,9 +16,17 @@ CASES = {
 }
 
 
+# In float32 torch's vectorised tanh rounds some saturated values to 1.0 where NumPy's gives the
+# nearer 0.99999994: the gradient there is exactly 0 for torch and ~1e-4 for chainrule, and Rprop
+# moves by the sign. Only "maximize" drives the weights into that saturation, at its step 51.
+FLOAT32_STEPS = {"maximize": 50}
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("name", CASES)
-def test_follows_torch(name):
-    assert_follows_torch(CASES[name])
+def test_follows_torch(name, dtype):
+    steps = FLOAT32_STEPS.get(name, STEPS) if dtype == "float32" else STEPS
+    assert_follows_torch(CASES[name], dtype=dtype, steps=steps)
 
 
 def test_defaults_as_torch():

@@ -5,6 +5,15 @@ can save its state dicts halfway, and a second run can resume from them with fre
 
 A `build(L, params)` function, L being chainrule or torch, returns an optimiser, or an
 (optimiser, scheduler) pair; the same function builds both sides.
+
+A run is in float64 (the default) or in float32: parameters, batches and so every gradient and
+state tensor. In float64 the two libraries agree to about 1e-10, so rtol 1e-6 leaves room only
+for the problem's own sensitivity. In float32 their roundings differ by an ulp here and there
+(a reduction's order, torch's vectorised tanh), and the runs drift apart by up to ~4e-7 of the
+parameters' scale (~1) over the 100 steps (measured for every optimiser's cases): rtol 1e-5 with
+atol 1e-6 (a few float32 ulps at 1) bounds that with a margin, while a step computed in another
+precision, or a wrong one, breaks it. Where the drift is chaotic (L-BFGS's long inner loops, a
+sign-driven Rprop step at a tanh that torch rounds to 1.0 in float32), fewer steps are compared.
 """
 import copy
 
@@ -15,6 +24,7 @@ import chainrule as cr
 import chainrule.optim  # noqa: F401  (binds cr.optim)
 
 STEPS, RESUME_AT = 100, 50
+TOLERANCES = {"float64": (1e-6, 1e-9), "float32": (1e-5, 1e-6)}   # (rtol, atol) of the parameters
 
 _rng = np.random.default_rng(0)
 START = [_rng.normal(size=(4, 5)) * 0.5, _rng.normal(size=5) * 0.1, _rng.normal(size=(5, 2)) * 0.5]
@@ -25,7 +35,8 @@ METRIC = np.cumprod(_rng.choice([0.9, 1.0, 1.0, 1.00005, 0.99995, 1.1], size=STE
 
 def loss(L, params, x, y):
     w1, b1, w2 = params
-    return ((L.tanh(L.tensor(x) @ w1 + b1) @ w2 - L.tensor(y)) ** 2).mean()
+    x, y = L.tensor(x, dtype=w1.dtype), L.tensor(y, dtype=w1.dtype)   # the parameters' precision
+    return ((L.tanh(x @ w1 + b1) @ w2 - y) ** 2).mean()
 
 
 def parameters(L, values):
@@ -45,15 +56,16 @@ def options_of(optimizer):
 
 
 def run(L, build, values=START, begin=0, steps=STEPS, saved=None, save_at=None, train=True,
-        closure=False):
-    """Steps begin..steps-1 from the parameter values given; returns (history, snapshot).
+        closure=False, dtype="float64"):
+    """Steps begin..steps-1 from the parameter values given, in dtype; returns (history,
+    snapshot).
 
     saved: (optimizer state, scheduler state) to load into the fresh objects before the first
     step. save_at: the step before which to snapshot (values, optimizer and scheduler states).
     train=False skips the loss and gradients (for the schedulers alone). closure=True passes
     step a closure over the batch (LBFGS) and records the loss it returns after the parameters.
     """
-    params = parameters(L, values)
+    params = parameters(L, [np.asarray(v, dtype=dtype) for v in values])
     built = build(L, params)
     optimizer, scheduler = built if isinstance(built, tuple) else (built, None)
     if saved is not None:
@@ -79,6 +91,8 @@ def run(L, build, values=START, begin=0, steps=STEPS, saved=None, save_at=None, 
             scheduler.step()
         history.append((np.concatenate([v.ravel() for v in values_of(params)] + [returned]),
                         options_of(optimizer)))
+    # a run that silently computed in float64 would match torch's float32 run too well
+    assert all(v.dtype == dtype for v in values_of(params)), f"{L.__name__} left {dtype}"
     return history, snapshot
 
 
@@ -92,22 +106,28 @@ def closure_over(L, optimizer, params, step):
     return closure
 
 
-def assert_follows_torch(build, train=True, rtol=1e-6, lr_rtol=1e-12, closure=False):
-    """chainrule's run matches torch's at every step, and so does a run resumed at RESUME_AT
-    from saved state dicts into a fresh optimiser (and scheduler) over fresh parameters."""
-    expected, _ = run(torch, build, train=train, closure=closure)
-    straight, snapshot = run(cr, build, save_at=RESUME_AT, train=train, closure=closure)
-    resumed, _ = run(cr, build, snapshot[0], RESUME_AT, saved=snapshot[1], train=train,
-                     closure=closure)
-    assert_same_history(straight, expected, rtol, lr_rtol)
-    assert_same_history(resumed, expected[RESUME_AT:], rtol, lr_rtol, start=RESUME_AT)
+def assert_follows_torch(build, train=True, rtol=None, lr_rtol=1e-12, closure=False,
+                         dtype="float64", steps=STEPS):
+    """chainrule's run matches torch's at every step, and so does a run resumed halfway (at
+    RESUME_AT, or half of fewer steps) from saved state dicts into a fresh optimiser (and
+    scheduler) over fresh parameters. dtype: "float64" or "float32", the precision of both runs; rtol and
+    the atol of the parameters are TOLERANCES[dtype] unless rtol is given (atol rtol·1e-3)."""
+    rtol, atol = TOLERANCES[dtype] if rtol is None else (rtol, rtol * 1e-3)
+    resume_at = min(RESUME_AT, steps // 2)
+    options = dict(train=train, closure=closure, dtype=dtype, steps=steps)
+    expected, _ = run(torch, build, **options)
+    straight, snapshot = run(cr, build, save_at=resume_at, **options)
+    resumed, _ = run(cr, build, snapshot[0], resume_at, saved=snapshot[1], **options)
+    assert_same_history(straight, expected, rtol, lr_rtol, atol=atol)
+    assert_same_history(resumed, expected[resume_at:], rtol, lr_rtol, start=resume_at, atol=atol)
 
 
-def assert_same_history(got, want, rtol, lr_rtol, start=0):
+def assert_same_history(got, want, rtol, lr_rtol, start=0, atol=None):
+    """atol: of the parameters (default rtol·1e-3)."""
     assert len(got) == len(want)
     # one comparison per run (not per step): the tests stay fast
-    assert_close_by_step([g[0] for g in got], [w[0] for w in want], rtol, rtol * 1e-3,
-                         "parameters", start)
+    assert_close_by_step([g[0] for g in got], [w[0] for w in want], rtol,
+                         rtol * 1e-3 if atol is None else atol, "parameters", start)
     assert_close_by_step([g[1] for g in got], [w[1] for w in want], lr_rtol, 0.0,
                          "lr, momentum, beta1", start)
 
