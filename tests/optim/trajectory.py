@@ -110,8 +110,9 @@ def assert_follows_torch(build, train=True, rtol=None, lr_rtol=1e-12, closure=Fa
                          dtype="float64", steps=STEPS):
     """chainrule's run matches torch's at every step, and so does a run resumed halfway (at
     RESUME_AT, or half of fewer steps) from saved state dicts into a fresh optimiser (and
-    scheduler) over fresh parameters. dtype: "float64" or "float32", the precision of both runs; rtol and
-    the atol of the parameters are TOLERANCES[dtype] unless rtol is given (atol rtol·1e-3)."""
+    scheduler) over fresh parameters. dtype: "float64" or "float32", the precision of both
+    runs; rtol and the atol of the parameters are TOLERANCES[dtype] unless rtol is given (atol
+    then rtol·1e-3)."""
     rtol, atol = TOLERANCES[dtype] if rtol is None else (rtol, rtol * 1e-3)
     resume_at = min(RESUME_AT, steps // 2)
     options = dict(train=train, closure=closure, dtype=dtype, steps=steps)

@@ -580,7 +580,8 @@ def test_state_dicts_holding_numpy_scalars_round_trip(tmp_path):
     assert type(loaded["optimizer"]["param_groups"][0]["lr"]) is np.float64
     fresh = cr.optim.SGD(Linear(3, 2).parameters(), lr=0.1, momentum=0.0)
     fresh.load_state_dict(loaded["optimizer"])
-    assert fresh.param_groups[0]["lr"] == 0.5 and fresh.param_groups[0]["momentum"] == np.float32(0.9)
+    group = fresh.param_groups[0]
+    assert group["lr"] == 0.5 and group["momentum"] == np.float32(0.9)
 
 
 def test_numpy_scalars_of_a_kind_json_cannot_hold_are_refused_by_name(tmp_path):
