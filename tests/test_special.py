@@ -46,8 +46,9 @@ CASES = [
     Case("ndtr", lambda L, x: L.special.ndtr(x), None, SHAPES),
     Case("ndtri", lambda L, p: L.special.ndtri(p), None, SHAPES, make=probability,
          torch_rtol={"float32": 1e-5, "float64": 1e-9}),
+    # second derivatives: torch's trigamma is off by up to 5e-10 relative (against mpmath)
     Case("multigammaln", lambda L, x: L.special.multigammaln(x, 3), None, SHAPES,
-         make=lambda rng, shape: rng.uniform(1.5, 5, shape)),
+         make=lambda rng, shape: rng.uniform(1.5, 5, shape), second_rtol=1e-9),
     Case("psi", lambda L, x: L.special.psi(x), None, [((4,),)], make=positive,
          torch_rtol={"float32": 1e-5, "float64": 1e-9}),
     Case("log1p", lambda L, x: L.special.log1p(x), np.log1p, [((4,),)], make=unit),
