@@ -88,7 +88,9 @@ class OpChecks:
             pytest.skip("no NumPy reference")
         arrays = case.inputs(shapes)
         out = case.fn(chainrule, *_chainrule(arrays, np.float64, False))
-        _close(out.numpy(), case.numpy(*[a.copy() for a in arrays]), 1e-12, 1e-12, case.name)
+        with np.errstate(all="ignore"):   # references meet log(0) and 0/0 where the ops do
+            expected = case.numpy(*[a.copy() for a in arrays])
+        _close(out.numpy(), expected, 1e-12, 1e-12, case.name)
 
     def test_gradcheck(self, case, shapes):
         if not case.differentiable:

@@ -51,7 +51,7 @@ def bessel_array(order, x):
             total = total + term
             if not xp.any(xp.abs(term) > xp.abs(total) * 1e-17):
                 break
-    return total.astype(x.dtype, copy=False)
+        return total.astype(x.dtype, copy=False)   # float32 overflows beyond x ≈ 90, as torch's
 
 
 def i0(input):

@@ -51,8 +51,7 @@ class Modulo(Function):
         grad_b = None
         if need_b:
             # q is piecewise constant in a and b: it enters as a constant
-            with xp.errstate(divide="ignore", invalid="ignore"):
-                quotient = (xp.trunc if self.truncate else xp.floor)(a.array / b.array)
+            quotient = (xp.trunc if self.truncate else xp.floor)(a.array / b.array)
             grad_b = sum_to(-grad * Tensor._make(quotient), b.shape)
         return (sum_to(grad, a.shape) if need_a else None), grad_b
 
