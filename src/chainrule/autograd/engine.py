@@ -140,6 +140,9 @@ def _leading_to(wanted, consumers):
 
 
 # ----- 2. propagate -----------------------------------------------------------------------------
+# A gradient of inf or nan is a value, as in torch's backward (dy/x at x = 0, inf * 0 ...): NumPy
+# keeps quiet for the whole pass, once per backward call rather than once per formula.
+@xp.errstate(divide="ignore", invalid="ignore", over="ignore")
 def _propagate(order, grads, owned, must_run, wanted, retain_graph, create_graph):
     """Run each node in order on the sum of the gradients sent to it (popped from grads); return
     the gradients of wanted non-leaf tensors, caught as they pass their node."""
