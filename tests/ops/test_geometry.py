@@ -31,6 +31,11 @@ def np_cross(a, b, axis):
     return np.cross(a, b, axis=axis)
 
 
+def grid_points(rng, shape):
+    """Coordinates in {-1, 0, 1}: many pairs of points share some, or all, of them."""
+    return rng.integers(-1, 2, shape).astype(float)
+
+
 CDIST = [((4, 3), (5, 3)), ((2, 4, 3), (2, 5, 3)), ((2, 1, 3, 2), (4, 5, 2)), ((1, 1), (3, 1))]
 # torch 2.13: "the derivative for '_cdist_backward' is not implemented"; gradgradcheck checks ours
 NO_CDIST_DOUBLE = "torch's cdist is once differentiable"
@@ -64,6 +69,17 @@ CASES = [
          lambda a, b: np_cdist(a, b, np.inf), CDIST, no_torch_double=NO_CDIST_DOUBLE),
     Case("cdist_p0", lambda L, a, b: L.cdist(a, b, 0), lambda a, b: np_cdist(a, b, 0), CDIST,
          no_torch_double=NO_CDIST_DOUBLE),
+    # points on a grid share coordinates: |d|^(p-1) is inf at a 0 difference for p < 1, where
+    # torch's gradient is 0 (it was nan); a kink, so no finite differences of the gradient
+    Case("cdist_p_half_at_ties", lambda L, a, b: L.cdist(a, b, 0.5),
+         lambda a, b: np_cdist(a, b, 0.5), CDIST[:2], make=grid_points, double=False,
+         no_torch_double=NO_CDIST_DOUBLE),
+    Case("cdist_p1_5_at_ties", lambda L, a, b: L.cdist(a, b, 1.5),
+         lambda a, b: np_cdist(a, b, 1.5), CDIST[:2], make=grid_points, double=False,
+         no_torch_double=NO_CDIST_DOUBLE),
+    Case("dist_p_half_at_ties", lambda L, a, b: L.dist(a, b, 0.5),
+         lambda a, b: (np.sqrt(np.abs(a - b)).sum()) ** 2, BINARY[:2], make=grid_points,
+         double=False, no_torch_double="torch's second derivative is nan at a 0 difference"),
     Case("dist", lambda L, a, b: L.dist(a, b), lambda a, b: np.sqrt(((a - b) ** 2).sum()),
          BINARY[:4]),
     Case("dist_p1_method", lambda L, a, b: a.dist(b, 1), lambda a, b: np.abs(a - b).sum(),

@@ -1,8 +1,8 @@
 """Geometry of vectors and pairs of tensors: atan2, hypot, lerp, cross, cdist and dist,
 tensordot, inner and kron.
 
-atan2, hypot and the p-norm of cdist are Functions; the rest are compositions of other ops, so
-they differentiate (twice) through those.
+atan2 and hypot are Functions, and cdist's and dist's p-norm is reduce's (linalg.vector_norm's);
+the rest are compositions of other ops, so they differentiate (twice) through those.
 """
 import operator
 import warnings
@@ -16,10 +16,10 @@ from chainrule.ops.dtypes import operands
 from chainrule.ops.extremum import amax
 from chainrule.ops.join import roll
 from chainrule.ops.linalg import einsum
-from chainrule.ops.reduce import norm
+from chainrule.ops.reduce import PNorm, norm
 from chainrule.ops.reduce import sum as reduce_sum
 from chainrule.ops.shape import reshape
-from chainrule.ops.unary import Mask, abs, sign
+from chainrule.ops.unary import Mask, abs
 from chainrule.tensor import Tensor
 
 __all__ = ["atan2", "arctan2", "hypot", "lerp", "cross", "cdist", "dist", "tensordot", "inner",
@@ -54,24 +54,6 @@ class Hypot(Function):
         scaled = grad / self.output()
         return (sum_to(scaled * a, a.shape) if need_a else None,
                 sum_to(scaled * b, b.shape) if need_b else None)
-
-
-class VectorNorm(Function):
-    """y = (Σ |x|ᵖ)^(1/p) over the last dim (finite p > 0);
-    dx = dy sign(x) |x|ᵖ⁻¹ / yᵖ⁻¹, and 0 where y = 0 (as PyTorch's cdist)"""
-    save_output = True
-
-    def forward(self, x, p):
-        self.p = p
-        with xp.errstate(over="ignore"):   # |x|ᵖ beyond the dtype's range is inf, as in torch
-            return xp.asarray(xp.sum(xp.abs(x) ** p, axis=-1) ** (1 / p))
-
-    def backward(self, grad):
-        x, p = self.inputs[0], self.p
-        y = self.output().unsqueeze(-1)
-        zero = Tensor._make(y.array == 0)
-        ratio = where(zero, 0.0, grad.unsqueeze(-1) / where(zero, 1.0, y ** (p - 1)))
-        return ratio * sign(x) * abs(x) ** (p - 1)
 
 
 def _floats(name, a, b):
@@ -178,7 +160,9 @@ def _p_norm(difference, p):
         return amax(abs(difference), -1)
     if p == 0:  # how many coordinates differ: piecewise constant, its gradient is 0
         return reduce_sum(Mask.apply(difference, mask=difference.array != 0), -1)
-    return VectorNorm.apply(difference, p=p)
+    # reduce's p-norm, linalg.vector_norm's: torch's cdist and dist give its gradient, 0 at a 0
+    # coordinate for p < 1 (|d|^(p-1) is inf there)
+    return PNorm.apply(difference, axes=(difference.ndim - 1,), keepdim=False, p=p)
 
 
 def dist(input, other, p=2):
