@@ -83,7 +83,9 @@ def ldexp(input, other):
     a = tensor_argument("ldexp", input)
     if a.array.dtype.kind != "f":
         a = a.to(backend.get_default_dtype())
-    return a * Tensor._make(xp.exp2(exponent.array.astype(a.array.dtype)))
+    with xp.errstate(over="ignore"):   # 2 ** 2000 = inf, as in torch
+        scale = xp.exp2(exponent.array.astype(a.array.dtype))
+    return a * Tensor._make(scale)
 
 
 def frexp(input):
