@@ -69,21 +69,19 @@ def run(roots, retain_graph, create_graph, inputs=None):
     if retain_graph is None:
         retain_graph = create_graph
     wanted = None if inputs is None else {_node_of(t): t for t in inputs}
-    grads, owned = _seed_nodes(roots)
-    order, must_run = _order([fn for fn in grads if type(fn) is not AccumulateGrad], wanted)
-    previous, state.enabled = state.enabled, create_graph
-    try:
-        captured = _propagate(order, grads, owned, must_run, wanted, retain_graph, create_graph)
-    finally:
-        state.enabled = previous
+    grads, owned = _seed_nodes(roots)        # node -> the gradient waiting there
+    order, must_run = _order(grads, wanted)
+    captured = _propagate(order, grads, owned, must_run, wanted, retain_graph, create_graph)
     # what is left in grads: the sums that reached the leaves' AccumulateGrad nodes
     return _at_leaves(grads, owned, captured, wanted)
 
 
 # ----- 1. order ---------------------------------------------------------------------------------
-def _order(roots, wanted):
-    """The nodes to run, in order; and with `inputs`, the set of those that must run their
-    backward: only nodes with a wanted tensor behind them run (and are freed), as in torch."""
+def _order(grads, wanted):
+    """The nodes to run, in order, from those holding the roots' gradients; and with `inputs`, the
+    set of those that must run their backward: only nodes with a wanted tensor behind them run
+    (and are freed), as in torch."""
+    roots = [fn for fn in grads if type(fn) is not AccumulateGrad]
     order, consumers = _topological_order(roots, wanted is not None)
     return order, None if wanted is None else _leading_to(wanted, consumers)
 
@@ -145,21 +143,27 @@ def _leading_to(wanted, consumers):
 @xp.errstate(divide="ignore", invalid="ignore", over="ignore")
 def _propagate(order, grads, owned, must_run, wanted, retain_graph, create_graph):
     """Run each node in order on the sum of the gradients sent to it (popped from grads); return
-    the gradients of wanted non-leaf tensors, caught as they pass their node."""
+    the gradients of wanted non-leaf tensors, caught as they pass their node. The backward
+    formulas are recorded only if create_graph (so that the gradients can be differentiated)."""
     captured = {}
-    for fn in order:
-        g = grads.pop(fn, None)
-        if g is None:
-            continue
-        g = _run_hooks(fn, g)
-        _retain(fn, g, create_graph)
-        if wanted is not None and fn in wanted:
-            captured[fn] = g
-        if must_run is not None and fn not in must_run:
-            continue
-        _call_backward(fn, g, grads, owned)
-        if not retain_graph:
-            fn.free()
+    previous, state.enabled = state.enabled, create_graph
+    try:
+        for fn in order:
+            g = grads.pop(fn, None)
+            if g is None:
+                continue
+            g = _run_hooks(fn, g)
+            if fn.retained is not None:
+                _retain(fn.retained(), g, create_graph)
+            if wanted is not None and fn in wanted:
+                captured[fn] = g
+            if must_run is not None and fn not in must_run:
+                continue
+            _call_backward(fn, g, grads, owned)
+            if not retain_graph:
+                fn.free()
+    finally:
+        state.enabled = previous
     return captured
 
 
@@ -212,14 +216,13 @@ def _add_leaf_grad(grads, owned, node, g, is_owned):
         owned.add(node)
 
 
-def _retain(fn, g, create_graph):
-    """A non-leaf tensor that called retain_grad() keeps (a copy of) its gradient in .grad."""
-    if fn.retained is not None:
-        t = fn.retained()
-        if t is not None:
-            # a copy: g may be the caller's seed or shared with other tensors' gradients
-            g = g.clone() if create_graph else Tensor._make(g.array.copy())
-            t.grad = g if t.grad is None else t.grad + g
+def _retain(t, g, create_graph):
+    """A non-leaf tensor that called retain_grad() keeps (a copy of) its gradient in .grad;
+    t is None if that tensor is gone."""
+    if t is not None:
+        # a copy: g may be the caller's seed or shared with other tensors' gradients
+        g = g.clone() if create_graph else Tensor._make(g.array.copy())
+        t.grad = g if t.grad is None else t.grad + g
 
 
 # ----- 3. accumulate ----------------------------------------------------------------------------
@@ -234,13 +237,15 @@ def _at_leaves(grads, owned, captured, wanted):
 
 
 def _leaf_result(node, g, owned):
+    """(leaf, its gradient after the leaf's hooks, whether that gradient's array is owned)."""
     leaf = node.variable
     hooked = _run_hooks(leaf, g)
     return leaf, hooked, owned and hooked is g
 
 
 def accumulate_grad(t, grad, owned, create_graph):
-    """What AccumulateGrad does with the gradient that reached it: add it into t.grad."""
+    """What AccumulateGrad does with the gradient that reached it: add it into t.grad (its leaf's;
+    or a wanted non-leaf's, with backward(inputs=...))."""
     if create_graph:
         if t.grad is None:   # a differentiable copy, unless the array is the leaf's alone
             t.grad = grad if owned else grad.clone()

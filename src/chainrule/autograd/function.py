@@ -1,5 +1,8 @@
 """Function: one differentiable operation. `forward` computes on arrays; `backward` is written with
-Tensor ops, so that the gradient it returns can itself be differentiated (create_graph=True)."""
+Tensor ops, so that the gradient it returns can itself be differentiated (create_graph=True).
+
+Each recorded call is a node of the graph; its `parents` are the nodes that made its inputs: another
+Function, the AccumulateGrad of a leaf that requires grad, or None (no gradient wanted)."""
 import functools
 import inspect
 import traceback
