@@ -183,23 +183,29 @@ def to_dtype(dtype):
                         "float64, int32, int64, bool, ...)") from None
 
 
-@xp.errstate(over="ignore", invalid="ignore")   # 1e40 as float32 is inf, silently, as in torch
 def as_array(data, dtype=None, name="tensor"):
     """Turn data (array, scalar or nested lists) into a numeric array; Python floats become
     float32, Python ints int64. Strings, None, ragged lists and ints beyond int64 are refused."""
     target = to_dtype(dtype)
     if isinstance(data, (xp.ndarray, xp.generic)):
         _check_kind(data, data, name)
-        array = xp.asarray(data, dtype=target)
+        array = xp.asarray(data) if target is None else _cast(data, target)
     else:
         array = _from_python(data, target, name)
         if target is not None:
-            array = array.astype(target, copy=False)
+            array = _cast(array, target)
         elif array.dtype == float64:
-            array = array.astype(default_float)
+            array = _cast(array, default_float, copy=True)
         elif array.dtype.kind in "iu":
             array = array.astype(int64)
     return round_to_bfloat16(array) if is_bfloat16(dtype) else array
+
+
+@xp.errstate(over="ignore", invalid="ignore")
+def _cast(array, dtype, copy=False):
+    """array.astype(dtype), as quiet as torch's casts: 1e40 as float32 is inf, nan as int64 some
+    integer. Only where as_array converts: chainrule.tensor(ndarray) pays no errstate."""
+    return xp.asarray(array).astype(dtype, copy=copy)
 
 
 def _from_python(data, target, name):
