@@ -79,6 +79,7 @@ EDGES = {   # where torch gives inf or nan, silently, in the value or its gradie
     "prod beyond float32": (lambda lib, x: lib.prod(x), [1e30, 1e30]),
     "norm beyond float32": (lambda lib, x: lib.linalg.vector_norm(x), [1e30, 1e30]),
     "hypot at the origin": (lambda lib, x: lib.hypot(x, x), [0.0]),
+    "log(x * 0): inf * 0 in mul's backward": (lambda lib, x: lib.log(x * 0.0), [1.0]),
     "a cast to float16 beyond its range": (lambda lib, x: x.half(), [1e6]),
 }
 
