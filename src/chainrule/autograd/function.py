@@ -82,7 +82,7 @@ class Function:
 
     @property
     def needs_input_grad(self):
-        return tuple(parent is not None for parent in self.parents)
+        return tuple([parent is not None for parent in self.parents])   # a list: no generator
 
     @property
     def next_functions(self):
@@ -96,20 +96,26 @@ class Function:
 
     def check_versions(self):
         """Raise if a value that backward needs was changed in place after forward saved it."""
-        name = type(self).__name__
-        if self.save_inputs:
-            for index, (t, version) in enumerate(zip(self.inputs, self.versions)):
-                if t._version[0] != version:
-                    raise RuntimeError(
-                        f"{name}.backward: input {index} (shape {t.shape}, {t.dtype}) was modified "
-                        f"in place after {name} saved it (version {version} -> {t._version[0]}); "
-                        "clone it before changing it, or change it after backward")
+        # Runs once per node per backward: one tuple comparison when nothing changed (the usual
+        # case); the loop that finds and names the culprit runs only when something did.
+        if self.save_inputs and tuple([t._version[0] for t in self.inputs]) != self.versions:
+            self._refuse_changed_input()
         if self.save_output:
             counter, version = self.out_version
             if counter[0] != version:
+                name = type(self).__name__
                 raise RuntimeError(
                     f"{name}.backward: its output (shape {self.shape}) was modified in place after "
                     f"{name} saved it (version {version} -> {counter[0]}); clone it before changing it")
+
+    def _refuse_changed_input(self):
+        name = type(self).__name__
+        for index, (t, version) in enumerate(zip(self.inputs, self.versions)):
+            if t._version[0] != version:
+                raise RuntimeError(
+                    f"{name}.backward: input {index} (shape {t.shape}, {t.dtype}) was modified "
+                    f"in place after {name} saved it (version {version} -> {t._version[0]}); "
+                    "clone it before changing it, or change it after backward")
 
     def free(self):
         """Drop saved values and edges once backward has run (unless retain_graph)."""
