@@ -1,5 +1,6 @@
 """gradcheck and gradgradcheck: they pass on correct gradients and name the worst entry otherwise."""
 import pytest
+import torch
 
 import chainrule as cr
 from chainrule.autograd import Function, GradcheckError, gradcheck, gradgradcheck
@@ -110,10 +111,23 @@ def test_gradcheck_refuses_a_detached_output():
     # torch raises "Numerical gradient for function expected to be zero" here
     with pytest.raises(GradcheckError, match="output 0 .* does not require grad.* gradient is lost"):
         gradcheck(lambda x: x.detach() * 2, (inputs(),))
-    # beside a differentiable output too (torch only checks when no output requires grad)
-    with pytest.raises(GradcheckError, match="output 1 .* does not require grad"):
-        gradcheck(lambda x, y: (x * y, (x + y).detach()), two_inputs())
     assert gradcheck(lambda x: x.detach() * 2, (inputs(),), raise_exception=False) is False
+
+
+def test_gradcheck_passes_over_an_output_without_grad_beside_one_with_it_as_torch():
+    # torch.autograd.gradcheck returns True here: the detached output is not differentiated
+    assert gradcheck(lambda x, y: (x * y, (x + y).detach()), two_inputs())
+    x, y = (torch.tensor(t.detach().numpy(), requires_grad=True) for t in two_inputs())
+    assert torch.autograd.gradcheck(lambda x, y: (x * y, (x + y).detach()), (x, y))
+
+
+def test_gradgradcheck_refuses_one_gradient_computed_outside_the_graph_beside_others():
+    # stricter than torch's: the first derivative for y is computed outside the graph
+    def f(x, y):
+        return x * x + SquareOutsideTheGraph.apply(y)
+    assert gradcheck(f, two_inputs())
+    with pytest.raises(GradcheckError, match=r"the gradient of input 1 .* outside the graph"):
+        gradgradcheck(f, two_inputs())
 
 
 def test_gradcheck_accepts_outputs_that_are_constant_without_grad():

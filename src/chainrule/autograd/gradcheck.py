@@ -3,11 +3,13 @@
 gradcheck compares the full Jacobian that backward gives (one vector-Jacobian product per
 output element) with (f(x + eps) - f(x - eps)) / 2eps per input element, and names the worst entry.
 
-An output that does not require grad has no backward to compare, so its finite differences must be
-0: one that moves with the inputs lost its gradient (a detached output, or one computed outside the
-graph), and the check fails, as torch's does. Under gradgradcheck the outputs are the gradients
-themselves, so a backward written outside the graph (whose second derivatives would silently be 0)
-fails it. torch checks this only when no output requires grad; chainrule checks every output.
+An output that does not require grad has no backward to compare. As in torch, gradcheck passes
+over it when some other output requires grad (an index or a detached statistic returned beside the
+result is not differentiated), and when none does, demands that its finite differences be 0: an
+output that moves with the inputs lost its gradient. gradgradcheck is stricter than torch's: its
+outputs are the first derivatives, and each one that does not require grad yet moves with the
+inputs means a backward written outside the graph (whose second derivatives would silently be 0),
+so it fails even beside gradients that are differentiable (torch's would pass it over).
 """
 from chainrule.autograd.engine import _as_tuple
 from chainrule.autograd.engine import grad as autograd_grad
@@ -67,8 +69,12 @@ def _check(fn, inputs, eps, atol, rtol, raise_exception, name, caller):
             raise GradcheckError(f"{caller}: input {i} is {inputs[i].dtype}; finite differences "
                                  "need float64 inputs")
     outputs = _as_tuple(fn(*inputs))
+    # torch's rule for gradcheck (see the module docstring); every output for gradgradcheck
+    skip_constant = caller == "gradcheck" and any(o.requires_grad for o in outputs)
     worst = None
     for out_index, out in enumerate(outputs):
+        if skip_constant and not out.requires_grad:
+            continue
         numeric = _numeric(fn, inputs, differentiable, out_index, out.numel(), eps)
         if not out.requires_grad:
             message = _lost_gradient(inputs, outputs, out_index, numeric, name, caller)
