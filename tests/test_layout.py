@@ -26,7 +26,6 @@ WHOLE = {
     "ops/test_public.py": "every public op reaches the top level and Tensor, as in torch",
     "ops/test_reduce_properties.py": "the reductions' properties: to merge into test_reduce.py",
     "autograd/test_custom_function.py": "autograd/custom.py under torch's name for it",
-    "autograd/test_mode.py": "grad_mode.py, moved below tensor: to rename test_grad_mode.py",
     "autograd/test_higher_order.py": "create_graph=True through the engine and many ops",
     "autograd/test_review_regressions.py": "regressions found in review, across modules",
     "data/test_workers.py": "worker processes: data/worker.py and multiprocess.py together",
