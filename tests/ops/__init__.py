@@ -3,10 +3,9 @@ in tests/ops/test_<family>.py, which holds the family's case table (each case ru
 harness: NumPy, gradcheck, gradgradcheck and torch), its direct comparisons with torch, and its
 properties over random shapes (hypothesis).
 
-Two modules test the package as a whole instead of a family: test_coverage.py (every op in
-chainrule.ops has a case in some family's table) and test_naming.py (the op classes' naming rule).
-One exception, for now: test_reduce_properties.py holds the reductions' properties, to be merged
-into test_reduce.py.
+Three modules test the package as a whole instead of a family: test_coverage.py (every op in
+chainrule.ops has a case in some family's table), test_naming.py (the op classes' naming rule) and
+test_public.py (every public op reaches the top level and Tensor).
 
 Helper modules, holding no tests: harness.py (Case, OpChecks and the input makers) and matrices.py
 (the square, well-conditioned, symmetric and positive-definite matrices of the linear-algebra
