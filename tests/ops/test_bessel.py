@@ -13,6 +13,14 @@ def wide(rng, shape):
 
 
 SHAPES = [((3, 4),), ((),)]
+FAR = [-1e4, -800.0, -35.0, -29.0, 31.0, 100.0, 800.0, 1e30]
+
+
+def far(rng, shape):
+    """Beyond where Iν(x) overflows (713 in float64, 90 in float32), and either side of 30 where
+    the scaled forms switch from the series to the asymptotic expansion."""
+    return np.array(FAR).reshape(shape)
+
 
 CASES = [
     Case("i0", lambda L, x: L.special.i0(x), np.i0, SHAPES, make=wide),
@@ -22,6 +30,9 @@ CASES = [
     Case("i0e", lambda L, x: L.special.i0e(x), lambda x: np.exp(-np.abs(x)) * np.i0(x), SHAPES,
          make=wide),
     Case("i1e", lambda L, x: L.special.i1e(x), None, SHAPES, make=wide),
+    Case("i0e_far", lambda L, x: L.special.i0e(x), None, [((8,),)], make=far),
+    Case("i1e_far", lambda L, x: L.special.i1e(x), None, [((8,),)], make=far),
+    Case("i1e_at_zero", lambda L, x: L.special.i1e(x * 0), None, [((2,),)]),
 ]
 
 
@@ -32,6 +43,14 @@ class TestBessel(OpChecks):
 @pytest.mark.parametrize("name", ["i0", "i1"])
 def test_accurate_far_out(name):
     x = np.concatenate([np.linspace(-60, 60, 1201), [1e-12, 0.0, 500.0]])
+    ours = getattr(chainrule.special, name)(chainrule.tensor(x)).numpy()
+    theirs = getattr(torch.special, name)(torch.tensor(x)).numpy()
+    np.testing.assert_allclose(ours, theirs, rtol=1e-13, atol=0)
+
+
+@pytest.mark.parametrize("name", ["i0e", "i1e"])
+def test_scaled_accurate_far_out(name):
+    x = np.concatenate([np.linspace(-60, 60, 1201), np.geomspace(29, 1e6, 300), [1e300, np.inf]])
     ours = getattr(chainrule.special, name)(chainrule.tensor(x)).numpy()
     theirs = getattr(torch.special, name)(torch.tensor(x)).numpy()
     np.testing.assert_allclose(ours, theirs, rtol=1e-13, atol=0)
