@@ -1,6 +1,7 @@
 """The Optimizer base class: the forms params may take, groups, zero_grad, the step loop, state
 dicts laid out as torch's, float32, and the errors for bad arguments."""
 import copy
+import warnings
 
 import numpy as np
 import pytest
@@ -386,3 +387,73 @@ def test_step_without_a_closure_returns_none_as_torch(name):
         optimizer = getattr(L.optim, name)(params, **CLOSURE_OPTIMIZERS[name])
         sum((p * p).sum() for p in params).backward()
         assert optimizer.step() is None, L.__name__
+
+
+# ----- inf and nan gradients: torch's values, and no NumPy warning -------------------------------
+# An inf, a -inf and a nan gradient, then finite ones: the state they spoil carries on.
+NONFINITE_GRADS = [[1.0, np.inf, -np.inf, np.nan, 0.5], [2.0, 3.0, 1.0, -1.0, 0.0],
+                   [-1.0, 0.5, 2.0, 1.0, -2.0]]
+
+
+def steps_on_nonfinite_grads(L, name):
+    p = L.tensor([1.0, 2.0, 3.0, -1.0, 0.0], dtype=L.float64, requires_grad=True)
+    optimizer = getattr(L.optim, name)([p], **ALGORITHMS.get(name, CLOSURE_OPTIMIZERS[name]))
+    for grad in NONFINITE_GRADS:
+        p.grad = L.tensor(grad, dtype=L.float64)
+        optimizer.step()
+    return p.detach().numpy()
+
+
+@pytest.mark.parametrize("name", sorted(set(CLOSURE_OPTIMIZERS) - {"LBFGS"}))
+def test_steps_on_inf_and_nan_gradients_are_silent_and_give_torchs_values(name):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)   # NumPy's "invalid value encountered"
+        ours = steps_on_nonfinite_grads(cr, name)
+    # nan and inf in the same places (assert_allclose compares them exactly), the rest close
+    np.testing.assert_allclose(ours, steps_on_nonfinite_grads(torch, name), rtol=1e-12)
+
+
+def lbfgs_from(L, start, line_search_fn):
+    """An L-BFGS step from start, where an inf coordinate makes an inf and nan gradient."""
+    p = L.tensor(start, dtype=L.float64, requires_grad=True)
+    optimizer = L.optim.LBFGS([p], max_iter=4, line_search_fn=line_search_fn)
+
+    def closure():
+        optimizer.zero_grad()
+        loss = (L.sqrt(p.abs()) + p * p).sum()
+        loss.backward()
+        return loss
+
+    optimizer.step(closure)
+    return p.detach().numpy()
+
+
+@pytest.mark.parametrize("line_search_fn", [None, "strong_wolfe"])
+@pytest.mark.parametrize("start", [[np.inf, 1.0, 2.0], [np.nan, 1.0, 2.0]])
+def test_lbfgs_on_inf_and_nan_gradients_is_silent_and_gives_torchs_values(start,
+                                                                          line_search_fn):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        ours = lbfgs_from(cr, start, line_search_fn)
+    np.testing.assert_allclose(ours, lbfgs_from(torch, start, line_search_fn), rtol=1e-10)
+
+
+@pytest.mark.parametrize("name", ["SGD", "LBFGS"])
+def test_the_closure_runs_in_the_callers_numpy_error_state(name):
+    """The step silences its own arithmetic only: the user's code in the closure keeps the
+    error state the caller chose."""
+    params = parameters(cr, START)
+    optimizer = getattr(cr.optim, name)(params, **CLOSURE_OPTIMIZERS[name])
+    seen = []
+
+    def closure():
+        seen.append(np.geterr())
+        optimizer.zero_grad()
+        loss = sum((p * p).sum() for p in params)
+        loss.backward()
+        return loss
+
+    with np.errstate(divide="raise", invalid="warn", over="print"):
+        optimizer.step(closure)
+    assert seen and all((s["divide"], s["invalid"], s["over"]) == ("raise", "warn", "print")
+                        for s in seen)

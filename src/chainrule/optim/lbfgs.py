@@ -4,7 +4,8 @@ from collections import namedtuple
 
 from chainrule.grad_mode import enable_grad
 from chainrule.backend import xp
-from chainrule.optim.optimizer import Optimizer, check_non_negative, checked_grad
+from chainrule.optim.optimizer import (Optimizer, check_non_negative, checked_grad,
+                                       quiet_arithmetic)
 from chainrule.tensor import Tensor
 
 # one trial step of the line search: step length t, loss f, flat gradient g, slope gᵀd
@@ -76,11 +77,15 @@ class LBFGS(Optimizer):
         state.setdefault("func_evals", 0)
         state.setdefault("n_iter", 0)
         memory = _unpacked(state)
-        first_loss = self._evaluate(closure)
-        loss, flat_grad = float(first_loss), self._flat_grad()
-        memory["func_evals"] += 1
-        if not xp.abs(flat_grad).max() <= group["tolerance_grad"]:
-            self._iterate(closure, group, memory, loss, flat_grad)
+        closure = _in_callers_errstate(closure)
+        # one error state for the whole step, as the base class's: inf and nan from an inf or
+        # nan gradient are values, as in torch; the closure runs in the caller's error state
+        with quiet_arithmetic():
+            first_loss = self._evaluate(closure)
+            loss, flat_grad = float(first_loss), self._flat_grad()
+            memory["func_evals"] += 1
+            if not xp.abs(flat_grad).max() <= group["tolerance_grad"]:
+                self._iterate(closure, group, memory, loss, flat_grad)
         state.update(_packed(memory))
         return first_loss
 
@@ -161,6 +166,16 @@ class LBFGS(Optimizer):
         for param, array in zip(self._params, arrays, strict=True):
             param.array[...] = array
             param._version[0] += 1
+
+
+def _in_callers_errstate(closure):
+    """closure, run under the NumPy error state in force now (the step's own is quieter)."""
+    settings = xp.geterr()
+
+    def evaluate():
+        with xp.errstate(**settings):
+            return closure()
+    return evaluate
 
 
 def _direction(memory, flat_grad, history_size):

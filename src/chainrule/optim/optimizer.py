@@ -77,14 +77,16 @@ class Optimizer:
         updates = [(group, param, checked_grad(type(self).__name__, index, param))
                    for index, group, param in _numbered(self.param_groups)
                    if param.grad is not None]
-        for group, param, grad in updates:
-            state = self.state[param]
-            if not state:
-                state.update(self.init_state(param.array, group))
-            else:
-                _check_state_dtype(type(self).__name__, param, state)
-            self.update(param.array, -grad if group.get("maximize", False) else grad, state, group)
-            param._version[0] += 1   # an in-place change: graphs that saved param see it
+        with quiet_arithmetic():   # the closure above keeps the caller's error state
+            for group, param, grad in updates:
+                state = self.state[param]
+                if not state:
+                    state.update(self.init_state(param.array, group))
+                else:
+                    _check_state_dtype(type(self).__name__, param, state)
+                self.update(param.array, -grad if group.get("maximize", False) else grad, state,
+                            group)
+                param._version[0] += 1   # an in-place change: graphs that saved param see it
         return loss
 
     def zero_grad(self, set_to_none=True):
@@ -224,6 +226,13 @@ def checked_grad(name, index, param):
                            f"is {param.dtype} but its .grad is {param.grad.dtype}; assign a "
                            "gradient of its parameter's dtype (grad.to(param.dtype))")
     return grad
+
+
+def quiet_arithmetic():
+    """NumPy's error state for an optimiser's arithmetic, entered once per step: an inf or nan
+    gradient makes inf and nan in the state and the parameters silently, as in torch (NumPy
+    would warn for every parameter). The user's closure runs outside it."""
+    return xp.errstate(divide="ignore", invalid="ignore", over="ignore")
 
 
 def zeros_state(param):

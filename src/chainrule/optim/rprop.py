@@ -1,6 +1,7 @@
 """Rprop: per-coordinate step sizes grown while the gradient keeps its sign and shrunk when it
 flips; only the gradient's sign moves the parameter."""
 from chainrule.backend import xp
+from chainrule.ops.unary import sign_array
 from chainrule.optim.optimizer import (Optimizer, check_non_negative, check_plain_options,
                                        count_step, step_state, zeros_state)
 from chainrule.tensor import Tensor
@@ -42,10 +43,11 @@ class Rprop(Optimizer):
         (eta_minus, eta_plus), (step_min, step_max) = group["etas"], group["step_sizes"]
         count_step(state)
         prev, step_size = state["prev"].array, state["step_size"].array
-        agreement = xp.sign(grad * prev)
+        # torch's sign: nan gives 0, so a nan gradient leaves its coordinate where it is
+        agreement = sign_array(grad * prev)
         factor = xp.where(agreement > 0, eta_plus, xp.where(agreement < 0, eta_minus, 1.0))
         step_size *= factor.astype(step_size.dtype)
         xp.clip(step_size, step_min, step_max, out=step_size)
         grad = xp.where(agreement < 0, 0, grad).astype(param.dtype)
-        param -= xp.sign(grad) * step_size
+        param -= sign_array(grad) * step_size
         prev[...] = grad
