@@ -1,6 +1,7 @@
 """Gradient clipping (nn.utils.clip_grad_norm_, clip_grad_value_ and their parts) against torch:
 the total norm returned and the gradients left, for each norm type, dtype and case."""
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -127,3 +128,14 @@ def test_clip_grad_value_refuses_a_negative_clip_value():
                                            "-1.0"):
         utils.clip_grad_value_([p], -1.0)
     assert p.grad.tolist() == [0.5, -3.0]
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 3.0])
+def test_a_norm_beyond_the_dtypes_range_is_inf_silently_as_torch(norm_type):
+    ours, theirs = with_grads(cr, "float64", scale=1e200), with_grads(torch, "float64", scale=1e200)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)   # NumPy's "overflow encountered"
+        total = utils.clip_grad_norm_(ours, 1.0, norm_type)
+    assert total.item() == torch.nn.utils.clip_grad_norm_(theirs, 1.0, norm_type).item() == math.inf
+    for got, want in zip(grads_of(ours), grads_of(theirs)):
+        np.testing.assert_equal(got, want)

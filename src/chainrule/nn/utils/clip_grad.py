@@ -21,8 +21,9 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False):
                            f"inf), got {norm_type!r}") from None
     if not tensors:
         return Tensor(0.0)
-    norms = [xp.linalg.vector_norm(t.array, ord=norm_type) for t in tensors]
-    total = xp.linalg.vector_norm(xp.stack(norms), ord=norm_type)
+    with xp.errstate(over="ignore"):   # a norm beyond the dtype's range is inf, as in torch
+        norms = [xp.linalg.vector_norm(t.array, ord=norm_type) for t in tensors]
+        total = xp.linalg.vector_norm(xp.stack(norms), ord=norm_type)
     if error_if_nonfinite and not xp.isfinite(total):
         raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` "
                            "is non-finite, so it cannot be clipped. To disable this error and "
@@ -42,10 +43,10 @@ def clip_grads_with_norm_(parameters, max_norm, total_norm):
         return
     total = total_norm.array if isinstance(total_norm, Tensor) else xp.asarray(total_norm)
     coefficient = xp.minimum(float(max_norm) / (total + 1e-6), 1.0)
-    for grad in grads:
-        with xp.errstate(invalid="ignore"):   # an infinite norm: inf * 0 = nan, as in torch
+    with xp.errstate(invalid="ignore"):   # an infinite norm: inf * 0 = nan, as in torch
+        for grad in grads:
             grad.array *= coefficient
-        grad._version[0] += 1
+            grad._version[0] += 1
 
 
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
