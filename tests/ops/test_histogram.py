@@ -34,6 +34,13 @@ CASES = [
          lambda a: np_histc(a, 5, -1, 1), [((20,),), ((4, 5),)], differentiable=False),
     Case("histc_own_range_method", lambda L, x: x.histc(7),
          lambda a: np_histc(a, 7, a.min(), a.max()), [((30,),)], differentiable=False),
+    # one value so large that value ± 1 rounds back to it: torch puts it in the middle bin
+    Case("histc_one_huge_value", lambda L, x: L.histc(x, bins=4),
+         lambda a: np.array([0.0, 0.0, 1.0, 0.0]), [((1,),)],
+         make=lambda rng, shape: np.full(shape, 1e30), differentiable=False),
+    Case("histc_one_huge_negative_value", lambda L, x: L.histc(x, bins=5),
+         lambda a: np.array([0.0, 0.0, 1.0, 0.0, 0.0]), [((1,),)],
+         make=lambda rng, shape: np.full(shape, -1e30), differentiable=False),
 ]
 
 
@@ -64,7 +71,8 @@ def test_bincount_of_nothing_and_minlength():
 
 @pytest.mark.parametrize("values, bins, low, high", [
     ([1.0, 2.0, 1.0, 5.0], 4, 0, 3), ([2.0, 2.0], 4, 0, 0), ([0.0, 1.0, 1.0], 2, 0, 1),
-    ([], 3, 0, 0), ([-3.0, 0.5, 9.0], 3, -1, 1)])
+    ([], 3, 0, 0), ([-3.0, 0.5, 9.0], 3, -1, 1), ([1e30, 1e30], 7, 0, 0), ([1e16], 2, 0, 0),
+    ([-1e30], 3, -1e30, -1e30), ([3e7, 3e7], 4, 0, 0)])
 def test_histc_matches_torch(values, bins, low, high):
     ours = chainrule.histc(chainrule.tensor(values), bins, low, high)
     theirs = torch.histc(torch.tensor(values), bins, low, high)
@@ -85,6 +93,10 @@ def test_histc_matches_torch(values, bins, low, high):
     (lambda: chainrule.histc(chainrule.tensor([1.0]), min=2, max=1), RuntimeError,
      ["histc", "max must be larger than min"]),
     (lambda: chainrule.histc(chainrule.tensor([1, 2])), NotImplementedError, ["histc", "int64"]),
+    (lambda: chainrule.histc(chainrule.tensor([1.0, float("inf")])), RuntimeError,
+     ["histc", "range of [1, inf] is not finite", "(2,)"]),
+    (lambda: chainrule.histc(chainrule.tensor([1.0]), min=0, max=float("inf")), RuntimeError,
+     ["histc", "range of [0, inf] is not finite"]),
 ])
 def test_bad_input_is_refused_naming_the_op(call, error, words):
     with pytest.raises(error) as info:

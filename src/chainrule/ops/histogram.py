@@ -2,6 +2,7 @@
 histc (a histogram of equal-width bins) and count_nonzero. Counts are results outside the graph,
 as in PyTorch.
 """
+import math
 import operator
 
 from chainrule import backend
@@ -53,15 +54,30 @@ def histc(input, bins=100, min=0, max=0):
     values = input.array.reshape(-1)
     if low == high and values.size:
         low, high = float(values.min()), float(values.max())
+    if not (math.isfinite(low) and math.isfinite(high)):
+        raise RuntimeError(f"histc: range of [{low:g}, {high:g}] is not finite (input of shape "
+                           f"{input.shape})")
     if low == high:  # every value the same: a range of width 2 around it, as PyTorch
         low, high = low - 1, high + 1
     if low > high:
         raise RuntimeError(f"histc: max must be larger than min, got min={low} and max={high}")
     inside = values[(values >= low) & (values <= high)].astype(xp.float64)
-    positions = ((inside - low) * bins / (high - low)).astype(xp.int64)
-    positions = xp.minimum(positions, bins - 1)  # max itself counts in the last bin
-    counts = xp.bincount(positions, minlength=bins)
+    counts = xp.bincount(_bin_positions(inside, bins, low, high), minlength=bins)
     return Tensor._make(counts.astype(input.array.dtype))
+
+
+def _bin_positions(values, bins, low, high):
+    """The bin of each value in [low, high], max itself in the last bin."""
+    if low == high:
+        # |value| >= 2^53 (float64), where value ± 1 rounds back to value: torch's width-2 range
+        # around it still puts it in the middle bin
+        return xp.full(values.shape, bins // 2, dtype=xp.int64)
+    width = high - low
+    if math.isinf(width):   # a span beyond float64's range (-1e308 to 1e308): halves fit
+        positions = (values / 2 - low / 2) / (high / 2 - low / 2) * bins
+    else:
+        positions = (values - low) * bins / width
+    return xp.minimum(positions.astype(xp.int64), bins - 1)
 
 
 def count_nonzero(input, dim=None):
