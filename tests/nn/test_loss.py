@@ -403,18 +403,43 @@ def test_bce_with_logits_is_stable_for_huge_logits_and_right_at_zero():
     close(ours.grad, theirs.grad, "float32", "gradient")
 
 
-def test_bce_at_exactly_0_and_1_is_finite_as_torch():
-    p = np.array([0.0, 0.0, 1.0, 1.0, 1e-45, 0.5])
-    y = np.array([0.0, 0.3, 1.0, 0.6, 1.0, 0.5])
-    ours = cr.tensor(p, requires_grad=True)
-    loss = F.binary_cross_entropy(ours, cr.tensor(y), reduction="none")
-    expected = torch.nn.functional.binary_cross_entropy(torch.tensor(p), torch.tensor(y),
-                                                        reduction="none")
-    close(loss, expected, "float64", "loss")  # the logs are clamped at -100
-    loss.sum().backward()
-    # the gradient of the clamped loss: a clamped log contributes nothing (torch instead returns
-    # (x - y) / max(x (1 - x), 1e-12), of order 1e12 at these points)
-    np.testing.assert_allclose(ours.grad.numpy()[:4], [1.0, 0.7, -1.0, -0.6])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_bce_at_exactly_0_and_1_is_finite_and_has_torchs_gradients(dtype):
+    """The logs are clamped at -100; the gradients are torch's formulas, not the clamped loss's
+    derivative: (x - y) / max(x (1 - x), 1e-12) for the input (0 at x = y = 0, -1e12 at x = 0,
+    y = 1) and -log(x / (1 - x)) for the target (±inf at 0 and 1)."""
+    p = np.array([0.0, 0.0, 1.0, 1.0, 1e-45, 0.5, 0.0, 1.0, 1e-13], dtype=dtype)
+    y = np.array([0.0, 0.3, 1.0, 0.6, 1.0, 0.5, 1.0, 0.0, 0.2], dtype=dtype)
+    ours = [cr.tensor(p, requires_grad=True), cr.tensor(y, requires_grad=True)]
+    theirs = [torch.tensor(p, requires_grad=True), torch.tensor(y, requires_grad=True)]
+    loss = F.binary_cross_entropy(*ours, reduction="none")
+    expected = torch.nn.functional.binary_cross_entropy(*theirs, reduction="none")
+    upstream = np.linspace(0.5, 1.5, len(p)).astype(dtype)
+    loss.backward(cr.tensor(upstream))
+    expected.backward(torch.tensor(upstream))
+    # relative only: an absolute tolerance scaled by the 1e12 (or inf) entries would pass anything
+    for what, x, t in [("loss", loss, expected), ("gradient of the input", *[ours[0].grad,
+                       theirs[0].grad]), ("gradient of the target", ours[1].grad, theirs[1].grad)]:
+        np.testing.assert_allclose(x.detach().numpy(), t.detach().numpy(),
+                                   rtol=TOLERANCES[dtype], atol=0, err_msg=what)
+
+
+def test_bce_second_derivatives_match_torch():
+    """d/d(x, y) of <∇loss, w>, inside (0, 1), where torch's double backward and the derivative of
+    the first one agree (they differ by its 1e-12 guards only)."""
+    rng = np.random.default_rng(4)
+    arrays = [probabilities(rng, 4, 3), probabilities(rng, 4, 3)]
+    w = [rng.standard_normal((4, 3)) for _ in arrays]
+
+    def seconds(lib, functional):
+        inputs = [lib.tensor(a, requires_grad=True) for a in arrays]
+        firsts = lib.autograd.grad(functional.binary_cross_entropy(*inputs), inputs,
+                                   create_graph=True)
+        total = sum((g * lib.tensor(v)).sum() for g, v in zip(firsts, w))
+        return [g.detach().numpy() for g in lib.autograd.grad(total, inputs)]
+
+    for x, t in zip(seconds(cr, F), seconds(torch, torch.nn.functional)):
+        np.testing.assert_allclose(x, t, rtol=1e-9, atol=1e-12)
 
 
 def test_all_targets_ignored_gives_nan_as_torch():

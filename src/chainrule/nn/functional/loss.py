@@ -2,10 +2,15 @@
 
 Each computes a per-element loss and reduces it: reduction='mean' (the default), 'sum' or 'none'.
 size_average and reduce are torch's deprecated spellings of reduction, accepted for its signatures.
+
+One loss is a primitive of its own: binary_cross_entropy, whose gradient in torch is not the
+derivative of its clamped value (at x = 0 or 1 it is (x - y) / 1e-12, not 0), so no composition
+gives it.
 """
 import math
 
 from chainrule import backend
+from chainrule.autograd.function import Function
 from chainrule.backend import xp
 from chainrule.ops.activation import log_softmax, softplus
 from chainrule.ops.compare import where
@@ -74,29 +79,36 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
             raise RuntimeError(f"binary_cross_entropy: all elements of {name} should be between "
                                f"0 and 1 (probabilities; for logits use "
                                f"binary_cross_entropy_with_logits)")
-    loss = (target - 1) * _clamped_log1p_neg(input) - target * _clamped_log(input)
+    loss = BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         _check_broadcasts_into("binary_cross_entropy", "weight", weight, input)
     return reduce_loss(loss if weight is None else loss * weight, reduction)
 
 
-# log(x) is clamped at -100 as in torch; 1e-45 rounds to float32's smallest subnormal, whose log
-# (-103.3) is below the clamp, so clamping x there first changes no value and keeps log's
-# gradient at x = 0 finite (0, not 0 * inf = nan).
-_LOG_CLAMP, _TINY = -100.0, 1e-45
+class BinaryCrossEntropy(Function):
+    """y = -(t max(log x, -100) + (1 - t) max(log(1 - x), -100)), elementwise, as torch's;
+    dx = dy (x - t) / max(x (1 - x), 1e-12), dt = -dy log(x / (1 - x)) (torch's formulas: at
+    x = 0 or 1 they are ±1e12 or 0 and ±inf, not the clamped value's derivative)"""
+
+    @xp.errstate(divide="ignore")   # log(0) = -inf, clamped to -100
+    def forward(self, x, t):
+        return ((t - 1) * xp.maximum(xp.log1p(-x), _LOG_CLAMP)
+                - t * xp.maximum(xp.log(x), _LOG_CLAMP))
+
+    def backward(self, grad):
+        x, t = self.inputs
+        dx = dy = None
+        if self.needs_input_grad[0]:
+            dx = grad * (x - t) / (x * (1 - x)).clamp(min=_BCE_EPSILON)
+        if self.needs_input_grad[1]:
+            dy = grad * -(x / (1 - x)).log()
+        return dx, dy
 
 
-def _clamped_log(x):
-    return x.clamp(min=_TINY).log().clamp(min=_LOG_CLAMP)
-
-
-def _clamped_log1p_neg(x):
-    """max(log(1 - x), -100), with a finite gradient at x = 1 (log1p keeps digits for small x)."""
-    one = x.array == 1
-    if one.any():
-        ones = Tensor._make(one)
-        return (-x.masked_fill(ones, 0)).log1p().masked_fill(ones, _LOG_CLAMP)
-    return (-x).log1p().clamp(min=_LOG_CLAMP)
+_LOG_CLAMP = -100.0   # torch's: log(0) counts as -100, so x = 0 or 1 gives a finite loss
+# torch's floor on x (1 - x) in the gradient: 1e-12 as a float32 constant (9.99999996e-13), in
+# float64 too
+_BCE_EPSILON = float(xp.float32(1e-12))
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
