@@ -15,6 +15,6 @@ with what it tests instead.
 
 What several test modules share lives in a helper module, not named test_* and holding no tests
 (tests/ops/harness.py, tests/ops/matrices.py, tests/nn/helpers.py, tests/optim/trajectory.py,
-tests/optim/schedules.py, tests/ports/loading.py ...). A test module imports from helper modules,
-never from another test module.
+tests/optim/lr_scheduler/schedules.py, tests/ports/loading.py ...). A test module imports from
+helper modules, never from another test module.
 """
