@@ -28,7 +28,6 @@ WHOLE = {
     "autograd/test_higher_order.py": "create_graph=True through the engine and many ops",
     "autograd/test_review_regressions.py": "regressions found in review, across modules",
     "data/test_workers.py": "worker processes: data/worker.py and multiprocess.py together",
-    "optim/test_signatures.py": "the signature of every optimiser and scheduler against torch's",
     "train/test_resume.py": "exact resume: the loop, the checkpoint and the RNG together",
 }
 

@@ -22,6 +22,12 @@ def test_learning_rates_follow_torch(name):
     assert_follows_torch(CASES[name], train=name in TRAINED, lr_rtol=0.0)
 
 
+def test_old_scheduler_base_is_there_as_in_torch():
+    S = cr.optim.lr_scheduler
+    assert issubclass(S._LRScheduler, S.LRScheduler)
+    assert issubclass(torch.optim.lr_scheduler._LRScheduler, torch.optim.lr_scheduler.LRScheduler)
+
+
 def test_old_style_subclass_reads_last_epoch_base_lrs_and_last_lr():
     rates = {}
     for L in (torch, cr):

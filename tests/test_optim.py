@@ -1,5 +1,8 @@
-"""The optimisers and schedulers added for ported programs take torch's arguments, in torch's
-order, with torch's defaults (a program passing them positionally gets the same meaning)."""
+"""The public surface of the optim package (src/chainrule/optim/, its optimisers and its
+lr_scheduler's schedulers), checked across it against torch.optim: every optimiser and scheduler
+takes torch's arguments, in torch's order, with torch's defaults (a program passing them
+positionally gets the same meaning); every optimiser accepts torch's kernel choices and refuses
+its graph options. What one optimiser or scheduler does is tested in tests/optim/."""
 import inspect
 
 import pytest
@@ -26,12 +29,6 @@ def test_scheduler_signature_as_torch(name):
     ours = described(getattr(cr.optim.lr_scheduler, name))
     theirs = described(getattr(torch.optim.lr_scheduler, name))
     assert ours == theirs
-
-
-def test_old_scheduler_base_is_there_as_in_torch():
-    S = cr.optim.lr_scheduler
-    assert issubclass(S._LRScheduler, S.LRScheduler)
-    assert issubclass(torch.optim.lr_scheduler._LRScheduler, torch.optim.lr_scheduler.LRScheduler)
 
 
 @pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta",
