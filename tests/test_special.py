@@ -8,6 +8,7 @@ import pytest
 import torch
 
 import chainrule
+from tests.ops.edges import matches_torch_at
 from tests.ops.harness import Case, OpChecks, normal, positive, unit
 
 SHAPES = [((3, 4),), ((),)]
@@ -92,15 +93,14 @@ def test_special_values_match_torch(name, values):
     np.testing.assert_array_equal(ours, theirs)
 
 
-def test_xlogy_gradients_at_x_zero_match_torch():
-    """dx = log y even at x = 0, but 0 where y <= 0; dy = x / y (torch's nan at 0/0 is our 0)."""
-    values = ([0.0, 0.0, 2.0, 0.0], [0.0, 3.0, 3.0, -1.0])
-    ours = [chainrule.tensor(v, requires_grad=True) for v in values]
-    theirs = [torch.tensor(v, requires_grad=True) for v in values]
-    chainrule.special.xlogy(*ours).sum().backward()
-    torch.special.xlogy(*theirs).sum().backward()
-    np.testing.assert_allclose(ours[0].grad.numpy(), theirs[0].grad.numpy(), rtol=1e-6)
-    np.testing.assert_allclose(ours[1].grad.numpy()[1:], theirs[1].grad.numpy()[1:], rtol=1e-6)
+@pytest.mark.parametrize("name, y", [
+    ("xlogy", [0.0, 3.0, 3.0, -1.0, np.inf, -np.inf, np.nan, 0.0, 2.0]),
+    ("xlog1py", [-1.0, 3.0, 3.0, -2.0, np.inf, -np.inf, np.nan, -1.0, 1.0])])
+def test_xlogy_at_x_zero_and_poles_matches_torch(name, y):
+    """The value is 0 where x = 0 (unless y is nan); dx = log y even at x = 0, but 0 there where
+    y <= 0 (-1 for xlog1py); dy = x / y, nan at 0/0: torch's formulas, second derivatives too."""
+    x = [0.0, 0.0, 2.0, 0.0, 0.0, 0.0, 0.0, 1.5, 0.0]
+    matches_torch_at(lambda L, a, b: getattr(L.special, name)(a, b), x, y)
 
 
 def test_multigammaln_refuses_a_small_argument():

@@ -15,6 +15,7 @@ from chainrule.ops.reduce import logsumexp
 from chainrule.ops.rounding import round as _round
 from chainrule.ops.specfun import digamma, erfc, erfcx, erfinv, log_ndtr, polygamma
 from chainrule.ops.specfun import lgamma as gammaln
+from chainrule.ops.specfun import XLogY
 from chainrule.ops.trig import exp2
 from chainrule.ops.unary import _floating, erf, expm1, log, log1p, sin
 from chainrule.tensor import Tensor
@@ -43,25 +44,17 @@ def logit(input, eps=None):
 
 
 def xlogy(input, other):
-    """x · log y, and 0 where x = 0 (unless y is nan); dx = log y, dy = x / y."""
+    """x · log y, and 0 where x = 0 (unless y is nan); dx = log y (0 where x = 0 and y <= 0),
+    dy = x / y (nan at x = y = 0), as torch's."""
     x, y = operands("xlogy", input, other)
-    return _x_times(x, y, log, 0)
+    return XLogY.apply(_floating("xlogy", x), _floating("xlogy", y), plus_one=False)
 
 
 def xlog1py(input, other):
-    """x · log(1 + y), and 0 where x = 0 (unless y is nan); dx = log(1 + y), dy = x / (1 + y)."""
+    """x · log(1 + y), and 0 where x = 0 (unless y is nan); dx = log(1 + y) (0 where x = 0 and
+    y <= -1), dy = x / (1 + y), as torch's."""
     x, y = operands("xlog1py", input, other)
-    return _x_times(x, y, log1p, -1)
-
-
-def _x_times(x, y, function, pole):
-    """x · function(y) with y replaced where x = 0 and function(y) is -inf, nan or inf, so that
-    0 is the value and the gradients there are 0 (PyTorch gives dx = 0 there too, and dy = nan
-    at y = pole, which we leave as 0)."""
-    x, y = _floating("xlogy", x), _floating("xlogy", y)
-    replace = (x.array == 0) & ((y.array <= pole) | xp.isinf(y.array))
-    safe = where(Tensor._make(replace), Tensor._make(xp.full((), pole + 1.0, y.array.dtype)), y)
-    return x * function(safe)
+    return XLogY.apply(_floating("xlog1py", x), _floating("xlog1py", y), plus_one=True)
 
 
 def multigammaln(input, p):

@@ -1,5 +1,6 @@
 """Special functions NumPy lacks, for torch.special: erfc, erfcx, erfinv, lgamma, the polygamma
-functions (digamma is polygamma 0) and log_ndtr.
+functions (digamma is polygamma 0), log_ndtr, and x·log y (xlogy, xlog1py), whose value and
+gradients at x = 0 are conventions a composition cannot give.
 
 Each is computed in float64 (then cast back) to within a few units in the last place, from
 published approximations: Cody's erfc fits (shared with erf in ops/unary.py), Giles' erfinv
@@ -10,7 +11,10 @@ import math
 
 from chainrule.autograd.function import Function
 from chainrule.backend import xp
+from chainrule.ops.broadcast import binary, sum_to
+from chainrule.ops.compare import where
 from chainrule.ops.unary import (_ERFC_MIDDLE, _ERFC_TAIL, _rational, _floating, erf_array, exp)
+from chainrule.tensor import Tensor
 
 __all__ = ["erfc", "erfcx", "erfinv", "lgamma", "digamma", "polygamma", "log_ndtr"]
 
@@ -85,6 +89,32 @@ class LogNdtr(Function):
     def backward(self, grad):
         x = self.inputs[0]
         return grad * exp(-0.5 * x * x - self.output()) / _SQRT_2PI
+
+
+class XLogY(Function):
+    """y = a log b (a log(1 + b) with plus_one), and 0 where a = 0 unless b is nan;
+    da = xlogy(dy, b), but 0 where a = 0 and b <= 0 (-1 with plus_one),  db = dy a / b (or
+    / (1 + b)): torch's formulas, so 0/0 = nan at a = b = 0 as there"""
+
+    @xp.errstate(divide="ignore", invalid="ignore")   # log 0 = -inf, 0 · -inf = nan (replaced)
+    def forward(self, a, b, plus_one):
+        self.plus_one = plus_one
+        value = binary(lambda u, v: u * (xp.log1p(v) if plus_one else xp.log(v)), "xlogy", a, b)
+        return xp.where((a == 0) & ~xp.isnan(b), xp.zeros((), value.dtype), value)
+
+    def backward(self, grad):
+        a, b = self.inputs
+        need_a, need_b = self.needs_input_grad
+        da = db = None
+        if need_a:
+            pole = (a.array == 0) & (b.array <= (-1 if self.plus_one else 0))
+            da = XLogY.apply(grad, b, plus_one=self.plus_one)
+            if pole.any():
+                da = where(Tensor._make(pole), Tensor._make(xp.zeros((), da.array.dtype)), da)
+            da = sum_to(da, a.shape)
+        if need_b:
+            db = sum_to(grad * a / ((b + 1) if self.plus_one else b), b.shape)
+        return da, db
 
 
 # ----- the arrays ---------------------------------------------------------------------------------
