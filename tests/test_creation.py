@@ -457,3 +457,10 @@ def test_from_numpy_refuses_arrays_that_hold_no_numbers(array):
     with pytest.raises(TypeError, match=rf"from_numpy: can't convert an array of dtype "
                                         rf"{array.dtype}"):
         cr.from_numpy(array)
+
+
+def test_tensor_of_a_tensor_is_a_copy():
+    a = cr.ones(3)
+    b = cr.tensor(a)
+    b[0] = 5
+    assert a.numpy().tolist() == [1, 1, 1]

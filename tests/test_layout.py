@@ -25,7 +25,6 @@ WHOLE = {
     "ops/test_naming.py": "the op classes' naming rule, over the ops package",
     "ops/test_public.py": "every public op reaches the top level and Tensor, as in torch",
     "autograd/test_higher_order.py": "create_graph=True through the engine and many ops",
-    "autograd/test_review_regressions.py": "regressions found in review, across modules",
     "data/test_workers.py": "worker processes: data/worker.py and multiprocess.py together",
     "train/test_resume.py": "exact resume: the loop, the checkpoint and the RNG together",
 }

@@ -289,3 +289,27 @@ def test_fill_with_a_value_that_is_not_a_number_is_named(value):
 def test_each_method_comes_from_the_layer_tensor_py_names(method, layer):
     """tensor.py's docstring says which layer binds which methods; the binding agrees."""
     assert getattr(cr.Tensor, method).__module__ == layer
+
+
+def test_recorded_in_place_keeps_the_dtype_or_refuses():
+    x = cr.ones(3, requires_grad=True)
+    y = x * 2
+    y.add_(cr.ones(3, dtype=cr.float64, requires_grad=True))
+    assert y.dtype == cr.float32
+    a = cr.zeros(3, dtype=cr.int64)
+    with pytest.raises(RuntimeError, match="add_: cannot write a float32 result into a int64"):
+        a.add_(cr.ones(3, requires_grad=True))
+
+
+def test_recorded_in_place_into_a_view_of_a_live_base_is_refused():
+    b = cr.zeros(4)
+    v = b[:2]
+    with pytest.raises(RuntimeError, match="is a view of another live tensor"):
+        v.add_(cr.ones(2, requires_grad=True))
+    a = cr.ones(3, requires_grad=True)
+    y = a * 2
+    v = y[:2]
+    y.mul_(3)   # the base may change: the view keeps its value and its history, consistently
+    y.sum().backward(retain_graph=True)
+    assert a.grad.numpy().tolist() == [6.0, 6.0, 6.0]
+    assert v.detach().numpy().tolist() == [2.0, 2.0]

@@ -394,3 +394,28 @@ def test_a_copied_or_unpickled_leaf_gets_its_own_accumulategrad():
     assert x.grad.numpy().tolist() == [2.0, 2.0]
     del y   # x's AccumulateGrad is gone; the dead reference to it pickles too
     assert pickle.loads(pickle.dumps(x)).grad.numpy().tolist() == [2.0, 2.0]
+
+
+def test_a_float64_seed_gives_a_float32_leaf_a_float32_gradient():
+    x = cr.ones(3, requires_grad=True)
+    x.exp().backward(cr.ones(3, dtype=cr.float64))
+    assert x.grad.dtype == cr.float32
+
+
+def test_create_graph_and_retained_gradients_own_their_memory():
+    x, w = cr.ones(3, requires_grad=True), cr.ones(3, requires_grad=True)
+    seed = cr.ones(3)
+    (x + w).backward(seed, create_graph=True)
+    with cr.no_grad():
+        x.grad.mul_(5)
+    assert w.grad.detach().numpy().tolist() == [1, 1, 1] and seed.numpy().tolist() == [1, 1, 1]
+    z = cr.ones(3, requires_grad=True)
+    z.sum().backward(create_graph=True)
+    with cr.no_grad():
+        z.grad.zero_()   # was a read-only broadcast array
+    y = x * 2
+    y.retain_grad()
+    seed = cr.ones(3)
+    y.backward(seed)
+    seed[0] = 7
+    assert y.grad.numpy().tolist() == [1, 1, 1]

@@ -96,3 +96,8 @@ def test_expand_refuses_negative_sizes_naming_them(sizes):
 
 def test_expand_keeps_an_existing_dim_for_minus_one():
     assert chainrule.ones(1, 3).expand(4, -1).shape == (4, 3)
+
+
+def test_a_numpy_error_that_is_not_about_broadcasting_says_what_it_is():
+    with pytest.raises(RuntimeError, match="pow: Integers to negative integer powers"):
+        chainrule.tensor([2, 3]) ** -1

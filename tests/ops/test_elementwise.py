@@ -167,3 +167,16 @@ def test_complex_true_division_stays_complex():
     ours = chainrule.tensor(values) / chainrule.tensor(values[::-1].copy())
     np.testing.assert_allclose(ours.numpy(), values / values[::-1])
     assert ours.dtype.is_complex
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L, x: (x ** 0).sum(),
+    lambda L, x: (x.reshape(3, 1) ** L.arange(3)).sum(),
+    lambda L, x: (L.zeros(3, dtype=x.dtype) ** x).sum(),
+], ids=["x**0", "polynomial features", "0**x"])
+def test_pow_gradient_at_zero_is_torchs(fn):
+    ours = chainrule.tensor([0.0, 1.0, 2.0], dtype=chainrule.float64, requires_grad=True)
+    theirs = torch.tensor([0.0, 1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    fn(chainrule, ours).backward()
+    fn(torch, theirs).backward()
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy())

@@ -111,3 +111,12 @@ def test_reducing_a_size_0_dim_without_an_identity_raises_as_torch(name):
         getattr(torch.zeros(0, 3), name)(0)
     with pytest.raises(RuntimeError if name[:3] != "arg" else IndexError, match=name):
         getattr(x, name)()
+
+
+def test_max_with_nan_sends_the_gradient_to_the_nan():
+    values = [1.0, float("nan"), 3.0, 2.0]
+    ours = chainrule.tensor(values, dtype=chainrule.float64, requires_grad=True)
+    theirs = torch.tensor(values, dtype=torch.float64, requires_grad=True)
+    ours.max().backward()
+    theirs.max().backward()
+    np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
