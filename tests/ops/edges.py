@@ -13,10 +13,11 @@ RTOL = {"float32": 1e-5, "float64": 1e-10}
 
 def matches_torch_at(fn, *values, grads=None, second=True, rtol=None):
     """fn(lib, *tensors) at the given values (one list per input); grads: which inputs require
-    grad (default all); second: also compare d/dx <∇(out · v), w> in float64."""
+    grad (default all); second: also compare d/dx <∇(out · v), w> in float64; rtol: per dtype."""
     grads = grads or [True] * len(values)
+    rtol = rtol or RTOL
     for dtype in ("float32", "float64"):
-        tolerance = (rtol or RTOL)[dtype] if isinstance(rtol or RTOL, dict) else rtol
+        tolerance = rtol[dtype]
         ours, theirs = _run(chainrule, fn, values, grads, dtype), _run(torch, fn, values, grads,
                                                                        dtype)
         for what, x, t in zip(["forward", *[f"gradient of input {i}" for i in range(len(values))]],
@@ -26,7 +27,7 @@ def matches_torch_at(fn, *values, grads=None, second=True, rtol=None):
         ours = _seconds(chainrule, fn, values, grads)
         theirs = _seconds(torch, fn, values, grads)
         for index, (x, t) in enumerate(zip(ours, theirs)):
-            _same(x, t, RTOL["float64"], f"second derivative for input {index}")
+            _same(x, t, rtol["float64"], f"second derivative for input {index}")
 
 
 def _tensors(lib, values, grads, dtype):
