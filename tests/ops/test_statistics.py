@@ -5,6 +5,7 @@ import pytest
 import torch
 
 import chainrule
+from tests.ops.edges import matches_torch_at
 from tests.ops.harness import Case, OpChecks, distinct, normal, positive
 
 
@@ -57,8 +58,8 @@ CASES = [
          [((3, 4),)], make=distinct),
     Case("nansum_all", lambda L, x: x.log().nansum(), lambda a: np.nansum(np.log(a)),
          [((3, 4),)], make=distinct),
-    # NaNs made by where: torch's nanmean passes NaN gradients into a NaN entry (ours 0, as
-    # nansum), and where stops either before it reaches x
+    # NaNs made by where: nanmean passes dy · 0 into a NaN entry, as torch's (NaN where dy is
+    # inf, as in an all-NaN slice: test below), and where stops it before it reaches x
     Case("nanmean", lambda L, x: L.nanmean(L.where(x > 1.0, x * 0 + float("nan"), x), 0,
                                            keepdim=True),
          lambda a: np.nanmean(np.where(a > 1.0, np.nan, a), 0, keepdims=True), [((3, 4),)],
@@ -116,6 +117,16 @@ def test_integer_inputs_match_torch():
         for o, t in zip(ours, theirs):
             assert str(o.dtype) == str(t.dtype).removeprefix("torch."), name
             np.testing.assert_array_equal(o.numpy(), t.numpy())
+
+
+@pytest.mark.parametrize("name, fn", [
+    ("nanmean", lambda L, x: L.nanmean(x, 1)), ("nanmean_all", lambda L, x: L.nanmean(x[0])),
+    ("nansum", lambda L, x: L.nansum(x, 1)),
+    ("nansum_times_inf", lambda L, x: L.nansum(x, 1) * float("inf"))])
+def test_nan_reductions_of_all_nan_slices_match_torch(name, fn):
+    """nanmean of an all-NaN slice is NaN, and so is its gradient (dy / 0 · 0, torch's); a NaN
+    entry gets dy · 0 from nansum, NaN when dy is inf."""
+    matches_torch_at(fn, [[np.nan, np.nan, np.nan], [1.0, np.nan, 2.0]])
 
 
 def test_quantile_of_a_row_with_nan_is_nan():

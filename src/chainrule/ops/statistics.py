@@ -7,6 +7,7 @@ gradient goes to the picked entry, as torch's does; the moments compose reduce's
 from collections import namedtuple
 
 from chainrule import backend
+from chainrule.autograd.function import Function
 from chainrule.backend import xp
 from chainrule.ops.dims import normalize_dim, tensor_argument
 from chainrule.ops.extremum import amax, amin
@@ -14,6 +15,7 @@ from chainrule.ops.linalg import matmul
 from chainrule.ops.reduce import mean, std, sum, var
 from chainrule.ops.shape import movedim, reshape_to
 from chainrule.ops.sort import _take, order
+from chainrule.ops.unary import Mask
 from chainrule.tensor import Tensor
 
 __all__ = ["median", "nanmedian", "mode", "quantile", "nanquantile", "nansum", "nanmean",
@@ -187,10 +189,23 @@ def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
 
 
 # ----- NaN-ignoring sums, extremes, moments -------------------------------------------------------
+class NanZeroed(Function):
+    """y = x with NaNs replaced by 0;  dx = dy · (x is not NaN), a product as torch's nansum
+    backward (so an inf or nan upstream gives nan at a NaN entry, as nanmean of an all-NaN slice
+    has in torch: dy / 0 · 0), not a masked copy"""
+
+    def forward(self, x):
+        return xp.where(xp.isnan(x), xp.zeros((), x.dtype), x)
+
+    def backward(self, grad):
+        x = self.inputs[0]
+        return grad * Mask.apply(x, mask=~xp.isnan(x.array))
+
+
 def _nan_zeroed(x):
     if x.array.dtype.kind != "f":
         return x
-    return x.masked_fill(Tensor._make(xp.isnan(x.array)), 0)
+    return NanZeroed.apply(x)
 
 
 def nansum(input, dim=None, keepdim=False, *, dtype=None):
