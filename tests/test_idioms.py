@@ -201,6 +201,13 @@ def test_dropout_in_a_forward_written_with_functional_calls():
     assert not np.array_equal(net(x).detach().numpy(), first.detach().numpy())
 
 
+def test_version_is_the_installed_packages():
+    # programs print torch.__version__, or compare it, to say what they ran on
+    from importlib import metadata
+    assert torch.__version__ == metadata.version("chainrule")
+    assert isinstance(real_torch.__version__, str)
+
+
 # ----- ops in the idioms of programs, on both libraries from the same numbers ---------------------
 RNG = np.random.default_rng(0)
 X = RNG.standard_normal((6, 10))

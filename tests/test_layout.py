@@ -14,7 +14,6 @@ SOURCE = TESTS.parent / "src" / "chainrule"
 # that module's mirror.
 WHOLE = {
     "test_architecture.py": "rules the whole source keeps (the layer order of its imports ...)",
-    "test_device.py": "the GPU-facing shims together: cuda, amp, backends, distributed ...",
     "test_errors.py": "error messages across ops and layers",
     "test_examples.py": "the example program, run on chainrule and on torch",
     "test_idioms.py": "habits of PyTorch programs, across the library",

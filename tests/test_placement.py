@@ -1,5 +1,7 @@
 """placement.py: the one device check and the one floating-dtype check, and every layer reaching
-them through its device= and dtype= keywords (torch's factory keywords)."""
+them through its device= and dtype= keywords (torch's factory keywords); devices read and printed
+as torch.device, an accelerator refused wherever a tensor is moved, and the process settings
+(threads, deterministic algorithms, the default device)."""
 import inspect
 
 import pytest
@@ -127,3 +129,65 @@ def test_other_dtypes_are_refused(dtype):
     with pytest.raises(RuntimeError, match=rf"^test: values need a floating-point dtype \("
                                            rf"{FLOATING_DTYPES}\), got {dtype}$"):
         check_floating("test", dtype, "values")
+
+
+# ----- devices: torch.device's reading, the refusal of an accelerator, the process settings -------
+@pytest.mark.parametrize("args", [("cpu",), ("cpu:0",), ("cpu", 0), ("cuda",), ("cuda:1",),
+                                  ("cuda", 2), ("mps",)])
+def test_a_device_reads_and_prints_as_torchs(args):
+    ours, theirs = cr.device(*args), torch.device(*args)
+    assert (repr(ours), str(ours), ours.type, ours.index) == \
+        (repr(theirs), str(theirs), theirs.type, theirs.index)
+    assert cr.device(theirs) == ours   # a torch.device is read by its .type and .index
+
+
+def test_devices_compare_as_torchs_do():
+    assert cr.device("cpu") == cr.device("cpu") and cr.device("cpu") != cr.device("cpu:0")
+    assert (torch.device("cpu") == torch.device("cpu:0")) is False
+
+
+def test_a_misspelt_device_is_refused_naming_it():
+    with pytest.raises(RuntimeError, match="gpu"):
+        torch.device("gpu")
+    with pytest.raises(RuntimeError, match="device: expected one of cpu, cuda.* got 'gpu'"):
+        cr.device("gpu")
+    with pytest.raises(RuntimeError, match="device: invalid device index in 'cpu:x'"):
+        cr.device("cpu:x")
+    with pytest.raises(TypeError, match=r"device: expected a string .* got 1.5 \(float\)"):
+        cr.device(1.5)
+
+
+@pytest.mark.parametrize("move, where", [
+    (lambda x: x.to("cuda"), "'cuda'"), (lambda x: x.to("cuda:1"), "'cuda:1'"),
+    (lambda x: x.to("mps"), "'mps'"), (lambda x: x.to(device="cuda"), "'cuda'"),
+    (lambda x: x.to(cr.device("cuda"), cr.float64), "'cuda'"), (lambda x: x.cuda(), "'cuda'"),
+    (lambda x: x.cuda(1), "device 1 is an accelerator's number"),
+    (lambda x: x.to(0), "device 0 is an accelerator's number"),
+])
+def test_moving_to_an_accelerator_is_refused_clearly(move, where):
+    with pytest.raises(RuntimeError, match=f"chainrule computes on the CPU only|{where}") as info:
+        move(cr.ones(2))
+    assert where in str(info.value) and "Tensor." in str(info.value)
+
+
+def test_threads_and_determinism_settings_are_accepted():
+    before = cr.get_num_threads()
+    assert isinstance(before, int) and before >= 1
+    cr.set_num_threads(3)
+    assert cr.get_num_threads() == 3
+    cr.set_num_threads(before)
+    with pytest.raises(ValueError, match="set_num_threads: expected a positive int, got 0"):
+        cr.set_num_threads(0)
+    cr.use_deterministic_algorithms(True, warn_only=True)
+    assert cr.are_deterministic_algorithms_enabled()
+    cr.use_deterministic_algorithms(False)
+    assert not cr.are_deterministic_algorithms_enabled()
+
+
+def test_the_default_device_is_the_cpu():
+    cr.set_default_device("cpu")
+    cr.set_default_device(None)
+    assert repr(cr.get_default_device()) == repr(torch.get_default_device())
+    with pytest.raises(RuntimeError, match="set_default_device: chainrule computes on the CPU "
+                                           "only, got device 'cuda'"):
+        cr.set_default_device("cuda")

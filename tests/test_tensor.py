@@ -313,3 +313,11 @@ def test_recorded_in_place_into_a_view_of_a_live_base_is_refused():
     y.sum().backward(retain_graph=True)
     assert a.grad.numpy().tolist() == [6.0, 6.0, 6.0]
     assert v.detach().numpy().tolist() == [2.0, 2.0]
+
+
+def test_a_tensor_is_on_the_cpu_as_torch_says():
+    ours, theirs = cr.ones(2), torch.ones(2)
+    for name in ("is_cuda", "is_xpu", "is_mps", "is_meta", "is_sparse", "is_quantized"):
+        assert getattr(ours, name) is getattr(theirs, name) is False, name
+    assert repr(ours.device) == repr(theirs.device) == "device(type='cpu')"
+    assert ours.device == "cpu" and ours.device.type == "cpu" and ours.device.index is None

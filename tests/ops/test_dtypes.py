@@ -314,3 +314,23 @@ def test_dtype_names_mean_what_they_mean_in_torch(name, want):
     assert str(chainrule.zeros(2, dtype=name).dtype) == want
     assert str(chainrule.ones(2).sum(dtype=name).dtype) == want
     assert str(getattr(torch, name.removeprefix("torch."))).removeprefix("torch.") == want
+
+
+@pytest.mark.parametrize("move", [
+    lambda lib, x: x.to("cpu"), lambda lib, x: x.to("cpu:0"), lambda lib, x: x.cpu(),
+    lambda lib, x: x.to(lib.device("cpu")), lambda lib, x: x.to(torch.device("cpu")),
+    lambda lib, x: x.to(lib.device("cpu"), lib.float64), lambda lib, x: x.to("cpu", lib.float16),
+    lambda lib, x: x.to(device="cpu", dtype=lib.float64, non_blocking=True),
+    lambda lib, x: x.to(lib.zeros(1, dtype=lib.float64)), lambda lib, x: x.to(lib.int64),
+    lambda lib, x: x.to("cpu", copy=True), lambda lib, x: x.to(x.device),
+])
+def test_to_reads_devices_dtypes_and_tensors_as_torch(move):
+    ours, theirs = move(chainrule, chainrule.tensor([1.5, 2.5])), move(torch, torch.tensor([1.5, 2.5]))
+    assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+    assert repr(ours.device) == repr(theirs.device)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_to_with_copy_makes_a_new_tensor_and_without_returns_itself():
+    x = chainrule.ones(2)
+    assert x.to("cpu") is x and x.to("cpu", copy=True) is not x
