@@ -7,6 +7,7 @@ import torch
 import chainrule as cr
 from chainrule.nn import pool as layers
 from tests.nn.helpers import assert_matches_torch
+from tests.ops.edges import matches_torch_at
 
 
 @pytest.mark.parametrize("name, args, kwargs, input_shape", [
@@ -40,6 +41,16 @@ def test_layers_match_torch(name, args, kwargs, input_shape):
     assert repr(ours) == repr(theirs)
     x = np.random.default_rng(1).permutation(np.prod(input_shape)).reshape(input_shape) / 10.0
     assert_matches_torch(ours, theirs, [x])
+
+
+@pytest.mark.parametrize("name, norm_type, values", [
+    ("lp_pool1d", 2, [[[0.0, 0.0, 1.0, 2.0, -0.0, 0.0]]]),
+    ("lp_pool1d", 3, [[[0.0, 0.0, -1.0, 2.0, 0.5, 0.25]]]),
+    ("lp_pool2d", 1.5, [[[[0.0, 0.0], [0.0, 0.0]]]])])
+def test_lp_pool_of_zeros_has_torchs_zero_gradient(name, norm_type, values):
+    """A window of zeros sits at the root's pole (0^(1/p)): torch's relu zeroes the gradient
+    there, where inf * 0 would be NaN."""
+    matches_torch_at(lambda L, x: getattr(L.nn.functional, name)(x, norm_type, 2), values)
 
 
 def test_max_pool_returns_torchs_indices():

@@ -140,8 +140,13 @@ def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, dims, average):
             return largest(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
         return -largest(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
     pooled = average(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
-    # torch's formula: the sign survives, so an odd power of a negative sum is not NaN-free
-    return (pooled.sign() * pooled.abs().relu()).mul(math.prod(kernel)).pow(1.0 / norm_type)
+    # torch's formula is sign(s) relu(|s|) k, then the 1/p-th power: the sign survives (an odd
+    # power of a negative sum is not NaN-free), and relu's backward zeroes the gradient where
+    # s = 0, the pole of the root (0, not inf * 0 = nan); where does both
+    zero = pooled.array == 0
+    if zero.any():
+        pooled = where(Tensor._make(zero), Tensor._make(xp.zeros((), pooled.array.dtype)), pooled)
+    return pooled.mul(math.prod(kernel)).pow(1.0 / norm_type)
 
 
 def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
