@@ -23,7 +23,7 @@ WHOLE = {
     "ops/test_coverage.py": "every op of the ops package has a case",
     "ops/test_naming.py": "the op classes' naming rule, over the ops package",
     "ops/test_public.py": "every public op reaches the top level and Tensor, as in torch",
-    "autograd/test_higher_order.py": "create_graph=True through the engine and many ops",
+    "autograd/test_higher_order.py": "double backward through piecewise-linear ops across families",
     "data/test_workers.py": "worker processes: data/worker.py and multiprocess.py together",
     "train/test_resume.py": "exact resume: the loop, the checkpoint and the RNG together",
 }
