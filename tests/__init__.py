@@ -1,8 +1,10 @@
 """chainrule's tests, laid out as the source is (tests/test_layout.py keeps it so).
 
 A test module mirrors a source module: src/chainrule/<path>/<name>.py, or the package <name>/, is
-tested in tests/<path>/test_<name>.py. The ops come one test module per family:
-ops/<family>.py in tests/ops/test_<family>.py (see tests/ops/__init__.py).
+tested in tests/<path>/test_<name>.py (optim/lr_scheduler/decay.py in
+tests/optim/lr_scheduler/test_decay.py; what the package optim/ exports, checked across it, in
+tests/test_optim.py). The ops come one test module per family: ops/<family>.py in
+tests/ops/test_<family>.py (see tests/ops/__init__.py).
 
 A module of a subpackage may be tested with its package's tests, under its own name: a functional
 form is tested with its layer (nn/functional/conv.py in tests/nn/test_conv.py, beside nn/conv.py),
