@@ -5,6 +5,7 @@ import pytest
 import torch
 
 import chainrule
+from tests.ops.edges import matches_torch_at
 from tests.ops.harness import Case, OpChecks, check_error_names
 
 UNARY = [((3, 4),), ((2, 3, 2),), ((),), ((0, 3),)]
@@ -67,6 +68,8 @@ CASES = [
     Case("fmod", lambda L, a, b: L.fmod(a, b), np.fmod, BINARY, make=DIVISION),
     Case("fmod_method", lambda L, a, b: a.fmod(b), np.fmod, BINARY[:2], make=DIVISION),
     Case("floor_divide", floor_divide, np.floor_divide, BINARY, make=DIVISION),
+    Case("div_trunc", lambda L, a, b: L.div(a, b, rounding_mode="trunc"),
+         lambda a, b: np.trunc(a / b), BINARY, make=DIVISION),
     # the operators themselves, forward only (torch's floor_divide cannot be differentiated)
     Case("floordiv_operator", lambda L, a, b: a // b, np.floor_divide, BINARY, make=DIVISION,
          differentiable=False),
@@ -104,6 +107,14 @@ def test_values_and_dtypes_match_torch(call, dtype):
     theirs = call(torch, *(torch.tensor(np.array(d, dtype)) for d in data))
     assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
     np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("mode", ["trunc", "floor"])
+def test_rounded_division_by_zero_has_torchs_zero_gradient(mode):
+    """inf, -inf and NaN quotients; the gradient is 0 there too (trunc of a true division gave
+    0 · inf = NaN for the divisor)."""
+    matches_torch_at(lambda L, a, b: L.div(a, b, rounding_mode=mode),
+                     [1.0, 0.0, -1.0, 2.0, -7.5], [0.0, 0.0, -0.0, 3.0, 2.0])
 
 
 def test_round_takes_halves_to_even_as_torch():

@@ -14,7 +14,7 @@ from chainrule.ops.dtypes import operands
 from chainrule.ops.elementwise import div as true_div, mul, sub
 from chainrule.ops.index import index_put, narrow
 from chainrule.ops.linalg import matmul, outer
-from chainrule.ops.rounding import floor_divide, trunc
+from chainrule.ops.rounding import floor_divide, trunc_divide
 from chainrule.ops.scan import cumsum
 from chainrule.ops.shape import movedim, reshape_to
 from chainrule.tensor import Tensor
@@ -65,7 +65,7 @@ def div(input, other, *, rounding_mode=None):
                          f"got {rounding_mode!r}")
     a, b = operands("div", input, other)
     if a.array.dtype.kind in "fc":
-        return trunc(true_div(a, b))
+        return trunc_divide(a, b)
     floored = floor_divide(a, b).array
     # floor rounds a negative inexact quotient down; truncation wants it one higher
     inexact = (floored * b.array != a.array) & ((a.array < 0) != (b.array < 0))

@@ -70,6 +70,19 @@ class FloorDivide(Function):
                      for shape, need in zip(self.shapes, self.needs_input_grad))
 
 
+class TruncDivide(Function):
+    """y = trunc(a / b) for floats (div's rounding_mode="trunc");  da = db = 0, as PyTorch's,
+    also where b = 0 (trunc of a true division would give 0 * inf = NaN there)"""
+    save_inputs = False
+
+    @xp.errstate(divide="ignore", invalid="ignore")   # 1 / 0 = inf, 0 / 0 = nan
+    def forward(self, a, b):
+        self.shapes = a.shape, b.shape
+        return xp.trunc(binary(xp.true_divide, "div", a, b))
+
+    backward = FloorDivide.backward
+
+
 # ----- checks -------------------------------------------------------------------------------------
 def _number(name, x):
     tensor_argument(name, x)
@@ -138,6 +151,11 @@ def frac(input):
 def floor_divide(input, other):
     """floor(a / b), as torch >= 1.13 (it truncated before); integers stay integers."""
     return FloorDivide.apply(*_division_operands("floor_divide", input, other))
+
+
+def trunc_divide(a, b):
+    """trunc(a / b) for float tensors of one dtype (div(rounding_mode="trunc")'s float case)."""
+    return TruncDivide.apply(a, b)
 
 
 def remainder(input, other):
