@@ -7,6 +7,7 @@ import pytest
 import torch
 
 import chainrule
+from tests.ops.edges import matches_torch_at
 from tests.ops.harness import Case, OpChecks, positive
 
 BINARY = [((3, 4), (3, 4)), ((2, 1, 4), (3, 1)), ((4,), (2, 3, 4)), ((), (2, 3)),
@@ -122,6 +123,13 @@ def test_hypot_at_the_origin_has_the_gradient_torch_gives():
     t = torch.tensor([0.0, 3.0], requires_grad=True)
     torch.hypot(t, torch.tensor([0.0, 4.0])).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy())   # NaN at the origin in both
+
+
+def test_atan2_at_the_origin_has_torchs_zero_gradient():
+    """1 / (a² + b²) is taken as 0 where it is inf (also where a² + b² underflows), as torch's;
+    its second derivatives there are NaN, as torch's."""
+    matches_torch_at(lambda L, a, b: L.atan2(a, b), [0.0, 0.0, 1.0, -0.0, 0.0, 1e-200],
+                     [0.0, -0.0, 0.0, 0.0, 2.0, 0.0])
 
 
 def test_atan2_of_integers_is_float32():

@@ -28,7 +28,7 @@ __all__ = ["atan2", "arctan2", "hypot", "lerp", "cross", "cdist", "dist", "tenso
 
 class Atan2(Function):
     """y = atan2(a, b), the angle of the point (b, a);
-    da = dy b / (a² + b²),  db = -dy a / (a² + b²)"""
+    da = dy b / (a² + b²),  db = -dy a / (a² + b²), both 0 at the origin (as torch's)"""
 
     def forward(self, a, b):
         return binary(xp.arctan2, "atan2", a, b)
@@ -37,8 +37,13 @@ class Atan2(Function):
         a, b = self.inputs
         need_a, need_b = self.needs_input_grad
         squared = a * a + b * b
-        return (sum_to(grad * b / squared, a.shape) if need_a else None,
-                sum_to(-grad * a / squared, b.shape) if need_b else None)
+        recip = 1 / squared
+        origin = squared.array == 0
+        if origin.any():   # torch's: 1 / (a² + b²) taken as 0 at the origin (NaN beyond)
+            zero = Tensor._make(xp.zeros((), recip.array.dtype))
+            recip = where(Tensor._make(origin), zero, recip)
+        return (sum_to(grad * b * recip, a.shape) if need_a else None,
+                sum_to(-grad * a * recip, b.shape) if need_b else None)
 
 
 class Hypot(Function):
