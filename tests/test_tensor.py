@@ -76,6 +76,37 @@ def test_numpy_on_a_tensor_that_requires_grad_points_to_detach():
         cr.tensor([1.0], requires_grad=True).numpy()
 
 
+@pytest.mark.parametrize("make, value, message", [
+    (lambda L: L.tensor([1, 2]), True, "floating"),                 # an int tensor cannot
+    (lambda L: L.tensor([1.0], requires_grad=True) * 2, False,       # a computed one: its graph's
+     "only change requires_grad flags of leaf variables. If you want to use a computed variable"),
+    (lambda L: L.tensor([1.0], requires_grad=True) * 2, True,
+     "only change requires_grad flags of leaf variables.$"),
+    (lambda L: L.tensor([1.0]), 1, "must be a bool"),
+])
+def test_assigning_requires_grad_is_checked_as_torch_checks_it(make, value, message):
+    for L in (torch, cr):
+        t = make(L)
+        with pytest.raises(RuntimeError, match=message):
+            t.requires_grad = value
+    x = cr.tensor([1.0, 2.0])
+    x.requires_grad = True     # a float leaf: as requires_grad_()
+    assert x.requires_grad and x.is_leaf
+    (x * 3).sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0]
+    x.requires_grad = False
+    assert not x.requires_grad and not (x * 3).requires_grad
+
+
+def test_requires_grad_false_on_a_computed_tensor_is_refused_in_torchs_words():
+    for L in (torch, cr):
+        with pytest.raises(RuntimeError, match=r"only change requires_grad flags of leaf variables"
+                                               r"\. If you want .* var\.detach\(\)"):
+            (L.tensor([1.0], requires_grad=True) * 2).requires_grad_(False)
+    y = cr.tensor([1.0], requires_grad=True) * 2
+    assert y.requires_grad_(True) is y and y.requires_grad   # as torch: already so, accepted
+
+
 def test_slice_assignment_into_a_buffer():
     pe = cr.zeros(3, 4)
     position = cr.tensor([[0.0], [1.0], [2.0]])

@@ -19,7 +19,7 @@ import weakref
 from chainrule import backend
 from chainrule.grad_mode import state, no_grad
 from chainrule.backend import xp
-from chainrule.placement import check_floating
+from chainrule.placement import check_device, check_floating
 from chainrule.printing import format_array
 from chainrule.size import Size, as_size, normalize_dim
 
@@ -27,7 +27,9 @@ from chainrule.size import Size, as_size, normalize_dim
 class Tensor:
     # _grad_accumulator: a leaf's weak reference to its AccumulateGrad node, set when an op first
     # uses it (autograd.function.grad_accumulator; left unset until then)
-    __slots__ = ("array", "requires_grad", "_grad", "grad_fn", "_version", "_hooks",
+    # _requires_grad: the flag behind the requires_grad property, read and written directly by the
+    # hot paths (Function.apply, _make, the engine), which need no checks
+    __slots__ = ("array", "_requires_grad", "_grad", "grad_fn", "_version", "_hooks",
                  "_grad_accumulator", "__weakref__")
     __array_priority__ = 1000   # `ndarray + tensor` calls Tensor.__radd__, not NumPy's loop
     __hash__ = object.__hash__  # identity, as in PyTorch (== is elementwise)
@@ -37,7 +39,7 @@ class Tensor:
         numbers become float32, as torch.Tensor makes them). torch's legacy forms Tensor(),
         Tensor(2, 3) and Tensor(Size) give zeros of that size (torch leaves them uninitialised),
         as old programs do in `nn.Parameter(torch.Tensor(out, in))` before initialising."""
-        backend.check_device(device, "Tensor")
+        check_device(device, "Tensor")
         if _are_sizes(args):
             dtype = dtype or backend.default_float
             data = xp.zeros(_legacy_shape(args), dtype=backend.to_dtype(dtype))
@@ -56,7 +58,7 @@ class Tensor:
         # views of the same memory (see share_memory); the version is bumped by in-place changes
         self._version = [0]
         self._hooks = None
-        self.requires_grad = False
+        self._requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
 
@@ -68,7 +70,7 @@ class Tensor:
         t.array = array if type(array) is xp.ndarray else xp.asarray(array)
         t._grad = None
         t.grad_fn = grad_fn
-        t.requires_grad = grad_fn is not None
+        t._requires_grad = grad_fn is not None
         t._version = [0]
         t._hooks = None
         return t
@@ -185,7 +187,7 @@ class Tensor:
 
     def detach_(self):
         self.grad_fn = None
-        self.requires_grad = False
+        self._requires_grad = False
         return self
 
     @property
@@ -196,13 +198,30 @@ class Tensor:
     def data(self, value):
         self.array = value.array if isinstance(value, Tensor) else backend.as_array(value)
 
+    @property
+    def requires_grad(self):
+        """Whether gradients flow to this tensor: set on a leaf (requires_grad_, or assigned as
+        `x.requires_grad = True`), and on every result of an op recorded from one."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, requires_grad):
+        # torch's assignment is stricter than requires_grad_: a bool, and a leaf's flag only
+        # (a computed tensor's flag is its graph's, even when set to the value it has)
+        if type(requires_grad) is not bool:
+            raise RuntimeError(f"requires_grad: must be a bool, got {type(requires_grad).__name__} "
+                               f"{requires_grad!r}")
+        if self.grad_fn is not None:
+            raise RuntimeError("requires_grad: " + _LEAF_ONLY
+                               + ("" if requires_grad else _USE_DETACH))
+        self.requires_grad_(requires_grad)
+
     def requires_grad_(self, requires_grad=True):
         if requires_grad:
             check_floating("requires_grad_", self.array.dtype, "tensors that require grad")
-        if not requires_grad and self.grad_fn is not None:
-            raise RuntimeError("requires_grad_(False): only a leaf tensor can stop requiring grad; "
-                               "use detach()")
-        self.requires_grad = bool(requires_grad)
+        elif self.grad_fn is not None:
+            raise RuntimeError("requires_grad_(False): " + _LEAF_ONLY + _USE_DETACH)
+        self._requires_grad = bool(requires_grad)
         return self
 
     # ----- gradients ------------------------------------------------------------------------------
@@ -259,22 +278,22 @@ class Tensor:
         array, so views and optimiser state see it. Recorded: the tensor is rebound to the result's
         array and node, so the old value that earlier nodes saved stays intact.
         """
-        if state.enabled and self.requires_grad and self.grad_fn is None:
+        if state.enabled and self._requires_grad and self.grad_fn is None:
             raise RuntimeError(f"{name}: a leaf tensor that requires grad (shape {self.shape}) "
                                "cannot be changed in place while recording; wrap the update in "
                                "`with chainrule.no_grad():`")
         if state.enabled:
             alias = Tensor._make(self.array)
             alias._version, alias.grad_fn = self._version, self.grad_fn
-            alias.requires_grad = self.requires_grad
+            alias._requires_grad = self._requires_grad
             new = compute(alias, *args)
-            if new.requires_grad:
+            if new._requires_grad:
                 _check_update(name, self, new)
                 _check_not_a_view(name, self)
                 if new.array.dtype != self.array.dtype:
                     _check_cast(name, self, new)
                     new = new.to(self.array.dtype)
-                self.array, self.grad_fn, self.requires_grad = new.array, new.grad_fn, True
+                self.array, self.grad_fn, self._requires_grad = new.array, new.grad_fn, True
                 self._version = [self._version[0] + 1]  # nodes holding `self` will see the change
                 return self
         else:
@@ -334,8 +353,9 @@ class Tensor:
         return self
 
     def cuda(self, device=None, non_blocking=False, memory_format=None):
-        backend.check_device("cuda" if device is None else device, "Tensor.cuda")
+        check_device("cuda" if device is None else device, "Tensor.cuda")
         return self
+
 
 def is_tensor(obj):
     """True for a Tensor (a Parameter too), as torch.is_tensor."""
@@ -384,6 +404,11 @@ class _RemovableHandle:
 
 
 _new = object.__new__
+
+# torch's words for changing the flag of a computed tensor
+_LEAF_ONLY = "you can only change requires_grad flags of leaf variables."
+_USE_DETACH = (" If you want to use a computed variable in a subgraph that doesn't require "
+               "differentiation use var_no_grad = var.detach().")
 
 
 def _are_sizes(args):

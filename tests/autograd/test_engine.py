@@ -125,6 +125,45 @@ def test_hooks_see_and_may_replace_the_gradient():
     assert len(seen) == 1
 
 
+@pytest.mark.parametrize("how", ["backward", "grad", "inputs"])
+def test_a_leaf_hook_runs_in_the_grad_mode_of_the_backward_pass(how):
+    """torch runs a leaf's hooks at its AccumulateGrad, inside the pass: recorded only if
+    create_graph, so a hook mixing in a parameter gives a gradient that does not require grad."""
+    results = []
+    for L in (torch, cr):
+        w = L.tensor([2.0, 2.0], dtype=L.float64, requires_grad=True)
+        x = L.tensor([1.0, 2.0], dtype=L.float64, requires_grad=True)
+        seen = []
+        x.register_hook(lambda g: (seen.append(L.is_grad_enabled()), g * w)[1])
+        y = (x * 3).sum()
+        if how == "grad":
+            (g,) = L.autograd.grad(y, x)
+        else:
+            y.backward(inputs=[x] if how == "inputs" else None)
+            g = x.grad
+        results.append((seen, g.requires_grad, g.tolist()))
+    assert results[1] == results[0] == ([False], False, [6.0, 6.0])
+
+
+def test_a_leaf_hook_runs_with_numpy_quiet_as_the_rest_of_the_pass():
+    x = leaf([0.0, 1.0])
+    x.register_hook(lambda g: cr.from_numpy(np.log(g.numpy() - 3)))   # log(0): a value, -inf
+    with np.errstate(all="raise"):
+        (x * 3).sum().backward()
+    assert x.grad.tolist() == [-np.inf, -np.inf]
+
+
+def test_a_leaf_that_stopped_requiring_grad_gets_no_gradient():
+    for L in (torch, cr):
+        x = L.tensor([1.0, 2.0], requires_grad=True)
+        seen = []
+        x.register_hook(seen.append)
+        y = (x * 2).sum()
+        x.requires_grad_(False)
+        y.backward()
+        assert x.grad is None and len(seen) == 1   # its hooks still ran, as torch's do
+
+
 def test_retain_grad_keeps_a_non_leaf_gradient():
     x = leaf([1.0, 2.0])
     h = x * x

@@ -199,8 +199,8 @@ def apply(cls, *args, **kwargs):
         kwargs = {}
     else:
         inputs = args + tuple(kwargs.values())
-    record = state.enabled and any(isinstance(a, Tensor) and a.requires_grad for a in inputs)
-    node.needs_input_grad = tuple([record and isinstance(a, Tensor) and a.requires_grad
+    record = state.enabled and any(isinstance(a, Tensor) and a._requires_grad for a in inputs)
+    node.needs_input_grad = tuple([record and isinstance(a, Tensor) and a._requires_grad
                                    for a in inputs])
     if record:   # taken before forward: a dirty input is about to get this node as its grad_fn
         node.parents = tuple([_edge(a) for a in inputs])
@@ -218,7 +218,7 @@ def apply(cls, *args, **kwargs):
 
 def _edge(a):
     """The parent for one argument: the node that made it, a leaf's AccumulateGrad, or None."""
-    if not isinstance(a, Tensor) or not a.requires_grad:
+    if not isinstance(a, Tensor) or not a._requires_grad:
         return None
     return a.grad_fn or grad_accumulator(a)
 
@@ -233,7 +233,7 @@ def _wrap_outputs(cls, node, inputs, output, record):
         if not isinstance(out, Tensor):
             continue
         if id(out) in dirty:
-            if record and out.requires_grad and out.grad_fn is None:
+            if record and out._requires_grad and out.grad_fn is None:
                 raise RuntimeError(f"{cls.__name__}: a leaf Variable that requires grad (shape "
                                    f"{list(out.shape)}) has been used in an in-place operation "
                                    "(mark_dirty); clone it before passing it in")
@@ -261,14 +261,14 @@ def _connect(cls, node, outputs):
         if not isinstance(out, Tensor):
             continue
         if id(out) in non_differentiable or out.array.dtype.kind not in "fc":
-            out.grad_fn, out.requires_grad = None, False
+            out.grad_fn, out._requires_grad = None, False
         else:
             connected.append(index)
     if len(connected) == 1:
         node.out_index = connected[0]
         out = outputs[connected[0]]
         node.shape, node.dtype = out.array.shape, out.array.dtype
-        out.grad_fn, out.requires_grad = node, True
+        out.grad_fn, out._requires_grad = node, True
     elif connected:
         node.slots = [None] * len(outputs)
         node.shape, node.dtype = (), outputs[connected[0]].array.dtype
@@ -277,7 +277,7 @@ def _connect(cls, node, outputs):
             proxy = _new(cls._output_class)
             proxy.parents, proxy.index, proxy.node = (node,), index, node
             proxy.shape, proxy.dtype = out.array.shape, out.array.dtype
-            out.grad_fn, out.requires_grad = proxy, True
+            out.grad_fn, out._requires_grad = proxy, True
     # versions taken now, after forward's own in-place changes (mark_dirty), as in torch
     node._saved = [(t, None if t is None else t._version[0]) for t in node.to_save]
 

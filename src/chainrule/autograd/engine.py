@@ -25,8 +25,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     """Accumulate the gradients of `tensors` into the .grad of the leaves (or only `inputs`)."""
     roots = _seed(tensors, grad_tensors, "backward")
     only = None if inputs is None else _as_tuple(inputs)
-    for t, g, owned in run(roots, retain_graph, create_graph, only):
-        accumulate_grad(t, g, owned, create_graph)
+    run(roots, retain_graph, create_graph, only, accumulate=True)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
@@ -63,17 +62,34 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return tuple(result)
 
 
-def run(roots, retain_graph, create_graph, inputs=None):
+# The whole pass runs in the grad mode create_graph asks for (backward formulas, hooks, leaf hooks
+# and accumulation into .grad are recorded only then, as torch runs a leaf's hooks and its
+# AccumulateGrad inside the pass), and with NumPy quiet: a gradient of inf or nan is a value, as in
+# torch's backward (dy/x at x = 0, inf * 0 ...). The errstate is set once per backward call rather
+# than once per formula, so it also covers what user code runs inside the pass: tensor hooks and
+# the backward of custom Functions (autograd/custom.py), which torch runs without warnings too.
+@xp.errstate(divide="ignore", invalid="ignore", over="ignore")
+def run(roots, retain_graph, create_graph, inputs=None, accumulate=False):
     """Propagate from (tensor, grad) roots; return [(tensor, grad, owned)] for the leaves reached,
-    or for `inputs` when given (leaves or not); owned: no one else holds the gradient's array."""
+    or for `inputs` when given (leaves or not); owned: no one else holds the gradient's array.
+    With accumulate (backward), each of those gradients is also added into its tensor's .grad."""
     if retain_graph is None:
         retain_graph = create_graph
     wanted = None if inputs is None else {_node_of(t): t for t in inputs}
     grads, owned = _seed_nodes(roots)        # node -> the gradient waiting there
     order, must_run = _order(grads, wanted)
-    captured = _propagate(order, grads, owned, must_run, wanted, retain_graph, create_graph)
-    # what is left in grads: the sums that reached the leaves' AccumulateGrad nodes
-    return _at_leaves(grads, owned, captured, wanted)
+    previous, state.enabled = state.enabled, create_graph
+    try:
+        captured = _propagate(order, grads, owned, must_run=must_run, wanted=wanted,
+                              retain_graph=retain_graph, create_graph=create_graph)
+        # what is left in grads: the sums that reached the leaves' AccumulateGrad nodes
+        reached = _at_leaves(grads, owned, captured, wanted)
+        if accumulate:
+            for t, g, is_owned in reached:
+                accumulate_grad(t, g, is_owned, create_graph)
+        return reached
+    finally:
+        state.enabled = previous
 
 
 # ----- 1. order ---------------------------------------------------------------------------------
@@ -138,32 +154,28 @@ def _leading_to(wanted, consumers):
 
 
 # ----- 2. propagate -----------------------------------------------------------------------------
-# A gradient of inf or nan is a value, as in torch's backward (dy/x at x = 0, inf * 0 ...): NumPy
-# keeps quiet for the whole pass, once per backward call rather than once per formula.
-@xp.errstate(divide="ignore", invalid="ignore", over="ignore")
-def _propagate(order, grads, owned, must_run, wanted, retain_graph, create_graph):
+def _propagate(order, grads, owned, *, must_run, wanted, retain_graph, create_graph):
     """Run each node in order on the sum of the gradients sent to it (popped from grads); return
-    the gradients of wanted non-leaf tensors, caught as they pass their node. The backward
-    formulas are recorded only if create_graph (so that the gradients can be differentiated)."""
+    the gradients of wanted non-leaf tensors, caught as they pass their node. Runs inside run's
+    grad mode (create_graph) and errstate.
+
+    must_run: with `inputs=`, the nodes whose backward runs (None: all); wanted: node -> tensor
+    for `inputs=` (None: the leaves); retain_graph: keep the nodes' saved values (else freed)."""
     captured = {}
-    previous, state.enabled = state.enabled, create_graph
-    try:
-        for fn in order:
-            g = grads.pop(fn, None)
-            if g is None:
-                continue
-            g = _run_hooks(fn, g)
-            if fn.retained is not None:
-                _retain(fn.retained(), g, create_graph)
-            if wanted is not None and fn in wanted:
-                captured[fn] = g
-            if must_run is not None and fn not in must_run:
-                continue
-            _call_backward(fn, g, grads, owned)
-            if not retain_graph:
-                fn.free()
-    finally:
-        state.enabled = previous
+    for fn in order:
+        g = grads.pop(fn, None)
+        if g is None:
+            continue
+        g = _run_hooks(fn, g)
+        if fn.retained is not None:
+            _retain(fn.retained(), g, create_graph)
+        if wanted is not None and fn in wanted:
+            captured[fn] = g
+        if must_run is not None and fn not in must_run:
+            continue
+        _call_backward(fn, g, grads, owned)
+        if not retain_graph:
+            fn.free()
     return captured
 
 
@@ -245,7 +257,10 @@ def _leaf_result(node, g, owned):
 
 def accumulate_grad(t, grad, owned, create_graph):
     """What AccumulateGrad does with the gradient that reached it: add it into t.grad (its leaf's;
-    or a wanted non-leaf's, with backward(inputs=...))."""
+    or a wanted non-leaf's, with backward(inputs=...)). A leaf that stopped requiring grad after
+    the graph was built keeps its .grad as it is (its hooks have run), as torch's AccumulateGrad."""
+    if not t._requires_grad:
+        return
     if create_graph:
         if t.grad is None:   # a differentiable copy, unless the array is the leaf's alone
             t.grad = grad if owned else grad.clone()

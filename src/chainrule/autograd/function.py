@@ -53,7 +53,7 @@ class Function:
         record = False
         if state.enabled:
             for t in inputs:
-                if t.requires_grad:
+                if t._requires_grad:   # the slot behind Tensor.requires_grad, read directly
                     record = True
                     break
         if not record or out.dtype.kind not in "fc":   # integer and bool results: no gradient
@@ -63,7 +63,7 @@ class Function:
             return result
         # The edges the backward pass walks: for each input, the node that made it, the
         # AccumulateGrad node of a leaf that wants a gradient, or None.
-        fn.parents = tuple([t.grad_fn or (grad_accumulator(t) if t.requires_grad else None)
+        fn.parents = tuple([t.grad_fn or (grad_accumulator(t) if t._requires_grad else None)
                             for t in inputs])
         result = Tensor._make(out, fn)
         fn.shape = result.array.shape
@@ -264,7 +264,7 @@ def _delayed_error(g, name):
     if not isinstance(g, Tensor) or g.array.dtype.kind not in "fc":
         return g
     leaf = Tensor._make(g.array)
-    leaf.requires_grad = True
+    leaf._requires_grad = True
     return DelayedError.apply(leaf, name=name)
 
 

@@ -19,7 +19,7 @@ class Parameter(Tensor):
         if isinstance(data, Tensor):
             self.array = data.array
             share_memory(data, self)
-            self.grad, self.grad_fn, self._hooks, self.requires_grad = None, None, None, False
+            self.grad, self.grad_fn, self._hooks, self._requires_grad = None, None, None, False
         else:
             super().__init__(data)
         self.requires_grad_(requires_grad)
