@@ -7,6 +7,7 @@ import pytest
 import torch
 
 import chainrule
+from tests.ops.edges import matches_torch_at
 from tests.ops.harness import Case, OpChecks, positive
 
 
@@ -35,6 +36,9 @@ CASES = [
          [((3, 4),)]),
     Case("renorm_p1", lambda L, x: x.renorm(1, 1, 2.0), lambda a: renorm_np(a, 1, 1, 2.0),
          [((3, 4),)], make=positive),
+    Case("renorm_p3", lambda L, x: L.renorm(x, 3, 0, 1.0), lambda a: renorm_np(a, 3, 0, 1.0),
+         [((3, 4),)]),
+    Case("renorm_inf", lambda L, x: L.renorm(x, float("inf"), 1, 1.0), None, [((3, 4),)]),
     Case("chain_matmul", lambda L, a, b, c: L.chain_matmul(a, b, c), lambda a, b, c: a @ b @ c,
          [((2, 3), (3, 4), (4, 2))]),
 ]
@@ -42,6 +46,16 @@ CASES = [
 
 class TestCombinatorics(OpChecks):
     cases = CASES
+
+
+@pytest.mark.parametrize("p", [1, 2, 3, 0.5, float("inf")])
+def test_renorm_of_a_zero_slice_has_torchs_gradient(p):
+    """A slice left alone (a zero one among them) passes the gradient through, as torch's (the
+    norm's pole gave NaN). Second derivatives are left out: at a zero slice torch's are NaN (its
+    formula computes the norm's gradient there before discarding it), chainrule's 0."""
+    matches_torch_at(lambda L, x: L.renorm(x, p, 0, 1.0),
+                     [[0.0, 0.0, 0.0], [3.0, 4.0, -1.0], [0.1, -0.2, 0.0], [0.0, 0.5, 0.0]],
+                     second=False)
 
 
 def test_vander_gradients_by_finite_differences():

@@ -3,13 +3,18 @@ small numeric companions ldexp, frexp, renorm and chain_matmul. Differentiable o
 indexing, powers and products; unique_consecutive and frexp's exponents are not differentiable.
 """
 import itertools
+import math
 from collections import namedtuple
 
 from chainrule import backend
 from chainrule.backend import xp
+from chainrule.ops.compare import where
 from chainrule.ops.dims import normalize_dim, tensor_argument
+from chainrule.ops.extremum import amax
 from chainrule.ops.index import take
 from chainrule.ops.linalg import matmul
+from chainrule.ops.reduce import norm, p_norm
+from chainrule.ops.reduce import sum as reduce_sum
 from chainrule.ops.stacking import column_stack
 from chainrule.tensor import Tensor
 
@@ -109,10 +114,16 @@ def renorm(input, p, dim, maxnorm):
                            f"maxnorm={maxnorm}")
     dim = normalize_dim("renorm", dim, x.shape)
     others = tuple(d for d in range(x.ndim) if d != dim)
-    norms = (x.abs() ** p).sum(others, keepdim=True) ** (1.0 / p)
-    over = Tensor._make(norms.array > maxnorm)
-    factor = maxnorm / (norms + 1e-7)
-    return x * factor.masked_fill(~over, 1.0)
+    # torch's: the vector norm (whose gradient is 0 at a zero slice), and where, which passes
+    # no gradient to the scale of a slice left alone (a zero slice's gradient is 1, not NaN)
+    if p == 1:
+        norms = reduce_sum(x.abs(), others, keepdim=True)
+    elif p == math.inf:
+        norms = amax(x.abs(), others, keepdim=True)
+    else:
+        norms = norm(x, 2, others, keepdim=True) if p == 2 else p_norm(x, p, others, True)
+    one = Tensor._make(xp.ones((), dtype=x.array.dtype))
+    return x * where(Tensor._make(norms.array > maxnorm), maxnorm / (norms + 1e-7), one)
 
 
 def chain_matmul(*matrices):
