@@ -442,6 +442,24 @@ def test_bce_second_derivatives_match_torch():
         np.testing.assert_allclose(x, t, rtol=1e-9, atol=1e-12)
 
 
+def test_soft_margin_loss_is_stable_at_large_margins():
+    """log(1 + exp(-y x)) as a stable softplus: torch's value and gradient where torch is finite
+    (float64, margins to 700), and beyond (where torch's exp overflows to inf, and its gradient
+    to nan) the exact ones: the margin itself, and ±1."""
+    x = np.array([700.0, -700.0, 30.0, 0.3, 1e4, -1e4, 800.0])
+    y = np.array([-1.0, 1.0, 1.0, -1.0, -1.0, 1.0, 1.0])
+    ours = cr.tensor(x, requires_grad=True)
+    theirs = torch.tensor(x[:4], requires_grad=True)
+    loss = F.soft_margin_loss(ours, cr.tensor(y), reduction="none")
+    expected = torch.nn.functional.soft_margin_loss(theirs, torch.tensor(y[:4]), reduction="none")
+    loss.sum().backward()
+    expected.sum().backward()
+    np.testing.assert_allclose(loss.detach().numpy()[:4], expected.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours.grad.numpy()[:4], theirs.grad.numpy(), rtol=1e-12)
+    np.testing.assert_array_equal(loss.detach().numpy()[4:], [1e4, 1e4, 0.0])
+    np.testing.assert_array_equal(ours.grad.numpy()[4:], [1.0, -1.0, -0.0])
+
+
 def test_all_targets_ignored_gives_nan_as_torch():
     x, target = cr.randn(3, 4), cr.tensor([-100, -100, -100])
     assert np.isnan(F.cross_entropy(x, target).item())
