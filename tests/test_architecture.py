@@ -28,15 +28,18 @@ def test_the_library_never_imports_torch_or_pickle():
 # above; a module's layer is that of its longest listed prefix, so `chainrule.nn.functional.conv`
 # is nn's. Imports inside functions count as much as those at the top of a module.
 #
-# Placed by what they import: the shims (amp, cuda, accelerator, backends, distributed) beside
+# tensor.py alone in its layer, so that it can import nothing that makes tensors (creation) or
+# names their types (tensor_types); the RNG (random) beside creation, as get_rng_state returns a
+# tensor. Placed by what they import: the shims (amp, cuda, accelerator, backends, distributed) beside
 # optim, as GradScaler is an optimiser's helper and the rest need no more than the tensor layer;
 # autograd.functional (jacobian, hessian ...) above the ops it composes, as torch's is written in
 # torch ops; the public API (chainrule/__init__.py) below porting, which serves it as `torch`,
 # and below the commands, which may import anything.
 LAYERS = [
     ("base", ["chainrule.backend", "chainrule.placement", "chainrule.size", "chainrule.printing",
-              "chainrule.grad_mode", "chainrule.random"]),
-    ("tensor", ["chainrule.tensor", "chainrule.creation", "chainrule.tensor_types"]),
+              "chainrule.grad_mode"]),
+    ("tensor", ["chainrule.tensor"]),
+    ("creation", ["chainrule.creation", "chainrule.random", "chainrule.tensor_types"]),
     ("autograd", ["chainrule.autograd"]),
     ("ops", ["chainrule.ops"]),
     ("linalg, special, autograd.functional", ["chainrule.linalg", "chainrule.special",
@@ -127,6 +130,13 @@ def test_the_layer_check_finds_an_upward_import_inside_a_function():
         "chainrule.ops.join:1 imports chainrule (ops may not import from the public API)"]
 
 
+@pytest.mark.parametrize("target", ["chainrule.creation", "chainrule.random",
+                                    "chainrule.tensor_types"])
+def test_tensor_may_not_import_what_makes_tensors(target):
+    found = upward_imports(f"from {target} import x", "chainrule.tensor")
+    assert found == [f"chainrule.tensor:1 imports {target} (tensor may not import from creation)"]
+
+
 # Imports of chainrule modules inside functions, which hide a cycle between two modules of one
 # layer: each is listed with the reason it cannot be at the top. Any other is refused, so that a
 # cycle is fixed where it appears (a name imported from the module that defines it, a method bound
@@ -189,8 +199,13 @@ def test_a_low_module_imports_first_in_a_fresh_interpreter(module):
     assert higher == [], f"importing {module} loaded modules of higher layers"
 
 
-def test_the_package_imports_in_a_fresh_interpreter():
-    result = subprocess.run([sys.executable, "-c", "import chainrule.tensor; import chainrule; "
-                             "chainrule.ones(2, requires_grad=True).sum().backward()"],
-                            capture_output=True, text=True)
+def test_the_package_imports_in_a_fresh_interpreter_without_torch():
+    """The real chainrule/__init__.py, in its own order with nothing loaded before it (in this
+    process the package is long loaded), works at once and leaves torch unloaded: the porting
+    hook is installed only when asked for."""
+    program = ("import sys, chainrule; "
+               "x = chainrule.ones(2, requires_grad=True); (x * x).sum().backward(); "
+               "assert x.grad.tolist() == [2.0, 2.0], x.grad; "
+               "assert 'torch' not in sys.modules, 'importing chainrule loaded torch'")
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr

@@ -1,9 +1,13 @@
 """The global generator's torch-like functions: manual_seed, initial_seed, seed, get_rng_state,
 set_rng_state, fork_rng, default_generator."""
+import subprocess
+import sys
+
 import pytest
 import torch
 
 import chainrule as cr
+from chainrule import porting
 
 
 def test_manual_seed_is_remembered_by_initial_seed_as_in_torch():
@@ -110,9 +114,37 @@ def test_torch_random_names_are_chainrule_random_names():
              "default_generator")
     for name in names:
         assert hasattr(torch.random, name) and hasattr(cr.random, name), name
-    # the two that deal in tensors are defined by the creation layer and bound onto random
     assert cr.random.get_rng_state is cr.get_rng_state
     assert cr.random.set_rng_state is cr.set_rng_state
+    public = {name for name in vars(cr.random) if not name.startswith("_")}
+    assert not {"global_state", "set_global_state"} & public   # not torch's: private
+
+
+def test_the_rng_state_functions_are_defined_in_random_itself():
+    """chainrule.random defines get_rng_state and set_rng_state (nothing binds them onto it at
+    import): they work in a fresh interpreter that has loaded random and not creation."""
+    program = ("import sys, types\n"
+               "package = types.ModuleType('chainrule')\n"
+               f"package.__path__ = {list(cr.__path__)!r}\n"
+               "sys.modules['chainrule'] = package\n"
+               "from chainrule.random import get_rng_state, set_rng_state, manual_seed\n"
+               "assert 'chainrule.creation' not in sys.modules\n"
+               "manual_seed(3); state = get_rng_state(); set_rng_state(state)\n"
+               "assert get_rng_state().tolist() == state.tolist()\n")
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert cr.get_rng_state.__module__ == cr.set_rng_state.__module__ == "chainrule.random"
+
+
+def test_torch_random_under_the_porting_hook_is_chainrule_random():
+    with porting.install(force=True):
+        import torch.random as hooked_random
+        hooked_random.manual_seed(5)
+        state = hooked_random.get_rng_state()
+        first = cr.rand(2).tolist()
+        hooked_random.set_rng_state(state)
+        assert cr.rand(2).tolist() == first
+        assert not hasattr(hooked_random, "global_state")
 
 
 def test_fork_rng_restores_the_seed_too_as_in_torch():

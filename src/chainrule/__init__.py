@@ -22,7 +22,6 @@ from chainrule.creation import (
     arange, as_tensor, asarray, empty, empty_like, eye, from_numpy, full, full_like, linspace,
     multinomial, ones, ones_like, rand, rand_like, randint, randint_like, randn, randn_like,
     randperm, scalar_tensor, tensor, zeros, zeros_like)
-from chainrule.creation import get_rng_state, set_rng_state
 from chainrule.ops.dtypes import (
     can_cast, finfo, iinfo, is_complex, is_floating_point, is_nonzero, promote_types, result_type)
 from chainrule.ops.broadcast import (
@@ -105,7 +104,8 @@ from chainrule.placement import (
     set_flush_denormal, set_warn_always)
 from chainrule.printing import get_printoptions, set_printoptions
 from chainrule.random import (
-    Generator, default_generator, fork_rng, initial_seed, manual_seed, seed)
+    Generator, default_generator, fork_rng, get_rng_state, initial_seed, manual_seed, seed,
+    set_rng_state)
 from chainrule.linalg import det, matrix_power, slogdet
 from chainrule.linalg.matrices import (
     cholesky_inverse, cholesky_solve, inverse, logdet, matrix_exp, pinverse)

@@ -5,15 +5,13 @@ layout (strided), requires_grad, and pin_memory / memory_format where torch's do
 ones take generator= (a chainrule.Generator, an int seed, or None for the global generator).
 
 This layer also binds onto Tensor the methods that make tensors (new_zeros ... multinomial,
-uniform_, normal_), and onto chainrule.random the RNG state functions, which deal in tensors
-(get_rng_state, set_rng_state): see the end of this module.
+uniform_, normal_): see the end of this module.
 """
 import math
 
 from chainrule import backend
 from chainrule.backend import check_placement, xp
 from chainrule.placement import check_floating
-from chainrule import random
 from chainrule.random import rng
 from chainrule.size import Size
 from chainrule.tensor import Tensor, check_overwrite
@@ -390,38 +388,6 @@ def _check_weights(input, num_samples, replacement):
     return weights
 
 
-# ----- the global generator's state, as a tensor (torch.get_rng_state) ---------------------------
-_STATE_BYTES = 48   # PCG64's state and increment (16 bytes each), its cached half-word, the seed
-
-
-def get_rng_state():
-    """The global generator's state as a uint8 tensor, which set_rng_state restores (and
-    chainrule.save can store). torch's ByteTensor holds its own generator's state: the two
-    libraries' states do not interchange."""
-    state, seed = random.global_state()
-    fields = [(state["state"]["state"], 16), (state["state"]["inc"], 16),
-              (state["has_uint32"], 4), (state["uinteger"], 4), (seed, 8)]
-    data = b"".join(value.to_bytes(size, "little") for value, size in fields)
-    return Tensor._make(xp.frombuffer(data, dtype=xp.uint8).copy())
-
-
-def set_rng_state(new_state):
-    """Restore the global generator to a state get_rng_state returned."""
-    if not isinstance(new_state, Tensor):
-        raise TypeError(f"set_rng_state: expected the uint8 tensor get_rng_state returns, got "
-                        f"{type(new_state).__name__}")
-    if new_state.array.dtype != xp.uint8 or new_state.array.shape != (_STATE_BYTES,):
-        raise RuntimeError(f"set_rng_state: expected the uint8 tensor of shape ({_STATE_BYTES},) "
-                           f"that chainrule.get_rng_state returns, got a {new_state.dtype} tensor "
-                           f"of shape {new_state.shape} (a torch state does not carry over)")
-    data = new_state.array.tobytes()
-    number = [int.from_bytes(data[start:end], "little")
-              for start, end in ((0, 16), (16, 32), (32, 36), (36, 40), (40, 48))]
-    state = {"bit_generator": "PCG64", "state": {"state": number[0], "inc": number[1]},
-             "has_uint32": number[2], "uinteger": number[3]}
-    random.set_global_state(state, number[4])
-
-
 # ----- Tensor methods that make tensors: bound onto Tensor below -------------------------------
 def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
     return tensor(data, self.dtype if dtype is None else dtype, device=device,
@@ -483,7 +449,5 @@ def bind_tensor_methods(tensor_class):
         setattr(tensor_class, name, function)
 
 
-# The one call site of each binding: as this module loads, Tensor gets its methods and
-# chainrule.random (which may not import Tensor) its two functions that return or take one.
+# The one call site of the binding: as this module loads, Tensor gets its methods.
 bind_tensor_methods(Tensor)
-random.get_rng_state, random.set_rng_state = get_rng_state, set_rng_state

@@ -4,13 +4,14 @@ for runs reproducible without global state), and `rng`, the one function that tu
 caller was given (an int seed, a Generator, or None for the global generator) into the array
 library's generator to draw from.
 
-This module is in the bottom layer and makes no tensors: get_rng_state and set_rng_state, which
-return and take one, are defined in chainrule.creation and bound here when it loads (as torch
-offers them: torch.random.get_rng_state)."""
+It sits beside chainrule.creation, above Tensor: get_rng_state and set_rng_state return and take
+the global generator's state as a tensor (torch.random.get_rng_state)."""
 import contextlib
 
-from chainrule import backend
 from chainrule.backend import xp
+from chainrule.placement import check_device
+from chainrule.placement import device as _device   # Generator's `device` parameter shadows it
+from chainrule.tensor import Tensor
 
 # torch.Generator().initial_seed(): an unseeded generator is deterministic there too.
 _DEFAULT_SEED = 67280421310721
@@ -34,13 +35,13 @@ def _seed_global(seed):
     _global_rng = xp.random.default_rng(_global_seed)
 
 
-def global_state():
+def _global_state():
     """(the global generator's bit-generator state, the seed it started from)."""
     return _global_rng.bit_generator.state, _global_seed
 
 
-def set_global_state(state, seed):
-    """Put the global generator back in a state global_state returned."""
+def _set_global_state(state, seed):
+    """Put the global generator back in a state _global_state returned."""
     _seed_global(seed)
     _global_rng.bit_generator.state = state
 
@@ -50,8 +51,8 @@ class Generator:
     that are reproducible without touching the global seed. `Generator().manual_seed(0)`."""
 
     def __init__(self, device="cpu"):
-        backend.check_device(device, "Generator")
-        self.device = backend.device(device)
+        check_device(device, "Generator")
+        self.device = _device(device)
         self.manual_seed(_DEFAULT_SEED)
 
     def manual_seed(self, seed):
@@ -83,7 +84,7 @@ class _DefaultGenerator(Generator):
     (what torch.manual_seed returns)."""
 
     def __init__(self):
-        self.device = backend.device("cpu")
+        self.device = _device("cpu")
 
     @property
     def _rng(self):
@@ -146,12 +147,44 @@ def fork_rng(devices=None, enabled=True, _caller="fork_rng", _devices_kw="device
     """Draws inside the block leave the global generator as it was before it (CPU only: the
     devices argument may name no accelerator)."""
     for device in devices or ():
-        backend.check_device(device, "fork_rng")
+        check_device(device, "fork_rng")
     if not enabled:
         yield
         return
-    saved = global_state()
+    saved = _global_state()
     try:
         yield
     finally:
-        set_global_state(*saved)
+        _set_global_state(*saved)
+
+
+# ----- the global generator's state, as a tensor (torch.get_rng_state) ---------------------------
+_STATE_BYTES = 48   # PCG64's state and increment (16 bytes each), its cached half-word, the seed
+
+
+def get_rng_state():
+    """The global generator's state as a uint8 tensor, which set_rng_state restores (and
+    chainrule.save can store). torch's ByteTensor holds its own generator's state: the two
+    libraries' states do not interchange."""
+    state, seed = _global_state()
+    fields = [(state["state"]["state"], 16), (state["state"]["inc"], 16),
+              (state["has_uint32"], 4), (state["uinteger"], 4), (seed, 8)]
+    data = b"".join(value.to_bytes(size, "little") for value, size in fields)
+    return Tensor._make(xp.frombuffer(data, dtype=xp.uint8).copy())
+
+
+def set_rng_state(new_state):
+    """Restore the global generator to a state get_rng_state returned."""
+    if not isinstance(new_state, Tensor):
+        raise TypeError(f"set_rng_state: expected the uint8 tensor get_rng_state returns, got "
+                        f"{type(new_state).__name__}")
+    if new_state.array.dtype != xp.uint8 or new_state.array.shape != (_STATE_BYTES,):
+        raise RuntimeError(f"set_rng_state: expected the uint8 tensor of shape ({_STATE_BYTES},) "
+                           f"that chainrule.get_rng_state returns, got a {new_state.dtype} tensor "
+                           f"of shape {new_state.shape} (a torch state does not carry over)")
+    data = new_state.array.tobytes()
+    number = [int.from_bytes(data[start:end], "little")
+              for start, end in ((0, 16), (16, 32), (32, 36), (36, 40), (40, 48))]
+    state = {"bit_generator": "PCG64", "state": {"state": number[0], "inc": number[1]},
+             "has_uint32": number[2], "uinteger": number[3]}
+    _set_global_state(state, number[4])
