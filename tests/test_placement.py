@@ -90,6 +90,54 @@ def test_a_layer_refuses_an_integer_dtype_with_the_one_message(name):
         build(name, dtype=cr.int64)
 
 
+# ----- the creation functions: every public function taking device= checks it ------------------
+# The arguments each is called with here. A public function added with device= and missing from
+# this table fails the coverage test below.
+FACTORIES = {
+    "tensor": ([1.0],), "as_tensor": ([1.0],), "asarray": ([1.0],), "scalar_tensor": (1.0,),
+    "Tensor": ([1.0],), "zeros": (2,), "ones": (2,), "empty": (2,), "full": ((2,), 1.0),
+    "zeros_like": (cr.ones(2),), "ones_like": (cr.ones(2),), "empty_like": (cr.ones(2),),
+    "full_like": (cr.ones(2), 3.0), "rand_like": (cr.ones(2),), "randn_like": (cr.ones(2),),
+    "randint_like": (cr.ones(2), 5), "arange": (3,), "linspace": (0, 1, 3),
+    "logspace": (0, 1, 3), "eye": (2,), "rand": (2,), "randn": (2,), "randint": (5, (2,)),
+    "randperm": (3,), "normal": (0.0, 1.0, (2,)), "tril_indices": (3, 3),
+    "triu_indices": (3, 3), "Generator": (),
+    **{name: ([1],) for name in ("BFloat16Tensor", "BoolTensor", "ByteTensor", "CharTensor",
+                                 "DoubleTensor", "FloatTensor", "HalfTensor", "IntTensor",
+                                 "LongTensor", "ShortTensor")},
+}
+# Taking a device, but not a factory: set_default_device (tested below), fork_rng (devices=).
+NOT_FACTORIES = {"set_default_device", "fork_rng"}
+
+
+def public_functions_taking_device():
+    found = set()
+    for name in dir(cr):
+        value = getattr(cr, name)
+        if name.startswith("_") or not callable(value):
+            continue
+        try:
+            parameters = inspect.signature(value).parameters
+        except (TypeError, ValueError):
+            continue
+        if "device" in parameters or "devices" in parameters:
+            found.add(name)
+    return found - NOT_FACTORIES
+
+
+def test_every_public_function_taking_device_is_in_the_table():
+    assert public_functions_taking_device() == set(FACTORIES)
+
+
+@pytest.mark.filterwarnings("ignore:chainrule stores bfloat16 tensors as float32")
+@pytest.mark.parametrize("name", sorted(FACTORIES))
+def test_a_creation_function_refuses_an_accelerator_with_the_one_message(name):
+    getattr(cr, name)(*FACTORIES[name], device="cpu")
+    with pytest.raises(RuntimeError, match=rf"^{name}: chainrule computes on the CPU only, got "
+                                           r"device 'cuda'; use device='cpu'"):
+        getattr(cr, name)(*FACTORIES[name], device="cuda")
+
+
 # ----- the one floating-dtype check, wherever a floating dtype is needed --------------------------
 @pytest.mark.parametrize("call, error, prefix", [
     (lambda: cr.tensor([1, 2], requires_grad=True), RuntimeError,
@@ -110,13 +158,17 @@ def test_every_floating_dtype_check_is_worded_once(call, error, prefix):
         call()
 
 
-def test_torch_raises_where_chainrule_does():
-    for call in (lambda: torch.nn.Linear(2, 3, dtype=torch.int64),
-                 lambda: torch.zeros(2, dtype=torch.int64).requires_grad_()):
-        with pytest.raises(RuntimeError, match="floating point"):
-            call()
-    with pytest.raises(TypeError, match="floating point"):
-        torch.nn.Linear(2, 3).to(torch.int64)
+@pytest.mark.parametrize("call, error", [
+    (lambda L: L.nn.Linear(2, 3, dtype=L.int64), RuntimeError),
+    (lambda L: L.zeros(2, dtype=L.int64).requires_grad_(), RuntimeError),
+    (lambda L: setattr(L.zeros(2, dtype=L.int64), "requires_grad", True), RuntimeError),
+    (lambda L: L.nn.Linear(2, 3).to(L.int64), TypeError),
+], ids=["Linear(dtype)", "requires_grad_", "requires_grad =", "Module.to"])
+def test_chainrule_raises_where_torch_does_and_the_same_error(call, error):
+    with pytest.raises(error, match="floating point"):
+        call(torch)
+    with pytest.raises(error, match="need a floating-point dtype"):
+        call(cr)
 
 
 @pytest.mark.parametrize("dtype", [cr.float16, cr.float32, cr.float64, cr.bfloat16])

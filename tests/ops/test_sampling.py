@@ -46,6 +46,14 @@ def test_normal_overloads_match_torch_shapes_and_dtypes():
         assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
 
 
+def test_normal_takes_torchs_factory_keywords():
+    for L in (torch, chainrule):
+        draws = L.normal(0.0, 1.0, (3,), dtype=L.float64, device="cpu", requires_grad=True)
+        assert draws.requires_grad and draws.is_leaf and draws.dtype == L.float64
+        with pytest.raises(TypeError, match="requirs_grad"):
+            L.normal(0.0, 1.0, (3,), requirs_grad=True)
+
+
 def test_normal_moments():
     chainrule.manual_seed(1)
     mean, std = moments(chainrule.normal(2.0, 3.0, size=(N,)))

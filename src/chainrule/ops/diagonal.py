@@ -11,6 +11,7 @@ from chainrule.ops.dims import normalize_dim, tensor_argument
 from chainrule.ops.join import cat, pad
 from chainrule.ops.shape import reshape
 from chainrule.ops.reduce import sum as reduce_sum
+from chainrule.placement import check_placement
 from chainrule.tensor import Tensor
 
 __all__ = ["diagonal", "diag", "diag_embed", "trace", "block_diag", "tril_indices",
@@ -150,12 +151,14 @@ def _triangle_indices(name, numpy_indices, row, col, offset, dtype):
 def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
     """The (row, col) positions on and below diagonal `offset` of a row x col matrix, as a
     2 x N int64 tensor in row-major order."""
+    check_placement("tril_indices", device, layout)
     return _triangle_indices("tril_indices", xp.tril_indices, row, col, offset, dtype)
 
 
 def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
     """The (row, col) positions on and above diagonal `offset` of a row x col matrix, as a
     2 x N int64 tensor in row-major order."""
+    check_placement("triu_indices", device, layout)
     return _triangle_indices("triu_indices", xp.triu_indices, row, col, offset, dtype)
 
 

@@ -10,6 +10,7 @@ from chainrule.ops.broadcast import expand
 from chainrule.ops.dims import tensor_argument
 from chainrule.ops.join import stack
 from chainrule.ops.shape import reshape
+from chainrule.placement import check_placement
 from chainrule.tensor import Tensor
 
 __all__ = ["nonzero", "argwhere", "meshgrid", "cartesian_prod", "logspace"]
@@ -85,6 +86,7 @@ def cartesian_prod(*tensors):
 def logspace(start, end, steps, base=10.0, *, dtype=None, layout=None, device=None,
              requires_grad=False):
     """steps values from base**start to base**end, their exponents evenly spaced."""
+    check_placement("logspace", device, layout)
     steps = int(steps)
     if steps < 0:
         raise RuntimeError(f"logspace: number of steps must be non-negative, got {steps}")

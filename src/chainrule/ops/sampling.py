@@ -8,6 +8,7 @@ its parameters is zero.
 from chainrule import backend
 from chainrule.backend import xp
 from chainrule.ops.dims import tensor_argument
+from chainrule.placement import check_placement
 from chainrule.random import rng
 from chainrule.size import as_size
 from chainrule.tensor import Tensor
@@ -37,9 +38,11 @@ def _value(x):
     return x.array if isinstance(x, Tensor) else x
 
 
-def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, out=None, **kwargs):
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None,
+           device=None, pin_memory=False, requires_grad=False):
     """Draws from N(mean, std²): mean and std tensors (broadcast) or numbers; with two numbers,
-    `size` gives the shape."""
+    `size` gives the shape. torch's factory keywords as its overload with size takes them."""
+    check_placement("normal", device, layout, pin_memory)
     tensors = [t for t in (mean, std) if isinstance(t, Tensor)]
     std_array = xp.asarray(_value(std))
     if std_array.size and not (std_array >= 0).all():
@@ -66,7 +69,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, out=None
     if out is not None:
         out.copy_(result)
         return out
-    return result
+    return result.requires_grad_(True) if requires_grad else result
 
 
 def poisson(input, generator=None):
