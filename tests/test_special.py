@@ -103,6 +103,29 @@ def test_xlogy_at_x_zero_and_poles_matches_torch(name, y):
     matches_torch_at(lambda L, a, b: getattr(L.special, name)(a, b), x, y)
 
 
+@pytest.mark.parametrize("eps", [None, 0.0, 1e-6, 0.2])
+def test_logit_at_0_and_1_matches_torch(eps):
+    """dx = dy / (x (1 - x)) inside [eps, 1 - eps] (inf at 0 and 1 without eps, where the
+    composition gave NaN), 0 outside it, NaN outside [0, 1] without eps: torch's."""
+    matches_torch_at(lambda L, x: L.special.logit(x, eps=eps),
+                     [0.0, 1.0, 0.5, 0.2, 0.8, 1e-7, -0.5, 1.5, 1e-300])
+
+
+def test_entr_gradient_at_0_and_below_matches_torch():
+    """dx = -(1 + log x): inf at 0 and NaN below, as torch's (the composition gave 0)."""
+    matches_torch_at(lambda L, x: L.special.entr(x),
+                     [0.0, -1.0, 2.0, 0.5, np.inf, np.nan, 1e-300])
+
+
+def test_sinc_gradient_near_0_matches_torch():
+    """Torch's formula, whose numerator is exactly 0 for tiny x: the quotient rule gave -7e13 at
+    1e-20 in float32. Second derivatives compared from 1e-3 up: below, both libraries' are
+    rounding noise (of the two 1/x terms that cancel)."""
+    tiny = [0.0, 1e-20, -1e-20, 1e-30, 1e-200]
+    matches_torch_at(lambda L, x: L.special.sinc(x), tiny, second=False)
+    matches_torch_at(lambda L, x: L.sinc(x), [0.0, 1e-3, -0.5, 1.0, 2.5, 1e-200])
+
+
 def test_multigammaln_refuses_a_small_argument():
     with pytest.raises(RuntimeError, match=r"multigammaln.*\(p-1\)/2 = 1.0"):
         chainrule.special.multigammaln(chainrule.tensor([0.5, 3.0]), 3)

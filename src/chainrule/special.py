@@ -5,19 +5,17 @@ The primitives NumPy lacks are Functions in ops/specfun.py; the rest are composi
 """
 import math
 
-from chainrule.backend import xp
 from chainrule.ops.activation import log_softmax as _log_softmax
 from chainrule.ops.activation import sigmoid, softmax as _softmax
 from chainrule.ops.bessel import i0, i0e, i1, i1e
-from chainrule.ops.compare import clamp, where
 from chainrule.ops.dtypes import operands
 from chainrule.ops.reduce import logsumexp
 from chainrule.ops.rounding import round as _round
 from chainrule.ops.specfun import digamma, erfc, erfcx, erfinv, log_ndtr, polygamma
 from chainrule.ops.specfun import lgamma as gammaln
-from chainrule.ops.specfun import XLogY
+from chainrule.ops.specfun import Entr, Logit, Sinc, XLogY
 from chainrule.ops.trig import exp2
-from chainrule.ops.unary import _floating, erf, expm1, log, log1p, sin
+from chainrule.ops.unary import _floating, erf, expm1, log1p
 from chainrule.tensor import Tensor
 
 __all__ = ["expit", "logit", "erf", "erfc", "erfcx", "erfinv", "xlogy", "xlog1py", "gammaln",
@@ -37,10 +35,7 @@ def expit(input):
 
 def logit(input, eps=None):
     """log(x / (1 - x)), x first clamped to [eps, 1 - eps] when eps is given."""
-    x = _floating("logit", input)
-    if eps is not None:
-        x = clamp(x, eps, 1 - eps)
-    return log(x / (1 - x))
+    return Logit.apply(_floating("logit", input), eps=None if eps is None else float(eps))
 
 
 def xlogy(input, other):
@@ -72,21 +67,13 @@ def multigammaln(input, p):
 
 
 def entr(input):
-    """-x log x for x > 0, 0 at 0, -inf for x < 0."""
-    x = _floating("entr", input)
-    positive = Tensor._make(x.array > 0)
-    safe = where(positive, x, Tensor._make(xp.ones((), dtype=x.array.dtype)))
-    elsewhere = Tensor._make(xp.where(x.array == 0, 0.0, -xp.inf).astype(x.array.dtype))
-    return where(positive, -safe * log(safe), elsewhere)
+    """-x log x for x > 0, 0 at 0, -inf for x < 0; dx = -(1 + log x), as torch's."""
+    return Entr.apply(_floating("entr", input))
 
 
 def sinc(input):
     """sin(πx) / (πx), and 1 at 0 (the normalized sinc)."""
-    x = _floating("sinc", input)
-    zero = Tensor._make(x.array == 0)
-    one = Tensor._make(xp.ones((), dtype=x.array.dtype))
-    scaled = where(zero, one, x) * math.pi
-    return where(zero, one, sin(scaled) / scaled)
+    return Sinc.apply(_floating("sinc", input))
 
 
 def ndtr(input):

@@ -1,6 +1,7 @@
 """Special functions NumPy lacks, for torch.special: erfc, erfcx, erfinv, lgamma, the polygamma
-functions (digamma is polygamma 0), log_ndtr, and x·log y (xlogy, xlog1py), whose value and
-gradients at x = 0 are conventions a composition cannot give.
+functions (digamma is polygamma 0), log_ndtr, and for torch.special's compositions two
+primitives whose torch gradients at the ends are conventions a composition cannot give: logit,
+entr, sinc, and x·log y (xlogy, xlog1py).
 
 Each is computed in float64 (then cast back) to within a few units in the last place, from
 published approximations: Cody's erfc fits (shared with erf in ops/unary.py), Giles' erfinv
@@ -13,7 +14,8 @@ from chainrule.autograd.function import Function
 from chainrule.backend import xp
 from chainrule.ops.broadcast import binary, sum_to
 from chainrule.ops.compare import where
-from chainrule.ops.unary import (_ERFC_MIDDLE, _ERFC_TAIL, _rational, _floating, erf_array, exp)
+from chainrule.ops.unary import (_ERFC_MIDDLE, _ERFC_TAIL, _rational, _floating, cos, erf_array,
+                                 exp, log, sin)
 from chainrule.tensor import Tensor
 
 __all__ = ["erfc", "erfcx", "erfinv", "lgamma", "digamma", "polygamma", "log_ndtr"]
@@ -90,6 +92,58 @@ class LogNdtr(Function):
     def backward(self, grad):
         x = self.inputs[0]
         return grad * exp(-0.5 * x * x - self.output()) / _SQRT_2PI
+
+
+class Logit(Function):
+    """y = log(z / (1 - z)), z = x clamped to [eps, 1 - eps] if eps is given;  dx = dy / (x (1 - x))
+    inside [eps, 1 - eps] (or [0, 1]: inf at its ends), 0 outside it (NaN without eps): torch's
+    formula, where the composition gave 0 · inf = NaN at 0 and 1"""
+
+    @xp.errstate(divide="ignore", invalid="ignore")   # logit(0) = -inf, logit(2) = nan
+    def forward(self, x, eps):
+        self.eps = eps
+        z = x if eps is None else xp.clip(x, eps, 1 - eps)
+        return xp.log(z / (1 - z))
+
+    def backward(self, grad):
+        x = self.inputs[0]
+        low, high = (0.0, 1.0) if self.eps is None else (self.eps, 1 - self.eps)
+        inside = Tensor._make((x.array >= low) & (x.array <= high))
+        outside = Tensor._make(xp.full((), xp.nan if self.eps is None else 0.0, x.array.dtype))
+        return where(inside, grad / (x * (1 - x)), outside)
+
+
+class Entr(Function):
+    """y = -x log x for x > 0, 0 at 0, -inf below;  dx = -dy (1 + log x): torch's formula, inf at
+    0 and NaN below (where the composition gave 0)"""
+
+    @xp.errstate(divide="ignore", invalid="ignore")   # 0 · log 0 = nan, replaced by 0
+    def forward(self, x):
+        value = -x * xp.log(x)
+        value = xp.where(x == 0, xp.zeros((), x.dtype), value)
+        return xp.where(x < 0, xp.full((), -xp.inf, x.dtype), value)
+
+    def backward(self, grad):
+        return grad * -(1 + log(self.inputs[0]))
+
+
+class Sinc(Function):
+    """y = sin(πx) / (πx), 1 at 0;  dx = dy (πx cos πx - sin πx) / (π x²), 0 where π x² is 0:
+    torch's formula, whose numerator is exactly 0 for tiny x (the quotient rule's two terms,
+    each about 1/x, cancel to noise there: -7e13 at 1e-20 in float32)"""
+
+    @xp.errstate(invalid="ignore")   # 0 / 0 at x = 0, replaced by 1
+    def forward(self, x):
+        product = x * x.dtype.type(math.pi)
+        return xp.where(x == 0, xp.ones((), x.dtype), xp.sin(product) / product)
+
+    def backward(self, grad):
+        x = self.inputs[0]
+        product = x * math.pi
+        squared = x * x * math.pi
+        slope = grad * (product * cos(product) - sin(product)) / squared
+        zero = Tensor._make(squared.array == 0)
+        return where(zero, Tensor._make(xp.zeros((), slope.array.dtype)), slope)
 
 
 class XLogY(Function):
