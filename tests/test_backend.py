@@ -13,8 +13,11 @@ from chainrule.backend import xp
 
 
 def run_fresh(code, **environment):
-    """The last line `code` prints, in a fresh interpreter (nothing imported before it)."""
-    env = {**os.environ, **environment}
+    """The last line `code` prints, in a fresh interpreter (nothing imported before it). The
+    allocator opt-out is passed on only when the test sets it, not from the caller's shell."""
+    env = {name: value for name, value in os.environ.items()
+           if name != "CHAINRULE_KEEP_FREED_MEMORY"}
+    env.update(environment)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
                           check=True)
     return done.stdout.strip().splitlines()[-1]
@@ -30,6 +33,13 @@ def test_the_allocator_tuning_is_applied_by_default_on_linux_with_glibc():
     code = "import chainrule.backend as b; print(b.keeps_freed_memory)"
     expected = sys.platform.startswith("linux") and os.confstr("CS_GNU_LIBC_VERSION") is not None
     assert run_fresh(code) == str(expected)
+
+
+def test_the_shells_opt_out_does_not_reach_the_default_test(monkeypatch):
+    monkeypatch.setenv("CHAINRULE_KEEP_FREED_MEMORY", "0")
+    code = "import os; print(os.environ.get('CHAINRULE_KEEP_FREED_MEMORY'))"
+    assert run_fresh(code) == "None"
+    assert run_fresh(code, CHAINRULE_KEEP_FREED_MEMORY="off") == "off"
 
 
 @pytest.mark.parametrize("value", ["0", "false", "off"])
