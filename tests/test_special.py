@@ -126,6 +126,17 @@ def test_sinc_gradient_near_0_matches_torch():
     matches_torch_at(lambda L, x: L.sinc(x), [0.0, 1e-3, -0.5, 1.0, 2.5, 1e-200])
 
 
+def test_ndtri_is_accurate_down_to_the_smallest_p():
+    """Below p = 1/4, -√2 erfc⁻¹(2p): the quantile keeps p's digits where 2p - 1 rounds them away
+    (-inf at 1e-300, where torch gives -37.05)."""
+    p = np.concatenate([np.geomspace(1e-320, 0.25, 400), np.linspace(0.2, 0.8, 101),
+                        1 - np.geomspace(1e-16, 0.3, 100)])
+    ours, theirs = ours_and_torch("ndtri", p)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-14, atol=0)
+    matches_torch_at(lambda L, x: L.special.ndtri(x), [0.0, 1.0, 0.5, 1e-300, 1e-20, 1 - 1e-12],
+                     rtol={"float32": 1e-5, "float64": 1e-12})
+
+
 def test_multigammaln_refuses_a_small_argument():
     with pytest.raises(RuntimeError, match=r"multigammaln.*\(p-1\)/2 = 1.0"):
         chainrule.special.multigammaln(chainrule.tensor([0.5, 3.0]), 3)

@@ -13,7 +13,7 @@ from chainrule.ops.reduce import logsumexp
 from chainrule.ops.rounding import round as _round
 from chainrule.ops.specfun import digamma, erfc, erfcx, erfinv, log_ndtr, polygamma
 from chainrule.ops.specfun import lgamma as gammaln
-from chainrule.ops.specfun import Entr, Logit, Sinc, XLogY
+from chainrule.ops.specfun import Entr, Logit, Ndtri, Sinc, XLogY
 from chainrule.ops.trig import exp2
 from chainrule.ops.unary import _floating, erf, expm1, log1p
 from chainrule.tensor import Tensor
@@ -83,10 +83,9 @@ def ndtr(input):
 
 
 def ndtri(input):
-    """Φ⁻¹(p) = √2 erfinv(2p - 1), the standard normal quantile (its relative accuracy falls
-    below p ≈ 1e-8, where 2p - 1 rounds)."""
-    p = _floating("ndtri", input)
-    return _SQRT_2 * erfinv(2 * p - 1)
+    """Φ⁻¹(p), the standard normal quantile, accurate down to the smallest p (where √2 erfinv(2p
+    - 1) would lose p's digits)."""
+    return Ndtri.apply(_floating("ndtri", input))
 
 
 def softmax(input, dim, *, dtype=None):

@@ -81,6 +81,19 @@ class Polygamma(Function):
         return grad * Polygamma.apply(self.inputs[0], n=self.n + 1)
 
 
+class Ndtri(Function):
+    """y = Φ⁻¹(p), the standard normal quantile;  dp = dy √(2π) exp(y²/2)"""
+    save_inputs = False
+    save_output = True
+
+    def forward(self, p):
+        return _in_float64(ndtri_array, p)
+
+    def backward(self, grad):
+        y = self.output()
+        return grad * exp(y * y / 2) * _SQRT_2PI
+
+
 class LogNdtr(Function):
     """y = log Φ(x), Φ the standard normal CDF, accurate far into the left tail;
     dx = dy · exp(-x²/2 - y) / √(2π)"""
@@ -237,6 +250,30 @@ def erfinv_array(x):
     y = xp.copysign(y, z)
     edge = xp.where(xp.abs(x) == 1, xp.copysign(xp.inf, x), xp.nan)
     return xp.where(inside, y, edge)
+
+
+@xp.errstate(divide="ignore", invalid="ignore")   # p = 0 or 1: ±inf; outside [0, 1]: nan
+def ndtri_array(p):
+    """Φ⁻¹(p) = √2 erfinv(2p - 1), 2p - 1 exact for p >= 1/4; below, where it would round away
+    p's digits (all of them below 1e-17), -√2 erfc⁻¹(2p), by Newton's method on log erfc."""
+    result = xp.array(math.sqrt(2) * erfinv_array(2 * p - 1), dtype=xp.float64)  # 0-d too
+    small = (p > 0) & (p < 0.25)
+    result[small] = -math.sqrt(2) * _erfcinv_below_half(2 * p[small])
+    return result
+
+
+def _erfcinv_below_half(c):
+    """y with erfc(y) = c, for 0 < c < 1/2: Newton on log erfc(y) = log c, which is concave, so
+    the steps converge from any start; √(-log(c (2 - c))) is within 15 %."""
+    y = xp.sqrt(-xp.log(c * (2 - c)))
+    log_c = xp.log(c)
+    for _ in range(30):
+        scaled = erfcx_array(y)
+        step = (xp.log(scaled) - y * y - log_c) * scaled / _TWO_OVER_SQRT_PI
+        y = y + step
+        if not xp.any(xp.abs(step) > 1e-16 * y):
+            break
+    return y
 
 
 def _horner(coefficients, w):
