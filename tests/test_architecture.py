@@ -137,6 +137,33 @@ def test_tensor_may_not_import_what_makes_tensors(target):
     assert found == [f"chainrule.tensor:1 imports {target} (tensor may not import from creation)"]
 
 
+# The device checks, defined in placement and re-exported by backend: one import path.
+PLACEMENT_CHECKS = ("check_device", "check_placement")
+
+
+def backend_paths_to_placement_checks(source):
+    """(line, spelling) for each `backend.check_device` or `from chainrule.backend import
+    check_device` (and check_placement) in the source."""
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute) and node.attr in PLACEMENT_CHECKS and \
+                isinstance(node.value, ast.Name) and node.value.id == "backend":
+            yield node.lineno, f"backend.{node.attr}"
+        elif isinstance(node, ast.ImportFrom) and node.module == "chainrule.backend":
+            for alias in node.names:
+                if alias.name in PLACEMENT_CHECKS:
+                    yield node.lineno, f"from chainrule.backend import {alias.name}"
+
+
+def test_the_device_checks_are_imported_from_placement_which_defines_them():
+    found = [f"{module_name(path)}:{line} {spelling}" for path in sorted(SRC.rglob("*.py"))
+             if path.name != "backend.py"
+             for line, spelling in backend_paths_to_placement_checks(path.read_text())]
+    assert found == [], "import these from chainrule.placement:\n" + "\n".join(found)
+    assert list(backend_paths_to_placement_checks(
+        "from chainrule import backend\nbackend.check_device(d, 'x')")) == [
+        (2, "backend.check_device")]
+
+
 # Imports of chainrule modules inside functions, which hide a cycle between two modules of one
 # layer: each is listed with the reason it cannot be at the top. Any other is refused, so that a
 # cycle is fixed where it appears (a name imported from the module that defines it, a method bound

@@ -10,8 +10,8 @@ uniform_, normal_): see the end of this module.
 import math
 
 from chainrule import backend
-from chainrule.backend import check_placement, xp
-from chainrule.placement import check_floating
+from chainrule.backend import xp
+from chainrule.placement import check_floating, check_placement
 from chainrule.random import rng
 from chainrule.size import Size
 from chainrule.tensor import Tensor, check_overwrite

@@ -4,6 +4,7 @@
 import operator
 
 from chainrule import backend
+from chainrule.placement import check_device
 from chainrule.size import Size
 from chainrule.tensor import Tensor
 
@@ -17,7 +18,7 @@ class TensorType(type):
             raise TypeError(f"type {cls.__module_name__}.{cls.__name__} not available: chainrule "
                             "computes on the CPU only; use torch.tensor(data, dtype=...) or the CPU "
                             f"type torch.{cls.__name__}")
-        backend.check_device(device, cls.__name__)
+        check_device(device, cls.__name__)
         dtype = backend.to_dtype(cls.dtype_name)
         return _construct(cls.__name__, dtype, args)
 

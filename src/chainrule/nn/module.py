@@ -10,7 +10,7 @@ from chainrule.autograd.function import NotATensorError, not_a_tensor_message, t
 from chainrule.grad_mode import no_grad
 from chainrule.backend import xp
 from chainrule.nn.parameter import Parameter
-from chainrule.placement import check_floating
+from chainrule.placement import check_device, check_floating
 from chainrule.tensor import Tensor, _RemovableHandle
 
 
@@ -280,7 +280,7 @@ class Module:
                 device = arg
             else:
                 dtype = arg
-        backend.check_device(device, name)
+        check_device(device, name)
         if dtype is not None:
             bfloat16 = backend.is_bfloat16(dtype)
             dtype = backend.to_dtype(dtype)
@@ -306,7 +306,7 @@ class Module:
         return self
 
     def cuda(self, device=None):
-        backend.check_device("cuda", f"{type(self).__name__}.cuda")
+        check_device("cuda", f"{type(self).__name__}.cuda")
 
     # ----- state --------------------------------------------------------------------------------
     def state_dict(self, destination=None, prefix="", keep_vars=False):

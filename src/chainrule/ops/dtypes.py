@@ -5,6 +5,7 @@ queries (is_floating_point, finfo, iinfo ...) and what torch code asks of a tens
 from chainrule import backend, tensor_types
 from chainrule.autograd.function import Function
 from chainrule.backend import xp
+from chainrule.placement import check_device
 from chainrule.size import normalize_dim
 from chainrule.tensor import Tensor
 
@@ -106,7 +107,7 @@ def to(x, *args, dtype=None, device=None, non_blocking=False, copy=False, memory
             device = arg
         elif arg is not None:
             dtype = arg
-    backend.check_device(device, "Tensor.to")
+    check_device(device, "Tensor.to")
     target = backend.to_dtype(dtype)
     if backend.is_bfloat16(dtype):
         return Cast.apply(x, dtype=target, bfloat16=True)

@@ -13,6 +13,7 @@ import safetensors.numpy
 from chainrule import backend
 from chainrule.backend import xp
 from chainrule.nn.module import Module
+from chainrule.placement import check_device
 from chainrule.tensor import Tensor
 from chainrule.train.safetensors_files import (CheckpointError, check_readable, read_file_object,
                                                read_path, write_bytes)
@@ -92,10 +93,10 @@ def _check_map_location(map_location):
         return
     if isinstance(map_location, Mapping):   # saved location -> device: only the targets matter
         for source, target in map_location.items():
-            backend.check_device(target, f"{where} {source!r} -> {target!r}")
+            check_device(target, f"{where} {source!r} -> {target!r}")
         return
     if backend.is_device_like(map_location) or isinstance(map_location, (str, int)):
-        backend.check_device(map_location, where)
+        check_device(map_location, where)
         return
     raise TypeError(f"{where} must be a device, a dict of devices or a callable, got "
                     f"{type(map_location).__name__}")

@@ -1,6 +1,6 @@
 """DataParallel and DistributedDataParallel, as far as one CPU process allows."""
-from chainrule import backend
 from chainrule.nn.module import Module
+from chainrule.placement import check_device
 
 
 class DataParallel(Module):
@@ -19,7 +19,7 @@ class DataParallel(Module):
         if not isinstance(module, Module):
             raise TypeError(f"DataParallel: expected an nn.Module, got {type(module).__name__}")
         for device in list(device_ids or []) + [output_device]:
-            backend.check_device(device, "DataParallel")
+            check_device(device, "DataParallel")
         self.module = module
         self.device_ids, self.output_device, self.dim = [], None, dim
 
