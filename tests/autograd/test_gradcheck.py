@@ -143,6 +143,15 @@ def test_gradgradcheck_refuses_a_backward_computed_outside_the_graph():
         gradgradcheck(SquareOutsideTheGraph.apply, (inputs(),))
 
 
+def test_gradgradcheck_of_detached_outputs_fails_in_its_own_name():
+    """No output requires grad: the first-order check runs, under the name of the function
+    called."""
+    with pytest.raises(GradcheckError, match=r"^gradgradcheck: output 0 .* does not require grad"
+                                             r".*its gradient is lost"):
+        gradgradcheck(lambda x: x.detach() * 2, (inputs(),))
+    assert gradgradcheck(lambda x: x.detach() * 0, (inputs(),))   # constant: nothing lost
+
+
 def test_gradcheck_wants_an_input_that_requires_grad():
     for check in (gradcheck, gradgradcheck):
         with pytest.raises(ValueError, match="at least one input tensor to require gradient"):

@@ -37,8 +37,10 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
     wanted = _differentiable(inputs, "gradgradcheck")
     outputs = [o for o in _as_tuple(fn(*inputs)) if o.requires_grad]
     if not outputs:
-        # Nothing to differentiate twice: the first-order check already demands constant outputs.
-        return gradcheck(fn, inputs, eps, atol, rtol, raise_exception)
+        # Nothing to differentiate twice: the first-order check already demands constant
+        # outputs; its messages name gradgradcheck, the function the user called.
+        return _check(fn, inputs, eps, atol, rtol, raise_exception, _output_name,
+                      "gradgradcheck")
     if grad_outputs is None:
         rng = xp.random.default_rng(0)
         grad_outputs = [Tensor(rng.standard_normal(o.shape), requires_grad=True) for o in outputs]
@@ -112,7 +114,7 @@ def _lost_gradient(inputs, outputs, out_index, numeric, name, caller):
     for i, jac in numeric.items():
         if jac.size and xp.abs(jac).max() > 0:
             row, col = xp.unravel_index(xp.abs(jac).argmax(), jac.shape)
-            if caller == "gradgradcheck":
+            if name is not _output_name:   # a gradient, in gradgradcheck's second-order check
                 why = ("backward computed it outside the graph, so its second derivatives "
                        "would silently be 0")
             else:
