@@ -159,7 +159,23 @@ def test_torchs_grad_mode_modules_are_chainrules_one_grad_mode_module():
         module = resolve(name)
         assert module is cr.grad_mode
         names = {"grad_mode": ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode"],
-                 "anomaly_mode": ["detect_anomaly"]}[name.rpartition(".")[2]]
+                 "anomaly_mode": ["detect_anomaly", "set_detect_anomaly"]}[name.rpartition(".")[2]]
         for public in names:
             assert hasattr(getattr(torch.autograd, name.rpartition(".")[2]), public)
             assert getattr(module, public) is getattr(cr, public, getattr(cr.autograd, public))
+
+
+@pytest.mark.filterwarnings("ignore:Error detected in SqrtBackward0")   # torch's traceback
+@pytest.mark.filterwarnings("ignore:Anomaly Detection has been enabled")
+def test_set_detect_anomaly_takes_effect_at_once_and_restores_as_a_context_manager():
+    for L in (torch, cr):
+        x = L.tensor([0.0], requires_grad=True)
+        with L.autograd.set_detect_anomaly(True):
+            with pytest.raises(RuntimeError, match="(?i)nan"):
+                (x.sqrt() * 0).backward()    # 0 * inf: a NaN gradient in SqrtBackward
+        L.autograd.set_detect_anomaly(True)   # a call alone stays in effect
+        with pytest.raises(RuntimeError, match="(?i)nan"):
+            (x.sqrt() * 0).backward()
+        L.autograd.set_detect_anomaly(False)
+        (x.sqrt() * 0).backward()
+    assert not cr.grad_mode.state.anomaly

@@ -189,3 +189,21 @@ class detect_anomaly:
             with detect_anomaly(self.check_nan):
                 return fn(*args, **kwargs)
         return wrapper
+
+
+class set_detect_anomaly:
+    """Turn anomaly detection on (mode=True) or off, as torch.autograd.set_detect_anomaly: called
+    alone it takes effect at once and stays; as a context manager the previous setting comes
+    back on exit. check_nan=False leaves it off, as detect_anomaly(check_nan=False) does
+    (chainrule's anomaly mode is its NaN check)."""
+
+    def __init__(self, mode, check_nan=True):
+        self.previous = _State.anomaly
+        _State.anomaly = bool(mode) and bool(check_nan)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        _State.anomaly = self.previous
+        return False

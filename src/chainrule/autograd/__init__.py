@@ -9,7 +9,8 @@ from chainrule.autograd.function import Function
 from chainrule.autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from chainrule.autograd.variable import Variable
 from chainrule.grad_mode import (detect_anomaly, enable_grad, inference_mode, is_grad_enabled,
-                                 is_inference_mode_enabled, no_grad, set_grad_enabled)
+                                 is_inference_mode_enabled, no_grad, set_detect_anomaly,
+                                 set_grad_enabled)
 from chainrule.tensor import Tensor
 
 
