@@ -85,6 +85,11 @@ class Unbind(Function):
             grads.append(g)
         return stack(grads, self.dim)
 
+    def free(self):
+        """The hub holds no arrays, so a backward pass leaves it usable, as torch's UnbindBackward0:
+        each slice may be backpropagated on its own (a per-sample loss loop)."""
+        self.filed = {}
+
 
 class UnbindSlice(Function):
     """y = x[..., index, ...] along the hub's dim (a view of x);  files dy with the hub;
@@ -98,8 +103,6 @@ class UnbindSlice(Function):
         return source[(slice(None),) * dim + (index,)]
 
     def backward(self, grad):
-        if self.hub.freed:  # the engine reports it when the hub's turn comes
-            return Tensor._make(xp.zeros((), grad.dtype))
         filed = self.hub.filed
         first = not filed
         previous = filed.get(self.index)
