@@ -46,7 +46,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     allow_unused = materialize_grads if allow_unused is None else allow_unused
     outputs, inputs = _as_tuple(outputs), _as_tuple(inputs)
     for index, t in enumerate(inputs):
-        if not isinstance(t, Tensor) or not t.requires_grad:
+        if not isinstance(t, Tensor) or not t._requires_grad:
             raise RuntimeError(f"grad: input {index} does not require grad")
     roots = _seed(outputs, None if grad_outputs is None else _as_tuple(grad_outputs), "grad")
     found = dict((id(t), g) for t, g, _ in run(roots, retain_graph, create_graph, inputs))
@@ -301,7 +301,7 @@ def _seed(tensors, grad_tensors, caller):
         raise RuntimeError(f"{caller}: got {len(tensors)} tensors but {len(grad_tensors)} gradients")
     roots = []
     for index, (t, g) in enumerate(zip(tensors, grad_tensors)):
-        if not t.requires_grad:
+        if not t._requires_grad:
             raise RuntimeError(f"{caller}: tensor {index} (shape {t.shape}) does not require grad "
                                "and has no grad_fn; nothing to differentiate")
         if g is None:
