@@ -5,6 +5,7 @@ import pytest
 import torch
 
 import chainrule
+from tests.ops.edges import matches_torch_at
 from tests.ops.harness import Case, OpChecks
 
 
@@ -54,6 +55,14 @@ def test_scaled_accurate_far_out(name):
     ours = getattr(chainrule.special, name)(chainrule.tensor(x)).numpy()
     theirs = getattr(torch.special, name)(torch.tensor(x)).numpy()
     np.testing.assert_allclose(ours, theirs, rtol=1e-13, atol=0)
+
+
+@pytest.mark.parametrize("name", ["i0", "i1", "i0e", "i1e"])
+def test_special_values_match_torch(name):
+    """±inf: I0 and I1 are NaN as torch's (its e^x / √x is inf / inf), the scaled forms 0; NaN and
+    |x| <= eps: the gradients of i1 and i1e are torch's 1/2 (its test |x| > eps is false)."""
+    values = [0.0, 1.0, -5.0, 1e-300, 5e-324, np.nan, np.inf, -np.inf, 40.0]
+    matches_torch_at(lambda L, x: getattr(L.special, name)(x), values)
 
 
 def test_what_special_lacks_is_refused_with_advice():

@@ -79,6 +79,11 @@ def test_edges_match_torch():
 POLES = [0.0, -0.0, -1.0, -2.0, -7.0, -3.5, 1.0, 2.5]
 
 
+def test_erfcx_of_nan_is_nan():
+    """(it was whatever an uninitialised array held: 0 in float32)"""
+    matches_torch_at(lambda L, x: L.special.erfcx(x), [np.nan, 0.0, -26.0, 30.0, np.inf, -np.inf])
+
+
 @pytest.mark.parametrize("name, fn", [
     ("digamma", lambda L, x: L.digamma(x)),
     ("polygamma 1", lambda L, x: L.polygamma(1, x)),

@@ -27,17 +27,18 @@ class I0(Function):
 
 
 class I1(Function):
-    """y = I₁(x) = Σ (x/2)^(2k+1) / (k! (k+1)!);  dx = dy · (I₀(x) - I₁(x)/x), 1/2 at x = 0"""
+    """y = I₁(x) = Σ (x/2)^(2k+1) / (k! (k+1)!);  dx = dy · (I₀(x) - I₁(x)/x), and 1/2 where
+    |x| <= eps, or x is NaN (torch's test, |x| > eps, is false there)"""
 
     def forward(self, x):
         return bessel_array(1, x)
 
     def backward(self, grad):
         x = self.inputs[0]
-        zero = Tensor._make(x.array == 0)
-        safe = where(zero, Tensor._make(xp.ones((), dtype=x.array.dtype)), x)
+        tiny = Tensor._make(~(xp.abs(x.array) > xp.finfo(x.array.dtype).eps))
+        safe = where(tiny, Tensor._make(xp.ones((), dtype=x.array.dtype)), x)
         half = Tensor._make(xp.full((), 0.5, dtype=x.array.dtype))
-        return grad * where(zero, half, I0.apply(x) - I1.apply(safe) / safe)
+        return grad * where(tiny, half, I0.apply(safe) - I1.apply(safe) / safe)
 
 
 class I0e(Function):
@@ -63,7 +64,7 @@ class I1e(Function):
     def backward(self, grad):
         x = self.inputs[0]
         dtype = x.array.dtype
-        tiny = Tensor._make(xp.abs(x.array) <= xp.finfo(dtype).eps)
+        tiny = Tensor._make(~(xp.abs(x.array) > xp.finfo(dtype).eps))   # NaN too, as torch
         safe = where(tiny, Tensor._make(xp.full((), xp.finfo(dtype).eps, dtype=dtype)), x)
         slope = I0e.apply(safe) - self.output() * (_sign(safe) + 1 / safe)
         return grad * where(tiny, Tensor._make(xp.full((), 0.5, dtype=dtype)), slope)
@@ -87,6 +88,7 @@ def bessel_array(order, x):
             total = total + term
             if not xp.any(xp.abs(term) > xp.abs(total) * 1e-17):
                 break
+        total = xp.where(xp.isinf(wide), xp.nan, total)   # torch's Iν(±inf): e^x / √x = inf / inf
         return total.astype(x.dtype, copy=False)   # float32 overflows beyond x ≈ 90, as torch's
 
 

@@ -197,7 +197,7 @@ def erfcx_array(x):
     """exp(x²) erfc(x): Cody's fits for x >= 0.47, exp(x²)(1 - erf x) below (no cancellation
     there), and 2 exp(x²) - erfcx(-x) for negative x."""
     y = xp.abs(x).reshape(-1)
-    scaled = xp.empty_like(y)
+    scaled = xp.full_like(y, xp.nan)   # NaN stays NaN: no region below takes it
     near_0 = y < 0.46875
     scaled[near_0] = xp.exp(y[near_0] ** 2) * (1 - erf_array(y[near_0]))
     middle = ~near_0 & (y <= 4)
