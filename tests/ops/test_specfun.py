@@ -80,8 +80,10 @@ POLES = [0.0, -0.0, -1.0, -2.0, -7.0, -3.5, 1.0, 2.5]
 
 
 def test_erfcx_of_nan_is_nan():
-    """(it was whatever an uninitialised array held: 0 in float32)"""
-    matches_torch_at(lambda L, x: L.special.erfcx(x), [np.nan, 0.0, -26.0, 30.0, np.inf, -np.inf])
+    """(it was whatever an uninitialised array held: 0 in float32). The second derivative at 30,
+    2y + 2x (2xy - 2/√π), cancels: both libraries' agree to 3e-10 there."""
+    matches_torch_at(lambda L, x: L.special.erfcx(x), [np.nan, 0.0, -26.0, 30.0, np.inf, -np.inf],
+                     rtol={"float32": 1e-5, "float64": 1e-9})
 
 
 @pytest.mark.parametrize("name, fn", [
