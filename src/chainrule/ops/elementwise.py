@@ -50,7 +50,10 @@ class Mul(Function):
     """y = a * b;  da = dy * b,  db = dy * a"""
 
     def forward(self, a, b):
-        return binary(xp.multiply, "mul", a, b)
+        # inf * 0 = nan, 1e200 * 1e200 = inf, as in torch (masking a loss with 0 weights ...);
+        # a `with` costs less per call than the decorator
+        with xp.errstate(invalid="ignore", over="ignore"):
+            return binary(xp.multiply, "mul", a, b)
 
     def backward(self, grad):
         a, b = self.inputs
