@@ -79,6 +79,17 @@ def test_edges_match_torch():
 POLES = [0.0, -0.0, -1.0, -2.0, -7.0, -3.5, 1.0, 2.5]
 
 
+def test_trigamma_far_below_0_uses_the_reflection_formula():
+    """ψ'(x) = π²/sin²(πx) - ψ'(1 - x) for x < 0, as torch's: digamma's gradient at -1e6 - 0.5
+    (where the recurrence would need a million steps, and refused)."""
+    x = np.concatenate([-np.geomspace(1e-8, 1e6, 200) - 0.5, -np.linspace(0.01, 30, 301)])
+    ours, theirs = both(x, "polygamma", 1)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=0)   # torch's trigamma: 5e-10
+    point = chainrule.tensor(x, requires_grad=True)
+    chainrule.digamma(point).sum().backward()
+    np.testing.assert_allclose(point.grad.numpy(), theirs, rtol=1e-9, atol=0)
+
+
 def test_erfcx_of_nan_is_nan():
     """(it was whatever an uninitialised array held: 0 in float32). The second derivative at 30,
     2y + 2x (2xy - 2/√π), cancels: both libraries' agree to 3e-10 there."""

@@ -303,15 +303,21 @@ _BERNOULLI = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617
 def polygamma_array(n, x):
     """ψ⁽ⁿ⁾(x): the recurrence ψ⁽ⁿ⁾(x) = ψ⁽ⁿ⁾(x + 1) - (-1)ⁿ n!/x^(n+1) lifts x above 15, where
     the asymptotic series is exact to double precision; ψ itself uses the reflection formula
-    below 0.5."""
+    below 0.5, and ψ' (as torch's) below 0: ψ'(x) = π²/sin²(πx) - ψ'(1 - x)."""
     x = xp.asarray(x, dtype=xp.float64)
     if n == 0:
         return _digamma(x)
+    if n == 1 and xp.any(x < 0):
+        with xp.errstate(divide="ignore", invalid="ignore"):   # sin(-inf) = nan, as torch's
+            reflect = x < 0
+            value = polygamma_array(1, xp.where(reflect, 1 - x, x))
+            return xp.where(reflect, math.pi ** 2 / xp.sin(math.pi * x) ** 2 - value, value)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
         shift = xp.where(xp.isfinite(x), xp.maximum(xp.ceil(15 - x), 0), 0)
         steps = int(shift.max(initial=0))
         if steps > 100000:
-            raise NotImplementedError(f"polygamma: x down to {x.min()} is too far below 0")
+            raise NotImplementedError(f"polygamma: x down to {xp.nanmin(x)} is too far below 0 "
+                                      f"for n = {n}")
         total = xp.zeros_like(x)
         sign = (-1) ** (n + 1)
         for k in range(steps):
