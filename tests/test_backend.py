@@ -90,6 +90,9 @@ EDGES = {   # where torch gives inf or nan, silently, in the value or its gradie
     "norm beyond float32": (lambda lib, x: lib.linalg.vector_norm(x), [1e30, 1e30]),
     "hypot at the origin": (lambda lib, x: lib.hypot(x, x), [0.0]),
     "log(x * 0): inf * 0 in mul's backward": (lambda lib, x: lib.log(x * 0.0), [1.0]),
+    "inf * 0 in mul's forward (a loss masked by 0)": (lambda lib, x: x * 0.0, [INF]),
+    "a product beyond float32 in mul": (lambda lib, x: x * 1e30, [1e30]),
+    "sum of inf and -inf": (lambda lib, x: x.sum(), [INF, -INF]),
     "a cast to float16 beyond its range": (lambda lib, x: x.half(), [1e6]),
 }
 
@@ -105,3 +108,17 @@ def test_edge_values_are_values_not_warnings_forward_and_backward(name):
 
 def test_a_float32_overflow_on_creation_is_inf_without_warning():
     assert silent(lambda: chainrule.tensor([1e40]).item()) == torch.tensor([1e40]).item() == INF
+
+
+def test_a_warning_raised_in_chainrule_code_fails_the_suite():
+    """pyproject's filterwarnings turns a RuntimeWarning raised in chainrule's modules into an
+    error (the guard for the table above), while a test's own NumPy warning stays a warning.
+    NumPy attributes a floating-point warning to the module calling the ufunc: here a function
+    whose module is named chainrule.something."""
+    module = {"__name__": "chainrule.something", "xp": xp}
+    exec("def log_of_zero():\n    return xp.log(xp.zeros(1))", module)
+    with warnings.catch_warnings(record=True) as caught:   # keeps the suite's filters
+        with pytest.raises(RuntimeWarning, match="divide by zero"):
+            module["log_of_zero"]()
+        xp.log(xp.zeros(1))   # this test module's own call
+    assert [warning.category for warning in caught] == [RuntimeWarning]
