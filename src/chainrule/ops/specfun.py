@@ -105,11 +105,17 @@ class LogNdtr(Function):
 
     def backward(self, grad):
         x = self.inputs[0]
-        slope = math.sqrt(2 / math.pi) / Erfcx.apply(x * -math.sqrt(0.5))
-        below = x.array == -xp.inf
-        if below.any():
-            slope = where(Tensor._make(below), Tensor._make(xp.full((), xp.nan, x.array.dtype)),
-                          slope)
+        t = x * -math.sqrt(0.5)
+        # erfcx(t) = 2 exp(t²) - erfcx(-t) overflows for t < -26.6, where φ/Φ is 0 (to double
+        # precision): t = 0 there keeps the second derivative 0, not inf / inf
+        overflow = t.array < -26.5
+        if overflow.any():
+            t = where(Tensor._make(overflow), Tensor._make(xp.zeros((), t.array.dtype)), t)
+        slope = math.sqrt(2 / math.pi) / Erfcx.apply(t)
+        special = overflow | (x.array == -xp.inf)
+        if special.any():
+            value = xp.where(overflow, 0.0, xp.nan).astype(x.array.dtype)
+            slope = where(Tensor._make(special), Tensor._make(value), slope)
         return grad * slope
 
 
