@@ -35,7 +35,7 @@ class ReLU(_Elementwise):
 
     Args: inplace: overwrite the input with the result (default False).
     Shape: (*) -> (*).
-    Gradient: ops.activation.Relu.backward.
+    Gradient: ops.activation.ReLUFunction.backward.
     """
 
     def forward(self, input):
@@ -47,7 +47,7 @@ class LeakyReLU(Module):
 
     Args: negative_slope (default 0.01); inplace (default False).
     Shape: (*) -> (*).
-    Gradient: ops.activation.LeakyRelu.backward.
+    Gradient: ops.activation.LeakyReLUFunction.backward.
     """
 
     def __init__(self, negative_slope=0.01, inplace=False):
@@ -66,7 +66,7 @@ class GELU(Module):
 
     Args: approximate: 'none' (exact, with erf) or 'tanh' (the tanh approximation).
     Shape: (*) -> (*).
-    Gradient: ops.activation.Gelu.backward.
+    Gradient: ops.activation.GELUFunction.backward.
     """
 
     def __init__(self, approximate="none"):

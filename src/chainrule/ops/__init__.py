@@ -3,12 +3,16 @@
 Each family module lists its public functions in `__all__` and, in `TENSOR_METHODS`, the ones that
 are also Tensor methods (name -> function), bound onto Tensor once at import.
 
-Naming rule for op classes: an op is its functional's name in CamelCase (tanh -> Tanh, leaky_relu ->
-LeakyRelu, cumsum -> Cumsum); where an nn layer already has that name, the op adds `Function`
-(TanhFunction, SoftmaxFunction, LinearFunction, FoldFunction, LSTMCellFunction), so `nn.X` is
-always the layer and the op whose backward computes its gradient is `XFunction`. An op shared by
-several functionals, or used only inside a backward, is named for what it computes (Cast, Mask,
-Slice). tests/ops/test_naming.py checks that no op class shares a name with an nn layer.
+Naming rule for op classes: an op is its functional's name in CamelCase (cumsum -> Cumsum,
+masked_fill -> MaskedFill, log1p -> Log1p). Where an nn layer has that name, compared
+ignoring case, the op takes the layer's exact spelling plus `Function` (tanh -> nn.Tanh ->
+TanhFunction, relu -> nn.ReLU -> ReLUFunction, leaky_relu -> nn.LeakyReLU -> LeakyReLUFunction,
+gelu -> nn.GELU -> GELUFunction, also LinearFunction, FoldFunction, LSTMCellFunction). So for
+every layer `nn.X` whose gradient comes from an op of its own, that op is `XFunction`, spelled as
+the layer is; and a name ending in `Function` always points to a layer. An op shared by several
+functionals, or used only inside a backward, is named for what it computes (Cast, Mask, Slice).
+tests/ops/test_naming.py checks both: no op class has a layer's name in any case, and each
+`XFunction` has its `nn.X`.
 """
 from chainrule.ops import (activation, broadcast, compare, conv, diagonal, dtypes, elementwise,
                            extremum, geometry, grids, histogram, index, join, linalg, pool,

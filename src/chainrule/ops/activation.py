@@ -46,7 +46,7 @@ class SigmoidFunction(Function):
         return grad * (y * (1 - y))
 
 
-class Relu(Function):
+class ReLUFunction(Function):
     """y = max(x, 0);  dx = dy where y > 0, else 0 (also at 0; NaN passes dy, as in PyTorch)"""
     save_inputs = False
     save_output = True
@@ -60,7 +60,7 @@ class Relu(Function):
         return grad * Mask.apply(self.output(), mask=~(self.out <= 0))
 
 
-class LeakyRelu(Function):
+class LeakyReLUFunction(Function):
     """y = x if x > 0 else slope * x;  dx = dy if x > 0 else slope * dy"""
     save_inputs = False
     save_output = True   # only to keep the gradient's mask in the graph (see Mask)
@@ -73,7 +73,7 @@ class LeakyRelu(Function):
         return grad * Mask.apply(self.output(), mask=xp.where(self.positive, 1, self.slope))
 
 
-class Gelu(Function):
+class GELUFunction(Function):
     """y = x Φ(x), Φ the standard normal CDF;  dx = dy * (Φ(x) + x φ(x)).
     approximate='tanh': Φ(x) ≈ (1 + tanh(√(2/π) (x + 0.044715 x³))) / 2, differentiated as is."""
 
@@ -177,17 +177,17 @@ def sigmoid(x):
 def relu(x):
     if isinstance(x, Tensor) and x.array.dtype.kind == "b":
         raise RuntimeError(f"relu: not implemented for a bool tensor (shape {x.shape})")
-    return Relu.apply(x)
+    return ReLUFunction.apply(x)
 
 
 def leaky_relu(x, negative_slope=0.01):
-    return LeakyRelu.apply(_float_only("leaky_relu", x), negative_slope=negative_slope)
+    return LeakyReLUFunction.apply(_float_only("leaky_relu", x), negative_slope=negative_slope)
 
 
 def gelu(x, approximate="none"):
     if approximate not in ("none", "tanh"):
         raise RuntimeError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    return Gelu.apply(_float_only("gelu", x), approximate=approximate)
+    return GELUFunction.apply(_float_only("gelu", x), approximate=approximate)
 
 
 def softplus(x, beta=1.0, threshold=20.0):
