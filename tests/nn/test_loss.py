@@ -13,6 +13,7 @@ import chainrule as cr
 import chainrule.nn.functional as F
 from chainrule.autograd import gradcheck
 from chainrule.nn import loss as losses
+from tests.ops.edges import matches_torch_at
 
 TOLERANCES = {"float64": 1e-10, "float32": 1e-5}
 REDUCTIONS = ["mean", "sum", "none"]
@@ -458,6 +459,13 @@ def test_soft_margin_loss_is_stable_at_large_margins():
     np.testing.assert_allclose(ours.grad.numpy()[:4], theirs.grad.numpy(), rtol=1e-12)
     np.testing.assert_array_equal(loss.detach().numpy()[4:], [1e4, 1e4, 0.0])
     np.testing.assert_array_equal(ours.grad.numpy()[4:], [1.0, -1.0, -0.0])
+
+
+def test_cosine_embedding_loss_of_a_zero_vector_matches_torch():
+    """Only torch's 1e-12 keeps the cosine finite there: its float32 value, in float64 too."""
+    matches_torch_at(lambda L, a, b: L.nn.functional.cosine_embedding_loss(
+        a, b, L.tensor([1.0, -1.0], dtype=a.dtype), margin=-0.5),
+        [[0.0, 0.0], [1e-7, 0.0]], [[1.0, 0.0], [0.0, 2.0]])
 
 
 def test_all_targets_ignored_gives_nan_as_torch():

@@ -20,8 +20,9 @@ __all__ = ["cosine_embedding_loss", "hinge_embedding_loss", "margin_ranking_loss
            "multi_margin_loss", "multilabel_margin_loss", "multilabel_soft_margin_loss",
            "soft_margin_loss", "triplet_margin_loss"]
 
-# torch's EPSILON in cosine_embedding_loss, added to each squared norm
-_COSINE_EPS = 1e-12
+# torch's EPSILON in cosine_embedding_loss, added to each squared norm: 1e-12 as a float32
+# constant (9.99999996e-13), in float64 too
+_COSINE_EPS = float(xp.float32(1e-12))
 
 
 def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
