@@ -117,6 +117,13 @@ def test_rounded_division_by_zero_has_torchs_zero_gradient(mode):
                      [1.0, 0.0, -1.0, 2.0, -7.5], [0.0, 0.0, -0.0, 3.0, 2.0])
 
 
+@pytest.mark.parametrize("name", ["remainder", "fmod"])
+def test_modulo_at_zero_and_infinite_operands_matches_torch(name):
+    """The divisor's gradient is -q, q torch's div rounded (floor: NaN for inf // 1)."""
+    matches_torch_at(lambda L, a, b: getattr(L, name)(a, b),
+                     [1.0, 0.0, np.inf, 1.0, -7.5, 5.0], [0.0, 0.0, 1.0, np.inf, 2.0, -np.inf])
+
+
 def test_round_takes_halves_to_even_as_torch():
     halves = [0.5, 1.5, 2.5, -0.5, -2.5, 3.5, 1234.5678, 0.125, 0.375]
     for call in (lambda L, x: L.round(x), lambda L, x: x.round(decimals=2),

@@ -50,8 +50,13 @@ class Modulo(Function):
         need_a, need_b = self.needs_input_grad
         grad_b = None
         if need_b:
-            # q is piecewise constant in a and b: it enters as a constant
-            quotient = (xp.trunc if self.truncate else xp.floor)(a.array / b.array)
+            # q is piecewise constant in a and b: it enters as a constant. torch's q is its div
+            # with rounding_mode trunc or floor; the floor one is NumPy's floor_divide (NaN for
+            # inf // 1, where floor(inf / 1) is inf)
+            if self.truncate:
+                quotient = xp.trunc(a.array / b.array)
+            else:
+                quotient = xp.floor_divide(a.array, b.array)
             grad_b = sum_to(-grad * Tensor._make(quotient), b.shape)
         return (sum_to(grad, a.shape) if need_a else None), grad_b
 
