@@ -46,7 +46,8 @@ from chainrule.ops.shape import (
     clone, flatten, movedim, permute, reshape, squeeze, swapaxes, swapdims, t, transpose,
     unflatten, unsqueeze)
 from chainrule.ops.join import (
-    cat, chunk, concat, concatenate, flip, repeat_interleave, roll, split, stack, unbind)
+    cat, chunk, concat, concatenate, flip, repeat_interleave, roll, split, stack)
+from chainrule.ops.unbind import unbind
 from chainrule.ops.index import (
     gather, index_add, index_put, index_select, masked_fill, narrow, scatter_add, select, tril,
     triu)

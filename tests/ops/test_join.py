@@ -24,24 +24,6 @@ def np_weighted(pieces, axis):
     return np.concatenate([p * (i + 1.0) for i, p in enumerate(pieces)], axis)
 
 
-def unbind_weighted(dim, used):
-    """Slices along dim, each scaled by its position + 1, stacked back; only `used` slices."""
-    def fn(L, x):
-        pieces = L.unbind(x, dim)
-        return L.stack([pieces[i] * (i + 1) for i in used], 0)
-    return fn
-
-
-def numpy_unbind_weighted(dim, used):
-    return lambda x: np.stack([np.take(x, i, axis=dim) * (i + 1) for i in used], 0)
-
-
-def unbind_reused(L, x):
-    """A slice used twice: its two gradients add up before the hub stacks them."""
-    a, b = L.unbind(x, 0)
-    return a * b + a.tanh()
-
-
 def np_pad(a, pairs, mode="constant", value=0.0):
     """NumPy's pad with torch's pad tuple (last dim first; negative pads crop)."""
     widths = [(0, 0)] * (a.ndim - len(pairs)) + list(reversed(pairs))
@@ -70,7 +52,7 @@ CASES = [
          [((2, 3), (2, 3)), ((0, 2), (0, 2)), ((), ())]),
     Case("stack_last", lambda L, a, b, c: L.stack((a, b, c), dim=-1),
          lambda a, b, c: np.stack([a, b, c], -1), [((2, 3),) * 3, ((1,),) * 3]),
-    # cutting: each piece a differentiable slice
+    # cutting: each piece a differentiable slice (unbind: tests/ops/test_unbind.py)
     Case("split_size", lambda L, x: weighted(L, x.split(2, dim=1), 1),
          lambda a: np_weighted(np.split(a, range(2, a.shape[1], 2), 1), 1),
          [((3, 5),), ((2, 4),), ((0, 3),), ((1, 1),)]),
@@ -79,14 +61,6 @@ CASES = [
     Case("chunk", lambda L, x: weighted(L, x.chunk(3), 0),
          lambda a: np_weighted(np.split(a, range(-(-len(a) // 3), len(a), -(-len(a) // 3))), 0)
          if len(a) else a, [((5, 2),), ((6,),), ((1, 3),), ((0, 2),)]),
-    Case("unbind", lambda L, x: L.stack([p * (i + 1.0) for i, p in enumerate(x.unbind(1))], 0),
-         lambda a: np.stack([a[:, i] * (i + 1.0) for i in range(a.shape[1])]),
-         [((2, 3),), ((0, 2),), ((1, 1, 2),)]),
-    Case("unbind_function", unbind_weighted(0, [0, 1, 2]), numpy_unbind_weighted(0, [0, 1, 2]),
-         [((3, 2),), ((3, 2, 2),)]),
-    Case("unbind_dim1_some_unused", unbind_weighted(1, [3, 1]), numpy_unbind_weighted(1, [3, 1]),
-         [((2, 4, 3),)]),
-    Case("unbind_reused", unbind_reused, lambda x: x[0] * x[1] + np.tanh(x[0]), [((2, 3),)]),
     # padding: negative pads crop; the other modes gather, so their gradients accumulate
     Case("pad_constant", lambda L, x: pad_of(L)(x, (1, 2)), lambda a: np_pad(a, [(1, 2)]),
          MATRIX + [((3,),)]),
@@ -216,57 +190,3 @@ def test_a_float_size_is_refused_naming_the_op(call, words):
     with pytest.raises(TypeError):   # torch refuses it too
         call(torch, torch.ones(6))
     check_error_names(lambda x: call(chainrule, x), TypeError, words)
-
-
-# ----- unbind: views, and a backward that is one stack ------------------------------------------
-def test_unbind_slices_are_views_sharing_the_version_counter():
-    x = chainrule.randn(3, 4)
-    pieces = chainrule.unbind(x, 1)
-    assert len(pieces) == 4 and pieces[2].shape == (3,)
-    assert np.shares_memory(pieces[2].numpy(), x.numpy())
-    x.add_(1.0)
-    assert pieces[2]._version is x._version
-
-
-def test_unbind_slices_refuse_in_place_changes_while_recording():
-    x = chainrule.randn(2, 3, requires_grad=True) * 1
-    a, _ = chainrule.unbind(x)
-    with pytest.raises(RuntimeError, match=r"add_: this tensor .* is a view of another live"):
-        a.add_(1)
-
-
-def test_unbind_backward_is_one_stack():
-    """x's gradient is one stack of the slices' gradients, not a sum of full-size scatters."""
-    x = chainrule.randn(50, 2, dtype=chainrule.float64, requires_grad=True)
-    loss = chainrule.stack([p * p for p in chainrule.unbind(x)]).sum()
-    (grad,) = chainrule.autograd.grad(loss, [x], create_graph=True)
-    assert type(grad.grad_fn).__name__ == "Stack"
-    np.testing.assert_allclose(grad.detach().numpy(), 2 * x.detach().numpy())
-
-
-def test_unbind_backward_twice_with_retain_graph():
-    x = chainrule.randn(4, 2, requires_grad=True)
-    loss = sum(p.sum() * (i + 1) for i, p in enumerate(chainrule.unbind(x)))
-    loss.backward(retain_graph=True)
-    loss.backward()
-    np.testing.assert_array_equal(x.grad.numpy(), 2 * np.repeat([[1.0], [2], [3], [4]], 2, 1))
-
-
-@pytest.mark.parametrize("shape, dim", [((), 0), ((2, 3), 2), ((2, 3), -3)])
-def test_unbind_bad_dim(shape, dim):
-    with pytest.raises(IndexError, match="unbind"):
-        chainrule.unbind(chainrule.zeros(*shape), dim)
-
-
-def test_unbind_slices_backpropagate_one_at_a_time_as_in_torch():
-    # the per-sample loss loop: each slice's backward runs through the shared hub on its own
-    data = np.arange(6.0).reshape(3, 2)
-    x, tx = chainrule.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
-    for r, tr in zip(x.unbind(0), tx.unbind(0)):
-        (r * r).sum().backward()
-        (tr * tr).sum().backward()
-    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy())
-    a, b = x.unbind(1)
-    (a * 3).sum().backward()
-    (b * 5).sum().backward()
-    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy() + [[3.0, 5.0]] * 3)

@@ -16,14 +16,14 @@ tests/ops/test_naming.py checks both: no op class has a layer's name in any case
 """
 from chainrule.ops import (activation, broadcast, compare, conv, diagonal, dtypes, elementwise,
                            extremum, geometry, grids, histogram, index, join, linalg, pool,
-                           recurrent, reduce, rounding, scan, shape, sort, trig, unary)
+                           recurrent, reduce, rounding, scan, shape, sort, trig, unary, unbind)
 from chainrule.ops import bessel, decomposition, spectral, specfun
 from chainrule.ops import (aliases, arithmetic, bitwise, combinatorics, inplace, predicates,
                            sampling, scatter, stacking, statistics)
 from chainrule.tensor import Tensor
 
 FAMILIES = (inplace, broadcast, dtypes, elementwise, unary, compare, activation, reduce, extremum,
-            linalg, shape, join, index, conv, pool, recurrent, sort, rounding, trig, scan,
+            linalg, shape, join, unbind, index, conv, pool, recurrent, sort, rounding, trig, scan,
             geometry, diagonal, grids, histogram, decomposition, spectral, specfun, bessel,
             aliases, arithmetic, bitwise, combinatorics, predicates, sampling, scatter, stacking,
             statistics)

@@ -1,20 +1,20 @@
-"""Joining and cutting tensors: cat (concatenate, concat) and stack; split, chunk and unbind, whose
-pieces are views (unbind's with a backward costing O(T) for T pieces, not O(T²)); and the ops that
-make a larger tensor from one (pad, repeat and repeat_interleave) or rearrange one (flip and roll).
+"""Joining and cutting tensors: cat (concatenate, concat) and stack; split and chunk, whose pieces
+are views (unbind, which cuts a tensor into all its slices, has its own module, ops/unbind.py); and
+the ops that make a larger tensor from one (pad, repeat and repeat_interleave) or rearrange one
+(flip and roll).
 """
 import operator
 
 from chainrule.autograd.function import Function, NotATensorError, not_a_tensor_message
 from chainrule.backend import xp
-from chainrule.grad_mode import state
 from chainrule.ops.broadcast import expand
-from chainrule.ops.dims import int_args, normalize_dim, normalize_dims, tensor_argument
+from chainrule.ops.dims import int_args, normalize_dim, normalize_dims
 from chainrule.ops.index import index_select, narrow, select
 from chainrule.ops.shape import clone, flatten, reshape_to, unsqueeze
-from chainrule.tensor import Tensor, share_memory
+from chainrule.tensor import Tensor
 
-__all__ = ["cat", "concatenate", "concat", "stack", "split", "chunk", "unbind", "pad", "flip",
-           "roll", "repeat", "repeat_interleave"]
+__all__ = ["cat", "concatenate", "concat", "stack", "split", "chunk", "pad", "flip", "roll",
+           "repeat", "repeat_interleave"]
 
 
 class Cat(Function):
@@ -51,63 +51,6 @@ class Stack(Function):
     def backward(self, grad):
         return tuple(select(grad, self.dim, i) if need else None
                      for i, need in enumerate(self.needs_input_grad))
-
-
-class Unbind(Function):
-    """The hub of unbind: y = a 0-d stand-in for x, from which UnbindSlice takes the slices;
-    dx = the slices' gradients stacked along dim (zeros for a slice that got none).
-
-    Why a hub: x[t] for each t has a backward that scatters into zeros of x's full shape, O(T)
-    work per slice and O(T²) for a sequence. Here each slice files its gradient with the hub, whose
-    backward (which the engine runs after every slice's) stacks them once. Through the graph the
-    slices pass the hub only a 0-d zero, which makes the engine run it: what they filed is the real
-    gradient. (A backward pass that raises midway leaves its filings behind; retrying it with
-    retain_graph is then unreliable, as it is for any graph whose backward failed.)
-    """
-    save_inputs = False
-
-    def forward(self, x, dim):
-        self.dim, self.in_shape = dim, x.shape
-        self.filed = {}
-        return xp.zeros((), x.dtype)
-
-    def backward(self, grad):
-        filed, self.filed = self.filed, {}
-        shape = self.in_shape[:self.dim] + self.in_shape[self.dim + 1:]
-        zero = None
-        grads = []
-        for index in range(self.in_shape[self.dim]):
-            g = filed.get(index)
-            if g is None:
-                if zero is None:
-                    zero = Tensor._make(xp.zeros(shape, grad.dtype))
-                g = zero
-            grads.append(g)
-        return stack(grads, self.dim)
-
-    def free(self):
-        """The hub holds no arrays, so a backward pass leaves it usable, as torch's UnbindBackward0:
-        each slice may be backpropagated on its own (a per-sample loss loop)."""
-        self.filed = {}
-
-
-class UnbindSlice(Function):
-    """y = x[..., index, ...] along the hub's dim (a view of x);  files dy with the hub;
-    d(hub) = 0 from the first slice to file in a backward pass (so that the engine runs the hub
-    once), None from the others (so that it does not add up zeros)"""
-    save_inputs = False
-    is_view = True  # in-place changes to a slice are refused while recording, as torch does
-
-    def forward(self, hub_output, source, dim, index, hub):
-        self.hub, self.index = hub, index
-        return source[(slice(None),) * dim + (index,)]
-
-    def backward(self, grad):
-        filed = self.hub.filed
-        first = not filed
-        previous = filed.get(self.index)
-        filed[self.index] = grad if previous is None else previous + grad
-        return Tensor._make(xp.zeros((), grad.dtype)) if first else None
 
 
 class ConstantPad(Function):
@@ -244,24 +187,6 @@ def chunk(x, chunks, dim=0):
     return split(x, -(-size // chunks), dim)
 
 
-def unbind(x, dim=0):
-    """The slices of x along dim, that dim removed (views of x, as torch.unbind gives), with a
-    backward that stacks their gradients once (see Unbind)."""
-    tensor_argument("unbind", x)
-    if x.ndim == 0:
-        raise IndexError("unbind: Dimension specified as 0 but tensor has no dimensions")
-    dim = normalize_dim("unbind", dim, x.shape)
-    if not (state.enabled and x.requires_grad):
-        pieces = tuple(Tensor._make(piece) for piece in xp.moveaxis(x.array, dim, 0))
-    else:
-        hub = Unbind.apply(x, dim=dim)
-        pieces = tuple(UnbindSlice.apply(hub, source=x.array, dim=dim, index=index,
-                                         hub=hub.grad_fn) for index in range(x.shape[dim]))
-    for piece in pieces:
-        share_memory(x, piece)  # views: an in-place change of x shows in their version
-    return pieces
-
-
 # ----- padding, flipping, repeating ---------------------------------------------------------------
 def pad(x, pad, mode="constant", value=None):
     """torch.nn.functional.pad: pad = (left, right) for the last dim, then the one before ...;
@@ -389,6 +314,6 @@ def _check_repeat_counts(x, dim, counts):
 
 
 TENSOR_METHODS = {
-    "split": split, "chunk": chunk, "unbind": unbind, "flip": flip, "roll": roll, "repeat": repeat,
+    "split": split, "chunk": chunk, "flip": flip, "roll": roll, "repeat": repeat,
     "repeat_interleave": repeat_interleave,
 }

@@ -1,5 +1,5 @@
 """The fused steps that recurrent layers are made of: one op per time step of an RNN, LSTM or GRU
-cell. A layer gets its steps' slices from ops.join's `unbind`, whose backward costs O(T), not
+cell. A layer gets its steps' slices from ops.unbind's `unbind`, whose backward costs O(T), not
 O(T²).
 
 A layer computes every step's input projection gates_x = x W_ihᵀ + b in one matmul beforehand; a

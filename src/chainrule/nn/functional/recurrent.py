@@ -9,7 +9,8 @@ from chainrule.backend import xp
 from chainrule.nn.functional.dropout import dropout as _dropout
 from chainrule.nn.functional.linear import linear
 from chainrule.creation import zeros
-from chainrule.ops.join import cat, stack, unbind
+from chainrule.ops.join import cat, stack
+from chainrule.ops.unbind import unbind
 from chainrule.ops.recurrent import gru_cell_step, lstm_cell_step, rnn_cell_step
 from chainrule.tensor import Tensor
 
