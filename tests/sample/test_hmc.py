@@ -116,7 +116,7 @@ BAD_ARGUMENTS = [
      "element), got shape (2,)"),
     (dict(log_prob=lambda w: 0.0), TypeError, "log_prob must return a scalar Tensor, got float"),
     (dict(log_prob=3), TypeError, "log_prob must be callable"),
-    (dict(log_prob=lambda w: (w * -math.inf).sum()), ValueError, "not finite at init"),
+    (dict(log_prob=lambda w: (w * 0 - math.inf).sum()), ValueError, "not finite at init"),
     (dict(init=np.array([0.0, math.nan])), ValueError, "init of shape (2,) must be finite"),
     (dict(init=np.zeros(0)), ValueError, "init must have at least one element"),
     (dict(step_size=0.0), ValueError, "step_size must be a finite number > 0, got 0.0"),

@@ -50,10 +50,9 @@ class Mul(Function):
     """y = a * b;  da = dy * b,  db = dy * a"""
 
     def forward(self, a, b):
-        # inf * 0 = nan, 1e200 * 1e200 = inf, as in torch (masking a loss with 0 weights ...);
-        # a `with` costs less per call than the decorator
-        with xp.errstate(invalid="ignore", over="ignore"):
-            return binary(xp.multiply, "mul", a, b)
+        # No errstate here: at ~0.75 µs a call it would cost the hot path 5-10 %, so inf * 0 and
+        # overflow warn as NumPy does (README, "What importing chainrule does")
+        return binary(xp.multiply, "mul", a, b)
 
     def backward(self, grad):
         a, b = self.inputs
