@@ -1,5 +1,7 @@
 """Rounding and integer division: each op's cases, checked by the shared harness, then integer
 dtypes, halves, division by zero, the operators and their in-place forms against torch directly."""
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -115,6 +117,12 @@ def test_rounded_division_by_zero_has_torchs_zero_gradient(mode):
     0 · inf = NaN for the divisor)."""
     matches_torch_at(lambda L, a, b: L.div(a, b, rounding_mode=mode),
                      [1.0, 0.0, -1.0, 2.0, -7.5], [0.0, 0.0, -0.0, 3.0, 2.0])
+
+
+def test_frac_of_infinities_is_nan_without_a_warning():
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", category=RuntimeWarning, module="chainrule")
+        matches_torch_at(lambda L, x: x.frac(), [np.inf, -np.inf, np.nan, 2.5, -2.5, 0.0])
 
 
 @pytest.mark.parametrize("name", ["remainder", "fmod"])

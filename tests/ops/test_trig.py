@@ -1,10 +1,13 @@
 """tan, the inverse trigonometric and the hyperbolic functions, log2, log10, exp2: each op's cases,
 checked by the shared harness, then integer inputs and the NumPy spellings."""
+import warnings
+
 import numpy as np
 import pytest
 import torch
 
 import chainrule
+from tests.ops.edges import matches_torch_at
 from tests.ops.harness import Case, OpChecks, positive, unit
 
 UNARY = [((3, 4),), ((2, 1, 3),), ((),), ((0, 2),)]
@@ -58,6 +61,16 @@ def test_integers_and_bools_give_float32(name, values):
 def test_numpy_spellings_are_the_same_functions(alias, name):
     assert getattr(chainrule, alias) is getattr(chainrule, name)
     assert hasattr(torch, alias)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_special_values_match_torch_without_warnings(name):
+    """±inf, NaN, ±1 and 0 (the poles and ends of the inverse functions): torch's values and
+    gradients, and no NumPy warning (tan(inf) warned)."""
+    values = [0.0, -0.0, 1.0, -1.0, 2.0, 710.0, -710.0, np.inf, -np.inf, np.nan, 1e-300]
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", category=RuntimeWarning, module="chainrule")
+        matches_torch_at(lambda L, x: getattr(L, name)(x), values, second=False)
 
 
 def test_a_non_tensor_is_refused_by_name():

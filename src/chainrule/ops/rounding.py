@@ -150,7 +150,8 @@ def frac(input):
     if x.array.dtype.kind in "iu":
         raise NotImplementedError(f"frac: not implemented for an integer tensor ({x.dtype}), "
                                   "as in PyTorch")
-    return x - trunc(x)
+    with xp.errstate(invalid="ignore"):   # inf - inf = nan: frac(±inf) is NaN, as in torch
+        return x - trunc(x)
 
 
 def floor_divide(input, other):
