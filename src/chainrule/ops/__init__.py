@@ -19,14 +19,14 @@ from chainrule.ops import (activation, broadcast, compare, conv, diagonal, dtype
                            recurrent, reduce, rounding, scan, shape, sort, trig, unary, unbind)
 from chainrule.ops import bessel, decomposition, spectral, specfun
 from chainrule.ops import (aliases, arithmetic, bitwise, combinatorics, inplace, predicates,
-                           sampling, scatter, stacking, statistics)
+                           sampling, scatter, stacking, statistics, storage)
 from chainrule.tensor import Tensor
 
-FAMILIES = (inplace, broadcast, dtypes, elementwise, unary, compare, activation, reduce, extremum,
-            linalg, shape, join, unbind, index, conv, pool, recurrent, sort, rounding, trig, scan,
-            geometry, diagonal, grids, histogram, decomposition, spectral, specfun, bessel,
-            aliases, arithmetic, bitwise, combinatorics, predicates, sampling, scatter, stacking,
-            statistics)
+FAMILIES = (inplace, broadcast, dtypes, storage, elementwise, unary, compare, activation, reduce,
+            extremum, linalg, shape, join, unbind, index, conv, pool, recurrent, sort, rounding,
+            trig, scan, geometry, diagonal, grids, histogram, decomposition, spectral, specfun,
+            bessel, aliases, arithmetic, bitwise, combinatorics, predicates, sampling, scatter,
+            stacking, statistics)
 
 
 def bind_tensor_methods(tensor_class):

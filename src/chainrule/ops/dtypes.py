@@ -1,12 +1,11 @@
 """dtypes: casts between them (a differentiable op, with x.float(), x.long() ... as Tensor
-methods), PyTorch's type promotion, which every op taking two operands applies first, the dtype
-queries (is_floating_point, finfo, iinfo ...) and what torch code asks of a tensor's storage
-(stride, is_contiguous, element_size ...)."""
+methods), PyTorch's type promotion, which every op taking two operands applies first, and the
+dtype queries (is_floating_point, finfo, iinfo ...). What torch code asks of a tensor's storage
+(stride, is_contiguous, element_size ...) is in storage.py."""
 from chainrule import backend, tensor_types
 from chainrule.autograd.function import Function
 from chainrule.backend import xp
 from chainrule.placement import check_device
-from chainrule.size import normalize_dim
 from chainrule.tensor import Tensor
 
 __all__ = ["to"]
@@ -178,21 +177,6 @@ def can_cast(from_, to):
 
 
 # ----- Tensor methods -----------------------------------------------------------------------------
-# what torch code asks of a tensor's storage: NumPy's answers (strides in elements)
-def _stride(x, dim=None):
-    """The step in elements between neighbours along each dim (or along `dim`)."""
-    strides = tuple(step // x.array.itemsize for step in x.array.strides)
-    if dim is None:
-        return strides
-    return strides[normalize_dim("stride", dim, x.array.shape)]
-
-
-def _pin_memory(x, device=None):
-    """Refused: pinned memory needs an accelerator."""
-    raise RuntimeError("pin_memory: pinned memory needs an accelerator, and chainrule computes "
-                       "on the CPU only; leave the tensor as it is")
-
-
 # x.float() and its kin: torch's short names for x.to(dtype)
 def _to_float(x):
     """x.to(torch.float32)"""
@@ -244,73 +228,13 @@ def _to_short(x):
     return to(x, backend.int16)
 
 
-def _ndimension(x):
-    """x.dim(), under its older name."""
-    return x.array.ndim
-
-
-def _element_size(x):
-    """Bytes per element."""
-    return x.array.itemsize
-
-
-def _nbytes(x):
-    """Bytes of all the elements (a property, as torch's)."""
-    return x.array.nbytes
-
-
-def _layout(x):
-    """torch.strided: chainrule has dense tensors only (a property)."""
-    return backend.strided
-
-
-def _is_contiguous(x, memory_format=None):
-    """Whether x's elements lie in row-major order with no gaps."""
-    return x.array.flags.c_contiguous
-
-
-def _data_ptr(x):
-    """The address of x's first element."""
-    return x.array.ctypes.data
-
-
-def _get_device(x):
-    """-1, torch's answer for a CPU tensor."""
-    return -1
-
-
-def _is_inference(x):
-    """False: chainrule has no inference mode, so no inference tensors."""
-    return False
-
-
-def _is_pinned(x, device=None):
-    """False: pinned memory needs an accelerator."""
-    return False
-
-
-def _is_shared(x):
-    """False: x lives in this process's memory only."""
-    return False
-
-
-def _share_memory_(x):
-    """x itself: one process's memory; DataLoader workers copy what they get."""
-    return x
-
-
 TENSOR_METHODS = {
     "to": to, "type": type_,
     "float": _to_float, "double": _to_double, "long": _to_long, "int": _to_int,
     "bool": _to_bool, "half": _to_half, "bfloat16": _to_bfloat16, "byte": _to_byte,
     "char": _to_char, "short": _to_short,
     "is_complex": is_complex, "is_nonzero": is_nonzero,   # is_signed: in predicates.py
-    "ndimension": _ndimension, "element_size": _element_size,
-    "itemsize": property(_element_size), "nbytes": property(_nbytes), "layout": property(_layout),
-    "stride": _stride, "is_contiguous": _is_contiguous, "data_ptr": _data_ptr,
-    "get_device": _get_device, "is_inference": _is_inference, "is_pinned": _is_pinned,
-    "pin_memory": _pin_memory, "is_shared": _is_shared, "share_memory_": _share_memory_,
-}
+}   # the storage queries (stride, is_contiguous, element_size ...): in storage.py
 
 
 class finfo:
