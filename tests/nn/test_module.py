@@ -14,6 +14,7 @@ import torch
 
 import chainrule as cr
 from chainrule.autograd.function import Function
+from tests.nn.gradient_cases import CASES
 from tests.nn.helpers import NN, assert_matches_torch
 
 
@@ -450,7 +451,10 @@ def test_a_module_shared_under_two_names_is_no_cycle():
 # Containers and wrappers hold layers and compute nothing themselves.
 NOT_LAYERS = {"Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",
               "DataParallel"}
-REFERENCE = re.compile(r"\b(?:ops\.\w+\.\w+|nn\.functional\.\w+|nn\.[A-Z]\w*)")
+# an op class (ops.family.Class, or nn.functional.module.Class for an op defined beside its
+# functional), a function of nn.functional, or another layer
+REFERENCE = re.compile(r"\b(?:ops\.\w+\.\w+|nn\.functional\.\w+(?:\.[A-Z]\w*)?|nn\.[A-Z]\w*)")
+OP_CLASS = re.compile(r"(?:ops|nn\.functional)\.\w+\.[A-Z]\w*")
 
 
 def layer_classes():
@@ -459,11 +463,17 @@ def layer_classes():
 
 
 def gradient_line(layer):
-    """The docstring's 'Gradient:' line of the class itself (not inherited)."""
+    """The docstring's 'Gradient:' entry of the class itself (not inherited): its line and the
+    lines that continue it, up to a blank line, joined."""
     lines = [line.strip() for line in (vars(layer).get("__doc__") or "").splitlines()]
-    found = [line for line in lines if line.startswith("Gradient:")]
-    assert len(found) == 1, f"{layer.__name__}: expected one 'Gradient:' line, got {found}"
-    return found[0]
+    starts = [i for i, line in enumerate(lines) if line.startswith("Gradient:")]
+    assert len(starts) == 1, f"{layer.__name__}: expected one 'Gradient:' line, got {starts}"
+    entry = []
+    for line in lines[starts[0]:]:
+        if not line:
+            break
+        entry.append(line)
+    return " ".join(entry)
 
 
 def resolve(reference):
@@ -474,6 +484,11 @@ def resolve(reference):
         op = getattr(importlib.import_module(f"chainrule.ops.{module}"), name, None)
         assert isinstance(op, type) and issubclass(op, Function), f"{reference}: not an op class"
         assert op.__module__ == f"chainrule.ops.{module}", f"{reference}: defined in {op.__module__}"
+        return op
+    if OP_CLASS.fullmatch(reference):    # an op defined beside its functional
+        _, _, module, name = reference.split(".")
+        op = getattr(importlib.import_module(f"chainrule.nn.functional.{module}"), name, None)
+        assert isinstance(op, type) and issubclass(op, Function), f"{reference}: not an op class"
         return op
     if reference.startswith("nn.functional."):
         function = getattr(cr.nn.functional, reference.rsplit(".", 1)[1], None)
@@ -496,3 +511,57 @@ def test_a_layer_docstring_names_the_op_whose_backward_computes_its_gradient(nam
         resolve(reference)
     single_op = re.fullmatch(r"Gradient: (ops\.\w+\.\w+)\.backward\.", line)
     assert single_op or line.startswith(("Gradient: nn.functional.", "Gradient: its ")), line
+
+
+# ----- ... and that op is in the layer's graph -----------------------------------------------
+def ops_in_graph(outputs):
+    """The classes of every node reachable from the outputs' grad_fns (AccumulateGrad included:
+    a leaf's node, which has no edges)."""
+    found, seen = set(), set()
+    stack = [o.grad_fn for o in outputs]
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        found.add(type(node))
+        stack += [parent for parent, _ in node.next_functions]
+    return found
+
+
+def tensors_in(output):
+    """The tensors of a layer's output (RNNs and attention return nested tuples)."""
+    if isinstance(output, (tuple, list)):
+        return [t for part in output for t in tensors_in(part)]
+    return [output] if isinstance(output, cr.Tensor) else []
+
+
+def layers_naming_ops():
+    return sorted(name for name in layer_classes()
+                  if OP_CLASS.search(gradient_line(getattr(cr.nn, name))))
+
+
+def test_every_layer_naming_ops_has_a_case_in_the_graph_test():
+    assert sorted(CASES) == layers_naming_ops()
+
+
+@pytest.mark.parametrize("name", layers_naming_ops())
+def test_the_ops_a_gradient_line_names_are_in_the_layers_graph(name):
+    """Each case's path takes the ops it lists (all the line's, unless its path is one the line
+    names separately), and the cases together cover every op the line names."""
+    named = OP_CLASS.findall(gradient_line(getattr(cr.nn, name)))
+    covered = set()
+    generator = cr.Generator().manual_seed(0)
+    for case in CASES[name]:
+        expected = case.ops or named
+        assert set(expected) <= set(named), f"{name}: {expected} are not all in its line {named}"
+        covered.update(expected)
+        layer, inputs = case.build(name, generator)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)   # kl_div's 'mean', dropout's p
+            graph = ops_in_graph(tensors_in(layer(*inputs)))
+        missing = [op for op in expected if resolve(op) not in graph]
+        assert not missing, (f"{name}{case.args} {case.kwargs} "
+                             f"({'train' if case.train else 'eval'}): {missing} not in its graph, "
+                             f"which has {sorted(op.__name__ for op in graph)}")
+    assert covered == set(named), f"{name}: no case takes {set(named) - covered}"

@@ -13,7 +13,8 @@ class CTCLoss(_Loss):
     give 0 and no gradient instead of inf).
     Shape: forward(log_probs (T, N, C) or (T, C), targets (N, S) or concatenated (sum of
     target_lengths,), input_lengths (N,), target_lengths (N,)) -> () or, unreduced, (N,).
-    Gradient: nn.functional.ctc_loss, composed of ops.activation.LogSoftmaxFunction, ops.unary.Exp.
+    Gradient: nn.functional.ctc_loss, composed of ops.unary.Exp, ops.unary.Log (the forward
+    recursion's log-sum-exp over alignments).
     """
 
     def __init__(self, blank=0, reduction="mean", zero_infinity=False):

@@ -106,7 +106,8 @@ class EmbeddingBag(Module):
     Shape: forward(input, offsets=None, per_sample_weights=None): input (B, N) with offsets None,
     or (T,) with offsets (B,) giving where each bag starts; per_sample_weights of input's shape
     (mode "sum" only) -> output (B, embedding_dim). Initialised as torch: weight ~ N(0, 1).
-    Gradient: nn.functional.embedding_bag, composed of ops.index.Index, ops.linalg.MatMul.
+    Gradient: nn.functional.embedding_bag, composed of ops.index.Index and, in modes "sum" and
+    "mean", ops.linalg.MatMul (a bag matrix), in mode "max" ops.extremum.TakeAlong.
     """
 
     def __init__(self, num_embeddings, embedding_dim, max_norm=None, norm_type=2.0,

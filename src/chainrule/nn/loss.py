@@ -83,7 +83,8 @@ class BCELoss(_WeightedLoss):
     Args: weight=None (broadcast against the input), reduction='mean'; size_average, reduce
     (deprecated).
     Shape: input (*) in [0, 1], target as input -> output () or, with reduction='none', as input.
-    Gradient: nn.functional.binary_cross_entropy, composed of ops.unary.Log, ops.unary.Log1p.
+    Gradient: nn.functional.binary_cross_entropy, composed of its own op
+    nn.functional.loss.BinaryCrossEntropy (torch's formulas at x = 0 and 1).
     """
 
     def forward(self, input, target):
@@ -97,7 +98,8 @@ class BCEWithLogitsLoss(_WeightedLoss):
     Args: weight=None (broadcast against the input), reduction='mean', pos_weight=None (the weight
     p of positive examples, one per class along the last dim); size_average, reduce (deprecated).
     Shape: input (*), target as input -> output () or, with reduction='none', as input.
-    Gradient: nn.functional.binary_cross_entropy_with_logits (composed of ops).
+    Gradient: nn.functional.binary_cross_entropy_with_logits, composed of
+    ops.activation.SoftplusFunction, ops.elementwise.Mul.
     """
 
     def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean",
@@ -163,7 +165,8 @@ class KLDivLoss(_Loss):
     Args: reduction='mean' ('batchmean' divides by the batch size, the true KL per sample; 'mean'
     by the element count, with torch's warning), log_target=False; size_average, reduce.
     Shape: input (*), target as input -> output () or, with reduction='none', as input.
-    Gradient: nn.functional.kl_div, composed of ops.unary.Log, ops.elementwise.Mul.
+    Gradient: nn.functional.kl_div, composed of ops.elementwise.Mul, ops.elementwise.Sub (the
+    target's log, or exp with log_target, is in the graph only if the target requires grad).
     """
 
     def __init__(self, size_average=None, reduce=None, reduction="mean", log_target=False):
@@ -183,7 +186,8 @@ class PoissonNLLLoss(_Loss):
 
     Args: log_input=True, full=False, eps=1e-8, reduction='mean'; size_average, reduce.
     Shape: input (*), target as input -> output () or, with reduction='none', as input.
-    Gradient: nn.functional.poisson_nll_loss, composed of ops.unary.Exp, ops.elementwise.Mul.
+    Gradient: nn.functional.poisson_nll_loss, composed of ops.unary.Exp (log_input, the default)
+    or ops.unary.Log, and ops.elementwise.Mul.
     """
 
     def __init__(self, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None,
@@ -202,7 +206,8 @@ class GaussianNLLLoss(_Loss):
     Args: full=False (add ½ log 2π), eps=1e-6, reduction='mean' (keyword-only, as torch).
     Shape: input (N, *), target as input, var as input or with one dim of size 1 or without the
     last dim -> output () or, with reduction='none', as input.
-    Gradient: nn.functional.gaussian_nll_loss, composed of ops.unary.Log, ops.unary.Square.
+    Gradient: nn.functional.gaussian_nll_loss, composed of ops.unary.Square, and of ops.unary.Log
+    where var requires grad.
     """
 
     def __init__(self, *, full=False, eps=1e-6, reduction="mean"):
@@ -302,7 +307,8 @@ class MultiLabelSoftMarginLoss(_WeightedLoss):
 
     Args: weight=None (one per class), reduction='mean'; size_average, reduce (deprecated).
     Shape: input (N, C) or (C,), target as input -> output () or, unreduced, (N,) or ().
-    Gradient: nn.functional.multilabel_soft_margin_loss (composed of ops).
+    Gradient: nn.functional.multilabel_soft_margin_loss, composed of
+    ops.activation.SoftplusFunction, ops.elementwise.Mul.
     """
 
     def forward(self, input, target):

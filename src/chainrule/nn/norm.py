@@ -97,7 +97,9 @@ class BatchNorm1d(_BatchNorm):
     track_running_stats=True, device=None, dtype=None, bias=True (keyword only).
     Shape: input (N, C) or (N, C, L) -> output of the same shape.
     Initialised as torch: weight 1, bias 0, running_mean 0, running_var 1, num_batches_tracked 0.
-    Gradient: nn.functional.batch_norm, composed of ops.reduce.Mean, ops.unary.Rsqrt.
+    Gradient: nn.functional.batch_norm, composed of ops.reduce.Mean and ops.unary.Rsqrt in
+    training; in eval, where the running statistics are constants, of ops.elementwise.Sub and
+    ops.elementwise.Mul.
     """
 
     expected = "(N, C) or (N, C, L)"
@@ -111,7 +113,9 @@ class BatchNorm2d(_BatchNorm):
     track_running_stats=True, device=None, dtype=None, bias=True (keyword only).
     Shape: input (N, C, H, W) -> output of the same shape.
     Initialised as torch: weight 1, bias 0, running_mean 0, running_var 1, num_batches_tracked 0.
-    Gradient: nn.functional.batch_norm, composed of ops.reduce.Mean, ops.unary.Rsqrt.
+    Gradient: nn.functional.batch_norm, composed of ops.reduce.Mean and ops.unary.Rsqrt in
+    training; in eval, where the running statistics are constants, of ops.elementwise.Sub and
+    ops.elementwise.Mul.
     """
 
     expected = "(N, C, H, W)"

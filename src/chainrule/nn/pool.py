@@ -180,7 +180,9 @@ class AdaptiveAvgPool1d(_AdaptiveAvgPool):
         output_size: the output's length.
 
     Shape: input (N, C, L) or (C, L) -> output (N, C, output_size).
-    Gradient: nn.functional.adaptive_avg_pool1d, composed of ops.reduce.Mean, ops.linalg.MatMul.
+    Gradient: nn.functional.adaptive_avg_pool1d, composed of ops.reduce.Mean where
+    the input's length is a multiple of output_size (even blocks), else of ops.linalg.MatMul
+    (uneven windows).
     """
     dims = 1
     pool = staticmethod(functional.adaptive_avg_pool1d)
@@ -194,7 +196,9 @@ class AdaptiveAvgPool2d(_AdaptiveAvgPool):
         output_size: an int (for both dims) or an (h, w) pair; None keeps that dim's size.
 
     Shape: input (N, C, H, W) or (C, H, W) -> output (N, C, *output_size).
-    Gradient: nn.functional.adaptive_avg_pool2d, composed of ops.reduce.Mean, ops.linalg.MatMul.
+    Gradient: nn.functional.adaptive_avg_pool2d, composed of ops.reduce.Mean where
+    each input size is a multiple of its output size (even blocks), else of ops.linalg.MatMul
+    (uneven windows).
     """
     dims = 2
     pool = staticmethod(functional.adaptive_avg_pool2d)
@@ -207,7 +211,9 @@ class AdaptiveAvgPool3d(_AdaptiveAvgPool):
         output_size: an int (for all three dims) or a (d, h, w) triple; None keeps that dim.
 
     Shape: input (N, C, D, H, W) or (C, D, H, W) -> output (N, C, *output_size).
-    Gradient: nn.functional.adaptive_avg_pool3d, composed of ops.reduce.Mean, ops.linalg.MatMul.
+    Gradient: nn.functional.adaptive_avg_pool3d, composed of ops.reduce.Mean where
+    each input size is a multiple of its output size (even blocks), else of ops.linalg.MatMul
+    (uneven windows).
     """
     dims = 3
     pool = staticmethod(functional.adaptive_avg_pool3d)

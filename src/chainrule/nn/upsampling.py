@@ -12,7 +12,9 @@ class Upsample(Module):
     recompute_scale_factor (compute the sampling positions from the output size, not the factor).
     Shape: input (N, C, L), (N, C, H, W) or (N, C, D, H, W) -> output (N, C, *size), or each
     spatial size times scale_factor, rounded down.
-    Gradient: nn.functional.interpolate, composed of ops.index.Index, ops.elementwise.Mul.
+    Gradient: nn.functional.interpolate, composed of ops.index.Index, and ops.elementwise.Mul in
+    the linear modes and 'bicubic'; 'area' is adaptive average pooling, of ops.reduce.Mean or
+    ops.linalg.MatMul.
     """
 
     def __init__(self, size=None, scale_factor=None, mode="nearest", align_corners=None,
