@@ -45,6 +45,13 @@ CASES = [
     Case("polygamma_2", lambda L, x: L.special.polygamma(2, x), None, SHAPES[:2], make=positive,
          torch_rtol={"float32": 1e-5, "float64": 1e-9}),
     Case("log_ndtr", lambda L, x: L.special.log_ndtr(x), log_ndtr_ref, SHAPES, make=spread),
+    # the primitives behind special's compositions (tests/test_special.py has their edges)
+    Case("entr", lambda L, x: L.special.entr(x), lambda x: -x * np.log(x), SHAPES,
+         make=positive),
+    # p below and above 1/4, where ndtri switches from erfc⁻¹ to erfinv
+    Case("ndtri", lambda L, p: L.special.ndtri(p), None, SHAPES,
+         make=lambda rng, shape: rng.uniform(0.001, 0.999, shape),
+         torch_rtol={"float32": 1e-5, "float64": 1e-9}),
 ]
 
 

@@ -122,7 +122,7 @@ def test_integer_inputs_match_torch():
 @pytest.mark.parametrize("name, fn", [
     ("nanmean", lambda L, x: L.nanmean(x, 1)), ("nanmean_all", lambda L, x: L.nanmean(x[0])),
     ("nansum", lambda L, x: L.nansum(x, 1)),
-    ("nansum_times_inf", lambda L, x: L.nansum(x, 1) * float("inf"))])
+    ("nansum_over_0", lambda L, x: L.nansum(x, 1) / 0.0)])
 def test_nan_reductions_of_all_nan_slices_match_torch(name, fn):
     """nanmean of an all-NaN slice is NaN, and so is its gradient (dy / 0 · 0, torch's); a NaN
     entry gets dy · 0 from nansum, NaN when dy is inf."""
