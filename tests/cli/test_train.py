@@ -1,5 +1,6 @@
 """`chainrule train mnist1d`: the run ends with its test accuracy, writes what it promises, resumes
 bit-for-bit (also after Ctrl-C), and refuses a bad resume or output folder in one line."""
+import contextlib
 import re
 import signal
 import subprocess
@@ -39,24 +40,76 @@ def test_resume_continues_exactly(tmp_path):
     assert all(np.array_equal(a[name], b[name]) for name in a)
 
 
+# The Ctrl-C tests run the command as a child process. Its start-up (NumPy, matplotlib, and torch
+# through tensorboardX) and its first 250 steps take some 10 s alone and minutes on a busy
+# machine, so each test waits for what it needs to see (a line, a file), never a fixed time, and
+# its limits only stop a hang.
+PATIENCE = 600   # seconds
+
+
+def _train_command(out, steps):
+    return [sys.executable, "-m", "chainrule", "train", "mnist1d", "--model", "mlp",
+            "--steps", str(steps), "--out", str(out)]
+
+
+@contextlib.contextmanager
+def _child(command):
+    """The command running, its output in pipes; killed if the test fails before it ends."""
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+
+def _wait_for(path, process):
+    """Wait until path exists. A checkpoint is renamed into place, so once there it is whole."""
+    deadline = time.monotonic() + PATIENCE
+    while not path.exists():
+        if process.poll() is not None:
+            pytest.fail(f"the run ended (status {process.returncode}) before writing {path}: "
+                        f"{process.communicate()[1]}")
+        assert time.monotonic() < deadline, f"no {path} after {PATIENCE} s"
+        time.sleep(0.01)
+
+
 def test_ctrl_c_keeps_the_last_checkpoint_and_resume_finishes(tmp_path):
     out = tmp_path / "run"
-    command = [sys.executable, "-m", "chainrule", "train", "mnist1d", "--model", "mlp",
-               "--steps", "3000", "--out", str(out)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 60
-    while not (out / "last.safetensors").exists() and time.time() < deadline:
-        time.sleep(0.01)
-    process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=60)
+    command = _train_command(out, steps=1000)   # checkpoints at steps 250, 500, 750 and 1000
+    with _child(command) as process:
+        _wait_for(out / "last.safetensors", process)   # the first: training is under way
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=PATIENCE)
     if process.returncode == 0:
         pytest.skip("the run finished before the interrupt arrived")
-    assert process.returncode == 130 and "--resume" in err and "Traceback" not in err
+    assert process.returncode == 130 and "--resume" in err and "Traceback" not in err, err
+    assert not list(out.glob(".*.tmp"))   # no half-written checkpoint left beside it
     step = cr.load(out / "last.safetensors")["step"]
-    assert 0 < step < 3000
-    finished = subprocess.run([*command, "--resume"], capture_output=True, text=True, timeout=120)
-    assert finished.returncode == 0 and "test accuracy:" in finished.stdout
-    assert cr.load(out / "last.safetensors")["step"] == 3000
+    assert 0 < step < 1000
+    finished = subprocess.run([*command, "--resume"], capture_output=True, text=True, check=False,
+                              timeout=PATIENCE)
+    assert finished.returncode == 0 and "test accuracy:" in finished.stdout, finished.stderr
+    assert cr.load(out / "last.safetensors")["step"] == 1000
+
+
+@pytest.mark.parametrize("earlier_run", [False, True])
+def test_ctrl_c_before_the_first_checkpoint_says_there_is_nothing_to_resume(tmp_path,
+                                                                            earlier_run):
+    out = tmp_path / "run"
+    earlier = out / "last.safetensors"   # a checkpoint of another run: not this one's to resume
+    if earlier_run:
+        out.mkdir()
+        earlier.write_bytes(b"an earlier run")
+    with _child(_train_command(out, steps=1000)) as process:
+        # the first line comes (flushed) as the run begins, 250 steps before its first checkpoint
+        assert process.stdout.readline().startswith("MNIST-1D, model mlp")
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=PATIENCE)
+    assert process.returncode == 130 and "Traceback" not in err, err
+    assert "nothing to resume" in err and "--resume" not in err
+    assert (earlier.read_bytes() == b"an earlier run") if earlier_run else not earlier.exists()
 
 
 @pytest.mark.parametrize("prepare, argv, message", [

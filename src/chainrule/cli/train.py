@@ -1,6 +1,7 @@
 """`chainrule train mnist1d`: one of the MNIST-1D paper's models trained with its setup, with a
 progress bar, a checkpoint to resume from, the history as CSV, TensorBoard events and a plot."""
 import json
+import os
 import pathlib
 import sys
 
@@ -34,20 +35,25 @@ def add_parser(commands):
 
 def run(args):
     out = pathlib.Path(args.out or f"out/mnist1d/{args.model}{'-shuffled' if args.shuffled else ''}")
+    found = _file_identity(out / "last.safetensors")   # an earlier run's checkpoint, if any
+    try:
+        return _train(args, out)
+    except KeyboardInterrupt:   # Ctrl-C at any moment, the start-up included
+        return _interrupted(out, args.resume, found)
+
+
+def _train(args, out):
     try:
         _check_run_file(out, args)
     except ValueError as error:
         return _fail(error)
+    # flushed, so that a pipe (| tee, a test) sees at once that the run has begun
     print(f"MNIST-1D, model {args.model}{' on shuffled positions' if args.shuffled else ''}: "
           f"{args.steps} steps of Adam (lr {mnist1d.LR:g}, batch {mnist1d.BATCH}), seed "
-          f"{args.seed}; writing to {out}/")
+          f"{args.seed}; writing to {out}/", flush=True)
     try:
         result, _ = mnist1d.train(args.model, args.shuffled, args.steps, args.seed, out,
                                   resume=args.resume)
-    except KeyboardInterrupt:
-        print(f"\ninterrupted: {out}/last.safetensors holds the last checkpoint; continue with "
-              f"the same command and --resume", file=sys.stderr)
-        return 130
     except (OSError, RuntimeError, FloatingPointError) as error:
         return _fail(error)
     print(f"{result.parameters:,} parameters; {result.seconds:.1f} s of training")
@@ -75,6 +81,42 @@ def _check_run_file(out, args):
         path.write_text(json.dumps(settings) + "\n")
     except OSError as error:
         raise ValueError(f"cannot write into {out}: {error.strerror or error}") from None
+
+
+def _interrupted(out, resumed, found):
+    """Status 130 (128 + SIGINT, what a shell reports for a Ctrl-C) and one line saying what is
+    left to continue from. A checkpoint is written atomically, so the file there is whole; it is
+    this run's if the run resumed from it or replaced it since it began; before that, a file
+    there is an earlier run's, not this one's: nothing to resume."""
+    path = out / "last.safetensors"
+    current = _file_identity(path)
+    if current is not None and (resumed or current != found):
+        print(f"\ninterrupted: {path} holds the last checkpoint; continue with the same command "
+              "and --resume", file=sys.stderr)
+    else:
+        print("\ninterrupted before the run's first checkpoint: nothing to resume; run the same "
+              "command again to start over", file=sys.stderr)
+    _clear_the_unhandled_interrupt_mark()
+    return 130
+
+
+def _clear_the_unhandled_interrupt_mark():
+    """Let the exit status be the 130 returned. A KeyboardInterrupt that passed through a string
+    exec() or eval() (NumPy's and SciPy's lazy imports run some) marks the interpreter as ended
+    by an unhandled Ctrl-C, even once caught, and under `python -m` CPython (3.11 to 3.13 at
+    least) then kills the process with SIGINT at exit (status -2 to a parent) instead of
+    exiting 130. Every string exec() clears that mark as it begins."""
+    exec("pass")   # noqa: S102 (a constant: runs nothing)
+
+
+def _file_identity(path):
+    """(inode, modification time) of path, or None if there is no such file: a checkpoint
+    written since is a new file (write_atomically renames a new one over it)."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return status.st_ino, status.st_mtime_ns
 
 
 def _fail(error):
