@@ -308,6 +308,24 @@ def test_std_of_a_constant_is_exactly_zero_with_a_zero_gradient_over_any_dims():
         assert not np.any(y.detach().numpy()) and not np.any(x.grad.numpy()), dim
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("correction", [0, 1, 3])
+@pytest.mark.parametrize("label, value", INEXACT_CONSTANTS)
+def test_var_gradient_at_a_constant_is_torchs_to_the_bit(label, value, correction, dtype):
+    """Var's backward centres x in one pass, as torch's: at a constant its gradient is sum / n's
+    rounding residue (1.1e-16 at 0.7 with correction 1), and ±inf where n <= correction (3 of 3)
+    unless the residue is 0 (then nan); a second centring pass made these 0 and nan."""
+    for dim in (None, 0):
+        kwargs = {"correction": correction}
+        if dim is not None:
+            kwargs["dim"] = dim
+        x = chainrule.full((3,), value, dtype=getattr(chainrule, dtype), requires_grad=True)
+        t = torch.full((3,), value, dtype=getattr(torch, dtype), requires_grad=True)
+        x.var(**kwargs).backward()
+        t.var(**kwargs).backward()   # torch's degrees-of-freedom warning: filtered above
+        np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy(), err_msg=f"dim={dim}")
+
+
 # ----- properties every reduction keeps, for any shape and any dims (hypothesis) ------------------
 
 FAST = settings(max_examples=50, deadline=None)

@@ -210,17 +210,20 @@ def variance(x, axes, keepdim, correction):
     # x / 0 = inf and 0 / 0 = nan where n <= correction; squares beyond the range are inf
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
         centered = x - xp.sum(x, axis=axes, keepdims=True) / n
-        centered -= xp.sum(centered, axis=axes, keepdims=True) / n   # see center()
+        # sum / n alone is not the constant (0.7 + 0.7 + 0.7 = 2.0999999999999996, / 3 is not
+        # 0.7), so std would be 1e-16 instead of 0; one more pass removes the residue's mean, and
+        # a constant slice's variance is exactly 0 (Std's backward masks its gradient there)
+        centered -= xp.sum(centered, axis=axes, keepdims=True) / n
         return xp.asarray(xp.sum(centered * centered, axis=axes, keepdims=keepdim) / divisor)
 
 
 def center(x, axes):
-    """x - x̄ over axes, differentiable, and exactly 0 where a slice is constant, as torch's:
-    sum / n alone is not the constant (0.7 + 0.7 + 0.7 = 2.0999999999999996, / 3 is not 0.7), so
-    std would be 1e-16 instead of 0 and its gradient at a constant ±1/√(n(n-1)) instead of 0. One
-    more pass removes the mean of the residue: x - m is then exactly the constant's -error."""
-    centered = x - Mean.apply(x, axes=axes, keepdim=True)
-    return centered - Mean.apply(centered, axes=axes, keepdim=True)
+    """x - x̄ over axes, differentiable, in one pass of sum / n, as torch's var backward: var's
+    gradient at a constant is then torch's to the bit (sum / n's rounding residue, 1.1e-16 at
+    0.7, not 0) and ±inf, not nan, where n <= correction. No second pass as in variance(): Std's
+    backward masks its gradient to 0 where std is 0, so it would change only Var's, away from
+    torch's."""
+    return x - Mean.apply(x, axes=axes, keepdim=True)
 
 
 def variance_grad(fn, grad):
