@@ -67,7 +67,7 @@ def _rebind_in_place(name):
                                "cannot be changed in place while recording; wrap the update in "
                                "`with chainrule.no_grad():`")
         alias = Tensor._make(x.array)   # the node must hold the old x, not the rebound one
-        alias._version, alias.grad_fn, alias.requires_grad = x._version, x.grad_fn, True
+        alias._version, alias.grad_fn, alias._requires_grad = x._version, x.grad_fn, True
         new = out_of_place(alias, *args, **kwargs)
         x.array, x.grad_fn = new.array, new.grad_fn
         x._version[0] += 1

@@ -81,7 +81,7 @@ def in_place(fn, input):
     may save its input for backward, and the alias keeps the value and version it saved while
     input itself is rebound to the result."""
     alias = Tensor._make(input.array, input.grad_fn)
-    alias.requires_grad, alias._version = input.requires_grad, input._version
+    alias._requires_grad, alias._version = input._requires_grad, input._version
     return input.copy_(fn(alias))
 
 
