@@ -5,6 +5,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import warnings
 from collections import OrderedDict
 
@@ -587,3 +588,16 @@ def test_state_dicts_holding_numpy_scalars_round_trip(tmp_path):
 def test_numpy_scalars_of_a_kind_json_cannot_hold_are_refused_by_name(tmp_path):
     with pytest.raises(TypeError, match=r"cannot store a complex128 at 'z'"):
         save({"z": np.complex128(1 + 2j)}, tmp_path / "c.safetensors")
+
+
+@pytest.mark.parametrize("value", [np.longdouble(0.1), np.clongdouble(1 + 2j),
+                                   np.datetime64("2020-01-01"), np.timedelta64(3, "s")],
+                         ids=["longdouble", "clongdouble", "datetime64", "timedelta64"])
+def test_numpy_scalars_no_python_number_holds_are_refused_with_key_and_type(tmp_path, value):
+    """longdouble is a float kind, but its item() is itself (no Python float holds it): refused
+    by name as the other kinds, not with json's "not JSON serializable" nor rounded to float64."""
+    path = tmp_path / "s.safetensors"
+    kind = re.escape(f"{type(value).__name__} at 'state.x' (NumPy dtype {value.dtype})")
+    with pytest.raises(TypeError, match=rf"chainrule\.save: cannot store a {kind}; .*convert it"):
+        save({"state": {"x": value}}, path)
+    assert not path.exists()

@@ -151,8 +151,12 @@ _NUMPY_SCALAR_KINDS = "biuf"
 
 def _encode_numpy_scalar(value, name):
     if value.dtype.kind in _NUMPY_SCALAR_KINDS:
-        return {"value": value.item(), "numpy": value.dtype.name}
-    if value.dtype.kind in "SU":   # np.str_ and np.bytes_: stored as before, as plain strings
+        plain = value.item()
+        # not longdouble: its item() is itself, as no Python number holds its precision (JSON
+        # would refuse it, and a float would round it): refused by name, not rounded silently
+        if type(plain) in (bool, int, float):
+            return {"value": plain, "numpy": value.dtype.name}
+    elif value.dtype.kind in "SU":   # np.str_ and np.bytes_: stored as before, as plain strings
         return _encode(value.item(), name, {})
     raise _unsavable(value, name)
 
@@ -194,6 +198,12 @@ def _unsavable(value, name):
                          f"Python objects: save its state_dict() (chainrule.save(model."
                          f"state_dict(), path)) and restore it with model.load_state_dict("
                          f"chainrule.load(path))")
+    if isinstance(value, xp.generic):
+        return TypeError(f"chainrule.save: cannot store a {kind}{where} (NumPy dtype "
+                         f"{value.dtype}); a checkpoint holds NumPy scalars whose value is a "
+                         "Python bool, int or float (bool, integers, float16 to float64) and "
+                         "NumPy strings: convert it first (float(value) rounds a longdouble to "
+                         "float64; a complex64 tensor keeps a complex number)")
     return TypeError(f"chainrule.save: cannot store a {kind}{where}; a checkpoint holds tensors, "
                      "numbers, strings, None, and dicts, lists and tuples of them")
 
