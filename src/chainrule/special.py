@@ -111,7 +111,10 @@ _MISSING = ("bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "modified_bessel
             "modified_bessel_k1", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1",
             "spherical_bessel_j0", "airy_ai", "zeta",
             "gammainc", "gammaincc", "chebyshev_polynomial_t", "hermite_polynomial_h",
-            "laguerre_polynomial_l", "legendre_polynomial_p")
+            "laguerre_polynomial_l", "legendre_polynomial_p", "chebyshev_polynomial_u",
+            "chebyshev_polynomial_v", "chebyshev_polynomial_w", "hermite_polynomial_he",
+            "shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u",
+            "shifted_chebyshev_polynomial_v", "shifted_chebyshev_polynomial_w")
 
 
 def __getattr__(name):

@@ -12,7 +12,9 @@ layer that defines them, once, when that layer is imported:
 - chainrule.autograd (its TENSOR_METHODS): backward;
 - chainrule.ops (bind_tensor_methods, each family's TENSOR_METHODS): arithmetic and operators,
   shape, indexing (`t[i]` and `t[i] = v`), reductions, casts (`to`), the other in-place ops ...;
-- chainrule.linalg: norm (torch.norm's any-p form).
+- chainrule.linalg (its TENSOR_METHODS): norm (torch.norm's any-p form), logdet, pinverse,
+  cholesky_solve, cholesky_inverse; chainrule.special (its TENSOR_METHODS): logit, xlogy,
+  sinc, mvlgamma.
 """
 import weakref
 

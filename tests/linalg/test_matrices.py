@@ -54,6 +54,10 @@ CASES = [
          lambda a: np.linalg.inv(np_spd(a)), [((3, 3),)]),
     Case("tensor_methods", lambda L, a: a.inverse() * a.det(), None, [((3, 3),)],
          make=well_conditioned),
+    Case("logdet_pinverse_methods", lambda L, a: a.pinverse() * a.logdet(), None, [((3, 3),)],
+         make=well_conditioned),
+    Case("cholesky_methods", lambda L, a, b: b.cholesky_solve(L.linalg.cholesky(spd(L, a)))
+         + L.linalg.cholesky(spd(L, a)).cholesky_inverse()[:, :1], None, [((3, 3), (3, 2))]),
     Case("diagonal", lambda L, a: L.linalg.diagonal(a, offset=1),
          lambda a: np.diagonal(a, 1, -2, -1), [((2, 3, 4),)]),
 ]

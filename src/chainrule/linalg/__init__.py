@@ -4,11 +4,17 @@ from chainrule.linalg.matrices import (
     cholesky, cross, det, diagonal, eigh, eigvalsh, inv, lstsq, matmul, matrix_exp, matrix_power,
     matrix_rank, multi_dot, pinv, qr, slogdet, solve, solve_triangular, svd, svdvals, vecdot)
 from chainrule.linalg.norms import cond, matrix_norm, norm, vector_norm
+from chainrule.linalg.matrices import cholesky_inverse, cholesky_solve, logdet, pinverse
 from chainrule.linalg.norms import legacy_norm
 from chainrule.ops.decomposition import LinAlgError
 from chainrule.tensor import Tensor
 
-Tensor.norm = legacy_norm   # torch.norm's any-p form, bound as this layer loads (tensor.py says so)
+# torch's Tensor methods among this layer's functions, bound as it loads (tensor.py says so):
+# x.norm(p) is torch.norm's any-p form; x.cholesky_solve(L) solves with x as the right-hand side.
+TENSOR_METHODS = {"norm": legacy_norm, "cholesky_solve": cholesky_solve,
+                  "cholesky_inverse": cholesky_inverse, "logdet": logdet, "pinverse": pinverse}
+for _name, _function in TENSOR_METHODS.items():
+    setattr(Tensor, _name, _function)
 
 __all__ = ["LinAlgError", "cholesky", "cond", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv",
            "lstsq", "matmul", "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm",
@@ -27,6 +33,16 @@ _MISSING = {
     "cholesky_ex": "use linalg.cholesky, which raises linalg.LinAlgError when the matrix is not "
                    "positive-definite (catch it to add jitter)",
     "solve_ex": "use linalg.solve, which raises linalg.LinAlgError for a singular matrix",
+    "lu_factor_ex": "there is no LU factorisation: use linalg.solve with the matrix itself",
+    "ldl_factor": "there is no LDL factorisation: use linalg.solve, or linalg.cholesky for a "
+                  "positive-definite matrix",
+    "ldl_factor_ex": "there is no LDL factorisation: use linalg.solve, or linalg.cholesky for a "
+                     "positive-definite matrix",
+    "ldl_solve": "there is no LDL factorisation: use linalg.solve with the matrix itself",
+    "householder_product": "there are no Householder products: linalg.qr gives Q directly",
+    "tensorinv": "reshape the tensor to a square matrix, use linalg.inv, and reshape back",
+    "tensorsolve": "reshape to a matrix equation, use linalg.solve, and reshape back",
+    "vander": "use chainrule.vander(x, N, increasing=True): the same matrix",
 }
 
 
