@@ -92,7 +92,7 @@ class _NoArgumentMode(_Mode):
 
 
 class no_grad(_NoArgumentMode):
-    """Do not record operations (inference, optimiser updates). Context manager or decorator."""
+    """Do not record operations (inference, optimizer updates). Context manager or decorator."""
 
     def _modes(self):
         return False, state.inference

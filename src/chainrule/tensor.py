@@ -234,7 +234,7 @@ class Tensor:
     @grad.setter
     def grad(self, value):
         """A gradient must be a Tensor of this tensor's shape and dtype (or None), as in torch:
-        a wrong one is refused here, not at the optimiser step that would misuse it."""
+        a wrong one is refused here, not at the optimizer step that would misuse it."""
         if value is not None:
             if not isinstance(value, Tensor):
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of "
@@ -277,7 +277,7 @@ class Tensor:
         needs it.
 
         Unrecorded (no_grad, or nothing requires grad): the result is written into the existing
-        array, so views and optimiser state see it. Recorded: the tensor is rebound to the result's
+        array, so views and optimizer state see it. Recorded: the tensor is rebound to the result's
         array and node, so the old value that earlier nodes saved stays intact.
         """
         if state.enabled and self._requires_grad and self.grad_fn is None:

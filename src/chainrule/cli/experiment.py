@@ -23,7 +23,7 @@ def add_parser(commands):
                              help=f"folder for the table and figures (default out/{name})")
         default_steps = scale.STEPS if name == "scale" else mnist1d.STEPS
         command.add_argument("--steps", type=positive_int, default=default_steps,
-                             help=f"optimiser steps per model (default {default_steps})")
+                             help=f"optimizer steps per model (default {default_steps})")
         if name == "scale":
             command.add_argument("--seeds", type=positive_int, default=len(scale.SEEDS),
                                  help=f"seeds per point (default {len(scale.SEEDS)})")

@@ -23,7 +23,7 @@ def add_parser(commands):
     command.add_argument("--shuffled", action="store_true",
                          help="permute the 40 positions (one fixed permutation)")
     command.add_argument("--steps", type=positive_int, default=mnist1d.STEPS,
-                         help=f"optimiser steps (default {mnist1d.STEPS}, the paper's)")
+                         help=f"optimizer steps (default {mnist1d.STEPS}, the paper's)")
     command.add_argument("--seed", type=natural_int, default=mnist1d.SEED,
                          help=f"seed of the initial weights (default {mnist1d.SEED})")
     command.add_argument("--out", help="folder for the checkpoint, logs and plot "

@@ -1,4 +1,4 @@
-"""Sampling as the alternative to optimisation (PRML §1.2.6, pp. 30-31, and §3.3): the Bayesian
+"""Sampling as the alternative to optimization (PRML §1.2.6, pp. 30-31, and §3.3): the Bayesian
 polynomial's posterior over w, in closed form and drawn by HMC and by SGLD, compared through
 their predictive mean and standard deviation."""
 import dataclasses

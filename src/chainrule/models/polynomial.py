@@ -55,13 +55,13 @@ class Polynomial(Module):
         least_squares), never by inverting ΦᵀΦ. Returns self."""
         phi = polynomial_features(xp.asarray(_array(x), dtype=float64), self.degree).array
         w = least_squares(phi, xp.asarray(_array(t), dtype=float64), lam)
-        with no_grad():   # into the parameter's memory: an optimiser built on it keeps seeing it
+        with no_grad():   # into the parameter's memory: an optimizer built on it keeps seeing it
             self.weight.copy_(Tensor._make(w))
         return self
 
     def fit_by_gradient(self, x, t, lam=0.0, optimizer=None, steps=20_000):
         """Minimise the same E(w) as fit_closed_form by gradient descent: the engine computes
-        ∇E by backprop and an optimiser from chainrule.optim takes the steps.
+        ∇E by backprop and an optimizer from chainrule.optim takes the steps.
 
         Args:
             x, t: the data (Tensors or arrays of shape (N,)).

@@ -19,7 +19,7 @@ class MultiheadAttention(Module):
     the query, key and value projections stacked, or q_proj_weight, k_proj_weight (embed_dim,
     kdim) and v_proj_weight (embed_dim, vdim) when kdim or vdim differ; in_proj_bias
     (3·embed_dim); out_proj, a Linear(embed_dim, embed_dim); bias_k, bias_v (1, 1, embed_dim).
-    Initialised as torch does: xavier_uniform_ projections, zero biases, out_proj.weight as a
+    Initialized as in torch: xavier_uniform_ projections, zero biases, out_proj.weight as a
     Linear's, bias_k and bias_v xavier_normal_.
 
     Shape: query (L, N, embed_dim), key (S, N, kdim), value (S, N, vdim), or (N, L, ·) with

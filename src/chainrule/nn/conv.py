@@ -121,7 +121,7 @@ class Conv1d(_Conv):
     L_out = floor((L + 2·padding - dilation·(kernel_size - 1) - 1) / stride) + 1;
     weight (C_out, C_in/groups, kernel_size), bias (C_out).
 
-    Initialised as torch does: weight ~ kaiming_uniform_(a=√5), i.e. U(±1/√fan_in), and bias ~
+    Initialized as in torch: weight ~ kaiming_uniform_(a=√5), i.e. U(±1/√fan_in), and bias ~
     U(±1/√fan_in), with fan_in = C_in/groups · kernel_size.
     Gradient: nn.functional.conv1d, composed of ops.conv.UnfoldFunction, ops.linalg.MatMul.
     """
@@ -137,7 +137,7 @@ class Conv2d(_Conv):
     Shape: input (N, C_in, H, W) or (C_in, H, W) -> output (N, C_out, H_out, W_out), each
     spatial size as L_out in Conv1d; weight (C_out, C_in/groups, kH, kW), bias (C_out).
 
-    Initialised as Conv1d, with fan_in = C_in/groups · kH · kW.
+    Initialized as Conv1d, with fan_in = C_in/groups · kH · kW.
     Gradient: nn.functional.conv2d, composed of ops.conv.UnfoldFunction, ops.linalg.MatMul.
     """
     dims = 2
@@ -207,7 +207,7 @@ class ConvTranspose1d(_ConvTranspose):
     weight (C_in, C_out/groups, kernel_size), bias (C_out). forward(x, output_size) picks the
     output_padding that gives output_size.
 
-    Initialised as torch does: weight ~ kaiming_uniform_(a=√5) and bias ~ U(±1/√fan_in), with
+    Initialized as in torch: weight ~ kaiming_uniform_(a=√5) and bias ~ U(±1/√fan_in), with
     fan_in = C_out/groups · kernel_size (weight.shape[1] times the kernel, as torch computes it).
     Gradient: nn.functional.conv_transpose1d, composed of ops.linalg.MatMul, ops.conv.FoldFunction.
     """

@@ -11,7 +11,7 @@ from chainrule.nn.parameter import Parameter, factory_kwargs
 
 def _make_table(layer, owner, _weight, factory, requires_grad=True):
     """layer.weight: `_weight` if given (checked against the layer's shape), else a new table
-    made with the layer's factory keywords and initialised by layer.reset_parameters()."""
+    made with the layer's factory keywords and initialized by layer.reset_parameters()."""
     shape = (layer.num_embeddings, layer.embedding_dim)
     if _weight is None:
         layer.weight = Parameter(creation.empty(*shape, **factory), requires_grad=requires_grad)
@@ -29,7 +29,7 @@ class Embedding(Module):
     Args:
         num_embeddings: the number of rows (the vocabulary size).
         embedding_dim: the length of each row.
-        padding_idx: a row initialised to zeros that receives no gradient (negative counts from
+        padding_idx: a row initialized to zeros that receives no gradient (negative counts from
             the end), for the padding token.
         max_norm: rows looked up whose norm_type-norm exceeds it are rescaled to it, in place.
         norm_type: the p of that norm (default 2).
@@ -39,7 +39,7 @@ class Embedding(Module):
 
     Shape: input (*) of integer indices in [0, num_embeddings) -> output (*, embedding_dim).
 
-    Initialised as torch does: weight ~ N(0, 1), the padding row zero.
+    Initialized as in torch: weight ~ N(0, 1), the padding row zero.
     Gradient: ops.index.Index.backward.
     """
 
@@ -100,12 +100,12 @@ class EmbeddingBag(Module):
         mode: "sum", "mean" (default) or "max" over each bag.
         _weight: a (num_embeddings, embedding_dim) tensor to use as the table.
         include_last_offset: offsets has one more entry, the end of the last bag.
-        padding_idx: a row initialised to zeros and left out of every bag.
+        padding_idx: a row initialized to zeros and left out of every bag.
         device, dtype: where and in which floating dtype the table is made.
 
     Shape: forward(input, offsets=None, per_sample_weights=None): input (B, N) with offsets None,
     or (T,) with offsets (B,) giving where each bag starts; per_sample_weights of input's shape
-    (mode "sum" only) -> output (B, embedding_dim). Initialised as torch: weight ~ N(0, 1).
+    (mode "sum" only) -> output (B, embedding_dim). Initialized as in torch: weight ~ N(0, 1).
     Gradient: nn.functional.embedding_bag, composed of ops.index.Index and, in modes "sum" and
     "mean", ops.linalg.MatMul (a bag matrix), in mode "max" ops.extremum.TakeAlong.
     """

@@ -1,4 +1,4 @@
-"""nn.init: fill a tensor in place from the distributions layers are initialised with.
+"""nn.init: fill a tensor in place from the distributions layers are initialized with.
 
 Formulas as in torch.nn.init (Glorot & Bengio 2010 for xavier, He et al. 2015 for kaiming,
 Saxe et al. 2013 for orthogonal). Every draw comes from the generator given (a

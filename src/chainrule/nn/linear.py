@@ -33,7 +33,7 @@ class Linear(Module):
 
     Shape: input (*, in_features) -> output (*, out_features).
 
-    Initialised as torch does: W ~ kaiming_uniform_(a=√5), i.e. U(±1/√in_features), and
+    Initialized as in torch: W ~ kaiming_uniform_(a=√5), i.e. U(±1/√in_features), and
     b ~ U(±1/√in_features).
     Gradient: ops.linalg.LinearFunction.backward.
     """
@@ -74,7 +74,7 @@ class Bilinear(Module):
 
     Shape: input1 (*, in1_features), input2 (*, in2_features) -> output (*, out_features).
 
-    Initialised as torch does: A and b ~ U(±1/√in1_features).
+    Initialized as in torch: A and b ~ U(±1/√in1_features).
     Gradient: nn.functional.bilinear, composed of ops.linalg.Einsum, ops.elementwise.Add.
     """
 

@@ -353,7 +353,7 @@ class Module:
                                + "\n\t".join(errors))
         with no_grad():
             for name, array in values.items():
-                own[name].array[...] = array   # in place: optimisers and views keep seeing it
+                own[name].array[...] = array   # in place: optimizers and views keep seeing it
                 own[name]._version[0] += 1
         return IncompatibleKeys(missing, unexpected)
 

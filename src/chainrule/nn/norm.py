@@ -96,7 +96,7 @@ class BatchNorm1d(_BatchNorm):
     Args: num_features (C), eps=1e-5, momentum=0.1 (or None), affine=True (learn weight and bias),
     track_running_stats=True, device=None, dtype=None, bias=True (keyword only).
     Shape: input (N, C) or (N, C, L) -> output of the same shape.
-    Initialised as torch: weight 1, bias 0, running_mean 0, running_var 1, num_batches_tracked 0.
+    Initialized as in torch: weight 1, bias 0, running_mean 0, running_var 1, num_batches_tracked 0.
     Gradient: nn.functional.batch_norm, composed of ops.reduce.Mean and ops.unary.Rsqrt in
     training; in eval, where the running statistics are constants, of ops.elementwise.Sub and
     ops.elementwise.Mul.
@@ -112,7 +112,7 @@ class BatchNorm2d(_BatchNorm):
     Args: num_features (C), eps=1e-5, momentum=0.1 (or None), affine=True,
     track_running_stats=True, device=None, dtype=None, bias=True (keyword only).
     Shape: input (N, C, H, W) -> output of the same shape.
-    Initialised as torch: weight 1, bias 0, running_mean 0, running_var 1, num_batches_tracked 0.
+    Initialized as in torch: weight 1, bias 0, running_mean 0, running_var 1, num_batches_tracked 0.
     Gradient: nn.functional.batch_norm, composed of ops.reduce.Mean and ops.unary.Rsqrt in
     training; in eval, where the running statistics are constants, of ops.elementwise.Sub and
     ops.elementwise.Mul.
@@ -203,7 +203,7 @@ class LayerNorm(Module):
     elementwise_affine=True (learn weight and bias of that shape), bias=True, device=None,
     dtype=None.
     Shape: input (*, *normalized_shape) -> output of the same shape.
-    Initialised as torch: weight 1, bias 0.
+    Initialized as in torch: weight 1, bias 0.
     Gradient: nn.functional.layer_norm, composed of ops.reduce.Mean, ops.unary.Rsqrt.
     """
 
@@ -244,7 +244,7 @@ class GroupNorm(Module):
     Args: num_groups, num_channels (divisible by num_groups), eps=1e-5, affine=True (a weight and
     a bias per channel), device=None, dtype=None, bias=True (False: the weight alone).
     Shape: input (N, C, *) -> output of the same shape.
-    Initialised as torch: weight 1, bias 0.
+    Initialized as in torch: weight 1, bias 0.
     Gradient: nn.functional.group_norm, composed of ops.reduce.Mean, ops.unary.Rsqrt.
     """
 
@@ -285,7 +285,7 @@ class RMSNorm(Module):
     Args: normalized_shape (an int or a shape: the trailing dims), eps=None (the input dtype's
     machine epsilon), elementwise_affine=True (learn a weight of that shape), device=None,
     dtype=None.
-    Shape: input (*, *normalized_shape) -> output of the same shape. Initialised as torch:
+    Shape: input (*, *normalized_shape) -> output of the same shape. Initialized as in torch:
     weight 1.
     Gradient: nn.functional.rms_norm, composed of ops.reduce.Mean, ops.unary.Rsqrt.
     """

@@ -87,7 +87,7 @@ class RNNCell(RNNCellBase):
     Shape: input (N, input_size) or (input_size,); hx (N, hidden_size) or (hidden_size,),
     zeros if None -> h' of hx's shape.
     Parameters as torch: weight_ih (H, I), weight_hh (H, H), bias_ih (H,), bias_hh (H,), all
-    initialised from U(±1/√hidden_size).
+    initialized from U(±1/√hidden_size).
     Gradient: nn.functional.rnn_tanh_cell, composed of ops.recurrent.RNNCellFunction.
     """
 
@@ -159,7 +159,7 @@ _FUNCTIONS = {"RNN_TANH": functional.rnn_tanh, "RNN_RELU": functional.rnn_relu,
 class RNNBase(Module):
     """What RNN, LSTM and GRU share: per layer k and direction, weight_ih_l{k}[_reverse]
     (gates * H, I or D * H), weight_hh_l{k}[_reverse] (gates * H, H), bias_ih_l{k}[_reverse] and
-    bias_hh_l{k}[_reverse] (gates * H,), registered in torch's order and initialised from
+    bias_hh_l{k}[_reverse] (gates * H,), registered in torch's order and initialized from
     U(±1/√hidden_size); the checks of input and initial states; unbatched inputs.
     Gradient: its cell's op, as in nn.RNN, nn.LSTM and nn.GRU.
     """

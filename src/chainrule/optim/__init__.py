@@ -1,4 +1,4 @@
-"""Optimisers (one file per algorithm, each the update rule of one parameter) and learning-rate
+"""Optimizers (one file per algorithm, each the update rule of one parameter) and learning-rate
 schedulers, with torch.optim's names."""
 from chainrule.optim import lr_scheduler
 from chainrule.optim.adadelta import Adadelta

@@ -17,7 +17,7 @@ class Adadelta(Optimizer):
     Zeiler's rule has no learning rate; torch's γ (default 1) scales the step.
 
     Args:
-        params: the tensors to optimise, or parameter groups (see Optimizer).
+        params: the tensors to optimize, or parameter groups (see Optimizer).
         lr: learning rate γ (default 1.0).
         rho: ρ, in [0, 1], the decay of both running averages (default 0.9).
         eps: ε, added inside both roots for stability (default 1e-6).

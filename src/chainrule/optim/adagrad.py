@@ -13,7 +13,7 @@ class Adagrad(Optimizer):
         θ ← θ − γ/(1 + (t − 1)η) · g / (√s + ε)        learning-rate decay η
 
     Args:
-        params: the tensors to optimise, or parameter groups (see Optimizer).
+        params: the tensors to optimize, or parameter groups (see Optimizer).
         lr: learning rate γ (default 1e-2).
         lr_decay: η (default 0).
         weight_decay: λ (default 0).

@@ -17,7 +17,7 @@ class Adam(Optimizer):
     decoupled_weight_decay (AdamW) the decay skips the moments: θ ← θ(1 − γλ) before the step.
 
     Args:
-        params: the tensors to optimise, or parameter groups (see Optimizer).
+        params: the tensors to optimize, or parameter groups (see Optimizer).
         lr: learning rate γ (default 1e-3).
         betas: (β₁, β₂), each in [0, 1) (default (0.9, 0.999)).
         eps: ε, added to the denominator for stability (default 1e-8).

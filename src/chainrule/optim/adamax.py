@@ -14,7 +14,7 @@ class Adamax(Optimizer):
         θ ← θ − γ/(1 − β₁ᵗ) · m / u
 
     Args:
-        params: the tensors to optimise, or parameter groups (see Optimizer).
+        params: the tensors to optimize, or parameter groups (see Optimizer).
         lr: learning rate γ (default 2e-3).
         betas: (β₁, β₂), each in [0, 1) (default (0.9, 0.999)).
         eps: ε, keeps u away from zero (default 1e-8).

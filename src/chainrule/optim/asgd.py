@@ -19,7 +19,7 @@ class ASGD(Optimizer):
     η and μ are kept as float32 0-d tensors, as torch keeps them.
 
     Args:
-        params: the tensors to optimise, or parameter groups (see Optimizer).
+        params: the tensors to optimize, or parameter groups (see Optimizer).
         lr: learning rate γ (default 1e-2).
         lambd: the decay λ (default 1e-4).
         alpha: the power α of the step-size decay (default 0.75).

@@ -28,7 +28,7 @@ class LBFGS(Optimizer):
     tolerance_change. The memory carries over from one step to the next.
 
     Args:
-        params: the tensors to optimise (one group only: no per-parameter options).
+        params: the tensors to optimize (one group only: no per-parameter options).
         lr: learning rate γ (default 1).
         max_iter: iterations per step (default 20).
         max_eval: evaluations of the closure per step (default max_iter * 5 // 4).

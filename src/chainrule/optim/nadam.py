@@ -21,7 +21,7 @@ class NAdam(Optimizer):
     decoupled_weight_decay the decay skips the moments: θ ← θ(1 − γλ) before the step.
 
     Args:
-        params: the tensors to optimise, or parameter groups (see Optimizer).
+        params: the tensors to optimize, or parameter groups (see Optimizer).
         lr: learning rate γ (default 2e-3).
         betas: (β₁, β₂), each in [0, 1) (default (0.9, 0.999)).
         eps: ε, added to the denominator for stability (default 1e-8).

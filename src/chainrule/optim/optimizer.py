@@ -14,7 +14,7 @@ from chainrule.tensor import Tensor
 
 
 class Optimizer:
-    """Base class of the optimisers, with torch.optim.Optimizer's interface.
+    """Base class of the optimizers, with torch.optim.Optimizer's interface.
 
     Args:
         params: an iterable of Tensors (such as model.parameters()), of (name, Tensor) pairs
@@ -108,7 +108,7 @@ class Optimizer:
     def add_param_group(self, param_group):
         """Add a group of parameters with its own options (e.g. a layer unfrozen for fine-tuning).
 
-        Options the group leaves out are taken from the optimiser's defaults.
+        Options the group leaves out are taken from the optimizer's defaults.
         """
         if not isinstance(param_group, dict):
             raise TypeError(f"param_group must be a dict, but got {type(param_group).__name__}")
@@ -155,7 +155,7 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict):
-        """Continue from a state_dict(): the groups must match this optimiser's in number and size.
+        """Continue from a state_dict(): the groups must match this optimizer's in number and size.
         State tensors are copied, floating ones cast to their parameter's dtype (but 'step')."""
         if not isinstance(state_dict, Mapping) or not {"state", "param_groups"} <= set(state_dict):
             raise TypeError(f"{type(self).__name__}.load_state_dict: expected a dict with 'state' "
@@ -229,7 +229,7 @@ def checked_grad(name, index, param):
 
 
 def quiet_arithmetic():
-    """NumPy's error state for an optimiser's arithmetic, entered once per step: an inf or nan
+    """NumPy's error state for an optimizer's arithmetic, entered once per step: an inf or nan
     gradient makes inf and nan in the state and the parameters silently, as in torch (NumPy
     would warn for every parameter). The user's closure runs outside it."""
     return xp.errstate(divide="ignore", invalid="ignore", over="ignore")
@@ -365,7 +365,7 @@ def check_plain_options(name, differentiable=False, capturable=False):
     graph: chainrule's updates are in place, outside autograd, on the CPU. (foreach and fused
     choose torch's kernels only: chainrule accepts and ignores them, the numbers are the same.)"""
     if differentiable:
-        raise NotImplementedError(f"{name}(differentiable=True): chainrule's optimisers update "
+        raise NotImplementedError(f"{name}(differentiable=True): chainrule's optimizers update "
                                   "parameters in place outside autograd; a step cannot be "
                                   "differentiated. Leave differentiable=False")
     if capturable:

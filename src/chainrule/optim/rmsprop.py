@@ -14,7 +14,7 @@ class RMSprop(Optimizer):
         θ ← θ − γ g/a, or with momentum μ: b ← μb + g/a; θ ← θ − γb
 
     Args:
-        params: the tensors to optimise, or parameter groups (see Optimizer).
+        params: the tensors to optimize, or parameter groups (see Optimizer).
         lr: learning rate γ (default 1e-2).
         alpha: α, the smoothing constant (default 0.99).
         eps: ε, added to the denominator for stability (default 1e-8).

@@ -17,7 +17,7 @@ class Rprop(Optimizer):
         θ ← θ − sign(g)·s;   g' ← g
 
     Args:
-        params: the tensors to optimise, or parameter groups (see Optimizer).
+        params: the tensors to optimize, or parameter groups (see Optimizer).
         lr: learning rate γ, the initial step size (default 1e-2).
         etas: (η₋, η₊), with 0 < η₋ < 1 < η₊ (default (0.5, 1.2)).
         step_sizes: (s_min, s_max), the bounds of the step size (default (1e-6, 50)).

@@ -15,7 +15,7 @@ class SGD(Optimizer):
     keeps it outside, so a learning rate changed by a scheduler takes effect at once.
 
     Args:
-        params: the tensors to optimise, or parameter groups (see Optimizer).
+        params: the tensors to optimize, or parameter groups (see Optimizer).
         lr: learning rate γ (default 1e-3).
         momentum: μ (default 0: no buffer).
         dampening: τ, the share of the gradient kept out of the buffer (default 0).

@@ -14,7 +14,7 @@ from chainrule.train.metrics import accumulator, metric_name
 @dataclasses.dataclass
 class Run:
     """What the callbacks see of a training run. The counters always describe completed work:
-    step optimiser steps, epoch passes over train_loader, batch_in_epoch batches of the current
+    step optimizer steps, epoch passes over train_loader, batch_in_epoch batches of the current
     pass. A callback may set stop = True (training ends after this step), and a resuming one
     (ModelCheckpoint) sets the counters, the history and the fields below them before training."""
     model: object
@@ -41,11 +41,11 @@ class Run:
 
 def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs=None, steps=None,
         scheduler=None, callbacks=(), metrics=("accuracy",), eval_every=None):
-    """Train model on train_loader for `epochs` passes or for `steps` optimiser steps (exactly
+    """Train model on train_loader for `epochs` passes or for `steps` optimizer steps (exactly
     one of them); with steps the loader is cycled, a new epoch beginning when it runs out.
 
     Each step: model.train(); loss = loss_fn(model(x), y); optimizer.zero_grad();
-    loss.backward(); optimizer.step(); scheduler.step(). A scheduler steps once per optimiser
+    loss.backward(); optimizer.step(); scheduler.step(). A scheduler steps once per optimizer
     step, so give it step counts (StepLR(step_size=1000)); ReduceLROnPlateau instead steps at each
     evaluation, on val_loss (train_loss without a val_loader).
 
@@ -54,7 +54,7 @@ def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs=None, s
     the previous evaluation, "val_loss", "val_<metric>" for each metric} (the val_ entries only
     with a val_loader); metrics are as evaluate takes them.
 
-    A loss that is NaN or infinite stops training with FloatingPointError before the optimiser
+    A loss that is NaN or infinite stops training with FloatingPointError before the optimizer
     applies it. Whatever ends training (the last step, run.stop, an error, Ctrl-C), each
     callback's on_fit_end runs, with run.error set to the exception, which is then re-raised.
     Returns the History.
@@ -100,7 +100,7 @@ def _train_epoch(run):
 
 
 def _train_step(run, inputs, targets):
-    """One optimiser step; returns the loss as a float."""
+    """One optimizer step; returns the loss as a float."""
     run.model.train()
     loss = run.loss_fn(run.model(inputs), targets)
     value = float(loss.item())

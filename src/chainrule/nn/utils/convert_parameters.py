@@ -1,4 +1,4 @@
-"""A model's parameters as one flat vector and back, as torch.nn.utils: for optimisers and
+"""A model's parameters as one flat vector and back, as torch.nn.utils: for optimizers and
 analyses that work on a single vector (line searches, Hessian-vector products, weight averaging)."""
 from chainrule.ops.join import cat
 from chainrule.tensor import Tensor

@@ -1,4 +1,4 @@
-"""Learning-rate schedulers, as torch.optim.lr_scheduler: each sets its optimiser's group["lr"]
+"""Learning-rate schedulers, as torch.optim.lr_scheduler: each sets its optimizer's group["lr"]
 at every step(), with torch's values step by step."""
 from chainrule.optim.lr_scheduler.base import LRScheduler, _LRScheduler
 from chainrule.optim.lr_scheduler.cyclic import CyclicLR

@@ -22,7 +22,7 @@ class OneCycleLR(LRScheduler):
         pct_start: the fraction of the cycle spent rising (default 0.3).
         anneal_strategy: "cos" or "linear" (default "cos").
         cycle_momentum: move momentum inversely to the rate (default True); needs an
-            optimiser with "momentum" or "betas".
+            optimizer with "momentum" or "betas".
         base_momentum, max_momentum: the momentum range (defaults 0.85, 0.95).
         div_factor: initial rate = max_lr / div_factor (default 25).
         final_div_factor: final rate = initial rate / final_div_factor (default 1e4).
@@ -88,7 +88,7 @@ def _anneal_linear(start, end, pct):
 
 
 def set_up_momentum(scheduler, base_momentum, max_momentum, last_epoch):
-    """Checks that scheduler's optimiser has a momentum (or Adam's β₁) to cycle, starts each
+    """Checks that scheduler's optimizer has a momentum (or Adam's β₁) to cycle, starts each
     group at max_momentum when starting afresh, and returns the (lows, highs) per group."""
     optimizer = scheduler.optimizer
     if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:

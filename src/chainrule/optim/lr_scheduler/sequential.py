@@ -99,8 +99,8 @@ class ChainedScheduler(LRScheduler):
     multiplies the rate the previous one left, in torch's chainable form).
 
     Args:
-        schedulers: the schedulers, all on one optimiser (not ReduceLROnPlateau).
-        optimizer: that optimiser (default: the first scheduler's).
+        schedulers: the schedulers, all on one optimizer (not ReduceLROnPlateau).
+        optimizer: that optimizer (default: the first scheduler's).
     """
 
     def __init__(self, schedulers, optimizer=None):

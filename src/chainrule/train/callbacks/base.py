@@ -9,7 +9,7 @@ class Callback:
 
     Hooks, in the order the loop calls them:
         on_fit_start(run)          before the first step (a resumed run has run.step > 0)
-        on_step_end(run, logs)     after each optimiser step; logs = {"loss": float, "lr": float}
+        on_step_end(run, logs)     after each optimizer step; logs = {"loss": float, "lr": float}
         on_evaluate(run, logs)     after each evaluation; logs is the record just appended to
                                    run.history: {"step", "epoch", "train_loss", "val_loss",
                                    "val_<metric>" ...}

@@ -34,7 +34,7 @@ class ModelCheckpoint(Callback):
         every: also write last.safetensors every so many steps.
         resume: True continues from directory/last.safetensors if it exists (else starts
             afresh); a path continues from that file, which must exist; False starts afresh.
-            Resuming restores the model, optimiser, scheduler, counters, history, generators
+            Resuming restores the model, optimizer, scheduler, counters, history, generators
             and every callback's state, so the run goes on exactly as if never interrupted.
             A callback that resets itself in on_fit_start must do so only when run.step == 0.
     """

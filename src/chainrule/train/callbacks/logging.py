@@ -176,7 +176,7 @@ class TensorBoardLogger(Callback):
 
     Args:
         log_dir: the folder of the event files; made if missing.
-        log_every: log the step scalars every this many optimiser steps.
+        log_every: log the step scalars every this many optimizer steps.
     """
 
     def __init__(self, log_dir, log_every=1):

@@ -1,4 +1,4 @@
-"""ProgressBar: a tqdm bar over the optimiser steps of a fit, showing the latest loss and the
+"""ProgressBar: a tqdm bar over the optimizer steps of a fit, showing the latest loss and the
 latest validation metrics."""
 import numbers
 
@@ -15,7 +15,7 @@ def _format(value):
 
 
 class ProgressBar(Callback):
-    """A tqdm progress bar that advances once per optimiser step.
+    """A tqdm progress bar that advances once per optimizer step.
 
     Its total is run.max_steps when the run trains for a number of steps, else
     len(run.train_loader) × run.epochs when the run knows both, else unknown (the bar then
@@ -79,7 +79,7 @@ class ProgressBar(Callback):
 
 
 def _total_steps(run):
-    """The number of optimiser steps the fit will make in all, or None when it cannot be known
+    """The number of optimizer steps the fit will make in all, or None when it cannot be known
     (epochs over a loader without a length)."""
     if getattr(run, "max_steps", None) is not None:
         return run.max_steps
