@@ -47,7 +47,8 @@ class Function:
         try:
             arrays = [t.array for t in inputs]
         except AttributeError:   # costs nothing until it happens: explained only then
-            _refuse_non_tensors(cls.__name__.lower(), inputs)
+            # named as the user called it: ReLUFunction (ops/__init__'s naming rule) is relu
+            _refuse_non_tensors(cls.__name__.removesuffix("Function").lower(), inputs)
             raise
         out = fn.forward(*arrays, **params)
         record = False
