@@ -13,7 +13,7 @@ from chainrule.autograd import gradcheck, gradgradcheck
 from chainrule.nn.attention import MultiheadAttention
 from chainrule.nn.functional.attention import (multi_head_attention_forward,
                                                scaled_dot_product_attention)
-from tests.nn.helpers import Const, assert_close, compare_with_torch
+from tests.nn.helpers import Const, assert_close, assert_matches_torch
 from tests.ops.harness import Case, OpChecks
 
 
@@ -185,7 +185,8 @@ def mha_pair(**kwargs):
 @pytest.mark.parametrize("train", [False, True], ids=["eval", "train"])
 @pytest.mark.parametrize("case", MHA_CASES, ids=lambda case: case.name)
 def test_multihead_attention_matches_torch(case, train):
-    compare_with_torch(mha_pair(**case.module), case.inputs(), case.call, train=train)
+    assert_matches_torch(*mha_pair(**case.module)(), case.inputs(), call=case.call,
+                         modes=("train" if train else "eval",))
 
 
 def test_multihead_attention_parameters_have_torch_names_and_shapes():

@@ -8,7 +8,7 @@ import torch
 import chainrule as cr
 from chainrule.nn import transformer as ours
 from chainrule.nn.norm import LayerNorm
-from tests.nn.helpers import Const, compare_with_torch
+from tests.nn.helpers import Const, assert_matches_torch
 
 # torch's encoders warn that they cannot take their nested-tensor inference path: irrelevant here
 pytestmark = pytest.mark.filterwarnings("ignore:enable_nested_tensor is True")
@@ -86,14 +86,15 @@ def test_encoder_layer_matches_torch(name, kwargs, masks, train):
     names = ("src_mask", "src_key_padding_mask")
     inputs = [sequence(S, kwargs.get("batch_first", False), 0)] + mask_inputs(masks, names)
     make = pair("TransformerEncoderLayer", D, HEADS, FF, dropout=0.0, **kwargs)
-    compare_with_torch(make, inputs, encoder_call(masks), train=train)
+    assert_matches_torch(*make(), inputs, call=encoder_call(masks),
+                         modes=("train" if train else "eval",))
 
 
 def test_eval_mode_turns_dropout_off():
     masks = dict(src_key_padding_mask=PADDING)
     inputs = [sequence(S, False, 0)] + mask_inputs(masks, ("src_mask", "src_key_padding_mask"))
     make = pair("TransformerEncoderLayer", D, HEADS, FF, dropout=0.5)
-    compare_with_torch(make, inputs, encoder_call(masks), train=False)
+    assert_matches_torch(*make(), inputs, call=encoder_call(masks), modes=("eval",))
 
 
 DECODER_CASES = [
@@ -123,8 +124,8 @@ def test_decoder_layer_matches_torch(name, kwargs, masks, train):
     batch_first = kwargs.get("batch_first", False)
     inputs = [sequence(T, batch_first, 0), sequence(S, batch_first, 1)]
     make = pair("TransformerDecoderLayer", D, HEADS, FF, dropout=0.0, **kwargs)
-    compare_with_torch(make, inputs + mask_inputs(masks, DECODER_MASKS), decoder_call(masks),
-                       train=train)
+    assert_matches_torch(*make(), inputs + mask_inputs(masks, DECODER_MASKS),
+                         call=decoder_call(masks), modes=("train" if train else "eval",))
 
 
 @pytest.mark.parametrize("norm_first", [False, True], ids=["post-norm", "pre-norm"])
@@ -134,15 +135,14 @@ def test_encoder_stack_matches_torch(norm_first):
     inputs = [sequence(S, True, 0)] + mask_inputs(masks, names)
     make = stack_pair("TransformerEncoder", "TransformerEncoderLayer", 2, True,
                       norm_first=norm_first, batch_first=True)
-    compare_with_torch(make, inputs, encoder_call(masks, names),
-                       train=True)
+    assert_matches_torch(*make(), inputs, call=encoder_call(masks, names), modes=("train",))
 
 
 def test_decoder_stack_matches_torch():
     masks = dict(tgt_mask=causal(T), memory_key_padding_mask=np.where(PADDING, -np.inf, 0.0))
     inputs = [sequence(T, False, 0), sequence(S, False, 1)] + mask_inputs(masks, DECODER_MASKS)
     make = stack_pair("TransformerDecoder", "TransformerDecoderLayer", 2, False)
-    compare_with_torch(make, inputs, decoder_call(masks))
+    assert_matches_torch(*make(), inputs, call=decoder_call(masks), modes=("eval",))
 
 
 @pytest.mark.parametrize("batch_first", [False, True], ids=["seq first", "batch first"])
@@ -154,13 +154,14 @@ def test_transformer_matches_torch(batch_first):
         return module(src, tgt, tgt_mask=tgt_mask, src_key_padding_mask=src_key_padding_mask,
                       memory_key_padding_mask=src_key_padding_mask)
     inputs = [sequence(S, batch_first, 0), sequence(T, batch_first, 1)] + masks
-    compare_with_torch(make, inputs, call, train=True)
+    assert_matches_torch(*make(), inputs, call=call, modes=("train",))
 
 
 def test_unbatched_encoder_layer_matches_torch():
     make = pair("TransformerEncoderLayer", D, HEADS, FF, dropout=0.0)
-    compare_with_torch(make, [sequence(S, False, 0)[:, 0], Const(PADDING[0])],
-                       lambda m, src, padding: m(src, src_key_padding_mask=padding))
+    assert_matches_torch(*make(), [sequence(S, False, 0)[:, 0], Const(PADDING[0])],
+                         call=lambda m, src, padding: m(src, src_key_padding_mask=padding),
+                         modes=("eval",))
 
 
 # ----- structure, init and errors ---------------------------------------------------------------
