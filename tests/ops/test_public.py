@@ -87,8 +87,8 @@ def exported():
 
 # A method that a layer above rebinds on purpose: name -> (the table it replaces, why)
 SUPERSEDED = {
-    "norm": ("chainrule.ops.reduce", "the 2-norm; chainrule.linalg binds torch.norm's any-p form "
-                                     "over it as it loads"),
+    "norm": ("chainrule.ops.reduce",
+             "the 2-norm; chainrule.linalg binds torch.norm's any-p form over it as it loads"),
 }
 
 
