@@ -54,8 +54,17 @@ def _train_command(out, steps):
 
 @contextlib.contextmanager
 def _child(command):
-    """The command running, its output in pipes; killed if the test fails before it ends."""
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    """The command running, its output in pipes; killed if the test fails before it ends.
+
+    A shell starts a background job (`pytest &`) with SIGINT ignored, and a child inherits that:
+    the interrupt would never arrive. So SIGINT is handled here while the child starts (exec
+    gives a handled signal its default action, which Python makes a KeyboardInterrupt)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   text=True)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     try:
         yield process
     finally:
