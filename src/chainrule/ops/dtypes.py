@@ -178,61 +178,24 @@ def can_cast(from_, to):
 
 # ----- Tensor methods -----------------------------------------------------------------------------
 # x.float() and its kin: torch's short names for x.to(dtype)
-def _to_float(x):
-    """x.to(torch.float32)"""
-    return to(x, backend.float32)
+def _short_cast(name, dtype, torch_name):
+    def cast(x):
+        return to(x, dtype)
+    cast.__name__ = cast.__qualname__ = name
+    cast.__doc__ = f"x.{name}() is x.to(torch.{torch_name})"
+    return cast
 
 
-def _to_double(x):
-    """x.to(torch.float64)"""
-    return to(x, backend.float64)
-
-
-def _to_long(x):
-    """x.to(torch.int64)"""
-    return to(x, backend.int64)
-
-
-def _to_int(x):
-    """x.to(torch.int32)"""
-    return to(x, backend.int32)
-
-
-def _to_bool(x):
-    """x.to(torch.bool)"""
-    return to(x, backend.bool_)
-
-
-def _to_half(x):
-    """x.to(torch.float16)"""
-    return to(x, backend.float16)
-
-
-def _to_bfloat16(x):
-    """x.to(torch.bfloat16)"""
-    return to(x, backend.bfloat16)
-
-
-def _to_byte(x):
-    """x.to(torch.uint8)"""
-    return to(x, backend.uint8)
-
-
-def _to_char(x):
-    """x.to(torch.int8)"""
-    return to(x, backend.int8)
-
-
-def _to_short(x):
-    """x.to(torch.int16)"""
-    return to(x, backend.int16)
+_SHORT_CASTS = {name: _short_cast(name, dtype, torch_name) for name, dtype, torch_name in [
+    ("float", backend.float32, "float32"), ("double", backend.float64, "float64"),
+    ("long", backend.int64, "int64"), ("int", backend.int32, "int32"),
+    ("bool", backend.bool_, "bool"), ("half", backend.float16, "float16"),
+    ("bfloat16", backend.bfloat16, "bfloat16"), ("byte", backend.uint8, "uint8"),
+    ("char", backend.int8, "int8"), ("short", backend.int16, "int16")]}
 
 
 TENSOR_METHODS = {
-    "to": to, "type": type_,
-    "float": _to_float, "double": _to_double, "long": _to_long, "int": _to_int,
-    "bool": _to_bool, "half": _to_half, "bfloat16": _to_bfloat16, "byte": _to_byte,
-    "char": _to_char, "short": _to_short,
+    "to": to, "type": type_, **_SHORT_CASTS,
     "is_complex": is_complex, "is_nonzero": is_nonzero,   # is_signed: in predicates.py
 }   # the storage queries (stride, is_contiguous, element_size ...): in storage.py
 
