@@ -1,6 +1,9 @@
 """fit and evaluate: when evaluations happen and what they record, the hooks' order, the scheduler
 stepping, errors that stop a run, and fit serving model selection."""
 import math
+import os
+import signal
+import threading
 
 import numpy as np
 import pytest
@@ -185,6 +188,144 @@ def test_ctrl_c_runs_on_fit_end_and_is_raised_again():
             callbacks=[Interrupt(), recorder])
     assert recorder.calls == ["fit_start", "step", "step", "fit_end:KeyboardInterrupt"]
 
+
+
+# ----- Ctrl-C (a real SIGINT, sent to this process) waits for the step boundary --------------
+@pytest.fixture
+def sigint_raises():
+    """Python's own Ctrl-C handler while the test runs: a suite started as a background job
+    inherits SIGINT ignored, and a SIGINT sent here would then never arrive."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def _ctrl_c():
+    os.kill(os.getpid(), signal.SIGINT)
+
+
+def _adam_problem():
+    model, _, loader, _ = _problem()
+    return model, cr.optim.Adam(model.parameters(), lr=0.1), loader
+
+
+def _step_count(optimizer):
+    return [float(state["step"].item()) for state in optimizer.state.values()]
+
+
+def test_ctrl_c_mid_step_stops_after_the_step_and_its_callbacks(sigint_raises):
+    model, optimizer, loader = _adam_problem()
+    real_step, stepped = optimizer.step, []
+
+    def step_interrupted_at_the_third():
+        if len(stepped) == 2:
+            _ctrl_c()            # before the update: a plain KeyboardInterrupt would skip it
+        real_step()
+        stepped.append(True)
+    optimizer.step = step_interrupted_at_the_third
+    recorder = Recorder()
+    with pytest.raises(KeyboardInterrupt):
+        fit(model, nn.CrossEntropyLoss(), optimizer, loader, steps=10, eval_every=3,
+            callbacks=[recorder])
+    assert recorder.calls == ["fit_start", "step", "step", "step", "evaluate@3",
+                              "fit_end:KeyboardInterrupt"]
+    reference, reference_optimizer, reference_loader = _adam_problem()
+    fit(reference, nn.CrossEntropyLoss(), reference_optimizer, reference_loader, steps=3)
+    assert _step_count(optimizer) == _step_count(reference_optimizer) == [3.0, 3.0]
+    for parameter, expected in zip(model.parameters(), reference.parameters()):
+        assert np.array_equal(parameter.detach().numpy(), expected.detach().numpy())
+
+
+def test_ctrl_c_in_a_callback_lets_the_later_callbacks_of_that_step_run(sigint_raises):
+    class Interrupt(Callback):
+        def on_step_end(self, run, logs):
+            if run.step == 3:
+                _ctrl_c()
+    recorder = Recorder()
+    model, optimizer, loader, _ = _problem()
+    with pytest.raises(KeyboardInterrupt):
+        fit(model, nn.CrossEntropyLoss(), optimizer, loader, steps=10,
+            callbacks=[Interrupt(), recorder])
+    assert recorder.calls == ["fit_start", "step", "step", "step", "fit_end:KeyboardInterrupt"]
+
+
+def test_a_second_ctrl_c_interrupts_at_once(sigint_raises):
+    class Insist(Callback):
+        def __init__(self):
+            self.after_the_second = False
+
+        def on_step_end(self, run, logs):
+            if run.step == 3:
+                _ctrl_c()
+                _ctrl_c()
+                self.after_the_second = True   # not reached: the second one raised
+    first, insist, recorder = Interrupt3(), Insist(), Recorder()
+    model, optimizer, loader, _ = _problem()
+    with pytest.raises(KeyboardInterrupt):
+        fit(model, nn.CrossEntropyLoss(), optimizer, loader, steps=10,
+            callbacks=[first, insist, recorder])
+    assert not insist.after_the_second
+    assert recorder.calls == ["fit_start", "step", "step", "fit_end:KeyboardInterrupt"]
+
+
+class Interrupt3(Callback):
+    """Sends the first SIGINT at step 3 (a Ctrl-C pending, the step's other callbacks to run)."""
+    def on_step_end(self, run, logs):
+        if run.step == 3:
+            _ctrl_c()
+
+
+def test_ctrl_c_during_on_fit_end_is_raised_after_it(sigint_raises):
+    class InterruptAtTheEnd(Callback):
+        def __init__(self):
+            self.finished = False
+
+        def on_fit_end(self, run):
+            _ctrl_c()
+            self.finished = True   # the cleanup completes first
+    callback = InterruptAtTheEnd()
+    model, optimizer, loader, _ = _problem()
+    with pytest.raises(KeyboardInterrupt):
+        fit(model, nn.CrossEntropyLoss(), optimizer, loader, steps=2, callbacks=[callback])
+    assert callback.finished
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_the_sigint_handler_is_restored_however_fit_ends(sigint_raises):
+    model, optimizer, loader, _ = _problem()
+    fit(model, nn.CrossEntropyLoss(), optimizer, loader, steps=2)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    with pytest.raises(KeyboardInterrupt):
+        fit(model, nn.CrossEntropyLoss(), optimizer, loader, steps=10, callbacks=[Interrupt3()])
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    with pytest.raises(ValueError):
+        fit(model, nn.CrossEntropyLoss(), optimizer, loader, steps=0)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_program_s_own_or_ignoring_sigint_handler_is_left_alone(sigint_raises):
+    received = []
+    for handler in (lambda signum, frame: received.append(signum), signal.SIG_IGN):
+        signal.signal(signal.SIGINT, handler)
+        model, optimizer, loader, _ = _problem()
+        history = fit(model, nn.CrossEntropyLoss(), optimizer, loader, steps=5,
+                      callbacks=[Interrupt3()])
+        assert history["step"] == [4, 5]   # trained to the end: the SIGINT was not fit's
+        assert signal.getsignal(signal.SIGINT) is handler
+    assert received == [signal.SIGINT]
+
+
+def test_fit_outside_the_main_thread_leaves_sigint_alone(sigint_raises):
+    results = []
+
+    def train():
+        model, optimizer, loader, _ = _problem()
+        results.append(fit(model, nn.CrossEntropyLoss(), optimizer, loader, steps=3))
+    thread = threading.Thread(target=train)
+    thread.start()
+    thread.join()
+    assert results[0]["step"] == [3]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 def test_labels_out_of_range_are_named_with_the_class_count():
     x = cr.tensor(np.zeros((4, 4), np.float32))

@@ -8,6 +8,7 @@ from chainrule.grad_mode import no_grad
 from chainrule.optim.lr_scheduler import ReduceLROnPlateau
 from chainrule.random import default_generator
 from chainrule.train.history import History
+from chainrule.train.interrupt import deferred_interrupt
 from chainrule.train.metrics import accumulator, metric_name
 
 
@@ -57,6 +58,9 @@ def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs=None, s
     A loss that is NaN or infinite stops training with FloatingPointError before the optimizer
     applies it. Whatever ends training (the last step, run.stop, an error, Ctrl-C), each
     callback's on_fit_end runs, with run.error set to the exception, which is then re-raised.
+    Ctrl-C (SIGINT, in the main thread) raises KeyboardInterrupt once the current step and its
+    callbacks are complete, so the model never holds a half-applied step and no checkpoint or
+    log write is cut short; a second Ctrl-C raises at once (train/interrupt.py).
     Returns the History.
     """
     _check_length(epochs, steps, eval_every, train_loader)
@@ -64,20 +68,23 @@ def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs=None, s
         eval_every = len(train_loader)
     run = Run(model, loss_fn, optimizer, scheduler, train_loader, val_loader,
               tuple(metrics or ()), tuple(callbacks), epochs, steps, eval_every)
-    try:
-        _call(run, "on_fit_start")
-        while not _finished(run):
-            _train_epoch(run)
-    except BaseException as error:   # KeyboardInterrupt too: on_fit_end must see it
-        run.error = error
-        raise
-    finally:
-        _call(run, "on_fit_end")
+    with deferred_interrupt() as interrupt:
+        try:
+            _call(run, "on_fit_start")
+            interrupt.check()   # a Ctrl-C while a callback started (a resume loading, say)
+            while not _finished(run):
+                _train_epoch(run, interrupt)
+        except BaseException as error:   # KeyboardInterrupt too: on_fit_end must see it
+            run.error = error
+            raise
+        finally:
+            _call(run, "on_fit_end")
     return run.history
 
 
-def _train_epoch(run):
-    """The rest of the current epoch: every batch of it after a fresh start."""
+def _train_epoch(run, interrupt):
+    """The rest of the current epoch: every batch of it after a fresh start. A pending Ctrl-C
+    is raised between steps: after a step's callbacks, before the next batch is drawn."""
     expected = len(run.train_loader)
     for inputs, targets in _epoch_batches(run):
         lr = run.optimizer.param_groups[0]["lr"]
@@ -93,6 +100,7 @@ def _train_epoch(run):
             _evaluate_and_record(run)
         if epoch_ended:
             _call(run, "on_epoch_end")
+        interrupt.check()
         if epoch_ended or _finished(run):
             return
     raise RuntimeError(f"fit: train_loader ran out after {run.batch_in_epoch} batches of an "
