@@ -21,12 +21,17 @@ def backprop_cost_figure(rows, title=None):
     time_ax, pass_ax = axes[0]
     for name, label, color, marker in WAYS:
         seconds = [getattr(row, name) for row in rows]
-        time_ax.plot(sizes, seconds, marker=marker, color=color, label=label)
-        passes = [row.passes[name] for row in rows]
-        pass_ax.plot(sizes, passes, marker=marker, color=color, label=label)
+        # explicit's markers hollow and larger: its passes (one) lie under reverse's
+        style = {"marker": marker, "color": color, "label": label}
+        if name == "explicit":
+            style.update(markerfacecolor="none", markersize=9)
+        time_ax.plot(sizes, seconds, **style)
+        pass_ax.plot(sizes, [row.passes[name] for row in rows], **style)
     for ax, ylabel in ((time_ax, "seconds per gradient (best of the repeats)"),
                        (pass_ax, "passes through the layers per gradient")):
         ax.set_xscale("log", base=2)
+        ax.set_xticks(sizes, [str(n) for n in sizes])
+        ax.minorticks_off()
         ax.set_yscale("log")
         ax.set_xlabel("n (input size; the layers are n × n)")
         ax.set_ylabel(ylabel)
