@@ -67,12 +67,13 @@ def test_each_op_shows_its_shape_what_it_saved_and_its_inputs(name, shape, saved
 
 def test_the_text_has_one_line_per_node_in_topological_order():
     lines = graph(_expression(cr)).text().splitlines()
-    assert lines[0].startswith("graph of a tensor of shape (): 9 nodes (6 ops, 0 parameters, "
-                               "3 other leaves)")
+    assert lines[0] == ("graph of a tensor of shape (), float32: 9 nodes (6 ops, 0 parameters, "
+                        "3 other leaves)")
+    assert lines[1].startswith("columns: node, op or leaf, output shape")
     assert re.fullmatch(r"\s+2 MatMul\s+-> \(3, 2\)\s+saved: \(3, 4\), \(4, 2\)\s+inputs: 0, 1",
-                        lines[3])
-    assert re.fullmatch(r"\s+7 Add\s+-> \(3, 2\)\s+saved: nothing\s+inputs: 5, 6", lines[8])
-    assert lines[-1].endswith("inputs: 7  [output]") and len(lines) == 10
+                        lines[4])
+    assert re.fullmatch(r"\s+7 Add\s+-> \(3, 2\)\s+saved: nothing\s+inputs: 5, 6", lines[9])
+    assert lines[-1].endswith("inputs: 7  [output]") and len(lines) == 11
     assert str(graph(_expression(cr))) == "\n".join(lines)
 
 
@@ -92,19 +93,23 @@ def test_parameters_are_named_from_a_module_and_data_needs_no_gradient():
     assert "(5,) int64" in index.saved              # the targets it picks with: not float32
 
 
-def test_unnamed_parameters_a_dict_of_names_and_dtypes():
-    w = nn.Parameter(cr.randn(3, 3, dtype=cr.float64))
-    x = cr.randn(3, dtype=cr.float64, requires_grad=True)
-    g = graph((w @ x).sum(), params={"x": x})
-    assert [(n.kind, n.name, n.dtype) for n in g.nodes if n.kind != "op"] == [
-        ("parameter", "", "float64"), ("leaf", "x", "float64")]
-    assert "-> (3,) float64" in g.text() and "parameter  " in g.text()
+def test_a_dict_names_parameters_and_other_dtypes_are_named_where_they_occur():
+    w = nn.Parameter(cr.randn(3, 3))
+    x = cr.randn(3, requires_grad=True)
+    v = cr.randn(3, requires_grad=True)
+    g = graph((w @ x + v).double().sum(), params={"x": x})
+    assert [(n.kind, n.name) for n in g.nodes if n.kind != "op"] == [
+        ("parameter", ""), ("parameter", "x"), ("leaf", "")]
+    assert g.text().startswith("graph of a tensor of shape (), float64:")
+    assert re.search(r"MatMul\s+-> \(3,\) float32\s+saved: \(3, 3\) float32, \(3,\) float32",
+                     g.text())
+    assert re.search(r"Sum\s+-> \(\)\s+saved", g.text())   # float64, as the output: not named
 
 
 def test_a_leaf_is_a_graph_of_one_node_and_a_shared_input_one_node():
     x = cr.randn(4, requires_grad=True)
-    alone = graph(x, params={"x": x})
-    assert [(n.kind, n.name, n.output) for n in alone.nodes] == [("leaf", "x", True)]
+    alone = graph(x)
+    assert [(n.kind, n.name, n.output) for n in alone.nodes] == [("leaf", "", True)]
     square = graph(x * x)
     assert len(square.nodes) == 2 and square.nodes[1].inputs == (0, 0)
     assert square.edges == [(0, 1, 0), (0, 1, 1)]
@@ -115,7 +120,7 @@ def test_backward_frees_what_the_ops_saved_and_their_edges():
     before = graph(loss)
     loss.backward()
     freed = {n.name: (n.freed, re.search(r"saved: (\w+)", line).group(1))
-             for n, line in zip(before.nodes, before.text().splitlines()[1:]) if n.kind == "op"}
+             for n, line in zip(before.nodes, before.text().splitlines()[2:]) if n.kind == "op"}
     assert freed["MatMul"] == (True, "freed") and freed["Tanh"] == (True, "freed")
     assert freed["Add"] == (True, "nothing")        # it had nothing to free
     after = graph(loss)
@@ -180,6 +185,9 @@ def test_a_long_chain_needs_no_deep_recursion():
         y = y + 1
     g = graph(y)
     assert len(g.nodes) == 5001 and g.nodes[-1].inputs == (4999, None)
+    assert g._repr_svg_() is None     # too large to draw: a notebook shows the text instead
+    with pytest.raises(ValueError, match="5001 nodes are too many to draw"):
+        g.save("chain.svg")
 
 
 @pytest.mark.parametrize("make, error, message", [

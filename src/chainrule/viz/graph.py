@@ -28,14 +28,17 @@ _BOOKKEEPING = {"parents", "shape", "dtype", "versions", "out_version", "inputs"
                 "created_at", "retained", "_hooks", "freed"}
 # Past this many saved values a line lists the first few and counts the rest (cat of 100 tensors).
 _SAVED_SHOWN = 6
+# Past this many nodes a drawing is too tall to read (and slow: 300 nodes take ~10 s); the text
+# form has no limit.
+MAX_DRAWN = 500
 # A box's lines stop here (the text form has them whole), so one op cannot widen a whole layer.
 _BOX_CHARACTERS = 36
 
 
 @dataclasses.dataclass
 class Node:
-    """One node of the drawing. kind is "op", "parameter" or "leaf" (a tensor that requires grad
-    and was made by no op); name is the op's name (its Function class, without a `Function`
+    """One node of the drawing. kind is "op", "parameter" (an nn.Parameter or a tensor params names)
+    or "leaf" (another tensor that requires grad and was made by no op); name is the op's name (its Function class, without a `Function`
     suffix) or the leaf's name from params ("" when it has none). inputs: for each input of the op,
     the index of the node that made it, or None for an input that needs no gradient (data, a
     constant). saved: what the op keeps for its backward, as shape strings, when the graph was
@@ -65,6 +68,7 @@ class Graph:
 
     def __init__(self, nodes, note=""):
         self.nodes = nodes
+        self.dtype = nodes[-1].dtype   # the output's: other dtypes are named where they occur
         self.edges = [(source, node.index, position) for node in nodes
                       for position, source in enumerate(node.inputs) if source is not None]
         self.note = note
@@ -80,7 +84,10 @@ class Graph:
 
     def figure(self):
         """The drawing as a matplotlib Figure, sized from its layout."""
-        return draw([_box(node) for node in self.nodes], self.edges)
+        if len(self.nodes) > MAX_DRAWN:
+            raise ValueError(f"graph: {len(self.nodes)} nodes are too many to draw readably (at most "
+                             f"{MAX_DRAWN}); print the Graph for its text form")
+        return draw([_box(node, self.dtype) for node in self.nodes], self.edges, self.dtype)
 
     def save(self, path):
         """Write the drawing to path, as SVG or PNG from its suffix; return the path."""
@@ -93,7 +100,10 @@ class Graph:
             return save_figure(self.figure(), path)
 
     def _repr_svg_(self):
-        # shown inline by Jupyter when a Graph is a cell's last expression
+        # shown inline by Jupyter when a Graph is a cell's last expression; None (too large to
+        # draw) makes Jupyter show the text form instead
+        if len(self.nodes) > MAX_DRAWN:
+            return None
         buffer = io.StringIO()
         with rc_context(SVG_SETTINGS):
             self.figure().savefig(buffer, format="svg")
@@ -121,7 +131,9 @@ def graph(tensor, *, params=None):
         return Graph([_leaf_node(0, tensor, names, output=True)])
     order = _post_order(tensor.grad_fn)
     index = {function: position for position, function in enumerate(order)}
-    nodes = [_node(position, function, index, names) for position, function in enumerate(order)]
+    common = _dtype(tensor.array.dtype)
+    nodes = [_node(position, function, index, names, common)
+             for position, function in enumerate(order)]
     nodes[-1].output = True
     note = ""
     if tensor.grad_fn.freed:
@@ -164,18 +176,20 @@ def _parents(function):
     return [parent for parent, _ in function.next_functions]
 
 
-def _node(position, function, index, names):
+def _node(position, function, index, names, common):
     """The Node of one function: an AccumulateGrad becomes its leaf, anything else an op."""
     if hasattr(function, "variable"):   # AccumulateGrad: what matters is the leaf behind it
         return _leaf_node(position, function.variable, names)
     return Node(position, "op", _op_name(function), tuple(function.shape), _dtype(function.dtype),
                 inputs=tuple(None if p is None else index[p] for p in _parents(function)),
-                saved=None if function.freed else tuple(_describe(a) for a in _saved_arrays(function)),
+                saved=None if function.freed else tuple(_describe(a, common)
+                                                        for a in _saved_arrays(function)),
                 function=function)
 
 
 def _leaf_node(position, tensor, names, output=False):
-    kind = "parameter" if isinstance(tensor, Parameter) else "leaf"
+    # a parameter: an nn.Parameter, or any tensor params names (as torchviz's make_dot colours them)
+    kind = "parameter" if isinstance(tensor, Parameter) or id(tensor) in names else "leaf"
     return Node(position, kind, names.get(id(tensor), ""), tuple(tensor.shape),
                 _dtype(tensor.array.dtype), output=output)
 
@@ -215,20 +229,20 @@ def _dtype(dtype):
     return xp.dtype(dtype).name
 
 
-def _describe(array):
-    """'(64, 100)', with the dtype after it when not float32: '(64,) int64'."""
+def _describe(array, common):
+    """'(64, 100)', with the dtype after it when not the common one: '(64,) int64'."""
     text = _shape(array.shape)
-    return text if array.dtype == xp.float32 else f"{text} {array.dtype.name}"
+    return text if array.dtype.name == common else f"{text} {array.dtype.name}"
 
 
 def _shape(shape):
     return "(" + ", ".join(str(size) for size in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
-def shape_text(node):
-    """The node's output shape, with its dtype when not float32."""
+def shape_text(node, common):
+    """The node's output shape, with its dtype when not the graph's common one."""
     shape = _shape(node.shape)
-    return shape if node.dtype == "float32" else f"{shape} {node.dtype}"
+    return shape if node.dtype == common else f"{shape} {node.dtype}"
 
 
 def saved_text(node):
@@ -249,34 +263,35 @@ def label(node):
     return f"{node.kind} {node.name}".rstrip()
 
 
-def _box(node):
+def _box(node, common):
     """What a node's box says: its number (as in the text form), name, shape and saved values."""
     if node.kind == "op":
-        lines = [f"#{node.index} {node.name}", f"-> {shape_text(node)}",
+        lines = [f"#{node.index} {node.name}", f"-> {shape_text(node, common)}",
                  f"saved: {saved_text(node)}"]
     else:
-        lines = [f"#{node.index} {node.name or node.kind}", shape_text(node)]
+        lines = [f"#{node.index} {node.name or node.kind}", shape_text(node, common)]
     lines = [line if len(line) <= _BOX_CHARACTERS else line[:_BOX_CHARACTERS - 3] + "..."
              for line in lines]
     return Box(lines, "output" if node.output else node.kind, node.freed, max(len(node.inputs), 1))
 
 
 def _text_lines(graph):
-    nodes = graph.nodes
+    nodes, common = graph.nodes, graph.dtype
     counts = {kind: sum(1 for n in nodes if n.kind == kind) for kind in ("op", "parameter", "leaf")}
-    output = nodes[-1]
-    lines = [(f"graph of a tensor of shape {shape_text(output)}: {_count(len(nodes), 'node')} "
-              f"({_count(counts['op'], 'op')}, {_count(counts['parameter'], 'parameter')}, "
-              f"{_count(counts['leaf'], 'other leaf', 'other leaves')}); inputs: the nodes that "
-              "made them, - for one that needs no gradient")]
+    lines = [(f"graph of a tensor of shape {_shape(nodes[-1].shape)}, {common}: "
+              f"{_count(len(nodes), 'node')} ({_count(counts['op'], 'op')}, "
+              f"{_count(counts['parameter'], 'parameter')}, "
+              f"{_count(counts['leaf'], 'other leaf', 'other leaves')})"),
+             (f"columns: node, op or leaf, output shape (dtype if not {common}), what it saved for "
+              "backward, inputs (the nodes that made them; - needs no gradient)")]
     width = len(str(len(nodes) - 1))
     name_width = max(len(label(n)) for n in nodes)
-    shape_width = max(len(shape_text(n)) for n in nodes)
+    shape_width = max(len(shape_text(n, common)) for n in nodes)
     saved_width = max([len(saved_text(n)) for n in nodes if n.kind == "op"], default=0)
     for node in nodes:
         arrow = "->" if node.kind == "op" else "  "
         line = (f"  {node.index:>{width}} {label(node):<{name_width}}  {arrow} "
-                f"{shape_text(node):<{shape_width}}")
+                f"{shape_text(node, common):<{shape_width}}")
         if node.kind == "op":
             inputs = ", ".join("-" if i is None else str(i) for i in node.inputs) or "(freed)"
             line += f"  saved: {saved_text(node):<{saved_width}}  inputs: {inputs}"

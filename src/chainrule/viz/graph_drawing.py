@@ -46,13 +46,14 @@ class Box:
         return len(self.lines) * LINE_HEIGHT + 2 * PADDING
 
 
-def draw(boxes, edges):
-    """A Figure of the boxes, joined by edges (source, target, input position), sized to fit."""
+def draw(boxes, edges, dtype="float32"):
+    """A Figure of the boxes, joined by edges (source, target, input position), sized to fit;
+    dtype: the one the boxes leave unnamed, said in the legend."""
     layout = layered([box.width for box in boxes], [(s, t) for s, t, _ in edges])
     band = max(box.height for box in boxes)     # the height of a layer's boxes
     row_height = band + ROW_GAP
     width = max(layout.width + 2 * MARGIN,
-                _legend_width({box.kind for box in boxes}))
+                _legend_width(_entries(boxes, dtype)))
     height = layout.layers * row_height + 2 * MARGIN + LEGEND_HEIGHT
     fig = Figure(figsize=(width, height), dpi=DPI)
     ax = fig.add_axes((0, 0, 1, 1))
@@ -60,15 +61,17 @@ def draw(boxes, edges):
     ax.set_ylim(0, height)
     ax.set_axis_off()
 
+    left = (width - layout.width) / 2     # the drawing centred when the legend is the wider
+
     def centre(x, layer):
-        return x + MARGIN, height - LEGEND_HEIGHT - MARGIN - (layer + 0.5) * row_height
+        return x + left, height - LEGEND_HEIGHT - MARGIN - (layer + 0.5) * row_height
 
     for (source, target, position), route in zip(edges, layout.routes):
         _arrow(ax, [centre(x, layer) for x, layer in route], boxes[source], boxes[target],
                position, band)
     for box, x, layer in zip(boxes, layout.x, layout.layer):
         _box(ax, box, *centre(x, layer))
-    _legend(fig, {box.kind for box in boxes}, width, height)
+    _legend(fig, _entries(boxes, dtype))
     return fig
 
 
@@ -98,13 +101,25 @@ def _arrow(ax, points, source, target, position, band):
                                  color="#444444", zorder=1))
 
 
-def _legend_width(kinds):
-    # the legend's font is proportional, narrower than the monospace CHAR_WIDTH: a safe bound
-    return sum(len(LEGEND[kind]) * CHAR_WIDTH + 0.4 for kind in kinds) + 2 * MARGIN
+def _entries(boxes, dtype):
+    """The legend's (label, fill, edge, line style), for the kinds of box drawn."""
+    kinds = {box.kind for box in boxes}
+    entries = [(LEGEND[kind] + (f"; {dtype} unless named" if kind == "op" else ""), *STYLES[kind],
+                "-") for kind in LEGEND if kind in kinds]
+    if any(box.freed for box in boxes):
+        entries.append(("freed by backward", STYLES["op"][0], STYLES["op"][1], "--"))
+    return entries
 
 
-def _legend(fig, kinds, width, height):
-    handles = [Patch(facecolor=STYLES[kind][0], edgecolor=STYLES[kind][1], label=LEGEND[kind])
-               for kind in LEGEND if kind in kinds]
+def _legend_width(entries):
+    # DejaVu Sans averages about 0.55 em a character; each key adds its handle (1.5 em), the gap
+    # after it (0.8 em) and the column spacing (1.2 em)
+    em = FONT_SIZE / 72
+    return sum((0.55 * len(entry[0]) + 3.5) * em for entry in entries) + 2 * MARGIN
+
+
+def _legend(fig, entries):
+    handles = [Patch(facecolor=fill, edgecolor=edge, linestyle=style, label=label)
+               for label, fill, edge, style in entries]
     fig.legend(handles=handles, loc="upper center", ncols=len(handles), fontsize=FONT_SIZE,
                frameon=False, bbox_to_anchor=(0.5, 1.0), handlelength=1.5, columnspacing=1.2)
