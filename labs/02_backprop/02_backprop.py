@@ -39,9 +39,17 @@ QUICK = False   # the test suite runs every lab with QUICK = True (a cell inject
 
 # %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false}
 import math
+import os
 import time
 
 from IPython.display import display
+
+# One BLAS thread, asked for before chainrule loads NumPy: on a busy machine a thread pool's
+# waiting, not the arithmetic, dominates part 4's n × n products (measured here: 17 ms for any
+# n ≥ 128 with the pool, 0.07 ms at n = 128 and 5 ms at n = 512 with one thread). A kernel that
+# has loaded NumPy already keeps its pool, and only the timings are noisier.
+for variable in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
+    os.environ.setdefault(variable, "1")
 
 import chainrule as torch
 from chainrule.autograd import gradcheck
@@ -242,7 +250,7 @@ loss_graph = graph(loss, params=params)
 print(loss_graph)
 
 # %% nbgrader={"grade": false, "grade_id": "graph_drawn", "locked": true, "schema_version": 3, "solution": false}
-loss_graph
+display(loss_graph)
 
 # %% [markdown]
 # Compare the saved values with exercise 1: `linear_backward` needed x and W, `tanh_backward`
@@ -255,7 +263,7 @@ loss_graph
 # %% nbgrader={"grade": false, "grade_id": "graph_after_backward", "locked": true, "schema_version": 3, "solution": false}
 loss.backward()
 print(loss_graph)   # the Graph drawn above, read again: its saved values are gone
-loss_graph
+display(loss_graph)
 
 # %% [markdown]
 # ## Part 3: a reverse-mode engine of your own
@@ -570,7 +578,7 @@ EXPRESSIONS = {
     "tanh(a * b) + exp(c) ** 2": lambda a, b, c: (a * b).tanh() + c.exp() ** 2,
     "relu(a - b) * c + 2 / a - 1": lambda a, b, c: (a - b).relu() * c + 2 / a - 1,
     "a³ + a·b - (b - c)² (a reused)": lambda a, b, c: a * a * a + a * b - (b - c) ** 2,
-    "tanh(exp(-a) * b + 3 * c)": lambda a, b, c: (((-a).exp() * b + 3 * c)).tanh(),
+    "tanh(exp(-a) * b + 3 * c)": lambda a, b, c: ((-a).exp() * b + 3 * c).tanh(),
 }
 
 
@@ -805,6 +813,11 @@ def random_weights(n, layers, seed):
     return [torch.randn(n, n, dtype=torch.float64) / math.sqrt(n) for _ in range(layers)]
 
 
+def layered_of(weights):
+    """f = layered(·, weights) as a function of x alone (what jvp differentiates)."""
+    return lambda x: layered(x, weights)
+
+
 def reverse_gradient(weights, x):
     """Reverse mode: one backward pass of chainrule's autograd."""
     x = x.detach().clone().requires_grad_(True)
@@ -886,13 +899,13 @@ check_close(gradient_by_jvps(lambda v: (v ** 2).sum(), x), [2.0, 4.0, 6.0],
             "gradient_by_jvps of Σ v² at (1, 2, 3)")
 weights = random_weights(6, 2, seed=1)
 x = torch.randn(6, dtype=torch.float64)
-check_close(gradient_by_jvps(lambda v: layered(v, weights), x), reverse_gradient(weights, x),
+check_close(gradient_by_jvps(layered_of(weights), x), reverse_gradient(weights, x),
             "gradient_by_jvps against reverse mode (n = 6, L = 2)", rtol=1e-9, atol=1e-12)
 ### BEGIN HIDDEN TESTS
 for seed, (n, L) in enumerate([(1, 2), (9, 3)]):
     weights = random_weights(n, L, seed=30 + seed)
     x = torch.randn(n, dtype=torch.float64)
-    mine = gradient_by_jvps(lambda v: layered(v, weights), x)
+    mine = gradient_by_jvps(layered_of(weights), x)
     check_shape(mine, (n,), f"gradient_by_jvps (n = {n}, L = {L})")
     check_close(mine, reverse_gradient(weights, x),
                 f"gradient_by_jvps against reverse mode (n = {n}, L = {L})", rtol=1e-9, atol=1e-12)
@@ -922,12 +935,13 @@ check_close(gradient_by_jvps(composition, composition.x), composition.gradient_f
 # pass, but one that carries n × n matrices instead of vectors.
 
 # %% nbgrader={"grade": false, "grade_id": "time_yours", "locked": true, "schema_version": 3, "solution": false}
-def best_time(compute, repeats=REPEATS):
-    """The shortest of `repeats` wall-clock times of compute(), in seconds (the least disturbed)."""
+def best_time(compute, *args, repeats=REPEATS):
+    """The shortest of `repeats` wall-clock times of compute(*args), in seconds (the least
+    disturbed by the rest of the machine)."""
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        compute()
+        compute(*args)
         times.append(time.perf_counter() - start)
     return min(times)
 
@@ -947,9 +961,9 @@ for n in SIZES:
     by_jvps = gradient_by_jvps(composition, x)
     gaps = [largest_gap(explicit, composition.gradient_explicit()),
             largest_gap(by_jvps, composition.gradient_reverse())]
-    timings = [best_time(lambda: gradient_by_jacobians(weights, x)),
-               best_time(lambda: gradient_by_jvps(composition, x)),
-               best_time(lambda: reverse_gradient(weights, x))]
+    timings = [best_time(gradient_by_jacobians, weights, x),
+               best_time(gradient_by_jvps, composition, x),
+               best_time(reverse_gradient, weights, x)]
     print(f"{n:5d} {timings[0]:13.5f} {timings[1]:11.5f} {timings[2]:10.5f}"
           f"   {gaps[0]:.1e}, {gaps[1]:.1e}")
 
@@ -957,8 +971,10 @@ for n in SIZES:
 # The library measures its three ways the same way (`measure` checks that they agree before it
 # times them; the command `chainrule backprop-cost` prints the same table) and draws time and
 # passes against n on log-log axes. On such axes a cost growing as n^p is a line of slope p:
-# compare the slopes. (For small n every way is dominated by Python's fixed cost per operation,
-# so the lines only separate as n grows.)
+# compare the slopes. For small n every way is dominated by Python's fixed cost per operation,
+# so the lines only separate as n grows; the explicit product looks cheap for a while because its
+# few n × n products run in compiled code, until their n³ takes over. Times on a shared machine
+# jump around: compare orders of magnitude, and the passes, which do not.
 
 # %% nbgrader={"grade": false, "grade_id": "library_cost", "locked": true, "schema_version": 3, "solution": false}
 from chainrule.viz.backprop_cost import backprop_cost_figure
@@ -967,7 +983,7 @@ rows = backprop_cost.measure(sizes=SIZES, layers=LAYERS, repeats=REPEATS)
 print(f"{'n':>5} {'explicit (s)':>13} {'forward (s)':>12} {'reverse (s)':>12} {'passes':>30}")
 for row in rows:
     print(f"{row.n:5d} {row.explicit:13.5f} {row.forward:12.5f} {row.reverse:12.5f} "
-          f"{str(row.passes):>30}")
+          f"{row.passes!s:>30}")
 display(backprop_cost_figure(rows))
 
 # %% [markdown]
