@@ -12,7 +12,7 @@ def test_a_tiny_run_prints_the_table_and_writes_the_figure(capsys, tmp_path):
     assert main(["backprop-cost", "--sizes", "4,8", "--layers", "2", "--repeats", "1",
                  "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "2 layers" in out and "best of 1" in out
+    assert "2 layers" in out and "best of at least 1 runs" in out
     assert re.search(r"^\s+n\s+explicit ms\s+forward ms\s+reverse ms", out, re.MULTILINE)
     rows = re.findall(r"^\s+(\d+)\s+([0-9.]+)\s+([0-9.]+)\s+([0-9.]+)\s+(\d+)\s+(\d+)\s+(\d+)$",
                       out, re.MULTILINE)

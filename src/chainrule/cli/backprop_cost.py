@@ -32,7 +32,9 @@ def add_parser(commands):
     command.add_argument("--layers", type=positive_int, default=backprop_cost.LAYERS,
                          help=f"layers L (default {backprop_cost.LAYERS})")
     command.add_argument("--repeats", type=positive_int, default=backprop_cost.REPEATS,
-                         help=f"timed runs per way, the best kept (default {backprop_cost.REPEATS})")
+                         help="timed runs per way at least, the best kept; a cheap way runs more, "
+                              f"for {1e3 * backprop_cost.BUDGET:g} ms in all (default "
+                              f"{backprop_cost.REPEATS})")
     command.add_argument("--out", default="out", help=f"folder for {FIGURE} (default out)")
     command.set_defaults(run=run)
 
@@ -45,7 +47,8 @@ def run(args):
               f"{error.strerror}", file=sys.stderr)
         return 2
     print(f"The gradient of f: R^n -> R, {args.layers} layers x -> tanh(W x) then a sum; "
-          f"milliseconds, best of {args.repeats}; the three ways agree before they are timed.")
+          f"milliseconds, the best of at least {args.repeats} runs; the three ways agree before "
+          "they are timed.")
     print(f"{'n':>6}{'explicit ms':>14}{'forward ms':>14}{'reverse ms':>14}"
           f"{'passes: expl.':>16}{'fwd':>7}{'rev':>5}")
 
