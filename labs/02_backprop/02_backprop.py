@@ -275,7 +275,8 @@ display(loss_graph)
 # `b.grad += a.data * out.grad`. It *adds* (`+=`), because a Value used twice (`a * a`, or `h`
 # feeding two units) receives a gradient along each use: the multivariate chain rule sums over
 # paths.
-#
+
+# %% [markdown]
 # ### Exercise 3: the operators (5 points)
 #
 # Fill in the class below. Every operator returns a new Value whose parents are its operands and
