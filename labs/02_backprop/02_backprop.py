@@ -268,13 +268,13 @@ display(loss_graph)
 # %% [markdown]
 # ## Part 3: a reverse-mode engine of your own
 #
-# Autograd for scalars fits in a hundred lines. A `Value` holds a number (`data`), the derivative
-# of the final output with respect to it (`grad`, 0 until backward runs), the Values it was
-# computed from (`_parents`) and a closure `_backward` that, once `out.grad` is known, adds each
-# parent's share to the parent's `grad`: for out = a · b, `a.grad += b.data * out.grad` and
-# `b.grad += a.data * out.grad`. It *adds* (`+=`), because a Value used twice (`a * a`, or `h`
-# feeding two units) receives a gradient along each use: the multivariate chain rule sums over
-# paths.
+# Autograd for scalars fits in a hundred lines (the idea of Karpathy's micrograd). A `Value`
+# holds a number (`data`), the derivative of the final output with respect to it (`grad`, 0 until
+# backward runs), the Values it was computed from (`_parents`) and a closure `_backward` that,
+# once `out.grad` is known, adds each parent's share to the parent's `grad`: for out = a · b,
+# `a.grad += b.data * out.grad` and `b.grad += a.data * out.grad`. It *adds* (`+=`), because a
+# Value used twice (`a * a`, or `h` feeding two units) receives a gradient along each use: the
+# multivariate chain rule sums over paths.
 
 # %% [markdown]
 # ### Exercise 3: the operators (5 points)
@@ -796,8 +796,8 @@ print("your value_gradcheck:        ", value_gradcheck(f, point))
 #   product, jvp), once per input: n passes, O(L n³) again.
 # * **reverse mode**: pull the row vector 1ᵀ through from the left, ((1ᵀ J_L) J_{L-1})⋯ (a
 #   vector-Jacobian product, vjp): *one* pass, O(L n²), whatever n is. This is backprop, and the
-#   reason a network with millions of parameters gets its whole gradient for the price of about
-#   one more forward pass.
+#   reason a network with millions of parameters gets its whole gradient for a small constant
+#   multiple of the cost of one forward pass.
 
 # %% nbgrader={"grade": false, "grade_id": "layered_function", "locked": true, "schema_version": 3, "solution": false}
 def layered(x, weights):
@@ -882,8 +882,8 @@ check_close(gradient_by_jacobians(composition.weights, composition.x),
 # i-th unit vector. chainrule's `jvp(f, x, v)` (imported from `chainrule.autograd.functional`, as
 # `torch.autograd.functional.jvp`) returns the pair `(f(x), J v)`. Call it once per input and
 # stack the n products into a vector. (chainrule computes jvp by the double-backward trick, so
-# each of these n passes costs about two backward passes; a true forward-mode engine would carry
-# the tangent along the forward pass instead, at the same order of cost.)
+# each of these n passes is a forward pass and two backward passes; a true forward-mode engine
+# carries the tangent along the forward pass instead, at the same order of cost.)
 
 # %% nbgrader={"grade": false, "grade_id": "gradient_by_jvps", "locked": false, "schema_version": 3, "solution": true}
 def gradient_by_jvps(f, x):
@@ -920,7 +920,8 @@ def counted(v):
 
 x = torch.tensor([0.5, -1.0, 2.0, 0.1], dtype=torch.float64)
 check_close(gradient_by_jvps(counted, x), ((x + 1) * x.exp()), "gradient_by_jvps of Σ v·exp(v)")
-check_equal(len(calls), 4, "the number of calls of f by gradient_by_jvps for n = 4 (one jvp each)")
+check_true(4 <= len(calls) <= 5, f"gradient_by_jvps called f {len(calls)} times for n = 4: "
+           "one jvp per input calls it 4 times")
 composition = backprop_cost.Composition(10, 3, seed=4)   # the library's f, in float32
 check_close(gradient_by_jvps(composition, composition.x), composition.gradient_forward(),
             "gradient_by_jvps against the library's forward mode (float32)", rtol=1e-4, atol=1e-5)
