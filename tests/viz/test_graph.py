@@ -89,6 +89,8 @@ def test_parameters_are_named_from_a_module_and_data_needs_no_gradient():
     assert first.inputs == (None, 0, 1)             # x is data: no node, "-" in the text
     assert "inputs: -, 0, 1" in g.text() and "parameter 2.bias" in g.text()
     assert g.nodes[-1].output and [n.output for n in g.nodes].count(True) == 1
+    pairs = graph(loss, params=model.named_parameters())
+    assert [n.name for n in pairs.nodes] == [n.name for n in g.nodes]
     index = next(n for n in g.nodes if n.name == "Index")
     assert "(5,) int64" in index.saved              # the targets it picks with: not float32
 
@@ -195,6 +197,8 @@ def test_a_long_chain_needs_no_deep_recursion():
     (lambda: graph(cr.randn(3) * 2), ValueError, "no recorded graph"),
     (lambda: graph(cr.randn(3, requires_grad=True).detach()), ValueError, "no recorded graph"),
     (lambda: graph(cr.randn(3, requires_grad=True), params=[1]), TypeError, "params must be"),
+    (lambda: graph(cr.randn(3, requires_grad=True), params={"w": 1.0}), TypeError,
+     "params must be"),
     (lambda: graph(cr.randn(3, requires_grad=True)).save("graph.jpg"), ValueError,
      "must be .svg or .png"),
 ])

@@ -112,8 +112,9 @@ class Graph:
 
 def graph(tensor, *, params=None):
     """The Graph recorded behind tensor: the ops that made it, back to the leaves that require
-    grad. params (a dict name -> tensor, or an nn.Module, whose named_parameters() are used)
-    names the leaves it contains.
+    grad. params (a dict name -> tensor, (name, tensor) pairs such as model.named_parameters(), or
+    an nn.Module, whose named_parameters() are used) names the leaves it contains and marks them
+    as parameters.
 
     Drawn before backward, each op shows what it saved; after backward, a Graph drawn earlier
     shows "freed". A graph asked for only after backward has just its output: backward drops the
@@ -143,15 +144,20 @@ def graph(tensor, *, params=None):
 
 
 def _names(params):
-    """id(tensor) -> name, from a dict or a Module's named_parameters()."""
+    """id(tensor) -> name, from a dict, (name, tensor) pairs (named_parameters() itself) or a
+    Module's named_parameters()."""
     if params is None:
         return {}
     if hasattr(params, "named_parameters"):
-        params = dict(params.named_parameters())
-    if not isinstance(params, dict):
-        raise TypeError(f"graph: params must be a dict of name -> tensor or an nn.Module, got "
-                        f"{type(params).__name__}")
-    return {id(t): name for name, t in params.items() if isinstance(t, Tensor)}
+        params = params.named_parameters()
+    try:
+        pairs = dict(params)
+    except (TypeError, ValueError):
+        pairs = None
+    if pairs is None or not all(isinstance(t, Tensor) for t in pairs.values()):
+        raise TypeError("graph: params must be a dict of name -> tensor, (name, tensor) pairs or "
+                        f"an nn.Module, got {type(params).__name__}")
+    return {id(t): name for name, t in pairs.items()}
 
 
 def _post_order(root):
