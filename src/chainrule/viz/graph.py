@@ -12,6 +12,7 @@ import pathlib
 
 from matplotlib import rc_context
 
+from chainrule.autograd.function import AccumulateGrad
 from chainrule.backend import xp
 from chainrule.nn.parameter import Parameter
 from chainrule.tensor import Tensor
@@ -37,12 +38,15 @@ _BOX_CHARACTERS = 36
 
 @dataclasses.dataclass
 class Node:
-    """One node of the drawing. kind is "op", "parameter" (an nn.Parameter or a tensor params names)
-    or "leaf" (another tensor that requires grad and was made by no op); name is the op's name (its Function class, without a `Function`
-    suffix) or the leaf's name from params ("" when it has none). inputs: for each input of the op,
-    the index of the node that made it, or None for an input that needs no gradient (data, a
-    constant). saved: what the op keeps for its backward, as shape strings, when the graph was
-    drawn; `freed` tells whether backward has released it since."""
+    """One node of the drawing.
+
+    kind: "op", "parameter" (an nn.Parameter, or a tensor params names) or "leaf" (another tensor
+    that requires grad and was made by no op). name: the op's name (its Function class, without a
+    `Function` suffix), or the leaf's name from params ("" when it has none). inputs: for each
+    input of the op, the index of the node that made it, or None for an input that needs no
+    gradient (data, a constant). saved: what the op kept for its backward when the graph was
+    drawn, as shape strings (None if backward had freed it already); `freed` tells whether
+    backward has released it since."""
     index: int
     kind: str
     name: str
@@ -74,7 +78,7 @@ class Graph:
         self.note = note
 
     def text(self):
-        """One line per node, in topological order; see Graph.__init__ for the columns."""
+        """One line per node, in topological order, after a header that names the columns."""
         return "\n".join(_text_lines(self))
 
     __str__ = text
@@ -184,7 +188,7 @@ def _parents(function):
 
 def _node(position, function, index, names, common):
     """The Node of one function: an AccumulateGrad becomes its leaf, anything else an op."""
-    if hasattr(function, "variable"):   # AccumulateGrad: what matters is the leaf behind it
+    if isinstance(function, AccumulateGrad):   # what matters is the leaf behind it
         return _leaf_node(position, function.variable, names)
     return Node(position, "op", _op_name(function), tuple(function.shape), _dtype(function.dtype),
                 inputs=tuple(None if p is None else index[p] for p in _parents(function)),
@@ -245,13 +249,13 @@ def _shape(shape):
     return "(" + ", ".join(str(size) for size in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
-def shape_text(node, common):
+def _shape_text(node, common):
     """The node's output shape, with its dtype when not the graph's common one."""
     shape = _shape(node.shape)
     return shape if node.dtype == common else f"{shape} {node.dtype}"
 
 
-def saved_text(node):
+def _saved_text(node):
     """'freed', 'nothing' or the saved shapes, the first few when there are many."""
     if node.freed and node.saved != ():   # None: freed before this drawing, what it held unknown
         return "freed"
@@ -262,7 +266,7 @@ def saved_text(node):
     return shown + (f", ... ({more} more)" if more > 0 else "")
 
 
-def label(node):
+def _label(node):
     """'MatMul', 'parameter fc1.weight', 'leaf x', 'leaf'."""
     if node.kind == "op":
         return node.name
@@ -272,10 +276,10 @@ def label(node):
 def _box(node, common):
     """What a node's box says: its number (as in the text form), name, shape and saved values."""
     if node.kind == "op":
-        lines = [f"#{node.index} {node.name}", f"-> {shape_text(node, common)}",
-                 f"saved: {saved_text(node)}"]
+        lines = [f"#{node.index} {node.name}", f"-> {_shape_text(node, common)}",
+                 f"saved: {_saved_text(node)}"]
     else:
-        lines = [f"#{node.index} {node.name or node.kind}", shape_text(node, common)]
+        lines = [f"#{node.index} {node.name or node.kind}", _shape_text(node, common)]
     lines = [line if len(line) <= _BOX_CHARACTERS else line[:_BOX_CHARACTERS - 3] + "..."
              for line in lines]
     return Box(lines, "output" if node.output else node.kind, node.freed, max(len(node.inputs), 1))
@@ -291,16 +295,16 @@ def _text_lines(graph):
              (f"columns: node, op or leaf, output shape (dtype if not {common}), what it saved for "
               "backward, inputs (the nodes that made them; - needs no gradient)")]
     width = len(str(len(nodes) - 1))
-    name_width = max(len(label(n)) for n in nodes)
-    shape_width = max(len(shape_text(n, common)) for n in nodes)
-    saved_width = max([len(saved_text(n)) for n in nodes if n.kind == "op"], default=0)
+    name_width = max(len(_label(n)) for n in nodes)
+    shape_width = max(len(_shape_text(n, common)) for n in nodes)
+    saved_width = max([len(_saved_text(n)) for n in nodes if n.kind == "op"], default=0)
     for node in nodes:
         arrow = "->" if node.kind == "op" else "  "
-        line = (f"  {node.index:>{width}} {label(node):<{name_width}}  {arrow} "
-                f"{shape_text(node, common):<{shape_width}}")
+        line = (f"  {node.index:>{width}} {_label(node):<{name_width}}  {arrow} "
+                f"{_shape_text(node, common):<{shape_width}}")
         if node.kind == "op":
             inputs = ", ".join("-" if i is None else str(i) for i in node.inputs) or "(freed)"
-            line += f"  saved: {saved_text(node):<{saved_width}}  inputs: {inputs}"
+            line += f"  saved: {_saved_text(node):<{saved_width}}  inputs: {inputs}"
         if node.output:
             line += "  [output]"
         lines.append(line.rstrip())
