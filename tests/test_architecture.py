@@ -167,14 +167,17 @@ def test_the_device_checks_are_imported_from_placement_which_defines_them():
 
 
 # Imports of chainrule modules inside functions, which hide a cycle between two modules of one
-# layer: each is listed with the reason it cannot be at the top. Any other is refused, so that a
-# cycle is fixed where it appears (a name imported from the module that defines it, a method bound
-# by the layer that defines it) rather than hidden.
+# layer or defer a slow load: each is listed with the reason it cannot be at the top. Any other is
+# refused, so that a cycle is fixed where it appears (a name imported from the module that defines
+# it, a method bound by the layer that defines it) rather than hidden.
 LATE_IMPORTS = {
     ("chainrule.autograd.function", "chainrule.autograd.custom"):
         "custom.py's PyTorch-style Functions subclass Function; a later subclass installs them",
     ("chainrule.ops.decomposition", "chainrule.ops.spectral"):
         "spectral's SVD builds on decomposition's Inv; det's backward at a singular A uses the SVD",
+    ("chainrule.cli.lab", "chainrule.labs.kit"):
+        "the lab kit's notebook libraries (nbformat, nbclient, nbgrader) take 2-3 s to import, "
+        "which every other command would pay",
 }
 
 

@@ -54,8 +54,8 @@ class CellRun:
     def describe(self):
         """One line for a student: what went wrong, where."""
         if self.status == "error":
-            where = f" (line {self.line_number}: {self.line})" if self.line else ""
-            return f"{self.ename}: {self.evalue}{where}".strip()
+            message = f"{self.ename}: {self.evalue}" if self.evalue else self.ename
+            return message + (f" (line {self.line_number}: {self.line})" if self.line else "")
         return {"ok": "passed", "text": "", "timeout": "stopped: ran past its time limit",
                 "crashed": "stopped: the kernel died (a crash, or memory exhausted)",
                 "skipped": "not run: the notebook's time limit was used up"}[self.status]

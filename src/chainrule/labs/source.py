@@ -2,8 +2,7 @@
 cells carry nbgrader's metadata. Here it is found, read, checked, and listed as exercises.
 
 An exercise is a solution cell (`solution: true`) and the test cells (`grade: true`, with points)
-that follow it up to the next solution cell; its title is the first line of the markdown cell
-above it."""
+that follow it up to the next solution cell; its title is the last markdown heading above it."""
 import dataclasses
 import os
 import pathlib
@@ -152,11 +151,12 @@ def exercises(notebook):
 
 
 def _titles(notebook):
-    """Each solution cell's title: the first line of the nearest markdown cell above it."""
+    """Each solution cell's title: the last markdown heading above it."""
     titles, heading = {}, None
     for cell in notebook.cells:
-        if cell.cell_type == "markdown" and cell.source.strip():
-            heading = cell.source.strip().splitlines()[0].lstrip("#").strip()
+        if cell.cell_type == "markdown":
+            headings = [line for line in cell.source.splitlines() if line.startswith("#")]
+            heading = headings[-1].lstrip("#").strip() if headings else heading
         elif is_solution(cell):
             titles[grade_id(cell)] = heading or grade_id(cell)
     return titles

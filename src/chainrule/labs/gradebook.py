@@ -1,0 +1,64 @@
+"""What grading leaves behind: gradebook.csv (one row per submission, points per exercise),
+feedback/<student>.txt for each student (points per exercise, each failing check's message and
+line, what was noticed), and executed/<student>.ipynb for the instructor (hidden tests shown)."""
+import csv
+import io
+
+import nbformat
+
+from chainrule.utils.files import write_atomically
+
+
+def write(grades, folder):
+    """Write the gradebook, the feedback and the executed notebooks into folder."""
+    (folder / "feedback").mkdir(parents=True, exist_ok=True)
+    (folder / "executed").mkdir(exist_ok=True)
+    _write_text(folder / "gradebook.csv", gradebook_csv(grades))
+    for grade in grades:
+        _write_text(folder / "feedback" / f"{_file_name(grade.student)}.txt", feedback(grade))
+        if grade.notebook is not None:
+            path = folder / "executed" / f"{_file_name(grade.student)}.ipynb"
+            write_atomically(path, lambda temporary: nbformat.write(grade.notebook, temporary))
+
+
+def gradebook_csv(grades):
+    """The gradebook as CSV text: student, file, points per exercise, total, maximum, notes."""
+    exercises = [exercise.grade_id for exercise in grades[0].exercises] if grades else []
+    out = io.StringIO()
+    table = csv.writer(out)
+    table.writerow(["student", "submission", *exercises, "total", "max", "tampering", "notes"])
+    for grade in grades:
+        table.writerow([grade.student, str(grade.path),
+                        *(_number(exercise.points) for exercise in grade.exercises),
+                        _number(grade.points), _number(grade.max_points),
+                        "yes" if grade.tampering else "no",
+                        " | ".join(map(str, grade.noticed))])
+    return out.getvalue()
+
+
+def feedback(grade):
+    """A student's feedback: their points, exercise by exercise, and why each check failed."""
+    lines = [f"{grade.student}: {_number(grade.points)} / {_number(grade.max_points)} points",
+             f"submission: {grade.path}", ""]
+    for exercise in grade.exercises:
+        lines.append(f"{exercise.title} ({exercise.grade_id}): "
+                     f"{_number(exercise.points)} / {_number(exercise.max_points)}")
+        if not exercise.answered:
+            lines.append("    the answer cell was not found in the submission")
+        for test in exercise.tests:
+            lines.append(f"    {test.grade_id}: {test.outcome}")
+    if grade.noticed:
+        lines += ["", "Noticed while grading:"] + [f"    {notice}" for notice in grade.noticed]
+    return "\n".join(lines) + "\n"
+
+
+def _number(points):
+    return f"{points:g}"
+
+
+def _file_name(student):
+    return student.replace("/", "_").replace("\\", "_")
+
+
+def _write_text(path, text):
+    write_atomically(path, lambda temporary: open(temporary, "w", encoding="utf-8").write(text))
