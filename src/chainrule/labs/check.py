@@ -19,8 +19,9 @@ class Check:
     outcome: str   # "passed", "not done yet", or the failure
 
 
-def check_notebook(path, limits=Limits(), parameters=None):
+def check_notebook(path, limits=None, parameters=None):
     """Run the notebook at path; return a Check per test cell, in order."""
+    limits = limits or Limits()
     path = pathlib.Path(path)
     notebook = nbformat.read(path, as_version=4)
     if not any(is_test(cell) for cell in notebook.cells):
@@ -29,7 +30,8 @@ def check_notebook(path, limits=Limits(), parameters=None):
     if parameters:
         _inject(notebook, parameters)
     runs = {grade_id(cell): run for cell, run in
-            zip(notebook.cells, run_notebook(notebook, limits, sandboxed=False, folder=path.parent))}
+            zip(notebook.cells,
+                               run_notebook(notebook, limits, sandboxed=False, folder=path.parent))}
     return [Check(exercise.grade_id, exercise.title, test, _outcome(runs[test]))
             for exercise in exercises(notebook) for test in exercise.tests]
 

@@ -61,8 +61,9 @@ class CellRun:
                 "skipped": "not run: the notebook's time limit was used up"}[self.status]
 
 
-def run_notebook(notebook, limits=Limits(), *, sandboxed=True, folder=None):
+def run_notebook(notebook, limits=None, *, sandboxed=True, folder=None):
     """Execute notebook's cells in place (outputs stored in it); return a CellRun per cell."""
+    limits = limits or Limits()
     runs, start, index = [None] * len(notebook.cells), time.monotonic(), 0
     with _workspace(sandboxed, folder) as place:
         while index < len(notebook.cells):
@@ -72,9 +73,9 @@ def run_notebook(notebook, limits=Limits(), *, sandboxed=True, folder=None):
     return runs
 
 
-def _run_from(client, notebook, runs, index, start, limits):
-    """Run cells from index on; return the index to go on from (past the end when done)."""
-    for index in range(index, len(notebook.cells)):
+def _run_from(client, notebook, runs, first, start, limits):
+    """Run cells from first on; return the index to go on from (past the end when done)."""
+    for index in range(first, len(notebook.cells)):
         cell = notebook.cells[index]
         if cell.cell_type != "code":
             runs[index] = CellRun("text")

@@ -59,12 +59,13 @@ class Grade:
         return any(notice.kind == "tampering" for notice in self.noticed)
 
 
-def grade_submission(source, path, student, limits=Limits(), parameters=None):
+def grade_submission(source, path, student, limits=None, parameters=None):
     """Grade the notebook at path against the lab whose source notebook is given."""
+    limits = limits or Limits()
     began = time.monotonic()
     try:
         submission = nbformat.read(path, as_version=4)
-    except Exception as error:   # not JSON, not a notebook, unreadable: graded 0, said why
+    except Exception as error:  # noqa: BLE001 (not JSON, not a notebook ...: graded 0, said why)
         return _unreadable(source, path, student, error)
     assembly = assemble(source, submission, parameters)
     runs = run_notebook(assembly.notebook, limits)

@@ -3,6 +3,7 @@ feedback/<student>.txt for each student (points per exercise, each failing check
 line, what was noticed), and executed/<student>.ipynb for the instructor (hidden tests shown)."""
 import csv
 import io
+import pathlib
 
 import nbformat
 
@@ -17,8 +18,8 @@ def write(grades, folder):
     for grade in grades:
         _write_text(folder / "feedback" / f"{_file_name(grade.student)}.txt", feedback(grade))
         if grade.notebook is not None:
-            path = folder / "executed" / f"{_file_name(grade.student)}.ipynb"
-            write_atomically(path, lambda temporary: nbformat.write(grade.notebook, temporary))
+            _write_notebook(folder / "executed" / f"{_file_name(grade.student)}.ipynb",
+                            grade.notebook)
 
 
 def gradebook_csv(grades):
@@ -61,4 +62,8 @@ def _file_name(student):
 
 
 def _write_text(path, text):
-    write_atomically(path, lambda temporary: open(temporary, "w", encoding="utf-8").write(text))
+    write_atomically(path, lambda temporary: pathlib.Path(temporary).write_text(text, "utf-8"))
+
+
+def _write_notebook(path, notebook):
+    write_atomically(path, lambda temporary: nbformat.write(notebook, temporary))
