@@ -3,9 +3,10 @@ source's except the student's answers. Test cells come back with their hidden te
 submission holds, so an edited or deleted test changes nothing; the edit is reported, as nbgrader
 reports a changed checksum. Cells the student added (helpers, scratch work) keep their place.
 
-The grader adds three things: a first cell that arms the kernel's guard, the parameters (after
-the cell tagged "parameters", as papermill does), and around each test cell a fresh import of the
-checks before it and a check for tampering after it."""
+The grader adds: a first cell that arms the kernel's guard, the parameters (after the cell tagged
+"parameters", as papermill does), a marker on the lab's own cells (what they define is then
+protected), and around each test cell a fresh import of the checks before it and a check for
+tampering after it."""
 import copy
 import dataclasses
 import re
@@ -13,7 +14,7 @@ import re
 from nbformat.v4 import new_code_cell
 from nbgrader.utils import compute_checksum
 
-from chainrule.labs.guard import ARM_EVENT, TEST_MARKER
+from chainrule.labs.guard import ARM_EVENT, LAB_MARKER, TEST_MARKER
 from chainrule.labs.release import release
 from chainrule.labs.source import PARAMETERS_TAG, grade_id, is_solution, is_test
 
@@ -75,7 +76,10 @@ def assemble(source, submission, parameters=None):
             add(test, ("test", name))
             add(new_code_cell(f"{TEST_MARKER} {name}, after the test\npass"), ("after", name))
         else:
-            add(copy.deepcopy(cell), ("source", name))
+            own = copy.deepcopy(cell)
+            if own.cell_type == "code":
+                own.source = f"{LAB_MARKER}\n{cell.source}"
+            add(own, ("source", name))
         if PARAMETERS_TAG in cell.metadata.get("tags", []) and parameters:
             add(parameters_cell(parameters), ("parameters", None))
         for extra in extras.get(name, []) if name else []:

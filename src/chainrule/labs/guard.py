@@ -3,8 +3,9 @@
 - writing, renaming, deleting or making files outside the scratch folder;
 - starting processes, signalling other processes, and native calls through ctypes (from the
   first cell on, so that the kernel's own start-up is left alone);
-- running a test cell after the checking helpers, what they call, or the kernel's own machinery
-  (exception handlers, input transformers, the shell's methods) were replaced or redefined.
+- running a test cell after the checking helpers, what they call, the functions and classes the
+  lab's own cells defined (reference solutions a hidden test may call), or the kernel's own
+  machinery (exception handlers, input transformers, the shell's methods) were replaced.
 
 An audit hook is not a sandbox (PEP 578 says so): a submission that reaches native code by a
 route the hook does not see is not stopped. labs/README.md lists what is and is not defended."""
@@ -13,7 +14,8 @@ import os
 import sys
 
 ARM_EVENT = "chainrule.lab.arm"          # raised by the grader's first cell
-TEST_MARKER = "# chainrule lab: check"   # the first line the grader gives each test cell
+TEST_MARKER = "# chainrule lab: check"   # on the first line of each test cell, as graded
+LAB_MARKER = "# chainrule lab: the lab's own cell"   # on the first line of each locked cell
 WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 PATH_EVENTS = {   # event -> positions of the paths it changes
     "os.rename": (0, 1), "os.remove": (0,), "os.rmdir": (0,), "os.mkdir": (0,),
@@ -49,7 +51,11 @@ class Guard:
         self.guarded = []     # (owner's description, namespace, name, object)
         self.modules = {}     # name -> module object, as sys.modules had it
         self.shell = None     # (the IPython shell, its state) once armed
-        self.test_files = set()   # the names IPython compiled the test cells under
+        self.cells = set()        # the file names IPython compiled cells under
+        self.test_files = set()   # ... test cells under
+        self.lab_files = set()    # ... the lab's own (locked) cells under
+        self.running = None       # (file name, the namespace's ids before) of a lab cell
+        self.protected = {}       # name -> what a lab cell bound it to (functions, classes)
         self._inside = False  # the hook's own calls raise events too
 
     def __call__(self, event, args):
@@ -77,21 +83,46 @@ class Guard:
                                   f"call native code")
         elif event in ("os.kill", "os.killpg") and args and args[0] not in (0, os.getpid()):
             raise PermissionError(f"{event}: a graded submission may not signal other processes")
-        elif event == "compile" and isinstance(args[0], (str, bytes)):
-            self._note_test(*args[:2])
+        elif event == "compile" and isinstance(args[0], str):
+            self._note_cell(*args[:2])
         elif event == "exec":
-            # Checked as the cell's code starts, inside IPython's error handling, so that a
-            # failed check shows as the cell's error (raised at compile time, it hangs the kernel).
-            self.check_shell()
-            if getattr(args[0], "co_filename", None) in self.test_files:
-                self.verify()
+            # Checked as a cell's code starts, inside IPython's error handling, so that a failed
+            # check shows as the cell's error (raised at compile time, it hangs the kernel).
+            self._on_exec(getattr(args[0], "co_filename", None))
 
-    def _note_test(self, source, filename):
-        """Remember the file name of a cell whose source starts with the grader's marker."""
-        if isinstance(source, bytes):
-            source = source.decode("utf-8", "replace")
-        if source.startswith(TEST_MARKER) and isinstance(filename, str):
+    def _note_cell(self, source, filename):
+        """Remember the file name a cell is compiled under, and whether it is a test or the lab's.
+        (Cells are compiled from text; modules being imported, from bytes.)"""
+        if not isinstance(filename, str) or filename.startswith("<"):
+            return
+        self.cells.add(filename)
+        first_line = source.partition("\n")[0]
+        if TEST_MARKER in first_line:
             self.test_files.add(filename)
+        elif first_line.startswith(LAB_MARKER):
+            self.lab_files.add(filename)
+
+    def _on_exec(self, filename):
+        if filename not in self.cells:
+            return
+        if self.running is not None and filename != self.running[0]:
+            self._protect_what_the_lab_cell_defined()
+        self.check_shell()
+        if filename in self.lab_files and self.running is None:
+            self.running = (filename, _ids(self._namespace()))
+        if filename in self.test_files:
+            self.verify()
+
+    def _protect_what_the_lab_cell_defined(self):
+        """After a lab cell ran: the functions and classes it bound become protected."""
+        before = self.running[1]
+        self.running = None
+        for name, value in self._namespace().items():
+            if before.get(name) != id(value) and (callable(value) and not name.startswith("_")):
+                self.protected[name] = value
+
+    def _namespace(self):
+        return self.shell[0].user_ns if self.shell is not None else {}
 
     def _check_open(self, path, mode, flags):
         writes = (mode is not None and any(c in str(mode) for c in "wax+")) or (
@@ -133,6 +164,11 @@ class Guard:
         for owner, namespace, name, value in self.guarded:
             if namespace.get(name, _MISSING) is not value:
                 raise Tampering(f"{owner}.{name} was replaced or deleted")
+        namespace = self._namespace()
+        for name, value in self.protected.items():
+            if namespace.get(name, _MISSING) is not value:
+                raise Tampering(f"{name}, which the lab's own cells define, was redefined or "
+                                "deleted; give your own functions other names")
         self.check_shell()
 
     def check_shell(self):
@@ -146,6 +182,10 @@ class Guard:
 
 
 _MISSING = object()
+
+
+def _ids(namespace):
+    return {name: id(value) for name, value in namespace.items()}
 
 
 def _callables(owner, namespace):
