@@ -26,6 +26,7 @@ WHOLE = {
     "autograd/test_higher_order.py": "double backward through piecewise-linear ops across families",
     "data/test_workers.py": "worker processes: data/worker.py and multiprocess.py together",
     "train/test_resume.py": "exact resume: the loop, the checkpoint and the RNG together",
+    "labs/test_nbgrader.py": "the lab kit against nbgrader itself",
     "labs/test_labs.py": "every lab in labs/: its source, its solution and its release graded",
 }
 
