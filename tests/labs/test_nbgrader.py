@@ -1,0 +1,176 @@
+"""The lab kit against nbgrader itself: every lab in labs/ becomes an assignment of one nbgrader
+course in a scratch folder, released by `nbgrader generate_assignment` and graded by `nbgrader
+autograde`, both run from their command line. Two students hand in: "solution" the instructor's
+notebook, "stub" nbgrader's release untouched. nbgrader's gradebook must give the solution full
+marks and the stub nothing, test cell by test cell as `chainrule lab grade` does, and nbgrader's
+release must be the kit's, cell for cell.
+
+nbgrader runs a locked cell from the source it was given, not from what papermill would inject, so
+the quick setting goes into the source itself: the parameters cell becomes `QUICK = True`, and
+the kit grades against that same source."""
+import os
+import pathlib
+import subprocess
+import sys
+
+import nbformat
+import pytest
+from nbgrader.api import Gradebook
+
+from chainrule.labs.execute import Limits
+from chainrule.labs.grade import grade_submission
+from chainrule.labs.release import release
+from chainrule.labs.source import PARAMETERS_TAG, find_labs
+
+LABS = find_labs()
+COURSE = "chainrule"
+STUDENTS = ("solution", "stub")
+QUICK = {"QUICK": True}
+LIMITS = Limits(cell_seconds=120, total_seconds=300)
+# nbgrader's own limit is 30 s a cell; the machine running the suite may be busy.
+NBGRADER_CELL_SECONDS = 120
+
+
+def quick_source(lab):
+    """The lab's instructor notebook with its parameters cell set to the quick setting."""
+    notebook = lab.notebook()
+    for cell in notebook.cells:
+        if PARAMETERS_TAG in cell.metadata.get("tags", []):
+            cell.source = "QUICK = True"
+    return notebook
+
+
+def notebook_path(root, stage, lab, student=None):
+    """nbgrader's layout: root/stage[/student]/<assignment>/<notebook>.ipynb."""
+    folder = root / stage / student if student else root / stage
+    return folder / lab.name / f"{lab.name}.ipynb"
+
+
+def course_source(root, lab):
+    """The source notebook nbgrader was given (read back, so the cell ids are the same: jupytext
+    gives a percent-format source's cells new random ids on every read)."""
+    return nbformat.read(notebook_path(root, "source", lab), as_version=4)
+
+
+def write_config(root):
+    (root / "nbgrader_config.py").write_text(
+        "c = get_config()\n"
+        f"c.CourseDirectory.root = {str(root)!r}\n"
+        f"c.CourseDirectory.course_id = {COURSE!r}\n"
+        f"c.CourseDirectory.db_url = {database_url(root)!r}\n"
+        f"c.Execute.timeout = {NBGRADER_CELL_SECONDS}\n")
+
+
+def database_url(root):
+    return f"sqlite:///{root / 'gradebook.db'}"
+
+
+def scratch_environment(scratch):
+    """The environment for nbgrader and its kernels: home, Jupyter's and matplotlib's folders in
+    scratch, so nothing is read from or written to the user's. nbgrader starts the `alembic`
+    command by name when it creates its database, so this Python's scripts go first on PATH."""
+    environment = dict(os.environ, MPLBACKEND="Agg")
+    for variable in ("HOME", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR",
+                     "IPYTHONDIR", "MPLCONFIGDIR"):
+        environment[variable] = str(scratch / variable.lower())
+    scripts = str(pathlib.Path(sys.executable).parent)
+    environment["PATH"] = os.pathsep.join([scripts, os.environ.get("PATH", "")])
+    return environment
+
+
+def nbgrader(root, environment, *arguments):
+    """Run `nbgrader ARGUMENTS` in the course folder; fail with its log if it fails."""
+    result = subprocess.run([sys.executable, "-m", "nbgrader", *arguments], cwd=root,
+                            env=environment, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, f"nbgrader {' '.join(arguments)}:\n{result.stderr[-3000:]}"
+    return result.stderr   # nbgrader logs to stderr
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    """The course folder after generate_assignment and autograde of every lab, both students."""
+    root = tmp_path_factory.mktemp("course")
+    environment = scratch_environment(tmp_path_factory.mktemp("scratch"))
+    write_config(root)
+    for lab in LABS:
+        path = notebook_path(root, "source", lab)
+        path.parent.mkdir(parents=True)
+        nbformat.write(quick_source(lab), path)
+    nbgrader(root, environment, "generate_assignment", "*")
+    for lab in LABS:
+        handed_in = {"solution": notebook_path(root, "source", lab),
+                     "stub": notebook_path(root, "release", lab)}
+        for student, original in handed_in.items():
+            path = notebook_path(root, "submitted", lab, student)
+            path.parent.mkdir(parents=True)
+            path.write_bytes(original.read_bytes())
+    nbgrader(root, environment, "autograde", "*")
+    return root
+
+
+@pytest.fixture(scope="module", params=LABS, ids=[lab.name for lab in LABS])
+def lab(request):
+    return request.param
+
+
+def nbgrader_scores(root, lab, student):
+    """{test grade_id: (score, max_score)} for the code test cells, from nbgrader's gradebook."""
+    with Gradebook(database_url(root), COURSE) as gradebook:
+        notebook = gradebook.find_submission_notebook(lab.name, lab.name, student)
+        return {grade.name: (grade.score, grade.max_score) for grade in notebook.grades
+                if grade.cell.cell_type == "code"}
+
+
+@pytest.fixture(scope="module")
+def kit_grades(course, lab):
+    """The kit's grade of each student's submission, the very files nbgrader graded."""
+    source = course_source(course, lab)
+    return {student: grade_submission(source, notebook_path(course, "submitted", lab, student),
+                                      student, LIMITS, QUICK)
+            for student in STUDENTS}
+
+
+def kit_scores(grade):
+    return {test.grade_id: (test.points, test.max_points)
+            for exercise in grade.exercises for test in exercise.tests}
+
+
+def test_nbgrader_gives_the_solution_full_marks(course, lab):
+    scores = nbgrader_scores(course, lab, "solution")
+    assert scores, "nbgrader found no test cells"
+    assert {name: score for name, (score, most) in scores.items() if score != most} == {}
+
+
+def test_nbgrader_gives_the_untouched_release_nothing(course, lab):
+    scores = nbgrader_scores(course, lab, "stub")
+    assert scores and all(most > 0 for _, most in scores.values())
+    assert {name: score for name, (score, _) in scores.items() if score != 0} == {}
+
+
+@pytest.mark.parametrize("student", STUDENTS)
+def test_the_kit_scores_each_test_cell_as_nbgrader_does(course, lab, kit_grades, student):
+    kit = kit_grades[student]
+    assert kit_scores(kit) == nbgrader_scores(course, lab, student)
+    # nbgrader's release carries the checksums the kit expects: handing it in is no tampering
+    assert not kit.tampering, kit.noticed
+
+
+@pytest.mark.parametrize("student", STUDENTS)
+def test_under_nbgrader_only_the_stubs_raise(course, lab, student):
+    graded = nbformat.read(notebook_path(course, "autograded", lab, student), as_version=4)
+    errors = {output.ename for cell in graded.cells if cell.cell_type == "code"
+              for output in cell.outputs if output.output_type == "error"}
+    assert errors == ({"NotImplementedError"} if student == "stub" else set())
+
+
+def test_nbgrader_releases_what_the_kit_releases(course, lab):
+    theirs = nbformat.read(notebook_path(course, "release", lab), as_version=4)
+    ours = release(course_source(course, lab))
+    assert theirs.metadata == ours.metadata
+    assert [cell.cell_type for cell in theirs.cells] == [cell.cell_type for cell in ours.cells]
+    for index, (their, our) in enumerate(zip(theirs.cells, ours.cells)):
+        name = our.metadata.get("nbgrader", {}).get("grade_id", f"cell {index + 1}")
+        assert their.source == our.source, f"{name}: the released source differs"
+        # the nbgrader metadata holds the checksums by which tampering is noticed
+        assert their.metadata == our.metadata, f"{name}: the released metadata differs"
+        assert their == our, f"{name}: the released cell differs (id, outputs ...)"
