@@ -167,6 +167,11 @@ def _sandbox_environment(scratch):
     _copy_font_list(caches["MPLCONFIGDIR"])
     environment.update({key: str(path) for key, path in caches.items()})
     environment.update(PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1", JUPYTER_PLATFORM_DIRS="1")
+    # One BLAS thread per kernel unless the grader's own environment says otherwise: a grade, and
+    # a lab's timing figure, should not depend on threads fighting over busy cores (the kernel
+    # loads NumPy before any cell could set this).
+    for threads in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        environment.setdefault(threads, os.environ.get(threads, "1"))
     return environment
 
 
