@@ -1,11 +1,10 @@
 """chainrule.linalg's matrix functions (linalg/matrices.py) as PyTorch programs use them: pinv,
-matrix_power, lstsq, multi_dot, vecdot, the triangular and Cholesky solves and the top-level aliases
+matrix_power, multi_dot, vecdot, the triangular and Cholesky solves and the top-level aliases
 (torch.det, torch.inverse ...), compared with torch 2.13 by the op harness (forward, gradients,
 double backward); then result types, errors, and the package as programs import it (the import
 hook, the advice for what it lacks). The norms are in test_norms.py; the primitives (inv, det,
 svd ...) have their cases in tests/ops/test_decomposition.py and tests/ops/test_spectral.py."""
 import math
-import re
 
 import numpy as np
 import pytest
@@ -32,8 +31,6 @@ CASES = [
          make=well_conditioned),
     Case("slogdet_top_level", lambda L, x: L.slogdet(x)[1],
          lambda x: np.linalg.slogdet(x)[1], [((3, 3),)], make=well_conditioned),
-    Case("lstsq", lambda L, a, b: L.linalg.lstsq(a, b).solution,
-         lambda a, b: np.linalg.lstsq(a, b, rcond=None)[0], [((5, 3), (5, 2))]),
     Case("multi_dot", lambda L, a, b, c: L.linalg.multi_dot([a, b, c]),
          lambda a, b, c: a @ b @ c, [((3,), (3, 4), (4, 2)), ((2, 3), (3, 4), (4,))]),
     Case("vecdot", lambda L, a, b: L.linalg.vecdot(a, b, dim=0),
@@ -119,15 +116,6 @@ def test_what_linalg_lacks_is_refused_with_advice():
         chainrule.linalg.eig
     with pytest.raises(AttributeError, match="no attribute 'nonsense'.*vector_norm"):
         chainrule.linalg.nonsense
-
-
-@pytest.mark.parametrize("b_shape", [(4, 1), (4,)])
-def test_lstsq_with_b_of_the_wrong_rows_names_both_shapes(b_shape):
-    with pytest.raises(RuntimeError):   # torch refuses it too
-        torch.linalg.lstsq(torch.ones(3, 2), torch.ones(*b_shape))
-    with pytest.raises(RuntimeError, match=rf"linalg.lstsq: A of shape \(3, 2\) and B of shape "
-                                           rf"{re.escape(str(b_shape))} do not fit A X = B"):
-        chainrule.linalg.lstsq(chainrule.ones(3, 2), chainrule.ones(*b_shape))
 
 
 @pytest.mark.parametrize("call, message", [

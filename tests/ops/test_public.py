@@ -17,6 +17,7 @@ import pytest
 import torch
 
 import chainrule
+import chainrule.linalg.least_squares
 import chainrule.linalg.matrices
 import chainrule.linalg.norms
 from chainrule import autograd, creation, ops, special
@@ -37,7 +38,6 @@ DIFFERENT_FUNCTION = {
     ("torch.Tensor", "svd"): "as torch.svd",
     ("torch", "qr"): "takes some=, not mode=: not torch.linalg.qr",
     ("torch.Tensor", "qr"): "as torch.qr",
-    ("torch.linalg", "vander"): "increasing powers and N=: the family's is torch.vander",
 }
 
 
@@ -50,6 +50,7 @@ ABOVE_THE_OPS = {
     creation: EVERYWHERE,
     chainrule.linalg: ("torch.linalg",),
     chainrule.linalg.matrices: ("torch.linalg",),
+    chainrule.linalg.least_squares: ("torch.linalg",),
     chainrule.linalg.norms: ("torch.linalg",),
 }
 # torch's top-level names that linalg's modules define beside torch.linalg's (torch.inverse ...)

@@ -1,7 +1,8 @@
 """torch.linalg: norms, inverses, determinants, solves and factorisations of (batches of)
 matrices, by PyTorch's names and signatures."""
+from chainrule.linalg.least_squares import lstsq, vander
 from chainrule.linalg.matrices import (
-    cholesky, cross, det, diagonal, eigh, eigvalsh, inv, lstsq, matmul, matrix_exp, matrix_power,
+    cholesky, cross, det, diagonal, eigh, eigvalsh, inv, matmul, matrix_exp, matrix_power,
     matrix_rank, multi_dot, pinv, qr, slogdet, solve, solve_triangular, svd, svdvals, vecdot)
 from chainrule.linalg.norms import cond, matrix_norm, norm, vector_norm
 from chainrule.linalg.matrices import cholesky_inverse, cholesky_solve, logdet, pinverse
@@ -18,7 +19,7 @@ for _name, _function in TENSOR_METHODS.items():
 
 __all__ = ["LinAlgError", "cholesky", "cond", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv",
            "lstsq", "matmul", "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm",
-           "pinv", "qr", "slogdet", "solve", "solve_triangular", "svd", "svdvals", "vecdot",
+           "pinv", "qr", "slogdet", "solve", "solve_triangular", "svd", "svdvals", "vander", "vecdot",
            "vector_norm"]
 
 # What torch.linalg has and chainrule leaves out, with what to use instead.
@@ -42,7 +43,6 @@ _MISSING = {
     "householder_product": "there are no Householder products: linalg.qr gives Q directly",
     "tensorinv": "reshape the tensor to a square matrix, use linalg.inv, and reshape back",
     "tensorsolve": "reshape to a matrix equation, use linalg.solve, and reshape back",
-    "vander": "use chainrule.vander(x, N, increasing=True): the same matrix",
 }
 
 

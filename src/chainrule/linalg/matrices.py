@@ -1,6 +1,7 @@
 """torch.linalg's functions of matrices, with PyTorch's signatures and result tuples. The
 primitives (inv, det, solve, cholesky, eigh, svd, qr) are Functions in ops/decomposition.py and
-ops/spectral.py; the rest (pinv, matrix_power, lstsq, multi_dot ...) are compositions of them."""
+ops/spectral.py; the rest (pinv, matrix_power, multi_dot ...) are compositions of them. lstsq and
+vander are in least_squares.py."""
 import collections
 
 from chainrule.backend import xp
@@ -17,15 +18,13 @@ from chainrule.ops.shape import matrix_transpose, unsqueeze, squeeze
 from chainrule.tensor import Tensor
 
 __all__ = ["inv", "det", "slogdet", "solve", "solve_triangular", "cholesky", "qr", "svd", "svdvals", "eigh",
-           "eigvalsh", "pinv", "matrix_power", "matrix_rank", "lstsq", "cross", "diagonal",
+           "eigvalsh", "pinv", "matrix_power", "matrix_rank", "cross", "diagonal",
            "multi_dot", "vecdot", "matmul", "matrix_exp"]
 
 slogdet_result = collections.namedtuple("linalg_slogdet", ["sign", "logabsdet"])
 eigh_result = collections.namedtuple("linalg_eigh", ["eigenvalues", "eigenvectors"])
 svd_result = collections.namedtuple("linalg_svd", ["U", "S", "Vh"])
 qr_result = collections.namedtuple("linalg_qr", ["Q", "R"])
-lstsq_result = collections.namedtuple("linalg_lstsq",
-                                      ["solution", "residuals", "rank", "singular_values"])
 
 
 def inv(A):
@@ -178,23 +177,6 @@ def matrix_power(A, n):
         if n:
             base = matmul(base, base)
     return result
-
-
-def lstsq(A, B, rcond=None, *, driver=None):
-    """The least-squares solution of A X = B (through the pseudo-inverse), with the squared
-    residuals (when m > n and A has full rank), the rank, and no singular values (as 'gelsy')."""
-    A = matrices("linalg.lstsq", A)
-    if B.ndim < 1 or (B.shape[-2] if B.ndim == A.ndim else B.shape[-1]) != A.shape[-2]:
-        raise RuntimeError(f"linalg.lstsq: A of shape {A.shape} and B of shape {B.shape} do not "
-                           f"fit A X = B: B needs A's {A.shape[-2]} rows")
-    X = matmul(pinv(A, rtol=rcond), B if B.ndim == A.ndim else unsqueeze(B, -1))
-    m, n = A.shape[-2:]
-    rank = matrix_rank(A, rtol=rcond)
-    residuals = Tensor._make(xp.empty((0,), dtype=A.array.dtype))
-    if m > n and bool((rank.array == n).all()):
-        residuals = reduce_sum((matmul(A, X) - B) ** 2, -2)
-    empty = Tensor._make(xp.empty((0,), dtype=A.array.dtype))
-    return lstsq_result(X, residuals, rank, empty)
 
 
 def cross(input, other, *, dim=-1):
