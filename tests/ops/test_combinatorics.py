@@ -64,6 +64,16 @@ def test_vander_gradients_by_finite_differences():
     assert chainrule.autograd.gradgradcheck(lambda t: chainrule.vander(t, 3, True), [x])
 
 
+@pytest.mark.parametrize("dtype", ["int8", "uint8", "int16", "int32", "int64", "bool"])
+@pytest.mark.parametrize("N", [None, 0, 2])
+def test_vander_of_integers_and_bools_is_int64_as_torchs(dtype, N):
+    values = [1, 0, 1] if dtype == "bool" else [1, 2, 3]
+    expected = torch.vander(torch.tensor(values).to(getattr(torch, dtype)), N)
+    got = chainrule.vander(chainrule.tensor(values).to(getattr(chainrule, dtype)), N)
+    assert str(got.dtype) == str(expected.dtype).removeprefix("torch.")
+    assert got.shape == expected.shape and got.tolist() == expected.tolist()
+
+
 def test_ldexp_with_negative_exponents_matches_torch():
     a, b = np.array([1.5, -3.0, 0.25]), np.array([-2, 3, -1])
     ours = chainrule.ldexp(chainrule.tensor(a), chainrule.tensor(b))

@@ -48,10 +48,10 @@ def vander(x, N=None, increasing=False):
     N = x.shape[0] if N is None else N
     if N < 0:
         raise RuntimeError(f"vander: N must be non-negative, got {N}")
+    if x.array.dtype.kind in "biu":   # torch computes integer and bool powers in int64
+        x = x.long()
     if N == 0:
         return Tensor._make(xp.zeros((x.shape[0], 0), dtype=x.array.dtype))
-    if x.array.dtype.kind == "b":
-        x = x.long()
     powers = [x ** j if j else x * 0 + 1 for j in range(N)]
     return column_stack(powers if increasing else powers[::-1])
 
