@@ -47,9 +47,9 @@ from chainrule.train import Callback, EarlyStopping, evaluate, fit
 from chainrule.viz.history import history_figure
 
 # Training lengths, in passes over the training set. QUICK only checks that every cell runs.
-EPOCHS = 2 if QUICK else 20          # the 3000-signal runs: 30 steps of 100 an epoch
-EPOCHS_INIT = 2 if QUICK else 15     # the deep networks of the initialization section
-EPOCHS_SMALL = 3 if QUICK else 60    # the 1000-signal over-fitting runs: 20 steps of 50 an epoch
+EPOCHS = 1 if QUICK else 20          # the 3000-signal runs: 30 steps of 100 an epoch
+EPOCHS_INIT = 1 if QUICK else 15     # the deep networks of the initialization section
+EPOCHS_SMALL = 2 if QUICK else 60    # the 1000-signal over-fitting runs: 20 steps of 50 an epoch
 N_SMALL = 1000                       # the small training set of the over-fitting section
 
 # %% nbgrader={"grade": false, "grade_id": "data", "locked": true, "schema_version": 3, "solution": false}
@@ -107,7 +107,9 @@ plt.show()
 # A classifier outputs one **logit** per class; its prediction is the class of the largest
 # logit. The **accuracy** is the fraction of samples whose prediction is their label.
 #
-# **Exercise 1 (2 points).** Write `accuracy(logits, targets)`: `logits` has shape (N, C),
+# ### Exercise 1: the accuracy (2 points)
+#
+# Write `accuracy(logits, targets)`: `logits` has shape (N, C),
 # `targets` holds N class indices. Return a Python float (`.item()`).
 
 # %% nbgrader={"grade": false, "grade_id": "accuracy", "locked": false, "schema_version": 3, "solution": true}
@@ -147,7 +149,9 @@ check_close(accuracy(logits, targets), torch.train.accuracy(logits, targets),
 # 4. `loss.backward()`: the chain rule of lab 02 fills every parameter's `.grad`;
 # 5. `optimizer.step()`: each parameter moves against its gradient.
 #
-# **Exercise 2 (3 points).** Write `train_step`; return the batch's loss as a Python float
+# ### Exercise 2: one training step (3 points)
+#
+# Write `train_step`; return the batch's loss as a Python float
 # (the loss computed in step 2, before the parameters moved).
 
 # %% nbgrader={"grade": false, "grade_id": "train_step", "locked": false, "schema_version": 3, "solution": true}
@@ -261,7 +265,9 @@ history_figure(history, title="MLP, SGD with momentum: fit's history (one record
 # μ = 0.9); where it flips sign from step to step, the terms cancel. This is PyTorch's form
 # (`torch.optim.SGD(momentum=μ)`), and chainrule's.
 #
-# **Exercise 3 (3 points).** Write `momentum_step(parameters, velocities, lr, momentum)`: one
+# ### Exercise 3: SGD with momentum (3 points)
+#
+# Write `momentum_step(parameters, velocities, lr, momentum)`: one
 # update of every parameter p (its gradient is `p.grad`) and its velocity v (a tensor of p's
 # shape, zeros at the start). Change both *in place* (`v.mul_(...)`, `v.add_(...)`,
 # `p.sub_(...)`) inside `with torch.no_grad():`, so that no graph is recorded.
@@ -350,7 +356,9 @@ plt.show()
 # larger: the gradients follow. **He initialization** (He et al., 2015) picks
 # σ = gain / √fan_in with gain = √2, which keeps the variance constant through ReLU layers.
 #
-# **Exercise 4 (3 points).** Write `init_mlp_(model, gain)`: for every `nn.Linear` among
+# ### Exercise 4: initialization at a given scale (3 points)
+#
+# Write `init_mlp_(model, gain)`: for every `nn.Linear` among
 # `model.modules()`, draw its weight from a normal distribution with mean 0 and standard
 # deviation gain / √fan_in (fan_in = `layer.in_features`; draw with `torch.randn`, the global
 # generator) and set its bias to zero. Change the tensors in place under `torch.no_grad()`
@@ -466,7 +474,9 @@ plt.show()
 # - **early stopping**: keep the weights of the epoch with the lowest validation loss and stop
 #   when it has not improved for a while.
 #
-# **Exercise 5 (3 points).** Write `dropout(x, p, training)`, *inverted* dropout as PyTorch
+# ### Exercise 5: inverted dropout (3 points)
+#
+# Write `dropout(x, p, training)`, *inverted* dropout as PyTorch
 # does it: in training, keep each entry with probability 1 − p (draw with `torch.rand_like`) and
 # divide the kept ones by 1 − p, so that the expected output is x; when not training (or with
 # p = 0) return x unchanged. Assume 0 ≤ p < 1. The result must stay differentiable in x.
@@ -496,7 +506,8 @@ torch.manual_seed(6)
 x = torch.ones(200, 500)
 y = dropout(x, 0.3)
 zeroed = (y == 0).float().mean().item()
-check_true(abs(zeroed - 0.3) < 0.01, f"with p = 0.3, {zeroed:.4f} of the entries were zeroed")
+check_true(abs(zeroed - 0.3) < 0.01, f"with p = 0.3, {zeroed:.4f} of the entries were zeroed, "
+           "expected about 0.3 (each is zeroed with probability p)")
 check_close(y[y != 0], torch.full(((y != 0).sum().item(),), 1 / 0.7),
             "the kept entries, scaled by 1 / (1 - p)", rtol=1e-5)
 check_close(y.mean().item(), 1.0, "the mean of dropout(ones): dropout keeps the mean", atol=0.02)
@@ -510,7 +521,9 @@ check_close(z.grad, kept / 0.75, "the gradient of dropout: mask / (1 - p)")
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Exercise 6 (4 points).** Early stopping's decision. `EarlyStopper.step(val_loss)` is called
+# ### Exercise 6: when to stop early (4 points)
+#
+# Early stopping's decision. `EarlyStopper.step(val_loss)` is called
 # once per evaluation, in order, and returns True when training should stop: when `patience`
 # evaluations in a row have not improved on the best loss so far by more than `min_delta`
 # (an improvement is `val_loss < best - min_delta`; the first value always improves; a NaN never
@@ -673,7 +686,9 @@ print(f"EarlyStopping in fit: stop after epoch {stopped and stopped // len(small
 #
 #     lr(t) = lr_min + (lr_max − lr_min) · (1 + cos(π t / T)) / 2,   0 ≤ t ≤ T.
 #
-# **Exercise 7 (2 points).** Write `cosine_lr(step, total_steps, lr_max, lr_min=0.0)`, the
+# ### Exercise 7: the cosine schedule (2 points)
+#
+# Write `cosine_lr(step, total_steps, lr_max, lr_min=0.0)`, the
 # formula above, returning a float.
 
 # %% nbgrader={"grade": false, "grade_id": "cosine_lr", "locked": false, "schema_version": 3, "solution": true}
