@@ -3,11 +3,13 @@ course in a scratch folder, released by `nbgrader generate_assignment` and grade
 autograde`, both run from their command line. Two students hand in: "solution" the instructor's
 notebook, "stub" nbgrader's release untouched. nbgrader's gradebook must give the solution full
 marks and the stub nothing, test cell by test cell as `chainrule lab grade` does, and nbgrader's
-release must be the kit's, cell for cell.
+release must be the kit's, cell for cell. A third student hands in the first lab's solution
+with one test cell deleted and another gutted: both graders must run the lab's own tests.
 
 nbgrader runs a locked cell from the source it was given, not from what papermill would inject, so
 the quick setting goes into the source itself: the parameters cell becomes `QUICK = True`, and
 the kit grades against that same source."""
+import copy
 import os
 import pathlib
 import subprocess
@@ -20,11 +22,12 @@ from nbgrader.api import Gradebook
 from chainrule.labs.execute import Limits
 from chainrule.labs.grade import grade_submission
 from chainrule.labs.release import release
-from chainrule.labs.source import PARAMETERS_TAG, find_labs
+from chainrule.labs.source import PARAMETERS_TAG, exercises, find_labs, grade_id, is_solution
 
 LABS = find_labs()
 COURSE = "chainrule"
 STUDENTS = ("solution", "stub")
+TAMPERED_LAB = LABS[0]   # one lab only: each submission costs a run in both graders
 QUICK = {"QUICK": True}
 LIMITS = Limits(cell_seconds=120, total_seconds=300)
 # nbgrader's own limit is 30 s a cell; the machine running the suite may be busy.
@@ -53,12 +56,16 @@ def course_source(root, lab):
 
 
 def write_config(root):
+    """nbgrader_config.py: the course in root, its gradebook a SQLite file in root too."""
     (root / "nbgrader_config.py").write_text(
         "c = get_config()\n"
         f"c.CourseDirectory.root = {str(root)!r}\n"
         f"c.CourseDirectory.course_id = {COURSE!r}\n"
         f"c.CourseDirectory.db_url = {database_url(root)!r}\n"
-        f"c.Execute.timeout = {NBGRADER_CELL_SECONDS}\n")
+        f"c.Execute.timeout = {NBGRADER_CELL_SECONDS}\n"
+        # A deleted test cell is put back and run, as the kit does; by default nbgrader leaves it
+        # out and the test earns nothing, whatever the answer.
+        "c.OverwriteCells.add_missing_cells = True\n")
 
 
 def database_url(root):
@@ -80,10 +87,11 @@ def scratch_environment(scratch):
 
 def nbgrader(root, environment, *arguments):
     """Run `nbgrader ARGUMENTS` in the course folder; fail with its log if it fails."""
-    result = subprocess.run([sys.executable, "-m", "nbgrader", *arguments], cwd=root,
-                            env=environment, capture_output=True, text=True, timeout=600)
+    result = subprocess.run([sys.executable, "-m", "nbgrader", *arguments], check=False,
+                            cwd=root, env=environment, capture_output=True, text=True,
+                            timeout=600)
+    # nbgrader logs to stderr, and exits 1 when a notebook could not be processed
     assert result.returncode == 0, f"nbgrader {' '.join(arguments)}:\n{result.stderr[-3000:]}"
-    return result.stderr   # nbgrader logs to stderr
 
 
 @pytest.fixture(scope="module")
@@ -104,8 +112,26 @@ def course(tmp_path_factory):
             path = notebook_path(root, "submitted", lab, student)
             path.parent.mkdir(parents=True)
             path.write_bytes(original.read_bytes())
+    path = notebook_path(root, "submitted", TAMPERED_LAB, "tampered")
+    path.parent.mkdir(parents=True)
+    nbformat.write(tampered(course_source(root, TAMPERED_LAB)), path)
     nbgrader(root, environment, "autograde", "*")
     return root
+
+
+def tampered(source):
+    """The solution with its tests tampered with: the first exercise's first test cell deleted,
+    the second exercise's answer replaced by its stub and its test cells by `pass`."""
+    first, second = exercises(source)[:2]
+    stub = next(cell.source for cell in release(source).cells if grade_id(cell) == second.grade_id)
+    notebook = copy.deepcopy(source)
+    notebook.cells = [cell for cell in notebook.cells if grade_id(cell) != first.tests[0]]
+    for cell in notebook.cells:
+        if grade_id(cell) == second.grade_id and is_solution(cell):
+            cell.source = stub
+        elif grade_id(cell) in second.tests:
+            cell.source = "pass"
+    return notebook
 
 
 @pytest.fixture(scope="module", params=LABS, ids=[lab.name for lab in LABS])
@@ -151,7 +177,9 @@ def test_nbgrader_gives_the_untouched_release_nothing(course, lab):
 def test_the_kit_scores_each_test_cell_as_nbgrader_does(course, lab, kit_grades, student):
     kit = kit_grades[student]
     assert kit_scores(kit) == nbgrader_scores(course, lab, student)
-    # nbgrader's release carries the checksums the kit expects: handing it in is no tampering
+    # The untouched release is no tampering to the kit. (nbgrader itself logs "checksum has
+    # changed" for every test cell that had hidden tests: it compares with the checksum taken
+    # before they were removed, then runs its stored cell all the same.)
     assert not kit.tampering, kit.noticed
 
 
@@ -174,3 +202,16 @@ def test_nbgrader_releases_what_the_kit_releases(course, lab):
         # the nbgrader metadata holds the checksums by which tampering is noticed
         assert their.metadata == our.metadata, f"{name}: the released metadata differs"
         assert their == our, f"{name}: the released cell differs (id, outputs ...)"
+
+
+def test_both_graders_run_the_labs_own_tests_whatever_was_handed_in(course):
+    source = course_source(course, TAMPERED_LAB)
+    first, second = exercises(source)[:2]
+    kit = grade_submission(source, notebook_path(course, "submitted", TAMPERED_LAB, "tampered"),
+                           "tampered", LIMITS, QUICK)
+    scores = nbgrader_scores(course, TAMPERED_LAB, "tampered")
+    assert kit_scores(kit) == scores
+    deleted, *_ = scores[first.tests[0]]
+    assert deleted > 0, "the deleted test was not put back and run"
+    assert all(scores[name][0] == 0 for name in second.tests), "a gutted test passed a stub"
+    assert kit.tampering
