@@ -37,3 +37,8 @@ def test_write_release_writes_a_valid_notebook_without_outputs(tmp_path):
     nbformat.validate(notebook)
     assert all(not c.get("outputs") for c in notebook.cells if c.cell_type == "code")
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["03_training.ipynb"]
+
+
+def test_a_release_is_the_same_file_every_time(tmp_path):
+    first = write_release(find_lab("01"), tmp_path / "a").read_bytes()
+    assert write_release(find_lab("01"), tmp_path / "b").read_bytes() == first
