@@ -297,6 +297,37 @@ def test_writing_inside_scratch_works(sandboxed):
     assert [output.get("text") for output in cell.outputs] == ["written in scratch\n"]
 
 
+ESCAPES = [   # writes the guard does not see, each aimed at {target}
+    pytest.param(
+        "import gc\nfrom chainrule.labs.guard import Guard\n"
+        "for guard in (o for o in gc.get_objects() if isinstance(o, Guard)):\n"
+        "    guard._inside = True   # the hook's own re-entry flag: every event now passes\n"
+        "open({target!r}, 'w').write('x')",
+        id="the guard switched off through gc",
+        marks=pytest.mark.xfail(strict=True, reason="the Guard instance is an ordinary object: "
+                                "gc.get_objects() finds it and its state (_inside, armed, "
+                                "scratch) can be set; with _inside = True nothing is refused, "
+                                "processes included (subprocess ran `id` as root)")),
+    pytest.param(
+        "import sqlite3\nsqlite3.connect({target!r}).execute('create table t (x)')",
+        id="a database file written by sqlite3",
+        marks=pytest.mark.xfail(strict=True, reason="sqlite3 opens its files in C: no 'open' "
+                                "event, and the guard ignores the 'sqlite3.connect' event")),
+]
+
+
+@pytest.mark.parametrize("hostile", ESCAPES)
+def test_a_write_the_audit_hook_could_miss_is_refused(source, tmp_path, hostile):
+    target = tmp_path / "escaped"
+    code = hostile.format(target=str(target))
+    path = tmp_path / "submission.ipynb"
+    nbformat.write(submission(source, RIGHT, [("double", code)]), path)
+    result = grade_submission(source, path, "escape", LIMITS)
+    _end(_my_kernels())
+    assert not target.exists()
+    assert notices(result, "refused")
+
+
 # ---- 7. redefining the checks ---------------------------------------------------------------
 
 WRONG_DOUBLE = WRONG["double"] + "\n"
