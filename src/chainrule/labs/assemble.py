@@ -4,9 +4,10 @@ submission holds, so an edited or deleted test changes nothing; the edit is repo
 reports a changed checksum. Cells the student added (helpers, scratch work) keep their place.
 
 The grader adds: a first cell that arms the kernel's guard, the parameters (after the cell tagged
-"parameters", as papermill does), a marker on the lab's own cells (what they define is then
-protected), and around each test cell a fresh import of the checks before it and a check for
-tampering after it."""
+"parameters", as papermill does), a marker line atop every code cell saying what it is (the
+guard knows the cells by it: what the lab's own cells define is protected, a test cell must
+arrive as written), and around each test cell a fresh import of the checks before it and a
+check for tampering after it."""
 import copy
 import dataclasses
 import re
@@ -14,12 +15,12 @@ import re
 from nbformat.v4 import new_code_cell
 from nbgrader.utils import compute_checksum
 
-from chainrule.labs.guard import ARM_EVENT, LAB_MARKER, TEST_MARKER
+from chainrule.labs.guard import ARM_EVENT, marker
 from chainrule.labs.release import release
 from chainrule.labs.source import PARAMETERS_TAG, grade_id, is_solution, is_test
 
-CHECKS_IMPORT = ("from chainrule.labs.checks import check_close, check_equal, check_shape, "
-                 f"check_true  {TEST_MARKER}")
+CHECKS_IMPORT = "from chainrule.labs.checks import check_close, check_equal, check_shape, check_true"
+TEST_PREFIX_LINES = 2   # the marker and the import, above a test cell's own code
 # Names whose use in an answer a person should look at: they reach the interpreter's machinery.
 SUSPICIOUS = re.compile(r"\b(ctypes|gc|inspect|importlib|builtins|__builtins__|get_ipython|"
                         r"sys\.modules|sys\.audit|setattr|exec|eval|compile|__import__|"
@@ -50,11 +51,14 @@ def assemble(source, submission, parameters=None):
     """The grading notebook for submission (a notebook) of the lab whose source is given."""
     student = release(source)
     answers, extras, noticed = _read_submission(student, submission, source)
-    cells = [new_code_cell(f'import sys\nsys.audit("{ARM_EVENT}")')]
+    cells = [new_code_cell(f'{marker("grader")}\nimport sys\nsys.audit("{ARM_EVENT}")')]
     roles = [("grader", None)]
     missing = set()
 
     def add(cell, role):
+        kind, name = role
+        if cell.cell_type == "code":   # the guard knows each cell by its first line
+            cell.source = f"{marker(kind, name)}\n{cell.source}"
         cells.append(cell)
         roles.append(role)
 
@@ -74,12 +78,9 @@ def assemble(source, submission, parameters=None):
             test = copy.deepcopy(cell)
             test.source = f"{CHECKS_IMPORT}\n{cell.source}"
             add(test, ("test", name))
-            add(new_code_cell(f"{TEST_MARKER} {name}, after the test\npass"), ("after", name))
+            add(new_code_cell("pass"), ("after", name))
         else:
-            own = copy.deepcopy(cell)
-            if own.cell_type == "code":
-                own.source = f"{LAB_MARKER}\n{cell.source}"
-            add(own, ("source", name))
+            add(copy.deepcopy(cell), ("lab", name))
         if PARAMETERS_TAG in cell.metadata.get("tags", []) and parameters:
             add(parameters_cell(parameters), ("parameters", None))
         for extra in extras.get(name, []) if name else []:

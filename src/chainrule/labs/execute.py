@@ -22,6 +22,7 @@ from jupyter_client.kernelspec import KernelSpecManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
+from chainrule.labs import guard
 from chainrule.labs.source import is_test
 
 KERNEL_NAME = "chainrule-lab"
@@ -62,15 +63,39 @@ class CellRun:
 
 
 def run_notebook(notebook, limits=None, *, sandboxed=True, folder=None):
-    """Execute notebook's cells in place (outputs stored in it); return a CellRun per cell."""
+    """Execute notebook's cells in place (outputs stored in it); return a CellRun per cell.
+    Sandboxed, a test cell (and the cell after it) passes only if the guard also wrote evidence
+    that it ran as the grader wrote it (see guard.py)."""
     limits = limits or Limits()
     runs, start, index = [None] * len(notebook.cells), time.monotonic(), 0
-    with _workspace(sandboxed, folder) as place:
+    with _workspace(notebook, sandboxed, folder) as place:
         while index < len(notebook.cells):
             with _kernel(notebook, place, limits) as client:
                 _replay(client, notebook, runs, index)
                 index = _run_from(client, notebook, runs, index, start, limits)
+        if sandboxed:
+            _require_evidence(notebook, runs, place[1].parent / "evidence")
     return runs
+
+
+def _require_evidence(notebook, runs, folder):
+    """A checked cell that passed without the guard's word that it ran as written fails."""
+    path = folder / guard.EVIDENCE
+    evidence = set(path.read_text().splitlines()) if path.exists() else set()
+    for index, cell in enumerate(notebook.cells):
+        kind_name = _checked(cell)
+        if kind_name and runs[index].passed and kind_name not in evidence:
+            runs[index] = CellRun("error", "Tampering", "the grader saw no evidence that this "
+                                  "cell ran as it was written (was it changed on its way in?)",
+                                  seconds=runs[index].seconds)
+
+
+def _checked(cell):
+    """'test <grade_id>' or 'after <grade_id>' for the cells the guard vouches for, else None."""
+    if cell.cell_type != "code" or not cell.source.startswith(guard.CELL_MARKER):
+        return None
+    kind, _, name = cell.source.partition("\n")[0][len(guard.CELL_MARKER):].strip().partition(" ")
+    return f"{kind} {name}" if kind in guard.CHECKED_KINDS else None
 
 
 def _run_from(client, notebook, runs, first, start, limits):
@@ -136,15 +161,22 @@ def failing_line(traceback):
 
 
 @contextlib.contextmanager
-def _workspace(sandboxed, folder):
-    """(kernel argv, working folder, environment) in a temporary home removed afterwards."""
+def _workspace(notebook, sandboxed, folder):
+    """(kernel argv, working folder, environment) in a temporary home removed afterwards;
+    sandboxed, the home holds the scratch folder and, beside it, the guard's evidence folder
+    with the fingerprint of every checked cell's code."""
     home = pathlib.Path(tempfile.mkdtemp(prefix="chainrule-lab-"))
     try:
         if sandboxed:
-            scratch = home / "scratch"
+            scratch, evidence = home / "scratch", home / "evidence"
             scratch.mkdir()
+            evidence.mkdir()
+            expected = {_checked(cell): guard.fingerprint(cell.source)
+                        for cell in notebook.cells if _checked(cell)}
+            (evidence / guard.EXPECTED).write_text(json.dumps(expected))
             argv = [sys.executable, "-m", "chainrule.labs.kernel", "--scratch", str(scratch),
-                    "--memory", "{memory}", "-f", "{connection_file}"]
+                    "--evidence", str(evidence), "--memory", "{memory}",
+                    "-f", "{connection_file}"]
             yield argv, scratch, _sandbox_environment(scratch)
         else:
             argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
@@ -171,7 +203,7 @@ def _sandbox_environment(scratch):
     # a lab's timing figure, should not depend on threads fighting over busy cores (the kernel
     # loads NumPy before any cell could set this).
     for threads in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        environment.setdefault(threads, os.environ.get(threads, "1"))
+        environment.setdefault(threads, "1")
     return environment
 
 
@@ -196,11 +228,14 @@ def _kernel(notebook, place, limits):
                                 kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(specs)]))
         client = NotebookClient(notebook, km=manager, timeout=limits.cell_seconds,
                                 allow_errors=True, interrupt_on_timeout=False,
-                                startup_timeout=120, kernel_name=KERNEL_NAME)
+                                startup_timeout=120, kernel_name=KERNEL_NAME,
+                                shutdown_kernel="immediate")
         client.replies = {}   # cell index -> the content of the kernel's execute_reply
         client.on_cell_executed = lambda cell, cell_index, execute_reply: client.replies.update(
             {cell_index: execute_reply["content"]})
-        with client.setup_kernel(env=environment, cwd=str(cwd)):
+        # cleanup_kc: nbclient shuts down (kills, as "immediate") a kernel it did not start only
+        # when asked; else a kernel stuck in a loop would outlive its grading
+        with client.setup_kernel(env=environment, cwd=str(cwd), cleanup_kc=True):
             yield client
     finally:
         shutil.rmtree(specs, ignore_errors=True)

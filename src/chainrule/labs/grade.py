@@ -8,7 +8,7 @@ import time
 
 import nbformat
 
-from chainrule.labs.assemble import Notice, assemble
+from chainrule.labs.assemble import TEST_PREFIX_LINES, Notice, assemble
 from chainrule.labs.execute import Limits, run_notebook
 from chainrule.labs.source import exercises, nbgrader_metadata
 
@@ -84,7 +84,7 @@ def _test_outcomes(assembly, runs):
     outcomes = {}
     for (role, name), run in zip(assembly.roles, runs):
         if role == "test":   # its line numbers as the student sees it, without the checks' import
-            run = dataclasses.replace(run, line_number=max(run.line_number - 1, 0))
+            run = dataclasses.replace(run, line_number=max(run.line_number - TEST_PREFIX_LINES, 0))
             outcomes[name] = "passed" if run.passed else run.describe()
         elif role == "after" and not run.passed and outcomes.get(name) == "passed":
             outcomes[name] = f"failed: after the test ran, {run.describe()}"
@@ -101,8 +101,7 @@ def _runtime_notices(assembly, runs):
     """Limits hit and tampering caught while the notebook ran, in cells that are not tests."""
     notices = []
     for (role, name), run in zip(assembly.roles, runs):
-        where = f"the cell after {name}" if role == "added" and name else (
-            f"{role} cell {name}" if name else f"an {role} cell")
+        where = f"{role} cell {name}" if name else f"an {role} cell"
         if run.status in ("timeout", "crashed", "skipped"):
             notices.append(Notice("limit", f"{where}: {run.describe()}"))
         elif run.ename == "Tampering":

@@ -1,62 +1,68 @@
 """What a graded submission's kernel may not do, enforced from inside it by an audit hook
 (PEP 578), which no code can remove once installed. It refuses:
 - writing, renaming, deleting or making files outside the scratch folder;
-- starting processes, signalling other processes, and native calls through ctypes (from the
-  first cell on, so that the kernel's own start-up is left alone);
-- running a test cell after the checking helpers, what they call, the functions and classes the
-  lab's own cells defined (reference solutions a hidden test may call), or the kernel's own
-  machinery (exception handlers, input transformers, the shell's methods) were replaced.
+- from the grader's first cell on: starting processes, signalling other processes, native calls
+  through ctypes, walking the garbage collector (the way to this hook's own state), and setting
+  attributes of the functions and classes the checks rely on;
+- running a test cell after what it relies on was replaced (chainrule/labs/integrity.py), or
+  after its code was changed on the way in (IPython's input transformers).
 
-An audit hook is not a sandbox (PEP 578 says so): a submission that reaches native code by a
-route the hook does not see is not stopped. labs/README.md lists what is and is not defended."""
-import builtins
+Every code cell the grader runs starts with a marker line, `# chainrule lab: <kind> <name>`, so
+the hook knows each cell by the name IPython compiles it under. When a test cell, and the cell
+the grader runs after it, start with their expected code and everything verified, the hook
+writes so to an evidence file outside the scratch folder; a test earns its points only with
+that evidence (execute.py reads it), so a test cell that never ran is no pass.
+
+An audit hook is not a sandbox (PEP 578 says so): labs/README.md lists what is not defended."""
+import hashlib
+import json
 import os
 import sys
 
-ARM_EVENT = "chainrule.lab.arm"          # raised by the grader's first cell
-TEST_MARKER = "# chainrule lab: check"   # on the first line of each test cell, as graded
-LAB_MARKER = "# chainrule lab: the lab's own cell"   # on the first line of each locked cell
+from chainrule.labs.integrity import Snapshot, Tampering
+
+ARM_EVENT = "chainrule.lab.arm"   # raised by the grader's first cell
+CELL_MARKER = "# chainrule lab:"  # then a kind (grader, lab, answer, added, test, after) and name
+EVIDENCE = "evidence.log"         # in the evidence folder: "test <grade_id>", "after <grade_id>"
+EXPECTED = "expected.json"        # ... and what each test cell's code must be: kind name -> hash
 WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 PATH_EVENTS = {   # event -> positions of the paths it changes
     "os.rename": (0, 1), "os.remove": (0,), "os.rmdir": (0,), "os.mkdir": (0,),
     "os.link": (0, 1), "os.symlink": (0, 1), "os.truncate": (0,), "os.chmod": (0,),
     "os.chown": (0,), "os.utime": (0,), "shutil.rmtree": (0,), "shutil.move": (0, 1),
-    "os.chflags": (0,), "os.setxattr": (0,), "os.removexattr": (0,),
+    "os.chflags": (0,), "os.setxattr": (0,), "os.removexattr": (0,), "sqlite3.connect": (0,),
 }
-PROCESS_EVENTS = {"subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn",
+REFUSED_EVENTS = {"subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn",
                   "os.fork", "os.forkpty", "pty.spawn", "os.startfile",
                   "ctypes.dlopen", "ctypes.dlsym", "ctypes.call_function", "ctypes.cdata",
-                  "ctypes.addressof", "ctypes.string_at", "ctypes.wstring_at"}
-# The helpers of chainrule.labs.checks and everything a check leans on: replacing one of these
-# (a module attribute, a class attribute, or the module in sys.modules) fails the next check.
-GUARDED_MODULES = ("builtins", "math", "numpy", "numpy.testing", "chainrule",
-                   "chainrule.tensor", "chainrule.labs.checks", "chainrule.labs.guard")
-GUARDED_CLASSES = (("chainrule.tensor", "Tensor"),)
-_DATA = (int, float, complex, str, bytes, bool, type(None), tuple, list, dict, set, frozenset)
-# IPython's last results, and what IPython and ipykernel swap into builtins around every cell.
-_IGNORED = {("builtins", name) for name in ("_", "__", "___", "input", "get_ipython", "exit",
-                                            "quit", "display")}
+                  "ctypes.addressof", "ctypes.string_at", "ctypes.wstring_at",
+                  "gc.get_objects", "gc.get_referrers", "gc.get_referents"}
+CHECKED_KINDS = ("test", "after")
 
 
-class Tampering(RuntimeError):
-    """Raised in the kernel when something a check relies on was replaced."""
+def fingerprint(source):
+    """A test cell's code as the grader wrote it, blind to trailing whitespace."""
+    text = "\n".join(line.rstrip() for line in source.strip().splitlines())
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def marker(kind, name=None):
+    return f"{CELL_MARKER} {kind} {name or '-'}"
 
 
 class Guard:
     """The audit hook: one instance per kernel, installed by install()."""
 
-    def __init__(self, scratch):
+    def __init__(self, scratch, evidence):
         self.scratch = os.path.realpath(scratch)
-        self.armed = False
-        self.guarded = []     # (owner's description, namespace, name, object)
-        self.modules = {}     # name -> module object, as sys.modules had it
-        self.shell = None     # (the IPython shell, its state) once armed
-        self.cells = set()        # the file names IPython compiled cells under
-        self.test_files = set()   # ... test cells under
-        self.lab_files = set()    # ... the lab's own (locked) cells under
-        self.running = None       # (file name, the namespace's ids before) of a lab cell
-        self.protected = {}       # name -> what a lab cell bound it to (functions, classes)
-        self._inside = False  # the hook's own calls raise events too
+        self.evidence = os.path.join(evidence, EVIDENCE)
+        with open(os.path.join(evidence, EXPECTED)) as file:
+            self.expected = json.load(file)
+        self.snapshot = None   # taken when armed
+        self.cells = {}        # file name IPython compiled a cell under -> (kind, name)
+        self.altered = set()   # file names of test cells whose code was not the expected
+        self.current = None    # the file name of the cell running
+        self._inside = False   # the hook's own calls raise events too
 
     def __call__(self, event, args):
         if self._inside:
@@ -72,18 +78,21 @@ class Guard:
             self._check_open(*args[:3])
         elif event in PATH_EVENTS:
             for position in PATH_EVENTS[event]:
-                if position < len(args):
+                if position < len(args) and args[position] not in (":memory:", ""):
                     self._check_write(args[position], event)
-        elif event == ARM_EVENT:
-            self.arm()
-        elif not self.armed:
+        elif event == ARM_EVENT and self.snapshot is None:
+            self.snapshot = Snapshot()
+        elif self.snapshot is None:
             return
-        elif event in PROCESS_EVENTS:
-            raise PermissionError(f"{event}: a graded submission may not start processes or "
-                                  f"call native code")
+        elif event in REFUSED_EVENTS:
+            raise PermissionError(f"{event}: a graded submission may not start processes, call "
+                                  "native code or walk the garbage collector")
         elif event in ("os.kill", "os.killpg") and args and args[0] not in (0, os.getpid()):
             raise PermissionError(f"{event}: a graded submission may not signal other processes")
-        elif event == "compile" and isinstance(args[0], str):
+        elif event == "object.__setattr__" and id(args[0]) in self.snapshot.frozen:
+            raise PermissionError(f"setting {args[1]} of {getattr(args[0], '__qualname__', '?')}: "
+                                  "a graded submission may not change what the checks rely on")
+        elif event == "compile" and isinstance(args[0], (str, bytes)):
             self._note_cell(*args[:2])
         elif event == "exec":
             # Checked as a cell's code starts, inside IPython's error handling, so that a failed
@@ -91,38 +100,34 @@ class Guard:
             self._on_exec(getattr(args[0], "co_filename", None))
 
     def _note_cell(self, source, filename):
-        """Remember the file name a cell is compiled under, and whether it is a test or the lab's.
-        (Cells are compiled from text; modules being imported, from bytes.)"""
-        if not isinstance(filename, str) or filename.startswith("<"):
+        """Know a cell by its marker line; note a test cell whose code is not what was sent."""
+        if isinstance(source, bytes):
+            source = source.decode("utf-8", "replace")
+        if not isinstance(filename, str) or not source.startswith(CELL_MARKER):
             return
-        self.cells.add(filename)
-        first_line = source.partition("\n")[0]
-        if TEST_MARKER in first_line:
-            self.test_files.add(filename)
-        elif first_line.startswith(LAB_MARKER):
-            self.lab_files.add(filename)
+        kind, _, name = source.partition("\n")[0][len(CELL_MARKER):].strip().partition(" ")
+        self.cells[filename] = (kind, name)
+        if kind in CHECKED_KINDS and fingerprint(source) != self.expected.get(f"{kind} {name}"):
+            self.altered.add(filename)
 
     def _on_exec(self, filename):
         if filename not in self.cells:
-            return
-        if self.running is not None and filename != self.running[0]:
-            self._protect_what_the_lab_cell_defined()
-        self.check_shell()
-        if filename in self.lab_files and self.running is None:
-            self.running = (filename, _ids(self._namespace()))
-        if filename in self.test_files:
-            self.verify()
-
-    def _protect_what_the_lab_cell_defined(self):
-        """After a lab cell ran: the functions and classes it bound become protected."""
-        before = self.running[1]
-        self.running = None
-        for name, value in self._namespace().items():
-            if before.get(name) != id(value) and (callable(value) and not name.startswith("_")):
-                self.protected[name] = value
-
-    def _namespace(self):
-        return self.shell[0].user_ns if self.shell is not None else {}
+            return   # not a cell: a module being imported, a namedtuple being made ...
+        kind, name = self.cells[filename]
+        snapshot = self.snapshot
+        first = filename != self.current   # IPython runs a cell as one exec per statement
+        if first:
+            snapshot.lab_cell_ended()
+            self.current = filename
+        snapshot.check_shell()
+        if first and kind in CHECKED_KINDS:
+            if filename in self.altered:
+                raise Tampering(f"the code of the {kind} cell {name} was changed on its way in")
+            snapshot.verify()
+            with open(self.evidence, "a") as file:
+                file.write(f"{kind} {name}\n")
+        if first and kind == "lab":   # not a test cell: the student's code runs inside it
+            snapshot.lab_cell_starts()
 
     def _check_open(self, path, mode, flags):
         writes = (mode is not None and any(c in str(mode) for c in "wax+")) or (
@@ -139,87 +144,7 @@ class Guard:
         raise PermissionError(f"{event}: a graded submission may write only inside its scratch "
                               f"folder {self.scratch}, not {os.fsdecode(path)}")
 
-    def arm(self):
-        """Record what the checks lean on; from now on processes and ctypes are refused."""
-        if self.armed:
-            return
-        for name in GUARDED_MODULES:
-            module = sys.modules.get(name)
-            if module is not None:
-                self.modules[name] = module
-                self.guarded.extend(_callables(name, vars(module)))
-        for module_name, class_name in GUARDED_CLASSES:
-            cls = getattr(sys.modules.get(module_name), class_name, None)
-            if cls is not None:
-                self.guarded.extend(_callables(f"{module_name}.{class_name}", vars(cls)))
-        shell = getattr(builtins, "get_ipython", lambda: None)()
-        self.shell = (shell, _shell_state(shell)) if shell is not None else None
-        self.armed = True
 
-    def verify(self):
-        """Raise Tampering naming the first helper, module or kernel part found replaced."""
-        for name, module in self.modules.items():
-            if sys.modules.get(name) is not module:
-                raise Tampering(f"the module {name} was replaced in sys.modules")
-        for owner, namespace, name, value in self.guarded:
-            if namespace.get(name, _MISSING) is not value:
-                raise Tampering(f"{owner}.{name} was replaced or deleted")
-        namespace = self._namespace()
-        for name, value in self.protected.items():
-            if namespace.get(name, _MISSING) is not value:
-                raise Tampering(f"{name}, which the lab's own cells define, was redefined or "
-                                "deleted; give your own functions other names")
-        self.check_shell()
-
-    def check_shell(self):
-        if self.shell is None:
-            return
-        shell, state = self.shell
-        now = _shell_state(shell)
-        for part, value in state.items():
-            if now[part] != value:
-                raise Tampering(f"the kernel's {part} were changed")
-
-
-_MISSING = object()
-
-
-def _ids(namespace):
-    return {name: id(value) for name, value in namespace.items()}
-
-
-def _callables(owner, namespace):
-    """(owner, namespace, name, value) for the functions, classes and modules in namespace."""
-    return [(owner, namespace, key, value) for key, value in list(namespace.items())
-            if not isinstance(value, _DATA) and (owner, key) not in _IGNORED
-            and (callable(value) or isinstance(value, (property, staticmethod, classmethod))
-                 or type(value).__name__ == "module")]
-
-
-# The shell's methods that run a cell or report its error: replacing one could hide a failure.
-SHELL_METHODS = ("run_cell", "run_cell_async", "_run_cell", "run_code", "run_ast_nodes",
-                 "transform_cell", "transform_ast", "showtraceback", "_showtraceback",
-                 "showsyntaxerror", "get_exception_only", "should_run_async")
-
-
-def _shell_state(shell):
-    """What a submission could change in IPython to hide a failing check."""
-    manager = shell.input_transformer_manager
-    transformers = (shell.input_transformers_post, manager.cleanup_transforms,
-                    manager.line_transforms, getattr(manager, "token_transformers", []))
-    return {
-        "custom exception handlers": tuple(shell.custom_exceptions),
-        "input transformers": tuple(id(t) for group in transformers for t in group),
-        "AST transformers": tuple(map(id, shell.ast_transformers)),
-        "methods": tuple((id(vars(shell).get(name)), id(getattr(type(shell), name, None)))
-                         for name in SHELL_METHODS),
-        "display hooks": (id(type(shell)), id(shell.displayhook), id(shell.display_pub),
-                          id(shell.InteractiveTB)),
-    }
-
-
-def install(scratch):
+def install(scratch, evidence):
     """Install the hook for a kernel whose only writable place is scratch."""
-    guard = Guard(scratch)
-    sys.addaudithook(guard)
-    return guard
+    sys.addaudithook(Guard(scratch, evidence))
