@@ -26,6 +26,9 @@ from chainrule.labs import guard
 from chainrule.labs.source import is_test
 
 KERNEL_NAME = "chainrule-lab"
+# The kernel's own log (its warning that local TCP is unencrypted, at every start) is not the
+# student's business; its errors still show.
+QUIET = ["--IPKernelApp.log_level=ERROR"]
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _FAILING_LINE = re.compile(r"^-+>\s*(\d+)\s(.*)$")
 
@@ -176,10 +179,10 @@ def _workspace(notebook, sandboxed, folder):
             (evidence / guard.EXPECTED).write_text(json.dumps(expected))
             argv = [sys.executable, "-m", "chainrule.labs.kernel", "--scratch", str(scratch),
                     "--evidence", str(evidence), "--memory", "{memory}",
-                    "-f", "{connection_file}"]
+                    "-f", "{connection_file}", *QUIET]
             yield argv, scratch, _sandbox_environment(scratch)
         else:
-            argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+            argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}", *QUIET]
             environment = dict(os.environ, PYTHONUNBUFFERED="1")
             yield argv, pathlib.Path(folder or "."), environment
     finally:
