@@ -547,9 +547,6 @@ for _n, _k, _seed in ((10, 3, 0), (23, 5, 1), (7, 7, 2), (12, 4, 3)):
 ### END HIDDEN TESTS
 
 # %% [markdown]
-
-
-# %% [markdown]
 # ### Exercise 7: the cross-validation error (3 points)
 #
 # Write `cross_validation_rms(x, t, splits, fit)`. For each pair
