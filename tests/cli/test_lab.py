@@ -91,3 +91,13 @@ def test_bad_options_are_refused_by_argparse(argv, capsys):
     with pytest.raises(SystemExit) as exit:
         main(argv)
     assert exit.value.code == 2 and "error: argument" in capsys.readouterr().err
+
+
+def test_grade_refuses_the_same_file_twice_and_an_unwritable_out_before_any_work(
+        released, tmp_path, capsys):
+    assert main(["lab", "grade", "--lab", "01", str(released), str(released)]) == 2
+    assert "the same submission given twice" in capsys.readouterr().err
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert main(["lab", "grade", "--lab", "01", "--out", str(blocker), str(released)]) == 2
+    assert "cannot write the results in" in capsys.readouterr().err

@@ -59,3 +59,50 @@ def test_tolerances_are_keywords_and_relative_to_the_expected_value():
 
 def test_a_tensor_that_requires_grad_is_compared_by_value():
     check_close(torch.ones(2, requires_grad=True) * 2, [2.0, 2.0], "x")
+
+
+class Agreeable:
+    """An answer that agrees with everything it is compared with."""
+    shape = (5, 4)
+
+    def __eq__(self, other):
+        return True
+
+    def __bool__(self):
+        return True
+
+    def __array__(self, dtype=None, copy=None):
+        return np.ones(1)
+
+
+class AgreeableInt(int):
+    def __eq__(self, other):
+        return True
+
+
+class AgreeableTensor(torch.Tensor):
+    def numpy(self):
+        return np.ones(1)
+
+
+@pytest.mark.parametrize("check, args", [
+    (check_close, (Agreeable(), [1.0], "x")),
+    (check_close, ([Agreeable()], [1.0], "x")),
+    (check_equal, (Agreeable(), 3, "x")),
+    (check_equal, (AgreeableInt(1), 3, "x")),
+    (check_equal, ({"a": Agreeable()}, {"a": 3}, "x")),
+    (check_shape, (Agreeable(), (5, 4), "x")),
+    (check_true, (Agreeable(), "x")),
+    (check_close, (AgreeableTensor.__new__(AgreeableTensor), [1.0], "x")),
+])
+def test_an_answer_that_agrees_with_everything_fails(check, args):
+    with pytest.raises(AssertionError, match="x"):
+        check(*args)
+
+
+def test_numpy_scalars_parameters_and_sizes_are_plain_answers():
+    check_equal(np.int64(3), 3, "x")
+    check_close(np.float32(1.0), 1.0, "x")
+    check_close(torch.nn.Parameter(torch.ones(2)), [1.0, 1.0], "x")
+    check_equal(torch.zeros(2, 3).shape, (2, 3), "x")
+    check_true(np.bool_(True), "x")

@@ -156,7 +156,7 @@ def test_an_unreadable_submission_gets_zero_and_the_run_goes_on(cli_run):
     for student in ("garbage", "not_a_notebook"):
         assert (rows[student]["total"], rows[student]["max"]) == ("0", "4")
         assert "could not read" in rows[student]["notes"]
-        assert "not run: the notebook is unreadable" in (feedback / f"{student}.txt").read_text()
+        assert "not run: the notebook could not be graded" in (feedback / f"{student}.txt").read_text()
     assert rows["right"]["total"] == "4"   # graded before and after them alike
 
 
@@ -408,3 +408,58 @@ def test_a_failure_hidden_through_ipython_still_gets_zero(hidden):
 
 def test_a_failure_hidden_through_ipython_is_noticed(hidden):
     assert notices(hidden, "tampering")
+
+
+# ---- found in review: tracing the checks, rebinding a module the tests use, odd submissions ---
+
+def test_a_trace_function_that_rewrites_the_checks_arguments_is_refused(source, outside):
+    tracer = ("import sys\n"
+              "def _rewrite(frame, event, arg):\n"
+              "    if frame.f_code.co_name == 'check_close':\n"
+              "        frame.f_locals['actual'] = frame.f_locals['expected']\n"
+              "    return _rewrite\n"
+              "sys.settrace(_rewrite)\n")
+    result = grade(source, outside, submission(source, dict(RIGHT, double=tracer + WRONG_DOUBLE)))
+    assert points(result)["double_tests"] == points(result)["double_more_tests"] == 0.0
+    assert any("sys.settrace" in text for text in notices(result, "refused"))
+
+
+def test_a_module_the_lab_imported_rebound_by_an_answer_fails_the_tests(source, outside):
+    rebind = WRONG_DOUBLE + "import types\ntorch = types.SimpleNamespace(tensor=lambda *a, **k: 0)"
+    result = grade(source, outside, submission(source, dict(RIGHT, double=rebind)))
+    assert points(result)["double_tests"] == 0.0
+    assert "Tampering" in outcomes(result)["double_tests"]
+
+
+def test_cells_with_nonsense_metadata_are_graded_not_fatal(source, outside):
+    notebook = submission(source, RIGHT)
+    for cell in notebook.cells:
+        if grade_id(cell) == "double_tests":
+            cell.metadata["nbgrader"]["points"] = "two"
+        elif grade_id(cell) == "setup":
+            cell.metadata["nbgrader"] = "locked, honest"
+    notebook.cells.append(nbformat.v4.new_markdown_cell("text", metadata={
+        "nbgrader": {"grade_id": "notes", "solution": True}}))
+    result = grade(source, outside, notebook)
+    assert points(result) == FULL   # the lab's own cells ran: the right answers still earn all
+    assert any("double_tests was edited" in text for text in notices(result, "tampering"))
+
+
+def test_a_cell_that_fails_only_when_replayed_costs_only_itself(source, outside):
+    """After a crash the passed cells run again; one that now loops is stopped and dropped."""
+    flaky = ("import os\nif os.path.exists('ran_once'):\n    while True:\n        pass\n"
+             "open('ran_once', 'w').close()")
+    crash = "import os\nos._exit(1)"
+    result = grade(source, outside, submission(source, RIGHT, [("setup", flaky),
+                                                               ("double", crash)]))
+    assert points(result)["count_positive_tests"] == 2.0
+    assert any("time limit" in text for text in notices(result, "limit"))
+
+
+def test_the_notebooks_time_limit_holds_replays_included(source, outside):
+    slow = "import time\ntime.sleep(2)"
+    notebook = submission(source, RIGHT, [("setup", slow), ("setup", slow), ("double", slow)])
+    limits = Limits(cell_seconds=3, total_seconds=4, memory=2 << 30)
+    result = grade(source, outside, notebook, limits)
+    assert result.seconds < 4 + 3 + 10   # the limit, one cell's grace, starting kernels
+    assert notices(result, "limit")

@@ -117,8 +117,9 @@ def run_check(args):
     limits = kit.Limits(args.timeout, args.total)
     try:
         checks = kit.check_notebook(args.notebook, limits, dict(args.parameters))
-    except (ValueError, OSError) as error:
-        return _fail(args, error)
+    except (ValueError, OSError, KeyError, TypeError, AttributeError) as error:
+        # nbformat's reader raises these for files that are no notebook, or broken ones
+        return _fail(args, f"cannot check {args.notebook}: {type(error).__name__}: {error}")
     title = None
     for check in checks:
         if check.title != title:
@@ -141,11 +142,21 @@ def run_grade(args):
     missing = [path for path in args.submissions if not pathlib.Path(path).is_file()]
     if missing:
         return _fail(args, f"no such file: {', '.join(missing)}")
+    resolved = [pathlib.Path(path).resolve() for path in args.submissions]
+    repeated = sorted({str(p) for p in args.submissions
+                       if resolved.count(pathlib.Path(p).resolve()) > 1})
+    if repeated:
+        return _fail(args, f"the same submission given twice: {', '.join(repeated)}")
     out = pathlib.Path(args.out or pathlib.Path("grades") / lab.name)
+    try:
+        kit.gradebook.prepare(out)   # before the work, so a bad --out costs nothing
+    except OSError as error:
+        return _fail(args, f"cannot write the results in {out}: {error}")
     limits = kit.Limits(args.timeout, args.total, args.memory)
     grades = []
     for path, student in zip(args.submissions, kit.student_names(args.submissions)):
         grade = kit.grade_submission(source, path, student, limits, dict(args.parameters))
+        kit.gradebook.write_submission(grade, out)
         flag = "  (tampering noticed)" if grade.tampering else ""
         print(f"{student:<24} {grade.points:>5g} / {grade.max_points:g}   "
               f"{grade.seconds:5.1f} s{flag}", flush=True)

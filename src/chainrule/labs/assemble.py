@@ -114,17 +114,21 @@ def _read_submission(student, submission, source):
             if is_solution(released):
                 answers[name] = cell
                 noticed.extend(_suspicious(cell, name))
-            elif compute_checksum(cell) not in (compute_checksum(released), originals[name]):
+            elif _checksum(cell) not in (compute_checksum(released), originals[name]):
                 noticed.append(Notice("tampering",
                                       f"the locked cell {name} was edited (the original was run)"))
             previous = name
-        elif cell.cell_type == "code" or name:
+        elif cell.cell_type == "code":   # added by the student (or a copy): run where it stands
             if name:
-                noticed.append(Notice("tampering", f"a cell claims grade_id {name!r} "
-                                      f"({'again' if name in seen else 'unknown to the lab'}); "
-                                      "it was run as an added cell"))
+                noticed.append(Notice("review", f"a cell claims grade_id {name!r} "
+                                      f"({'again: a copy?' if name in seen else 'unknown to the lab'}"
+                                      "); it was run as a cell the student added"))
             extras.setdefault(previous, []).append(_plain(cell))
             noticed.extend(_suspicious(cell, "an added cell"))
+    if not seen:
+        noticed.append(Notice("review", "none of the lab's cells are in this notebook: is it this "
+                                        "lab's? Every answer was graded as not done"))
+        return answers, extras, noticed
     for name in (name for name in expected if name not in seen):
         if is_solution(expected[name]):
             noticed.append(Notice("review", f"the answer cell {name} is missing (graded as "
@@ -132,6 +136,14 @@ def _read_submission(student, submission, source):
         else:
             noticed.append(Notice("tampering", f"the locked cell {name} was deleted (restored)"))
     return answers, extras, noticed
+
+
+def _checksum(cell):
+    """nbgrader's checksum of a submitted cell, or None where its metadata makes no sense."""
+    try:
+        return compute_checksum(cell)
+    except (TypeError, ValueError, KeyError, AttributeError):
+        return None
 
 
 def _plain(cell):

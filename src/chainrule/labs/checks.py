@@ -35,6 +35,7 @@ def check_close(actual, expected, what, *, rtol=1e-5, atol=1e-8):
 
 def check_equal(actual, expected, what):
     """Assert actual == expected exactly: for counts, labels, strings, shapes and booleans."""
+    _plain(actual, what)
     if isinstance(actual, Tensor) or isinstance(expected, Tensor):
         got, want = _array(actual, what), _array(expected, what)
         if got.shape != want.shape or not (got == want).all():
@@ -42,13 +43,16 @@ def check_equal(actual, expected, what):
         return
     if isinstance(actual, tuple) or isinstance(expected, tuple):   # torch.Size is a tuple
         actual, expected = _tuple(actual), _tuple(expected)
+    if type(actual) is not type(expected) and not _both_numbers(actual, expected):
+        raise AssertionError(f"{what}: {actual!r} ({type(actual).__name__}), expected "
+                             f"{expected!r} ({type(expected).__name__})")
     if not actual == expected:
         raise AssertionError(f"{what}: {actual!r}, expected {expected!r}")
 
 
 def check_shape(value, shape, what):
     """Assert value's shape (a Tensor's or an array's) is shape."""
-    if not hasattr(value, "shape"):
+    if not isinstance(value, (Tensor, xp.ndarray)):
         raise AssertionError(f"{what}: expected a tensor of shape {tuple(shape)}, "
                              f"got {type(value).__name__}")
     if tuple(value.shape) != tuple(shape):
@@ -59,18 +63,56 @@ def check_true(condition, message):
     """Assert condition (a bool, or a one-element Tensor) holds; message says what was expected."""
     if isinstance(condition, Tensor):
         condition = bool(condition.item())
-    if condition is not True and condition is not False:
+    if isinstance(condition, xp.bool_):
         condition = bool(condition)
+    if condition is not True and condition is not False:
+        raise AssertionError(f"{message} (the check got a {type(condition).__name__}, "
+                             "not a bool)")
     if not condition:
         raise AssertionError(message)
 
 
+# What a check accepts from an answer: plain data and the libraries' own types, not subclasses
+# of them. Anything else could answer a comparison with whatever it likes (an __eq__ that says
+# yes, a numpy() that returns the expected values).
+_PLAIN = {bool, int, float, complex, str, bytes, type(None), xp.ndarray}
+
+
+def _plain(value, what):
+    """Refuse a value that is not a Tensor, an array, a number, text, or lists, tuples and dicts
+    of those (checked all the way down)."""
+    if isinstance(value, (list, tuple, dict)) and type(value).__module__ in ("builtins",
+                                                                          "chainrule.size"):
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            _plain(key, what)
+            _plain(item, what)
+    elif not _is_plain(value):
+        raise AssertionError(f"{what}: got a {type(value).__name__}; expected a tensor, an "
+                             "array, numbers or text")
+
+
+def _is_plain(value):
+    kind = type(value)
+    if kind in _PLAIN:
+        return True
+    if isinstance(value, xp.generic):     # NumPy's scalars: float64, int64, bool ...
+        return kind.__module__ == "numpy"
+    return isinstance(value, Tensor) and kind.__module__.startswith("chainrule.")
+
+
+def _both_numbers(a, b):
+    numbers = (bool, int, float, complex, xp.generic)
+    return isinstance(a, numbers) and isinstance(b, numbers)
+
+
 def _array(value, what):
     """value as a float or bool array; a Tensor is detached first."""
-    if isinstance(value, Tensor):
-        return xp.asarray(value.detach().numpy())
     if value is None:
         raise AssertionError(f"{what}: got None (did the function forget to return?)")
+    _plain(value, what)
+    if isinstance(value, Tensor):
+        return xp.asarray(value.detach().numpy())
     try:
         return xp.asarray(value)
     except (TypeError, ValueError) as error:

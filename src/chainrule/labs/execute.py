@@ -13,6 +13,7 @@ import os
 import pathlib
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -70,12 +71,13 @@ def run_notebook(notebook, limits=None, *, sandboxed=True, folder=None):
     Sandboxed, a test cell (and the cell after it) passes only if the guard also wrote evidence
     that it ran as the grader wrote it (see guard.py)."""
     limits = limits or Limits()
-    runs, start, index = [None] * len(notebook.cells), time.monotonic(), 0
+    runs, index = [None] * len(notebook.cells), 0
+    deadline = time.monotonic() + limits.total_seconds   # replays after a restart count too
     with _workspace(notebook, sandboxed, folder) as place:
         while index < len(notebook.cells):
             with _kernel(notebook, place, limits) as client:
-                _replay(client, notebook, runs, index)
-                index = _run_from(client, notebook, runs, index, start, limits)
+                if _replay(client, notebook, runs, index, deadline, limits):
+                    index = _run_from(client, notebook, runs, index, deadline, limits)
         if sandboxed:
             _require_evidence(notebook, runs, place[1].parent / "evidence")
     return runs
@@ -101,36 +103,51 @@ def _checked(cell):
     return f"{kind} {name}" if kind in guard.CHECKED_KINDS else None
 
 
-def _run_from(client, notebook, runs, first, start, limits):
+def _run_from(client, notebook, runs, first, deadline, limits):
     """Run cells from first on; return the index to go on from (past the end when done)."""
     for index in range(first, len(notebook.cells)):
         cell = notebook.cells[index]
         if cell.cell_type != "code":
             runs[index] = CellRun("text")
             continue
-        if time.monotonic() - start > limits.total_seconds:
+        if time.monotonic() >= deadline:
             runs[index] = CellRun("skipped")
             continue
         began = time.monotonic()
         client.replies.pop(index, None)
-        try:
-            client.execute_cell(cell, index)
-        except CellTimeoutError:
-            runs[index] = CellRun("timeout", seconds=time.monotonic() - began)
-            return index + 1
-        except DeadKernelError:
-            runs[index] = CellRun("crashed", seconds=time.monotonic() - began)
+        failure = _execute(client, cell, index, deadline, limits)
+        if failure:
+            runs[index] = CellRun(failure, seconds=time.monotonic() - began)
             return index + 1
         runs[index] = _outcome(cell, client.replies.get(index, {}), time.monotonic() - began)
     return len(notebook.cells)
 
 
-def _replay(client, notebook, runs, index):
-    """In a fresh kernel, run again the code cells before index that passed (not the tests)."""
+def _replay(client, notebook, runs, index, deadline, limits):
+    """In a fresh kernel, run again the code cells before index that passed (not the tests).
+    A cell that now times out or kills the kernel is marked so, never replayed again, and False
+    returned: the caller starts another kernel."""
     for before in range(index):
         cell = notebook.cells[before]
         if cell.cell_type == "code" and runs[before].passed and not is_test(cell):
-            client.execute_cell(cell.copy(), before)
+            failure = _execute(client, cell.copy(), before, deadline, limits)
+            if failure:
+                runs[before] = CellRun(failure)
+                return False
+    return True
+
+
+def _execute(client, cell, index, deadline, limits):
+    """Run one cell within its own limit and what is left of the notebook's; return None, or
+    "timeout" or "crashed"."""
+    client.timeout = max(1, int(min(limits.cell_seconds, deadline - time.monotonic())))
+    try:
+        client.execute_cell(cell, index)
+    except CellTimeoutError:
+        return "timeout"
+    except DeadKernelError:
+        return "crashed"
+    return None
 
 
 def _outcome(cell, reply, seconds):
@@ -220,6 +237,7 @@ def _copy_font_list(folder):
 def _kernel(notebook, place, limits):
     """A started kernel for notebook, as an nbclient client; shut down (killed if need be)."""
     argv, cwd, environment = place
+    sandboxed = "chainrule.labs.kernel" in argv
     specs = pathlib.Path(tempfile.mkdtemp(prefix="chainrule-kernels-"))
     try:
         spec = specs / KERNEL_NAME
@@ -238,7 +256,10 @@ def _kernel(notebook, place, limits):
             {cell_index: execute_reply["content"]})
         # cleanup_kc: nbclient shuts down (kills, as "immediate") a kernel it did not start only
         # when asked; else a kernel stuck in a loop would outlive its grading
-        with client.setup_kernel(env=environment, cwd=str(cwd), cleanup_kc=True):
+        # The kernel's own stdout and stderr are not the grader's console: a submission could
+        # print lines there that look like grades.
+        quiet = dict(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) if sandboxed else {}
+        with client.setup_kernel(env=environment, cwd=str(cwd), cleanup_kc=True, **quiet):
             yield client
     finally:
         shutil.rmtree(specs, ignore_errors=True)

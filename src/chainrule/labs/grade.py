@@ -66,9 +66,13 @@ def grade_submission(source, path, student, limits=None, parameters=None):
     try:
         submission = nbformat.read(path, as_version=4)
     except Exception as error:  # noqa: BLE001 (not JSON, not a notebook ...: graded 0, said why)
-        return _unreadable(source, path, student, error)
-    assembly = assemble(source, submission, parameters)
-    runs = run_notebook(assembly.notebook, limits)
+        return _unreadable(source, path, student, f"could not read it as a notebook: {error}")
+    try:
+        assembly = assemble(source, submission, parameters)
+        runs = run_notebook(assembly.notebook, limits)
+    except Exception as error:  # noqa: BLE001 (one odd submission never stops the class's run)
+        return _unreadable(source, path, student, f"the grader failed on it: "
+                                                  f"{type(error).__name__}: {error}")
     outcomes = _test_outcomes(assembly, runs)
     noticed = assembly.noticed + _runtime_notices(assembly, runs)
     results = [ExerciseResult(exercise.grade_id, exercise.title,
@@ -113,12 +117,13 @@ def _runtime_notices(assembly, runs):
 
 
 def _unreadable(source, path, student, error):
+    """0 on every test, and why: the file is no notebook, or grading it failed."""
     results = [ExerciseResult(exercise.grade_id, exercise.title,
-                              [_test_result(source, name, "not run: the notebook is unreadable")
-                               for name in exercise.tests], False)
+                              [_test_result(source, name, "not run: the notebook could not be "
+                                                          "graded") for name in exercise.tests],
+                              False)
                for exercise in exercises(source)]
-    return Grade(student, pathlib.Path(path), results,
-                 [Notice("review", f"could not read {path} as a notebook: {error}")])
+    return Grade(student, pathlib.Path(path), results, [Notice("review", f"{path}: {error}")])
 
 
 def student_names(paths):

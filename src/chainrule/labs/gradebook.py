@@ -10,16 +10,27 @@ import nbformat
 from chainrule.utils.files import write_atomically
 
 
-def write(grades, folder):
-    """Write the gradebook, the feedback and the executed notebooks into folder."""
+def prepare(folder):
+    """Make folder and its feedback/ and executed/ (an OSError if it cannot be: before grading)."""
     (folder / "feedback").mkdir(parents=True, exist_ok=True)
     (folder / "executed").mkdir(exist_ok=True)
-    _write_text(folder / "gradebook.csv", gradebook_csv(grades))
+
+
+def write_submission(grade, folder):
+    """Write a graded submission's feedback and executed notebook, then let the notebook go (a
+    class's executed notebooks need not all sit in memory)."""
+    _write_text(folder / "feedback" / f"{_file_name(grade.student)}.txt", feedback(grade))
+    if grade.notebook is not None:
+        _write_notebook(folder / "executed" / f"{_file_name(grade.student)}.ipynb", grade.notebook)
+        grade.notebook = None
+
+
+def write(grades, folder):
+    """Write the gradebook, and whatever feedback and executed notebooks are not yet written."""
+    prepare(folder)
     for grade in grades:
-        _write_text(folder / "feedback" / f"{_file_name(grade.student)}.txt", feedback(grade))
-        if grade.notebook is not None:
-            _write_notebook(folder / "executed" / f"{_file_name(grade.student)}.ipynb",
-                            grade.notebook)
+        write_submission(grade, folder)
+    _write_text(folder / "gradebook.csv", gradebook_csv(grades))
 
 
 def gradebook_csv(grades):

@@ -2,7 +2,8 @@
 (PEP 578), which no code can remove once installed. It refuses:
 - writing, renaming, deleting or making files outside the scratch folder;
 - from the grader's first cell on: starting processes, signalling other processes, native calls
-  through ctypes, walking the garbage collector (the way to this hook's own state), and setting
+  through ctypes, walking the garbage collector (the way to this hook's own state), trace and
+  profile functions (which could rewrite a check's arguments as it runs), and setting
   attributes of the functions and classes the checks rely on;
 - running a test cell after what it relies on was replaced (chainrule/labs/integrity.py), or
   after its code was changed on the way in (IPython's input transformers).
@@ -36,7 +37,8 @@ REFUSED_EVENTS = {"subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", 
                   "os.fork", "os.forkpty", "pty.spawn", "os.startfile",
                   "ctypes.dlopen", "ctypes.dlsym", "ctypes.call_function", "ctypes.cdata",
                   "ctypes.addressof", "ctypes.string_at", "ctypes.wstring_at",
-                  "gc.get_objects", "gc.get_referrers", "gc.get_referents"}
+                  "gc.get_objects", "gc.get_referrers", "gc.get_referents",
+                  "sys.settrace", "sys.setprofile"}
 CHECKED_KINDS = ("test", "after")
 
 
@@ -86,7 +88,7 @@ class Guard:
             return
         elif event in REFUSED_EVENTS:
             raise PermissionError(f"{event}: a graded submission may not start processes, call "
-                                  "native code or walk the garbage collector")
+                                  "native code, walk the garbage collector or trace the checks")
         elif event in ("os.kill", "os.killpg") and args and args[0] not in (0, os.getpid()):
             raise PermissionError(f"{event}: a graded submission may not signal other processes")
         elif event == "object.__setattr__" and id(args[0]) in self.snapshot.frozen:

@@ -52,15 +52,17 @@ class Snapshot:
             self.running = {name: id(value) for name, value in self.namespace().items()}
 
     def lab_cell_ended(self):
-        """The functions and classes the lab's cell just run bound become protected (a name it
-        bound to anything else is no longer: a lab may reuse its names)."""
+        """The functions, classes and modules (`math`, `np` ...) the lab's cell just run bound
+        become protected (a name it bound to anything else is no longer: a lab may reuse its
+        names)."""
         if self.running is None:
             return
         before, self.running = self.running, None
         for name, value in self.namespace().items():
             if before.get(name) == id(value):
                 continue
-            if isinstance(value, (types.FunctionType, type)) and not name.startswith("_"):
+            if isinstance(value, (types.FunctionType, type, types.ModuleType)) and (
+                    not name.startswith("_")):
                 self.protected[name] = value
                 self.frozen.add(id(value))
             else:

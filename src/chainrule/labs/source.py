@@ -89,7 +89,10 @@ def read_source(path):
 
 
 def nbgrader_metadata(cell):
-    return cell.metadata.get("nbgrader", {})
+    """A cell's nbgrader metadata; {} where a (submitted) cell holds something else there."""
+    metadata = cell.get("metadata", {})
+    found = metadata.get("nbgrader", {}) if isinstance(metadata, dict) else {}
+    return found if isinstance(found, dict) else {}
 
 
 def is_solution(cell):
@@ -101,7 +104,8 @@ def is_test(cell):
 
 
 def grade_id(cell):
-    return nbgrader_metadata(cell).get("grade_id")
+    found = nbgrader_metadata(cell).get("grade_id")
+    return found if isinstance(found, str) else None
 
 
 def cell_problems(notebook):
