@@ -463,3 +463,13 @@ def test_the_notebooks_time_limit_holds_replays_included(source, outside):
     result = grade(source, outside, notebook, limits)
     assert result.seconds < 4 + 3 + 10   # the limit, one cell's grace, starting kernels
     assert notices(result, "limit")
+
+
+def test_printing_without_end_is_cut_in_the_executed_notebook(source, outside):
+    loud = "print('x' * 300_000)"
+    result = grade(source, outside, submission(source, RIGHT, [("setup", loud)]))
+    assert points(result) == FULL
+    texts = [output.text for cell in result.notebook.cells for output in cell.get("outputs", [])
+             if output.output_type == "stream" and output.text.startswith("xxx")]
+    assert len(texts) == 1 and len(texts[0]) < 101_000
+    assert texts[0].endswith("more characters cut by the grader]")

@@ -3,6 +3,7 @@ writes the student notebook; `check` runs a student's notebook and shows each ex
 tests; `grade` grades submissions in sandboxed kernels and writes a gradebook and feedback."""
 import ast
 import pathlib
+import signal
 import sys
 
 from chainrule.cli.arguments import checked
@@ -133,6 +134,15 @@ def run_check(args):
 
 
 def run_grade(args):
+    # A grading run stopped by SIGTERM unwinds like Ctrl-C: kernels shut down, scratch removed.
+    previous = signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
+    try:
+        return _grade(args)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _grade(args):
     kit = _kit()
     try:
         lab = kit.find_lab(args.lab, args.labs)

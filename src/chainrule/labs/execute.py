@@ -30,6 +30,7 @@ KERNEL_NAME = "chainrule-lab"
 # The kernel's own log (its warning that local TCP is unencrypted, at every start) is not the
 # student's business; its errors still show.
 QUIET = ["--IPKernelApp.log_level=ERROR"]
+OUTPUT_LIMIT = 100_000   # characters of printed text kept per output
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _FAILING_LINE = re.compile(r"^-+>\s*(\d+)\s(.*)$")
 
@@ -119,6 +120,7 @@ def _run_from(client, notebook, runs, first, deadline, limits):
         if failure:
             runs[index] = CellRun(failure, seconds=time.monotonic() - began)
             return index + 1
+        _limit_outputs(cell)
         runs[index] = _outcome(cell, client.replies.get(index, {}), time.monotonic() - began)
     return len(notebook.cells)
 
@@ -148,6 +150,15 @@ def _execute(client, cell, index, deadline, limits):
     except DeadKernelError:
         return "crashed"
     return None
+
+
+def _limit_outputs(cell):
+    """Cut a cell's printed text to OUTPUT_LIMIT characters, so that a class's executed notebooks
+    stay readable and small (a submission may print for as long as its time limit lasts)."""
+    for output in cell.get("outputs", []):
+        if output.output_type == "stream" and len(output.text) > OUTPUT_LIMIT:
+            cut = len(output.text) - OUTPUT_LIMIT
+            output.text = output.text[:OUTPUT_LIMIT] + f"\n[{cut} more characters cut by the grader]"
 
 
 def _outcome(cell, reply, seconds):

@@ -5,6 +5,7 @@ tampered with. One bad submission (unreadable, endless, crashing) never stops th
 import dataclasses
 import pathlib
 import time
+import warnings
 
 import nbformat
 
@@ -64,7 +65,9 @@ def grade_submission(source, path, student, limits=None, parameters=None):
     limits = limits or Limits()
     began = time.monotonic()
     try:
-        submission = nbformat.read(path, as_version=4)
+        with warnings.catch_warnings():   # nbformat's per-cell notes (duplicate ids ...)
+            warnings.simplefilter("ignore")
+            submission = nbformat.read(path, as_version=4)
     except Exception as error:  # noqa: BLE001 (not JSON, not a notebook ...: graded 0, said why)
         return _unreadable(source, path, student, f"could not read it as a notebook: {error}")
     try:
@@ -106,7 +109,8 @@ def _runtime_notices(assembly, runs):
     """Limits hit and tampering caught while the notebook ran, in cells that are not tests."""
     notices = []
     for (role, name), run in zip(assembly.roles, runs):
-        where = f"{role} cell {name}" if name else f"an {role} cell"
+        where = f"{role} cell {name}" if name else (
+            "an added cell" if role == "added" else f"the {role} cell")
         if run.status in ("timeout", "crashed", "skipped"):
             notices.append(Notice("limit", f"{where}: {run.describe()}"))
         elif run.ename == "Tampering":

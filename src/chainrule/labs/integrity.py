@@ -78,6 +78,10 @@ class Snapshot:
             if namespace.get(name, _MISSING) is not value:
                 raise Tampering(f"{owner}.{name} was replaced or deleted")
         namespace = self.namespace()
+        checks = self.modules.get("chainrule.labs.checks")
+        for name in getattr(checks, "__all__", ()):   # bound afresh atop every test cell
+            if name in namespace and namespace[name] is not vars(checks)[name]:
+                raise Tampering(f"{name} was redefined in the notebook")
         for name, value in self.protected.items():
             if namespace.get(name, _MISSING) is not value:
                 raise Tampering(f"{name}, which the lab's own cells define, was redefined or "

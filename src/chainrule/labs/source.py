@@ -13,6 +13,7 @@ import jupytext
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 PARAMETERS_TAG = "parameters"   # papermill's tag for the cell that injected values follow
 _LAB_FOLDER = re.compile(r"(\d\d)_[a-z0-9_]+")
+_POINTS = re.compile(r"\s*\(\d+(\.\d+)? points?\)$")   # "Exercise 1: ... (2 points)": said apart
 
 
 class LabError(Exception):
@@ -162,7 +163,7 @@ def _titles(notebook):
     for cell in notebook.cells:
         if cell.cell_type == "markdown":
             headings = [line for line in cell.source.splitlines() if line.startswith("#")]
-            heading = headings[-1].lstrip("#").strip() if headings else heading
+            heading = _POINTS.sub("", headings[-1].lstrip("#").strip()) if headings else heading
         elif is_solution(cell):
             titles[grade_id(cell)] = heading or grade_id(cell)
     return titles
