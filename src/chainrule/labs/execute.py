@@ -98,10 +98,8 @@ def _require_evidence(notebook, runs, folder):
 
 def _checked(cell):
     """'test <grade_id>' or 'after <grade_id>' for the cells the guard vouches for, else None."""
-    if cell.cell_type != "code" or not cell.source.startswith(guard.CELL_MARKER):
-        return None
-    kind, _, name = cell.source.partition("\n")[0][len(guard.CELL_MARKER):].strip().partition(" ")
-    return f"{kind} {name}" if kind in guard.CHECKED_KINDS else None
+    found = guard.read_marker(cell.source) if cell.cell_type == "code" else None
+    return f"{found[0]} {found[1]}" if found and found[0] in guard.CHECKED_KINDS else None
 
 
 def _run_from(client, notebook, runs, first, deadline, limits):

@@ -52,6 +52,14 @@ def marker(kind, name=None):
     return f"{CELL_MARKER} {kind} {name or '-'}"
 
 
+def read_marker(source):
+    """(kind, name) from a cell's marker line, or None for a cell without one."""
+    if not source.startswith(CELL_MARKER):
+        return None
+    kind, _, name = source.partition("\n")[0][len(CELL_MARKER):].strip().partition(" ")
+    return kind, name
+
+
 class Guard:
     """The audit hook: one instance per kernel, installed by install()."""
 
@@ -105,10 +113,10 @@ class Guard:
         """Know a cell by its marker line; note a test cell whose code is not what was sent."""
         if isinstance(source, bytes):
             source = source.decode("utf-8", "replace")
-        if not isinstance(filename, str) or not source.startswith(CELL_MARKER):
+        found = read_marker(source)
+        if not isinstance(filename, str) or found is None:
             return
-        kind, _, name = source.partition("\n")[0][len(CELL_MARKER):].strip().partition(" ")
-        self.cells[filename] = (kind, name)
+        kind, name = self.cells[filename] = found
         if kind in CHECKED_KINDS and fingerprint(source) != self.expected.get(f"{kind} {name}"):
             self.altered.add(filename)
 

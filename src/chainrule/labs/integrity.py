@@ -38,6 +38,7 @@ class Snapshot:
             if cls is not None:
                 self.guarded.extend(_callables(f"{module_name}.{class_name}", vars(cls)))
         self.frozen = {id(value) for *_, value in self.guarded}   # no attribute may be set
+        self.kept = []   # what frozen names by id, kept alive so that no id is reused
         shell = getattr(builtins, "get_ipython", lambda: None)()
         self.shell = shell
         self.shell_state = _shell_state(shell) if shell is not None else None
@@ -65,6 +66,7 @@ class Snapshot:
                     not name.startswith("_")):
                 self.protected[name] = value
                 self.frozen.add(id(value))
+                self.kept.append(value)
             else:
                 self.protected.pop(name, None)
 
