@@ -97,7 +97,8 @@ class CharWindows(Dataset):
 
 class CharLines(Dataset):
     """makemore's form: one item per line (a name, a word), read between a start token and an
-    end token, both the vocabulary's index 0 (a boundary character that no line contains).
+    end token, both the index of a boundary character that no line contains (index 0 for the
+    default "\\n", unless the lines hold a control character that sorts before it).
     Item i is (x, y), int64 tensors of shape (longest line + 1,): x = [start] + line, padded
     with the start token; y = line + [end], padded with IGNORE_INDEX (-100, which
     CrossEntropyLoss ignores by default).
