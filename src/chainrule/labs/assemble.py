@@ -19,7 +19,8 @@ from chainrule.labs.guard import ARM_EVENT, marker
 from chainrule.labs.release import release
 from chainrule.labs.source import PARAMETERS_TAG, grade_id, is_solution, is_test
 
-CHECKS_IMPORT = "from chainrule.labs.checks import check_close, check_equal, check_shape, check_true"
+CHECKS_IMPORT = ("from chainrule.labs.checks import check_close, check_equal, check_shape, "
+                 "check_true")
 TEST_PREFIX_LINES = 2   # the marker and the import, above a test cell's own code
 # Names whose use in an answer a person should look at: they reach the interpreter's machinery.
 SUSPICIOUS = re.compile(r"\b(ctypes|gc|inspect|importlib|builtins|__builtins__|get_ipython|"
@@ -42,7 +43,7 @@ class Notice:
 @dataclasses.dataclass
 class Assembly:
     notebook: object          # the notebook to run
-    roles: list               # per cell: ("test", grade_id), ("after", grade_id), ("answer", id) ...
+    roles: list               # per cell: (kind, grade_id): ("test", id), ("answer", id) ...
     noticed: list             # tampering and oddities, for the feedback
     missing: set              # exercises whose answer cell was not found (graded as stubs)
 
@@ -120,9 +121,9 @@ def _read_submission(student, submission, source):
             previous = name
         elif cell.cell_type == "code":   # added by the student (or a copy): run where it stands
             if name:
-                noticed.append(Notice("review", f"a cell claims grade_id {name!r} "
-                                      f"({'again: a copy?' if name in seen else 'unknown to the lab'}"
-                                      "); it was run as a cell the student added"))
+                why = "again: a copy?" if name in seen else "unknown to the lab"
+                noticed.append(Notice("review", f"a cell claims grade_id {name!r} ({why}); it "
+                                                "was run as a cell the student added"))
             extras.setdefault(previous, []).append(_plain(cell))
             noticed.extend(_suspicious(cell, "an added cell"))
     if not seen:
@@ -148,8 +149,7 @@ def _checksum(cell):
 
 def _plain(cell):
     """An added cell, stripped of any nbgrader metadata it claims."""
-    plain = new_code_cell(cell.source)
-    return plain
+    return new_code_cell(cell.source)
 
 
 def _stub(student, name):

@@ -11,7 +11,7 @@ import nbformat
 
 from chainrule.labs.assemble import TEST_PREFIX_LINES, Notice, assemble
 from chainrule.labs.execute import Limits, run_notebook
-from chainrule.labs.source import exercises, nbgrader_metadata
+from chainrule.labs.source import exercises, test_points
 
 
 @dataclasses.dataclass
@@ -69,21 +69,27 @@ def grade_submission(source, path, student, limits=None, parameters=None):
             warnings.simplefilter("ignore")
             submission = nbformat.read(path, as_version=4)
     except Exception as error:  # noqa: BLE001 (not JSON, not a notebook ...: graded 0, said why)
-        return _unreadable(source, path, student, f"could not read it as a notebook: {error}")
+        return _not_graded(source, path, student, f"could not read it as a notebook: {error}")
     try:
         assembly = assemble(source, submission, parameters)
         runs = run_notebook(assembly.notebook, limits)
     except Exception as error:  # noqa: BLE001 (one odd submission never stops the class's run)
-        return _unreadable(source, path, student, f"the grader failed on it: "
+        return _not_graded(source, path, student, f"the grader failed on it: "
                                                   f"{type(error).__name__}: {error}")
     outcomes = _test_outcomes(assembly, runs)
     noticed = assembly.noticed + _runtime_notices(assembly, runs)
-    results = [ExerciseResult(exercise.grade_id, exercise.title,
-                              [_test_result(source, name, outcomes[name]) for name in exercise.tests],
-                              exercise.grade_id not in assembly.missing)
-               for exercise in exercises(source)]
-    return Grade(student, pathlib.Path(path), results, noticed, time.monotonic() - began,
-                 assembly.notebook)
+    return Grade(student, pathlib.Path(path), _results(source, outcomes.get, assembly.missing),
+                 noticed, time.monotonic() - began, assembly.notebook)
+
+
+def _results(source, outcome, unanswered):
+    """Each exercise's tests scored: a test's points if outcome(grade_id) is "passed", else 0."""
+    points = test_points(source)
+    return [ExerciseResult(exercise.grade_id, exercise.title,
+                           [TestResult(name, points[name] if outcome(name) == "passed" else 0.0,
+                                       points[name], outcome(name)) for name in exercise.tests],
+                           exercise.grade_id not in unanswered)
+            for exercise in exercises(source)]
 
 
 def _test_outcomes(assembly, runs):
@@ -92,17 +98,10 @@ def _test_outcomes(assembly, runs):
     for (role, name), run in zip(assembly.roles, runs):
         if role == "test":   # its line numbers as the student sees it, without the checks' import
             run = dataclasses.replace(run, line_number=max(run.line_number - TEST_PREFIX_LINES, 0))
-            outcomes[name] = "passed" if run.passed else run.describe().replace(
-                "NotImplementedError", "not done (NotImplementedError)", 1)
+            outcomes[name] = "passed" if run.passed else run.describe()
         elif role == "after" and not run.passed and outcomes.get(name) == "passed":
             outcomes[name] = f"failed: after the test ran, {run.describe()}"
     return outcomes
-
-
-def _test_result(source, name, outcome):
-    cell = next(c for c in source.cells if nbgrader_metadata(c).get("grade_id") == name)
-    maximum = float(nbgrader_metadata(cell).get("points", 0))
-    return TestResult(name, maximum if outcome == "passed" else 0.0, maximum, outcome)
 
 
 def _runtime_notices(assembly, runs):
@@ -120,13 +119,10 @@ def _runtime_notices(assembly, runs):
     return notices
 
 
-def _unreadable(source, path, student, error):
+def _not_graded(source, path, student, error):
     """0 on every test, and why: the file is no notebook, or grading it failed."""
-    results = [ExerciseResult(exercise.grade_id, exercise.title,
-                              [_test_result(source, name, "not run: the notebook could not be "
-                                                          "graded") for name in exercise.tests],
-                              False)
-               for exercise in exercises(source)]
+    results = _results(source, lambda name: "not run: the notebook could not be graded",
+                       {exercise.grade_id for exercise in exercises(source)})
     return Grade(student, pathlib.Path(path), results, [Notice("review", f"{path}: {error}")])
 
 
@@ -135,7 +131,7 @@ def student_names(paths):
     nearest folder whose names differ (nbgrader's submitted/<student>/<lab>/<lab>.ipynb), else
     the whole path."""
     paths = [pathlib.Path(p).resolve() for p in paths]
-    for depth in range(4):
+    for depth in range(min(len(p.parents) for p in paths)):
         names = [(p.stem if depth == 0 else p.parents[depth - 1].name) for p in paths]
         if len(set(names)) == len(names) and all(names):
             return names

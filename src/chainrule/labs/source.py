@@ -68,7 +68,8 @@ def find_lab(key, folder=None):
     """The lab named by key: its number ("1", "01") or its folder name ("01_curve_fitting")."""
     labs = find_labs(folder)
     for lab in labs:
-        if key in (lab.name, lab.number, lab.name[3:]) or (key.isdigit() and int(key) == int(lab.number)):
+        by_number = key.isdigit() and int(key) == int(lab.number)
+        if key in (lab.name, lab.number, lab.name[3:]) or by_number:
             return lab
     known = ", ".join(lab.name for lab in labs) or "none"
     raise LabError(f"no lab {key!r}; the labs are: {known}")
@@ -148,10 +149,15 @@ def _exercise_tests(notebook):
     return found
 
 
+def test_points(notebook):
+    """grade_id -> points, for every test cell of notebook."""
+    return {grade_id(c): float(nbgrader_metadata(c).get("points", 0))
+            for c in notebook.cells if is_test(c)}
+
+
 def exercises(notebook):
     """The notebook's exercises, each with its tests and points."""
-    points = {grade_id(c): float(nbgrader_metadata(c).get("points", 0))
-              for c in notebook.cells if is_test(c)}
+    points = test_points(notebook)
     titles = _titles(notebook)
     return [Exercise(name, titles.get(name, name), tuple(tests), sum(points[t] for t in tests))
             for name, tests in _exercise_tests(notebook)]
