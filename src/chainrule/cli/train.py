@@ -1,10 +1,11 @@
-"""`chainrule train mnist1d`: one of the MNIST-1D paper's models trained with its setup, with a
-progress bar, a checkpoint to resume from, the history as CSV, TensorBoard events and a plot."""
+"""`chainrule train mnist1d | charlm | translate | gan`, a module per task; mnist1d, here: one
+of the MNIST-1D paper's models trained with its setup, with a progress bar, a checkpoint to resume from, the history as CSV, TensorBoard events and a plot."""
 import json
 import os
 import pathlib
 import sys
 
+from chainrule.cli import train_charlm, train_gan, train_translate
 from chainrule.cli.arguments import natural_int, positive_int
 from chainrule.experiments import mnist1d
 from chainrule.models.mnist1d import MODELS
@@ -12,8 +13,15 @@ from chainrule.utils.files import make_writable_folder
 
 
 def add_parser(commands):
-    train = commands.add_parser("train", help="train a model (mnist1d: the paper's four)")
+    train = commands.add_parser(
+        "train", help="train a model: mnist1d (the paper's four), charlm, translate, gan")
     tasks = train.add_subparsers(dest="task", required=True)
+    _add_mnist1d(tasks)
+    for task in (train_charlm, train_translate, train_gan):
+        task.add_parser(tasks)
+
+
+def _add_mnist1d(tasks):
     command = tasks.add_parser(
         "mnist1d", help="train one of the MNIST-1D paper's models",
         description="Train one of the four models of Greydanus (2020) on MNIST-1D with the "
