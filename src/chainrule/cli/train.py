@@ -1,5 +1,6 @@
 """`chainrule train mnist1d | charlm | translate | gan`, a module per task; mnist1d, here: one
-of the MNIST-1D paper's models trained with its setup, with a progress bar, a checkpoint to resume from, the history as CSV, TensorBoard events and a plot."""
+of the MNIST-1D paper's models trained with its setup, with a progress bar, a checkpoint to
+resume from, the history as CSV, TensorBoard events and a plot."""
 import json
 import os
 import pathlib
