@@ -1,4 +1,5 @@
-"""CharLM: shapes, gradients, a loss that falls, and generate's sampling and errors."""
+"""CharLM: shapes, gradients, a loss that falls, and generate's sampling and errors; the
+transformer kind also against torch (same weights, same logits and gradients) and for causality."""
 import math
 
 import pytest
@@ -15,15 +16,16 @@ def small(kind="lstm", seed=0):
     return CharLM(CharVocab(TEXT), kind=kind, embedding_dim=8, hidden_size=16)
 
 
-@pytest.mark.parametrize("kind", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("kind", ["rnn", "lstm", "gru", "transformer"])
 def test_logits_have_shape_batch_time_vocab(kind):
     model = small(kind)
     logits = model(cr.randint(0, len(model.vocab), (3, 7)))
     assert tuple(logits.shape) == (3, 7, len(model.vocab))
-    assert type(model.rnn).__name__ == kind.upper()
+    if kind != "transformer":
+        assert type(model.rnn).__name__ == kind.upper()
 
 
-@pytest.mark.parametrize("kind", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("kind", ["rnn", "lstm", "gru", "transformer"])
 def test_gradients_reach_every_parameter(kind):
     model = small(kind)
     x, y = CharWindows(TEXT, 5, model.vocab)[0]
@@ -33,8 +35,9 @@ def test_gradients_reach_every_parameter(kind):
         assert parameter.grad is not None and parameter.grad.abs().sum().item() > 0, name
 
 
-def test_the_loss_falls_in_a_few_adam_steps():
-    model = small("gru")
+@pytest.mark.parametrize("kind", ["gru", "transformer"])
+def test_the_loss_falls_in_a_few_adam_steps(kind):
+    model = small(kind)
     data = CharWindows(TEXT, 8, model.vocab)
     x = cr.stack([data[i][0] for i in range(8)])
     y = cr.stack([data[i][1] for i in range(8)])
@@ -105,4 +108,87 @@ def test_generate_refuses_bad_arguments():
     with pytest.raises(ValueError, match="prompt"):
         model.generate("", 3)
     with pytest.raises(ValueError, match="kind"):
-        CharLM(model.vocab, kind="transformer")
+        CharLM(model.vocab, kind="cnn")
+    with pytest.raises(ValueError, match="num_heads"):
+        CharLM(model.vocab, kind="transformer", embedding_dim=8, num_heads=3)
+    with pytest.raises(ValueError, match="block_size"):
+        CharLM(model.vocab, kind="transformer", block_size=0)
+
+
+# ----- the transformer ---------------------------------------------------------------------------
+def tiny_transformer(seed=0, block_size=6):
+    cr.manual_seed(seed)
+    return CharLM(CharVocab(TEXT), "transformer", embedding_dim=8, hidden_size=12, num_layers=2,
+                  num_heads=2, block_size=block_size)
+
+
+def torch_twin(model):
+    """The same network in torch, with model's weights (the state_dict names are torch's)."""
+    torch = pytest.importorskip("torch")
+
+    class Twin(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            width, vocab = model.embedding.weight.shape[1], len(model.vocab)
+            self.embedding = torch.nn.Embedding(vocab, width)
+            self.position = torch.nn.Embedding(model.block_size, width)
+            layer = torch.nn.TransformerEncoderLayer(
+                width, 2, 12, dropout=0.0, batch_first=True, norm_first=True,
+                activation=lambda x: torch.nn.functional.gelu(x, approximate="tanh"))
+            self.blocks = torch.nn.TransformerEncoder(layer, 2, torch.nn.LayerNorm(width),
+                                                      enable_nested_tensor=False)
+            self.head = torch.nn.Linear(width, vocab)
+
+        def forward(self, idx):
+            length = idx.shape[1]
+            x = self.embedding(idx) + self.position(torch.arange(length))
+            mask = torch.nn.Transformer.generate_square_subsequent_mask(length)
+            return self.head(self.blocks(x, mask=mask, is_causal=True))
+
+    twin = Twin()
+    twin.load_state_dict({name: torch.tensor(value.numpy())
+                          for name, value in model.state_dict().items()})
+    return torch, twin
+
+
+def test_transformer_agrees_with_torch_in_logits_and_gradients():
+    model = tiny_transformer()
+    torch, twin = torch_twin(model)
+    x, y = CharWindows(TEXT, 6, model.vocab)[3]
+    logits = model(x.unsqueeze(0))
+    cr.nn.functional.cross_entropy(logits[0], y).backward()
+    expected = twin(torch.tensor(x.numpy()).unsqueeze(0))
+    torch.nn.functional.cross_entropy(expected[0], torch.tensor(y.numpy())).backward()
+    assert abs(logits.detach().numpy() - expected.detach().numpy()).max() < 1e-5
+    for name, parameter in twin.named_parameters():
+        ours = dict(model.named_parameters())[name].grad.numpy()
+        assert abs(ours - parameter.grad.numpy()).max() < 1e-5, name
+
+
+def test_transformer_is_causal():
+    """Changing the character at position 4 leaves the logits at positions 0..3 as they were."""
+    model = tiny_transformer()
+    idx = cr.tensor([model.vocab.encode("hello ")])
+    changed = cr.tensor([model.vocab.encode("hellw ")])
+    with cr.no_grad():
+        before, after = model(idx)[0].numpy(), model(changed)[0].numpy()
+    assert abs(before[:4] - after[:4]).max() == 0
+    assert abs(before[4:] - after[4:]).max() > 1e-4
+
+
+def test_transformer_refuses_a_context_longer_than_block_size():
+    model = tiny_transformer(block_size=6)
+    with pytest.raises(ValueError, match="block_size 6"):
+        model(cr.tensor([model.vocab.encode("hello w")]))
+
+
+def test_transformer_generate_crops_the_context_to_block_size():
+    """Greedy generation after a prompt longer than block_size: each character is the argmax
+    given the last block_size characters only."""
+    model = tiny_transformer(block_size=6)
+    idx = model.vocab.encode("hello world, hel")
+    text = model.generate("hello world, hel", 5, top_k=1, generator=0)
+    with cr.no_grad():
+        for _ in range(5):
+            idx.append(model(cr.tensor([idx[-6:]])).argmax(-1)[0, -1].item())
+    assert text == model.vocab.decode(idx)

@@ -1,48 +1,91 @@
-"""A character-level language model (Karpathy's char-rnn, makemore's RNN): an embedding of each
-character, a recurrent layer (RNN, LSTM or GRU) over the sequence, and a linear head that gives
-the logits of the next character at every position; `generate` samples text from it."""
+"""A character-level language model (Karpathy's char-rnn, makemore's RNN and Transformer): an
+embedding of each character, a recurrent layer (RNN, LSTM or GRU) or a small causal Transformer
+over the sequence, and a linear head that gives the logits of the next character at every
+position; `generate` samples text from it."""
 from chainrule import creation
 from chainrule.backend import float64, int64, xp
 from chainrule.grad_mode import no_grad
 from chainrule.nn.embedding import Embedding
+from chainrule.nn.functional.activation import gelu
 from chainrule.nn.linear import Linear
 from chainrule.nn.module import Module
+from chainrule.nn.norm import LayerNorm
 from chainrule.nn.recurrent import GRU, LSTM, RNN
+from chainrule.nn.transformer import Transformer, TransformerEncoder, TransformerEncoderLayer
 from chainrule.random import rng as random_generator
 
-KINDS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
+RECURRENT = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
+# Each kind and the layer that reads the sequence.
+KINDS = {**RECURRENT, "transformer": TransformerEncoder}
 
 
 class CharLM(Module):
     """Embedding(V, embedding_dim) -> RNN/LSTM/GRU(embedding_dim, hidden_size, num_layers,
-    batch_first) -> Linear(hidden_size, V), V = len(vocab).
+    batch_first) -> Linear(hidden_size, V), V = len(vocab); or, with kind="transformer", a
+    GPT-style decoder: token plus learned position embeddings (embedding_dim wide) -> num_layers
+    pre-norm TransformerEncoderLayers (num_heads heads, feed-forward hidden_size wide, GELU
+    (tanh form), no dropout) under a causal mask -> LayerNorm -> Linear(embedding_dim, V).
+
+    makemore's default Transformer (Karpathy, github.com/karpathy/makemore) is
+    CharLM(vocab, "transformer", embedding_dim=64, hidden_size=256, num_layers=4, num_heads=4,
+    block_size=16 for the names list).
 
     Args: vocab, a CharVocab (chainrule.data.datasets), kept as `.vocab` for generate;
-        kind, "rnn" (tanh), "lstm" or "gru"; embedding_dim, hidden_size, num_layers.
+        kind, "rnn" (tanh), "lstm", "gru" or "transformer"; embedding_dim, hidden_size,
+        num_layers; for the transformer only: num_heads (dividing embedding_dim) and block_size,
+        the longest context it reads (the number of position embeddings).
     Shape: idx (B, T) int64 character indices -> logits (B, T, V), position t's logits those of
-        the character after idx[:, t].
+        the character after idx[:, t]; for the transformer T <= block_size.
     """
 
-    def __init__(self, vocab, kind="lstm", embedding_dim=32, hidden_size=128, num_layers=1):
+    def __init__(self, vocab, kind="lstm", embedding_dim=32, hidden_size=128, num_layers=1,
+                 num_heads=4, block_size=32):
         super().__init__()
         if kind not in KINDS:
             raise ValueError(f"CharLM: kind must be one of {', '.join(KINDS)}, got {kind!r}")
         self.vocab, self.kind = vocab, kind
         self.embedding = Embedding(len(vocab), embedding_dim)
-        self.rnn = KINDS[kind](embedding_dim, hidden_size, num_layers, batch_first=True)
-        self.head = Linear(hidden_size, len(vocab))
+        if kind == "transformer":
+            _check_transformer(embedding_dim, num_heads, block_size)
+            self.block_size = block_size
+            self.position = Embedding(block_size, embedding_dim)
+            layer = TransformerEncoderLayer(embedding_dim, num_heads, hidden_size, dropout=0.0,
+                                            activation=gelu_tanh, batch_first=True,
+                                            norm_first=True)
+            self.blocks = TransformerEncoder(layer, num_layers, LayerNorm(embedding_dim),
+                                             enable_nested_tensor=False)
+            self.head = Linear(embedding_dim, len(vocab))
+        else:
+            self.block_size = None   # a recurrent model reads any length
+            self.rnn = RECURRENT[kind](embedding_dim, hidden_size, num_layers, batch_first=True)
+            self.head = Linear(hidden_size, len(vocab))
 
     def forward(self, idx, hx=None):
         return self._run(idx, hx)[0]
 
     def _run(self, idx, hx=None):
-        """(logits, the recurrent state after the last step), so that generate can go on from it."""
+        """(logits, the recurrent state after the last step), so that generate can go on from it
+        (None for the transformer, which rereads its context instead)."""
+        if self.kind == "transformer":
+            return self._transformer(idx), None
         outputs, state = self.rnn(self.embedding(idx), hx)
         return self.head(outputs), state
+
+    def _transformer(self, idx):
+        length = idx.shape[-1]
+        if idx.ndim != 2 or length > self.block_size:
+            raise ValueError(f"CharLM(transformer): expected idx of shape (B, T) with T <= "
+                             f"block_size {self.block_size}, got {tuple(idx.shape)}")
+        positions = creation.arange(length, dtype=int64)
+        x = self.embedding(idx) + self.position(positions)
+        mask = Transformer.generate_square_subsequent_mask(length, dtype=x.dtype)
+        return self.head(self.blocks(x, mask=mask, is_causal=True))
 
     def generate(self, prompt, n, temperature=1.0, top_k=None, generator=None):
         """The prompt followed by n characters sampled one at a time, each from
         softmax(logits / temperature) restricted to the top_k most likely (all when None).
+        The transformer reads the last block_size characters at each step (the prompt may be
+        longer); a recurrent model carries its state through the whole text.
 
         Args: prompt, a non-empty str of characters in the vocabulary; n, how many to add (>= 0);
             temperature > 0 (below 1 sharper, above 1 flatter); top_k >= 1 or None (1: greedy);
@@ -51,15 +94,37 @@ class CharLM(Module):
         """
         _check_generate(prompt, n, temperature, top_k)
         draw = random_generator(generator, "CharLM.generate")
-        idx = creation.tensor([self.vocab.encode(prompt)], dtype=int64)
+        indices = self.vocab.encode(prompt)
         produced = []
         with no_grad():
-            logits, state = self._run(idx)
+            if self.kind == "transformer":
+                for _ in range(n):
+                    context = creation.tensor([(indices + produced)[-self.block_size:]],
+                                              dtype=int64)
+                    logits = self._transformer(context)
+                    produced.append(_sample(logits[0, -1].numpy(), temperature, top_k, draw))
+                return prompt + self.vocab.decode(produced)
+            logits, state = self._run(creation.tensor([indices], dtype=int64))
             for _ in range(n):
                 choice = _sample(logits[0, -1].numpy(), temperature, top_k, draw)
                 produced.append(choice)
                 logits, state = self._run(creation.tensor([[choice]], dtype=int64), state)
         return prompt + self.vocab.decode(produced)
+
+
+def gelu_tanh(x):
+    """GELU in its tanh approximation, as GPT-2 and makemore use it (Hendrycks & Gimpel 2016,
+    eq. 2): here a few times faster than the exact one, whose erf NumPy lacks."""
+    return gelu(x, approximate="tanh")
+
+
+def _check_transformer(embedding_dim, num_heads, block_size):
+    if isinstance(block_size, bool) or not isinstance(block_size, int) or block_size < 1:
+        raise ValueError(f"CharLM: block_size must be a positive int, got {block_size!r}")
+    if isinstance(num_heads, bool) or not isinstance(num_heads, int) or num_heads < 1 \
+            or embedding_dim % num_heads:
+        raise ValueError(f"CharLM: num_heads must be a positive int dividing embedding_dim "
+                         f"{embedding_dim}, got {num_heads!r}")
 
 
 def _check_generate(prompt, n, temperature, top_k):
