@@ -1,5 +1,120 @@
-"""`chainrule train gan`: a generative adversarial network (being built in issue 11)."""
+"""`chainrule train gan`: a GAN on the ring of eight Gaussians (modes covered, over training, for
+each generator loss) or on the 8×8 digits (sample grids and a digit classifier's score)."""
+import dataclasses
+import pathlib
+import sys
+
+from chainrule.cli.arguments import natural_int, positive_int
+from chainrule.experiments import gan
+from chainrule.models.gan import GENERATOR_LOSSES
+from chainrule.utils.files import make_writable_folder
+
+DATA = ("ring", "digits")
 
 
 def add_parser(tasks):
-    tasks.add_parser("gan", help="a generative adversarial network (not built yet)")
+    command = tasks.add_parser(
+        "gan", help="a generative adversarial network on a ring of Gaussians or 8x8 digits",
+        description="Train a GAN (Adam, betas 0.5 and 0.999). On the ring of eight 2-D Gaussians "
+                    "(an MLP GAN) it prints, over training, how many modes the generator covers "
+                    "and the share of its samples within 3 sigma of a mode, for each generator "
+                    "loss; on scikit-learn's 8x8 digits (a DCGAN or an MLP GAN) it prints a "
+                    "separately trained digit classifier's verdict on the samples beside its "
+                    "verdict on real digits.")
+    command.add_argument("--data", default="ring", help="ring (default) or digits")
+    command.add_argument("--model", choices=list(gan.IMAGE_MODELS),
+                         help="digits only: dcgan (default) or mlp; the ring's is an MLP")
+    command.add_argument("--loss", choices=[*GENERATOR_LOSSES, "both"],
+                         help="the generator's loss (default: both, one run each, on the ring; "
+                              "nonsaturating on digits)")
+    command.add_argument("--steps", type=positive_int,
+                         help=f"ring: optimizer steps per run (default {gan.RING['steps']})")
+    command.add_argument("--epochs", type=positive_int,
+                         help=f"digits: epochs (default {gan.DIGITS['epochs']})")
+    command.add_argument("--seed", type=natural_int, default=gan.SEED,
+                         help=f"seed of the weights, data and noise (default {gan.SEED})")
+    command.add_argument("--out", help="folder for the figures, histories and checkpoints "
+                                       "(default out/gan/DATA)")
+    command.set_defaults(run=run)
+
+
+def run(args):
+    try:
+        _check(args)
+        out = pathlib.Path(args.out or f"out/gan/{args.data}")
+        make_writable_folder(out)
+    except (ValueError, OSError) as error:
+        return _fail(error)
+    try:
+        if args.data == "ring":
+            return _ring(args, out)
+        return _digits(args, out)
+    except (OSError, RuntimeError, FloatingPointError) as error:
+        return _fail(error)
+
+
+def _check(args):
+    if args.data not in DATA:
+        raise ValueError(f"unknown dataset {args.data!r}; choose ring or digits")
+    if args.data == "ring" and args.model not in (None, "mlp"):
+        raise ValueError(f"--model {args.model} is for digits; the ring's GAN is an MLP")
+    if args.data == "ring" and args.epochs is not None:
+        raise ValueError("--epochs is for digits; the ring takes --steps")
+    if args.data == "digits" and args.steps is not None:
+        raise ValueError("--steps is for the ring; digits take --epochs")
+    if args.data == "digits" and args.loss == "both":
+        raise ValueError("--loss both is for the ring; digits train one loss at a time")
+
+
+def _ring(args, out):
+    losses = GENERATOR_LOSSES if args.loss in (None, "both") else (args.loss,)
+    steps = args.steps or gan.RING["steps"]
+    print(f"ring of 8 Gaussians (std {gan.STD}): an MLP GAN, {steps} steps of Adam (lr "
+          f"{gan.RING['lr']:g}, batch {gan.RING['batch']}) per loss, seed {args.seed}; "
+          f"writing to {out}/", flush=True)
+    every = max(steps // 10, 1)
+
+    def report(loss, row):
+        if row["step"] % every == 0 or row["step"] == steps:
+            print(f"  {loss:>13}  step {row['step']:>6}: {row['modes']}/8 modes covered, "
+                  f"{100 * row['share']:5.1f}% of samples within 3 sigma of a mode", flush=True)
+
+    results = gan.ring_experiment(out, losses, steps, args.seed, report)
+    print(f"wrote {out}/ring.png, history_LOSS.csv and gan_LOSS.safetensors")
+    for loss, result in results.items():
+        print(f"{loss}: {result.final['modes']}/8 modes covered, "
+              f"{100 * result.final['share']:.1f}% within 3 sigma ({result.seconds:.0f} s)")
+    return 0
+
+
+def _digits(args, out):
+    model, loss = args.model or "dcgan", args.loss or "nonsaturating"
+    epochs = args.epochs or gan.DIGITS["epochs"]
+    print(f"8x8 digits: a digit classifier on the real images, then a {model} GAN with the "
+          f"{loss} loss, {epochs} epochs, seed {args.seed}; writing to {out}/", flush=True)
+    result, accuracy, reference = gan.digits_experiment(out, model, loss, epochs, args.seed,
+                                                        _digits_report)
+    print(f"wrote {out}/samples.png, scores.png, history_{loss}.csv and gan_{loss}.safetensors")
+    print(f"classifier test accuracy (real digits): {100 * accuracy:.1f}%")
+    print(f"real test digits: {_score(reference)}")
+    print(f"generated ({result.seconds:.0f} s): {_score(result.score)}")
+    return 0
+
+
+def _digits_report(what, value):
+    if what == "classifier" and value[0] % 5 == 0:
+        print(f"  classifier epoch {value[0]:>3}: test accuracy {100 * value[1]:.1f}%", flush=True)
+    elif what == "epoch" and "confidence" in value:
+        print(f"  epoch {value['epoch']:>3}: {_score(value)}", flush=True)
+
+
+def _score(values):
+    """The score's numbers in a line; values: a DigitScore or a history row holding them."""
+    values = values if isinstance(values, dict) else dataclasses.asdict(values)
+    return (f"confidence {values['confidence']:.3f}, class entropy {values['class_entropy']:.3f} "
+            f"nats (balanced: log 10 = 2.303), inception score {values['inception_score']:.2f}")
+
+
+def _fail(error):
+    print(f"chainrule train gan: {error}", file=sys.stderr)
+    return 2

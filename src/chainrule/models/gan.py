@@ -85,6 +85,27 @@ class MLPDiscriminator(Module):
         return self.net(x).squeeze(1)
 
 
+class Packed(Module):
+    """PacGAN (Lin et al., 2018): the discriminator judges `pack` samples at once, concatenated,
+    so a generator that puts out near-copies is easy to tell from the data: a cure for mode
+    collapse that changes nothing but the discriminator's input. Wrap a discriminator built for
+    pack · features inputs: e.g. Packed(MLPDiscriminator(2 * pack), pack) for points.
+
+    Shape: x (B, features) → logits (B / pack,), B a multiple of pack; samples i·pack to
+    i·pack + pack - 1 form the i-th group.
+    """
+
+    def __init__(self, discriminator, pack):
+        super().__init__()
+        self.discriminator, self.pack = discriminator, pack
+
+    def forward(self, x):
+        if len(x) % self.pack:
+            raise ValueError(f"Packed: a batch of {len(x)} cannot be split into groups of "
+                             f"{self.pack}")
+        return self.discriminator(x.reshape(len(x) // self.pack, -1))
+
+
 # ----- a small DCGAN for 8×8 images --------------------------------------------------------------
 class DCGenerator(Module):
     """Radford et al. (2016)'s generator scaled to 8×8×1: project and reshape, then transposed
@@ -168,3 +189,25 @@ class MLPImageDiscriminator(Module):
 
     def forward(self, x):
         return self.net(x).squeeze(1)
+
+
+class DigitClassifier(Module):
+    """The judge of generated digits, trained on the real ones only (as the Inception network
+    judges ImageNet samples in Salimans et al., 2016, scaled down to 8×8):
+
+    x (B, 1, 8, 8) → Conv2d(1, c, 3, padding 1) → ReLU → Conv2d(c, 2c, 3, stride 2, padding 1)
+      → (B, 2c, 4, 4) → ReLU → Flatten → Linear(32c, 10)
+
+    Args: channels c (16).
+    Shape: images (B, 1, 8, 8) → logits (B, 10).
+    """
+
+    def __init__(self, channels=16):
+        super().__init__()
+        self.net = Sequential(
+            Conv2d(1, channels, 3, padding=1), ReLU(),
+            Conv2d(channels, 2 * channels, 3, stride=2, padding=1), ReLU(),
+            Flatten(), Linear(2 * channels * 4 * 4, 10))
+
+    def forward(self, x):
+        return self.net(x)

@@ -1,0 +1,57 @@
+"""`chainrule train gan`: a short run on each data set prints its measured numbers and writes its
+figures and checkpoints; bad arguments are refused in one line with status 2."""
+import re
+
+import pytest
+
+import chainrule as cr
+from chainrule.cli import main
+from chainrule.models.gan import MLPGenerator
+
+
+def test_a_short_ring_run_prints_both_losses_and_writes_its_files(tmp_path, capsys):
+    assert main(["train", "gan", "--steps", "20", "--out", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert re.fullmatch(r"nonsaturating: \d/8 modes covered, \d+\.\d% within 3 sigma \(\d+ s\)",
+                        lines[-2])
+    assert lines[-1].startswith("minimax: ")
+    for name in ("ring.png", "history_nonsaturating.csv", "history_minimax.csv",
+                 "gan_nonsaturating.safetensors", "gan_minimax.safetensors"):
+        assert (tmp_path / name).is_file(), name
+    saved = cr.load(tmp_path / "gan_minimax.safetensors")
+    assert saved["loss"] == "minimax"
+    MLPGenerator().load_state_dict(saved["generator"])   # the checkpoint is the generator
+    assert (tmp_path / "history_minimax.csv").read_text().startswith("step,modes,share,d_loss")
+
+
+def test_a_short_digits_run_prints_the_classifier_and_the_scores(tmp_path, capsys):
+    assert main(["train", "gan", "--data", "digits", "--model", "mlp", "--epochs", "1",
+                 "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"classifier test accuracy \(real digits\): \d+\.\d%", out)
+    assert re.search(r"real test digits: confidence 0\.\d{3}, class entropy \d\.\d{3}", out)
+    assert re.search(r"generated \(\d+ s\): confidence \d\.\d{3}", out)
+    for name in ("samples.png", "scores.png", "history_nonsaturating.csv",
+                 "gan_nonsaturating.safetensors"):
+        assert (tmp_path / name).is_file(), name
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["--data", "mnist"], "chainrule train gan: unknown dataset 'mnist'; choose ring or digits"),
+    (["--model", "dcgan"], "chainrule train gan: --model dcgan is for digits; the ring's GAN is "
+                           "an MLP"),
+    (["--epochs", "3"], "chainrule train gan: --epochs is for digits; the ring takes --steps"),
+    (["--data", "digits", "--steps", "3"], "chainrule train gan: --steps is for the ring; "
+                                           "digits take --epochs"),
+    (["--data", "digits", "--loss", "both"], "chainrule train gan: --loss both is for the ring"),
+])
+def test_bad_arguments_are_refused_in_one_line(arguments, message, tmp_path, capsys):
+    assert main(["train", "gan", *arguments, "--out", str(tmp_path / "out")]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(message) and error.count("\n") == 1
+
+
+def test_an_unwritable_output_folder_is_refused(tmp_path, capsys):
+    (tmp_path / "file").write_text("")
+    assert main(["train", "gan", "--steps", "1", "--out", str(tmp_path / "file")]) == 2
+    assert capsys.readouterr().err.startswith("chainrule train gan: ")
