@@ -25,3 +25,36 @@ def test_each_experiment_prints_and_writes(tmp_path, capsys, argv, files, headin
         else:
             rows = list(csv.reader(open(tmp_path / name)))
             assert len(rows) > 1 and all(len(row) == len(rows[0]) for row in rows)
+
+
+def test_trajectories_prints_each_path_and_draws_them(tmp_path, capsys):
+    assert main(["experiment", "trajectories", "--steps", "40", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "steps to f < 0.0001" in out and f"written to {tmp_path}/" in out
+    assert out.count("Rosenbrock") == 3 and "not reached" in out
+    rows = list(csv.reader(open(tmp_path / "trajectories.csv")))
+    assert len(rows) == 10 and rows[0][:2] == ["surface", "optimizer"]
+    assert matplotlib.image.imread(tmp_path / "optim_trajectories.png").std() > 0.01
+
+
+def test_bnn_prints_the_band_widths_and_draws_the_band(tmp_path, capsys, monkeypatch):
+    from chainrule.experiments import bnn
+    monkeypatch.setattr(bnn, "SGLD_BURN_IN", 20)   # a short chain: this checks the command only
+    monkeypatch.setattr(bnn, "HMC_BURN_IN", 1)
+    monkeypatch.setattr(bnn, "HMC_LEAPFROGS", 5)
+    argv = ["experiment", "bnn", "--samples", "3", "--steps", "50", "--out", str(tmp_path)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    for line in ("Adam (point)", "SGLD", "HMC", "as wide in the gap", f"written to {tmp_path}/"):
+        assert line in out
+    rows = list(csv.reader(open(tmp_path / "bnn.csv")))
+    assert rows[0][:4] == ["x", "truth", "Adam (point) mean", "Adam (point) std"]
+    assert len(rows) > 100 and all(len(row) == 8 for row in rows)
+    assert matplotlib.image.imread(tmp_path / "bnn_band.png").std() > 0.01
+
+
+def test_bnn_refuses_bad_arguments(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["experiment", "bnn", "--samples", "0"])
+    assert exit_info.value.code == 2
+    assert "--samples: expected a positive whole number, got '0'" in capsys.readouterr().err

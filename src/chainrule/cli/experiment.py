@@ -1,14 +1,19 @@
-"""`chainrule experiment mnist1d | features | scale`: the MNIST-1D paper's table and the lecture's
-two claims measured; each prints its table, writes it as CSV and draws its figures."""
+"""`chainrule experiment mnist1d | features | scale | trajectories | bnn`: the MNIST-1D paper's
+table, the lecture's two claims, and optimisation against sampling, measured; each prints its
+table, writes it as CSV and draws its figures."""
 import csv
 import io
 import pathlib
 import sys
 
 from chainrule.cli.arguments import natural_int, positive_int
-from chainrule.experiments import features, mnist1d, scale
+from chainrule.experiments import bnn, features, mnist1d, scale
+from chainrule.experiments import trajectories as optimizer_paths
 from chainrule.utils.files import make_writable_folder, write_atomically
+from chainrule.viz.bnn import BandPanel, band
 from chainrule.viz.mnist1d import accuracy_bars, plot_filters, scale_curves
+from chainrule.viz.trajectories import SurfacePanel
+from chainrule.viz.trajectories import trajectories as draw_trajectories
 
 
 def add_parser(commands):
@@ -30,6 +35,27 @@ def add_parser(commands):
         else:
             command.add_argument("--seed", type=natural_int, default=mnist1d.SEED)
         command.set_defaults(run=run)
+    _add_sampling_parsers(kinds)
+
+
+def _add_sampling_parsers(kinds):
+    help_text = "SGD, momentum and Adam drawn as paths on 2-D loss surfaces"
+    command = kinds.add_parser("trajectories", help=help_text, description=help_text)
+    command.add_argument("--out", default="out/trajectories",
+                         help="folder for the table and figure (default out/trajectories)")
+    command.add_argument("--steps", type=positive_int, default=optimizer_paths.STEPS,
+                         help=f"steps per optimiser (default {optimizer_paths.STEPS})")
+    command.set_defaults(run=run_trajectories)
+    help_text = "a Bayesian MLP sampled by SGLD and HMC against one network optimised by Adam"
+    command = kinds.add_parser("bnn", help=help_text, description=help_text)
+    command.add_argument("--out", default="out/bnn",
+                         help="folder for the table and figure (default out/bnn)")
+    command.add_argument("--samples", type=positive_int, default=bnn.SAMPLES,
+                         help=f"draws kept by each sampler (default {bnn.SAMPLES})")
+    command.add_argument("--steps", type=positive_int, default=bnn.MAP_STEPS,
+                         help=f"Adam steps of the optimised network (default {bnn.MAP_STEPS})")
+    command.add_argument("--seed", type=natural_int, default=bnn.SEED)
+    command.set_defaults(run=run_bnn)
 
 
 def run_table(args):
@@ -94,6 +120,87 @@ def run_scale(args):
     scale_curves(out / "scale_width.png", scale.WIDTHS, {"mlp": (by_width.mean, by_width.std)},
                  "hidden units of the MLP", title=f"Bigger model (mean ± std of {len(seeds)} seeds)")
     return _written(out, ["scale.csv", "scale_data.png", "scale_width.png"])
+
+
+def run_trajectories(args):
+    out = _folder(args.out)
+    print(f"SGD, SGD + momentum {optimizer_paths.MOMENTUM} and Adam from one start on each "
+          f"surface, {args.steps} steps, float64")
+    print(f"{'surface':28}{'optimizer':10}{'lr':>7}{'final loss':>12}"
+          f"{f'steps to f < {optimizer_paths.TOLERANCE:g}':>21}   ends at")
+
+    def row(path):
+        steps = path.steps_to_tolerance
+        print(f"{path.surface:28}{path.optimizer:10}{path.lr:>7g}{path.final_loss:>12.3g}"
+              f"{'not reached' if steps is None else steps:>21}   "
+              f"({_no_minus_zero(path.points[-1][0])}, {_no_minus_zero(path.points[-1][1])})",
+              flush=True)
+    paths = optimizer_paths.run_all(steps=args.steps, report=row)
+    _write_csv(out / "trajectories.csv", ["surface", "optimizer", "lr", "final_loss",
+                                          "steps_to_tolerance", "x", "y"],
+               [[p.surface, p.optimizer, p.lr, p.final_loss, p.steps_to_tolerance,
+                 *p.points[-1]] for p in paths])
+    panels = []
+    for surface in optimizer_paths.SURFACES:
+        mine = [p for p in paths if p.surface == surface.name]
+        notes = {p.optimizer: ("not reached" if p.steps_to_tolerance is None
+                               else f"{p.steps_to_tolerance} steps") for p in mine}
+        panels.append(SurfacePanel(surface.name, *optimizer_paths.grid(surface), surface.minima,
+                                   {p.optimizer: p.points for p in mine}, notes))
+    draw_trajectories(out / "optim_trajectories.png", panels,
+                      title=f"Paths of {args.steps} steps; corner: steps to "
+                            f"f < {optimizer_paths.TOLERANCE:g}")
+    return _written(out, ["trajectories.csv", "optim_trajectories.png"])
+
+
+def run_bnn(args):
+    out = _folder(args.out)
+    mlp = bnn.FlatMLP()
+    (low, gap_low), (gap_high, high) = bnn.CLUSTERS
+    print(f"Bayesian MLP {'-'.join(map(str, mlp.sizes))} (tanh, {mlp.size} weights, prior "
+          f"N(0, {bnn.PRIOR_STD:g}²), noise σ = {bnn.NOISE:g}) on {bnn.N_TRAIN} points with x in "
+          f"[{low:g}, {gap_low:g}] ∪ [{gap_high:g}, {high:g}]; seed {args.seed}")
+    print(f"{'method':14}{'draws':>6}{'acceptance':>12}{'seconds':>9}{'test RMSE':>11}"
+          f"{'gap RMSE':>10}{'band: data':>12}{'gap':>7}{'outside':>9}")
+    experiment = bnn.run(n_samples=args.samples, seed=args.seed, map_steps=args.steps,
+                         report=lambda m: print(f"  ({m.name} done in {m.seconds:.1f} s)",
+                                                flush=True))
+    widths = {}
+    for method in experiment.methods:
+        widths[method.name] = width = experiment.widths(method)
+        rate = "—" if method.acceptance_rate is None else f"{method.acceptance_rate:.2f}"
+        print(f"{method.name:14}{len(method.draws):>6}{rate:>12}{method.seconds:>9.1f}"
+              f"{experiment.test_rmse(method):>11.3f}{experiment.gap_rmse(method):>10.3f}"
+              f"{width['data']:>12.2f}{width['gap']:>7.2f}{width['outside']:>9.2f}")
+    for name in ("SGLD", "HMC"):
+        width = widths[name]
+        print(f"{name}'s band is {width['gap'] / width['data']:.1f}x as wide in the gap and "
+              f"{width['outside'] / width['data']:.1f}x outside the data as among them")
+    print(f"test RMSE: {bnn.N_TEST} new points from the clusters (their noise σ = {bnn.NOISE:g} "
+          "included); gap RMSE: the mean against sin(2x) between the clusters; band: the mean "
+          "width of the ±2σ predictive band (noise included) among the data, in the gap and "
+          f"outside, up to |x| = {bnn.WINDOW[1]:g}")
+    _write_csv(out / "bnn.csv", ["x", "truth"] + [f"{m.name} {q}" for m in experiment.methods
+                                                  for q in ("mean", "std")],
+               [[x, truth, *[v for m in experiment.methods
+                             for v in (m.grid_mean[i], m.grid_std[i])]]
+                for i, (x, truth) in enumerate(zip(experiment.grid,
+                                                   bnn.truth(experiment.grid)))])
+    panels = [BandPanel(m.name if m.acceptance_rate is None
+                        else f"{m.name} (acceptance {m.acceptance_rate:.2f})",
+                        m.grid_mean, m.grid_std,
+                        None if len(m.draws) == 1 else experiment.curves(m))
+              for m in experiment.methods]
+    band(out / "bnn_band.png", experiment.grid, experiment.x, experiment.t, panels,
+         truth=bnn.truth(experiment.grid), shade=[(gap_low, gap_high)], ylim=(-3, 3),
+         title=f"One optimised network against {args.samples} posterior draws "
+               "(shaded: the gap without data)")
+    return _written(out, ["bnn.csv", "bnn_band.png"])
+
+
+def _no_minus_zero(value):
+    """value to 3 decimals, without the "-0.000" of a tiny negative number."""
+    return f"{round(float(value), 3) + 0.0:.3f}"
 
 
 def _folder(out):
