@@ -5,7 +5,13 @@ import pytest
 import chainrule as cr
 from chainrule.data import DataLoader
 from chainrule.data.datasets import (
-    CORPORA, CharLines, CharVocab, CharWindows, load_corpus, read_text)
+    CORPORA,
+    CharLines,
+    CharVocab,
+    CharWindows,
+    load_corpus,
+    read_text,
+)
 
 
 def test_vocab_is_sorted_and_round_trips():
@@ -79,6 +85,9 @@ def test_read_text_errors(tmp_path):
     (tmp_path / "binary.bin").write_bytes(b"ab\xff\xfe\x00")
     with pytest.raises(ValueError, match="not UTF-8.*byte 2"):
         read_text(tmp_path / "binary.bin")
+    (tmp_path / "zeros.bin").write_bytes(b"ab\x00\x00\x01")   # valid UTF-8, yet binary
+    with pytest.raises(ValueError, match="NUL byte.*byte 2"):
+        read_text(tmp_path / "zeros.bin")
     (tmp_path / "ok.txt").write_text("héllo\n", encoding="utf-8")
     assert read_text(tmp_path / "ok.txt") == "héllo\n"
 

@@ -141,7 +141,8 @@ class CharLines(Dataset):
 
 
 def read_text(path):
-    """The text of a UTF-8 file, with clear errors for a missing, empty or non-UTF-8 file."""
+    """The text of a UTF-8 file, with clear errors for a missing, empty, non-UTF-8 or binary
+    (NUL-holding) file."""
     path = pathlib.Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"read_text: no such file: {str(path)!r}")
@@ -149,10 +150,16 @@ def read_text(path):
     if not data:
         raise ValueError(f"read_text: the file {str(path)!r} is empty")
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise ValueError(f"read_text: {str(path)!r} is not UTF-8 text (byte {error.start} is "
                          f"{data[error.start:error.start + 1]!r}); a binary file?") from None
+    # Text files hold no NUL byte; binary ones (images, archives, compiled code) nearly always
+    # do, even those whose bytes happen to decode as UTF-8.
+    if "\x00" in text:
+        raise ValueError(f"read_text: {str(path)!r} holds a NUL byte (at byte "
+                         f"{data.index(0)}): a binary file, not text")
+    return text
 
 
 def load_corpus(name):
