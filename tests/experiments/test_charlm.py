@@ -25,10 +25,10 @@ def small_sizes(monkeypatch):
 
 def test_a_short_run_learns_reports_and_writes_its_files(tmp_path, small_sizes):
     lines = []
-    settings = charlm.Settings(kind="gru", steps=120, eval_every=40, sample_every=60, samples=3)
+    settings = charlm.Settings(kind="gru", steps=90, eval_every=30, sample_every=45, samples=3)
     result = charlm.train(NAMES, True, settings, tmp_path, report=lines.append,
                           reference=("makemore", 1.92))
-    assert [record["step"] for record in result.history] == [40, 80, 120]
+    assert [record["step"] for record in result.history] == [30, 60, 90]
     assert result.val_loss < result.baselines["unigram"]   # it learnt more than frequencies
     assert result.history[-1]["val_loss"] < result.history[0]["val_loss"]
     assert math.isclose(result.history[-1]["val_bits"], result.val_loss / math.log(2))
@@ -39,7 +39,7 @@ def test_a_short_run_learns_reports_and_writes_its_files(tmp_path, small_sizes):
         assert (tmp_path / name).is_file(), name
     with open(tmp_path / "history.csv") as f:
         rows = list(csv.DictReader(f))
-    assert [int(row["step"]) for row in rows] == [40, 80, 120]
+    assert [int(row["step"]) for row in rows] == [30, 60, 90]
     assert math.isclose(float(rows[-1]["val_loss"]), result.val_loss)
     assert (tmp_path / "samples.txt").read_text().split("\n")[:3] == result.samples
 

@@ -36,7 +36,7 @@ SIZES = {
     "transformer": {"embedding_dim": 64, "hidden_size": 256, "num_layers": 4, "num_heads": 4,
                         "batch_size": 32, "lr": 1e-3},
 }
-STEPS = 4000
+STEPS = 2000
 MAX_NORM = 1.0        # gradient clipping, as char-rnn's (Karpathy 2015) clips to keep RNNs stable
 FINAL_LR = 0.1        # the cosine schedule ends at a tenth of the peak learning rate
 
@@ -151,17 +151,8 @@ def _loop(model, corpus, settings, report):
         lr = peak * (FINAL_LR + (1 - FINAL_LR) * 0.5 * (1 + math.cos(math.pi * progress)))
         for group in optimizer.param_groups:
             group["lr"] = lr
-        x, y = training_batch(corpus, batch_size, draw)
-        logits = model(x)
-        loss = cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
-        optimizer.zero_grad()
-        loss.backward()
-        clip_grad_norm_(model.parameters(), MAX_NORM)
-        optimizer.step()
-        losses.append(loss.item())
-        if not math.isfinite(losses[-1]):
-            raise FloatingPointError(f"charlm: the training loss is {losses[-1]} at step "
-                                     f"{step + 1}; lower the learning rate")
+        losses.append(_train_step(model, optimizer, *training_batch(corpus, batch_size, draw),
+                                  step))
         step += 1
         elapsed = time.perf_counter() - start
         done = _progress(step, elapsed, settings) >= 1
@@ -172,6 +163,22 @@ def _loop(model, corpus, settings, report):
             samples = draw_samples(model, corpus, settings, sampler)
             report(_show(samples, corpus.lines))
     return history, samples, time.perf_counter() - start
+
+
+def _train_step(model, optimizer, x, y, step):
+    """One Adam step on the batch (x, y), its gradients clipped; returns the loss (a float).
+    A loss that is not finite stops the run before it is applied."""
+    logits = model(x)
+    loss = cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
+    value = loss.item()
+    if not math.isfinite(value):
+        raise FloatingPointError(f"charlm: the training loss is {value} at step {step + 1}; "
+                                 "lower the learning rate (--lr)")
+    optimizer.zero_grad()
+    loss.backward()
+    clip_grad_norm_(model.parameters(), MAX_NORM)
+    optimizer.step()
+    return value
 
 
 def _progress(step, elapsed, settings):
