@@ -90,7 +90,7 @@ def train(model, task, steps=None, seconds=None, seed=SEED, log=None, eval_every
     """Adam with teacher forcing on random batches of BATCH training pairs, gradient norm clipped
     at CLIP, until `steps` steps or `seconds` of training, whichever comes first; every eval_every
     steps and at the end, the validation exact match (greedy). The model ends with the weights of
-    its best validation check. Returns the history, a list of dicts (step, seconds, loss,
+    its best validation check (the latest of equals). Returns the history, a list of dicts (step, seconds, loss,
     validation_exact)."""
     if steps is None and seconds is None:
         raise ValueError("train: give steps or seconds (or both), the training budget")
@@ -117,7 +117,7 @@ def train(model, task, steps=None, seconds=None, seed=SEED, log=None, eval_every
             history.append({"step": step, "seconds": round(elapsed, 1),
                             "loss": sum(losses) / len(losses), "validation_exact": exact})
             losses = []
-            if exact > best:
+            if exact >= best:   # a tie goes to the later check, trained longer
                 best, best_state = exact, model.state_dict()
             if log:
                 log(history[-1])
