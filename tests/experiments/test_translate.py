@@ -86,6 +86,19 @@ def test_training_lowers_the_loss(tmp_path):
     assert history[1]["loss"] < history[0]["loss"] / 2
 
 
+def test_the_best_validation_check_is_kept(tmp_path, monkeypatch):
+    task = translate.pairs_task(write_pairs(tmp_path))
+    model = translate.build_model(task, "gru")
+    scores = iter([0.5, 0.75, 0.25])   # the second check is the best
+    monkeypatch.setattr(translate, "evaluate",
+                        lambda *args: translate.Evaluation(next(scores), 0.0, [], []))
+    weights = []
+    translate.train(model, task, steps=6, eval_every=2,
+                    log=lambda entry: weights.append(model.decoder.weight_hh.detach().clone()))
+    assert (model.decoder.weight_hh - weights[1]).abs().max().item() == 0
+    assert (weights[2] - weights[1]).abs().max().item() > 0
+
+
 def test_a_budget_is_required(tmp_path):
     task = translate.pairs_task(write_pairs(tmp_path))
     with pytest.raises(ValueError, match="give steps or seconds"):

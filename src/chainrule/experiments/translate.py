@@ -118,7 +118,9 @@ def train(model, task, steps=None, seconds=None, seed=SEED, log=None, eval_every
                             "loss": sum(losses) / len(losses), "validation_exact": exact})
             losses = []
             if exact >= best:   # a tie goes to the later check, trained longer
-                best, best_state = exact, model.state_dict()
+                # a copy: state_dict's tensors share the parameters' memory, which Adam updates
+                best, best_state = exact, {name: value.detach().clone()
+                                           for name, value in model.state_dict().items()}
             if log:
                 log(history[-1])
         if over:
@@ -197,7 +199,9 @@ def run(kind="gru", pairs_path=None, steps=None, seconds=None, beam=5, seed=SEED
         for (s, t), g, b in zip(task.test, greedy.translations, beamed.translations)])
     files = [out / name for name in ("model.safetensors", "history.csv", "translations.csv")]
     if kind == "gru":
-        files.append(plot_attention(_attention_examples(task, greedy), out / "attention.png"))
+        title = f"GRU attention on held-out {'numbers' if pairs_path is None else 'pairs'}"
+        files.append(plot_attention(_attention_examples(task, greedy), out / "attention.png",
+                                    title))
     return Result(task, kind, _count(model), history, greedy, beamed, beam, files)
 
 
