@@ -52,13 +52,20 @@ def test_bad_files_get_one_line_and_status_2(tmp_path, capsys, content, message)
     assert re.search(message, error)
 
 
+def test_below_is_for_the_numbers_only(tmp_path, capsys):
+    pairs = tmp_path / "toy.tsv"
+    pairs.write_text(TSV, encoding="utf-8")
+    assert main(["train", "translate", "--pairs", str(pairs), "--below", "100"]) == 2
+    assert "--below sets the size of the numbers task" in capsys.readouterr().err
+
+
 def test_a_missing_file(tmp_path, capsys):
     assert main(["train", "translate", "--pairs", str(tmp_path / "none.tsv")]) == 2
     assert "no such file" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("arguments", [["--beam", "0"], ["--steps", "-3"], ["--minutes", "0"],
-                                       ["--model", "lstm"]])
+                                       ["--model", "lstm"], ["--below", "10"]])
 def test_bad_numbers_and_choices_are_refused_by_argparse(arguments, capsys):
     with pytest.raises(SystemExit) as exit:
         main(["train", "translate", *arguments])

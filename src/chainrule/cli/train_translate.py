@@ -6,9 +6,11 @@ import pathlib
 import sys
 
 from chainrule.cli.arguments import checked, natural_int, positive_int
+from chainrule.data.datasets.numbers import HIGH, LIMIT
 from chainrule.experiments import translate
 
 positive_number = checked(float, lambda x: x > 0 and math.isfinite(x), "a number > 0")
+numbers_size = checked(int, lambda n: 20 <= n <= LIMIT, f"a whole number in [20, {LIMIT}]")
 STEPS, EXAMPLES = 1000, 5
 
 
@@ -23,6 +25,8 @@ def add_parser(tasks):
     command.add_argument("--pairs", metavar="FILE.tsv",
                          help="source TAB target per line (a Tatoeba export; further columns "
                               "are ignored)")
+    command.add_argument("--below", type=numbers_size,
+                         help=f"the numbers task's size: 0 .. BELOW-1 (default {HIGH})")
     command.add_argument("--model", choices=list(translate.SETTINGS), default="gru",
                          help="the network (default gru)")
     command.add_argument("--steps", type=positive_int, default=STEPS,
@@ -40,7 +44,10 @@ def add_parser(tasks):
 
 
 def run(args):
-    name = "numbers" if args.pairs is None else pathlib.Path(args.pairs).stem
+    if args.pairs is not None and args.below is not None:
+        return _fail("--below sets the size of the numbers task; it does not apply to --pairs")
+    below = args.below or HIGH
+    name = pathlib.Path(args.pairs).stem if args.pairs else f"numbers{below if below != HIGH else ''}"
     out = pathlib.Path(args.out or f"out/translate/{name}-{args.model}")
     print(f"translate {name} with a {args.model} model: up to {args.steps} steps"
           f"{f' or {args.minutes:g} minutes' if args.minutes else ''}; writing to {out}/",
@@ -48,7 +55,7 @@ def run(args):
     try:
         result = translate.run(args.model, args.pairs, args.steps,
                                None if args.minutes is None else 60 * args.minutes, args.beam,
-                               args.seed, out, log=_progress)
+                               args.seed, out, log=_progress, high=below)
     except (OSError, ValueError, FloatingPointError) as error:
         return _fail(error)
     except KeyboardInterrupt:

@@ -9,7 +9,7 @@ import time
 
 import sacrebleu
 
-from chainrule.data.datasets.numbers import number_pairs, split_numbers
+from chainrule.data.datasets.numbers import HIGH, number_pairs, split_numbers
 from chainrule.data.datasets.pairs import PAD, PairBatcher, read_pairs, split_pairs
 from chainrule.grad_mode import no_grad
 from chainrule.models.seq2seq import Seq2Seq
@@ -43,16 +43,19 @@ class Task:
     bleu_tokenize: str       # sacrebleu's tokenizer: "char" for German number words, "13a" words
     max_len: int             # the longest translation decoded, in target tokens
     note: str = ""
+    numbers: list = None     # the numbers task's test numbers, in the test pairs' order
 
 
-def numbers_task(seed=SEED):
-    """English number words -> German number words, 0..999 split 800/100/100 by number; the
-    target is read character by character (a German number is one word), so BLEU is char-level."""
-    splits = [number_pairs(split, seed=seed) for split in ("train", "validation", "test")]
+def numbers_task(seed=SEED, high=HIGH):
+    """English number words -> German number words, 0..high-1 split 80/10/10 by number (800/100/
+    100 for the default 1000); the target is read character by character (a German number is one
+    word), so BLEU is char-level."""
+    splits = [number_pairs(split, high, seed=seed) for split in ("train", "validation", "test")]
     batcher = PairBatcher(splits[0], "words", "characters")
     return Task("numbers", *splits, batcher, "char", _longest(splits[0], batcher) + 5,
-                f"English -> German number words, 0..999 split by number "
-                f"{'/'.join(str(len(s)) for s in splits)} (seed {seed})")
+                f"English -> German number words, 0..{high - 1} split by number "
+                f"{'/'.join(str(len(s)) for s in splits)} (seed {seed})",
+                split_numbers("test", high, seed=seed))
 
 
 def pairs_task(path, seed=SEED):
@@ -174,12 +177,13 @@ class Result:
 
 
 def run(kind="gru", pairs_path=None, steps=None, seconds=None, beam=5, seed=SEED,
-        out="out/translate", log=None):
+        out="out/translate", log=None, high=HIGH):
     """Train a Seq2Seq of kind on the numbers task (or pairs_path's TSV), evaluate it on the test
     pairs greedily and with a beam, and write into out: model.safetensors (weights, kind and
     vocabularies), history.csv, translations.csv and, for the GRU, attention.png. The split is
-    always the task's (seed 0); seed sets the initial weights and the batches."""
-    task = numbers_task() if pairs_path is None else pairs_task(pairs_path)
+    always the task's (seed 0); seed sets the initial weights and the batches; high, the numbers
+    task's size (0..high-1)."""
+    task = numbers_task(high=high) if pairs_path is None else pairs_task(pairs_path)
     out = pathlib.Path(out)
     make_writable_folder(out)
     model = build_model(task, kind, seed)
@@ -214,8 +218,7 @@ def _attention_examples(task, evaluation, count=3):
     puts the units before the tens (n % 10 != 0 and n % 100 > 20: the alignment crosses)."""
     rows = range(len(task.test))
     if task.name == "numbers":
-        numbers = split_numbers("test")
-        crossing = [i for i in rows if numbers[i] % 10 and numbers[i] % 100 > 20]
+        crossing = [i for i in rows if task.numbers[i] % 10 and task.numbers[i] % 100 > 20]
         rows = crossing[::max(1, len(crossing) // count)]
     examples = []
     for i in list(rows)[:count]:
