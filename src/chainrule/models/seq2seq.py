@@ -197,7 +197,7 @@ class Seq2Seq(Module):
 
     def beam_search(self, src, beam, max_len):
         """For each row of src, the hypothesis of highest total log-probability found by a beam
-        of width `beam` (decoding.beam_search); beam 1 is greedy decoding. No length
+        of width `beam` (beam_search_one, below); beam 1 is greedy decoding. No length
         normalisation. Returns (tokens, attention) as greedy does."""
         _check_decode(self, "beam_search", src, max_len)
         if isinstance(beam, bool) or not isinstance(beam, int) or beam < 1:
