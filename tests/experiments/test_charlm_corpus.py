@@ -72,6 +72,7 @@ def test_on_the_names_list_the_bigram_beats_the_unigram():
 
 @pytest.mark.parametrize(("text", "lines", "match"), [
     ("justone\n", True, "at least 2 non-empty lines"),
+    ("a\n" + "b" * 1001, True, "1,001 characters"),
     ("short", False, "too few"),
     (DOCUMENT, False, "val_fraction"),
 ])

@@ -11,6 +11,9 @@ from chainrule.models.ngram import Bigram, Unigram
 from chainrule.nn.functional import cross_entropy
 from chainrule.random import Generator, rng
 
+# Lines mode holds every line padded to the longest: a text with longer lines is a document.
+MAX_LINE = 1000
+
 
 @dataclasses.dataclass
 class Corpus:
@@ -43,6 +46,11 @@ def _split_lines(text, val_fraction, seed):
     if len(items) < 2:
         raise ValueError(f"charlm.split: lines mode needs at least 2 non-empty lines (one to "
                          f"train on, one to validate), the text has {len(items)}")
+    longest = max(len(item) for item in items)
+    if longest > MAX_LINE:
+        raise ValueError(f"charlm.split: lines mode pads every line to the longest, which has "
+                         f"{longest:,} characters (at most {MAX_LINE:,}); this text is one "
+                         f"document (--document)")
     everything = CharLines(items)   # its vocabulary: "\n" (the boundary) and the lines' chars
     x, y = (xp.stack(column) for column in zip(*((a.array, b.array) for a, b in everything)))
     order = rng(Generator().manual_seed(seed), "charlm.split").permutation(len(items))

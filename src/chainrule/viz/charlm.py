@@ -37,10 +37,12 @@ def charlm_loss_figure(runs, baselines=None, reference=None, title=None):
         steps, val = _curve(records, "val_loss")
         ax.plot(steps, val, color=color, linewidth=1.8, marker="o" if len(steps) <= 40 else None,
                 markersize=3, label=f"{label}, validation ({val[-1]:.3f} at the end)")
-        if all("train_loss" in record for record in records):
-            ax.plot(*_curve(records, "train_loss"), color=color, linewidth=1.0, alpha=0.35,
-                    label=f"{label}, training (mean since the last point)")
         lowest, highest = min(lowest, val.min()), max(highest, val.max())
+        if all("train_loss" in record for record in records):
+            steps, train = _curve(records, "train_loss")
+            ax.plot(steps, train, color=color, linewidth=1.0, alpha=0.35,
+                    label=f"{label}, training (mean since the last point)")
+            lowest = min(lowest, train.min())
     lines = [(name, nats, *BASELINE_STYLES.get(name, ("tab:gray", ":")))
              for name, nats in (baselines or {}).items()]
     if reference is not None:
@@ -48,8 +50,8 @@ def charlm_loss_figure(runs, baselines=None, reference=None, title=None):
     for name, nats, color, style in lines:
         ax.axhline(nats, color=color, linestyle=style, linewidth=1.4, label=f"{name} ({nats:.3f})")
         lowest, highest = min(lowest, nats), max(highest, nats)
-    # The first evaluations of an untrained model sit far above everything else; the axis
-    # shows the range where the curves and the baselines are told apart.
+    # The validation curves, the lines and the training curve's lowest point in view; the
+    # training curve's first mean (over the untrained model's first steps) may be cut off above.
     span = highest - lowest
     ax.set_ylim(lowest - 0.08 * span - 0.02, highest + 0.08 * span + 0.02)
     ax.set(xlabel="training step", ylabel="loss (nats per character)", title=title)
