@@ -292,13 +292,14 @@ for name, norms in curves.items():
           f"ratio {norms[0] / norms[-1]:8.1e}")
 
 # %% [markdown]
-# At scale 0.5 the gradient loses about a factor 2 per step: after a hundred steps nothing is
-# left (norms below 10⁻³⁰ are drawn at 10⁻³⁰). At scale 1 the tanh's saturation makes it vanish
-# too. At scale 3 it grows back in time by many orders of magnitude. The LSTM with its default
-# initialization (forget bias 0) forgets about as fast as the small RNN; with the forget gates
-# open (bias 3), the gradient 100 steps back is still a few percent of the last one. This is why
-# LSTMs and GRUs learn long dependencies that plain RNNs do not, and why a forget-gate bias of
-# 1 or more is a common initialization (Jozefowicz, Zaremba & Sutskever 2015).
+# At scale 0.5 the gradient loses a factor of 2 to 3 per step: some 50 steps back it is below
+# the smallest float32 and becomes exactly 0 (drawn at 10⁻³⁰). At scale 1 the tanh's saturation
+# makes it vanish too, more slowly. At scale 3 it grows back in time by about ten orders of
+# magnitude. The LSTM with its default initialization (forget bias 0) forgets about as fast as
+# the RNN at scale 1; with the forget gates open (bias 3), the gradient 100 steps back is of the
+# same order as the last one. This is why LSTMs and GRUs learn long dependencies that plain RNNs
+# do not, and why a forget-gate bias of 1 or more is a common initialization (Jozefowicz,
+# Zaremba & Sutskever 2015).
 #
 # ## 3. Clipping the gradient
 #
@@ -413,7 +414,8 @@ for name, (losses, norms) in runs.items():
 # %% [markdown]
 # Without clipping, a few steps with a gradient norm of 10⁴–10⁶ throw the weights so far that
 # the loss jumps by orders of magnitude and takes hundreds of steps to come back; clipped, the
-# same gradients become steps of length at most lr · 1, and the network learns the task.
+# same gradients become steps of length at most lr · 1, and the loss falls well below that of
+# predicting 0.
 #
 # ## 4. Truncated backpropagation through time
 #
@@ -585,14 +587,14 @@ fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4), layout="constrained")
 for detach in (False, True):
     loss, inputs, _ = chunked(lstm_lm, X_train, Y_train, 25, 4, detach)
     norms = grad_norms(loss, inputs)
-    left.semilogy(range(len(norms)), [max(n, 1e-30) for n in norms], "o-", markersize=2,
-                  label="state detached" if detach else "not detached")
+    left.plot(range(len(norms)), norms, "o-", markersize=2,
+              label="state detached" if detach else "not detached")
     print(f"{'detached' if detach else 'not detached':12s}: ‖∂L/∂x_t‖ at positions 0, 50, 74, 75, "
           f"99: " + ", ".join(f"{norms[t]:.1e}" for t in (0, 50, 74, 75, 99)))
 for boundary in (25, 50, 75):
     left.axvline(boundary - 0.5, color="grey", linewidth=0.5)
-left.set(xlabel="position t (4 chunks of 25)", ylabel="‖∂L_last chunk/∂x_t‖ (0 drawn at 1e-30)",
-         title="how far back the gradient reaches", ylim=(1e-31, None))
+left.set(xlabel="position t (4 chunks of 25)", ylabel="‖∂L_last chunk/∂x_t‖",
+         title="how far back the gradient reaches", ylim=(0, None))
 left.legend()
 for detach in (False, True):
     _, _, seconds = chunked(lstm_lm, X_train, Y_train, 25, 4 if QUICK else 16, detach, True)
@@ -605,7 +607,7 @@ plt.show()
 
 # %% [markdown]
 # Detached, the last chunk's loss has no gradient at all with respect to the 75 earlier
-# positions (drawn at 10⁻³⁰): backward stopped at the chunk's start. Not detached, it reaches
+# positions: backward stopped at the chunk's start. Not detached, it reaches
 # back through the earlier chunks, fading with each step, and each backward costs as much as
 # all the chunks so far: the time grows linearly with the position in the text (the whole text:
 # quadratic), and so would the memory.
@@ -647,9 +649,10 @@ ax.legend()
 plt.show()
 
 # %% [markdown]
-# Over the same characters the three runs take about the same time (the work per character is
-# the same), but short chunks give many more updates, which at this early stage of training
-# matters more than gradients that reach far back. Longer k pays off later, once the network
+# Over the same characters the forward and backward work is the same, but each update adds an
+# optimizer step and Python's overhead, so k = 10 takes somewhat longer; and short chunks give
+# many more updates, which at this early stage of training matters more than gradients that
+# reach far back. Longer k pays off later, once the network
 # has learned the short-range structure and needs longer context; in practice k is 50–200
 # characters for char-level models.
 #
@@ -833,7 +836,7 @@ plt.show()
 
 # %% [markdown]
 # The bigram model is the best possible model that looks one character back (up to the
-# smoothing). The LSTM passes it within a few hundred steps, because it uses the whole prefix
+# smoothing). The LSTM passes it within the first 150 steps, because it uses the whole prefix
 # of the name. For comparison, makemore (a PyTorch program) is reported to reach about 1.92
 # nats/char on this list with its small Transformer after far longer training.
 #
@@ -926,19 +929,22 @@ right.legend()
 plt.show()
 
 # %% [markdown]
-# Names sampled at T = 0.5, 1 and 1.5 (and T = 1 with top-k = 5), 2000 characters each from
-# `names_lm.generate("\n", ...)`, which draws from exactly the distribution you wrote, one
-# character at a time, carrying the LSTM's state. How many of the names are in the training list
+# Names sampled at T = 0.5, 1 and 1.5 (and T = 1 with top-k = 5), each by
+# `names_lm.generate("\n", 16, ...)`, which draws from exactly the distribution you wrote, one
+# character at a time, carrying the LSTM's state, and cut at the first boundary token. One name
+# per call: the model was trained on names that start from a zero state, so after a name's end
+# it is in a state it never learned from. How many of the names are in the training list
 # (copied), and how long are they, against the training names?
 
 # %% nbgrader={"grade": false, "grade_id": "samples", "locked": true, "schema_version": 3, "solution": false}
 training_set = {names.lines[i] for i in train_names.indices}
 print(f"the training names: mean length {sum(map(len, training_set)) / len(training_set):.1f}")
-SAMPLE_CHARS = 300 if QUICK else 2000
+SAMPLES = 10 if QUICK else 100
 for temperature, top_k in ((0.5, None), (1.0, None), (1.5, None), (1.0, 5)):
-    text_out = names_lm.generate("\n", SAMPLE_CHARS, temperature=temperature, top_k=top_k,
-                                 generator=0)
-    sampled = [name for name in text_out.split("\n")[1:-1] if name]   # the last may be cut off
+    draw = torch.Generator().manual_seed(0)
+    sampled = [names_lm.generate("\n", names.max_length + 1, temperature=temperature,
+                                 top_k=top_k, generator=draw)[1:].split("\n")[0]
+               for _ in range(SAMPLES)]
     copied = sum(name in training_set for name in sampled)
     mean_length = sum(map(len, sampled)) / max(len(sampled), 1)
     print(f"T = {temperature}, top_k = {top_k}: {len(sampled)} names, {copied} in the training "
