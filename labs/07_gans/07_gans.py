@@ -271,6 +271,16 @@ d = torch.sigmoid(torch.sin(3 * grid))   # any D, checked against the integral w
 y = p * torch.log(d) + q * torch.log(1 - d)
 expected = ((y[1:] + y[:-1]) / 2 * (grid[1:] - grid[:-1])).sum().item()
 check_close(game_value(grid, p, q, d), expected, "V for D(x) = σ(sin 3x)", rtol=1e-9)
+# A coarse grid of unequal steps, the densities far from 0 at its ends: the trapezoidal rule
+# over these four points, exactly (a sum times one step would differ).
+x = torch.tensor([0.0, 0.5, 1.5, 3.0], dtype=torch.float64)
+p_coarse = torch.tensor([0.2, 0.4, 0.3, 0.1], dtype=torch.float64)
+q_coarse = torch.tensor([0.1, 0.2, 0.4, 0.3], dtype=torch.float64)
+d_coarse = torch.tensor([0.3, 0.6, 0.5, 0.2], dtype=torch.float64)
+y = p_coarse * torch.log(d_coarse) + q_coarse * torch.log(1 - d_coarse)
+expected = sum((y[i] + y[i + 1]).item() / 2 * (x[i + 1] - x[i]).item() for i in range(3))
+check_close(game_value(x, p_coarse, q_coarse, d_coarse), expected,
+            "V on the grid 0, 0.5, 1.5, 3 (unequal steps) by the trapezoidal rule", rtol=1e-9)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -566,9 +576,9 @@ for samples in cases:
                 f"the share within 3 std of {len(samples)} samples")
 # 80 samples, 10 per mode's fair share: a mode needs >= 2 near samples (one fifth of 10).
 few = torch.tensor(CENTRES, dtype=torch.float32)[torch.tensor([0] * 70 + [1, 1, 2] + [3] * 7)]
-check_equal(ring_metrics(few, CENTRES, STD)[0], 3,
-            "modes covered when modes hold 70, 2, 1 and 7 of 80 samples (1 is below a fifth of "
-            "the fair share 10)")
+check_equal(ring_metrics(few, CENTRES, STD), (3, 1.0),
+            "(modes covered, share) when modes hold 70, 2, 1 and 7 of 80 samples, all at the "
+            "centres (1 is below a fifth of the fair share 10, but near all the same)")
 # std 0.25 makes the distances exact: (2.75, 0) is 0.75 = 3 std from the mode (2, 0).
 edge = torch.tensor([[2.75, 0.0], [2.76, 0.0]], dtype=torch.float64)
 check_close(ring_metrics(edge, CENTRES, 0.25)[1], 0.5,
