@@ -9,14 +9,14 @@ from chainrule.cli import main
 from chainrule.models.gan import MLPGenerator
 
 
-def test_a_short_ring_run_prints_both_losses_and_writes_its_files(tmp_path, capsys):
+def test_a_short_ring_run_prints_the_three_runs_and_writes_their_files(tmp_path, capsys):
     assert main(["train", "gan", "--steps", "20", "--out", str(tmp_path)]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert re.fullmatch(r"nonsaturating: \d/8 modes covered, \d+\.\d% within 3 sigma \(\d+ s\)",
-                        lines[-2])
-    assert lines[-1].startswith("minimax: ")
+                        lines[-3])
+    assert lines[-2].startswith("nonsaturating-pack2: ") and lines[-1].startswith("minimax: ")
     for name in ("ring.png", "history_nonsaturating.csv", "history_minimax.csv",
-                 "gan_nonsaturating.safetensors", "gan_minimax.safetensors"):
+                 "gan_nonsaturating-pack2.safetensors", "gan_minimax.safetensors"):
         assert (tmp_path / name).is_file(), name
     saved = cr.load(tmp_path / "gan_minimax.safetensors")
     assert saved["loss"] == "minimax"
@@ -43,12 +43,21 @@ def test_a_short_digits_run_prints_the_classifier_and_the_scores(tmp_path, capsy
     (["--epochs", "3"], "chainrule train gan: --epochs is for digits; the ring takes --steps"),
     (["--data", "digits", "--steps", "3"], "chainrule train gan: --steps is for the ring; "
                                            "digits take --epochs"),
-    (["--data", "digits", "--loss", "both"], "chainrule train gan: --loss both is for the ring"),
+    (["--pack", "3"], "chainrule train gan: train_ring: the batch (256) must be a multiple of "
+                      "pack, got pack 3"),
+    (["--data", "digits", "--pack", "2"], "chainrule train gan: --pack is for the ring"),
 ])
 def test_bad_arguments_are_refused_in_one_line(arguments, message, tmp_path, capsys):
     assert main(["train", "gan", *arguments, "--out", str(tmp_path / "out")]) == 2
     error = capsys.readouterr().err
     assert error.startswith(message) and error.count("\n") == 1
+
+
+def test_one_chosen_run_is_named_after_its_loss_and_packing(tmp_path, capsys):
+    assert main(["train", "gan", "--loss", "minimax", "--pack", "4", "--steps", "3", "--out",
+                 str(tmp_path)]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1].startswith("minimax-pack4: ")
+    assert (tmp_path / "gan_minimax-pack4.safetensors").is_file()
 
 
 def test_an_unwritable_output_folder_is_refused(tmp_path, capsys):

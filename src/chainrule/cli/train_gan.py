@@ -24,15 +24,20 @@ def add_parser(tasks):
     command.add_argument("--data", default="ring", help="ring (default) or digits")
     command.add_argument("--model", choices=list(gan.IMAGE_MODELS),
                          help="digits only: dcgan (default) or mlp; the ring's is an MLP")
-    command.add_argument("--loss", choices=[*GENERATOR_LOSSES, "both"],
-                         help="the generator's loss (default: both, one run each, on the ring; "
-                              "nonsaturating on digits)")
+    command.add_argument("--loss", choices=GENERATOR_LOSSES,
+                         help="the generator's loss (default on digits: nonsaturating; on the "
+                              "ring, without --loss and --pack: three runs, nonsaturating, "
+                              "nonsaturating with --pack 2, and minimax)")
+    command.add_argument("--pack", type=positive_int,
+                         help="ring: samples the discriminator judges together (PacGAN; "
+                              "default 1)")
     command.add_argument("--steps", type=positive_int,
                          help=f"ring: optimizer steps per run (default {gan.RING['steps']})")
     command.add_argument("--epochs", type=positive_int,
                          help=f"digits: epochs (default {gan.DIGITS['epochs']})")
-    command.add_argument("--seed", type=natural_int, default=gan.SEED,
-                         help=f"seed of the weights, data and noise (default {gan.SEED})")
+    command.add_argument("--seed", type=natural_int,
+                         help=f"seed of the weights, data and noise (default {gan.RING_SEED} on "
+                              f"the ring, {gan.SEED} on digits)")
     command.add_argument("--out", help="folder for the figures, histories and checkpoints "
                                        "(default out/gan/DATA)")
     command.set_defaults(run=run)
@@ -49,7 +54,7 @@ def run(args):
         if args.data == "ring":
             return _ring(args, out)
         return _digits(args, out)
-    except (OSError, RuntimeError, FloatingPointError) as error:
+    except (ValueError, OSError, RuntimeError, FloatingPointError) as error:
         return _fail(error)
 
 
@@ -62,27 +67,32 @@ def _check(args):
         raise ValueError("--epochs is for digits; the ring takes --steps")
     if args.data == "digits" and args.steps is not None:
         raise ValueError("--steps is for the ring; digits take --epochs")
-    if args.data == "digits" and args.loss == "both":
-        raise ValueError("--loss both is for the ring; digits train one loss at a time")
+    if args.data == "digits" and args.pack is not None:
+        raise ValueError("--pack is for the ring")
 
 
 def _ring(args, out):
-    losses = GENERATOR_LOSSES if args.loss in (None, "both") else (args.loss,)
+    if args.loss is None and args.pack is None:
+        runs = gan.RING_RUNS
+    else:
+        loss, pack = args.loss or "nonsaturating", args.pack or 1
+        runs = {loss + (f"-pack{pack}" if pack > 1 else ""): {"loss": loss, "pack": pack}}
     steps = args.steps or gan.RING["steps"]
+    seed = gan.RING_SEED if args.seed is None else args.seed
     print(f"ring of 8 Gaussians (std {gan.STD}): an MLP GAN, {steps} steps of Adam (lr "
-          f"{gan.RING['lr']:g}, batch {gan.RING['batch']}) per loss, seed {args.seed}; "
-          f"writing to {out}/", flush=True)
+          f"{gan.RING['lr']:g}, batch {gan.RING['batch']}) for each of {', '.join(runs)}; "
+          f"seed {seed}; writing to {out}/", flush=True)
     every = max(steps // 10, 1)
 
-    def report(loss, row):
+    def report(name, row):
         if row["step"] % every == 0 or row["step"] == steps:
-            print(f"  {loss:>13}  step {row['step']:>6}: {row['modes']}/8 modes covered, "
+            print(f"  {name:>19}  step {row['step']:>6}: {row['modes']}/8 modes covered, "
                   f"{100 * row['share']:5.1f}% of samples within 3 sigma of a mode", flush=True)
 
-    results = gan.ring_experiment(out, losses, steps, args.seed, report)
-    print(f"wrote {out}/ring.png, history_LOSS.csv and gan_LOSS.safetensors")
-    for loss, result in results.items():
-        print(f"{loss}: {result.final['modes']}/8 modes covered, "
+    results = gan.ring_experiment(out, runs, steps, seed, report)
+    print(f"wrote {out}/ring.png, history_NAME.csv and gan_NAME.safetensors")
+    for name, result in results.items():
+        print(f"{name}: {result.final['modes']}/8 modes covered, "
               f"{100 * result.final['share']:.1f}% within 3 sigma ({result.seconds:.0f} s)")
     return 0
 
@@ -90,9 +100,10 @@ def _ring(args, out):
 def _digits(args, out):
     model, loss = args.model or "dcgan", args.loss or "nonsaturating"
     epochs = args.epochs or gan.DIGITS["epochs"]
+    seed = gan.SEED if args.seed is None else args.seed
     print(f"8x8 digits: a digit classifier on the real images, then a {model} GAN with the "
-          f"{loss} loss, {epochs} epochs, seed {args.seed}; writing to {out}/", flush=True)
-    result, accuracy, reference = gan.digits_experiment(out, model, loss, epochs, args.seed,
+          f"{loss} loss, {epochs} epochs, seed {seed}; writing to {out}/", flush=True)
+    result, accuracy, reference = gan.digits_experiment(out, model, loss, epochs, seed,
                                                         _digits_report)
     print(f"wrote {out}/samples.png, scores.png, history_{loss}.csv and gan_{loss}.safetensors")
     print(f"classifier test accuracy (real digits): {100 * accuracy:.1f}%")
