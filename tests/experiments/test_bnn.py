@@ -33,6 +33,8 @@ def test_gap_data_lie_in_the_two_clusters():
     assert set(region(x)) == {"data"}
     assert np.sum(x < 0) == 20 and np.sum(x > 0) == 21
     assert np.abs(t - np.sin(2 * x)).std() < 0.2
+    with pytest.raises(ValueError, match="gap_data: n must be an int >= 2 .*, got 1"):
+        gap_data(1)
 
 
 @pytest.mark.parametrize("x, expected", [(-2.0, "data"), (-0.8, "data"), (-0.5, "gap"),

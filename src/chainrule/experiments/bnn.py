@@ -33,6 +33,8 @@ def truth(x):
 
 def gap_data(n, seed=SEED, noise=NOISE):
     """n points, half in each cluster of CLUSTERS, t = sin(2x) + N(0, noise²); float64 (x, t)."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 2:
+        raise ValueError(f"gap_data: n must be an int >= 2 (a point in each cluster), got {n!r}")
     rng = xp.random.default_rng(seed)
     halves = [rng.uniform(low, high, size) for (low, high), size in
               zip(CLUSTERS, (n // 2, n - n // 2))]
