@@ -31,7 +31,7 @@ def test_a_short_digits_run_prints_the_classifier_and_the_scores(tmp_path, capsy
     assert re.search(r"classifier test accuracy \(real digits\): \d+\.\d%", out)
     assert re.search(r"real test digits: confidence 0\.\d{3}, class entropy \d\.\d{3}", out)
     assert re.search(r"generated \(\d+ s\): confidence \d\.\d{3}", out)
-    for name in ("samples.png", "scores.png", "history_nonsaturating.csv",
+    for name in ("samples.png", "samples_epoch001.png", "scores.png", "history_nonsaturating.csv",
                  "gan_nonsaturating.safetensors"):
         assert (tmp_path / name).is_file(), name
 

@@ -7,7 +7,7 @@ import pytest
 from chainrule.data.datasets.ring import ring_modes
 from chainrule.experiments.gan import DigitScore
 from chainrule.viz.gan import (digit_grids, digit_grids_figure, digit_scores_figure, ring,
-                               ring_figure, tile)
+                               ring_figure, spread, tile)
 
 
 def run(modes):
@@ -62,3 +62,12 @@ def test_digit_scores_draw_the_real_digits_as_reference():
     assert fig.axes[2].lines[1].get_ydata()[0] == 9.4
     with pytest.raises(ValueError, match="digit_scores: no entry of the history holds a score"):
         digit_scores_figure(history[:1], reference)
+
+
+@pytest.mark.parametrize("values, count, expected", [
+    ([0, 5, 10, 15, 20], 3, [0, 10, 20]),
+    ([1, 2], 5, [1, 2]),
+    (list(range(0, 45, 5)), 5, [0, 10, 20, 30, 40]),
+])
+def test_spread_picks_evenly_with_both_ends(values, count, expected):
+    assert spread(values, count) == expected

@@ -287,8 +287,9 @@ def ring_experiment(out, runs=RING_RUNS, steps=None, seed=RING_SEED, report=None
 
 def digits_experiment(out, model="dcgan", loss="nonsaturating", epochs=None, seed=SEED,
                       report=None):
-    """The classifier on the real digits, then the GAN; writes samples.png (the grids over
-    training), scores.png, history_LOSS.csv and gan_LOSS.safetensors into out.
+    """The classifier on the real digits, then the GAN; writes samples_epochNNN.png (a grid every
+    grid_every epochs), samples.png (five of them side by side), scores.png, history_LOSS.csv
+    and gan_LOSS.safetensors into out.
     report(what, value) with what "classifier" (epoch, accuracy), "real" (the real test
     digits' DigitScore) or "epoch" (the GAN's row). Returns (DigitsResult, classifier accuracy,
     the real digits' DigitScore)."""
@@ -302,7 +303,10 @@ def digits_experiment(out, model="dcgan", loss="nonsaturating", epochs=None, see
                           lambda row: report("epoch", row))
     _write_run(out, loss, result, [{key: value for key, value in row.items()
                                      if key != "class_shares"} for row in result.history])
-    viz_gan.digit_grids(out / "samples.png", result.grids)
+    for epoch, images in result.grids.items():
+        viz_gan.digit_grids(out / f"samples_epoch{epoch:03d}.png", {epoch: images})
+    shown = viz_gan.spread(sorted(result.grids), 5)
+    viz_gan.digit_grids(out / "samples.png", {epoch: result.grids[epoch] for epoch in shown})
     viz_gan.digit_scores(out / "scores.png", result.history, reference)
     return result, accuracy, reference
 

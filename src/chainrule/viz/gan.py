@@ -20,7 +20,7 @@ def ring_figure(runs, centres, std, steps=None, sigmas=3.0):
     if not runs:
         raise ValueError("ring_figure: expected at least one run, got none")
     first = next(iter(runs.values()))[1]
-    steps = list(steps) if steps is not None else _spread(sorted(first), 5)
+    steps = list(steps) if steps is not None else spread(sorted(first), 5)
     for label, (_, snapshots) in runs.items():
         missing = [step for step in steps if step not in snapshots]
         if missing:
@@ -132,8 +132,8 @@ def digit_scores(path, history, reference):
     return save_figure(digit_scores_figure(history, reference), path)
 
 
-def _spread(values, count):
-    """count values from the sorted list, evenly spread, the first and the last included."""
+def spread(values, count):
+    """count values of the sorted list, evenly spread, its first and last included."""
     if len(values) <= count:
         return list(values)
     return [values[round(i * (len(values) - 1) / (count - 1))] for i in range(count)]
