@@ -38,10 +38,11 @@ def test_a_short_run_on_a_file_of_lines(tmp_path, capsys, small_gru):
 def test_a_file_is_one_document_by_default(tmp_path, capsys, small_gru):
     text = tmp_path / "play.txt"
     text.write_text(load_corpus("shakespeare")[:5000])
-    assert main(["train", "charlm", "--text", str(text), "--steps", "5", "--block-size", "16",
-                 "--out", str(tmp_path / "run")]) == 0
+    assert main(["train", "charlm", "--text", str(text), "--steps", "6", "--block-size", "16",
+                 "--eval-every", "2", "--out", str(tmp_path / "run")]) == 0
     printed = capsys.readouterr().out
-    assert "one document" in printed and "sample:\n" in printed
+    assert "one document" in printed and printed.count("sample:\n") == 1
+    assert re.findall(r"^step +(\d+) ", printed, re.MULTILINE) == ["2", "4", "6"]
 
 
 def _bad_files(tmp_path):
@@ -80,7 +81,7 @@ def test_a_prompt_outside_the_vocabulary_is_refused_before_training(capsys):
 
 @pytest.mark.parametrize("arguments", [
     ["--steps", "0"], ["--steps", "many"], ["--minutes", "-1"], ["--minutes", "nan"],
-    ["--temperature", "0"], ["--top-k", "0"], ["--seed", "-3"], ["--block-size", "0"],
+    ["--temperature", "0"], ["--top-k", "0"], ["--seed", "-3"], ["--block-size", "0"], ["--eval-every", "0"],
     ["--corpus", "poems"], ["--model", "cnn"], ["--lines", "--document"],
 ])
 def test_bad_arguments_exit_2(capsys, arguments):

@@ -45,6 +45,9 @@ def add_parser(tasks):
     command.add_argument("--batch-size", type=positive_int,
                          help="items per step (default: the model's, see experiments/charlm.py)")
     command.add_argument("--lr", type=positive_number, help="Adam's peak learning rate")
+    command.add_argument("--eval-every", type=positive_int, default=charlm.Settings.eval_every,
+                         help="steps between validation losses (default "
+                              f"{charlm.Settings.eval_every}); samples come every 4 of them")
     command.add_argument("--temperature", type=positive_number, default=1.0,
                          help="sampling temperature (default 1)")
     command.add_argument("--top-k", type=positive_int, help="sample among the k most likely")
@@ -66,6 +69,7 @@ def run(args):
     settings = charlm.Settings(
         kind=args.model, steps=args.steps, minutes=args.minutes, seed=args.seed,
         batch_size=args.batch_size, lr=args.lr, block_size=args.block_size,
+        eval_every=args.eval_every, sample_every=4 * args.eval_every,
         temperature=args.temperature, top_k=args.top_k, prompt=args.prompt)
     reference = None
     if shipped_names and lines:
