@@ -405,8 +405,10 @@ plt.show()
 # Each step updates D once, then G once (Goodfellow et al., 2014, Algorithm 1, with k = 1):
 #
 # 1. `fake = generator(z)`;
-# 2. D's step: D's loss is `bce_with_logits(D(real), 1) + bce_with_logits(D(fake.detach()), 0)`
-#    (the sum of the two means); zero D's gradients, backward, `d_optimizer.step()`.
+# 2. D's step: D's loss is the cross-entropy of its logits on `real` against the target 1 plus
+#    that of its logits on `fake.detach()` against 0 (the sum of the two means; targets of the
+#    logits' shape, `torch.ones_like(logits)`; your `bce_with_logits` or
+#    `F.binary_cross_entropy_with_logits`); zero D's gradients, backward, `d_optimizer.step()`.
 #    `fake.detach()` cuts the graph: D's loss must not send gradients into G;
 # 3. G's step: G's loss is `generator_loss(discriminator(fake))`, with the D that was just
 #    updated; zero G's gradients (D's backward may have left some), backward,
@@ -415,7 +417,8 @@ plt.show()
 # ### Exercise 5: one GAN training step (4 points)
 #
 # Write `gan_step`; return D's loss and G's loss as Python floats (each computed before its own
-# update). `generator_loss` is one of your two functions of exercise 4.
+# update). `generator_loss` maps D's logits on the fakes to G's loss, as your two functions of
+# exercise 4 do (the tests pass the library's, `chainrule.models.gan.generator_loss`).
 
 # %% nbgrader={"grade": false, "grade_id": "gan_step", "locked": false, "schema_version": 3, "solution": true}
 def gan_step(generator, discriminator, g_optimizer, d_optimizer, real, z, generator_loss):
@@ -454,6 +457,11 @@ def parameter_values(module):
     return [parameter.detach().clone() for parameter in module.parameters()]
 
 
+def library_loss(kind):
+    """chainrule.models.gan's generator loss of that kind, as a function of the fake logits."""
+    return lambda fake_logits: gan_library.generator_loss(fake_logits, kind)
+
+
 # %% nbgrader={"grade": true, "grade_id": "gan_step_tests", "locked": true, "points": 4, "schema_version": 3, "solution": false}
 torch.manual_seed(0)
 generator, discriminator = make_generator(16), make_discriminator(16)
@@ -462,7 +470,7 @@ g_before, d_before = parameter_values(generator), parameter_values(discriminator
 # D's optimizer only: G must not move.
 losses = gan_step(generator, discriminator, torch.optim.SGD(generator.parameters(), lr=0.0),
                   torch.optim.SGD(discriminator.parameters(), lr=0.1), real, z,
-                  nonsaturating_generator_loss)
+                  library_loss("nonsaturating"))
 check_true(isinstance(losses, tuple) and len(losses) == 2
            and all(isinstance(value, float) for value in losses),
            f"gan_step should return two floats (d_loss, g_loss), got {losses!r}")
@@ -476,8 +484,7 @@ for after, before in zip(parameter_values(generator), g_before):
 # Catches a missing detach (D's loss reaching G's gradients), a missing zero_grad (D's gradients
 # from the previous G step, or G's from D's backward), G's loss on the old D, a mean of the two
 # terms of D's loss, losses read after the update.
-for name, kind, loss in (("non-saturating", "nonsaturating", nonsaturating_generator_loss),
-                         ("minimax", "minimax", minimax_generator_loss)):
+for name, kind in (("non-saturating", "nonsaturating"), ("minimax", "minimax")):
     torch.manual_seed(1)
     generator, discriminator = make_generator(16), make_discriminator(16)
     reference_g, reference_d = copy.deepcopy(generator), copy.deepcopy(discriminator)
@@ -487,7 +494,8 @@ for name, kind, loss in (("non-saturating", "nonsaturating", nonsaturating_gener
     reference_d_optimizer = torch.optim.SGD(reference_d.parameters(), lr=0.05, momentum=0.9)
     for step in range(3):
         real, z = torch.tensor(ring(32, seed=10 + step).x), torch.randn(32, LATENT)
-        got = gan_step(generator, discriminator, g_optimizer, d_optimizer, real, z, loss)
+        got = gan_step(generator, discriminator, g_optimizer, d_optimizer, real, z,
+                       library_loss(kind))
         fake = reference_g(z)
         d_loss = gan_library.discriminator_loss(reference_d(real), reference_d(fake.detach()))
         reference_d_optimizer.zero_grad()
@@ -512,7 +520,7 @@ generator, discriminator = make_generator(16), make_discriminator(16)
 d_before = parameter_values(discriminator)
 gan_step(generator, discriminator, torch.optim.SGD(generator.parameters(), lr=0.1),
          torch.optim.SGD(discriminator.parameters(), lr=0.0), torch.tensor(ring(32, seed=5).x),
-         torch.randn(32, LATENT), minimax_generator_loss)
+         torch.randn(32, LATENT), library_loss("minimax"))
 for after, before in zip(parameter_values(discriminator), d_before):
     check_close(after, before, "D's parameters after a step whose D optimizer has lr 0")
 ### END HIDDEN TESTS
