@@ -56,7 +56,7 @@ from chainrule.models import gan as gan_library  # the library's GAN: models and
 from chainrule.nn import functional as F
 
 # Training lengths. QUICK only checks that every cell runs.
-STEPS = 200 if QUICK else 4000          # the Adam runs on the ring
+STEPS = 100 if QUICK else 4000          # the Adam runs on the ring
 EVERY = 20 if QUICK else 100            # measure the generator every EVERY steps
 STEPS_SGD = 60 if QUICK else 600        # the SGD runs of the saturation experiment ...
 EVERY_SGD = 10 if QUICK else 20         # ... measured every EVERY_SGD steps,
