@@ -607,10 +607,11 @@ plt.show()
 
 # %% [markdown]
 # Detached, the last chunk's loss has no gradient at all with respect to the 75 earlier
-# positions: backward stopped at the chunk's start. Not detached, it reaches
-# back through the earlier chunks, fading with each step, and each backward costs as much as
-# all the chunks so far: the time grows linearly with the position in the text (the whole text:
-# quadratic), and so would the memory.
+# positions: backward stopped at the chunk's start. Not detached, it reaches back through every
+# earlier chunk (with the forget gates open it does not even fade here: this untrained network
+# responds most to the first characters it read from the zero state), and each backward costs
+# as much as all the chunks so far: the time grows linearly with the position in the text (for
+# the whole text: quadratically), and so would the memory.
 #
 # The chunk length k trades how far back the gradient reaches against the number of updates.
 # Below, three LSTMs read the same characters (the first `TBPTT_CHARS` of every row) with
@@ -649,12 +650,11 @@ ax.legend()
 plt.show()
 
 # %% [markdown]
-# Over the same characters the forward and backward work is the same, but each update adds an
-# optimizer step and Python's overhead, so k = 10 takes somewhat longer; and short chunks give
-# many more updates, which at this early stage of training matters more than gradients that
-# reach far back. Longer k pays off later, once the network
-# has learned the short-range structure and needs longer context; in practice k is 50–200
-# characters for char-level models.
+# Over the same characters the forward and backward work is the same (the times printed differ
+# by the optimizer steps and by the machine's load), but short chunks give many more updates,
+# which at this early stage of training matters more than gradients that reach far back.
+# Longer k pays off later, once the network has learned the short-range structure and needs
+# longer context (Karpathy's char-rnn reads chunks of 50 by default).
 #
 # ## 5. Names: a bigram model against an LSTM
 #
