@@ -837,8 +837,8 @@ plt.show()
 # %% [markdown]
 # The bigram model is the best possible model that looks one character back (up to the
 # smoothing). The LSTM passes it within the first 150 steps, because it uses the whole prefix
-# of the name. For comparison, makemore (a PyTorch program) is reported to reach about 1.92
-# nats/char on this list with its small Transformer after far longer training.
+# of the name. For comparison, makemore (Karpathy's PyTorch program) is reported to reach about
+# 1.92 nats/char on this list with its default small Transformer.
 #
 # ## 6. Sampling with a temperature
 #
