@@ -221,10 +221,10 @@ def write_outputs(out, result, corpus, settings, reference=None):
     writer.writerows(result.history)
     write_atomically(out / "history.csv", lambda path: pathlib.Path(path).write_text(
         table.getvalue()))
-    mode = "one item per line" if corpus.lines else "one document"
+    mode = "lines" if corpus.lines else "document"
     plot_charlm_loss(out / "loss.png", {result.kind: result.history}, result.baselines,
-                     reference, title=f"{result.kind}, {result.parameters:,} parameters, "
-                                      f"{result.steps} steps ({result.seconds:.0f} s); {mode}")
+                     reference, title=f"{result.kind} ({result.parameters:,} parameters, {mode} "
+                                      f"mode): {result.steps} steps, {result.seconds:.0f} s")
     save({"model": result.model.state_dict(), "vocab": "".join(corpus.vocab.chars),
           "kind": result.kind, "block_size": corpus.block_size,
           "settings": {k: v for k, v in dataclasses.asdict(settings).items()}},
