@@ -86,10 +86,25 @@ def test_bad_settings_are_refused_clearly(call, message):
 
 # ----- the measured results (make test-slow) -----------------------------------------------------
 @pytest.mark.slow
-def test_on_the_ring_the_default_run_covers_all_modes_where_the_other_collapses():
-    pytest.skip("settings being measured")
+def test_on_the_ring_the_non_saturating_loss_drops_modes_that_packing_and_minimax_recover():
+    # Measured at seed 2, 5000 steps (issue 11): non-saturating 2/8 modes, packed by two 5/8,
+    # minimax 8/8 with about 88 % of its samples within 3σ of a mode.
+    final = {name: gan.train_ring(settings["loss"], seed=gan.RING_SEED,
+                                  pack=settings.get("pack", 1)).final
+             for name, settings in gan.RING_RUNS.items()}
+    assert final["nonsaturating"]["modes"] <= 4
+    assert final["nonsaturating-pack2"]["modes"] >= final["nonsaturating"]["modes"] + 2
+    assert final["minimax"]["modes"] == 8 and final["minimax"]["share"] > 0.7
 
 
 @pytest.mark.slow
-def test_the_digit_gan_is_scored_near_real_digits():
-    pytest.skip("settings being measured")
+def test_the_digit_gan_is_scored_near_real_digits(tmp_path):
+    # Measured at the defaults (issue 11): the classifier reads 96.4 % of the real test digits,
+    # with mean confidence 0.978 and class entropy 2.301 (log 10 = 2.303); the DCGAN's samples
+    # after 40 epochs: confidence 0.877, class entropy 2.284, inception score 7.19 (real: 9.38).
+    result, accuracy, reference = gan.digits_experiment(tmp_path)
+    assert accuracy > 0.93 and reference.confidence > 0.95
+    assert result.score.confidence > 0.8   # most samples read as one digit
+    assert result.score.class_entropy > 2.2   # every digit made, in near-equal numbers
+    assert result.score.inception_score > 6
+    assert (tmp_path / "samples.png").is_file()

@@ -49,7 +49,7 @@ def test_digit_grids_one_panel_per_epoch(tmp_path):
     grids = {5: np.zeros((20, 1, 8, 8)), 10: np.ones((20, 1, 8, 8))}
     fig = digit_grids_figure(grids)
     assert [ax.get_title() for ax in fig.axes] == ["epoch 5", "epoch 10"]
-    assert fig.axes[0].images[0].get_array().shape == (17, 89)
+    assert fig.axes[0].images[0].get_array().shape == (26, 71)   # 3 rows of 8, gaps of 1
     assert digit_grids(tmp_path / "grid.png", grids).stat().st_size > 0
 
 

@@ -138,8 +138,8 @@ def _ring_row(step, samples, centres, std, losses):
 
 
 # ----- the digits ------------------------------------------------------------------------------
-DIGITS = {"epochs": 40, "batch": 64, "lr": 2e-4, "latent_dim": 32, "channels": 32,
-          "hidden": 256, "grid_every": 5, "grid_samples": 100, "score_samples": 1000}
+DIGITS = {"epochs": 60, "batch": 64, "lr": 2e-4, "latent_dim": 32, "channels": 32,
+          "hidden": 256, "grid_every": 5, "grid_samples": 64, "score_samples": 1000}
 CLASSIFIER = {"epochs": 15, "batch": 64, "lr": 2e-3}
 
 

@@ -8,14 +8,15 @@ from chainrule.viz.figure import new_figure, save_figure
 RUN_COLORS = ("tab:blue", "tab:red", "tab:green", "tab:purple")
 
 
-def ring_figure(runs, centres, std, steps=None, sigmas=3.0):
+def ring_figure(runs, centres, std, steps=None, sigmas=3.0, points=1000):
     """One row of scatter plots per run, a column per step (generated points, and a circle of
     radius sigmas·std around each mode), then a row with the curves of modes covered and of the
     share of points within sigmas·std, one curve per run.
 
     runs: label → (history, snapshots), as in experiments.gan.RingResult (history: dicts with
         step, modes, share; snapshots: step → (n, 2) array). steps: the snapshot steps to draw
-        (default: five spread over the run, from the first run's snapshots).
+        (default: five spread over the run, from the first run's snapshots). points: how many
+        of each snapshot's samples to draw (the first; all when fewer), to keep the PNG small.
     """
     if not runs:
         raise ValueError("ring_figure: expected at least one run, got none")
@@ -26,15 +27,15 @@ def ring_figure(runs, centres, std, steps=None, sigmas=3.0):
         if missing:
             raise ValueError(f"ring_figure: run {label!r} has no snapshot at steps {missing}")
     centres = xp.asarray(centres, dtype=float64)
-    fig, axes = new_figure(2.0 * len(steps), 2.1 * len(runs) + 2.6)
+    fig, axes = new_figure(1.8 * len(steps), 1.9 * len(runs) + 2.4)
     axes[0, 0].remove()   # the figure holds two sub-figures: the scatter grid, the curves
-    top, bottom = fig.subfigures(2, 1, height_ratios=[2.1 * len(runs), 2.6])
+    top, bottom = fig.subfigures(2, 1, height_ratios=[1.9 * len(runs), 2.4])
     grid = top.subplots(len(runs), len(steps), squeeze=False)
     limit = 1.25 * float(xp.abs(centres).max())
     for row, (label, (history, snapshots)) in enumerate(runs.items()):
         by_step = {entry["step"]: entry for entry in history}
         for column, step in enumerate(steps):
-            _ring_panel(grid[row, column], snapshots[step], centres, sigmas * std, limit,
+            _ring_panel(grid[row, column], snapshots[step][:points], centres, sigmas * std, limit,
                         RUN_COLORS[row % len(RUN_COLORS)])
             entry = by_step.get(step)
             note = f"\n{entry['modes']}/8 modes, {100 * entry['share']:.0f}% near" if entry else ""
@@ -49,7 +50,7 @@ def ring(path, runs, centres, std, steps=None):
 
 
 def _ring_panel(ax, samples, centres, radius, limit, color):
-    ax.scatter(samples[:, 0], samples[:, 1], s=2, alpha=0.3, color=color, linewidths=0)
+    ax.scatter(samples[:, 0], samples[:, 1], s=2, alpha=0.4, color=color, linewidths=0)
     for x, y in centres:
         ax.add_patch(_circle((x, y), radius))
     ax.set(xlim=(-limit, limit), ylim=(-limit, limit), aspect="equal", xticks=[], yticks=[])
@@ -74,12 +75,12 @@ def _metric_curves(axes, runs, modes, sigmas):
     left.legend(fontsize=8, loc="upper left")
 
 
-def digit_grids_figure(grids, columns=10, title=None):
+def digit_grids_figure(grids, columns=8, title=None):
     """One panel per epoch: the generated images (epoch → (n, 1, 8, 8) array in [-1, 1]) tiled
     columns wide, ink dark on white (as the digits were written)."""
     if not grids:
         raise ValueError("digit_grids: expected at least one grid, got none")
-    fig, axes = new_figure(2.3 * len(grids), 2.5, 1, len(grids))
+    fig, axes = new_figure(2.4 * len(grids), 2.6, 1, len(grids))
     for ax, (epoch, images) in zip(axes[0], grids.items()):
         ax.imshow(tile(images, columns), cmap="gray_r", vmin=0, vmax=1, interpolation="nearest")
         ax.set(title=f"epoch {epoch}", xticks=[], yticks=[])
@@ -88,7 +89,7 @@ def digit_grids_figure(grids, columns=10, title=None):
     return fig
 
 
-def digit_grids(path, grids, columns=10, title=None):
+def digit_grids(path, grids, columns=8, title=None):
     return save_figure(digit_grids_figure(grids, columns, title), path)
 
 
