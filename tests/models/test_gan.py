@@ -8,8 +8,8 @@ import torch
 
 import chainrule as cr
 from chainrule.models.gan import (DCDiscriminator, DCGenerator, MLPDiscriminator, MLPGenerator,
-                                  MLPImageDiscriminator, MLPImageGenerator, discriminator_loss,
-                                  generator_loss, sample_latent)
+                                  MLPImageDiscriminator, MLPImageGenerator, Packed,
+                                  discriminator_loss, generator_loss, sample_latent)
 
 PAIRS = [  # (generator, discriminator, the data's shape after the batch)
     (lambda: MLPGenerator(latent_dim=4, hidden=8), lambda: MLPDiscriminator(hidden=8), (2,)),
@@ -144,3 +144,14 @@ def test_the_discriminator_loss_falls_on_a_fixed_batch():
         losses.append(loss.item())
     assert losses[0] == pytest.approx(2 * math.log(2), abs=0.3)   # chance: log 2 on each side
     assert losses[-1] < 0.1 * losses[0]
+
+
+def test_packing_judges_consecutive_samples_together():
+    cr.manual_seed(4)
+    inner = MLPDiscriminator(in_features=4, hidden=8)
+    packed = Packed(inner, 2)
+    x = cr.randn(6, 2)
+    np.testing.assert_allclose(packed(x).detach().numpy(), inner(x.reshape(3, 4)).detach().numpy())
+    assert tuple(packed(x).shape) == (3,)
+    with pytest.raises(ValueError, match="Packed: a batch of 5 cannot be split into groups of 2"):
+        packed(cr.randn(5, 2))
