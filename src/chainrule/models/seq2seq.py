@@ -59,8 +59,8 @@ class Seq2Seq(Module):
     with the source's padding mask and the target's causal mask, then Linear(E, Vt).
 
     Args: source_vocab_size, target_vocab_size; kind; embedding_dim E; hidden_size H;
-        num_layers, num_heads (dividing E), max_positions (longest sequence): transformer only;
-        dropout.
+        num_layers, num_heads (dividing E), max_positions (longest sequence), dropout: transformer
+        only (the GRU has one layer each way and no dropout).
     Shape: src (B, S), tgt_in (B, T) int64, padded with 0 at the right -> logits (B, T, Vt)
         (with need_weights, also the attention (B, T, S) of the GRU, None for the transformer).
     """
