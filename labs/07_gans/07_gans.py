@@ -89,9 +89,10 @@ CENTRES = ring_modes()                  # the ring's eight modes, radius 2 (std 
 # `.exp()`, `torch.log1p`). Do not call `F.binary_cross_entropy_with_logits`: it is what the
 # tests compare with.
 #
-# (One blemish: at exactly a = 0, max and |·| have kinks, and autograd takes a side, so the
-# gradient comes out as 1 − t or −t instead of ½ − t. The library's version gives softplus its
-# own backward, σ, to be right there too. With random weights a logit is never exactly 0.)
+# (One blemish: at exactly a = 0, max and |·| have kinks and autograd takes a side; the
+# spelling above then gives the gradient 1 − 2t, twice the right ½ − t. The library's version
+# gives softplus its own backward, σ, to be right there too. With random weights a logit is
+# never exactly 0.)
 
 # %% nbgrader={"grade": false, "grade_id": "bce_with_logits", "locked": false, "schema_version": 3, "solution": true}
 def bce_with_logits(logits, targets):
