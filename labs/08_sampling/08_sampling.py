@@ -191,7 +191,8 @@ def my_path(surface, name):
 
 def steps_below(func, points, tolerance=1e-4):
     losses = func(points[:, 0], points[:, 1])
-    return f"{int(np.argmax(losses < tolerance))} steps" if np.any(losses < tolerance) else "no"
+    return (f"{int(np.argmax(losses < tolerance))} steps" if np.any(losses < tolerance)
+            else "not reached")
 
 
 panels = []
