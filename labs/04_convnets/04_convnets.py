@@ -670,10 +670,11 @@ print(f"{'the CNN trained end to end':50s} test accuracy {runs['CNN'][-1]['val_a
 
 # %% [markdown]
 # What the two kinds of features look like. Left: the engineered matched filters, each class's
-# mean training signal (40 positions, one template per digit, compared with the signal at every
-# shift). Right: the CNN's 25 learned first-layer filters (5 taps each, one shared scale), sorted
-# by the frequency they respond to most. The engineered features are global and few; the learned
-# ones are local, and the layers above compose them into the 125 features the classifier reads.
+# mean training signal, standardised (40 positions, one template per digit, compared with the
+# signal at every shift; blurred, since the digits sit at different places in the signals).
+# Right: the CNN's 25 learned first-layer filters (5 taps each, one shared scale), sorted by the
+# frequency they respond to most. The engineered features are global and few; the learned ones
+# are local, and the layers above compose them into the 125 features the classifier reads.
 
 # %% nbgrader={"grade": false, "grade_id": "filters_drawn", "locked": true, "schema_version": 3, "solution": false}
 filters = trained["CNN"].conv1.weight.detach().numpy()[:, 0]            # (25, 5)
@@ -682,11 +683,11 @@ order = np.argsort(peak, kind="stable")
 fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5), layout="constrained",
                                   gridspec_kw={"width_ratios": [1.6, 1]})
 templates = class_templates(train_set.x.astype(np.float64), train_set.y)
-for digit, template in enumerate(templates):
-    left.plot(template + 3 * digit, color="tab:orange")
-left.set(yticks=3 * np.arange(10), yticklabels=[f"digit {d}" for d in range(10)],
-         xlabel="position", title=f"engineered: 10 class templates (+ {FOURIER_TERMS} Fourier "
-         f"magnitudes, {len(STATISTICS)} statistics)")
+image = left.imshow(templates, cmap="RdBu_r", vmin=-2.5, vmax=2.5, aspect="auto")
+left.set(xlabel="position", ylabel="digit", yticks=range(10),
+         title=f"engineered: the 10 class templates (+ {FOURIER_TERMS} Fourier magnitudes, "
+         f"{len(STATISTICS)} statistics)")
+fig.colorbar(image, ax=left, label="standardised value")
 limit = np.abs(filters).max()
 image = right.imshow(filters[order], cmap="RdBu_r", vmin=-limit, vmax=limit, aspect="auto")
 right.set(xlabel="tap", ylabel="filter (by peak frequency)", xticks=range(5), yticks=[],
