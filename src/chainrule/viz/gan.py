@@ -3,6 +3,7 @@ and generated digits as grids, with the classifier's score over training."""
 import math
 
 from chainrule.backend import float64, xp
+from chainrule.utils.files import write_atomically
 from chainrule.viz.figure import new_figure, save_figure
 
 RUN_COLORS = ("tab:blue", "tab:red", "tab:green", "tab:purple")
@@ -46,7 +47,19 @@ def ring_figure(runs, centres, std, steps=None, sigmas=3.0, points=1000):
 
 
 def ring(path, runs, centres, std, steps=None):
-    return save_figure(ring_figure(runs, centres, std, steps), path)
+    """ring_figure saved to path; a PNG with its colours reduced to a palette of 256 (the
+    translucent points make tens of thousands of shades: 220 KB become about 80)."""
+    path = save_figure(ring_figure(runs, centres, std, steps), path)
+    if path.suffix.lower() == ".png":
+        _to_palette(path)
+    return path
+
+
+def _to_palette(path):
+    from PIL import Image   # matplotlib's own dependency, for the PNG alone
+    with Image.open(path) as image:
+        reduced = image.convert("RGB").quantize(256)
+    write_atomically(path, lambda temporary: reduced.save(temporary, format="PNG", optimize=True))
 
 
 def _ring_panel(ax, samples, centres, radius, limit, color):
@@ -80,7 +93,7 @@ def digit_grids_figure(grids, columns=8, title=None):
     columns wide, ink dark on white (as the digits were written)."""
     if not grids:
         raise ValueError("digit_grids: expected at least one grid, got none")
-    fig, axes = new_figure(2.4 * len(grids), 2.6, 1, len(grids))
+    fig, axes = new_figure(2.4 * len(grids), 2.8, 1, len(grids))
     for ax, (epoch, images) in zip(axes[0], grids.items()):
         ax.imshow(tile(images, columns), cmap="gray_r", vmin=0, vmax=1, interpolation="nearest")
         ax.set(title=f"epoch {epoch}", xticks=[], yticks=[])
