@@ -9,6 +9,9 @@ from chainrule.viz.figure import legend_below, new_figure, save_figure
 
 # One colour per optimiser, the same in every panel (and in lab 08).
 PATH_COLORS = {"SGD": "tab:blue", "momentum": "tab:orange", "Adam": "tab:red"}
+# Steps marked with a dot: enough to show the early step lengths; past them the dots of a slow
+# path pile up into a thick line that hides the others.
+DOTTED = 100
 
 
 @dataclasses.dataclass
@@ -27,8 +30,8 @@ class SurfacePanel:
 
 def trajectories_figure(panels, title=None):
     """Contours of each surface on a log scale (valleys a thousand times shallower than the
-    walls stay visible), the paths with a dot every step, the start (square) and the minima
-    (stars). A path that leaves the window is drawn as far as it is inside."""
+    walls stay visible), the paths with a dot at each of the first DOTTED steps, the start
+    (square) and the minima (stars). A path that leaves the window is drawn as far as it is inside."""
     if not panels:
         raise ValueError("trajectories_figure: expected at least one panel, got none")
     fig, axes = new_figure(4.0 * len(panels), 4.2, 1, len(panels))
@@ -58,7 +61,7 @@ def _draw_panel(ax, panel):
                              f"{points.shape}")
         color = PATH_COLORS.get(label)
         ax.plot(points[:, 0], points[:, 1], "-", color=color, linewidth=1.4, label=label)
-        ax.plot(points[:, 0], points[:, 1], ".", color=color, markersize=2.5)
+        ax.plot(points[:DOTTED, 0], points[:DOTTED, 1], ".", color=color, markersize=2.5)
         ax.plot(*points[-1], "o", color=color, markeredgecolor="black", markersize=5)
     starts = [xp.asarray(p, dtype=float)[0] for p in panel.paths.values()]
     if starts:
