@@ -7,7 +7,8 @@ import time
 
 from chainrule.backend import xp
 from chainrule.data.datasets.digits import digits_splits
-from chainrule.data.datasets.ring import STD, high_quality_share, modes_covered, ring
+from chainrule.data.datasets.ring import (STD, high_quality_share, modes_covered, ring,
+                                         ring_modes)
 from chainrule.grad_mode import no_grad
 from chainrule.data.loader import DataLoader
 from chainrule.models.gan import (GENERATOR_LOSSES, DCDiscriminator, DCGenerator, DigitClassifier,
@@ -88,8 +89,9 @@ def train_ring(loss="nonsaturating", steps=None, seed=SEED, std=STD, report=None
     """Train the MLP GAN on the ring with the given generator loss; evaluate every eval_every
     steps on eval_samples points from one fixed z. report(row) is called at each evaluation.
 
-    Settings not given come from RING (steps, batch, lr, latent_dim, hidden, layers, eval_every,
-    eval_samples). Returns a RingResult."""
+    Settings not given come from RING (steps, batch, lr, latent_dim, hidden, layers, pack: how
+    many samples the discriminator judges together, eval_every, eval_samples).
+    Returns a RingResult."""
     if loss not in GENERATOR_LOSSES:
         raise ValueError(f"train_ring: loss must be one of {', '.join(GENERATOR_LOSSES)}, "
                          f"got {loss!r}")
@@ -109,7 +111,7 @@ def train_ring(loss="nonsaturating", steps=None, seed=SEED, std=STD, report=None
     data, latent = Generator().manual_seed(seed + 1), Generator().manual_seed(seed + 2)
     fixed_z = sample_latent(settings["eval_samples"], settings["latent_dim"],
                             Generator().manual_seed(seed + 3))
-    centres = ring(1, std=std).centres
+    centres = ring_modes()
     history, snapshots, losses = [], {}, []
     start = time.perf_counter()
     for step in range(settings["steps"] + 1):
