@@ -31,7 +31,8 @@ class SurfacePanel:
 def trajectories_figure(panels, title=None):
     """Contours of each surface on a log scale (valleys a thousand times shallower than the
     walls stay visible), the paths with a dot at each of the first DOTTED steps, the start
-    (square) and the minima (stars). A path that leaves the window is drawn as far as it is inside."""
+    (square) and the minima (stars). A path that leaves the window is drawn as far as it is
+    inside."""
     if not panels:
         raise ValueError("trajectories_figure: expected at least one panel, got none")
     fig, axes = new_figure(4.0 * len(panels), 4.2, 1, len(panels))
