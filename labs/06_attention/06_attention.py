@@ -36,9 +36,11 @@
 QUICK = False   # the test suite runs every lab with QUICK = True (a cell injected after this one)
 
 # %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false}
-import itertools
+import copy
 import math
 import os
+import random
+import time
 
 # One BLAS thread, asked for before chainrule loads NumPy: this lab's matrices are small, and on
 # a busy machine a pool of BLAS threads competing for the cores costs more than it gives.
@@ -51,8 +53,19 @@ import matplotlib.pyplot as plt
 # %matplotlib inline
 
 import chainrule as torch
+from chainrule.data.datasets.numbers import english, number_pairs, split_numbers
+from chainrule.data.datasets.pairs import BOS, EOS, PAD, PairBatcher
 from chainrule.labs.checks import check_close, check_equal, check_shape, check_true
+from chainrule.models.seq2seq import Seq2Seq
 from chainrule.nn import functional as F
+
+# The translator's training (section 4) and what is measured on it. QUICK only checks that every
+# cell runs.
+STEPS = 20 if QUICK else 400        # Adam steps on batches of 32 pairs, for each training
+EVAL_EVERY = 10 if QUICK else 25    # steps between two measurements on the validation set
+EARLY = 10 if QUICK else 60         # the half-trained translator's step
+N_BEAM = 5 if QUICK else 100        # test numbers decoded by beam search
+N_TABLES = 10 if QUICK else 200     # random toy decoders of section 5
 
 # %% [markdown]
 # ## 1. Additive attention
@@ -337,12 +350,10 @@ for L in [1, 2, 7]:
 #
 # We first try this on a toy decoder whose step reads its log-probabilities from a table: the
 # next token's distribution depends on the last two tokens, `table[previous, current]`, and the
-# state is the previous token. Token 0 is BOS, token 1 is EOS (end of sequence).
+# state is the previous token. The special tokens are the library's (chainrule.data.datasets.pairs):
+# 0 is PAD (filler), 1 is BOS, 2 is EOS (end of sequence).
 
 # %% nbgrader={"grade": false, "grade_id": "toy_decoder", "locked": true, "schema_version": 3, "solution": false}
-BOS, EOS = 0, 1
-
-
 class TableDecoder:
     """A toy decoder over V tokens: log P(next | previous, current) = table[previous, current],
     a (V, V, V) tensor of log-probabilities. Its state is the previous token (B,)."""
@@ -406,31 +417,42 @@ def cut_at_eos(tokens):
     return tokens[:tokens.index(EOS) + 1] if EOS in tokens else tokens
 
 
-# The example of the next two exercises: tokens BOS, EOS, "a" (2) and "b" (3). From BOS:
+# The example of the next two exercises: tokens PAD, BOS, EOS, "a" (3) and "b" (4). From BOS:
 # a 0.5, b 0.4, EOS 0.1; after a: EOS 0.4, a 0.3, b 0.3; after b: EOS 0.9, a 0.05, b 0.05.
-EXAMPLE = first_order_table([[0.0, 0.1, 0.5, 0.4],
-                             [0.0, 1.0, 0.0, 0.0],
-                             [0.0, 0.4, 0.3, 0.3],
-                             [0.0, 0.9, 0.05, 0.05]])
+# (The rows of PAD and EOS are never used.)
+EXAMPLE = first_order_table([[0.0, 0.0, 1.0, 0.0, 0.0],
+                             [0.0, 0.0, 0.1, 0.5, 0.4],
+                             [0.0, 0.0, 1.0, 0.0, 0.0],
+                             [0.0, 0.0, 0.4, 0.3, 0.3],
+                             [0.0, 0.0, 0.9, 0.05, 0.05]])
 example = TableDecoder(EXAMPLE)
 print("best by enumeration (at most 4 tokens):", enumerate_best(EXAMPLE, 4))
+
+
+def seq2seq_step(model):
+    """The step function of a GRU chainrule.models.seq2seq.Seq2Seq: its step(state, prefix)
+    reads the prefix's last token only, so feeding it tokens (B, 1) is enough."""
+    def step(tokens, state):
+        log_probs, _, state = model.step(state, tokens.unsqueeze(1))
+        return log_probs, state
+    return step
+
 
 # %% [markdown]
 # ### Exercise 4: decoding with teacher forcing or free running (3 points)
 #
-# Write `decode(step, state, length, targets=None)`: run `length` steps for a batch of B
-# sequences, feeding BOS to the first step; return the logits of every step stacked as
-# (B, length, V). With `targets` (B, length) given, step t > 0 is fed `targets[:, t - 1]`
-# (teacher forcing); without, it is fed the argmax of step t − 1's logits (free running).
-# Keep the graph (no `no_grad`): the teacher-forced logits are what training differentiates.
+# Write `decode(step, state, batch_size, length, targets=None)`: run `length` steps for a batch
+# of `batch_size` sequences, feeding BOS to the first step, and return the logits of every step
+# stacked as (batch_size, length, V). With `targets` (batch_size, length) given, step t > 0 is
+# fed `targets[:, t - 1]` (teacher forcing); without, it is fed the argmax of step t − 1's
+# logits (free running). Keep the graph (no `no_grad`): training differentiates these logits.
 
 # %% nbgrader={"grade": false, "grade_id": "decode", "locked": false, "schema_version": 3, "solution": true}
-def decode(step, state, length, targets=None):
-    """Logits (B, length, V) of `length` decoder steps from BOS, teacher-forced by targets
-    (B, length) when given, else fed the previous step's argmax (free running)."""
+def decode(step, state, batch_size, length, targets=None):
+    """Logits (batch_size, length, V) of `length` decoder steps from BOS, teacher-forced by
+    targets (batch_size, length) when given, else fed the previous step's argmax."""
     ### BEGIN SOLUTION
-    batch = state.shape[0] if targets is None else targets.shape[0]
-    tokens = torch.full((batch,), BOS, dtype=torch.int64)
+    tokens = torch.full((batch_size,), BOS, dtype=torch.int64)
     outputs = []
     for t in range(length):
         logits, state = step(tokens, state)
@@ -442,70 +464,233 @@ def decode(step, state, length, targets=None):
 
 # %% nbgrader={"grade": true, "grade_id": "decode_tests", "locked": true, "points": 3, "schema_version": 3, "solution": false}
 # Free running on the example is greedy decoding: a (0.5), then EOS (0.4).
-logits = decode(example.step, example.start(1), 2)
-check_shape(logits, (1, 2, 4), "decode of 1 sequence, 2 steps, 4 tokens")
-check_equal(logits.argmax(dim=-1).tolist(), [[2, 1]], "greedy decoding of the example")
+logits = decode(example.step, example.start(1), 1, 2)
+check_shape(logits, (1, 2, 5), "decode of 1 sequence, 2 steps, 5 tokens")
+check_equal(logits.argmax(dim=-1).tolist(), [[3, EOS]], "greedy decoding of the example")
 # Teacher forcing with the target [b, EOS]: the second step is fed b, whatever step 1 preferred.
-logits = decode(example.step, example.start(1), 2, targets=torch.tensor([[3, 1]]))
-check_close(logits[0, 1].exp(), [0.0, 0.9, 0.05, 0.05], "step 2's probabilities after b",
+logits = decode(example.step, example.start(1), 1, 2, targets=torch.tensor([[4, EOS]]))
+check_close(logits[0, 1].exp(), [0.0, 0.0, 0.9, 0.05, 0.05], "step 2's probabilities after b",
             atol=1e-9)
 ### BEGIN HIDDEN TESTS
-table = random_table(5, seed=4)
+table = random_table(6, seed=4)
 toy = TableDecoder(table)
-targets = torch.randint(0, 5, (6, 7), generator=torch.Generator().manual_seed(5))
-logits = decode(toy.step, toy.start(6), 7, targets=targets)
-check_shape(logits, (6, 7, 5), "teacher-forced logits of 6 sequences, 7 steps")
-for n in range(6):
+targets = torch.randint(0, 6, (5, 7), generator=torch.Generator().manual_seed(5))
+logits = decode(toy.step, toy.start(5), 5, 7, targets=targets)
+check_shape(logits, (5, 7, 6), "teacher-forced logits of 5 sequences, 7 steps")
+for n in range(5):
     previous, current = BOS, BOS
     for t in range(7):
         check_close(logits[n, t], table[previous, current],
                     f"teacher-forced logits of sequence {n} at step {t} (fed the target's "
                     f"token {t - 1})" if t else f"the first step of sequence {n} (fed BOS)")
         previous, current = current, targets[n, t].item()
-logits = decode(toy.step, toy.start(6), 7)
-check_shape(logits, (6, 7, 5), "free-running logits of 6 sequences, 7 steps")
+logits = decode(toy.step, toy.start(3), 3, 7)
+check_shape(logits, (3, 7, 6), "free-running logits of 3 sequences, 7 steps")
 previous, current = BOS, BOS
 for t in range(7):
-    check_close(logits[:, t], table[previous, current].expand(6, 5),
+    check_close(logits[:, t], table[previous, current].expand(3, 6),
                 f"free-running logits at step {t} (fed the argmax of step {t - 1})")
     previous, current = current, table[previous, current].argmax().item()
-# Gradients reach the decoder's parameters through every step.
-weights = torch.randn(5, 5, dtype=torch.float64, requires_grad=True)
-
-
-def linear_step(tokens, state):
-    state = torch.tanh(state + weights[tokens])
-    return state @ weights, state
-
-
-logits = decode(linear_step, torch.zeros(2, 5, dtype=torch.float64), 4,
-                targets=torch.tensor([[2, 3, 4, 1], [1, 1, 1, 1]]))
+# A GRU translator: teacher-forced decode gives the logits of its forward pass, model(src, tgt_in),
+# whose tgt_in is BOS followed by the target; and gradients reach its parameters.
+torch.manual_seed(6)
+tiny = Seq2Seq(9, 11, embedding_dim=8, hidden_size=12)
+src = torch.randint(4, 9, (4, 5))
+tgt_out = torch.randint(4, 11, (4, 6))
+tgt_in = torch.cat([torch.full((4, 1), BOS, dtype=torch.int64), tgt_out[:, :-1]], dim=1)
+logits = decode(seq2seq_step(tiny), tiny.start(src), 4, 6, targets=tgt_out)
+check_close(logits, F.log_softmax(tiny(src, tgt_in), dim=-1),
+            "teacher-forced decode of a Seq2Seq against its forward pass", rtol=1e-4, atol=1e-5)
 logits.sum().backward()
-check_true(weights.grad is not None and bool(weights.grad.abs().sum() > 0),
-           "decode keeps the graph: a loss of its logits has a gradient")
+check_true(tiny.decoder.weight_ih.grad is not None,
+           "decode keeps the graph: the decoder's weights get a gradient")
+free = decode(seq2seq_step(tiny), tiny.start(src), 4, 6)
+state, tokens = tiny.start(src), torch.full((4, 1), BOS, dtype=torch.int64)
+for t in range(6):
+    log_probs, _, state = tiny.step(state, tokens)
+    check_close(free[:, t], log_probs, f"free-running decode of a Seq2Seq at step {t}",
+                rtol=1e-4, atol=1e-5)
+    tokens = log_probs.argmax(dim=-1).unsqueeze(1)
 ### END HIDDEN TESTS
+
+# %% [markdown]
+# ### A translator: English number words to German
+#
+# `chainrule.data.datasets.numbers` spells the numbers 0-999 in both languages and splits them
+# by number, 800 / 100 / 100, into training, validation and test sets. German says the units
+# before the tens ("four hundred twenty-one" → "vierhunderteinundzwanzig"), so the alignment is
+# not monotonic. The source is split into words, the target into characters
+# (`chainrule.data.datasets.pairs.PairBatcher`).
+#
+# The model is `chainrule.models.seq2seq.Seq2Seq`: a bidirectional GRU encoder and a GRU decoder
+# that attends over the encoder's outputs with additive attention (your exercise 1, with the
+# padding mask of exercise 3) at every step. Its `step(state, prefix)` is a decoder step as
+# above (`seq2seq_step` adapts it to `step(tokens, state)`). We train it with teacher forcing:
+# `model(src, tgt_in)` returns the logits of every position at once, fed the true prefix.
+
+# %% nbgrader={"grade": false, "grade_id": "translator_data", "locked": true, "schema_version": 3, "solution": false}
+train_pairs, val_pairs, test_pairs = (number_pairs(split)
+                                      for split in ("train", "validation", "test"))
+batcher = PairBatcher(train_pairs, source_tokenizer="words", target_tokenizer="characters")
+print(f"{len(train_pairs)} training, {len(val_pairs)} validation, {len(test_pairs)} test pairs; "
+      f"{len(batcher.source_vocab)} source words, {len(batcher.target_vocab)} target characters "
+      "(4 special tokens each)")
+for source, target in train_pairs[::160]:
+    print(f"  {source:32s} -> {target}")
+MAX_LEN = 40   # the longest German number word below 1000 has 33 characters
+
+
+def translate(model, pairs, beam=1):
+    """The model's translations of the pairs' sources, greedy or by Seq2Seq.beam_search."""
+    src = batcher.sources([source for source, _ in pairs])
+    tokens, _ = model.greedy(src, MAX_LEN) if beam == 1 else model.beam_search(src, beam, MAX_LEN)
+    return [batcher.target_text(row) for row in tokens]
+
+
+def exact_match(model, pairs, beam=1):
+    """The fraction of pairs translated exactly."""
+    return sum(got == target for got, (_, target) in zip(translate(model, pairs, beam), pairs)) \
+        / len(pairs)
+
+
+def sequence_loss(logits, tgt_out):
+    """Cross-entropy per target token (padding ignored), from logits (B, T, V)."""
+    return F.cross_entropy(logits.flatten(0, 1), tgt_out.flatten(), ignore_index=PAD)
+
+
+def new_translator(seed=0):
+    torch.manual_seed(seed)
+    return Seq2Seq(len(batcher.source_vocab), len(batcher.target_vocab), embedding_dim=32,
+                   hidden_size=64)
+
+
+def train_translator(model, steps, forward, snapshots=()):
+    """Adam (lr 3e-3) on random batches of 32 training pairs; forward(model, src, tgt_in,
+    tgt_out) gives the logits. Every EVAL_EVERY steps: the validation loss (teacher-forced) and
+    the exact match (greedy). Returns the curve, and copies of the model at the snapshot steps."""
+    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
+    draw, curve, copies = random.Random(0), [], {}
+    val_src, val_in, val_out = batcher.batch(val_pairs)
+    for step in range(1, steps + 1):
+        src, tgt_in, tgt_out = batcher.batch(draw.sample(train_pairs, 32))
+        loss = sequence_loss(forward(model, src, tgt_in, tgt_out), tgt_out)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        if step % EVAL_EVERY == 0 or step == steps:
+            with torch.no_grad():
+                val_loss = sequence_loss(model(val_src, val_in), val_out).item()
+            curve.append((step, val_loss, exact_match(model, val_pairs)))
+        if step in snapshots:
+            copies[step] = copy.deepcopy(model)
+    return curve, copies
+
+
+def teacher_forced(model, src, tgt_in, tgt_out):
+    return model(src, tgt_in)
+
+
+# %% nbgrader={"grade": false, "grade_id": "train_teacher_forced", "locked": true, "schema_version": 3, "solution": false}
+start = time.perf_counter()
+translator = new_translator()
+curves = {}
+curves["teacher forcing"], snapshots = train_translator(translator, STEPS, teacher_forced,
+                                                        snapshots=(EARLY,))
+early_translator = snapshots[EARLY]
+print(f"{STEPS} steps of teacher forcing in {time.perf_counter() - start:.1f} s")
+curve = curves["teacher forcing"]
+for step, val_loss, match in curve[::max(1, len(curve) // 6)]:
+    print(f"  step {step:4d}: validation loss {val_loss:.3f} per character, "
+          f"exact match {match:.2f}")
+print(f"test set: exact match {exact_match(translator, test_pairs):.2f} (greedy)")
+for source, _ in test_pairs[:3]:
+    print(f"  {source:32s} -> {translate(translator, [(source, None)])[0]}")
+
+# %% [markdown]
+# ### Free running, in training and in translation
+#
+# A teacher-forced decoder has only ever seen correct prefixes. Translating, it reads its own
+# output: once it writes a wrong character, every later step starts from a prefix unlike any
+# it was trained on. Below, the half-trained translator of step `EARLY` decodes the validation
+# set both ways, and we count the correct characters at each position (against the target):
+# fed the truth (teacher forcing), and fed its own guesses (free running, your `decode`).
+
+# %% nbgrader={"grade": false, "grade_id": "exposure_bias", "locked": true, "schema_version": 3, "solution": false}
+val_src, val_in, val_out = batcher.batch(val_pairs)
+real = val_out != PAD
+with torch.no_grad():
+    step_fn, state = seq2seq_step(early_translator), early_translator.start(val_src)
+    forced = decode(step_fn, state, len(val_pairs), val_out.shape[1], targets=val_out)
+    free = decode(step_fn, early_translator.start(val_src), len(val_pairs), val_out.shape[1])
+fig, ax = plt.subplots(figsize=(7, 3.6), layout="constrained")
+for name, logits in (("teacher forcing", forced), ("free running", free)):
+    correct = (logits.argmax(dim=-1) == val_out) & real
+    by_position = (correct.float().sum(dim=0) / real.float().sum(dim=0).clamp(min=1)).tolist()
+    ax.plot(range(1, len(by_position) + 1), [100 * a for a in by_position], marker=".",
+            label=f"{name}: {100 * correct.float().sum().item() / real.float().sum().item():.1f} "
+                  "% of characters")
+    print(f"{name:15s} loss {sequence_loss(logits, val_out).item():.3f} per character, "
+          f"{correct.float().sum().item() / real.float().sum().item():.3f} of characters right")
+ax.set(xlabel="position in the German word", ylabel="correct characters (%)", ylim=(0, 102),
+       title=f"the translator after {EARLY} steps, validation set")
+ax.legend()
+plt.show()
+
+# %% [markdown]
+# Teacher forcing is not the only way to train. A decoder can be trained free running too:
+# each step fed its own previous argmax, the loss still comparing step t with the target's
+# token t. Below, a second translator (same initial weights, same batches) is trained that way
+# with your `decode`, and both are measured the way they will be used: greedy translation of the
+# validation set.
+
+# %% nbgrader={"grade": false, "grade_id": "train_free_running", "locked": true, "schema_version": 3, "solution": false}
+def free_running(model, src, tgt_in, tgt_out):
+    return decode(seq2seq_step(model), model.start(src), src.shape[0], tgt_out.shape[1])
+
+
+start = time.perf_counter()
+curves["free running"], _ = train_translator(new_translator(), STEPS, free_running)
+print(f"{STEPS} steps of free-running training in {time.perf_counter() - start:.1f} s")
+fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.6), layout="constrained")
+for name, curve in curves.items():
+    steps, losses, matches = zip(*curve)
+    left.plot(steps, losses, marker=".", label=name)
+    right.plot(steps, [100 * m for m in matches], marker=".", label=name)
+    reached = next((step for step, match in zip(steps, matches) if match >= 0.9), None)
+    print(f"{name:15s} after {steps[-1]} steps: validation loss {losses[-1]:.3f}, exact match "
+          f"{matches[-1]:.2f}; exact match >= 0.9 first at step {reached}")
+left.set(xlabel="training step", ylabel="validation loss (teacher-forced)", yscale="log",
+         title="loss per character")
+right.set(xlabel="training step", ylabel="exact match (%)", ylim=(0, 102),
+          title="greedy translation of the validation set")
+left.legend()
+right.legend()
+plt.show()
 
 # %% [markdown]
 # ## 5. Greedy decoding and beam search
 #
 # Greedy decoding takes the most probable token at each step, but the most probable
-# *sequence* may start with a less probable token. In the example above greedy says "a EOS"
+# *sequence* may start with a less probable token. In the toy example greedy says "a EOS"
 # (0.5 · 0.4 = 0.2), while "b EOS" has probability 0.4 · 0.9 = 0.36.
 #
-# **Beam search** keeps the `beam_size` best partial sequences (hypotheses) instead of one.
-# A hypothesis's score is its log-probability, the sum of its tokens' log-probabilities. At
-# each step:
+# **Beam search** keeps several partial sequences (hypotheses) instead of one. A hypothesis's
+# score is its log-probability, the sum of its tokens' log-probabilities. With a beam of
+# `beam_size`, starting from the empty hypothesis after BOS, at each step:
 #
-# 1. extend every live hypothesis by every token of the vocabulary (its step's
-#    `log_softmax` added to its score);
-# 2. keep the `beam_size` best of all these extensions;
+# 1. extend every live hypothesis by every token of the vocabulary (its step's `log_softmax`
+#    added to its score);
+# 2. keep the best `beam_size − (number finished so far)` of all these extensions (a finished
+#    hypothesis keeps its place in the beam); on equal scores, the earlier hypothesis and then
+#    the lower token first;
 # 3. of those kept, the ones that end with EOS, or have `max_len` tokens, are finished: set them
 #    aside; the others live on;
 # 4. stop when none lives, or when the best finished score is at least the best live one (a
-#    score can only go down as tokens are added, so nothing live can beat it any more).
+#    score can only go down as tokens are added, so no live one can overtake it).
 #
 # The answer is the best finished hypothesis. With `beam_size = 1` this is greedy decoding; with
-# a beam as large as the number of hypotheses it is an exhaustive search.
+# a beam as large as the number of possible sequences it is an exhaustive search. These are the
+# rules of `Seq2Seq.beam_search`, which also rules out PAD and BOS.
 #
 # ### Exercise 5: beam search (4 points)
 #
@@ -520,21 +705,21 @@ def beam_search(step, state, beam_size, max_len):
     """The best sequence of at most max_len tokens after BOS found by beam search:
     (tokens, log-probability)."""
     ### BEGIN SOLUTION
-    alive, finished = [(0.0, [], BOS, state)], []   # (score, tokens, last token, state)
+    live, finished = [(0.0, [], BOS, state)], []   # (score, tokens, last token, state)
     with torch.no_grad():
         for _ in range(max_len):
             candidates = []
-            for score, tokens, last, hypothesis_state in alive:
+            for score, tokens, last, hypothesis_state in live:
                 logits, new_state = step(torch.tensor([last]), hypothesis_state)
                 log_probs = F.log_softmax(logits[0], dim=-1).tolist()
                 candidates += [(score + log_prob, tokens + [token], token, new_state)
                                for token, log_prob in enumerate(log_probs)]
-            candidates.sort(key=lambda candidate: candidate[0], reverse=True)
-            alive = []
-            for candidate in candidates[:beam_size]:
+            candidates.sort(key=lambda candidate: -candidate[0])   # stable: ties keep order
+            live = []
+            for candidate in candidates[:beam_size - len(finished)]:
                 done = candidate[2] == EOS or len(candidate[1]) == max_len
-                (finished if done else alive).append(candidate)
-            if not alive or (finished and max(f[0] for f in finished) >= alive[0][0]):
+                (finished if done else live).append(candidate)
+            if not live or (finished and max(f[0] for f in finished) >= live[0][0]):
                 break
     best = max(finished, key=lambda candidate: candidate[0])
     return best[1], best[0]
@@ -543,33 +728,37 @@ def beam_search(step, state, beam_size, max_len):
 
 # %% nbgrader={"grade": true, "grade_id": "beam_search_tests", "locked": true, "points": 4, "schema_version": 3, "solution": false}
 tokens, score = beam_search(example.step, example.start(1), beam_size=1, max_len=4)
-check_equal(tokens, [2, 1], "beam_size 1 on the example (greedy: a EOS)")
+check_equal(tokens, [3, EOS], "beam_size 1 on the example (greedy: a EOS)")
 check_close(score, math.log(0.2), "the score of a EOS (log 0.2)")
 tokens, score = beam_search(example.step, example.start(1), beam_size=2, max_len=4)
-check_equal(tokens, [3, 1], "beam_size 2 on the example (b EOS)")
+check_equal(tokens, [4, EOS], "beam_size 2 on the example (b EOS)")
 check_close(score, math.log(0.36), "the score of b EOS (log 0.36)")
 check_true(isinstance(score, float), f"the score should be a float, got {type(score).__name__}")
 ### BEGIN HIDDEN TESTS
 
 
 def reference_beam_search(table, beam_size, max_len):
-    """The rules above, written over the table directly."""
-    alive, finished = [(0.0, [BOS, BOS])], []
+    """The rules above, over the table directly; a hypothesis is (score, [BOS, BOS, tokens])."""
+    rows = table.tolist()
+    live, finished = [(0.0, [BOS, BOS])], []
     for _ in range(max_len):
-        candidates = [(score + table[seq[-2], seq[-1], token].item(), seq + [token])
-                      for score, seq in alive for token in range(table.shape[0])]
+        candidates = [(score + log_prob, seq + [token]) for score, seq in live
+                      for token, log_prob in enumerate(rows[seq[-2]][seq[-1]])]
         candidates.sort(key=lambda candidate: -candidate[0])
-        kept = candidates[:beam_size]
-        finished += [c for c in kept if c[1][-1] == EOS or len(c[1]) - 2 == max_len]
-        alive = [c for c in kept if not (c[1][-1] == EOS or len(c[1]) - 2 == max_len)]
-        if not alive:
+        kept = candidates[:beam_size - len(finished)]
+        ended = [c[1][-1] == EOS or len(c[1]) - 2 == max_len for c in kept]
+        finished += [c for c, end in zip(kept, ended) if end]
+        live = [c for c, end in zip(kept, ended) if not end]
+        if not live or max(c[0] for c in finished or [(-math.inf,)]) >= live[0][0]:
             break
-    best = max(finished, key=lambda candidate: candidate[0])
+    best = max(finished + live, key=lambda candidate: candidate[0])
     return best[1][2:], best[0]
 
 
 for seed, V, beam_size, max_len in [(0, 4, 2, 5), (1, 5, 3, 6), (2, 6, 2, 4), (3, 4, 3, 7),
-                                    (6, 3, 2, 6), (7, 5, 4, 5)]:
+                                    (6, 3, 2, 6), (7, 5, 4, 5), (8, 6, 5, 4),
+                                    # finished hypotheses keep their places in the beam:
+                                    (10, 4, 3, 6), (11, 3, 3, 7), (35, 5, 3, 6)]:
     table = random_table(V, seed)
     toy = TableDecoder(table)
     tokens, score = beam_search(toy.step, toy.start(1), beam_size, max_len)
@@ -579,7 +768,7 @@ for seed, V, beam_size, max_len in [(0, 4, 2, 5), (1, 5, 3, 6), (2, 6, 2, 4), (3
     check_close(score, want_score, f"the score on a {what}")
     check_close(score, sequence_log_prob(table, tokens), f"the score is the tokens' "
                 f"log-probability on a {what}")
-    greedy = cut_at_eos(decode(toy.step, toy.start(1), max_len)[0].argmax(dim=-1).tolist())
+    greedy = cut_at_eos(decode(toy.step, toy.start(1), 1, max_len)[0].argmax(dim=-1).tolist())
     check_equal(beam_search(toy.step, toy.start(1), 1, max_len)[0], greedy,
                 f"beam_size 1 is greedy decoding on a {what}")
     check_equal(beam_search(toy.step, toy.start(1), V ** max_len, max_len)[0],
@@ -589,12 +778,11 @@ check_true(len(beam_search(toy.step, toy.start(1), 2, 3)[0]) <= 3, "at most max_
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# How often does a wider beam find a more probable sequence than greedy decoding? On 200 random
-# toy decoders (V = 5, at most 6 tokens), the log-probability found at each beam size, against
-# the best by enumeration:
+# How often does a wider beam find the most probable sequence? On random toy decoders (V = 5,
+# at most 6 tokens), the log-probability found at each beam size, against the best by
+# enumeration:
 
 # %% nbgrader={"grade": false, "grade_id": "beam_toy_figure", "locked": true, "schema_version": 3, "solution": false}
-N_TABLES = 20 if QUICK else 200
 beam_sizes = [1, 2, 3, 5, 10]
 gaps = {size: [] for size in beam_sizes}
 for seed in range(N_TABLES):
@@ -611,5 +799,91 @@ ax.set(xlabel="beam size", ylabel="% of decoders", ylim=(0, 102), xscale="log",
 ax.set_xticks(beam_sizes, [str(s) for s in beam_sizes])
 plt.show()
 for size in beam_sizes:
-    print(f"beam {size:2d}: best found in {sum(g < 1e-9 for g in gaps[size]):3d} of {N_TABLES}, "
-          f"mean log-probability lost {sum(gaps[size]) / N_TABLES:.3f}")
+    print(f"beam {size:2d}: best found for {sum(g < 1e-9 for g in gaps[size]):3d} of {N_TABLES}, "
+          f"mean log-probability lost {max(sum(gaps[size]) / N_TABLES, 0.0):.3f}")   # not -0.000
+
+# %% [markdown]
+# On the translator: your beam search against greedy decoding on the test numbers, for the
+# half-trained translator of step `EARLY` and the trained one. The score is the log-probability
+# of the whole translation; a beam can only find a more probable translation than greedy
+# decoding (here), which is not always the right one. Last column: how often your beam search's
+# translation is `Seq2Seq.beam_search`'s.
+
+# %% nbgrader={"grade": false, "grade_id": "beam_translator", "locked": true, "schema_version": 3, "solution": false}
+beam_pairs = test_pairs[:N_BEAM]
+target_length = sum(len(target) for _, target in beam_pairs) / len(beam_pairs)
+print(f"{len(beam_pairs)} test numbers   beam  exact match  mean log-prob  mean length "
+      f"(targets {target_length:.1f})  same as library")
+for name, model in ((f"after {EARLY} steps", early_translator),
+                    (f"after {STEPS} steps", translator)):
+    model.eval()
+    for size in (1, 3):
+        scores, lengths, matches, agree = [], [], 0, 0
+        library = translate(model, beam_pairs, beam=size)
+        for (source, target), theirs in zip(beam_pairs, library):
+            src = batcher.sources([source])
+            tokens, score = beam_search(seq2seq_step(model), model.start(src), size, MAX_LEN)
+            text = batcher.target_text(tokens)
+            scores.append(score)
+            lengths.append(len(text))
+            matches += text == target
+            agree += text == theirs
+        print(f"{name:17s}  {size:4d}  {matches / len(beam_pairs):11.2f}  "
+              f"{sum(scores) / len(scores):13.3f}  {sum(lengths) / len(lengths):11.1f}"
+              f"{'':14s}{agree:4d} of {len(beam_pairs)}")
+
+# %% [markdown]
+# Read the half-trained rows with care. The wider beam finds translations of higher probability,
+# yet in the run we measured fewer of them were right, and they were shorter than the targets
+# (see the mean length). Adding log-probabilities favours stopping early: every character
+# costs a little, and EOS ends the bill. Practical beam search therefore divides the score by a
+# power of the length (length normalisation, as in Wu et al., 2016, Google's NMT system). The
+# trained translator is sure of each character, and greedy decoding already finds what the beam
+# finds.
+#
+# ## 6. Where the translator looks
+#
+# At each step the decoder's attention weights over the source words say where it reads. Below,
+# the weights of the trained translator (`Seq2Seq.greedy` returns them), one row per character
+# it writes: for 421 (a training number) and two numbers of the test set, which it never saw.
+# German writes the units before the tens: look for where "ein" attends "one" and "zwanzig"
+# attends "twenty" in 421. The encoder is a bidirectional GRU, so each source position also
+# carries something of its neighbours, and the weights need not be as sharp as a dictionary's
+# alignment.
+
+# %% nbgrader={"grade": false, "grade_id": "heat_maps", "locked": true, "schema_version": 3, "solution": false}
+numbers = [421] + [n for n in split_numbers("test") if n > 100 and n % 100 > 20 and n % 10][::9][:2]
+sources = [english(n) for n in numbers]
+tokens, weights = translator.greedy(batcher.sources(sources), MAX_LEN)
+fig, axes = plt.subplots(1, 3, figsize=(13, 6.5), layout="constrained",
+                         gridspec_kw={"width_ratios": [len(batcher.source_tokens(s)) + 1
+                                                       for s in sources]})
+for ax, source, row, attention in zip(axes, sources, tokens, weights):
+    written = (batcher.target_vocab.decode(row) + ["<eos>"])[:attention.shape[0]]
+    ax.imshow(attention, cmap="Blues", vmin=0, vmax=1, aspect="auto")
+    ax.set_xticks(range(attention.shape[1]), batcher.source_tokens(source), rotation=60)
+    ax.set_yticks(range(len(written)), written)
+    ax.set_title(f"{source}\n-> {batcher.target_text(row)}", fontsize=10)
+fig.suptitle("attention weights of the trained translator (rows: characters written)")
+plt.show()
+in_split = {n: next(s for s in ("train", "validation", "test") if n in split_numbers(s))
+            for n in numbers}
+print("which split each number is in:", in_split)
+
+# %% [markdown]
+# ## What to take away
+#
+# - Attention is a weighted mean of values, the weights a softmax of scores between a query and
+#   each key: a small network in Bahdanau's additive form, a scaled dot product in the
+#   Transformer's. The 1/√E keeps the softmax from saturating as E grows.
+# - Masks set scores to −∞ before the softmax: padding keeps a batch's filler out of every
+#   result, the causal mask keeps a decoder from reading the future.
+# - Teacher forcing trains every position at once from true prefixes; translating, the decoder
+#   reads its own guesses, and an early mistake carries into the rest of the word. Trained free
+#   running from scratch, the decoder learns far more slowly at first (its early guesses are
+#   poor inputs); on this easy task it catches up (see the measured steps above).
+# - Greedy decoding is beam search with a beam of 1. A wider beam finds more probable sequences
+#   (on the toy decoders, almost always the most probable); on a well-trained translator the
+#   greedy answer is usually already the beam's.
+# - Attention weights show the alignment the model learned, here crossing where German puts the
+#   units before the tens.
