@@ -592,14 +592,18 @@ bands = {"one network (Adam)": predictive_band(point_outputs, bnn.NOISE),
          f"HMC ({BNN_SAMPLES} draws)": predictive_band(sampled_outputs, bnn.NOISE)}
 print(f"{'':22}" + "".join(f"{name:>28}" for name in ("data", "gap", "outside")))
 for name, (mean, lower, upper) in bands.items():
-    cells = [f"width {np.mean(upper[regions == r] - lower[regions == r]):5.2f}, covers "
-             f"{100 * coverage(truth[regions == r], lower[regions == r], upper[regions == r]):3.0f}%"
-             for r in ("data", "gap", "outside")]
+    cells = []
+    for r in ("data", "gap", "outside"):
+        inside = regions == r
+        share = coverage(truth[inside], lower[inside], upper[inside])
+        cells.append(f"width {np.mean(upper[inside] - lower[inside]):5.2f}, covers "
+                     f"{100 * share:3.0f}%")
     print(f"{name:22}" + "".join(f"{cell:>28}" for cell in cells))
 panels = [BandPanel(name, mean, (upper - lower) / 4) for name, (mean, lower, upper)
           in bands.items()]
 panels[1].curves = sampled_outputs[:: max(1, BNN_SAMPLES // 15)]
-band_figure(x_grid, x_train, t_train, panels, truth=truth, shade=[(bnn.CLUSTERS[0][1], bnn.CLUSTERS[1][0])], ylim=(-3, 3),
+gap = (bnn.CLUSTERS[0][1], bnn.CLUSTERS[1][0])
+band_figure(x_grid, x_train, t_train, panels, truth=truth, shade=[gap], ylim=(-3, 3),
             title="Point prediction against the posterior predictive")
 
 # %% [markdown]
