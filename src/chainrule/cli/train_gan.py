@@ -17,10 +17,11 @@ def add_parser(tasks):
         "gan", help="a generative adversarial network on a ring of Gaussians or 8x8 digits",
         description="Train a GAN (Adam, betas 0.5 and 0.999). On the ring of eight 2-D Gaussians "
                     "(an MLP GAN) it prints, over training, how many modes the generator covers "
-                    "and the share of its samples within 3 sigma of a mode, for each generator "
-                    "loss; on scikit-learn's 8x8 digits (a DCGAN or an MLP GAN) it prints a "
-                    "separately trained digit classifier's verdict on the samples beside its "
-                    "verdict on real digits.")
+                    "and the share of its samples within 3 sigma of a mode, for each run (by "
+                    "default three: the non-saturating loss, the same with PacGAN's packing, "
+                    "and the minimax loss); on scikit-learn's 8x8 digits (a DCGAN or an MLP "
+                    "GAN) it prints a separately trained digit classifier's verdict on the "
+                    "samples beside its verdict on real digits.")
     command.add_argument("--data", default="ring", help="ring (default) or digits")
     command.add_argument("--model", choices=list(gan.IMAGE_MODELS),
                          help="digits only: dcgan (default) or mlp; the ring's is an MLP")
