@@ -404,6 +404,17 @@ def test_bce_with_logits_is_stable_for_huge_logits_and_right_at_zero():
     close(ours.grad, theirs.grad, "float32", "gradient")
 
 
+def test_bce_with_logits_gradient_keeps_its_relative_precision_when_confidently_wrong():
+    # σ(x) - y for x = -15, y = 0 is 3.06e-7; computed as 1 - σ(15) in float32 it was 3.58e-7.
+    # The truth is taken in float64: torch itself cancels so for y = 1 (-3.58e-7 at x = 15).
+    x = np.array([-15.0, -10.0, 15.0, 10.0], dtype=np.float32)
+    y = np.array([0.0, 0.0, 1.0, 1.0], dtype=np.float32)
+    ours = cr.tensor(x, requires_grad=True)
+    F.binary_cross_entropy_with_logits(ours, cr.tensor(y), reduction="sum").backward()
+    exact = 1 / (1 + np.exp(-x.astype(np.float64))) - y
+    np.testing.assert_allclose(ours.grad.numpy(), exact, rtol=1e-5)
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_bce_at_exactly_0_and_1_is_finite_and_has_torchs_gradients(dtype):
     """The logs are clamped at -100; the gradients are torch's formulas, not the clamped loss's
