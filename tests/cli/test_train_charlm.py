@@ -20,8 +20,8 @@ def test_a_short_run_on_a_file_of_lines(tmp_path, capsys, small_gru):
     names = tmp_path / "names.txt"
     names.write_text("\n".join(load_corpus("names").splitlines()[:300]) + "\n")
     out = tmp_path / "run"
-    assert main(["train", "charlm", "--text", str(names), "--lines", "--steps", "30",
-                 "--prompt", "a", "--top-k", "5", "--out", str(out)]) == 0
+    assert main(["train", "charlm", "--text", str(names), "--lines", "--model", "gru",
+                 "--steps", "30", "--prompt", "a", "--top-k", "5", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert printed.startswith("names: ") and "one item per line" in printed
     assert re.search(r"^ +bigram baseline: validation \d\.\d{3} nats/char", printed, re.MULTILINE)
@@ -38,7 +38,8 @@ def test_a_short_run_on_a_file_of_lines(tmp_path, capsys, small_gru):
 def test_a_file_is_one_document_by_default(tmp_path, capsys, small_gru):
     text = tmp_path / "play.txt"
     text.write_text(load_corpus("shakespeare")[:5000])
-    assert main(["train", "charlm", "--text", str(text), "--steps", "6", "--block-size", "16",
+    assert main(["train", "charlm", "--text", str(text), "--model", "gru", "--steps", "6",
+                 "--block-size", "16",
                  "--eval-every", "2", "--out", str(tmp_path / "run")]) == 0
     printed = capsys.readouterr().out
     assert "one document" in printed and printed.count("sample:\n") == 1
