@@ -85,7 +85,7 @@ def _metric_curves(axes, runs, modes, sigmas):
     left.set(xlabel="step", ylabel="modes covered", ylim=(-0.3, modes + 0.3),
              yticks=range(0, modes + 1, 2))
     right.set(xlabel="step", ylabel=f"% within {sigmas:g}σ of a mode", ylim=(0, 100))
-    left.legend(fontsize=8, loc="upper left")
+    right.legend(fontsize=8, loc="upper left")   # empty there: no run is near a mode early
 
 
 def digit_grids_figure(grids, columns=8, title=None):
