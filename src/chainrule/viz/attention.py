@@ -1,8 +1,13 @@
 """Attention heat maps: for each translation, which source token each produced target token
 attended to (a row per target token, a column per source token, the weights of each row sum to
 1)."""
+import textwrap
+
 from chainrule.backend import float64, xp
 from chainrule.viz.figure import new_figure, save_figure
+
+# Characters of a title line over a 3.2-inch panel at 8 points.
+TITLE_WIDTH = 46
 
 
 def plot_attention(examples, path, title=None):
@@ -24,14 +29,21 @@ def plot_attention(examples, path, title=None):
         ax.set_xticks(range(weights.shape[1]), example["source"], rotation=45, ha="right")
         ax.set_yticks(range(weights.shape[0]), example["target"][:weights.shape[0]], fontsize=8)
         ax.tick_params(length=0)
-        mark = {True: " (correct)", False: " (wrong)"}.get(example.get("correct"), "")
-        ax.set_title(example.get("title", "") + mark, fontsize=9)
+        ax.set_title(_title(example), fontsize=8)
         ax.set_xlabel("source")
     axes[0][0].set_ylabel("produced (one row per token)")
     fig.colorbar(image, ax=axes[0].tolist(), shrink=0.6, label="attention weight")
     if title:
         fig.suptitle(title)
     return save_figure(fig, path)
+
+
+def _title(example):
+    """The example's title, each line wrapped to fit a panel (a German number is one long word),
+    then "correct" or "wrong" on a line of its own."""
+    lines = [textwrap.fill(line, TITLE_WIDTH) for line in example.get("title", "").splitlines()]
+    mark = {True: "(correct)", False: "(wrong)"}.get(example.get("correct"))
+    return "\n".join(lines + ([mark] if mark else []))
 
 
 def _weights(example):
