@@ -76,6 +76,13 @@ def test_a_run_writes_its_files(tmp_path, kind):
     assert saved["kind"] == kind and saved["target_vocab"][:3] == ["<pad>", "<bos>", "<eos>"]
 
 
+def test_the_transformer_reads_a_test_source_longer_than_any_training_one(tmp_path):
+    task = translate.pairs_task(write_pairs(tmp_path))
+    task.test = [("ab " * 30, "ba")]   # 30 tokens; the training sources have 2
+    model = translate.build_model(task, "transformer")
+    assert len(translate.evaluate(model, task, task.test, beam=2).translations) == 1
+
+
 def test_training_lowers_the_loss(tmp_path):
     task = translate.pairs_task(write_pairs(tmp_path))
     cr.manual_seed(0)

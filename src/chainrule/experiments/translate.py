@@ -84,8 +84,11 @@ def build_model(task, kind, seed=SEED):
     manual_seed(seed)
     sizes = {key: value for key, value in SETTINGS[kind].items() if key != "lr"}
     if kind == "transformer":
-        longest = max(task.max_len, max(len(task.batcher.source_tokens(s)) for s, _ in task.train))
-        sizes["max_positions"] = longest + 8
+        # positions for the longest source of every split (a test sentence may be longer than
+        # any training one) and the longest translation decoded, plus <bos>
+        pairs = task.train + task.validation + task.test
+        longest = max(task.max_len, max(len(task.batcher.source_tokens(s)) for s, _ in pairs))
+        sizes["max_positions"] = longest + 1
     return Seq2Seq(len(task.batcher.source_vocab), len(task.batcher.target_vocab), kind, **sizes)
 
 
