@@ -7,8 +7,8 @@ import pytest
 import torch
 
 import chainrule as cr
-from chainrule.models.gan import (DCDiscriminator, DCGenerator, MLPDiscriminator, MLPGenerator,
-                                  MLPImageDiscriminator, MLPImageGenerator, Packed,
+from chainrule.models.gan import (DCDiscriminator, DCGenerator, DigitClassifier, MLPDiscriminator,
+                                  MLPGenerator, MLPImageDiscriminator, MLPImageGenerator, Packed,
                                   discriminator_loss, generator_loss, sample_latent)
 
 PAIRS = [  # (generator, discriminator, the data's shape after the batch)
@@ -155,3 +155,19 @@ def test_packing_judges_consecutive_samples_together():
     assert tuple(packed(x).shape) == (3,)
     with pytest.raises(ValueError, match="Packed: a batch of 5 cannot be split into groups of 2"):
         packed(cr.randn(5, 2))
+
+
+def test_the_digit_classifier_gives_ten_logits_per_image_and_learns_a_batch():
+    cr.manual_seed(5)
+    classifier = DigitClassifier(channels=4)
+    x, y = cr.rand(20, 1, 8, 8) * 2 - 1, cr.arange(20) % 10
+    assert tuple(classifier(x).shape) == (20, 10)
+    optimizer = cr.optim.Adam(classifier.parameters(), lr=1e-2)
+    losses = []
+    for _ in range(40):
+        loss = cr.nn.functional.cross_entropy(classifier(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    assert losses[0] == pytest.approx(math.log(10), abs=0.3) and losses[-1] < 0.3 * losses[0]
