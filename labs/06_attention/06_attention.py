@@ -346,7 +346,9 @@ for L in [1, 2, 7]:
 #   positions are trained at once from correct prefixes, whatever the decoder would have said.
 # - **Free running** (translating): step t is fed the decoder's *own* prediction at t − 1 (the
 #   argmax of its logits: greedy decoding). One early mistake changes every later input, a
-#   situation teacher forcing never showed it (*exposure bias*, Bengio et al., 2015).
+#   situation teacher forcing never showed it: *exposure bias* (Ranzato et al., 2016; Bengio et
+#   al., 2015, proposed scheduled sampling, feeding the model's own guesses more and more often
+#   as training goes).
 #
 # We first try this on a toy decoder whose step reads its log-probabilities from a table: the
 # next token's distribution depends on the last two tokens, `table[previous, current]`, and the
@@ -409,12 +411,6 @@ def enumerate_best(table, max_len):
 
     visit([], BOS, BOS, 0.0)
     return best
-
-
-def cut_at_eos(tokens):
-    """A list of token ids up to and including the first EOS."""
-    tokens = list(tokens)
-    return tokens[:tokens.index(EOS) + 1] if EOS in tokens else tokens
 
 
 # The example of the next two exercises: tokens PAD, BOS, EOS, "a" (3) and "b" (4). From BOS:
@@ -501,6 +497,8 @@ tgt_in = torch.cat([torch.full((4, 1), BOS, dtype=torch.int64), tgt_out[:, :-1]]
 logits = decode(seq2seq_step(tiny), tiny.start(src), 4, 6, targets=tgt_out)
 check_close(logits, F.log_softmax(tiny(src, tgt_in), dim=-1),
             "teacher-forced decode of a Seq2Seq against its forward pass", rtol=1e-4, atol=1e-5)
+check_true(logits.requires_grad, "decode keeps the graph (no detach, no no_grad): its logits "
+           "should require grad when the model's parameters do")
 logits.sum().backward()
 check_true(tiny.decoder.weight_ih.grad is not None,
            "decode keeps the graph: the decoder's weights get a gradient")
@@ -755,21 +753,30 @@ def reference_beam_search(table, beam_size, max_len):
     return best[1][2:], best[0]
 
 
-for seed, V, beam_size, max_len in [(0, 4, 2, 5), (1, 5, 3, 6), (2, 6, 2, 4), (3, 4, 3, 7),
-                                    (6, 3, 2, 6), (7, 5, 4, 5), (8, 6, 5, 4),
-                                    # finished hypotheses keep their places in the beam:
-                                    (10, 4, 3, 6), (11, 3, 3, 7), (35, 5, 3, 6)]:
+def table_greedy(table, max_len):
+    """Greedy decoding over the table directly."""
+    previous, current, tokens = BOS, BOS, []
+    while len(tokens) < max_len and EOS not in tokens:
+        tokens.append(table[previous, current].argmax().item())
+        previous, current = current, tokens[-1]
+    return tokens
+
+
+KEEP_PLACES = " (where finished hypotheses keep their places in the beam)"
+for seed, V, beam_size, max_len, note in [
+        (0, 4, 2, 5, ""), (1, 5, 3, 6, ""), (2, 6, 2, 4, ""), (3, 4, 3, 7, ""), (6, 3, 2, 6, ""),
+        (7, 5, 4, 5, ""), (8, 6, 5, 4, ""), (10, 4, 3, 6, KEEP_PLACES),
+        (11, 3, 3, 7, KEEP_PLACES), (35, 5, 3, 6, KEEP_PLACES)]:
     table = random_table(V, seed)
     toy = TableDecoder(table)
     tokens, score = beam_search(toy.step, toy.start(1), beam_size, max_len)
-    what = f"random table (seed {seed}, V {V}), beam_size {beam_size}, max_len {max_len}"
+    what = f"random table (seed {seed}, V {V}), beam_size {beam_size}, max_len {max_len}{note}"
     want_tokens, want_score = reference_beam_search(table, beam_size, max_len)
     check_equal(tokens, want_tokens, f"the tokens found on a {what}")
     check_close(score, want_score, f"the score on a {what}")
     check_close(score, sequence_log_prob(table, tokens), f"the score is the tokens' "
                 f"log-probability on a {what}")
-    greedy = cut_at_eos(decode(toy.step, toy.start(1), 1, max_len)[0].argmax(dim=-1).tolist())
-    check_equal(beam_search(toy.step, toy.start(1), 1, max_len)[0], greedy,
+    check_equal(beam_search(toy.step, toy.start(1), 1, max_len)[0], table_greedy(table, max_len),
                 f"beam_size 1 is greedy decoding on a {what}")
     check_equal(beam_search(toy.step, toy.start(1), V ** max_len, max_len)[0],
                 enumerate_best(table, max_len)[0],
