@@ -521,10 +521,12 @@ for t in range(6):
 # (`chainrule.data.datasets.pairs.PairBatcher`).
 #
 # The model is `chainrule.models.seq2seq.Seq2Seq`: a bidirectional GRU encoder and a GRU decoder
-# that attends over the encoder's outputs with additive attention (your exercise 1, with the
-# padding mask of exercise 3) at every step. Its `step(state, prefix)` is a decoder step as
-# above (`seq2seq_step` adapts it to `step(tokens, state)`). We train it with teacher forcing:
-# `model(src, tgt_in)` returns the logits of every position at once, fed the true prefix.
+# that attends over the encoder's outputs with additive attention at every step (exercise 1,
+# the decoder's state as the query, with a padding mask as in exercise 3; the model's mask marks
+# the padding with True, the opposite of `attn_mask`). Its `step(state, prefix)` is a decoder
+# step as above (`seq2seq_step` adapts it to `step(tokens, state)`). We train it with teacher
+# forcing: `model(src, tgt_in)` returns the logits of every position at once, fed the true
+# prefix.
 
 # %% nbgrader={"grade": false, "grade_id": "translator_data", "locked": true, "schema_version": 3, "solution": false}
 train_pairs, val_pairs, test_pairs = (number_pairs(split)
