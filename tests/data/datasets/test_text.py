@@ -79,6 +79,8 @@ def test_lines_refuse_a_boundary_inside_a_line():
 def test_read_text_errors(tmp_path):
     with pytest.raises(FileNotFoundError, match="no such file"):
         read_text(tmp_path / "missing.txt")
+    with pytest.raises(IsADirectoryError, match="is a directory; expected a text file"):
+        read_text(tmp_path)
     (tmp_path / "empty.txt").write_bytes(b"")
     with pytest.raises(ValueError, match="empty"):
         read_text(tmp_path / "empty.txt")

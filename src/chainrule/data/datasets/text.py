@@ -142,8 +142,10 @@ class CharLines(Dataset):
 
 def read_text(path):
     """The text of a UTF-8 file, with clear errors for a missing, empty, non-UTF-8 or binary
-    (NUL-holding) file."""
+    (NUL-holding) file and for a directory."""
     path = pathlib.Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"read_text: {str(path)!r} is a directory; expected a text file")
     if not path.is_file():
         raise FileNotFoundError(f"read_text: no such file: {str(path)!r}")
     data = path.read_bytes()
