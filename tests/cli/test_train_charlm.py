@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from chainrule.cli import main
+from chainrule.cli import main, train_charlm
 from chainrule.data.datasets.text import load_corpus
 from chainrule.experiments import charlm
 
@@ -90,3 +90,22 @@ def test_bad_arguments_exit_2(capsys, arguments):
         main(["train", "charlm", *arguments])
     assert stop.value.code == 2
     assert "chainrule train charlm: error: argument" in capsys.readouterr().err
+
+
+def test_an_out_that_is_a_file_is_refused_before_training(tmp_path, capsys):
+    (tmp_path / "taken").write_text("")
+    for out in (tmp_path / "taken", tmp_path / "taken" / "run"):
+        assert main(["train", "charlm", "--steps", "1", "--out", str(out)]) == 2
+        captured = capsys.readouterr()
+        assert captured.err.strip() == (f"chainrule train charlm: error: --out {str(out)!r}: "
+                                        f"{str(tmp_path / 'taken')!r} is a file; expected a "
+                                        "folder")
+        assert "parameters" not in captured.out   # no training began
+
+
+def test_an_unwritable_out_is_refused_before_training(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(train_charlm.os, "access", lambda path, mode: False)   # root writes all
+    assert main(["train", "charlm", "--steps", "1", "--out", str(tmp_path / "run")]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"chainrule train charlm: error: --out {str(tmp_path / 'run')!r}: the folder "
+        f"{str(tmp_path)!r} is not writable")
