@@ -23,7 +23,7 @@ def test_each_experiment_prints_and_writes(tmp_path, capsys, argv, files, headin
         if name.endswith(".png"):
             assert matplotlib.image.imread(tmp_path / name).std() > 0.01
         else:
-            rows = list(csv.reader(open(tmp_path / name)))
+            rows = list(csv.reader((tmp_path / name).read_text().splitlines()))
             assert len(rows) > 1 and all(len(row) == len(rows[0]) for row in rows)
 
 
@@ -32,7 +32,7 @@ def test_trajectories_prints_each_path_and_draws_them(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "steps to f < 0.0001" in out and f"written to {tmp_path}/" in out
     assert out.count("Rosenbrock") == 3 and "not reached" in out
-    rows = list(csv.reader(open(tmp_path / "trajectories.csv")))
+    rows = list(csv.reader((tmp_path / "trajectories.csv").read_text().splitlines()))
     assert len(rows) == 10 and rows[0][:2] == ["surface", "optimizer"]
     assert matplotlib.image.imread(tmp_path / "optim_trajectories.png").std() > 0.01
 
@@ -47,7 +47,7 @@ def test_bnn_prints_the_band_widths_and_draws_the_band(tmp_path, capsys, monkeyp
     out = capsys.readouterr().out
     for line in ("Adam (point)", "SGLD", "HMC", "as wide in the gap", f"written to {tmp_path}/"):
         assert line in out
-    rows = list(csv.reader(open(tmp_path / "bnn.csv")))
+    rows = list(csv.reader((tmp_path / "bnn.csv").read_text().splitlines()))
     assert rows[0][:4] == ["x", "truth", "Adam (point) mean", "Adam (point) std"]
     assert len(rows) > 100 and all(len(row) == 8 for row in rows)
     assert matplotlib.image.imread(tmp_path / "bnn_band.png").std() > 0.01
@@ -58,3 +58,13 @@ def test_bnn_refuses_bad_arguments(capsys):
         main(["experiment", "bnn", "--samples", "0"])
     assert exit_info.value.code == 2
     assert "--samples: expected a positive whole number, got '0'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("seed", ["-1", "nan", str(2**64)])
+def test_bnn_refuses_a_seed_out_of_range_in_one_line(capsys, seed):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["experiment", "bnn", "--seed", seed])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert f"--seed: expected a whole number in [0, 2**63), got '{seed}'" in err
+    assert "Traceback" not in err

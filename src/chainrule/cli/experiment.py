@@ -6,7 +6,7 @@ import io
 import pathlib
 import sys
 
-from chainrule.cli.arguments import natural_int, positive_int
+from chainrule.cli.arguments import checked, natural_int, positive_int
 from chainrule.experiments import bnn, features, mnist1d, scale
 from chainrule.experiments import trajectories as optimizer_paths
 from chainrule.utils.files import make_writable_folder, write_atomically
@@ -14,6 +14,9 @@ from chainrule.viz.bnn import BandPanel, band
 from chainrule.viz.mnist1d import accuracy_bars, plot_filters, scale_curves
 from chainrule.viz.trajectories import SurfacePanel
 from chainrule.viz.trajectories import trajectories as draw_trajectories
+
+# chainrule.manual_seed takes seeds below 2**64; bnn also seeds its test points with seed + 1.
+SEED = checked(int, lambda n: 0 <= n < 2**63, "a whole number in [0, 2**63)")
 
 
 def add_parser(commands):
@@ -54,7 +57,8 @@ def _add_sampling_parsers(kinds):
                          help=f"draws kept by each sampler (default {bnn.SAMPLES})")
     command.add_argument("--steps", type=positive_int, default=bnn.MAP_STEPS,
                          help=f"Adam steps of the optimised network (default {bnn.MAP_STEPS})")
-    command.add_argument("--seed", type=natural_int, default=bnn.SEED)
+    command.add_argument("--seed", type=SEED, default=bnn.SEED,
+                         help=f"seed of the data, the network and the chains (default {bnn.SEED})")
     command.set_defaults(run=run_bnn)
 
 
