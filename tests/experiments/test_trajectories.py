@@ -96,6 +96,9 @@ def test_run_all_measures_every_optimizer_on_every_surface():
 def test_bad_arguments_are_named():
     with pytest.raises(ValueError, match="unknown optimizer 'rmsprop'"):
         make_optimizer("rmsprop", [], 0.1)
-    with pytest.raises(ValueError, match="steps must be >= 1, got 0"):
-        run(quadratic, (0, 0), "SGD", 0.1, steps=0)
+    for steps in (0, 2.5, True, "3"):
+        with pytest.raises(ValueError, match=f"steps must be an int >= 1, got {steps!r}"):
+            run(quadratic, (0, 0), "SGD", 0.1, steps=steps)
+    with pytest.raises(ValueError, match=r"start must be a point \(x, y\), got shape \(3,\)"):
+        run(quadratic, (0, 0, 0), "SGD", 0.1, steps=3)
     assert trajectories.TOLERANCE > 0

@@ -100,8 +100,11 @@ def run(func, start, optimizer, lr, steps=STEPS):
     """Minimise func(x, y) from start with the named optimiser for `steps` steps (float64);
     returns (points (steps + 1, 2), losses (steps + 1,)). A path that leaves the finite numbers
     stops there and its last loss is inf."""
-    if steps < 1:
-        raise ValueError(f"trajectories.run: steps must be >= 1, got {steps!r}")
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"trajectories.run: steps must be an int >= 1, got {steps!r}")
+    if xp.shape(start) != (2,):
+        raise ValueError(f"trajectories.run: start must be a point (x, y), got shape "
+                         f"{xp.shape(start)}")
     point = Parameter(creation.tensor(xp.asarray(start, dtype=float64), dtype=float64))
     chosen = make_optimizer(optimizer, [point], lr)
     points, losses = [], []
