@@ -116,3 +116,24 @@ def test_the_band_widens_away_from_the_data():
     point = experiment.widths(methods["Adam (point)"])
     assert point["gap"] == pytest.approx(point["data"])   # the noise band: the same everywhere
     assert CLUSTERS[0][1] < 0 < CLUSTERS[1][0]
+
+
+def test_bad_arguments_are_named():
+    for sizes in ((), (1,), (1, 0, 1), (1, 2.5, 1)):
+        with pytest.raises(ValueError, match="FlatMLP: sizes must be two or more positive ints"):
+            FlatMLP(sizes)
+    with pytest.raises(ValueError, match=r"predictive: outputs must have shape \(draws, points\)"
+                                         r".*, got \(5,\)"):
+        predictive(np.zeros(5))
+    with pytest.raises(ValueError, match=r"at least one draw, got \(0, 5\)"):
+        predictive(np.zeros((0, 5)))
+    with pytest.raises(ValueError, match=r"band_widths: x and std must have one shape, got "
+                                         r"\(5,\) and \(4,\)"):
+        band_widths(np.zeros(5), np.zeros(4))
+    with pytest.raises(ValueError, match=r"rmse: prediction and target must have one shape"):
+        bnn.rmse(np.zeros(5), np.zeros(4))
+
+
+def test_log_prior_divides_by_the_prior_variance(monkeypatch):
+    monkeypatch.setattr(bnn, "PRIOR_STD", 2.0)
+    assert log_prior(tensor([1.0, -3.0])).item() == pytest.approx(-0.5 * 10 / 4)

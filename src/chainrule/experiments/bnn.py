@@ -2,7 +2,9 @@
 the posterior by SGLD and HMC (chainrule.sample), against one network optimised by Adam. Data in
 two clusters leave a gap, so the predictive band can show where the data say nothing."""
 import dataclasses
+import itertools
 import math
+import numbers
 import time
 
 from chainrule import creation
@@ -60,8 +62,11 @@ class FlatMLP:
     its bias."""
 
     def __init__(self, sizes=SIZES):
+        if len(sizes) < 2 or not all(isinstance(n, numbers.Integral) and n >= 1 for n in sizes):
+            raise ValueError(f"FlatMLP: sizes must be two or more positive ints (input, ..., "
+                             f"output), got {sizes!r}")
         self.sizes = tuple(sizes)
-        self.shapes = [shape for fan_in, fan_out in zip(sizes[:-1], sizes[1:])
+        self.shapes = [shape for fan_in, fan_out in itertools.pairwise(sizes)
                        for shape in ((fan_out, fan_in), (fan_out,))]
         self.size = sum(math.prod(shape) for shape in self.shapes)
 
@@ -131,18 +136,31 @@ def predict(mlp, draws, x):
 def predictive(outputs, noise=NOISE):
     """The posterior predictive's mean and standard deviation from outputs (S, N) of S draws:
     the spread of the networks' outputs plus the targets' noise, sqrt(Var_s[y] + σ²)."""
+    outputs = xp.asarray(outputs)
+    if outputs.ndim != 2 or len(outputs) == 0:
+        raise ValueError(f"predictive: outputs must have shape (draws, points) with at least "
+                         f"one draw, got {outputs.shape}")
     return outputs.mean(axis=0), xp.sqrt(outputs.var(axis=0) + noise ** 2)
 
 
 def band_widths(x, std):
     """The ±2σ band's mean width, 4·std, over each region of x ('data', 'gap', 'outside')."""
+    std = xp.asarray(std)
+    if xp.shape(x) != std.shape:
+        raise ValueError(f"band_widths: x and std must have one shape, got {xp.shape(x)} and "
+                         f"{std.shape}")
     where = region(x)
     return {name: float(4 * std[where == name].mean()) for name in ("data", "gap", "outside")
             if xp.any(where == name)}
 
 
 def rmse(prediction, target):
-    return float(xp.sqrt(xp.mean((xp.asarray(prediction) - xp.asarray(target)) ** 2)))
+    """The root mean square of prediction − target (arrays of one shape)."""
+    prediction, target = xp.asarray(prediction), xp.asarray(target)
+    if prediction.shape != target.shape:
+        raise ValueError(f"rmse: prediction and target must have one shape, got "
+                         f"{prediction.shape} and {target.shape}")
+    return float(xp.sqrt(xp.mean((prediction - target) ** 2)))
 
 
 def _tensor(values):
