@@ -70,6 +70,14 @@ def test_on_the_names_list_the_bigram_beats_the_unigram():
     assert 2.3 < losses["bigram"] < 2.6 < losses["unigram"] < math.log(27)
 
 
+def test_in_document_mode_the_bigram_counts_each_character_followed_by_the_next():
+    # "abc" repeated: a is always followed by b (about 150 times in training), so add-1 gives
+    # the validation pairs (150 + 1) / (150 + 3) each; the unigram is nearly uniform, ln 3.
+    losses = baselines(split("abc" * 200, lines=False, block_size=8, val_fraction=0.25))
+    assert losses["bigram"] == pytest.approx(-math.log(151 / 153), rel=0.05)
+    assert losses["unigram"] == pytest.approx(math.log(3), rel=1e-3)
+
+
 @pytest.mark.parametrize(("text", "lines", "match"), [
     ("justone\n", True, "at least 2 non-empty lines"),
     ("a\n" + "b" * 1001, True, "1,001 characters"),
