@@ -71,3 +71,20 @@ def test_bad_numbers_and_choices_are_refused_by_argparse(arguments, capsys):
         main(["train", "translate", *arguments])
     assert exit.value.code == 2
     assert arguments[0] in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("make_out, message", [
+    (lambda tmp: tmp / "file.txt", r"--out '.*file\.txt' is a file; expected a folder"),
+    (lambda tmp: tmp / "file.txt" / "below", r"--out '.*below': cannot write files into it"),
+])
+def test_a_bad_out_is_refused_in_its_words_before_training(tmp_path, capsys, make_out, message):
+    (tmp_path / "file.txt").write_text("not a folder")
+    assert main(["train", "translate", "--steps", "1", "--out", str(make_out(tmp_path))]) == 2
+    captured = capsys.readouterr()
+    assert re.search(message, captured.err) and "\n" not in captured.err.strip()
+    assert "step" not in captured.out   # refused before any training
+
+
+def test_an_empty_pairs_name_is_refused(capsys):
+    assert main(["train", "translate", "--pairs", ""]) == 2
+    assert "--pairs needs a file name" in capsys.readouterr().err

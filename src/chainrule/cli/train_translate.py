@@ -8,6 +8,7 @@ import sys
 from chainrule.cli.arguments import checked, natural_int, positive_int
 from chainrule.data.datasets.numbers import HIGH, LIMIT
 from chainrule.experiments import translate
+from chainrule.utils.files import make_writable_folder
 
 positive_number = checked(float, lambda x: x > 0 and math.isfinite(x), "a number > 0")
 numbers_size = checked(int, lambda n: 20 <= n <= LIMIT, f"a whole number in [20, {LIMIT}]")
@@ -47,8 +48,14 @@ def run(args):
     if args.pairs is not None and args.below is not None:
         return _fail("--below sets the size of the numbers task; it does not apply to --pairs")
     below = args.below or HIGH
+    if args.pairs is not None and not args.pairs.strip():
+        return _fail("--pairs needs a file name, got ''")
     name = pathlib.Path(args.pairs).stem if args.pairs else f"numbers{below if below != HIGH else ''}"
     out = pathlib.Path(args.out or f"out/translate/{name}-{args.model}")
+    try:
+        _writable(out)
+    except ValueError as error:
+        return _fail(error)
     print(f"translate {name} with a {args.model} model: up to {args.steps} steps"
           f"{f' or {args.minutes:g} minutes' if args.minutes else ''}; writing to {out}/",
           flush=True)
@@ -63,6 +70,18 @@ def run(args):
         return 130
     _report(result)
     return 0
+
+
+def _writable(out):
+    """Refuse an --out that cannot become a writable folder before any training, in the
+    option's words (make_writable_folder's OSError names neither --out nor the problem)."""
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {str(out)!r} is a file; expected a folder")
+    try:
+        make_writable_folder(out)
+    except OSError as error:
+        raise ValueError(f"--out {str(out)!r}: cannot write files into it "
+                         f"({error.strerror or error})") from None
 
 
 def _progress(entry):
