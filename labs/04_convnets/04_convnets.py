@@ -412,7 +412,8 @@ plt.show()
 #     F.conv1d(x, weight, stride=stride, padding=padding).flatten(1) == x.flatten(1) @ M.T.
 #
 # Hint: the columns of a linear map's matrix are its responses to the basis vectors; the C·L
-# basis vectors, reshaped to (C·L, C, L), are one batch (`torch.eye`).
+# basis vectors, reshaped to (C·L, C, L), are one batch (`torch.eye`, in the weight's dtype:
+# `F.conv1d` refuses a float32 input with float64 weights).
 
 # %% nbgrader={"grade": false, "grade_id": "conv_as_matrix", "locked": false, "schema_version": 3, "solution": true}
 def conv_as_matrix(weight, length, stride=1, padding=0):
@@ -431,6 +432,7 @@ check_close(conv_as_matrix(weight, 5), [[1, 2, 3, 0, 0], [0, 1, 2, 3, 0], [0, 0,
             "the matrix of the filter (1, 2, 3) on length 5")
 check_shape(conv_as_matrix(torch.randn(4, 2, 3), 10, stride=2, padding=1), (4 * 5, 2 * 10),
             "conv_as_matrix of 4 filters (2 channels, kernel 3) on length 10, stride 2, padding 1")
+check_shape(conv_as_matrix(weight.double(), 5), (3, 5), "conv_as_matrix of float64 weights")
 ### BEGIN HIDDEN TESTS
 check_close(conv_as_matrix(weight, 4, padding=1), [[2, 3, 0, 0], [1, 2, 3, 0], [0, 1, 2, 3],
                                                    [0, 0, 1, 2]],
