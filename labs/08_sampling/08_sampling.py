@@ -41,7 +41,7 @@ import numpy as np
 
 import chainrule as cr
 from chainrule.experiments import bnn
-from chainrule.experiments.trajectories import (SURFACES, himmelblau, quadratic, rosenbrock,
+from chainrule.experiments.trajectories import (SURFACES, himmelblau, rosenbrock,
                                                 run as library_path)
 from chainrule.labs.checks import check_close, check_equal, check_shape, check_true
 from chainrule.sample import hmc
@@ -210,8 +210,9 @@ trajectories_figure(panels, title=f"SGD (chainrule.optim), your momentum and you
 # %% [markdown]
 # Read the picture: on the quadratic, SGD's y coordinate flips sign every step (its rate is
 # just under 2/100) while x creeps; momentum accumulates the steady x gradient and reaches the
-# minimum in a third of the steps; Adam rescales each coordinate and goes almost straight. In
-# Rosenbrock's valley SGD stalls on the flat floor. On Himmelblau, momentum overshoots into
+# minimum in a third of the steps; Adam rescales each coordinate, so its first steps move both
+# by about lr, diagonally, whatever the curvature: it overshoots the steep y direction, swings
+# and spirals in. In Rosenbrock's valley SGD stalls on the flat floor. On Himmelblau, momentum overshoots into
 # another basin: *which* minimum an optimiser finds depends on its dynamics, not only on the
 # surface.
 #
