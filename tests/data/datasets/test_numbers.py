@@ -78,6 +78,7 @@ def test_splits_are_disjoint_deterministic_and_cover_the_range():
     ({"split": "train", "high": 1}, "high must be"),
     ({"split": "train", "fractions": (0.5, 0.5)}, "fractions must be"),
     ({"split": "train", "fractions": (0.8, 0.3, -0.1)}, "fractions must be"),
+    ({"split": "train", "fractions": (float("nan"), 0.5, 0.5)}, "fractions must be"),
 ])
 def test_bad_split_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):

@@ -81,6 +81,12 @@ def test_split_pairs_is_seeded_and_disjoint():
     assert split_pairs(pairs, seed=3) == (train, validation, test)
 
 
+@pytest.mark.parametrize("fractions", [(0.5, 0.5), (0.8, 0.3, -0.1), (float("nan"), 0.5, 0.5)])
+def test_split_pairs_refuses_bad_fractions(fractions):
+    with pytest.raises(ValueError, match="split_pairs: fractions must be"):
+        split_pairs([("a", "b")] * 10, fractions)
+
+
 def test_unknown_tokenizer():
     with pytest.raises(ValueError, match="unknown tokenizer 'bytes'"):
         PairBatcher([("a", "b")], "bytes")

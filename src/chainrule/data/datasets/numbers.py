@@ -103,7 +103,8 @@ def split_numbers(split, high=HIGH, fractions=FRACTIONS, seed=SEED):
     if isinstance(high, bool) or not isinstance(high, int) or not 2 <= high <= LIMIT:
         raise ValueError(f"split_numbers: high must be an int in [2, {LIMIT:_}], got {high!r}")
     fractions = tuple(fractions)
-    if len(fractions) != 3 or min(fractions) < 0 or abs(sum(fractions) - 1) > 1e-9:
+    # written so that a NaN fails the test (every comparison with NaN is False)
+    if len(fractions) != 3 or not (min(fractions) >= 0 and abs(sum(fractions) - 1) <= 1e-9):
         raise ValueError(f"split_numbers: fractions must be three numbers >= 0 summing to 1 "
                          f"(train, validation, test), got {fractions!r}")
     numbers = list(range(high))

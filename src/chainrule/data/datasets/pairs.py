@@ -63,7 +63,8 @@ def read_pairs(path):
 
 def split_pairs(pairs, fractions=(0.8, 0.1, 0.1), seed=0):
     """pairs shuffled once with seed, then cut into (train, validation, test) by fractions."""
-    if len(fractions) != 3 or min(fractions) < 0 or abs(sum(fractions) - 1) > 1e-9:
+    # written so that a NaN fails the test (every comparison with NaN is False)
+    if len(fractions) != 3 or not (min(fractions) >= 0 and abs(sum(fractions) - 1) <= 1e-9):
         raise ValueError(f"split_pairs: fractions must be three numbers >= 0 summing to 1, got "
                          f"{fractions!r}")
     shuffled = list(pairs)
