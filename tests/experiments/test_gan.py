@@ -78,6 +78,16 @@ def test_a_short_digits_run_keeps_grids_and_scores():
     (lambda: gan.train_ring("wasserstein", steps=1), "train_ring: loss must be one of"),
     (lambda: gan.train_ring(steps=1, width=3), r"train_ring: unknown settings \['width'\]"),
     (lambda: gan.train_digits(None, None, "vae"), "train_digits: model must be one of"),
+    # steps=0 ran the default 5000 steps, steps=-3 ended in an IndexError, pack=0 or
+    # eval_every=0 in a ZeroDivisionError
+    (lambda: gan.train_ring(steps=0), "train_ring: steps must be a positive int, got 0"),
+    (lambda: gan.train_ring(steps=-3), "train_ring: steps must be a positive int, got -3"),
+    (lambda: gan.train_ring(steps=1, pack=0), "train_ring: pack must be a positive int, got 0"),
+    (lambda: gan.train_ring(steps=1, eval_every=0), "train_ring: eval_every must be a positive"),
+    (lambda: gan.train_ring(steps=1, lr=float("nan")), "train_ring: lr must be a positive number"),
+    (lambda: gan.train_digits(None, None, epochs=0), "train_digits: epochs must be a positive"),
+    (lambda: gan.train_digit_classifier(None, None, epochs=2.5),
+     "train_digit_classifier: epochs must be a positive int, got 2.5"),
 ])
 def test_bad_settings_are_refused_clearly(call, message):
     with pytest.raises((ValueError, TypeError), match=message):

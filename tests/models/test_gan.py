@@ -155,6 +155,8 @@ def test_packing_judges_consecutive_samples_together():
     assert tuple(packed(x).shape) == (3,)
     with pytest.raises(ValueError, match="Packed: a batch of 5 cannot be split into groups of 2"):
         packed(cr.randn(5, 2))
+    with pytest.raises(ValueError, match="Packed: pack must be a positive int, got 0"):
+        Packed(inner, 0)   # was a ZeroDivisionError at the first batch
 
 
 def test_the_digit_classifier_gives_ten_logits_per_image_and_learns_a_batch():

@@ -95,10 +95,7 @@ def train_ring(loss="nonsaturating", steps=None, seed=SEED, std=STD, report=None
     if loss not in GENERATOR_LOSSES:
         raise ValueError(f"train_ring: loss must be one of {', '.join(GENERATOR_LOSSES)}, "
                          f"got {loss!r}")
-    unknown = set(overrides) - set(RING)
-    if unknown:
-        raise TypeError(f"train_ring: unknown settings {sorted(unknown)}; known: {sorted(RING)}")
-    settings = {**RING, **overrides, "steps": steps or RING["steps"]}
+    settings = _settings("train_ring", RING, overrides, steps=steps)
     if settings["batch"] % settings["pack"]:
         raise ValueError(f"train_ring: the batch ({settings['batch']}) must be a multiple of "
                          f"pack, got pack {settings['pack']}")
@@ -130,6 +127,25 @@ def train_ring(loss="nonsaturating", steps=None, seed=SEED, std=STD, report=None
                                real.tensors[0], loss, latent))
     return RingResult(loss, history, snapshots, centres, std, time.perf_counter() - start,
                       generator, discriminator)
+
+
+def _settings(func, defaults, overrides, **given):
+    """defaults updated by overrides and by the given values that are not None; every setting a
+    positive int, except the learning rate, a positive number."""
+    unknown = set(overrides) - set(defaults)
+    if unknown:
+        raise TypeError(f"{func}: unknown settings {sorted(unknown)}; known: {sorted(defaults)}")
+    settings = {**defaults, **overrides,
+                **{name: value for name, value in given.items() if value is not None}}
+    for name, value in settings.items():
+        if name == "lr":
+            valid = isinstance(value, (int, float)) and 0 < value < math.inf
+        else:
+            valid = isinstance(value, int) and not isinstance(value, bool) and value >= 1
+        if not valid:
+            kind = "a positive number" if name == "lr" else "a positive int"
+            raise ValueError(f"{func}: {name} must be {kind}, got {value!r}")
+    return settings
 
 
 def _ring_row(step, samples, centres, std, losses):
@@ -177,7 +193,7 @@ def digit_score(classifier, images, batch=500):
 def train_digit_classifier(train_set, test_set, seed=SEED, report=None, **overrides):
     """DigitClassifier trained with Adam on the real training digits; returns (the classifier,
     its accuracy on the real test digits). report(epoch, accuracy) after each epoch."""
-    settings = {**CLASSIFIER, **overrides}
+    settings = _settings("train_digit_classifier", CLASSIFIER, overrides)
     manual_seed(seed)
     classifier = DigitClassifier()
     optimizer = Adam(classifier.parameters(), lr=settings["lr"])
@@ -229,7 +245,7 @@ def train_digits(train_set, classifier, model="dcgan", loss="nonsaturating", epo
     if loss not in GENERATOR_LOSSES:
         raise ValueError(f"train_digits: loss must be one of {', '.join(GENERATOR_LOSSES)}, "
                          f"got {loss!r}")
-    settings = {**DIGITS, **overrides, "epochs": epochs or DIGITS["epochs"]}
+    settings = _settings("train_digits", DIGITS, overrides, epochs=epochs)
     manual_seed(seed)
     generator, discriminator = IMAGE_MODELS[model](settings)
     g_optimizer, d_optimizer = adam_pair(generator, discriminator, settings["lr"])

@@ -97,6 +97,8 @@ class Packed(Module):
 
     def __init__(self, discriminator, pack):
         super().__init__()
+        if isinstance(pack, bool) or not isinstance(pack, int) or pack < 1:
+            raise ValueError(f"Packed: pack must be a positive int, got {pack!r}")
         self.discriminator, self.pack = discriminator, pack
 
     def forward(self, x):

@@ -76,7 +76,18 @@ def test_nearest_mode_and_counts_accept_tensors():
     (lambda: ring_modes(8, 0.0), "ring_modes: radius must be > 0, got 0.0"),
     (lambda: modes_covered(np.zeros((4, 3)), ring_modes(), 0.02),
      r"nearest_mode: samples must have shape \(n, 2\), got \(4, 3\)"),
+    # a negative or NaN std made every sample "far": 0 modes, silently
+    (lambda: modes_covered(ring_modes(), ring_modes(), -0.02), "mode_counts: std must be >= 0"),
+    (lambda: high_quality_share(ring_modes(), ring_modes(), float("nan")),
+     "high_quality_share: std must be >= 0, got nan"),
+    (lambda: modes_covered(ring_modes(), np.zeros((0, 2)), 0.02),
+     "nearest_mode: expected at least one centre, got none"),
+    (lambda: ring(True), "ring: n must be a positive int, got True"),
 ])
 def test_bad_arguments_are_refused_clearly(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_numpy_integers_are_counts_too():
+    assert len(ring(np.int64(5), modes=np.int64(4), seed=0)) == 5

@@ -2,6 +2,7 @@
 "Unrolled Generative Adversarial Networks", 2017, §3.1), and the two numbers that measure a
 generator on it: how many modes it covers and the share of its samples near a mode."""
 import math
+import operator
 
 from chainrule.backend import float32, float64, xp
 from chainrule.data.dataset import TensorDataset
@@ -59,6 +60,8 @@ def nearest_mode(samples, centres):
     """(index, distance) of each sample's nearest centre: two arrays of shape (n,)."""
     samples = _points("nearest_mode", samples)
     centres = _points("nearest_mode", centres, "centres")
+    if not len(centres):
+        raise ValueError("nearest_mode: expected at least one centre, got none")
     distances = xp.sqrt(((samples[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2))
     index = distances.argmin(axis=1)
     return index, distances[xp.arange(len(samples)), index]
@@ -66,12 +69,14 @@ def nearest_mode(samples, centres):
 
 def high_quality_share(samples, centres, std, sigmas=SIGMAS):
     """The share of samples within sigmas · std of their nearest mode (0 to 1)."""
+    _check_radius("high_quality_share", std, sigmas)
     _, distance = nearest_mode(samples, centres)
     return float((distance <= sigmas * std).mean()) if len(distance) else 0.0
 
 
 def mode_counts(samples, centres, std, sigmas=SIGMAS):
     """How many samples lie within sigmas · std of each mode: an int array (modes,)."""
+    _check_radius("mode_counts", std, sigmas)
     index, distance = nearest_mode(samples, centres)
     near = distance <= sigmas * std
     return xp.bincount(index[near], minlength=len(centres))
@@ -97,5 +102,17 @@ def _points(func, values, name="samples"):
 
 
 def _check_positive_int(func, name, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    """Refuse anything but an int >= 1 (NumPy's integers included, bool not)."""
+    try:
+        valid = not isinstance(value, bool) and operator.index(value) >= 1
+    except TypeError:
+        valid = False
+    if not valid:
         raise ValueError(f"{func}: {name} must be a positive int, got {value!r}")
+
+
+def _check_radius(func, std, sigmas):
+    """A negative or NaN std (or sigmas) would count no sample as near, silently."""
+    for name, value in (("std", std), ("sigmas", sigmas)):
+        if not value >= 0:
+            raise ValueError(f"{func}: {name} must be >= 0, got {value!r}")
