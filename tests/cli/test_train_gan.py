@@ -43,8 +43,8 @@ def test_a_short_digits_run_prints_the_classifier_and_the_scores(tmp_path, capsy
     (["--epochs", "3"], "chainrule train gan: --epochs is for digits; the ring takes --steps"),
     (["--data", "digits", "--steps", "3"], "chainrule train gan: --steps is for the ring; "
                                            "digits take --epochs"),
-    (["--pack", "3"], "chainrule train gan: train_ring: the batch (256) must be a multiple of "
-                      "pack, got pack 3"),
+    (["--pack", "3"], "chainrule train gan: --pack 3: expected a divisor of the batch of 256 "
+                      "points"),
     (["--data", "digits", "--pack", "2"], "chainrule train gan: --pack is for the ring"),
 ])
 def test_bad_arguments_are_refused_in_one_line(arguments, message, tmp_path, capsys):
@@ -63,4 +63,22 @@ def test_one_chosen_run_is_named_after_its_loss_and_packing(tmp_path, capsys):
 def test_an_unwritable_output_folder_is_refused(tmp_path, capsys):
     (tmp_path / "file").write_text("")
     assert main(["train", "gan", "--steps", "1", "--out", str(tmp_path / "file")]) == 2
-    assert capsys.readouterr().err.startswith("chainrule train gan: ")
+    captured = capsys.readouterr()
+    assert captured.err == (f"chainrule train gan: --out {tmp_path / 'file'} is a file; "
+                            "expected a folder\n")
+    assert captured.out == ""
+
+
+def test_an_empty_output_folder_name_is_refused(capsys):
+    # it wrote into the default folder out/gan/ring instead
+    assert main(["train", "gan", "--steps", "1", "--out", ""]) == 2
+    assert capsys.readouterr().err == "chainrule train gan: --out needs a folder name\n"
+
+
+def test_an_output_folder_that_cannot_be_made_is_refused_before_training(tmp_path, capsys):
+    (tmp_path / "file").write_text("")
+    assert main(["train", "gan", "--out", str(tmp_path / "file" / "sub")]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == (f"chainrule train gan: --out {tmp_path / 'file' / 'sub'}: cannot "
+                            "write files into it (Not a directory)\n")
+    assert captured.out == ""

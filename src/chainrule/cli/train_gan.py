@@ -47,9 +47,9 @@ def add_parser(tasks):
 def run(args):
     try:
         _check(args)
-        out = pathlib.Path(args.out or f"out/gan/{args.data}")
-        make_writable_folder(out)
-    except (ValueError, OSError) as error:
+        out = pathlib.Path(f"out/gan/{args.data}" if args.out is None else args.out)
+        _writable(out)
+    except ValueError as error:
         return _fail(error)
     try:
         if args.data == "ring":
@@ -70,6 +70,22 @@ def _check(args):
         raise ValueError("--steps is for the ring; digits take --epochs")
     if args.data == "digits" and args.pack is not None:
         raise ValueError("--pack is for the ring")
+    if args.pack is not None and gan.RING["batch"] % args.pack:
+        raise ValueError(f"--pack {args.pack}: expected a divisor of the batch of "
+                         f"{gan.RING['batch']} points")
+    if args.out == "":
+        raise ValueError("--out needs a folder name")
+
+
+def _writable(out):
+    """Make the folder before any training, so that a bad --out costs nothing."""
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out} is a file; expected a folder")
+    try:
+        make_writable_folder(out)
+    except OSError as error:
+        raise ValueError(f"--out {out}: cannot write files into it "
+                         f"({error.strerror or error})") from None
 
 
 def _ring(args, out):
