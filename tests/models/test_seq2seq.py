@@ -149,6 +149,10 @@ def test_a_wide_beam_finds_the_best_of_all_sequences(kind):
     (lambda m: m.greedy(tokens([[4, 5], [0, 0]]), 3), "a row of src is all padding"),
     (lambda m: m(tokens(SRC), tokens(TGT_IN[:2])), "differ in batch size"),
     (lambda m: m(cr.zeros(3, 4), tokens(TGT_IN)), "int64 tensor of shape"),
+    (lambda m: Seq2Seq(10, 8, hidden_size=0), "hidden_size must be an int >= 1"),
+    (lambda m: Seq2Seq(10, 8, embedding_dim=2.5), "embedding_dim must be an int >= 1"),
+    (lambda m: m.greedy(tokens([[0, 4, 5]]), 3), "a token after <pad>"),
+    (lambda m: m(tokens([[4, 0, 5]]), tokens([[1, 4]])), "a token after <pad>"),
 ])
 def test_bad_arguments_are_refused_clearly(call, match):
     with pytest.raises(ValueError, match=match):

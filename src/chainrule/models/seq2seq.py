@@ -75,6 +75,11 @@ class Seq2Seq(Module):
             if isinstance(size, bool) or not isinstance(size, int) or size < 4:
                 raise ValueError(f"Seq2Seq: {name} must be an int >= 4 (the special tokens), got "
                                  f"{size!r}")
+        for name, size in (("embedding_dim", embedding_dim), ("hidden_size", hidden_size),
+                           ("num_layers", num_layers), ("num_heads", num_heads),
+                           ("max_positions", max_positions)):
+            if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+                raise ValueError(f"Seq2Seq: {name} must be an int >= 1, got {size!r}")
         self.kind = kind
         self.source_embedding = Embedding(source_vocab_size, embedding_dim, padding_idx=PAD)
         self.target_embedding = Embedding(target_vocab_size, embedding_dim, padding_idx=PAD)
@@ -120,6 +125,12 @@ class Seq2Seq(Module):
 
     def start(self, src):
         mask = src == PAD
+        padding = mask.numpy()
+        if (padding[:, :-1] & ~padding[:, 1:]).any():
+            # the GRU packs the first (length) tokens, the transformer's causal target assumes
+            # the same: a token after <pad> would be read wrongly or dropped, without a word
+            raise ValueError("Seq2Seq: src has a token after <pad> (0) in a row; pad at the "
+                             "right only")
         if self.kind == "transformer":
             _check_length(self, src.shape[1], "src")
             memory = self.transformer.encoder(self._embed(self.source_embedding, src),
