@@ -109,3 +109,15 @@ def test_an_unwritable_out_is_refused_before_training(tmp_path, capsys, monkeypa
     assert capsys.readouterr().err.strip() == (
         f"chainrule train charlm: error: --out {str(tmp_path / 'run')!r}: the folder "
         f"{str(tmp_path)!r} is not writable")
+
+
+def test_running_out_of_memory_is_one_line(tmp_path, capsys, monkeypatch):
+    def too_big(*args, **kwargs):
+        raise MemoryError("Unable to allocate 7.28 TiB for an array")
+    monkeypatch.setattr(charlm, "train", too_big)
+    assert main(["train", "charlm", "--batch-size", str(10 ** 12), "--out",
+                 str(tmp_path / "run")]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "chainrule train charlm: error: out of memory (Unable to allocate 7.28 TiB for an "
+        "array); lower --batch-size or --block-size")
+    assert not (tmp_path / "run").exists()

@@ -85,6 +85,8 @@ def run(args):
         result = charlm.train(text, lines, settings, out, report=_report, reference=reference)
     except (OSError, ValueError, FloatingPointError) as error:
         return _fail(error)
+    except MemoryError as error:   # e.g. a --batch-size of 10**12: NumPy refuses the array
+        return _fail(f"out of memory ({error}); lower --batch-size or --block-size")
     except KeyboardInterrupt:
         print("\ninterrupted: nothing written", file=sys.stderr)
         return 130
