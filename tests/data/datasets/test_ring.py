@@ -91,3 +91,11 @@ def test_bad_arguments_are_refused_clearly(call, message):
 
 def test_numpy_integers_are_counts_too():
     assert len(ring(np.int64(5), modes=np.int64(4), seed=0)) == 5
+
+
+def test_a_mode_with_exactly_a_fifth_of_its_fair_share_is_covered():
+    # 80 samples: a fair share of 10 a mode, so 2 near samples cover a mode and 1 does not
+    centres = ring_modes()
+    samples = centres[[0] * 70 + [1, 1] + [2] + [3] * 7]
+    assert mode_counts(samples, centres, 0.02).tolist() == [70, 2, 1, 7, 0, 0, 0, 0]
+    assert modes_covered(samples, centres, 0.02) == 3
