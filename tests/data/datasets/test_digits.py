@@ -38,3 +38,11 @@ def test_the_seed_fixes_the_split_and_a_sample_is_an_image_and_a_label():
 def test_a_bad_fraction_is_refused(fraction):
     with pytest.raises(ValueError, match="digits_splits: test_fraction must be between 0 and 1"):
         digits_splits(test_fraction=fraction)
+
+
+@pytest.mark.parametrize("fraction, left", [(0.999, "leaves 0 images to train on and 1797"),
+                                            (0.001, "leaves 1797 images to train on and 0")])
+def test_a_fraction_that_empties_a_split_is_refused(fraction, left):
+    # 0.999 gave an empty training split, silently
+    with pytest.raises(ValueError, match=f"digits_splits: test_fraction {fraction} {left}"):
+        digits_splits(test_fraction=fraction)

@@ -46,6 +46,9 @@ def digits_splits(test_fraction=0.2, seed=0):
         members = xp.flatnonzero(labels == digit)
         count = round(test_fraction * len(members))
         test.extend(draw.permutation(members)[:count].tolist())
+    if not 0 < len(test) < len(labels):   # each class's share rounds to all or none of it
+        raise ValueError(f"digits_splits: test_fraction {test_fraction!r} leaves "
+                         f"{len(labels) - len(test)} images to train on and {len(test)} to test")
     is_test = xp.zeros(len(labels), dtype=bool)
     is_test[test] = True
     order = draw.permutation(len(labels))   # not grouped by class within a split
