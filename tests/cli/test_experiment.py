@@ -68,3 +68,11 @@ def test_bnn_refuses_a_seed_out_of_range_in_one_line(capsys, seed):
     err = capsys.readouterr().err
     assert f"--seed: expected a whole number in [0, 2**63), got '{seed}'" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("name", ["trajectories", "bnn"])
+def test_an_empty_out_is_refused_not_read_as_the_current_folder(capsys, name):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["experiment", name, "--out", " "])
+    assert exit_info.value.code == 2
+    assert "--out: expected a folder name, got ' '" in capsys.readouterr().err

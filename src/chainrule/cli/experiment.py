@@ -17,6 +17,8 @@ from chainrule.viz.trajectories import trajectories as draw_trajectories
 
 # chainrule.manual_seed takes seeds below 2**64; bnn also seeds its test points with seed + 1.
 SEED = checked(int, lambda n: 0 <= n < 2**63, "a whole number in [0, 2**63)")
+# An empty --out would be read as the current folder: the outputs would land among the sources.
+FOLDER = checked(str, lambda text: text.strip() != "", "a folder name")
 
 
 def add_parser(commands):
@@ -44,14 +46,14 @@ def add_parser(commands):
 def _add_sampling_parsers(kinds):
     help_text = "SGD, momentum and Adam drawn as paths on 2-D loss surfaces"
     command = kinds.add_parser("trajectories", help=help_text, description=help_text)
-    command.add_argument("--out", default="out/trajectories",
+    command.add_argument("--out", type=FOLDER, default="out/trajectories",
                          help="folder for the table and figure (default out/trajectories)")
     command.add_argument("--steps", type=positive_int, default=optimizer_paths.STEPS,
                          help=f"steps per optimiser (default {optimizer_paths.STEPS})")
     command.set_defaults(run=run_trajectories)
     help_text = "a Bayesian MLP sampled by SGLD and HMC against one network optimised by Adam"
     command = kinds.add_parser("bnn", help=help_text, description=help_text)
-    command.add_argument("--out", default="out/bnn",
+    command.add_argument("--out", type=FOLDER, default="out/bnn",
                          help="folder for the table and figure (default out/bnn)")
     command.add_argument("--samples", type=positive_int, default=bnn.SAMPLES,
                          help=f"draws kept by each sampler (default {bnn.SAMPLES})")
