@@ -76,3 +76,16 @@ def test_an_empty_out_is_refused_not_read_as_the_current_folder(capsys, name):
         main(["experiment", name, "--out", " "])
     assert exit_info.value.code == 2
     assert "--out: expected a folder name, got ' '" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("under", ["", "sub"])
+def test_an_out_that_is_a_file_is_named_as_one(tmp_path, capsys, under):
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("mine")
+    out = blocker / under if under else blocker
+    with pytest.raises(SystemExit) as exit_info:
+        main(["experiment", "trajectories", "--steps", "1", "--out", str(out)])
+    assert exit_info.value.code == 2
+    assert (f"cannot write into {out}: {blocker} is a file, expected a folder"
+            in capsys.readouterr().err)
+    assert blocker.read_text() == "mine"

@@ -214,8 +214,11 @@ def _folder(out):
     try:
         make_writable_folder(out)
     except OSError as error:
-        print(f"chainrule experiment: error: cannot write into {out}: {error.strerror}",
-              file=sys.stderr)
+        # mkdir says "File exists" or "Not a directory" when a file is in the way: say which
+        blocker = next((p for p in (out, *out.parents) if p.exists() and not p.is_dir()), None)
+        reason = (error.strerror if blocker is None
+                  else f"{blocker} is a file, expected a folder")
+        print(f"chainrule experiment: error: cannot write into {out}: {reason}", file=sys.stderr)
         raise SystemExit(2) from None
     return out
 
