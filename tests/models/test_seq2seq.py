@@ -8,7 +8,7 @@ import pytest
 import chainrule as cr
 import chainrule.nn.functional as F
 from chainrule.data.datasets.pairs import BOS, EOS, PAD
-from chainrule.models.seq2seq import Seq2Seq
+from chainrule.models.seq2seq import Seq2Seq, beam_search_one
 
 KINDS = ["gru", "transformer"]
 SRC = [[4, 5, 6, 7], [8, 9, 0, 0], [5, 0, 0, 0]]
@@ -139,6 +139,39 @@ def test_a_wide_beam_finds_the_best_of_all_sequences(kind):
     assert math.isfinite(best_score)
     if not greedy_was_beaten:
         pytest.skip("greedy decoding was already optimal for every seed tried")
+
+
+class TableDecoder:
+    """A stand-in for Seq2Seq in beam_search_one: the next token's probabilities given the
+    prefix, from a table (tokens <pad> <bos> <eos> a b; a missing prefix ends with <eos>)."""
+
+    A, B = EOS + 1, EOS + 2
+    TABLE = {(): {A: 0.6, EOS: 0.25, B: 0.15},
+             (A,): {A: 0.5, B: 0.45, EOS: 0.05},
+             (A, A): {EOS: 0.5, A: 0.25, B: 0.25},
+             (A, B): {EOS: 0.98, A: 0.01, B: 0.01}}
+
+    def start(self, src):
+        return (cr.zeros(1, 1),)
+
+    def step(self, state, prefix):
+        rows = [self.TABLE.get(tuple(row[1:]), {EOS: 1.0}) for row in prefix.tolist()]
+        log_probs = [[math.log(row.get(token, 1e-300)) for token in range(5)] for row in rows]
+        return cr.tensor(log_probs, dtype=cr.float64), None, Seq2Seq.select(state, [0] * len(rows))
+
+    select = staticmethod(Seq2Seq.select)
+
+
+def test_a_finished_hypothesis_keeps_its_place_in_the_beam():
+    # Beam 2: <eos> (0.25) finishes at step 1, so step 2 keeps one extension, "a a" (0.30), not
+    # "a b" (0.27) too; "a a <eos>" (0.15) is worse than "<eos>", which wins. A beam that keeps
+    # two live hypotheses after a finished one would find "a b <eos>" (0.265): the rule of
+    # Seq2Seq.beam_search (and of lab 06's beam search) is the first.
+    found = beam_search_one(TableDecoder(), tokens([[4]]), 2, 5)
+    assert found.tokens == [] and found.score == pytest.approx(math.log(0.25))
+    widest = beam_search_one(TableDecoder(), tokens([[4]]), 3, 5)
+    assert widest.tokens == [TableDecoder.A, TableDecoder.B]
+    assert widest.score == pytest.approx(math.log(0.6 * 0.45 * 0.98))
 
 
 @pytest.mark.parametrize("call, match", [
