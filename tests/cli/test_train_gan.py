@@ -82,3 +82,13 @@ def test_an_output_folder_that_cannot_be_made_is_refused_before_training(tmp_pat
     assert captured.err == (f"chainrule train gan: --out {tmp_path / 'file' / 'sub'}: cannot "
                             "write files into it (Not a directory)\n")
     assert captured.out == ""
+
+
+def test_ctrl_c_ends_with_status_130_and_a_line_not_a_traceback(tmp_path, capsys, monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("chainrule.experiments.gan.ring_experiment", interrupted)
+    assert main(["train", "gan", "--out", str(tmp_path)]) == 130
+    assert capsys.readouterr().err == (f"\ninterrupted: {tmp_path}/ holds the files of the runs "
+                                       "finished before it\n")

@@ -57,6 +57,10 @@ def run(args):
         return _digits(args, out)
     except (ValueError, OSError, RuntimeError, FloatingPointError) as error:
         return _fail(error)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: {out}/ holds the files of the runs finished before it",
+              file=sys.stderr)
+        return 130
 
 
 def _check(args):

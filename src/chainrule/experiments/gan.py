@@ -213,6 +213,7 @@ def train_digit_classifier(train_set, test_set, seed=SEED, report=None, **overri
 
 
 def classifier_accuracy(classifier, dataset):
+    """The share of a (images, labels) TensorDataset that the classifier labels right."""
     classifier.eval()
     with no_grad():
         predicted = classifier(dataset.tensors[0]).numpy().argmax(axis=1)
