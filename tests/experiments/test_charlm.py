@@ -73,10 +73,19 @@ def test_the_minutes_budget_stops_a_run():
 @pytest.mark.parametrize(("settings", "match"), [
     (charlm.Settings(kind="cnn"), "unknown model 'cnn'"),
     (charlm.Settings(prompt="Zq"), r"outside the text's vocabulary: 'Z'"),
+    (charlm.Settings(steps=0), "steps must be a positive int, got 0"),
+    (charlm.Settings(eval_every=0), "eval_every must be a positive int, got 0"),
+    (charlm.Settings(sample_every=2.5), "sample_every must be a positive int, got 2.5"),
+    (charlm.Settings(top_k=0), "top_k must be a positive int, got 0"),
+    (charlm.Settings(temperature=0), "temperature must be a finite number > 0, got 0"),
+    (charlm.Settings(lr=float("nan")), "lr must be a finite number > 0, got nan"),
+    (charlm.Settings(minutes=-1), "minutes must be a finite number > 0, got -1"),
 ])
 def test_bad_settings_are_refused_before_training(settings, match):
+    lines = []
     with pytest.raises(ValueError, match=match):
-        charlm.train(NAMES, True, settings, report=lambda line: None)
+        charlm.train(NAMES, True, settings, report=lines.append)
+    assert not any(line.startswith("step") for line in lines)
 
 
 @pytest.mark.slow

@@ -108,6 +108,31 @@ def check_prompt(prompt, vocab):
                          f"{''.join(missing)!r}")
 
 
+def check_settings(settings):
+    """Refuse settings that would fail only after training (or divide by zero), naming the field
+    and the value: counts must be positive ints, amounts finite numbers > 0."""
+    if settings.kind not in KINDS:
+        raise ValueError(f"charlm: unknown model {settings.kind!r}; choose one of "
+                         f"{', '.join(KINDS)}")
+    counts = {"steps": settings.steps, "block_size": settings.block_size,
+              "eval_every": settings.eval_every, "sample_every": settings.sample_every,
+              "samples": settings.samples, "batch_size": settings.batch_size,
+              "top_k": settings.top_k}
+    for name, value in counts.items():
+        if value is None and name in ("batch_size", "top_k"):
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"charlm: {name} must be a positive int, got {value!r}")
+    amounts = {"minutes": settings.minutes, "lr": settings.lr,
+               "temperature": settings.temperature}
+    for name, value in amounts.items():
+        if value is None and name != "temperature":
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not (value > 0 and math.isfinite(value)):
+            raise ValueError(f"charlm: {name} must be a finite number > 0, got {value!r}")
+
+
 def train(text, lines, settings=None, out=None, report=print, reference=None):
     """Split text (lines mode or document mode), fit the baselines, train a CharLM as settings
     say and return its Result. report(line) receives the progress lines: the baselines, an
@@ -119,9 +144,7 @@ def train(text, lines, settings=None, out=None, report=print, reference=None):
     FINAL_LR of it over the budget (the steps, or the minutes when they end first).
     """
     settings = settings or Settings()
-    if settings.kind not in KINDS:
-        raise ValueError(f"charlm: unknown model {settings.kind!r}; choose one of "
-                         f"{', '.join(KINDS)}")
+    check_settings(settings)
     corpus = split(text, lines, settings.block_size, settings.val_fraction, settings.seed)
     check_prompt(settings.prompt, corpus.vocab)
     counted = baselines(corpus)
