@@ -173,3 +173,18 @@ def test_the_digit_classifier_gives_ten_logits_per_image_and_learns_a_batch():
         optimizer.step()
         losses.append(loss.item())
     assert losses[0] == pytest.approx(math.log(10), abs=0.3) and losses[-1] < 0.3 * losses[0]
+
+
+def test_the_digit_classifier_and_its_gradients_agree_with_torch():
+    cr.manual_seed(6)
+    classifier = DigitClassifier(channels=2).double()
+    x = np.random.default_rng(2).uniform(-1, 1, (5, 1, 8, 8))
+    y = np.arange(5) % 10
+    loss = cr.nn.functional.cross_entropy(classifier(cr.tensor(x)), cr.tensor(y))
+    loss.backward()
+    twin = torch_twin(classifier)
+    torch_loss = torch.nn.functional.cross_entropy(twin(torch.tensor(x)), torch.tensor(y))
+    torch_loss.backward()
+    assert loss.item() == pytest.approx(torch_loss.item(), rel=1e-10)
+    for mine, theirs in zip(classifier.parameters(), twin.parameters(), strict=True):
+        np.testing.assert_allclose(mine.grad.numpy(), theirs.grad.numpy(), rtol=1e-8, atol=1e-12)
