@@ -46,6 +46,8 @@ def test_a_short_digits_run_prints_the_classifier_and_the_scores(tmp_path, capsy
     (["--pack", "3"], "chainrule train gan: --pack 3: expected a divisor of the batch of 256 "
                       "points"),
     (["--data", "digits", "--pack", "2"], "chainrule train gan: --pack is for the ring"),
+    (["--seed", str(2 ** 64)], f"chainrule train gan: --seed {2 ** 64}: expected a whole number "
+                               "below 2**63"),   # was refused by manual_seed after the header
 ])
 def test_bad_arguments_are_refused_in_one_line(arguments, message, tmp_path, capsys):
     assert main(["train", "gan", *arguments, "--out", str(tmp_path / "out")]) == 2

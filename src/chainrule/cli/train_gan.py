@@ -77,6 +77,8 @@ def _check(args):
     if args.pack is not None and gan.RING["batch"] % args.pack:
         raise ValueError(f"--pack {args.pack}: expected a divisor of the batch of "
                          f"{gan.RING['batch']} points")
+    if args.seed is not None and args.seed >= 2 ** 63:   # the runs also seed seed + 1 .. seed + 3
+        raise ValueError(f"--seed {args.seed}: expected a whole number below 2**63")
     if args.out == "":
         raise ValueError("--out needs a folder name")
 
