@@ -115,6 +115,14 @@ def test_generate_refuses_bad_arguments():
         CharLM(model.vocab, kind="transformer", block_size=0)
 
 
+def test_the_constructor_refuses_a_vocab_that_is_not_a_charvocab_and_empty_sizes():
+    with pytest.raises(TypeError, match="CharLM: vocab must be a CharVocab .*got str"):
+        CharLM("abc")
+    for size in ("embedding_dim", "hidden_size", "num_layers"):
+        with pytest.raises(ValueError, match=f"CharLM: {size} must be a positive int, got 0"):
+            CharLM(CharVocab(TEXT), "gru", **{size: 0})
+
+
 # ----- the transformer ---------------------------------------------------------------------------
 def tiny_transformer(seed=0, block_size=6):
     cr.manual_seed(seed)

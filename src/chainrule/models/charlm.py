@@ -4,6 +4,7 @@ over the sequence, and a linear head that gives the logits of the next character
 position; `generate` samples text from it."""
 from chainrule import creation
 from chainrule.backend import float64, int64, xp
+from chainrule.data.datasets.text import CharVocab
 from chainrule.grad_mode import no_grad
 from chainrule.nn.embedding import Embedding
 from chainrule.nn.functional.activation import gelu
@@ -43,6 +44,10 @@ class CharLM(Module):
         super().__init__()
         if kind not in KINDS:
             raise ValueError(f"CharLM: kind must be one of {', '.join(KINDS)}, got {kind!r}")
+        if not isinstance(vocab, CharVocab):   # generate encodes and decodes with it
+            raise TypeError(f"CharLM: vocab must be a CharVocab (chainrule.data.datasets.text), "
+                            f"got {type(vocab).__name__}")
+        _check_sizes(embedding_dim=embedding_dim, hidden_size=hidden_size, num_layers=num_layers)
         self.vocab, self.kind = vocab, kind
         self.embedding = Embedding(len(vocab), embedding_dim)
         if kind == "transformer":
@@ -116,6 +121,12 @@ def gelu_tanh(x):
     """GELU in its tanh approximation, as GPT-2 and makemore use it (Hendrycks & Gimpel 2016,
     eq. 2): here a few times faster than the exact one, whose erf NumPy lacks."""
     return gelu(x, approximate="tanh")
+
+
+def _check_sizes(**sizes):
+    for name, size in sizes.items():
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise ValueError(f"CharLM: {name} must be a positive int, got {size!r}")
 
 
 def _check_transformer(embedding_dim, num_heads, block_size):
