@@ -28,6 +28,8 @@ def test_a_short_digits_run_prints_the_classifier_and_the_scores(tmp_path, capsy
     assert main(["train", "gan", "--data", "digits", "--model", "mlp", "--epochs", "1",
                  "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
+    assert out.startswith("8x8 digits: a digit classifier on the real images, then an MLP GAN "
+                          "with the nonsaturating loss, 1 epochs")   # was "a mlp GAN"
     assert re.search(r"classifier test accuracy \(real digits\): \d+\.\d%", out)
     assert re.search(r"real test digits: confidence 0\.\d{3}, class entropy \d\.\d{3}", out)
     assert re.search(r"generated \(\d+ s\): confidence \d\.\d{3}", out)

@@ -10,6 +10,7 @@ from chainrule.models.gan import GENERATOR_LOSSES
 from chainrule.utils.files import make_writable_folder
 
 DATA = ("ring", "digits")
+MODEL_NAMES = {"dcgan": "a DCGAN", "mlp": "an MLP GAN"}
 
 
 def add_parser(tasks):
@@ -124,7 +125,7 @@ def _digits(args, out):
     model, loss = args.model or "dcgan", args.loss or "nonsaturating"
     epochs = args.epochs or gan.DIGITS["epochs"]
     seed = gan.SEED if args.seed is None else args.seed
-    print(f"8x8 digits: a digit classifier on the real images, then a {model} GAN with the "
+    print(f"8x8 digits: a digit classifier on the real images, then {MODEL_NAMES[model]} with the "
           f"{loss} loss, {epochs} epochs, seed {seed}; writing to {out}/", flush=True)
     result, accuracy, reference = gan.digits_experiment(out, model, loss, epochs, seed,
                                                         _digits_report)
