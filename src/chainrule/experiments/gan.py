@@ -38,7 +38,10 @@ RING = {"steps": 5000, "batch": 256, "lr": 1e-3, "latent_dim": 16, "hidden": 128
 RING_RUNS = {"nonsaturating": {"loss": "nonsaturating"},
              "nonsaturating-pack2": {"loss": "nonsaturating", "pack": 2},
              "minimax": {"loss": "minimax"}}
-RING_SEED = 2   # the default: the seed at which the non-saturating loss drops the most modes
+# The default: the seed at which the non-saturating loss drops the most modes. After 5000 steps
+# at seeds 0 to 4 it covers 7, 6, 2, 7 and 5 of 8; the minimax loss 8 at each (re-measured in
+# review, issue 11). The counts jump by several modes within a few hundred steps.
+RING_SEED = 2
 
 
 def gan_step(generator, discriminator, g_optimizer, d_optimizer, real, loss, latent):
