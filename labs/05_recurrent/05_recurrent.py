@@ -467,6 +467,10 @@ print(repr(text[:120]))
 #    max_norm is None), `step`;
 # 4. detach the state for the next chunk. An LSTM's state is a tuple (h, c): detach both.
 #
+# (An error "backward through ... a second time" means the state was not detached: the second
+# chunk's backward tried to go on into the first chunk's graph, which the first backward freed.
+# The cure here is the detach, not `retain_graph=True`.)
+#
 # Return the list of the chunks' losses (floats).
 
 # %% nbgrader={"grade": false, "grade_id": "train_tbptt", "locked": false, "schema_version": 3, "solution": true}
