@@ -113,6 +113,9 @@ def test_the_band_widens_away_from_the_data():
         assert width["gap"] > 1.3 * width["data"] and width["outside"] > 1.3 * width["data"]
     hmc = experiment.widths(methods["HMC"])
     assert hmc["gap"] > 3 * hmc["data"] and hmc["outside"] > 3 * hmc["data"]
+    # among the data SGLD's band agrees with HMC's (measured: 0.44 and 0.44); a larger SGLD step
+    # inflates it (bnn.SGLD_STEP's comment: 2x at 3e-5)
+    assert experiment.widths(methods["SGLD"])["data"] == pytest.approx(hmc["data"], rel=0.25)
     point = experiment.widths(methods["Adam (point)"])
     assert point["gap"] == pytest.approx(point["data"])   # the noise band: the same everywhere
     assert CLUSTERS[0][1] < 0 < CLUSTERS[1][0]

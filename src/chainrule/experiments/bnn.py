@@ -193,6 +193,7 @@ class Method:
 
 @dataclasses.dataclass
 class Experiment:
+    """One run: the network, the training and test data, the grid and the Methods compared."""
     mlp: FlatMLP
     x: object
     t: object
@@ -202,9 +203,11 @@ class Experiment:
     methods: list
 
     def widths(self, method):
+        """The method's band widths on the grid, by region (band_widths)."""
         return band_widths(self.grid, method.grid_std)
 
     def test_rmse(self, method):
+        """RMSE of the method's predictive mean at the test points, against their targets."""
         return rmse(method.test_mean, self.t_test)
 
     def curves(self, method, count=15):
@@ -228,7 +231,7 @@ def run(n_samples=SAMPLES, seed=SEED, map_steps=MAP_STEPS, n_train=N_TRAIN, grid
     grid = xp.linspace(*WINDOW, grid_points)
     experiment = Experiment(mlp, x, t, x_test, t_test, grid, [])
 
-    def add(name, draws, started, acceptance=None, noise_only=False):
+    def add(name, draws, started, acceptance=None):
         grid_out, test_out = predict(mlp, draws, grid), predict(mlp, draws, x_test)
         mean, std = predictive(grid_out)
         experiment.methods.append(Method(name, mean, std, test_out.mean(axis=0),
