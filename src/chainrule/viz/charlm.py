@@ -23,7 +23,8 @@ def _curve(records, column):
 def charlm_loss_figure(runs, baselines=None, reference=None, title=None):
     """runs: label -> its history (records with "step", "val_loss" and optionally "train_loss",
     in nats per character), one curve each (validation solid, training faint); baselines: name ->
-    nats, drawn as horizontal lines; reference: (label, nats), e.g. makemore's published loss.
+    nats, drawn as horizontal lines; reference: (label, nats), e.g. makemore's published loss
+    (labelled "about" its value as given: 1.92, not 1.920).
     Returns the Figure."""
     if isinstance(runs, (list, tuple)):
         runs = {"model": runs}
@@ -43,12 +44,13 @@ def charlm_loss_figure(runs, baselines=None, reference=None, title=None):
             ax.plot(steps, train, color=color, linewidth=1.0, alpha=0.35,
                     label=f"{label}, training (mean since the last point)")
             lowest = min(lowest, train.min())
-    lines = [(name, nats, *BASELINE_STYLES.get(name, ("tab:gray", ":")))
+    lines = [(f"{name} ({nats:.3f})", nats, *BASELINE_STYLES.get(name, ("tab:gray", ":")))
              for name, nats in (baselines or {}).items()]
-    if reference is not None:
-        lines.append((reference[0], reference[1], *REFERENCE_STYLE))
-    for name, nats, color, style in lines:
-        ax.axhline(nats, color=color, linestyle=style, linewidth=1.4, label=f"{name} ({nats:.3f})")
+    if reference is not None:   # a published number, with the digits it was published with
+        lines.append((f"{reference[0]} (about {reference[1]:g})", reference[1],
+                      *REFERENCE_STYLE))
+    for label, nats, color, style in lines:
+        ax.axhline(nats, color=color, linestyle=style, linewidth=1.4, label=label)
         lowest, highest = min(lowest, nats), max(highest, nats)
     # The validation curves, the lines and the training curve's lowest point in view; the
     # training curve's first mean (over the untrained model's first steps) may be cut off above.
