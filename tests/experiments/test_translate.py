@@ -59,6 +59,18 @@ def test_exact_match_and_bleu_are_measured_on_the_texts():
     assert evaluation.translations[2] == ""
 
 
+def test_a_right_translation_of_punctuated_pairs_is_an_exact_match(tmp_path):
+    # Tatoeba's sentences end with punctuation: "Geh!" is the tokens Geh !, which the model
+    # writes back as "Geh !"; compared with the raw text, no translation was ever exact.
+    pairs = [(f"{a} {b}!", f"{b[::-1]}, {a[::-1]}!") for a in WORDS for b in WORDS[:6]]
+    task = translate.pairs_task(write_pairs(tmp_path, pairs))
+    test = task.test[:3]
+    right = [task.batcher.target_vocab.encode(task.batcher.target_tokens(t)) for _, t in test]
+    evaluation = translate.evaluate(Parrot(right), task, test)
+    assert evaluation.exact == 1.0 and evaluation.bleu == pytest.approx(100)
+    assert evaluation.translations[0].endswith(" !")
+
+
 @pytest.mark.parametrize("kind", ["gru", "transformer"])
 def test_a_run_writes_its_files(tmp_path, kind):
     log = []

@@ -106,7 +106,8 @@ def _report(result):
     spread = range(0, count, max(1, count // EXAMPLES))
     for (source, reference), text in [(result.task.test[i], result.greedy.translations[i])
                                       for i in spread][:EXAMPLES]:
-        print(f"  {source} -> {text} {'=' if text == reference else '| ' + reference}")
+        right = text == result.task.batcher.as_written(reference)
+        print(f"  {source} -> {text} {'=' if right else '| ' + reference}")
     print("wrote " + ", ".join(str(path) for path in result.files))
 
 

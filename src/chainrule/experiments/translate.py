@@ -160,7 +160,10 @@ def translate(model, task, sources, beam=1, batch=256):
 
 
 def evaluate(model, task, pairs, beam=1):
-    sources, references = [s for s, _ in pairs], [t for _, t in pairs]
+    """Exact match and BLEU of the model's translations of pairs against their targets, both
+    taken as the model can write them (PairBatcher.as_written: "Geh!" is "Geh !" in words)."""
+    sources = [s for s, _ in pairs]
+    references = [task.batcher.as_written(t) for _, t in pairs]
     texts, attention = translate(model, task, sources, beam)
     exact = sum(t == r for t, r in zip(texts, references)) / len(pairs)
     bleu = sacrebleu.corpus_bleu(texts, [references], tokenize=task.bleu_tokenize).score
@@ -230,7 +233,7 @@ def _attention_examples(task, evaluation, count=3):
         examples.append({"source": task.batcher.source_tokens(source),
                          "target": task.batcher.target_tokens(translation) + ["<eos>"],
                          "weights": evaluation.attention[i],
-                         "correct": translation == reference,
+                         "correct": translation == task.batcher.as_written(reference),
                          "title": f"{source}\n→ {translation}"})
     return examples
 

@@ -81,6 +81,14 @@ def test_split_pairs_is_seeded_and_disjoint():
     assert split_pairs(pairs, seed=3) == (train, validation, test)
 
 
+def test_as_written_joins_the_target_tokens_as_decoding_does():
+    words = PairBatcher([("Go, Tom.", "Geh, Tom!")])
+    assert words.as_written("Geh, Tom!") == "Geh , Tom !"
+    assert words.as_written("Geh, Tom!") == words.target_text(
+        words.target_vocab.encode(words.target_tokens("Geh, Tom!")))
+    assert PairBatcher([("one", "eins")], "words", "characters").as_written("eins") == "eins"
+
+
 @pytest.mark.parametrize("fractions", [(0.5, 0.5), (0.8, 0.3, -0.1), (float("nan"), 0.5, 0.5)])
 def test_split_pairs_refuses_bad_fractions(fractions):
     with pytest.raises(ValueError, match="split_pairs: fractions must be"):

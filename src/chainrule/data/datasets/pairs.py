@@ -160,3 +160,9 @@ class PairBatcher:
     def target_text(self, indices):
         """The text of decoded target indices (stopping at <eos>)."""
         return detokenize(self.target_vocab.decode(indices), self.target_tokenizer)
+
+    def as_written(self, target):
+        """A target str as the model can write it: its tokens joined again by target_text's
+        rule ("Geh!" -> "Geh !" with words; unchanged with characters). Compare translations
+        with references in this form: the raw text keeps spacing the tokens drop."""
+        return detokenize(self.target_tokens(target), self.target_tokenizer)
