@@ -18,6 +18,8 @@ def test_one_panel_per_surface_with_its_paths(tmp_path):
     assert len(fig.axes) == 2 and fig.axes[0].get_title() == "bowl"
     lines = fig.axes[0].get_lines()
     np.testing.assert_allclose(lines[0].get_xydata(), panel().paths["SGD"])
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["SGD", "start", "end",
+                                                                 "minimum"]
     path = trajectories(tmp_path / "paths.png", [panel()])
     assert matplotlib.image.imread(path).std() > 0.01
 

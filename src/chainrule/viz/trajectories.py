@@ -31,7 +31,7 @@ class SurfacePanel:
 def trajectories_figure(panels, title=None):
     """Contours of each surface on a log scale (valleys a thousand times shallower than the
     walls stay visible), the paths with a dot at each of the first DOTTED steps, the start
-    (square) and the minima (stars). A path that leaves the window is drawn as far as it is
+    (square), each path's end (a circle in its colour) and the minima (stars). A path that leaves the window is drawn as far as it is
     inside."""
     if not panels:
         raise ValueError("trajectories_figure: expected at least one panel, got none")
@@ -68,6 +68,8 @@ def _draw_panel(ax, panel):
     if starts:
         ax.plot(*starts[0], "s", color="white", markeredgecolor="black", markersize=7,
                 label="start")
+        # the legend's key for the ends (each drawn in its path's colour)
+        ax.plot([], [], "o", color="white", markeredgecolor="black", markersize=5, label="end")
     for minimum in panel.minima:
         ax.plot(*minimum, "*", color="gold", markeredgecolor="black", markersize=13,
                 label="minimum")
