@@ -329,9 +329,10 @@ for layers in STACKS:
 #
 # Write `input_support(model, length, position)`: `model` maps (1, C, length)
 # inputs to (1, O, L_out) outputs (a stack of convolutions without activations, C = the first
-# layer's `in_channels`). Feed it a random input that requires grad, backpropagate the sum over
-# channels of the output at `position`, and return the sorted list of input positions (Python
-# ints) where the gradient is non-zero in any channel.
+# layer's `in_channels`; `model` is one `nn.Conv1d` or an `nn.Sequential` of them, and in both
+# `next(model.parameters())` is the first layer's weight, (O, C, K)). Feed it a random input that
+# requires grad, backpropagate the sum over channels of the output at `position`, and return the
+# sorted list of input positions (Python ints) where the gradient is non-zero in any channel.
 
 # %% nbgrader={"grade": false, "grade_id": "input_support", "locked": false, "schema_version": 3, "solution": true}
 def input_support(model, length, position):
