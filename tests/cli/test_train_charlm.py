@@ -29,7 +29,8 @@ def test_a_short_run_on_a_file_of_lines(tmp_path, capsys, small_gru):
     samples = re.search(r"^samples: (.*)$", printed, re.MULTILINE).group(1).split(", ")
     assert all(name.startswith("a") for name in samples)
     assert re.search(r"^  gru +\d\.\d{3} +\d\.\d{3}$", printed, re.MULTILINE)
-    assert re.search(r"^gru is \d\.\d{3} nats/char (below|above) the bigram$", printed, re.MULTILINE)
+    assert re.search(r"^gru is \d\.\d{3} nats/char (below|above) the bigram$", printed,
+                     re.MULTILINE)
     assert "makemore" not in printed   # its number is for the names corpus only
     for name in ("history.csv", "loss.png", "model.safetensors", "samples.txt"):
         assert (out / name).is_file(), name
@@ -82,7 +83,8 @@ def test_a_prompt_outside_the_vocabulary_is_refused_before_training(capsys):
 
 @pytest.mark.parametrize("arguments", [
     ["--steps", "0"], ["--steps", "many"], ["--minutes", "-1"], ["--minutes", "nan"],
-    ["--temperature", "0"], ["--top-k", "0"], ["--seed", "-3"], ["--block-size", "0"], ["--eval-every", "0"],
+    ["--temperature", "0"], ["--top-k", "0"], ["--seed", "-3"], ["--block-size", "0"],
+    ["--eval-every", "0"],
     ["--corpus", "poems"], ["--model", "cnn"], ["--lines", "--document"],
 ])
 def test_bad_arguments_exit_2(capsys, arguments):

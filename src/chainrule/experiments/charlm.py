@@ -29,8 +29,8 @@ MAKEMORE_NAMES = 1.92
 # Per kind: sizes, batch and peak learning rate, chosen by measuring on 2 shared cores with one
 # BLAS thread: an LSTM or GRU step on 128 names takes 50-100 ms, so the default 2000 steps fit
 # in 2-3 minutes and reach 1.93 (LSTM) or 1.94 (GRU) nats/char on names (batches this large keep
-# NumPy in big matrix products; the time goes to the recurrent cells' arithmetic). The transformer has makemore's
-# sizes (4 layers, 4 heads, 64 wide) and batch (32), 30-40 ms a step.
+# NumPy in big matrix products; the time goes to the recurrent cells' arithmetic). The
+# transformer has makemore's sizes (4 layers, 4 heads, 64 wide) and batch (32), 30-40 ms a step.
 SIZES = {
     "rnn": {"embedding_dim": 32, "hidden_size": 256, "batch_size": 128, "lr": 3e-3},
     "lstm": {"embedding_dim": 32, "hidden_size": 256, "batch_size": 128, "lr": 3e-3},
