@@ -6,6 +6,7 @@ import pytest
 
 import chainrule as cr
 from chainrule.cli import main
+from chainrule.experiments import gan
 from chainrule.models.gan import MLPGenerator
 
 
@@ -24,7 +25,8 @@ def test_a_short_ring_run_prints_the_three_runs_and_writes_their_files(tmp_path,
     assert (tmp_path / "history_minimax.csv").read_text().startswith("step,modes,share,d_loss")
 
 
-def test_a_short_digits_run_prints_the_classifier_and_the_scores(tmp_path, capsys):
+def test_a_short_digits_run_prints_the_classifier_and_the_scores(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(gan.CLASSIFIER, "epochs", 2)   # the default 15 took most of this test
     assert main(["train", "gan", "--data", "digits", "--model", "mlp", "--epochs", "1",
                  "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
