@@ -103,6 +103,7 @@ def digit_grids_figure(grids, columns=8, title=None):
 
 
 def digit_grids(path, grids, columns=8, title=None):
+    """digit_grids_figure saved to path."""
     return save_figure(digit_grids_figure(grids, columns, title), path)
 
 
@@ -143,6 +144,7 @@ def digit_scores_figure(history, reference):
 
 
 def digit_scores(path, history, reference):
+    """digit_scores_figure saved to path."""
     return save_figure(digit_scores_figure(history, reference), path)
 
 
