@@ -80,6 +80,8 @@ def test_a_short_digits_run_keeps_grids_and_scores():
     (lambda: gan.train_digits(None, None, "vae"), "train_digits: model must be one of"),
     # steps=0 ran the default 5000 steps, steps=-3 ended in an IndexError, pack=0 or
     # eval_every=0 in a ZeroDivisionError
+    (lambda: gan.digit_score(None, np.zeros((0, 1, 8, 8))),   # was NumPy's "need at least one
+     r"digit_score: expected at least one image, got shape \(0, 1, 8, 8\)"),   # array to concat"
     (lambda: gan.train_ring(steps=0), "train_ring: steps must be a positive int, got 0"),
     (lambda: gan.train_ring(steps=-3), "train_ring: steps must be a positive int, got -3"),
     (lambda: gan.train_ring(steps=1, pack=0), "train_ring: pack must be a positive int, got 0"),

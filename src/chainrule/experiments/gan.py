@@ -179,9 +179,11 @@ class DigitScore:
 
 def digit_score(classifier, images, batch=500):
     """Score images (a (n, 1, 8, 8) tensor or array in [-1, 1]) with a trained classifier."""
-    classifier.eval()
     images = images if isinstance(images, Tensor) else Tensor._make(
         xp.asarray(images, dtype=xp.float32))
+    if not len(images):
+        raise ValueError(f"digit_score: expected at least one image, got shape {images.shape}")
+    classifier.eval()
     with no_grad():
         probabilities = xp.concatenate([softmax(classifier(images[i:i + batch]), 1).numpy()
                                         for i in range(0, len(images), batch)]).astype(xp.float64)
