@@ -62,6 +62,16 @@ def test_paths_agree_with_torch_optim(optimizer, func, start, lr):
                                    err_msg=f"{optimizer} at step {step}")
 
 
+@pytest.mark.parametrize("surface, limit", [(SURFACES[0], 2 / 100), (SURFACES[1], 2 / 1506.4)],
+                         ids=["quadratic", "Rosenbrock"])
+def test_sgd_rate_is_just_below_the_stability_limit_at_the_start(surface, limit):
+    """SURFACES' comment: SGD's rate sits just below 2/λ_max of the Hessian at the start."""
+    start = torch.tensor(surface.start, dtype=torch.float64)
+    hessian = torch.autograd.functional.hessian(lambda p: surface.func(p[0], p[1]), start)
+    assert 2 / torch.linalg.eigvalsh(hessian).max().item() == pytest.approx(limit, rel=1e-4)
+    assert 0.5 * limit < surface.rates["SGD"] < limit
+
+
 def test_steps_to_tolerance_is_the_first_step_below_it():
     path = Path("s", "SGD", 0.1, np.zeros((5, 2)), np.array([1.0, 1e-3, 5e-5, 2e-4, 1e-6]))
     assert path.steps_to_tolerance == 2 and path.final_loss == 1e-6

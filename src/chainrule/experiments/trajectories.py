@@ -46,7 +46,7 @@ class Surface:
 
 
 # Learning rates. SGD's is set just below its stability limit 2/λ_max on the steepest part of
-# the path (λ_max = 100 on the quadratic, ≈ 1330 at Rosenbrock's start (−1.2, 1)). Momentum 0.9
+# the path (λ_max = 100 on the quadratic, ≈ 1506 at Rosenbrock's start (−1.2, 1)). Momentum 0.9
 # multiplies a steady step by 1/(1 − 0.9) = 10; it keeps SGD's rate where the valley is curved
 # (Rosenbrock, Himmelblau) and takes a quarter of it on the quadratic, where SGD's rate made it
 # swing across the whole window (it still converges, Polyak 1964, but the picture is lost).
