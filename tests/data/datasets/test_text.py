@@ -1,5 +1,7 @@
 """Text data for character-level language models: the vocabulary, the two dataset forms, reading a
 file, and the shipped corpora."""
+import pathlib
+
 import pytest
 
 import chainrule as cr
@@ -81,6 +83,9 @@ def test_read_text_errors(tmp_path):
         read_text(tmp_path / "missing.txt")
     with pytest.raises(IsADirectoryError, match="is a directory; expected a text file"):
         read_text(tmp_path)
+    if pathlib.Path("/dev/zero").exists():   # endless: it must not be read
+        with pytest.raises(ValueError, match="'/dev/zero' is not a regular file"):
+            read_text("/dev/zero")
     (tmp_path / "empty.txt").write_bytes(b"")
     with pytest.raises(ValueError, match="empty"):
         read_text(tmp_path / "empty.txt")

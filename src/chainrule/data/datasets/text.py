@@ -146,8 +146,11 @@ def read_text(path):
     path = pathlib.Path(path)
     if path.is_dir():
         raise IsADirectoryError(f"read_text: {str(path)!r} is a directory; expected a text file")
-    if not path.is_file():
+    if not path.exists():
         raise FileNotFoundError(f"read_text: no such file: {str(path)!r}")
+    if not path.is_file():   # reading a device such as /dev/zero or a pipe might never end
+        raise ValueError(f"read_text: {str(path)!r} is not a regular file (a device, pipe or "
+                         f"socket); expected a text file")
     data = path.read_bytes()
     if not data:
         raise ValueError(f"read_text: the file {str(path)!r} is empty")
