@@ -708,7 +708,9 @@ plt.show()
 #
 # GAN training amplifies the smallest differences: answers that agree with the tests to the
 # last few digits (another correct way to write a loss) can give other numbers after a few
-# thousand steps, with the same picture.
+# thousand steps, with the same picture. One run, one seed, says little: `chainrule train gan`
+# (the same ring, a 16-dimensional z, 5000 steps) measured at seeds 0 to 4 finds the minimax
+# loss covering 8 of 8 modes each time and the non-saturating loss 7, 6, 2, 7 and 5.
 
 # %% [markdown]
 # ### Saturation in training
