@@ -8,6 +8,10 @@ from chainrule.viz.figure import new_figure, save_figure
 
 # Characters of a title line over a 3.2-inch panel at 8 points.
 TITLE_WIDTH = 46
+# The figure's height in inches: 0.2 a produced token, plus 1.2 for the labels, and at least
+# MIN_HEIGHT: the titles (up to three lines) and the rotated source words take about 1.6, which
+# squeezed a short sentence's rows into a strip.
+ROW_HEIGHT, MARGIN, MIN_HEIGHT = 0.2, 1.2, 3.6
 
 
 def plot_attention(examples, path, title=None):
@@ -21,7 +25,8 @@ def plot_attention(examples, path, title=None):
     if not examples:
         raise ValueError("plot_attention: no example to draw")
     heights = [len(example["target"]) for example in examples]
-    fig, axes = new_figure(3.2 * len(examples) + 0.8, 1.2 + 0.2 * max(heights), 1, len(examples))
+    height = max(MIN_HEIGHT, MARGIN + ROW_HEIGHT * max(heights))
+    fig, axes = new_figure(3.2 * len(examples) + 0.8, height, 1, len(examples))
     for ax, example in zip(axes[0], examples):
         weights = _weights(example)
         image = ax.imshow(weights, cmap="viridis", vmin=0, vmax=1, aspect="auto",
