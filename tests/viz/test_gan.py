@@ -31,6 +31,17 @@ def test_the_ring_figure_has_a_row_per_run_and_the_metric_curves(tmp_path):
         assert image.mode == "P" and image.size[0] > 500
 
 
+def test_each_mode_is_labelled_with_the_share_of_points_inside_its_circle():
+    centres = ring_modes()
+    points = np.concatenate([np.repeat(centres[:1], 30, axis=0),
+                             np.repeat(centres[1:2], 10, axis=0),
+                             np.full((10, 2), 9.0)])   # 60 %, 20 %, the rest far from every mode
+    history = [{"step": 0, "modes": 2, "share": 0.8}]
+    fig = ring_figure({"collapsed": (history, {0: points})}, centres, 0.02)
+    panel = next(ax for ax in fig.axes if ax.collections)
+    assert [text.get_text() for text in panel.texts] == ["60", "20"] + ["0"] * 6
+
+
 def test_the_ring_figure_refuses_missing_snapshots_and_no_runs():
     with pytest.raises(ValueError, match=r"run 'a' has no snapshot at steps \[5\]"):
         ring_figure({"a": run([0, 0, 0])}, ring_modes(), 0.02, steps=[0, 5])

@@ -63,9 +63,16 @@ def _to_palette(path):
 
 
 def _ring_panel(ax, samples, centres, radius, limit, color):
+    """The points, a circle around each mode, and beside each mode the share of the drawn points
+    inside its circle: a collapsed run's clumps are tiny next to the stray points of an arc,
+    and only the numbers show where the mass is."""
     ax.scatter(samples[:, 0], samples[:, 1], s=2, alpha=0.4, color=color, linewidths=0)
-    for x, y in centres:
+    distances = xp.linalg.norm(samples[:, None, :] - centres[None, :, :], axis=-1)
+    shares = (distances < radius).mean(axis=0) if len(samples) else xp.zeros(len(centres))
+    for (x, y), share in zip(centres, shares):
         ax.add_patch(_circle((x, y), radius))
+        ax.text(1.3 * x, 1.3 * y, f"{100 * share:.0f}", fontsize=6, ha="center", va="center",
+                color="black" if share > 0 else "0.6")
     ax.set(xlim=(-limit, limit), ylim=(-limit, limit), aspect="equal", xticks=[], yticks=[])
 
 
