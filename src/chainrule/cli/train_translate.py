@@ -50,7 +50,10 @@ def run(args):
     below = args.below or HIGH
     if args.pairs is not None and not args.pairs.strip():
         return _fail("--pairs needs a file name, got ''")
-    name = pathlib.Path(args.pairs).stem if args.pairs else f"numbers{below if below != HIGH else ''}"
+    if args.pairs:
+        name = pathlib.Path(args.pairs).stem
+    else:
+        name = "numbers" + (str(below) if below != HIGH else "")
     out = pathlib.Path(args.out or f"out/translate/{name}-{args.model}")
     try:
         _writable(out)

@@ -28,7 +28,7 @@ SETTINGS = {
                     "lr": 1e-3},
 }
 BATCH, CLIP, EVAL_EVERY, SEED = 64, 1.0, 100, 0
-# A TSV's pairs longer than this (in tokens, either side) are left out, and its test set is cut
+# A TSV's pairs longer than this (in words split at spaces, either side) are left out, and its test set is cut
 # to TEST_LIMIT pairs, so that a run on a large Tatoeba export stays in minutes.
 MAX_TOKENS, TEST_LIMIT = 30, 1000
 
@@ -96,8 +96,8 @@ def train(model, task, steps=None, seconds=None, seed=SEED, log=None, eval_every
     """Adam with teacher forcing on random batches of BATCH training pairs, gradient norm clipped
     at CLIP, until `steps` steps or `seconds` of training, whichever comes first; every eval_every
     steps and at the end, the validation exact match (greedy). The model ends with the weights of
-    its best validation check (the latest of equals). Returns the history, a list of dicts (step, seconds, loss,
-    validation_exact)."""
+    its best validation check (the latest of equals). Returns the history, a list of dicts
+    (step, seconds, loss, validation_exact)."""
     if steps is None and seconds is None:
         raise ValueError("train: give steps or seconds (or both), the training budget")
     optimizer = Adam(model.parameters(), lr=SETTINGS[model.kind]["lr"])
