@@ -33,6 +33,12 @@ def test_read_pairs_errors_name_the_file_and_line(tmp_path, content, match):
     assert "pairs.tsv" in str(error.value)
 
 
+def test_read_pairs_drops_a_byte_order_mark_and_reads_crlf(tmp_path):
+    path = tmp_path / "bom.tsv"
+    path.write_bytes("\ufeffGo.\tGeh.\r\nHi.\tHallo.\r\n".encode("utf-8"))
+    assert read_pairs(path) == [("Go.", "Geh."), ("Hi.", "Hallo.")]
+
+
 def test_read_pairs_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="no such file"):
         read_pairs(tmp_path / "nothing.tsv")

@@ -40,9 +40,9 @@ def read_pairs(path):
     Tatoeba exports add an attribution column, which is dropped); blank lines are skipped.
     Errors name the file and, for a bad line, its number: a missing, empty or binary file, a line
     without a tab, an empty source or target."""
-    text = read_text(path)   # refuses a missing, empty or non-UTF-8 file
-    if "\x00" in text:
-        raise ValueError(f"read_pairs: {str(path)!r} holds a NUL byte: a binary file, not text")
+    # read_text refuses a missing, empty, non-UTF-8 or binary (NUL-holding) file; a byte-order
+    # mark, which Windows editors write, would stick to the first source word
+    text = read_text(path).removeprefix("\ufeff")
     pairs = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
