@@ -27,6 +27,14 @@ def test_curves_and_baselines_are_drawn_with_their_values_in_the_legend():
     assert low < 1.92 and high > 2.82   # every line in view
 
 
+def test_the_steps_are_ticked_at_round_numbers():
+    history = [{"step": 1000 * i, "val_loss": 2.5 - 0.05 * i} for i in range(1, 9)]
+    fig = charlm_loss_figure({"transformer": history})
+    fig.canvas.draw()
+    ticks = [tick for tick in fig.axes[0].get_xticks() if 1000 <= tick <= 8000]
+    assert ticks and all(tick % 500 == 0 for tick in ticks), ticks   # not 800, 1600, ...
+
+
 def test_a_list_of_records_is_one_run_and_the_png_is_written(tmp_path):
     path = plot_charlm_loss(tmp_path / "loss.png", HISTORY, BASELINES)
     assert path.read_bytes()[:4] == b"\x89PNG"

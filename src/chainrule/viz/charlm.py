@@ -57,7 +57,9 @@ def charlm_loss_figure(runs, baselines=None, reference=None, title=None):
     span = highest - lowest
     ax.set_ylim(lowest - 0.08 * span - 0.02, highest + 0.08 * span + 0.02)
     ax.set(xlabel="training step", ylabel="loss (nats per character)", title=title)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    # Round steps (1, 2, 2.5 or 5 times a power of ten): matplotlib's default also allows 4
+    # and 8, which put ticks at 800, 1600, ... between evaluations every 1000 steps.
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 2.5, 5, 10]))
     ax.grid(alpha=0.3)
     fig.legend(loc="outside lower center", ncols=2, frameon=False, fontsize=8)
     return fig
