@@ -39,8 +39,8 @@ def add_parser(tasks):
     command.add_argument("--seed", type=natural_int, default=0,
                          help="seed of the weights and batches (default 0; the split is fixed)")
     command.add_argument("--out", help="folder for model.safetensors, history.csv, "
-                                       "translations.csv and attention.png (default "
-                                       "out/translate/NAME-MODEL)")
+                                       "translations.csv and, for the GRU, attention.png "
+                                       "(default out/translate/NAME-MODEL)")
     command.set_defaults(run=run)
 
 
