@@ -146,7 +146,8 @@ def test_an_output_folder_that_is_a_file_is_refused_before_the_work(tmp_path, ca
     (["--degrees", "a-b"], "expected a range 0-9"), (["--degrees", "-1"], "must lie in 0..30"),
     (["--degrees", "9-0"], "the range '9-0' is empty"), (["--n", "0"], "a positive whole number"),
     (["--ln-lambda", "nan"], "between -700 and 700"), (["--ln-lambda", "710"], "between -700"),
-    (["--seed", "-1"], "a whole number >= 0"), (["--n", "5"], "fewer than the 10 points needed"),
+    (["--seed", "-1"], "a seed, a whole number in [0, 2**63)"),
+    (["--n", "5"], "fewer than the 10 points needed"),
     (["--n", "1", "--degrees", "0"], "fewer than the 2 points needed"),
 ])
 def test_bad_arguments_exit_2_with_one_line(argv, message, capsys, tmp_path):

@@ -66,7 +66,7 @@ def test_bnn_refuses_a_seed_out_of_range_in_one_line(capsys, seed):
         main(["experiment", "bnn", "--seed", seed])
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
-    assert f"--seed: expected a whole number in [0, 2**63), got '{seed}'" in err
+    assert f"--seed: expected a seed, a whole number in [0, 2**63), got '{seed}'" in err
     assert "Traceback" not in err
 
 

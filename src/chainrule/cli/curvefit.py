@@ -4,7 +4,7 @@ import argparse
 import math
 import sys
 
-from chainrule.cli.arguments import checked, natural_int, positive_int
+from chainrule.cli.arguments import checked, folder_name, positive_int, seed_int
 from chainrule.data.table import DataFileError, read_xt
 from chainrule.experiments import curvefit, curvefit_bayes, curvefit_figures
 from chainrule.models import rms_error
@@ -23,11 +23,12 @@ def add_parser(commands):
                          help="degrees M to fit: a range 0-9, a list 0,1,3,9, or one (default 0-9)")
     command.add_argument("--ln-lambda", type=_ln_lambda, default=curvefit.BOOK_LN_LAMBDAS[0],
                          help="ln λ of the regularised fit shown beside ln λ = 0 (default -18)")
-    command.add_argument("--seed", type=natural_int, default=curvefit.DEFAULT_SEED,
+    command.add_argument("--seed", type=seed_int, default=curvefit.DEFAULT_SEED,
                          help=f"seed of the generated data (default {curvefit.DEFAULT_SEED})")
     command.add_argument("--data", metavar="FILE.csv",
                          help="fit your own points instead: a CSV of x,t (header optional)")
-    command.add_argument("--out", default="out", help="folder for the figures (default out)")
+    command.add_argument("--out", type=folder_name, default="out",
+                         help="folder for the figures (default out)")
     command.set_defaults(run=run)
 
 

@@ -6,7 +6,7 @@ import io
 import pathlib
 import sys
 
-from chainrule.cli.arguments import checked, natural_int, positive_int
+from chainrule.cli.arguments import folder_name, positive_int, seed_int
 from chainrule.experiments import bnn, features, mnist1d, scale
 from chainrule.experiments import trajectories as optimizer_paths
 from chainrule.utils.files import make_writable_folder, write_atomically
@@ -14,11 +14,6 @@ from chainrule.viz.bnn import BandPanel, band
 from chainrule.viz.mnist1d import accuracy_bars, plot_filters, scale_curves
 from chainrule.viz.trajectories import SurfacePanel
 from chainrule.viz.trajectories import trajectories as draw_trajectories
-
-# chainrule.manual_seed takes seeds below 2**64; bnn also seeds its test points with seed + 1.
-SEED = checked(int, lambda n: 0 <= n < 2**63, "a whole number in [0, 2**63)")
-# An empty --out would be read as the current folder: the outputs would land among the sources.
-FOLDER = checked(str, lambda text: text.strip() != "", "a folder name")
 
 
 def add_parser(commands):
@@ -29,7 +24,7 @@ def add_parser(commands):
             ("features", run_features, "engineered features + classifier vs the end-to-end CNN"),
             ("scale", run_scale, "test accuracy against data size and model width")):
         command = kinds.add_parser(name, help=help_text, description=help_text)
-        command.add_argument("--out", default=f"out/{name}",
+        command.add_argument("--out", type=folder_name, default=f"out/{name}",
                              help=f"folder for the table and figures (default out/{name})")
         default_steps = scale.STEPS if name == "scale" else mnist1d.STEPS
         command.add_argument("--steps", type=positive_int, default=default_steps,
@@ -38,7 +33,7 @@ def add_parser(commands):
             command.add_argument("--seeds", type=positive_int, default=len(scale.SEEDS),
                                  help=f"seeds per point (default {len(scale.SEEDS)})")
         else:
-            command.add_argument("--seed", type=natural_int, default=mnist1d.SEED)
+            command.add_argument("--seed", type=seed_int, default=mnist1d.SEED)
         command.set_defaults(run=run)
     _add_sampling_parsers(kinds)
 
@@ -46,20 +41,20 @@ def add_parser(commands):
 def _add_sampling_parsers(kinds):
     help_text = "SGD, momentum and Adam drawn as paths on 2-D loss surfaces"
     command = kinds.add_parser("trajectories", help=help_text, description=help_text)
-    command.add_argument("--out", type=FOLDER, default="out/trajectories",
+    command.add_argument("--out", type=folder_name, default="out/trajectories",
                          help="folder for the table and figure (default out/trajectories)")
     command.add_argument("--steps", type=positive_int, default=optimizer_paths.STEPS,
                          help=f"steps per optimiser (default {optimizer_paths.STEPS})")
     command.set_defaults(run=run_trajectories)
     help_text = "a Bayesian MLP sampled by SGLD and HMC against one network optimised by Adam"
     command = kinds.add_parser("bnn", help=help_text, description=help_text)
-    command.add_argument("--out", type=FOLDER, default="out/bnn",
+    command.add_argument("--out", type=folder_name, default="out/bnn",
                          help="folder for the table and figure (default out/bnn)")
     command.add_argument("--samples", type=positive_int, default=bnn.SAMPLES,
                          help=f"draws kept by each sampler (default {bnn.SAMPLES})")
     command.add_argument("--steps", type=positive_int, default=bnn.MAP_STEPS,
                          help=f"Adam steps of the optimised network (default {bnn.MAP_STEPS})")
-    command.add_argument("--seed", type=SEED, default=bnn.SEED,
+    command.add_argument("--seed", type=seed_int, default=bnn.SEED,
                          help=f"seed of the data, the network and the chains (default {bnn.SEED})")
     command.set_defaults(run=run_bnn)
 

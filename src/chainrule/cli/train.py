@@ -7,7 +7,7 @@ import pathlib
 import sys
 
 from chainrule.cli import train_charlm, train_gan, train_translate
-from chainrule.cli.arguments import natural_int, positive_int
+from chainrule.cli.arguments import positive_int, seed_int
 from chainrule.experiments import mnist1d
 from chainrule.models.mnist1d import MODELS
 from chainrule.utils.files import make_writable_folder
@@ -33,7 +33,7 @@ def _add_mnist1d(tasks):
                          help="permute the 40 positions (one fixed permutation)")
     command.add_argument("--steps", type=positive_int, default=mnist1d.STEPS,
                          help=f"optimizer steps (default {mnist1d.STEPS}, the paper's)")
-    command.add_argument("--seed", type=natural_int, default=mnist1d.SEED,
+    command.add_argument("--seed", type=seed_int, default=mnist1d.SEED,
                          help=f"seed of the initial weights (default {mnist1d.SEED})")
     command.add_argument("--out", help="folder for the checkpoint, logs and plot "
                                        "(default out/mnist1d/MODEL[-shuffled])")

@@ -6,7 +6,7 @@ import os
 import pathlib
 import sys
 
-from chainrule.cli.arguments import checked, natural_int, positive_int
+from chainrule.cli.arguments import checked, positive_int, seed_int
 from chainrule.data.datasets.text import CORPORA, load_corpus, read_text
 from chainrule.experiments import charlm
 from chainrule.models.charlm import KINDS
@@ -39,7 +39,7 @@ def add_parser(tasks):
                          help=f"optimizer steps (default {charlm.STEPS})")
     command.add_argument("--minutes", type=positive_number,
                          help="a time budget: stop when it or --steps ends, the first")
-    command.add_argument("--seed", type=natural_int, default=0, help="seed (default 0)")
+    command.add_argument("--seed", type=seed_int, default=0, help="seed (default 0)")
     command.add_argument("--block-size", type=positive_int, default=charlm.Settings.block_size,
                          help="context length in document mode (default "
                               f"{charlm.Settings.block_size})")
