@@ -71,7 +71,7 @@ def _ring_panel(ax, samples, centres, radius, limit, color):
     shares = (distances < radius).mean(axis=0) if len(samples) else xp.zeros(len(centres))
     for (x, y), share in zip(centres, shares):
         ax.add_patch(_circle((x, y), radius))
-        ax.text(1.3 * x, 1.3 * y, f"{100 * share:.0f}", fontsize=6, ha="center", va="center",
+        ax.text(1.16 * x, 1.16 * y, f"{100 * share:.0f}", fontsize=6, ha="center", va="center",
                 color="black" if share > 0 else "0.6")
     ax.set(xlim=(-limit, limit), ylim=(-limit, limit), aspect="equal", xticks=[], yticks=[])
 
