@@ -3,6 +3,7 @@ learns, a run that writes what it promises; the numbers reaching >= 90 % exact m
 import pytest
 
 import chainrule as cr
+from chainrule.data.datasets.numbers import english, german
 from chainrule.data.datasets.pairs import EOS
 from chainrule.experiments import translate
 from chainrule.models.seq2seq import Seq2Seq
@@ -24,6 +25,16 @@ def test_numbers_task_is_split_by_number_with_character_targets():
     assert not {s for s, _ in task.train} & {s for s, _ in task.test}
     assert task.bleu_tokenize == "char" and task.batcher.target_tokenizer == "characters"
     assert task.max_len == max(len(t) for _, t in task.train) + 5
+
+
+def test_a_large_numbers_task_validates_and_tests_a_spread_of_test_limit():
+    # 0..29999: 3000 validation and test numbers; every 3rd is kept, across the whole range
+    task = translate.numbers_task(high=30_000)
+    assert len(task.train) == 24_000
+    assert len(task.validation) == len(task.test) == len(task.numbers) == translate.TEST_LIMIT
+    assert task.test[-1] == (english(task.numbers[-1]), german(task.numbers[-1]))
+    assert task.numbers[0] < 100 and task.numbers[-1] > 29_000
+    assert "24000/3000/3000 (validated and tested on 1000/1000, spread out)" in task.note
 
 
 def test_pairs_task_leaves_out_long_pairs_and_needs_ten(tmp_path):

@@ -49,13 +49,24 @@ class Task:
 def numbers_task(seed=SEED, high=HIGH):
     """English number words -> German number words, 0..high-1 split 80/10/10 by number (800/100/
     100 for the default 1000); the target is read character by character (a German number is one
-    word), so BLEU is char-level."""
+    word), so BLEU is char-level. Over TEST_LIMIT validation or test numbers (high > 10,000),
+    every k-th is kept, TEST_LIMIT spread over the range: validating 100,000 numbers every
+    EVAL_EVERY steps would take longer than the training."""
     splits = [number_pairs(split, high, seed=seed) for split in ("train", "validation", "test")]
+    sizes = "/".join(str(len(s)) for s in splits)
+    validation, test = _spread(splits[1]), _spread(splits[2])
+    if len(test) < len(splits[2]):
+        sizes += f" (validated and tested on {len(validation)}/{len(test)}, spread out)"
     batcher = PairBatcher(splits[0], "words", "characters")
-    return Task("numbers", *splits, batcher, "char", _longest(splits[0], batcher) + 5,
-                f"English -> German number words, 0..{high - 1} split by number "
-                f"{'/'.join(str(len(s)) for s in splits)} (seed {seed})",
-                split_numbers("test", high, seed=seed))
+    return Task("numbers", splits[0], validation, test, batcher, "char",
+                _longest(splits[0], batcher) + 5,
+                f"English -> German number words, 0..{high - 1} split by number {sizes} "
+                f"(seed {seed})", _spread(split_numbers("test", high, seed=seed)))
+
+
+def _spread(items, limit=TEST_LIMIT):
+    """At most limit of the items: every k-th, so that sorted numbers keep their whole range."""
+    return items[::-(-len(items) // limit)]
 
 
 def pairs_task(path, seed=SEED):
