@@ -28,8 +28,9 @@ SETTINGS = {
                     "lr": 1e-3},
 }
 BATCH, CLIP, EVAL_EVERY, SEED = 64, 1.0, 100, 0
-# A TSV's pairs longer than this (in words split at spaces, either side) are left out, and its test set is cut
-# to TEST_LIMIT pairs, so that a run on a large Tatoeba export stays in minutes.
+# A TSV's pairs longer than this (in words split at spaces, either side) are left out, and the
+# validation and test sets are cut to TEST_LIMIT pairs, so that a run on a large Tatoeba export
+# (or a large numbers task) stays in minutes.
 MAX_TOKENS, TEST_LIMIT = 30, 1000
 
 
