@@ -99,6 +99,12 @@ def test_a_run_writes_its_files(tmp_path, kind):
     assert saved["kind"] == kind and saved["target_vocab"][:3] == ["<pad>", "<bos>", "<eos>"]
 
 
+def test_numbers_without_a_crossing_in_the_test_set_still_get_their_heat_maps(tmp_path):
+    # 0..19: the 2 test numbers are below 21, so no German number there crosses its English one
+    result = translate.run("gru", steps=1, beam=2, out=tmp_path, high=20)
+    assert (tmp_path / "attention.png").is_file() and len(result.task.test) == 2
+
+
 def test_the_transformer_reads_a_test_source_longer_than_any_training_one(tmp_path):
     task = translate.pairs_task(write_pairs(tmp_path))
     task.test = [("ab " * 30, "ba")]   # 30 tokens; the training sources have 2

@@ -233,11 +233,12 @@ def _count(model):
 
 def _attention_examples(task, evaluation, count=3):
     """Up to count test translations with their attention: for the numbers, ones whose German
-    puts the units before the tens (n % 10 != 0 and n % 100 > 20: the alignment crosses)."""
+    puts the units before the tens (n % 10 != 0 and n % 100 > 20: the alignment crosses), when
+    the test set has any (--below 20 has none)."""
     rows = range(len(task.test))
     if task.name == "numbers":
         crossing = [i for i in rows if task.numbers[i] % 10 and task.numbers[i] % 100 > 20]
-        rows = crossing[::max(1, len(crossing) // count)]
+        rows = crossing[::max(1, len(crossing) // count)] or rows
     examples = []
     for i in list(rows)[:count]:
         source, reference = task.test[i]
