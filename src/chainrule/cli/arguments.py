@@ -16,7 +16,6 @@ def checked(convert, valid, expected):
 
 
 positive_int = checked(int, lambda n: n >= 1, "a positive whole number")
-natural_int = checked(int, lambda n: n >= 0, "a whole number >= 0")
 # The RNG takes seeds below 2**64; 2**63 leaves room for the seed + k some runs derive.
 seed_int = checked(int, lambda n: 0 <= n < 2**63, "a seed, a whole number in [0, 2**63)")
 # An empty --out would be read as the current folder: the outputs would land among the sources.

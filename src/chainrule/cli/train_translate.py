@@ -5,7 +5,7 @@ import math
 import pathlib
 import sys
 
-from chainrule.cli.arguments import checked, natural_int, positive_int
+from chainrule.cli.arguments import checked, positive_int, seed_int
 from chainrule.data.datasets.numbers import HIGH, LIMIT
 from chainrule.experiments import translate
 from chainrule.utils.files import make_writable_folder
@@ -36,7 +36,7 @@ def add_parser(tasks):
                          help="a time budget: stop when it or --steps ends, the first")
     command.add_argument("--beam", type=positive_int, default=5,
                          help="beam width for the second evaluation (default 5)")
-    command.add_argument("--seed", type=natural_int, default=0,
+    command.add_argument("--seed", type=seed_int, default=0,
                          help="seed of the weights and batches (default 0; the split is fixed)")
     command.add_argument("--out", help="folder for model.safetensors, history.csv, "
                                        "translations.csv and, for the GRU, attention.png "
