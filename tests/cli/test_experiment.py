@@ -86,6 +86,6 @@ def test_an_out_that_is_a_file_is_named_as_one(tmp_path, capsys, under):
     with pytest.raises(SystemExit) as exit_info:
         main(["experiment", "trajectories", "--steps", "1", "--out", str(out)])
     assert exit_info.value.code == 2
-    assert (f"cannot write into {out}: {blocker} is a file, expected a folder"
+    assert (f"--out {str(out)!r}: {str(blocker)!r} is a file, expected a folder"
             in capsys.readouterr().err)
     assert blocker.read_text() == "mine"

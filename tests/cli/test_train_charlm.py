@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from chainrule.cli import main, train_charlm
+from chainrule.cli import arguments, main
 from chainrule.data.datasets.text import load_corpus
 from chainrule.experiments import charlm
 
@@ -100,17 +100,19 @@ def test_an_out_that_is_a_file_is_refused_before_training(tmp_path, capsys):
         assert main(["train", "charlm", "--steps", "1", "--out", str(out)]) == 2
         captured = capsys.readouterr()
         assert captured.err.strip() == (f"chainrule train charlm: error: --out {str(out)!r}: "
-                                        f"{str(tmp_path / 'taken')!r} is a file; expected a "
+                                        f"{str(tmp_path / 'taken')!r} is a file, expected a "
                                         "folder")
         assert "parameters" not in captured.out   # no training began
 
 
 def test_an_unwritable_out_is_refused_before_training(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(train_charlm.os, "access", lambda path, mode: False)   # root writes all
+    def refused(folder):   # root writes everywhere: the refusal is simulated
+        raise PermissionError(13, "Permission denied")
+    monkeypatch.setattr(arguments, "make_writable_folder", refused)
     assert main(["train", "charlm", "--steps", "1", "--out", str(tmp_path / "run")]) == 2
     assert capsys.readouterr().err.strip() == (
-        f"chainrule train charlm: error: --out {str(tmp_path / 'run')!r}: the folder "
-        f"{str(tmp_path)!r} is not writable")
+        f"chainrule train charlm: error: --out {str(tmp_path / 'run')!r}: cannot write files "
+        "into it (Permission denied)")
 
 
 def test_running_out_of_memory_is_one_line(tmp_path, capsys, monkeypatch):
@@ -122,4 +124,4 @@ def test_running_out_of_memory_is_one_line(tmp_path, capsys, monkeypatch):
     assert capsys.readouterr().err.strip() == (
         "chainrule train charlm: error: out of memory (Unable to allocate 7.28 TiB for an "
         "array); lower --batch-size or --block-size")
-    assert not (tmp_path / "run").exists()
+    assert not any((tmp_path / "run").iterdir())   # made before training, left empty

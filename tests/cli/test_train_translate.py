@@ -74,8 +74,10 @@ def test_bad_numbers_and_choices_are_refused_by_argparse(arguments, capsys):
 
 
 @pytest.mark.parametrize("make_out, message", [
-    (lambda tmp: tmp / "file.txt", r"--out '.*file\.txt' is a file; expected a folder"),
-    (lambda tmp: tmp / "file.txt" / "below", r"--out '.*below': cannot write files into it"),
+    (lambda tmp: tmp / "file.txt", (r"--out '.*file\.txt': '.*file\.txt' is a file, expected a "
+                                   "folder")),
+    (lambda tmp: tmp / "file.txt" / "below", (r"--out '.*below': '.*file\.txt' is a file, "
+                                             "expected a folder")),
 ])
 def test_a_bad_out_is_refused_in_its_words_before_training(tmp_path, capsys, make_out, message):
     (tmp_path / "file.txt").write_text("not a folder")

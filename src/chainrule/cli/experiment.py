@@ -6,10 +6,10 @@ import io
 import pathlib
 import sys
 
-from chainrule.cli.arguments import folder_name, positive_int, seed_int
+from chainrule.cli.arguments import folder_name, output_folder, positive_int, seed_int
 from chainrule.experiments import bnn, features, mnist1d, scale
 from chainrule.experiments import trajectories as optimizer_paths
-from chainrule.utils.files import make_writable_folder, write_atomically
+from chainrule.utils.files import write_atomically
 from chainrule.viz.bnn import BandPanel, band
 from chainrule.viz.mnist1d import accuracy_bars, plot_filters, scale_curves
 from chainrule.viz.trajectories import SurfacePanel
@@ -205,17 +205,11 @@ def _no_minus_zero(value):
 
 
 def _folder(out):
-    out = pathlib.Path(out)
     try:
-        make_writable_folder(out)
-    except OSError as error:
-        # mkdir says "File exists" or "Not a directory" when a file is in the way: say which
-        blocker = next((p for p in (out, *out.parents) if p.exists() and not p.is_dir()), None)
-        reason = (error.strerror if blocker is None
-                  else f"{blocker} is a file, expected a folder")
-        print(f"chainrule experiment: error: cannot write into {out}: {reason}", file=sys.stderr)
+        return output_folder(out)
+    except ValueError as error:
+        print(f"chainrule experiment: error: {error}", file=sys.stderr)
         raise SystemExit(2) from None
-    return out
 
 
 def _write_csv(path, header, rows):

@@ -2,11 +2,10 @@
 document, or one item per line as in makemore), the names list by default; it prints samples as
 it goes and ends with the validation loss beside the unigram and bigram baselines."""
 import math
-import os
 import pathlib
 import sys
 
-from chainrule.cli.arguments import checked, positive_int, seed_int
+from chainrule.cli.arguments import checked, output_folder, positive_int, seed_int
 from chainrule.data.datasets.text import CORPORA, load_corpus, read_text
 from chainrule.experiments import charlm
 from chainrule.models.charlm import KINDS
@@ -68,7 +67,7 @@ def run(args):
     lines = args.lines if args.lines is not None else shipped_names
     out = pathlib.Path(args.out or f"out/charlm/{name}-{args.model}")
     try:
-        _check_out(out)
+        output_folder(out)
     except ValueError as error:
         return _fail(error)
     settings = charlm.Settings(
@@ -102,15 +101,6 @@ def _read(args):
     if not args.text:
         raise ValueError("--text needs a file name")
     return pathlib.Path(args.text).stem or "text", read_text(args.text)
-
-
-def _check_out(out):
-    """Refuse an --out that cannot become a writable folder before training, not after it."""
-    existing = next(path for path in (out, *out.absolute().parents) if path.exists())
-    if not existing.is_dir():
-        raise ValueError(f"--out {str(out)!r}: {str(existing)!r} is a file; expected a folder")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise ValueError(f"--out {str(out)!r}: the folder {str(existing)!r} is not writable")
 
 
 def _report(line):

@@ -4,10 +4,9 @@ import dataclasses
 import pathlib
 import sys
 
-from chainrule.cli.arguments import positive_int, seed_int
+from chainrule.cli.arguments import output_folder, positive_int, seed_int
 from chainrule.experiments import gan
 from chainrule.models.gan import GENERATOR_LOSSES
-from chainrule.utils.files import make_writable_folder
 
 DATA = ("ring", "digits")
 MODEL_NAMES = {"dcgan": "a DCGAN", "mlp": "an MLP GAN"}
@@ -50,7 +49,7 @@ def run(args):
     try:
         _check(args)
         out = pathlib.Path(f"out/gan/{args.data}" if args.out is None else args.out)
-        _writable(out)
+        output_folder(out)
     except ValueError as error:
         return _fail(error)
     try:
@@ -81,17 +80,6 @@ def _check(args):
                          f"{gan.RING['batch']} points")
     if args.out == "":
         raise ValueError("--out needs a folder name")
-
-
-def _writable(out):
-    """Make the folder before any training, so that a bad --out costs nothing."""
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"--out {out} is a file; expected a folder")
-    try:
-        make_writable_folder(out)
-    except OSError as error:
-        raise ValueError(f"--out {out}: cannot write files into it "
-                         f"({error.strerror or error})") from None
 
 
 def _ring(args, out):

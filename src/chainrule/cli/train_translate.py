@@ -5,10 +5,9 @@ import math
 import pathlib
 import sys
 
-from chainrule.cli.arguments import checked, positive_int, seed_int
+from chainrule.cli.arguments import checked, output_folder, positive_int, seed_int
 from chainrule.data.datasets.numbers import HIGH, LIMIT
 from chainrule.experiments import translate
-from chainrule.utils.files import make_writable_folder
 
 positive_number = checked(float, lambda x: x > 0 and math.isfinite(x), "a number > 0")
 numbers_size = checked(int, lambda n: 20 <= n <= LIMIT, f"a whole number in [20, {LIMIT}]")
@@ -56,7 +55,7 @@ def run(args):
         name = "numbers" + (str(below) if below != HIGH else "")
     out = pathlib.Path(args.out or f"out/translate/{name}-{args.model}")
     try:
-        _writable(out)
+        output_folder(out)
     except ValueError as error:
         return _fail(error)
     print(f"translate {name} with a {args.model} model: up to {args.steps} steps"
@@ -73,18 +72,6 @@ def run(args):
         return 130
     _report(result)
     return 0
-
-
-def _writable(out):
-    """Refuse an --out that cannot become a writable folder before any training, in the
-    option's words (make_writable_folder's OSError names neither --out nor the problem)."""
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"--out {str(out)!r} is a file; expected a folder")
-    try:
-        make_writable_folder(out)
-    except OSError as error:
-        raise ValueError(f"--out {str(out)!r}: cannot write files into it "
-                         f"({error.strerror or error})") from None
 
 
 def _progress(entry):
