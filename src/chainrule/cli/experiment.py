@@ -1,15 +1,12 @@
 """`chainrule experiment mnist1d | features | scale | trajectories | bnn`: the MNIST-1D paper's
 table, the lecture's two claims, and optimisation against sampling, measured; each prints its
 table, writes it as CSV and draws its figures."""
-import csv
-import io
-import pathlib
 import sys
 
 from chainrule.cli.arguments import folder_name, output_folder, positive_int, seed_int
 from chainrule.experiments import bnn, features, mnist1d, scale
 from chainrule.experiments import trajectories as optimizer_paths
-from chainrule.utils.files import write_atomically
+from chainrule.utils.files import write_csv
 from chainrule.viz.bnn import BandPanel, band
 from chainrule.viz.mnist1d import accuracy_bars, plot_filters, scale_curves
 from chainrule.viz.trajectories import SurfacePanel
@@ -213,9 +210,7 @@ def _folder(out):
 
 
 def _write_csv(path, header, rows):
-    text = io.StringIO()
-    csv.writer(text).writerows([header, *rows])
-    write_atomically(path, lambda temporary: pathlib.Path(temporary).write_text(text.getvalue()))
+    write_csv(path, [dict(zip(header, row)) for row in rows], header)
 
 
 def _written(out, names):

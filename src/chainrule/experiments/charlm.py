@@ -3,9 +3,7 @@ into training and validation parts (charlm_corpus.py), a CharLM trained with Ada
 time budget, its validation loss in nats and bits per character beside the unigram and bigram
 baselines, samples as it goes; and the files it leaves: history.csv, loss.png, model.safetensors,
 samples.txt."""
-import csv
 import dataclasses
-import io
 import math
 import pathlib
 import time
@@ -19,7 +17,7 @@ from chainrule.nn.utils.clip_grad import clip_grad_norm_
 from chainrule.optim.adam import Adam
 from chainrule.random import Generator, manual_seed, rng
 from chainrule.train.checkpoint import load, save
-from chainrule.utils.files import write_atomically
+from chainrule.utils.files import write_atomically, write_csv
 from chainrule.viz.charlm import plot_charlm_loss
 
 # makemore's default Transformer on the names list reaches a test loss of about 1.92 nats per
@@ -240,19 +238,14 @@ def write_outputs(out, result, corpus, settings, reference=None):
     """history.csv, loss.png (plot_charlm_loss), model.safetensors (load_model reads it back)
     and samples.txt, in the folder out (created if missing)."""
     out.mkdir(parents=True, exist_ok=True)
-    table = io.StringIO()
-    writer = csv.DictWriter(table, fieldnames=list(result.history[0]))
-    writer.writeheader()
-    writer.writerows(result.history)
-    write_atomically(out / "history.csv", lambda path: pathlib.Path(path).write_text(
-        table.getvalue()))
+    write_csv(out / "history.csv", result.history)
     mode = "lines" if corpus.lines else "document"
     plot_charlm_loss(out / "loss.png", {result.kind: result.history}, result.baselines,
                      reference, title=f"{result.kind} ({result.parameters:,} parameters, {mode} "
                                       f"mode): {result.steps} steps, {result.seconds:.0f} s")
     save({"model": result.model.state_dict(), "vocab": "".join(corpus.vocab.chars),
           "kind": result.kind, "block_size": corpus.block_size,
-          "settings": {k: v for k, v in dataclasses.asdict(settings).items()}},
+          "settings": dataclasses.asdict(settings)},
          out / "model.safetensors")
     write_atomically(out / "samples.txt", lambda path: pathlib.Path(path).write_text(
         "\n".join(result.samples) + "\n"))

@@ -7,20 +7,30 @@ import time
 
 from chainrule.backend import xp
 from chainrule.data.datasets.digits import digits_splits
-from chainrule.data.datasets.ring import (STD, high_quality_share, modes_covered, ring,
-                                         ring_modes)
-from chainrule.grad_mode import no_grad
+from chainrule.data.datasets.ring import STD, high_quality_share, modes_covered, ring, ring_modes
 from chainrule.data.loader import DataLoader
-from chainrule.models.gan import (GENERATOR_LOSSES, DCDiscriminator, DCGenerator, DigitClassifier,
-                                  MLPDiscriminator, MLPGenerator, MLPImageDiscriminator,
-                                  MLPImageGenerator, Packed, discriminator_loss, generator_loss,
-                                  sample_latent)
+from chainrule.grad_mode import no_grad
+from chainrule.models.gan import (
+    GENERATOR_LOSSES,
+    DCDiscriminator,
+    DCGenerator,
+    DigitClassifier,
+    MLPDiscriminator,
+    MLPGenerator,
+    MLPImageDiscriminator,
+    MLPImageGenerator,
+    Packed,
+    discriminator_loss,
+    generator_loss,
+    sample_latent,
+)
 from chainrule.nn.functional.activation import softmax
 from chainrule.nn.functional.loss import cross_entropy
 from chainrule.optim.adam import Adam
 from chainrule.random import Generator, manual_seed
 from chainrule.tensor import Tensor
 from chainrule.train import checkpoint
+from chainrule.utils.files import write_csv
 from chainrule.viz import gan as viz_gan
 
 # Radford et al. (2016), §4: Adam with lr 2e-4 and β1 = 0.5 (0.9 "resulted in training
@@ -336,10 +346,8 @@ def digits_experiment(out, model="dcgan", loss="nonsaturating", epochs=None, see
 
 
 def _write_run(out, name, result, rows):
-    columns = list(dict.fromkeys(key for row in rows for key in row))
-    lines = [",".join(columns)] + [",".join(_cell(row.get(key)) for key in columns)
-                                   for row in rows]
-    (out / f"history_{name}.csv").write_text("\n".join(lines) + "\n")
+    write_csv(out / f"history_{name}.csv", [{key: _cell(value) for key, value in row.items()}
+                                            for row in rows])
     checkpoint.save({"generator": result.generator.state_dict(),
                      "discriminator": result.discriminator.state_dict(), "loss": result.loss},
                     out / f"gan_{name}.safetensors")

@@ -1,7 +1,6 @@
 """Translation with Seq2Seq: a task (the built-in English -> German numbers, or a TSV of sentence
 pairs), training by teacher forcing under a step or time budget, evaluation by exact match and
 BLEU with greedy and beam decoding, and a run that writes a checkpoint, CSVs and attention maps."""
-import csv
 import dataclasses
 import pathlib
 import random
@@ -18,7 +17,7 @@ from chainrule.nn.utils.clip_grad import clip_grad_norm_
 from chainrule.optim.adam import Adam
 from chainrule.random import manual_seed
 from chainrule.train.checkpoint import save
-from chainrule.utils.files import make_writable_folder
+from chainrule.utils.files import make_writable_folder, write_csv
 from chainrule.viz.attention import plot_attention
 
 # Each kind's sizes and learning rate, chosen on the numbers task's validation split.
@@ -215,8 +214,8 @@ def run(kind="gru", pairs_path=None, steps=None, seconds=None, beam=5, seed=SEED
           "target_vocab": task.batcher.target_vocab.tokens,
           "source_tokenizer": task.batcher.source_tokenizer,
           "target_tokenizer": task.batcher.target_tokenizer}, out / "model.safetensors")
-    _write_csv(out / "history.csv", history)
-    _write_csv(out / "translations.csv", [
+    write_csv(out / "history.csv", history)
+    write_csv(out / "translations.csv", [
         {"source": s, "reference": t, "greedy": g, f"beam{beam}": b}
         for (s, t), g, b in zip(task.test, greedy.translations, beamed.translations)])
     files = [out / name for name in ("model.safetensors", "history.csv", "translations.csv")]
@@ -249,10 +248,3 @@ def _attention_examples(task, evaluation, count=3):
                          "correct": translation == task.batcher.as_written(reference),
                          "title": f"{source}\n→ {translation}"})
     return examples
-
-
-def _write_csv(path, rows):
-    with open(path, "w", newline="", encoding="utf-8") as file:
-        writer = csv.DictWriter(file, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)

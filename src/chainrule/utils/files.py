@@ -1,5 +1,7 @@
-"""Writing a file so that it appears whole or not at all: checkpoints and figures both do."""
+"""Writing a file so that it appears whole or not at all: checkpoints, figures and tables do."""
+import csv
 import errno
+import io
 import os
 import pathlib
 import tempfile
@@ -33,6 +35,19 @@ def write_atomically(path, write, name=None):
             raise _write_error(error, path, name) from error
         raise
     _fsync_directory(directory)   # and so does the rename
+
+
+def write_csv(path, rows, columns=None):
+    """rows (dicts) as a CSV table with a header, written atomically. columns: the header (default:
+    every key of the rows, in the order first met); a key a row lacks is an empty cell."""
+    rows = list(rows)
+    columns = list(columns or dict.fromkeys(key for row in rows for key in row))
+    table = io.StringIO()
+    writer = csv.DictWriter(table, fieldnames=columns, restval="")
+    writer.writeheader()
+    writer.writerows(rows)
+    write_atomically(path, lambda temporary: pathlib.Path(temporary).write_text(
+        table.getvalue(), encoding="utf-8"))
 
 
 def _write_error(error, path, name):
