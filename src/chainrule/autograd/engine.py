@@ -195,6 +195,8 @@ def _call_backward(fn, grad, grads, owned):
     for parent, g in zip(fn.parents, in_grads):
         if parent is None or g is None:
             continue
+        if type(g) is xp.ndarray:   # a plain backward's array (Function.operands)
+            g = Tensor._make(g)
         # a node keeps its output's shape and dtype (Function.apply); AccumulateGrad its leaf's
         if g.array.shape != parent.shape:
             raise RuntimeError(f"{type(fn).__name__}.backward returned a gradient of shape "
@@ -204,12 +206,14 @@ def _call_backward(fn, grad, grads, owned):
         if type(parent) is AccumulateGrad:
             # Owned: a new array that no one else holds. Not owned: the incoming gradient passed
             # through (Add), one tensor handed to two inputs, a view, or a read-only broadcast.
+            # (compared by array: a plain backward may hand on the incoming array itself)
+            array = g.array
             _add_leaf_grad(grads, owned, parent, g,
-                           g is not grad and id(g) not in handed and g.array.base is None
-                           and g.array.flags.writeable)
+                           array is not grad.array and id(array) not in handed
+                           and array.base is None and array.flags.writeable)
         else:
             _add_grad(grads, parent, g)
-        handed.add(id(g))
+        handed.add(id(g.array))
 
 
 def _add_grad(grads, fn, g):

@@ -91,6 +91,19 @@ class Function:
         and an input that wants no gradient (None, 0). Empty once the node is freed."""
         return tuple([(parent, 0) for parent in getattr(self, "parents", ())])
 
+    def operands(self, grad):
+        """(grad, inputs, recording): the operands of a backward written once for two kinds.
+
+        In a plain backward (create_graph=False, nothing recorded) they are the arrays, so the
+        formula's products cost no Function and no Tensor each; under create_graph=True they are
+        the Tensors, so the gradient's own graph is recorded. A formula written with operators,
+        `@`, slicing, `.T`/`.mT`, `.reshape` and `.sum(axis)`-free helpers runs on both; where
+        the two APIs differ, branch on `recording`. backward may return arrays: the engine wraps
+        them (see engine._call_backward)."""
+        if state.enabled:
+            return grad, self.inputs, True
+        return grad.array, [t.array for t in self.inputs], False
+
     def output(self):
         """The output as a Tensor in this graph, so backward formulas that use it stay differentiable."""
         return Tensor._make(self.out, self)
