@@ -144,7 +144,8 @@ class CrossEntropyLoss(_WeightedLoss):
     Shape: input (N, C) or (N, C, d1, ...) or (C,); target (N,) or (N, d1, ...) or () of class
     indices, or class probabilities of the input's shape -> output () or, with
     reduction='none', (N,) or (N, d1, ...) or ().
-    Gradient: nn.functional.cross_entropy, composed of ops.activation.LogSoftmaxFunction.
+    Gradient: nn.functional.cross_entropy: ops.fused.CrossEntropy for (N, C) logits, unweighted
+    and unsmoothed; otherwise composed of ops.activation.LogSoftmaxFunction.
     """
 
     def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None,

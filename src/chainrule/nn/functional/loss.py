@@ -5,7 +5,8 @@ size_average and reduce are torch's deprecated spellings of reduction, accepted 
 
 One loss is a primitive of its own: binary_cross_entropy, whose gradient in torch is not the
 derivative of its clamped value (at x = 0 or 1 it is (x - y) / 1e-12, not 0), so no composition
-gives it.
+gives it. cross_entropy of (N, C) logits against class indices, unweighted and unsmoothed (a
+classifier's loss), is one fused node, ops.fused.CrossEntropy: softmax minus one-hot backward.
 """
 import math
 
@@ -14,6 +15,7 @@ from chainrule.autograd.function import Function
 from chainrule.backend import xp
 from chainrule.ops.activation import log_softmax, softplus
 from chainrule.ops.compare import where
+from chainrule.ops.fused import cross_entropy_indices
 from chainrule.tensor import Tensor
 
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy",
@@ -171,6 +173,13 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         return _cross_entropy_probabilities(log_softmax(input, class_dim), target, weight,
                                             reduction, label_smoothing, class_dim)
     _check_class_target("cross_entropy", input, target)
+    if input.ndim == 2 and weight is None and not label_smoothing:   # the common case: one node
+        ignored = target.array == ignore_index
+        any_ignored = bool(ignored.any())
+        _check_class_range("cross_entropy", xp.where(ignored, 0, target.array) if any_ignored
+                           else target.array, input.shape[1])
+        return cross_entropy_indices(input, target, ignore_index if any_ignored else None,
+                                     reduction)
     return _class_index_loss("cross_entropy", log_softmax(input, class_dim), target, weight,
                              ignore_index, reduction, label_smoothing)
 

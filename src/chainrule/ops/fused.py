@@ -1,0 +1,72 @@
+"""Fused neural-network primitives: one node each where a composite of many small ops cost more in
+Python and in passes over memory than the arithmetic itself (cross-entropy on class indices,
+layer normalisation, attention, the embedding lookup). nn.functional calls them on its common
+paths; the rarer variants stay composites there.
+
+Each backward is written once (Function.operands): in a plain backward it runs on arrays, with
+the forward's saved intermediates as constants; under create_graph it runs on Tensors, with those
+intermediates recomputed by ops from the inputs, so that second derivatives see them.
+"""
+from chainrule.autograd.function import Function
+from chainrule.backend import xp
+from chainrule.ops.activation import softmax
+from chainrule.tensor import Tensor
+
+__all__ = ["cross_entropy_indices"]
+
+
+def _constant(array, recording):
+    """An array as an operand of a backward formula: a constant Tensor when recording."""
+    return Tensor._make(array) if recording else array
+
+
+# ----- cross-entropy on class indices -------------------------------------------------------------
+class CrossEntropy(Function):
+    """ℓ_n = log Σ_c exp(x_nc) - x_n,t_n (0 where t_n = ignore_index), reduced by mean over the
+    rows not ignored, sum, or none;  dx_n = (softmax(x_n) - onehot(t_n)) dℓ_n"""
+
+    def forward(self, x, target, ignore_index, reduction):
+        rows = xp.arange(x.shape[0])
+        self.rows, self.reduction = rows, reduction
+        self.keep = None if ignore_index is None else target != ignore_index
+        self.target = target if self.keep is None else xp.where(self.keep, target, 0)
+        shifted = x - x.max(1, keepdims=True)
+        probabilities = xp.exp(shifted)
+        sums = probabilities.sum(1, keepdims=True)
+        probabilities /= sums
+        self.probabilities = probabilities   # the plain backward's softmax(x)
+        loss = xp.log(sums[:, 0])
+        loss -= shifted[rows, self.target]
+        if self.keep is not None:
+            loss *= self.keep
+        self.count = x.shape[0] if self.keep is None else int(self.keep.sum())
+        if reduction == "none":
+            return loss
+        total = loss.sum(dtype=x.dtype)
+        if reduction == "sum":
+            return xp.asarray(total)
+        with xp.errstate(invalid="ignore", divide="ignore"):   # every row ignored: nan, as torch
+            return xp.asarray(total / x.dtype.type(self.count))
+
+    def backward(self, grad):
+        grad, (x,), recording = self.operands(grad)
+        probabilities = softmax(x, 1) if recording else self.probabilities
+        onehot = xp.zeros(self.probabilities.shape, self.probabilities.dtype)
+        onehot[self.rows, self.target] = 1
+        # the per-row factor: dℓ_n, or dℓ / count for the mean; 0 on ignored rows
+        if self.reduction == "none":
+            scale = grad.reshape(-1, 1)
+        elif self.reduction == "sum":
+            scale = grad
+        else:
+            scale = grad / max(self.count, 1) if self.count else grad * xp.nan
+        if self.keep is not None:
+            scale = scale * _constant(self.keep[:, None].astype(onehot.dtype), recording)
+        return (probabilities - _constant(onehot, recording)) * scale
+
+
+def cross_entropy_indices(input, target, ignore_index=None, reduction="mean"):
+    """cross_entropy of logits input (N, C) against class indices target (N,), checked by the
+    caller (in range or ignore_index): one node."""
+    return CrossEntropy.apply(input, target=target.array, ignore_index=ignore_index,
+                              reduction=reduction)
