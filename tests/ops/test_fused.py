@@ -51,6 +51,39 @@ CASES = [
 ]
 
 
+# ----- layer normalisation over the last dims -------------------------------------------------------
+def layer_norm(dims, affine="both"):
+    def fn(L, x, *params):
+        weight = params[0] if affine in ("both", "weight") else None
+        bias = params[-1] if affine in ("both", "bias") else None
+        return L.nn.functional.layer_norm(x, x.shape[-dims:], weight, bias, eps=1e-5)
+    return fn
+
+
+def numpy_layer_norm(dims, affine="both"):
+    def fn(x, *params):
+        axes = tuple(range(x.ndim - dims, x.ndim))
+        centered = x - x.mean(axes, keepdims=True)
+        out = centered / np.sqrt((centered ** 2).mean(axes, keepdims=True) + 1e-5)
+        if affine in ("both", "weight"):
+            out = out * params[0]
+        return out + params[-1] if affine in ("both", "bias") else out
+    return fn
+
+
+CASES += [
+    Case("layer_norm", layer_norm(1), numpy_layer_norm(1), [((4, 5), (5,), (5,)),
+                                                             ((2, 3, 4), (4,), (4,))]),
+    Case("layer_norm_two_dims", layer_norm(2), numpy_layer_norm(2), [((2, 3, 4), (3, 4), (3, 4))]),
+    Case("layer_norm_no_affine", layer_norm(1, None), numpy_layer_norm(1, None), [((3, 6),)]),
+    Case("layer_norm_weight_only", layer_norm(1, "weight"), numpy_layer_norm(1, "weight"),
+         [((3, 4), (4,))]),
+    Case("layer_norm_bias_only", layer_norm(1, "bias"), numpy_layer_norm(1, "bias"),
+         [((3, 4), (4,))], no_torch_double="torch 2.13's layer_norm double backward with a bias "
+         "but no weight raises ('Expected a proper Tensor but got None')"),
+]
+
+
 class TestFused(OpChecks):
     cases = CASES
 
@@ -68,7 +101,9 @@ def test_plain_and_graph_building_backward_agree(case):
             np.testing.assert_allclose(a.numpy(), b.detach().numpy(), rtol=1e-12, atol=1e-12)
 
 
-def test_the_fused_node_is_used():
+def test_the_fused_nodes_are_used():
+    F = chainrule.nn.functional
     x = chainrule.randn(4, 3, requires_grad=True)
-    loss = chainrule.nn.functional.cross_entropy(x, chainrule.tensor(ints(0, 1, 2, 0)))
-    assert type(loss.grad_fn).__name__ == "CrossEntropy"
+    assert type(F.cross_entropy(x, chainrule.tensor(ints(0, 1, 2, 0))).grad_fn).__name__ == \
+        "CrossEntropy"
+    assert type(F.layer_norm(x, (3,)).grad_fn).__name__ == "LayerNormFunction"

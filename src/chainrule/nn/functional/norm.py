@@ -1,5 +1,5 @@
 """Normalization layers' functional forms: batch_norm, instance_norm, layer_norm, group_norm,
-composed of primitive ops.
+composed of primitive ops; layer_norm is one fused op (ops.fused.LayerNormFunction).
 
 Each standardises x to zero mean and unit variance over some dims, then scale and shift:
 y = (x - mean) / sqrt(var + eps) * weight + bias, with the biased variance (divide by n), as torch.
@@ -8,6 +8,7 @@ import math
 
 from chainrule.grad_mode import no_grad
 from chainrule.backend import xp
+from chainrule.ops.fused import layer_norm_last
 from chainrule.ops.join import cat
 from chainrule.tensor import Tensor
 
@@ -149,11 +150,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
             raise RuntimeError(f"layer_norm: expected {what} to be of same shape as "
                                f"normalized_shape, but got {what} of shape {tensor.shape} and "
                                f"normalized_shape = {normalized_shape}")
-    _, centered, var = _moments(input, axes)
-    out = centered * (var + eps).rsqrt()
-    if weight is not None:
-        out = out * weight
-    return out if bias is None else out + bias
+    return layer_norm_last(input, math.prod(normalized_shape), weight, bias, eps)
 
 
 def _check_trailing(name, input, normalized_shape):
