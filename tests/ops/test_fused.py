@@ -84,6 +84,36 @@ CASES += [
 ]
 
 
+# ----- attention: softmax(s q kᵀ + b) v, the bias differentiable too ------------------------------
+def attention(scale=None):
+    def fn(L, q, k, v, *bias):
+        return L.nn.functional.scaled_dot_product_attention(
+            q, k, v, attn_mask=bias[0] if bias else None, scale=scale)
+    return fn
+
+
+def numpy_attention(scale=None):
+    def fn(q, k, v, *bias):
+        scores = q @ np.swapaxes(k, -1, -2) * (scale or 1 / np.sqrt(q.shape[-1]))
+        if bias:
+            scores = scores + bias[0]
+        weights = np.exp(scores - scores.max(-1, keepdims=True))
+        return weights / weights.sum(-1, keepdims=True) @ v
+    return fn
+
+
+# 3-d inputs: torch's math kernel, which has a double backward (its 4-d flash kernel has none)
+QKV = ((2, 3, 5), (2, 4, 5), (2, 4, 2))
+CASES += [
+    Case("attention", attention(), numpy_attention(), [QKV, ((3, 5), (4, 5), (4, 3))]),
+    Case("attention_scale", attention(0.3), numpy_attention(0.3), [QKV]),
+    Case("attention_shared_key", attention(), numpy_attention(),
+         [((2, 3, 5), (1, 4, 5), (1, 4, 2))]),
+    Case("attention_float_mask", attention(), numpy_attention(),
+         [QKV + ((2, 3, 4),), QKV + ((3, 4),), QKV + ((1, 4),)]),
+]
+
+
 class TestFused(OpChecks):
     cases = CASES
 
@@ -107,3 +137,21 @@ def test_the_fused_nodes_are_used():
     assert type(F.cross_entropy(x, chainrule.tensor(ints(0, 1, 2, 0))).grad_fn).__name__ == \
         "CrossEntropy"
     assert type(F.layer_norm(x, (3,)).grad_fn).__name__ == "LayerNormFunction"
+    q = chainrule.randn(2, 3, 4, requires_grad=True)
+    assert type(F.scaled_dot_product_attention(q, q, q).grad_fn).__name__ == "Attention"
+
+
+def test_attention_row_with_no_key_is_zero_with_zero_gradients():
+    rng = np.random.default_rng(0)
+    q, k, v = (chainrule.tensor(rng.standard_normal(s), requires_grad=True) for s in QKV)
+    bias = np.zeros((3, 4))
+    bias[1] = -np.inf
+    out = chainrule.nn.functional.scaled_dot_product_attention(q, k, v, chainrule.tensor(bias))
+    out.sum().backward()
+    assert not out.detach().numpy()[:, 1].any() and not q.grad.numpy()[:, 1].any()
+    assert np.isfinite(k.grad.numpy()).all() and np.isfinite(v.grad.numpy()).all()
+    plain = [t.grad.numpy() for t in (q, k, v)]
+    out = chainrule.nn.functional.scaled_dot_product_attention(q, k, v, chainrule.tensor(bias))
+    built = chainrule.autograd.grad(out.sum(), [q, k, v], create_graph=True)
+    for a, b in zip(plain, built):
+        np.testing.assert_allclose(a, b.detach().numpy(), rtol=1e-12, atol=1e-12)

@@ -10,14 +10,27 @@ intermediates recomputed by ops from the inputs, so that second derivatives see 
 from chainrule.autograd.function import Function
 from chainrule.backend import xp
 from chainrule.ops.activation import softmax
+from chainrule.ops.broadcast import sum_to
 from chainrule.tensor import Tensor
 
-__all__ = ["cross_entropy_indices", "layer_norm_last"]
+__all__ = ["attention", "cross_entropy_indices", "layer_norm_last"]
 
 
 def _constant(array, recording):
     """An array as an operand of a backward formula: a constant Tensor when recording."""
     return Tensor._make(array) if recording else array
+
+
+def _sum_to(x, shape, recording):
+    """x summed down to `shape`, undoing a broadcast (of batch dims: a bias, a shared key)."""
+    if recording:
+        return sum_to(x, shape)
+    if x.shape == tuple(shape):
+        return x
+    lead = x.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
+                                      if n == 1 and x.shape[lead + i] != 1)
+    return x.sum(axes, keepdims=True).reshape(shape)
 
 
 # ----- cross-entropy on class indices -------------------------------------------------------------
@@ -124,3 +137,68 @@ def layer_norm_last(input, size, weight=None, bias=None, eps=1e-5):
     affine = [t for t in (weight, bias) if t is not None]
     return LayerNormFunction.apply(input, *affine, size=size, eps=eps,
                                    has_weight=weight is not None)
+
+
+# ----- attention ----------------------------------------------------------------------------------
+class Attention(Function):
+    """y = P v, P = softmax(s q kᵀ + b) along the keys (rows of b all -inf: P = 0);
+    dv = Pᵀ dy,  dZ = P (dP - Σ_keys P dP) with dP = dy vᵀ,  dq = s dZ k,  dk = s dZᵀ q,  db = dZ"""
+
+    def forward(self, q, k, v, *bias, scale):
+        self.scale = scale
+        scores = (q * q.dtype.type(scale)) @ k.swapaxes(-1, -2)
+        self.keep = None
+        if bias:
+            scores += bias[0]
+        peak = scores.max(-1, keepdims=True)
+        if bias:   # a row that may attend no key: opened, and its weights zeroed after
+            dead = xp.isneginf(peak)
+            if dead.any():
+                peak[dead] = 0
+                self.keep = ~dead
+        scores -= peak
+        weights = xp.exp(scores, out=scores)
+        sums = weights @ xp.ones((weights.shape[-1], 1), weights.dtype)
+        if self.keep is not None:
+            sums[~self.keep] = 1   # 0 / 1: zero weights, zero output and zero gradients
+        weights /= sums
+        self.weights = weights
+        return weights @ v
+
+    def backward(self, grad):
+        grad, (q, k, v, *bias), recording = self.operands(grad)
+        weights = self._weights_again(q, k, bias) if recording else self.weights
+        needs, scale = self.needs_input_grad, self.scale
+        grads = [None] * len(needs)
+        if needs[2]:
+            grads[2] = _sum_to(weights.mT @ grad, v.shape, recording)
+        if not (needs[0] or needs[1] or len(needs) > 3 and needs[3]):
+            return tuple(grads)
+        d_weights = grad @ v.mT
+        ones = _constant(xp.ones((weights.shape[-1], 1), self.dtype), recording)
+        d_scores = weights * (d_weights - (weights * d_weights) @ ones)
+        if needs[0]:
+            grads[0] = _sum_to((d_scores @ k) * scale, q.shape, recording)
+        if needs[1]:
+            grads[1] = _sum_to(d_scores.mT @ (q * scale), k.shape, recording)
+        if len(needs) > 3 and needs[3]:
+            grads[3] = _sum_to(d_scores, bias[0].shape, recording)
+        return tuple(grads)
+
+    def _weights_again(self, q, k, bias):
+        """P as ops of q, k and the bias, for a backward that records its own graph."""
+        scores = (q * self.scale) @ k.mT
+        if bias:
+            scores = scores + bias[0]
+        if self.keep is None:
+            return softmax(scores, -1)
+        dead, keep = Tensor._make(~self.keep), Tensor._make(self.keep.astype(self.dtype))
+        return softmax(scores.masked_fill(dead, 0.0), -1) * keep
+
+
+def attention(query, key, value, bias=None, scale=1.0):
+    """softmax(scale · query keyᵀ + bias) value, over (..., L, E), (..., S, E), (..., S, Ev) and
+    a bias broadcasting to (..., L, S) (shapes checked by the caller): one node."""
+    if bias is None:
+        return Attention.apply(query, key, value, scale=scale)
+    return Attention.apply(query, key, value, bias, scale=scale)

@@ -1,5 +1,7 @@
-"""Attention as a composition of ops: scaled dot-product attention, and the whole forward pass of
-nn.MultiheadAttention (Vaswani et al. 2017, "Attention Is All You Need", §3.2).
+"""Attention: scaled dot-product attention, and the whole forward pass of nn.MultiheadAttention
+(Vaswani et al. 2017, "Attention Is All You Need", §3.2). Without dropout (and, in the module,
+without the weights asked for) the product, softmax and product are one fused op
+(ops.fused.Attention); otherwise a composition of ops.
 
 Every mask becomes one additive bias of the scores: 0 where a query may attend a key, -inf where
 it may not. A query that may attend no key at all gets zero weights (torch's CPU kernel does the
@@ -11,8 +13,10 @@ from chainrule.backend import xp
 from chainrule.nn.functional.dropout import dropout
 from chainrule.nn.functional.linear import linear
 from chainrule.ops.activation import softmax
+from chainrule.ops.fused import attention
 from chainrule.ops.join import cat
 from chainrule.ops.linalg import matmul
+from chainrule.ops.unbind import unbind
 from chainrule.tensor import Tensor
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
@@ -49,6 +53,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         _check_mask_shape(attn_mask, query, key)
     bias = _as_bias(attn_mask, query.dtype, "attn_mask", true_blocks=False)
     scale = 1 / math.sqrt(query.shape[-1]) if scale is None else scale
+    if dropout_p == 0:
+        return attention(query, key, value, bias, scale)
     return _attend(query * scale, key, value, bias, dropout_p)[0]
 
 
@@ -97,18 +103,27 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
         batch_first = True
     batch = query.shape[0 if batch_first else 1]
     scale = 1 / math.sqrt(embed_dim_to_check // num_heads)
-    q, k, v = _in_projection(query, key, value, scale, in_proj_weight, in_proj_bias,
-                             (q_proj_weight, k_proj_weight, v_proj_weight)
-                             if use_separate_proj_weight else None)
     bias = _combined_bias(attn_mask, key_padding_mask, query.dtype, batch, num_heads)
-    if bias_k is not None and bias_v is not None:
-        k, v = _append_to_keys(k, bias_k, batch_first), _append_to_keys(v, bias_v, batch_first)
-        bias = _pad_last(bias)
-    q, k, v = (_split_heads(t, num_heads, batch_first) for t in (q, k, v))
-    k, v = _static(k, static_k, batch, num_heads), _static(v, static_v, batch, num_heads)
-    if add_zero_attn:  # one extra key and value of zeros, which every query may attend
-        k, v, bias = _append_zero_key(k), _append_zero_key(v), _pad_last(bias)
-    output, weights = _attend(q, k, v, bias, dropout_p if training else 0.0)
+    dropout_p = dropout_p if training else 0.0
+    if (query is key is value and not use_separate_proj_weight and bias_k is None
+            and static_k is None and static_v is None and not add_zero_attn):
+        q, k, v = _packed_in_projection(query, in_proj_weight, in_proj_bias, num_heads,
+                                        batch_first)
+    else:
+        q, k, v = _in_projection(query, key, value, in_proj_weight, in_proj_bias,
+                                 (q_proj_weight, k_proj_weight, v_proj_weight)
+                                 if use_separate_proj_weight else None)
+        if bias_k is not None and bias_v is not None:
+            k = _append_to_keys(k, bias_k, batch_first)
+            v, bias = _append_to_keys(v, bias_v, batch_first), _pad_last(bias)
+        q, k, v = (_split_heads(t, num_heads, batch_first) for t in (q, k, v))
+        k, v = _static(k, static_k, batch, num_heads), _static(v, static_v, batch, num_heads)
+        if add_zero_attn:  # one extra key and value of zeros, which every query may attend
+            k, v, bias = _append_zero_key(k), _append_zero_key(v), _pad_last(bias)
+    if need_weights or dropout_p > 0:
+        output, weights = _attend(q * scale, k, v, bias, dropout_p)
+    else:   # one fused node (ops.fused.Attention) when the weights are not asked for
+        output = attention(q, k, v, bias, scale)
     output = linear(_merge_heads(output, batch_first), out_proj_weight, out_proj_bias)
     if need_weights:
         weights = weights.mean(1) if average_attn_weights else weights
@@ -173,10 +188,19 @@ def _combined_bias(attn_mask, key_padding_mask, dtype, batch, num_heads):
     return bias
 
 
-def _in_projection(query, key, value, scale, in_proj_weight, in_proj_bias, separate_weights):
-    """q, k, v = the three projections, the query's scaled by 1/√head_dim. Three products with
-    slices of the packed weight: their gradients need no scatter into a (.., 3E) buffer. The scale
-    multiplies the (E, E) weight, not the (N, L, E) queries."""
+def _packed_in_projection(x, in_proj_weight, in_proj_bias, num_heads, batch_first):
+    """Self-attention's q, k, v (N, H, L, D) from one product with the packed (3E, E) weight:
+    views of it, whose gradients unbind stacks into one buffer again."""
+    first, second, width = x.shape
+    packed = linear(x, in_proj_weight, in_proj_bias).reshape(
+        first, second, 3, num_heads, width // num_heads)
+    return unbind(packed.permute(2, 0, 3, 1, 4) if batch_first
+                  else packed.permute(2, 1, 3, 0, 4), 0)
+
+
+def _in_projection(query, key, value, in_proj_weight, in_proj_bias, separate_weights):
+    """q, k, v = the three projections of query, key and value (cross-attention, or separate
+    weights): products with slices of the packed weight."""
     if separate_weights is None:
         w_q, w_k, w_v = in_proj_weight.chunk(3)
     else:
@@ -184,8 +208,7 @@ def _in_projection(query, key, value, scale, in_proj_weight, in_proj_bias, separ
     b_q = b_k = b_v = None
     if in_proj_bias is not None:
         b_q, b_k, b_v = in_proj_bias.chunk(3)
-        b_q = b_q * scale
-    return linear(query, w_q * scale, b_q), linear(key, w_k, b_k), linear(value, w_v, b_v)
+    return linear(query, w_q, b_q), linear(key, w_k, b_k), linear(value, w_v, b_v)
 
 
 def _split_heads(x, num_heads, batch_first):

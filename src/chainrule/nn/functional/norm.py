@@ -6,8 +6,8 @@ y = (x - mean) / sqrt(var + eps) * weight + bias, with the biased variance (divi
 """
 import math
 
-from chainrule.grad_mode import no_grad
 from chainrule.backend import xp
+from chainrule.grad_mode import no_grad
 from chainrule.ops.fused import layer_norm_last
 from chainrule.ops.join import cat
 from chainrule.tensor import Tensor
@@ -144,7 +144,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     Shape: input (*, *normalized_shape); weight and bias normalized_shape; output as input.
     """
     normalized_shape = _as_shape(normalized_shape)
-    axes = _check_trailing("layer_norm", input, normalized_shape)
+    _check_trailing("layer_norm", input, normalized_shape)
     for what, tensor in (("weight", weight), ("bias", bias)):
         if tensor is not None and tensor.shape != normalized_shape:   # it would broadcast
             raise RuntimeError(f"layer_norm: expected {what} to be of same shape as "
