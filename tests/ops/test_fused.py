@@ -114,6 +114,17 @@ CASES += [
 ]
 
 
+# ----- GELU, tanh form ---------------------------------------------------------------------------
+def numpy_gelu_tanh(x):
+    return 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3)))
+
+
+CASES += [
+    Case("gelu_tanh", lambda L, x: L.nn.functional.gelu(x, approximate="tanh"), numpy_gelu_tanh,
+         [((3, 4),), ((),), ((0, 2),)]),
+]
+
+
 class TestFused(OpChecks):
     cases = CASES
 
@@ -139,6 +150,7 @@ def test_the_fused_nodes_are_used():
     assert type(F.layer_norm(x, (3,)).grad_fn).__name__ == "LayerNormFunction"
     q = chainrule.randn(2, 3, 4, requires_grad=True)
     assert type(F.scaled_dot_product_attention(q, q, q).grad_fn).__name__ == "Attention"
+    assert type(F.gelu(q, approximate="tanh").grad_fn).__name__ == "GeluTanh"
 
 
 def test_attention_row_with_no_key_is_zero_with_zero_gradients():

@@ -7,13 +7,15 @@ Each backward is written once (Function.operands): in a plain backward it runs o
 the forward's saved intermediates as constants; under create_graph it runs on Tensors, with those
 intermediates recomputed by ops from the inputs, so that second derivatives see them.
 """
+import math
+
 from chainrule.autograd.function import Function
 from chainrule.backend import xp
-from chainrule.ops.activation import softmax
+from chainrule.ops.activation import softmax, tanh
 from chainrule.ops.broadcast import sum_to
 from chainrule.tensor import Tensor
 
-__all__ = ["attention", "cross_entropy_indices", "layer_norm_last"]
+__all__ = ["attention", "cross_entropy_indices", "gelu_tanh", "layer_norm_last"]
 
 
 def _constant(array, recording):
@@ -202,3 +204,36 @@ def attention(query, key, value, bias=None, scale=1.0):
     if bias is None:
         return Attention.apply(query, key, value, scale=scale)
     return Attention.apply(query, key, value, bias, scale=scale)
+
+
+# ----- GELU, tanh form ----------------------------------------------------------------------------
+_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+_GELU_CUBIC = 0.044715  # Hendrycks & Gimpel (2016), "Gaussian Error Linear Units", section 2
+
+
+class GeluTanh(Function):
+    """y = x (1 + t) / 2, t = tanh(√(2/π) (x + 0.044715 x³));
+    dx = dy (1 + t + x (1 - t²) √(2/π) (1 + 3 · 0.044715 x²)) / 2"""
+
+    def forward(self, x):
+        kind = x.dtype.type
+        t = xp.square(x, out=xp.empty_like(x))   # one array for the five steps to tanh (0-d too)
+        t *= kind(_GELU_CUBIC * _SQRT_2_OVER_PI)
+        t += kind(_SQRT_2_OVER_PI)
+        t *= x
+        self.t = xp.tanh(t, out=t)   # the plain backward's t
+        out = xp.add(t, 1, out=xp.empty_like(t))
+        out *= x
+        out *= kind(0.5)
+        return out
+
+    def backward(self, grad):
+        grad, (x,), recording = self.operands(grad)
+        t = tanh((x + x * x * x * _GELU_CUBIC) * _SQRT_2_OVER_PI) if recording else self.t
+        slope = (1 - t * t) * (x * x * (3 * _GELU_CUBIC * _SQRT_2_OVER_PI) + _SQRT_2_OVER_PI)
+        return (slope * x + t + 1) * (grad * 0.5)
+
+
+def gelu_tanh(x):
+    """gelu(x, approximate='tanh') of a floating-point x: one node, its tanh kept for backward."""
+    return GeluTanh.apply(x)

@@ -7,7 +7,8 @@ import warnings
 
 from chainrule.autograd import no_grad
 from chainrule.ops import activation as primitive
-from chainrule.ops.activation import gelu, sigmoid, softplus, tanh
+from chainrule.ops.activation import sigmoid, softplus, tanh
+from chainrule.ops.fused import gelu_tanh
 from chainrule.ops.compare import where
 from chainrule.ops.join import pad
 from chainrule.tensor import Tensor
@@ -43,6 +44,13 @@ def elu(input, alpha=1.0, inplace=False):
     if inplace:
         return in_place(lambda x: elu(x, alpha), input)
     return where(input > 0, input, input.clamp(max=0).expm1() * alpha)
+
+
+def gelu(input, approximate="none"):
+    """x Φ(x); approximate='tanh' (GPT-2's) is one fused node, ops.fused.GeluTanh."""
+    if approximate == "tanh" and isinstance(input, Tensor) and input.array.dtype.kind == "f":
+        return gelu_tanh(input)
+    return primitive.gelu(input, approximate=approximate)
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
