@@ -122,6 +122,8 @@ class TestConv(OpChecks):
     ("conv2d", ((8, 3, 17, 13), (16, 3, 5, 3), (16,)), dict(stride=2, padding=(2, 1))),
     ("conv2d", ((4, 6, 12, 12), (6, 2, 3, 3), (6,)), dict(groups=3, dilation=2, padding="same")),
     ("conv1d", ((5, 4, 40), (8, 4, 5), (8,)), dict(stride=3, padding=2)),
+    # windows x batch = 12544, 64 x the other sizes: the weight gradient as 64 partial products
+    ("conv2d", ((16, 1, 28, 28), (6, 1, 5, 5), (6,)), dict(padding=2)),
     ("conv_transpose2d", ((3, 6, 7, 5), (6, 4, 4, 3), (8,)),
      dict(stride=(2, 3), padding=1, output_padding=(1, 2), groups=2)),
 ])

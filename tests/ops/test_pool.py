@@ -167,6 +167,27 @@ def test_larger_pools_match_torch(pool, kwargs, dtype, rtol):
     np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=rtol, atol=rtol)
 
 
+
+@pytest.mark.parametrize("kwargs", [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1)])
+@pytest.mark.parametrize("upstream_layout", ["C", "batch last"])
+def test_max_pool_of_a_convolution_matches_torch_in_either_gradient_layout(kwargs,
+                                                                           upstream_layout):
+    """A convolution's output is batch-last in memory; the gradient that reaches the pool may be
+    laid out either way (a flatten's is C-ordered): the scatter gives the same gradient."""
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal((5, 2, 9, 8)), rng.standard_normal((3, 2, 3, 3))
+    ours = [cr.tensor(a, requires_grad=True) for a in (x, w)]
+    theirs = [torch.tensor(a, requires_grad=True) for a in (x, w)]
+    out = F.max_pool2d(F.conv2d(*ours), **kwargs)
+    expected = torch.nn.functional.max_pool2d(torch.nn.functional.conv2d(*theirs), **kwargs)
+    upstream = rng.standard_normal(expected.shape)
+    if upstream_layout == "batch last":
+        upstream = np.moveaxis(np.ascontiguousarray(np.moveaxis(upstream, 0, -1)), -1, 0)
+    out.backward(cr.tensor(upstream))
+    expected.backward(torch.tensor(np.ascontiguousarray(upstream)))
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-10, atol=1e-10)
+
 # ----- errors -------------------------------------------------------------------------------------
 @pytest.mark.parametrize("call, error, message", [
     (lambda: F.max_pool2d(cr.ones(1, 1, 4, 4), 2, padding=2), RuntimeError,

@@ -123,7 +123,7 @@ class Conv1d(_Conv):
 
     Initialized as in torch: weight ~ kaiming_uniform_(a=√5), i.e. U(±1/√fan_in), and bias ~
     U(±1/√fan_in), with fan_in = C_in/groups · kernel_size.
-    Gradient: nn.functional.conv1d, composed of ops.conv.UnfoldFunction, ops.linalg.MatMul.
+    Gradient: ops.conv.Convolution.backward.
     """
     dims = 1
     convolve = staticmethod(functional.conv1d)
@@ -138,7 +138,7 @@ class Conv2d(_Conv):
     spatial size as L_out in Conv1d; weight (C_out, C_in/groups, kH, kW), bias (C_out).
 
     Initialized as Conv1d, with fan_in = C_in/groups · kH · kW.
-    Gradient: nn.functional.conv2d, composed of ops.conv.UnfoldFunction, ops.linalg.MatMul.
+    Gradient: ops.conv.Convolution.backward.
     """
     dims = 2
     convolve = staticmethod(functional.conv2d)
@@ -149,7 +149,7 @@ class Conv3d(_Conv):
 
     Shape: input (N, C_in, D, H, W) or (C_in, D, H, W) -> output (N, C_out, D_out, H_out, W_out);
     weight (C_out, C_in/groups, kD, kH, kW), bias (C_out).
-    Gradient: nn.functional.conv3d, composed of ops.conv.UnfoldFunction, ops.linalg.MatMul.
+    Gradient: ops.conv.Convolution.backward.
     """
     dims = 3
     convolve = staticmethod(functional.conv3d)

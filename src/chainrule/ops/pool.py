@@ -8,9 +8,8 @@ works against the grain of another.
 import functools
 
 from chainrule.autograd.function import Function
-from chainrule.grad_mode import state
 from chainrule.backend import xp
-from chainrule.ops.conv import FoldFunction, as_tuple, cached_windows
+from chainrule.ops.conv import FoldFunction, as_tuple, cached_windows, is_batch_last
 from chainrule.ops.unary import Mask
 from chainrule.tensor import Tensor
 
@@ -41,13 +40,15 @@ class MaxPool(Function):
         return out
 
     def backward(self, grad):
+        grad, _, recording = self.operands(grad)
         if self.hits is None:
             x = self.inputs[0].array
             self.hits = first_hits(self.windows.pad(x, _lowest(x.dtype)), self.out, self.windows)
+        if not recording:
+            return scatter_hits(grad, self.windows, self.hits)
         grad_input = ScatterHits.apply(grad, windows=self.windows, hits=self.hits)
-        if state.enabled:   # create_graph: keep x in the gradient's graph, as torch does (Mask)
-            grad_input = grad_input + Mask.apply(self.inputs[0], mask=0)
-        return grad_input
+        # create_graph: keep x in the gradient's graph, as torch does (Mask)
+        return grad_input + Mask.apply(self.inputs[0], mask=0)
 
 
 class ScatterHits(Function):
@@ -57,19 +58,34 @@ class ScatterHits(Function):
 
     def forward(self, grad, windows, hits):
         self.windows, self.hits = windows, hits
-        out = windows.zeros_like(hits[0], grad.dtype)  # the layout of the pooled input
-        overlapping = any(s < d * (k - 1) + 1 for s, d, k in
-                          zip(windows.stride, windows.dilation, windows.kernel))
-        for hit, where in zip(hits, windows.slices):
-            target = out[where]
-            if overlapping:   # windows share positions: add to what the others wrote
-                target += hit * grad
-            else:             # each position is in one window: write, skipping a temporary
-                xp.multiply(hit, grad, out=target)
-        return out[windows.crop] if windows.padded else out
+        return scatter_hits(grad, windows, hits)
 
     def backward(self, grad):
         return MaxPool.apply(grad, windows=self.windows, hits=self.hits)
+
+
+def scatter_hits(grad, windows, hits):
+    """ScatterHits on arrays."""
+    if is_batch_last(grad) != is_batch_last(hits[0]):
+        # one copy into the masks' layout: multiplying across layouts runs ~10x slower
+        grad = _copy_as(grad, hits[0])
+    out = windows.zeros_like(hits[0], grad.dtype)  # the layout of the pooled input
+    overlapping = any(s < d * (k - 1) + 1 for s, d, k in
+                      zip(windows.stride, windows.dilation, windows.kernel))
+    for hit, where in zip(hits, windows.slices):
+        target = out[where]
+        if overlapping:   # windows share positions: add to what the others wrote
+            target += hit * grad
+        else:             # each position is in one window: write, skipping a temporary
+            xp.multiply(hit, grad, out=target)
+    return out[windows.crop] if windows.padded else out
+
+
+def _copy_as(a, like):
+    """A copy of a in like's memory layout."""
+    out = xp.empty_like(like, dtype=a.dtype)
+    out[...] = a
+    return out
 
 
 def first_hits(padded, out, windows):

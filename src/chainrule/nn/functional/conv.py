@@ -1,6 +1,7 @@
 """Convolution and transposed convolution over 1, 2 or 3 spatial dims, built from the sliding-window
-primitives: conv = UnfoldFunction (im2col) then one matrix product; conv_transpose = a matrix
-product then FoldFunction (col2im), which is the gradient of conv with respect to its input.
+primitives: conv = Convolution (im2col, one matrix product and the bias, one node);
+conv_transpose = a matrix product then FoldFunction (col2im), which is the gradient of conv with
+respect to its input.
 
 Outputs are (N, C, *spatial) views of memory laid out (C, *spatial, N), the layout the product
 gives and the next UnfoldFunction wants (see chainrule.ops.conv); elementwise ops and pooling keep
@@ -8,7 +9,7 @@ it, and x.view(N, -1) still needs no copy.
 """
 import math
 
-from chainrule.ops.conv import (FoldFunction, UnfoldFunction, as_tuple, cached_windows, fold,
+from chainrule.ops.conv import (Convolution, FoldFunction, as_tuple, cached_windows, fold,
                                 sliding_size, unfold)
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
@@ -49,7 +50,7 @@ def _check(name, input, weight, dims):
 def _conv(name, dims, input, weight, bias, stride, padding, dilation, groups):
     batched = _check(name, input, weight, dims)
     x = input if batched else input.unsqueeze(0)
-    (batch, channels), size = x.shape[:2], x.shape[2:]
+    channels, size = x.shape[1], x.shape[2:]
     out_channels, kernel = weight.shape[0], weight.shape[2:]
     if channels != weight.shape[1] * groups or out_channels % groups:
         raise RuntimeError(f"{name}: given groups={groups}, weight of size {weight.shape} expects "
@@ -63,26 +64,23 @@ def _conv(name, dims, input, weight, bias, stride, padding, dilation, groups):
         raise RuntimeError(f"{name}: input of spatial size {size} with padding {pads} is smaller "
                            f"than the kernel {kernel} dilated by {dilation}")
     windows = cached_windows(size, kernel, stride, dilation, pads, out_size)
-    cols = UnfoldFunction.apply(x, windows=windows)
-    # the (O, C·K) weight times the (C·K, L·N) columns: one product per group
-    rows, columns = channels // groups * math.prod(kernel), math.prod(out_size) * batch
-    if groups == 1:
-        out = weight.reshape(out_channels, rows).matmul(cols.reshape(rows, columns))
+    if bias is None:
+        out = Convolution.apply(x, weight, windows=windows, groups=groups)
     else:
-        out = weight.reshape(groups, out_channels // groups, rows).matmul(
-            cols.reshape(groups, rows, columns))
-    # (O, *out, N) in memory, seen as (N, O, *out): the next layer's UnfoldFunction needs no copy
-    out = out.reshape((out_channels,) + out_size + (batch,)).movedim(-1, 0)
-    if bias is not None:
-        out = out + _bias_for(name, bias, weight, out_channels, dims)
+        _check_bias(name, bias, weight, out_channels)
+        out = Convolution.apply(x, weight, bias, windows=windows, groups=groups)
     return out if batched else out.squeeze(0)
+
+
+def _check_bias(name, bias, weight, out_channels):
+    if tuple(bias.shape) != (out_channels,):
+        raise RuntimeError(f"{name}: given weight of shape {weight.shape}, expected bias to be 1-D "
+                           f"with {out_channels} elements, got bias of shape {bias.shape}")
 
 
 def _bias_for(name, bias, weight, out_channels, dims):
     """bias, one per output channel, shaped to add to (N, O, *spatial)."""
-    if tuple(bias.shape) != (out_channels,):
-        raise RuntimeError(f"{name}: given weight of shape {weight.shape}, expected bias to be 1-D "
-                           f"with {out_channels} elements, got bias of shape {bias.shape}")
+    _check_bias(name, bias, weight, out_channels)
     return bias.reshape((out_channels,) + (1,) * dims)
 
 
