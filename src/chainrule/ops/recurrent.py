@@ -15,15 +15,25 @@ inputs, so that gradients of gradients see how they depend on the inputs.
 from chainrule.autograd.function import Function
 from chainrule.backend import xp
 from chainrule.grad_mode import state
-from chainrule.ops.join import cat
+from chainrule.ops.join import cat, stack
+from chainrule.ops.unbind import unbind
 from chainrule.tensor import Tensor
 
-__all__ = ["rnn_cell_step", "lstm_cell_step", "gru_cell_step"]
+__all__ = ["rnn_cell_step", "lstm_cell_step", "gru_cell_step", "gru_sequence"]
 
 
 def _sigmoid(a):
     with xp.errstate(over="ignore"):  # exp(-a) = inf for very negative a: 1 / (1 + inf) = 0
         return 1 / (1 + xp.exp(-a))
+
+
+def _sigmoid_(a):
+    """a = σ(a), in place on an array forward made."""
+    xp.negative(a, out=a)
+    with xp.errstate(over="ignore"):  # exp(-a) = inf for very negative a: 1 / (1 + inf) = 0
+        xp.exp(a, out=a)
+    a += 1
+    xp.reciprocal(a, out=a)
 
 
 def _operands(fn, grad):
@@ -119,36 +129,144 @@ class GRUCellFunction(Function):
 
     def forward(self, gates_x, h, w_hh, b_hh=None):
         hidden = w_hh.shape[1]
-        recurrent = h @ w_hh.T
-        if b_hh is not None:
-            recurrent += b_hh
-        rz = _sigmoid(gates_x[:, :2 * hidden] + recurrent[:, :2 * hidden])
-        r, z = rz[:, :hidden], rz[:, hidden:]
-        a_n = recurrent[:, 2 * hidden:]
-        n = xp.tanh(gates_x[:, 2 * hidden:] + r * a_n)
-        self.rz, self.n, self.a_n = rz, n, a_n
-        out = h - n
-        out *= z
-        out += n
+        self.recurrent = xp.empty(gates_x.shape, gates_x.dtype)
+        self.rz = xp.empty((h.shape[0], 2 * hidden), gates_x.dtype)
+        self.n, out = xp.empty_like(h), xp.empty_like(h)
+        _gru_forward(gates_x, h, w_hh, b_hh, self.recurrent, self.rz, self.n, out)
         return out
 
     def backward(self, grad):
-        grad, (gates_x, h, w_hh, *b_hh), cat, recording = _operands(self, grad)
-        hidden = w_hh.shape[1]
+        grad, (gates_x, h, w_hh, *b_hh), recording = self.operands(grad)
         if recording:
-            recurrent = h @ w_hh.mT + b_hh[0] if b_hh else h @ w_hh.mT
-            x_r, x_z, x_n = gates_x.split(hidden, 1)
-            a_r, a_z, a_n = recurrent.split(hidden, 1)
-            r, z = (x_r + a_r).sigmoid(), (x_z + a_z).sigmoid()
-            n = (x_n + r * a_n).tanh()
+            r, z, n, a_n = _gru_gates(gates_x, h, w_hh, b_hh)
         else:
-            r, z, n, a_n = self.rz[:, :hidden], self.rz[:, hidden:], self.n, self.a_n
-        d_n = grad * (1 - z) * (1 - n * n)
-        d_r = d_n * a_n * r * (1 - r)
-        d_z = grad * (h - n) * z * (1 - z)
-        d_recurrent = cat([d_r, d_z, d_n * r], 1)
-        d_h = d_recurrent @ w_hh + grad * z if self.needs_input_grad[1] else None
-        return _step_grads(self, cat([d_r, d_z, d_n], 1), d_recurrent, d_h, h)
+            hidden = w_hh.shape[1]
+            r, z, n = self.rz[:, :hidden], self.rz[:, hidden:], self.n
+            a_n = self.recurrent[:, 2 * hidden:]
+        join = cat if recording else xp.concatenate
+        d_gates_x, d_recurrent, d_h = _gru_step_grads(grad, h, r, z, n, a_n, w_hh,
+                                                      lambda parts, _: join(parts, 1))
+        return _step_grads(self, d_gates_x, d_recurrent,
+                           d_h if self.needs_input_grad[1] else None, h)
+
+
+class GRUSequenceFunction(Function):
+    """A GRU layer in one direction: GRUCellFunction's step over t = 0 .. T-1 (T-1 .. 0 if
+    reverse) from h0, the outputs h_t stacked along time_dim (gates_x's, which holds every step's
+    x_t W_ihᵀ + b_ih). The step's formulas, with dW_hh = Σ_t da_tᵀ h_{t-1} and
+    db_hh = Σ_t Σ_batch da_t each taken once over all steps (one GEMM, not T).
+
+    Why one op for T steps: the gradients flow back through time on arrays, into buffers, with no
+    node, Tensor or gradient sum per step; under create_graph the steps are recomputed with ops.
+    """
+    save_output = True   # the output is the buffer of states backward reads
+
+    def forward(self, gates_x, h0, w_hh, b_hh=None, *, time_dim, reverse):
+        self.time_dim, self.reverse = time_dim, reverse
+        gates = xp.moveaxis(gates_x, time_dim, 0)           # a view: (T, N, 3H)
+        steps, hidden = gates.shape[0], w_hh.shape[1]
+        # states[0] = h0 and states[t + 1] = h_t (reverse: states[T] = h0, states[t] = h_t)
+        states = xp.empty((steps + 1,) + h0.shape, h0.dtype)
+        states[steps if reverse else 0] = h0
+        self.recurrent = xp.empty(gates.shape, gates.dtype)
+        self.rz = xp.empty(gates.shape[:2] + (2 * hidden,), gates.dtype)
+        self.n = xp.empty((steps,) + h0.shape, h0.dtype)
+        for t in self._order(steps):
+            _gru_forward(gates[t], states[t + reverse], w_hh, b_hh, self.recurrent[t],
+                         self.rz[t], self.n[t], states[t + 1 - reverse])
+        self.states = states
+        return xp.moveaxis(states[:steps] if reverse else states[1:], 0, time_dim)
+
+    def _order(self, steps):
+        return range(steps - 1, -1, -1) if self.reverse else range(steps)
+
+    def backward(self, grad):
+        grad, (gates_x, h0, w_hh, *b_hh), recording = self.operands(grad)
+        time_dim, hidden = self.time_dim, w_hh.shape[1]
+        steps = gates_x.shape[time_dim]
+        if recording:   # each step's gradients kept in lists, stacked once
+            saved, grads = self._recomputed(gates_x, h0, w_hh, b_hh), unbind(grad, time_dim)
+            d_gates_x, d_recurrent = [None] * steps, [None] * steps
+            def join(parts, which):
+                return cat(parts, 1)
+        else:           # written straight into the rows of two buffers
+            saved, grads = self._saved(hidden), xp.moveaxis(grad, time_dim, 0)
+            d_gates_x = xp.empty(gates_x.shape, gates_x.dtype)
+            rows = [xp.moveaxis(d_gates_x, time_dim, 0), xp.empty_like(self.recurrent)]
+            def join(parts, which):
+                return xp.concatenate(parts, 1, out=rows[which][t])
+        d_h = None
+        for t in reversed(self._order(steps)):
+            g = grads[t] if d_h is None else grads[t] + d_h
+            d_x, d_a, d_h = _gru_step_grads(g, *saved[t], w_hh, join)
+            if recording:
+                d_gates_x[t], d_recurrent[t] = d_x, d_a
+        if recording:
+            d_gates_x, d_recurrent = stack(d_gates_x, time_dim), stack(d_recurrent)
+            h_prev = stack([step[0] for step in saved])
+        else:
+            d_recurrent, h_prev = rows[1], (self.states[1:] if self.reverse else
+                                             self.states[:steps])
+        d_recurrent = d_recurrent.reshape(-1, 3 * hidden)
+        needs = self.needs_input_grad
+        grads = [d_gates_x if needs[0] else None, d_h if needs[1] else None,
+                 d_recurrent.mT @ h_prev.reshape(-1, hidden) if needs[2] else None]
+        if b_hh:
+            grads.append(d_recurrent.sum(0) if needs[3] else None)
+        return tuple(grads)
+
+    def _saved(self, hidden):
+        """Per step (h_{t-1}, r, z, n, a_n) from the forward's buffers."""
+        previous = self.states[1:] if self.reverse else self.states[:-1]
+        return [(previous[t], self.rz[t, :, :hidden], self.rz[t, :, hidden:], self.n[t],
+                 self.recurrent[t, :, 2 * hidden:]) for t in range(len(self.n))]
+
+    def _recomputed(self, gates_x, h0, w_hh, b_hh):
+        """Per step (h_{t-1}, r, z, n, a_n) recomputed with ops, so that they carry their graph."""
+        steps_x = unbind(gates_x, self.time_dim)
+        saved, h = [None] * len(steps_x), h0
+        for t in self._order(len(steps_x)):
+            r, z, n, a_n = _gru_gates(steps_x[t], h, w_hh, b_hh)
+            saved[t] = (h, r, z, n, a_n)
+            h = (1 - z) * n + z * h
+        return saved
+
+
+def _gru_forward(gates_x, h, w_hh, b_hh, recurrent, rz, n, out):
+    """One GRU step on arrays, into the given buffers: recurrent = h W_hhᵀ + b_hh, rz = [r, z],
+    n, and out = h'."""
+    hidden = w_hh.shape[1]
+    xp.matmul(h, w_hh.T, out=recurrent)
+    if b_hh is not None:
+        recurrent += b_hh
+    xp.add(gates_x[:, :2 * hidden], recurrent[:, :2 * hidden], out=rz)
+    _sigmoid_(rz)
+    xp.multiply(rz[:, :hidden], recurrent[:, 2 * hidden:], out=n)
+    n += gates_x[:, 2 * hidden:]
+    xp.tanh(n, out=n)
+    xp.subtract(h, n, out=out)
+    out *= rz[:, hidden:]
+    out += n
+
+
+def _gru_gates(gates_x, h, w_hh, b_hh):
+    """(r, z, n, a_n) of one GRU step, computed with ops (b_hh: [] or [bias])."""
+    hidden = w_hh.shape[1]
+    recurrent = h @ w_hh.mT + b_hh[0] if b_hh else h @ w_hh.mT
+    x_r, x_z, x_n = gates_x.split(hidden, 1)
+    a_r, a_z, a_n = recurrent.split(hidden, 1)
+    r, z = (x_r + a_r).sigmoid(), (x_z + a_z).sigmoid()
+    return r, z, (x_n + r * a_n).tanh(), a_n
+
+
+def _gru_step_grads(grad, h, r, z, n, a_n, w_hh, join):
+    """(d gates_x, d recurrent, d h) of one GRU step given dh' = grad, on arrays or on Tensors;
+    join(parts, k) joins the three gates' parts of result k (0: d gates_x, 1: d recurrent)."""
+    d_n = grad * (1 - z) * (1 - n * n)
+    d_r = d_n * a_n * r * (1 - r)
+    d_z = grad * (h - n) * z * (1 - z)
+    d_recurrent = join([d_r, d_z, d_n * r], 1)
+    return join([d_r, d_z, d_n], 0), d_recurrent, d_recurrent @ w_hh + grad * z
 
 
 def _step_grads(fn, d_gates_x, d_recurrent, d_state, h):
@@ -182,3 +300,11 @@ def gru_cell_step(gates_x, h, w_hh, b_hh=None):
     if b_hh is None:
         return GRUCellFunction.apply(gates_x, h, w_hh)
     return GRUCellFunction.apply(gates_x, h, w_hh, b_hh)
+
+
+def gru_sequence(gates_x, h0, w_hh, b_hh=None, *, time_dim=0, reverse=False):
+    """Every step's h_t of a GRU layer in one direction, stacked along time_dim.
+    Shapes: gates_x (T, N, 3H) (or (N, T, 3H) with time_dim=1), h0 (N, H), w_hh (3H, H),
+    b_hh (3H,) -> (T, N, H) (or (N, T, H))."""
+    inputs = (gates_x, h0, w_hh) if b_hh is None else (gates_x, h0, w_hh, b_hh)
+    return GRUSequenceFunction.apply(*inputs, time_dim=time_dim, reverse=reverse)

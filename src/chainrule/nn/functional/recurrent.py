@@ -11,7 +11,7 @@ from chainrule.nn.functional.linear import linear
 from chainrule.creation import zeros
 from chainrule.ops.join import cat, stack
 from chainrule.ops.unbind import unbind
-from chainrule.ops.recurrent import gru_cell_step, lstm_cell_step, rnn_cell_step
+from chainrule.ops.recurrent import gru_cell_step, gru_sequence, lstm_cell_step, rnn_cell_step
 from chainrule.tensor import Tensor
 
 __all__ = ["rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell",
@@ -173,8 +173,13 @@ def _check_sequence(mode, input, states, w_ih, w_hh, layers, time_dim):
 
 def _direction(mode, x, state, w_ih, w_hh, b_ih=None, b_hh=None, *, time_dim, reverse):
     """One layer in one direction: the input's share of every step's gates in one matmul, then
-    one step op per time step, and the outputs stacked once. Returns (outputs, final state)."""
-    steps = unbind(linear(x, w_ih, b_ih if mode == "gru" else _both(b_ih, b_hh)), time_dim)
+    one step op per time step, and the outputs stacked once. Returns (outputs, final state).
+    A GRU's steps are one op over the whole sequence (ops.recurrent.gru_sequence)."""
+    gates = linear(x, w_ih, b_ih if mode == "gru" else _both(b_ih, b_hh))
+    if mode == "gru":
+        outputs = gru_sequence(gates, state, w_hh, b_hh, time_dim=time_dim, reverse=reverse)
+        return outputs, outputs.select(time_dim, 0 if reverse else -1)
+    steps = unbind(gates, time_dim)
     outputs = []
     for gates_x in (reversed(steps) if reverse else steps):
         state, output = _step(mode, gates_x, state, w_hh, b_hh)
