@@ -167,3 +167,25 @@ def test_attention_row_with_no_key_is_zero_with_zero_gradients():
     built = chainrule.autograd.grad(out.sum(), [q, k, v], create_graph=True)
     for a, b in zip(plain, built):
         np.testing.assert_allclose(a, b.detach().numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_attention_rows_far_below_the_largest_score_match_torch(dtype):
+    """One shift per matrix would underflow the other rows here (scores ~ ±1000 in row 0,
+    ~ ±1 elsewhere): such a call takes per-row maxima, and matches torch."""
+    import torch
+    rng = np.random.default_rng(3)
+    arrays = [rng.standard_normal(s).astype(dtype) for s in QKV]
+    arrays[0][:, 0] *= 1000
+    ours = [chainrule.tensor(a, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    out = chainrule.nn.functional.scaled_dot_product_attention(*ours)
+    expected = torch.nn.functional.scaled_dot_product_attention(*theirs)
+    upstream = rng.standard_normal(out.shape).astype(dtype)
+    out.backward(chainrule.tensor(upstream))
+    expected.backward(torch.tensor(upstream))
+    rtol = 1e-4 if dtype == "float32" else 1e-10
+    np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), rtol=rtol,
+                               atol=rtol)
+    for x, t in zip(ours, theirs):
+        np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=rtol, atol=rtol * 100)

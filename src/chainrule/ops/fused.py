@@ -144,41 +144,48 @@ def layer_norm_last(input, size, weight=None, bias=None, eps=1e-5):
 # ----- attention ----------------------------------------------------------------------------------
 class Attention(Function):
     """y = P v, P = softmax(s q kᵀ + b) along the keys (rows of b all -inf: P = 0);
-    dv = Pᵀ dy,  dZ = P (dP - Σ_keys P dP) with dP = dy vᵀ,  dq = s dZ k,  dk = s dZᵀ q,  db = dZ"""
+    dv = Pᵀ dy,  dZ = P (dP - Σ_keys P dP) with dP = dy vᵀ,  dq = s dZ k,  dk = s dZᵀ q,  db = dZ
+
+    Kept as E = exp(Z - m) and σ = Σ_keys E (P = E / σ): the output divides E v, not E, by σ,
+    and the backward's dZ = E (dP/σ - Σ_keys E dP/σ / σ) needs no P. The shift m is one max per
+    matrix of scores, not per row (a row max over short rows costs several passes); a row whose
+    σ underflows with it (more than ~40 below that max, or all -inf) sends the whole call to
+    per-row maxima."""
 
     def forward(self, q, k, v, *bias, scale):
         self.scale = scale
         scores = (q * q.dtype.type(scale)) @ k.swapaxes(-1, -2)
-        self.keep = None
         if bias:
             scores += bias[0]
-        peak = scores.max(-1, keepdims=True)
-        if bias:   # a row that may attend no key: opened, and its weights zeroed after
-            dead = xp.isneginf(peak)
-            if dead.any():
-                peak[dead] = 0
-                self.keep = ~dead
-        scores -= peak
-        weights = xp.exp(scores, out=scores)
-        sums = weights @ xp.ones((weights.shape[-1], 1), weights.dtype)
-        if self.keep is not None:
-            sums[~self.keep] = 1   # 0 / 1: zero weights, zero output and zero gradients
-        weights /= sums
-        self.weights = weights
-        return weights @ v
+        ones = xp.ones((scores.shape[-1], 1), scores.dtype)
+        peak = scores.max((-2, -1), keepdims=True)
+        exps, sums = _shifted_exp(scores, peak, ones)
+        self.dead = None
+        if (sums < _TINY).any():   # underflow, or rows with no key: per-row maxima
+            peak = scores.max(-1, keepdims=True)
+            exps, sums = _shifted_exp(scores, peak, ones)
+            dead = sums == 0
+            if dead.any():   # E = 0 there: σ = 1 gives zero weights, output and gradients
+                self.dead = dead.astype(sums.dtype)
+                sums += self.dead
+        self.exps, self.sums, self.peak = exps, sums, peak
+        out = exps @ v
+        out /= sums
+        return out
 
     def backward(self, grad):
         grad, (q, k, v, *bias), recording = self.operands(grad)
-        weights = self._weights_again(q, k, bias) if recording else self.weights
+        exps, sums = self._again(q, k, bias) if recording else (self.exps, self.sums)
         needs, scale = self.needs_input_grad, self.scale
         grads = [None] * len(needs)
+        grad = grad / sums
         if needs[2]:
-            grads[2] = _sum_to(weights.mT @ grad, v.shape, recording)
+            grads[2] = _sum_to(exps.mT @ grad, v.shape, recording)
         if not (needs[0] or needs[1] or len(needs) > 3 and needs[3]):
             return tuple(grads)
-        d_weights = grad @ v.mT
-        ones = _constant(xp.ones((weights.shape[-1], 1), self.dtype), recording)
-        d_scores = weights * (d_weights - (weights * d_weights) @ ones)
+        d_weights = grad @ v.mT   # dP / σ
+        ones = _constant(xp.ones((exps.shape[-1], 1), self.dtype), recording)
+        d_scores = exps * (d_weights - ((exps * d_weights) @ ones) / sums)
         if needs[0]:
             grads[0] = _sum_to((d_scores @ k) * scale, q.shape, recording)
         if needs[1]:
@@ -187,15 +194,26 @@ class Attention(Function):
             grads[3] = _sum_to(d_scores, bias[0].shape, recording)
         return tuple(grads)
 
-    def _weights_again(self, q, k, bias):
-        """P as ops of q, k and the bias, for a backward that records its own graph."""
+    def _again(self, q, k, bias):
+        """E and σ as ops of q, k and the bias (the shift m a constant), for a backward that
+        records its own graph."""
         scores = (q * self.scale) @ k.mT
         if bias:
             scores = scores + bias[0]
-        if self.keep is None:
-            return softmax(scores, -1)
-        dead, keep = Tensor._make(~self.keep), Tensor._make(self.keep.astype(self.dtype))
-        return softmax(scores.masked_fill(dead, 0.0), -1) * keep
+        exps = (scores - Tensor._make(self.peak)).exp()
+        sums = exps @ Tensor._make(xp.ones((exps.shape[-1], 1), self.dtype))
+        return exps, sums if self.dead is None else sums + Tensor._make(self.dead)
+
+
+_TINY = 2.0 ** -60   # a σ below it may have lost digits to underflow (or be 0): see Attention
+
+
+def _shifted_exp(scores, peak, ones):
+    """E = exp(scores - peak) and σ = Σ_keys E, a peak of -inf (nothing to attend) taken as 0."""
+    peak[xp.isneginf(peak)] = 0
+    exps = xp.subtract(scores, peak)
+    xp.exp(exps, out=exps)
+    return exps, exps @ ones
 
 
 def attention(query, key, value, bias=None, scale=1.0):
