@@ -72,18 +72,24 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 def run(roots, retain_graph, create_graph, inputs=None, accumulate=False):
     """Propagate from (tensor, grad) roots; return [(tensor, grad, owned)] for the leaves reached,
     or for `inputs` when given (leaves or not); owned: no one else holds the gradient's array.
-    With accumulate (backward), each of those gradients is also added into its tensor's .grad."""
+    With accumulate (backward), each of those gradients is also added into its tensor's .grad.
+
+    A plain backward (create_graph=False) carries arrays from node to node: each node's backward
+    gets its gradient as a Tensor (Function.operands unwraps it), and what it returns is summed
+    per input on arrays, in place once the engine owns the sum. Under create_graph the gradients
+    are Tensors throughout, so their sums are recorded too."""
     if retain_graph is None:
         retain_graph = create_graph
+    plain = not create_graph
     wanted = None if inputs is None else {_node_of(t): t for t in inputs}
-    grads, owned = _seed_nodes(roots)        # node -> the gradient waiting there
+    grads, owned = _seed_nodes(roots, plain)        # node -> the gradient waiting there
     order, must_run = _order(grads, wanted)
     previous, state.enabled = state.enabled, create_graph
     try:
         captured = _propagate(order, grads, owned, must_run=must_run, wanted=wanted,
-                              retain_graph=retain_graph, create_graph=create_graph)
+                              retain_graph=retain_graph, plain=plain)
         # what is left in grads: the sums that reached the leaves' AccumulateGrad nodes
-        reached = _at_leaves(grads, owned, captured, wanted)
+        reached = _at_leaves(grads, owned, captured, wanted, plain)
         if accumulate:
             for t, g, is_owned in reached:
                 accumulate_grad(t, g, is_owned, create_graph)
@@ -154,82 +160,114 @@ def _leading_to(wanted, consumers):
 
 
 # ----- 2. propagate -----------------------------------------------------------------------------
-def _propagate(order, grads, owned, *, must_run, wanted, retain_graph, create_graph):
+def _propagate(order, grads, owned, *, must_run, wanted, retain_graph, plain):
     """Run each node in order on the sum of the gradients sent to it (popped from grads); return
     the gradients of wanted non-leaf tensors, caught as they pass their node. Runs inside run's
     grad mode (create_graph) and errstate.
 
     must_run: with `inputs=`, the nodes whose backward runs (None: all); wanted: node -> tensor
-    for `inputs=` (None: the leaves); retain_graph: keep the nodes' saved values (else freed)."""
+    for `inputs=` (None: the leaves); retain_graph: keep the nodes' saved values (else freed);
+    plain: the gradients are arrays (create_graph=False), else Tensors."""
     captured = {}
+    sums = set()   # the nodes whose waiting gradient is a sum the engine made: added to in place
     for fn in order:
         g = grads.pop(fn, None)
         if g is None:
             continue
-        g = _run_hooks(fn, g)
-        if fn.retained is not None:
-            _retain(fn.retained(), g, create_graph)
-        if wanted is not None and fn in wanted:
-            captured[fn] = g
-        if must_run is not None and fn not in must_run:
-            continue
-        _call_backward(fn, g, grads, owned)
+        if fn._hooks is not None or fn.retained is not None or wanted is not None:
+            g = _pass_node(fn, g, captured, wanted, plain)
+            if must_run is not None and fn not in must_run:
+                continue
+        _call_backward(fn, g, grads, owned, sums, plain)
         if not retain_graph:
             fn.free()
     return captured
 
 
-def _call_backward(fn, grad, grads, owned):
+def _pass_node(fn, g, captured, wanted, plain):
+    """What happens to a gradient at its node before backward: the node's hooks, a retained
+    gradient, and the catch of a wanted non-leaf's gradient (inputs=)."""
+    t = Tensor._make(g) if plain else g
+    if fn._hooks:
+        t = _run_hooks(fn, t)
+    if fn.retained is not None:
+        _retain(fn.retained(), t, not plain)
+    if wanted is not None and fn in wanted:
+        captured[fn] = t
+    return t.array if plain else t
+
+
+def _call_backward(fn, grad, grads, owned, sums, plain):
     """Run one node's backward and send each input's gradient on to the node that made it."""
     if fn.freed:
         raise RuntimeError(
             f"backward through {type(fn).__name__} a second time: the graph was freed "
             "after the first backward; pass retain_graph=True to the first call")
     fn.check_versions()
-    in_grads = fn.backward(grad)
-    if not isinstance(in_grads, tuple):
+    in_grads = fn.backward(Tensor._make(grad) if plain else grad)
+    if type(in_grads) is not tuple:
         in_grads = (in_grads,)
     if state.anomaly:
         _check_finite(fn, in_grads)
-    handed = set()
+    incoming = grad if plain else grad.array
+    handed = []
     for parent, g in zip(fn.parents, in_grads):
         if parent is None or g is None:
             continue
-        if type(g) is xp.ndarray:   # a plain backward's array (Function.operands)
-            g = Tensor._make(g)
+        # a plain backward carries arrays (a formula on Tensors gives Tensors: unwrapped), a
+        # recorded one Tensors (a constant array from a backward: wrapped)
+        if plain:
+            if type(g) is not xp.ndarray:
+                g = g.array if isinstance(g, Tensor) else xp.asarray(g)
+            array = g
+        else:
+            if not isinstance(g, Tensor):
+                g = Tensor._make(g)
+            array = g.array
         # a node keeps its output's shape and dtype (Function.apply); AccumulateGrad its leaf's
-        if g.array.shape != parent.shape:
+        if array.shape != parent.shape:
             raise RuntimeError(f"{type(fn).__name__}.backward returned a gradient of shape "
-                               f"{g.shape} for an input of shape {parent.shape}")
-        if g.array.dtype != parent.dtype:   # a gradient has its input's dtype, as in PyTorch
-            g = g.to(parent.dtype)
+                               f"{tuple(array.shape)} for an input of shape {parent.shape}")
+        if array.dtype != parent.dtype:   # a gradient has its input's dtype, as in PyTorch
+            if plain:
+                g = array = array.astype(parent.dtype)
+            else:
+                g = g.to(parent.dtype)
+                array = g.array
         if type(parent) is AccumulateGrad:
             # Owned: a new array that no one else holds. Not owned: the incoming gradient passed
-            # through (Add), one tensor handed to two inputs, a view, or a read-only broadcast.
-            # (compared by array: a plain backward may hand on the incoming array itself)
-            array = g.array
-            _add_leaf_grad(grads, owned, parent, g,
-                           array is not grad.array and id(array) not in handed
+            # through (Add), one array handed to two inputs, a view, or a read-only broadcast.
+            _add_leaf_grad(grads, owned, sums, parent, g, plain,
+                           array is not incoming and id(array) not in handed
                            and array.base is None and array.flags.writeable)
         else:
-            _add_grad(grads, parent, g)
-        handed.add(id(g.array))
+            _add_grad(grads, sums, parent, g, plain)
+        handed.append(id(array))
 
 
-def _add_grad(grads, fn, g):
+def _add_grad(grads, sums, fn, g, plain):
+    """Add g to the gradient waiting at fn: a new sum the first time, then (arrays) in place."""
     old = grads.get(fn)
-    grads[fn] = g if old is None else old + g
+    if old is None:
+        grads[fn] = g
+    elif plain and fn in sums:
+        xp.add(old, g, out=old)
+    else:
+        grads[fn] = old + g
+        if plain and type(grads[fn]) is xp.ndarray:
+            sums.add(fn)
 
 
-def _add_leaf_grad(grads, owned, node, g, is_owned):
+def _add_leaf_grad(grads, owned, sums, node, g, plain, is_owned):
     """As _add_grad, remembering in `owned` the AccumulateGrad nodes whose gradient array is theirs
     alone (a sum always is), so that .grad may take it without a copy."""
-    old = grads.get(node)
-    if old is not None:
-        g, is_owned = old + g, True
-    grads[node] = g
-    if is_owned:
+    if node in grads:
+        _add_grad(grads, sums, node, g, plain)
         owned.add(node)
+    else:
+        grads[node] = g
+        if is_owned:
+            owned.add(node)
 
 
 def _retain(t, g, create_graph):
@@ -242,9 +280,11 @@ def _retain(t, g, create_graph):
 
 
 # ----- 3. accumulate ----------------------------------------------------------------------------
-def _at_leaves(grads, owned, captured, wanted):
+def _at_leaves(grads, owned, captured, wanted, plain):
     """(tensor, gradient after the leaf's hooks, owned) for each AccumulateGrad reached, or with
     `inputs`, for the wanted tensors only (their arrays then never taken without a copy)."""
+    if plain:
+        grads = {node: Tensor._make(g) for node, g in grads.items()}
     if wanted is None:
         return [_leaf_result(node, g, node in owned) for node, g in grads.items()]
     captured.update({node: _run_hooks(node.variable, g) for node, g in grads.items()
@@ -255,6 +295,8 @@ def _at_leaves(grads, owned, captured, wanted):
 def _leaf_result(node, g, owned):
     """(leaf, its gradient after the leaf's hooks, whether that gradient's array is owned)."""
     leaf = node.variable
+    if leaf._hooks is None:
+        return leaf, g, owned
     hooked = _run_hooks(leaf, g)
     return leaf, hooked, owned and hooked is g
 
@@ -280,15 +322,18 @@ def accumulate_grad(t, grad, owned, create_graph):
 
 
 # ----- the roots ------------------------------------------------------------------------------
-def _seed_nodes(roots):
-    """The gradients waiting at the roots' nodes, and which of them own their arrays (none: each
-    is the caller's seed)."""
+def _seed_nodes(roots, plain):
+    """The gradients waiting at the roots' nodes (arrays in a plain backward), and which of them
+    own their arrays (none: each is the caller's seed)."""
     grads, owned = {}, set()
+    sums = set()   # never added to in place: a second root's gradient makes a new sum
     for t, g in roots:
+        if plain:
+            g = g.array
         if t.grad_fn is not None:
-            _add_grad(grads, t.grad_fn, g)
+            _add_grad(grads, sums, t.grad_fn, g, plain)
         else:
-            _add_leaf_grad(grads, owned, grad_accumulator(t), g, False)
+            _add_leaf_grad(grads, owned, sums, grad_accumulator(t), g, plain, False)
     return grads, owned
 
 
@@ -348,10 +393,13 @@ def _check_hook_result(hook, g, result):
 
 def _check_finite(fn, in_grads):
     for index, g in enumerate(in_grads):
-        if g is not None and not xp.all(xp.isfinite(g.array)):
+        if g is None:
+            continue
+        array = g.array if isinstance(g, Tensor) else xp.asarray(g)   # a plain backward's array
+        if not xp.all(xp.isfinite(array)):
             name = type(fn).__name__
             raise RuntimeError(f"detect_anomaly: {name}.backward produced NaN or Inf in the "
-                               f"gradient of input {index} (shape {g.shape}). The {name} was "
+                               f"gradient of input {index} (shape {array.shape}). The {name} was "
                                f"created at:\n{_user_frames(fn)}")
 
 

@@ -100,9 +100,10 @@ class Function:
         `@`, slicing, `.T`/`.mT`, `.reshape` and `.sum(axis)`-free helpers runs on both; where
         the two APIs differ, branch on `recording`. backward may return arrays: the engine wraps
         them (see engine._call_backward)."""
+        # (a Function that keeps no inputs, save_inputs = False, gets an empty list of them)
         if state.enabled:
-            return grad, self.inputs, True
-        return grad.array, [t.array for t in self.inputs], False
+            return grad, self.inputs if self.save_inputs else (), True
+        return grad.array, [t.array for t in self.inputs] if self.save_inputs else (), False
 
     def output(self):
         """The output as a Tensor in this graph, so backward formulas that use it stay differentiable."""

@@ -1,5 +1,8 @@
 """Activation functions: squashing (tanh, sigmoid), rectifiers (relu, leaky_relu, gelu, softplus),
 and the normalized exponentials softmax and log_softmax along one dim.
+
+Each backward is written once: on arrays in a plain backward, on Tensors under create_graph
+(Function.operands); `y` is then the saved output array, or the output as a Tensor in the graph.
 """
 import math
 
@@ -28,7 +31,8 @@ class TanhFunction(Function):
         return xp.tanh(x)
 
     def backward(self, grad):
-        y = self.output()
+        grad, _, recording = self.operands(grad)
+        y = self.output() if recording else self.out
         return grad * (1 - y * y)
 
 
@@ -42,7 +46,8 @@ class SigmoidFunction(Function):
             return 1 / (1 + xp.exp(-x))
 
     def backward(self, grad):
-        y = self.output()
+        grad, _, recording = self.operands(grad)
+        y = self.output() if recording else self.out
         return grad * (y * (1 - y))
 
 
@@ -57,7 +62,11 @@ class ReLUFunction(Function):
     def backward(self, grad):
         # A multiply by the 0/1 mask is ~8x faster than where() on random masks (no branches);
         # the one difference from torch: an infinite dy where y = 0 gives NaN here, 0 there.
-        return grad * Mask.apply(self.output(), mask=~(self.out <= 0))
+        grad, _, recording = self.operands(grad)
+        mask = ~(self.out <= 0)
+        if recording:
+            return grad * Mask.apply(self.output(), mask=mask)
+        return xp.multiply(grad, mask, dtype=grad.dtype)
 
 
 class LeakyReLUFunction(Function):
@@ -70,7 +79,11 @@ class LeakyReLUFunction(Function):
         return xp.where(self.positive, x, x * negative_slope)
 
     def backward(self, grad):
-        return grad * Mask.apply(self.output(), mask=xp.where(self.positive, 1, self.slope))
+        grad, _, recording = self.operands(grad)
+        mask = xp.where(self.positive, 1, self.slope)
+        if recording:
+            return grad * Mask.apply(self.output(), mask=mask)
+        return xp.multiply(grad, mask, dtype=grad.dtype)
 
 
 class GELUFunction(Function):
@@ -84,13 +97,13 @@ class GELUFunction(Function):
         return 0.5 * x * (1 + erf_array(x * _SQRT_HALF))
 
     def backward(self, grad):
-        x = self.inputs[0]
+        grad, (x,), recording = self.operands(grad)
         if self.approximate == "tanh":
-            t = tanh((x + x * x * x * _GELU_CUBIC) * _SQRT_2_OVER_PI)
+            t = (tanh if recording else xp.tanh)((x + x * x * x * _GELU_CUBIC) * _SQRT_2_OVER_PI)
             slope = (1 - t * t) * (x * x * (3 * _GELU_CUBIC) + 1) * _SQRT_2_OVER_PI
             return grad * ((t + 1) * 0.5 + x * 0.5 * slope)
-        cdf = (erf(x * _SQRT_HALF) + 1) * 0.5
-        pdf = exp(x * x * -0.5) * _INV_SQRT_2PI
+        cdf = ((erf if recording else erf_array)(x * _SQRT_HALF) + 1) * 0.5
+        pdf = (exp if recording else xp.exp)(x * x * -0.5) * _INV_SQRT_2PI
         return grad * (cdf + x * pdf)
 
 
@@ -121,9 +134,9 @@ class SoftmaxFunction(Function):
         return e / _sum(e, dim)
 
     def backward(self, grad):
-        y = self.output()
-        grad_y = grad * y
-        return grad_y - y * sum_to(grad_y, self.kept)
+        grad, _, recording = self.operands(grad)
+        y = self.output() if recording else self.out
+        return y * (grad - sum_to(grad * y, self.kept))
 
 
 class LogSoftmaxFunction(Function):
@@ -138,7 +151,9 @@ class LogSoftmaxFunction(Function):
         return shifted - xp.log(_sum(xp.exp(shifted), dim))
 
     def backward(self, grad):
-        return grad - exp(self.output()) * sum_to(grad, self.kept)
+        grad, _, recording = self.operands(grad)
+        softmax_ = exp(self.output()) if recording else xp.exp(self.out)
+        return grad - softmax_ * sum_to(grad, self.kept)
 
 
 def _kept_shape(shape, dim):

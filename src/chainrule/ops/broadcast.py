@@ -1,4 +1,5 @@
-"""Broadcasting as explicit ops: expand a tensor to a larger shape, and sum a gradient back down."""
+"""Broadcasting as explicit ops: expand a tensor to a larger shape, and sum a gradient back down.
+sum_to and expand also take arrays, as a plain backward's formulas hand them (Function.operands)."""
 from chainrule.autograd.function import Function
 from chainrule.backend import xp
 
@@ -15,6 +16,7 @@ class Expand(Function):
         return xp.broadcast_to(x, shape)
 
     def backward(self, grad):
+        grad, _, _ = self.operands(grad)
         return sum_to(grad, self.in_shape)
 
 
@@ -24,13 +26,18 @@ class SumTo(Function):
 
     def forward(self, x, shape):
         self.in_shape = x.shape
-        lead = x.ndim - len(shape)
-        axes = tuple(range(lead)) + tuple(
-            lead + i for i, size in enumerate(shape) if size == 1 and x.shape[lead + i] != 1)
-        return x.sum(axis=axes, keepdims=True).reshape(shape) if axes else x.reshape(shape)
+        return _sum_array_to(x, shape)
 
     def backward(self, grad):
+        grad, _, _ = self.operands(grad)
         return expand(grad, self.in_shape)
+
+
+def _sum_array_to(x, shape):
+    lead = x.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, size in enumerate(shape) if size == 1 and x.shape[lead + i] != 1)
+    return x.sum(axis=axes, keepdims=True).reshape(shape) if axes else x.reshape(shape)
 
 
 def binary(fn, name, a, b):
@@ -56,7 +63,10 @@ def broadcast_to(x, shape):
 
 
 def expand(x, *sizes):
-    """PyTorch's expand: sizes of -1 keep the existing size."""
+    """PyTorch's expand: sizes of -1 keep the existing size. An array (a plain backward's) is
+    broadcast to the exact shape given."""
+    if type(x) is xp.ndarray or isinstance(x, xp.generic):
+        return x if x.shape == sizes[0] else xp.broadcast_to(x, sizes[0])
     if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
         sizes = tuple(sizes[0])
     lead = len(sizes) - x.ndim
@@ -77,7 +87,10 @@ def expand(x, *sizes):
 
 
 def sum_to(x, shape):
-    """Sum x down to `shape`, undoing a broadcast (the gradient of broadcasting)."""
+    """Sum x down to `shape`, undoing a broadcast (the gradient of broadcasting). An array (a
+    plain backward's) is summed as it is: its shape was checked when it was broadcast."""
+    if type(x) is xp.ndarray or isinstance(x, xp.generic):
+        return x if x.shape == shape else _sum_array_to(x, tuple(shape))
     shape = tuple(shape)
     if x.array.shape == shape:   # the array's tuple, not Tensor.shape's Size: a hot path
         return x

@@ -22,7 +22,10 @@ class Cast(Function):
         return backend.round_to_bfloat16(x) if bfloat16 else x.astype(dtype)
 
     def backward(self, grad):
-        return grad.to(self.in_dtype) if self.in_dtype.kind == "f" else None
+        if self.in_dtype.kind != "f":
+            return None
+        grad, _, recording = self.operands(grad)
+        return grad.to(self.in_dtype) if recording else grad.astype(self.in_dtype)
 
 
 def operands(name, a, b):

@@ -2,7 +2,8 @@
 (ops/dtypes.py).
 
 Binary ops broadcast in forward; backward sums each gradient back to its input's shape (sum_to);
-the engine casts each gradient to its input's dtype.
+the engine casts each gradient to its input's dtype. Each backward is written once, on arrays in a
+plain backward and on Tensors under create_graph (Function.operands).
 """
 from chainrule import backend
 from chainrule.autograd.function import Function
@@ -25,6 +26,7 @@ class Add(Function):
         return binary(xp.add, "add", a, b)
 
     def backward(self, grad):
+        grad, _, _ = self.operands(grad)
         sa, sb = self.shapes
         need_a, need_b = self.needs_input_grad
         return (sum_to(grad, sa) if need_a else None,
@@ -40,6 +42,7 @@ class Sub(Function):
         return binary(xp.subtract, "sub", a, b)
 
     def backward(self, grad):
+        grad, _, _ = self.operands(grad)
         sa, sb = self.shapes
         need_a, need_b = self.needs_input_grad
         return (sum_to(grad, sa) if need_a else None,
@@ -55,10 +58,10 @@ class Mul(Function):
         return binary(xp.multiply, "mul", a, b)
 
     def backward(self, grad):
-        a, b = self.inputs
+        grad, (a, b), _ = self.operands(grad)
         need_a, need_b = self.needs_input_grad
-        return (sum_to(grad * b, a.array.shape) if need_a else None,
-                sum_to(grad * a, b.array.shape) if need_b else None)
+        return (sum_to(grad * b, a.shape) if need_a else None,
+                sum_to(grad * a, b.shape) if need_b else None)
 
 
 class Div(Function):
@@ -69,10 +72,10 @@ class Div(Function):
         return binary(xp.true_divide, "div", a, b)
 
     def backward(self, grad):
-        a, b = self.inputs
+        grad, (a, b), _ = self.operands(grad)
         need_a, need_b = self.needs_input_grad
-        return (sum_to(grad / b, a.array.shape) if need_a else None,
-                sum_to(-grad * a / (b * b), b.array.shape) if need_b else None)
+        return (sum_to(grad / b, a.shape) if need_a else None,
+                sum_to(-grad * a / (b * b), b.shape) if need_b else None)
 
 
 class Neg(Function):
@@ -83,6 +86,7 @@ class Neg(Function):
         return xp.negative(x)
 
     def backward(self, grad):
+        grad, _, _ = self.operands(grad)
         return -grad
 
 
@@ -95,18 +99,26 @@ class Pow(Function):
         return binary(xp.power, "pow", a, b)
 
     def backward(self, grad):
-        a, b = self.inputs
+        grad, (a, b), recording = self.operands(grad)
         need_a, need_b = self.needs_input_grad
         grad_a = grad_b = None
         # Where the formulas meet 0 * inf (b = 0 in the first; a = 0, b >= 0 in the second), the
         # derivative is 0, as PyTorch's pow_backward defines it.
+        choose = where if recording else xp.where
         if need_a:
-            grad_a = where(Tensor._make(b.array == 0), 0.0, grad * b * a ** (b - 1))
-            grad_a = sum_to(grad_a, a.array.shape)
+            grad_a = choose(_constant(b == 0, recording), 0.0, grad * b * a ** (b - 1))
+            grad_a = sum_to(grad_a, a.shape)
         if need_b:
-            zero = Tensor._make((a.array == 0) & (b.array >= 0))
-            grad_b = sum_to(where(zero, 0.0, grad * self.output() * log(a)), b.array.shape)
+            zero = _constant((a == 0) & (b >= 0), recording)
+            y, log_a = (self.output(), log(a)) if recording else (self.out, xp.log(a))
+            grad_b = sum_to(choose(zero, 0.0, grad * y * log_a), b.shape)
         return grad_a, grad_b
+
+
+def _constant(mask, recording):
+    """A mask computed from the operands, as a constant: a Tensor outside the graph when
+    recording (an op's comparison result is one already), the array itself otherwise."""
+    return Tensor._make(mask.array) if recording else mask
 
 
 def add(a, b, alpha=1):

@@ -4,6 +4,9 @@ index_add), plus the masking ops masked_fill, tril and triu.
 
 Basic indices (ints, slices, None, Ellipsis) give views; integer arrays and bool masks give copies,
 whose gradient scatters back into zeros with repeated indices accumulated (NumPy's add.at).
+
+The backward formulas run on Tensors under create_graph and on arrays in a plain backward
+(Function.operands), where a scatter is one NumPy assignment into new zeros.
 """
 import operator
 
@@ -29,7 +32,11 @@ class Slice(Function):
         return x[index]
 
     def backward(self, grad):
-        return IndexScatter.apply(grad, shape=self.in_shape, index=self.index, accumulate=False)
+        grad, _, recording = self.operands(grad)
+        if recording:
+            return IndexScatter.apply(grad, shape=self.in_shape, index=self.index,
+                                      accumulate=False)
+        return _scatter(grad, self.in_shape, self.index, False)
 
 
 class Index(Function):
@@ -41,8 +48,11 @@ class Index(Function):
         return xp.asarray(x[index])  # all-0-d integer indices make NumPy return a scalar
 
     def backward(self, grad):
-        return IndexScatter.apply(grad, shape=self.in_shape, index=self.index,
-                                  accumulate=_may_repeat(self.index))
+        grad, _, recording = self.operands(grad)
+        if recording:
+            return IndexScatter.apply(grad, shape=self.in_shape, index=self.index,
+                                      accumulate=_may_repeat(self.index))
+        return _scatter(grad, self.in_shape, self.index, _may_repeat(self.index))
 
 
 class IndexScatter(Function):
@@ -51,15 +61,11 @@ class IndexScatter(Function):
 
     def forward(self, x, shape, index, accumulate):
         self.index = index
-        out = xp.zeros(shape, dtype=x.dtype)
-        if accumulate:
-            xp.add.at(out, index, x)
-        else:
-            out[index] = x
-        return out
+        return _scatter(x, shape, index, accumulate)
 
     def backward(self, grad):
-        return take(grad, self.index)
+        grad, _, recording = self.operands(grad)
+        return take(grad, self.index) if recording else grad[self.index]
 
 
 class IndexPut(Function):
@@ -73,12 +79,18 @@ class IndexPut(Function):
         return out
 
     def backward(self, grad):
+        grad, _, recording = self.operands(grad)
         need_x, need_value = self.needs_input_grad
         grad_x = grad_value = None
         if need_x:
-            grad_x = IndexPut.apply(grad, _zero(grad), index=self.index)
+            if recording:
+                grad_x = IndexPut.apply(grad, _zero(grad), index=self.index)
+            else:
+                grad_x = grad.copy()
+                grad_x[self.index] = 0
         if need_value:
-            grad_value = _sum_to_value(take(grad, self.index), self.value_shape)
+            grad_value = _sum_to_value(take(grad, self.index) if recording
+                                       else grad[self.index], self.value_shape)
         return grad_x, grad_value
 
 
@@ -91,8 +103,15 @@ class MaskedFill(Function):
         return xp.where(mask, value, x)
 
     def backward(self, grad):
+        grad, _, recording = self.operands(grad)
         need_x, need_value = self.needs_input_grad
         grad_x = grad_value = None
+        if not recording:
+            if need_x:
+                grad_x = xp.where(self.mask, 0, grad)
+            if need_value:
+                grad_value = xp.where(self.mask, grad, 0).sum()
+            return grad_x, grad_value
         if need_x:
             grad_x = MaskedFill.apply(grad, _zero(grad), mask=self.mask)
         if need_value:
@@ -109,7 +128,20 @@ class Triangle(Function):
         return xp.triu(x, diagonal) if upper else xp.tril(x, diagonal)
 
     def backward(self, grad):
-        return Triangle.apply(grad, diagonal=self.diagonal, upper=self.upper)
+        grad, _, recording = self.operands(grad)
+        if recording:
+            return Triangle.apply(grad, diagonal=self.diagonal, upper=self.upper)
+        return (xp.triu if self.upper else xp.tril)(grad, self.diagonal)
+
+
+def _scatter(x, shape, index, accumulate):
+    """zeros(shape) with [index] = x, or += x where an index may repeat (NumPy's add.at)."""
+    out = xp.zeros(shape, dtype=x.dtype)
+    if accumulate:
+        xp.add.at(out, index, x)
+    else:
+        out[index] = x
+    return out
 
 
 # ----- the index itself ---------------------------------------------------------------------------
@@ -233,6 +265,8 @@ def _sum_to_value(grad, shape):
     lead = len(shape) - grad.ndim
     if lead <= 0:
         return sum_to(grad, shape)
+    if not isinstance(grad, Tensor):   # a plain backward's array
+        return sum_to(grad, shape[lead:]).reshape(shape)
     return take(sum_to(grad, shape[lead:]), (None,) * lead + (Ellipsis,))
 
 

@@ -30,12 +30,18 @@ class Cat(Function):
         return xp.concatenate(kept, axis=dim)
 
     def backward(self, grad):
+        grad, _, recording = self.operands(grad)
         grads, start = [], 0
+        lead = (slice(None),) * self.dim
         for size, need in zip(self.sizes, self.needs_input_grad):
             if size is None:
-                grads.append(Tensor._make(xp.zeros((0,), grad.dtype)) if need else None)
+                grads.append(xp.zeros((0,), grad.dtype) if need else None)
                 continue
-            grads.append(narrow(grad, self.dim, start, size) if need else None)
+            if need:   # the slice of dy: a view (of the array, in a plain backward)
+                grads.append(narrow(grad, self.dim, start, size) if recording
+                             else grad[lead + (slice(start, start + size),)])
+            else:
+                grads.append(None)
             start += size
         return tuple(grads)
 
@@ -49,8 +55,10 @@ class Stack(Function):
         return xp.stack(arrays, axis=dim)
 
     def backward(self, grad):
-        return tuple(select(grad, self.dim, i) if need else None
-                     for i, need in enumerate(self.needs_input_grad))
+        grad, _, recording = self.operands(grad)
+        lead = (slice(None),) * self.dim
+        return tuple([(select(grad, self.dim, i) if recording else grad[lead + (i,)])
+                      if need else None for i, need in enumerate(self.needs_input_grad)])
 
 
 class ConstantPad(Function):

@@ -33,6 +33,7 @@ class Sum(Function):
         return xp.asarray(xp.sum(x, axis=axes, keepdims=keepdim, dtype=dtype))
 
     def backward(self, grad):
+        grad, _, _ = self.operands(grad)
         return expand(unreduce(grad, self.kept), self.in_shape)
 
 
@@ -48,7 +49,11 @@ class Mean(Function):
             return xp.asarray(xp.sum(x, axis=axes, keepdims=keepdim) / self.count)
 
     def backward(self, grad):
-        return expand(unreduce(grad, self.kept), self.in_shape) / self.count
+        grad, _, recording = self.operands(grad)
+        if recording:
+            return expand(unreduce(grad, self.kept), self.in_shape) / self.count
+        # one pass: the quotient of the small gradient, then broadcast (read-only, never copied)
+        return xp.broadcast_to(unreduce(grad, self.kept) / self.count, self.in_shape)
 
 
 class Var(Function):
@@ -195,7 +200,10 @@ def kept_shape(shape, axes, keep=True):
 
 
 def unreduce(grad, kept):
-    """A reduced gradient with the dropped dims put back as size 1, ready to broadcast."""
+    """A reduced gradient with the dropped dims put back as size 1, ready to broadcast (a Tensor,
+    or an array in a plain backward)."""
+    if not isinstance(grad, Tensor):
+        return grad.reshape(kept)
     return grad if grad.array.shape == kept else reshape_to(grad, kept)
 
 

@@ -8,6 +8,8 @@ import math
 
 from chainrule import backend
 from chainrule.autograd.function import Function
+from chainrule.backend import xp
+from chainrule.grad_mode import state
 from chainrule.ops.dims import int_args, normalize_dim, normalize_dims
 
 __all__ = ["reshape", "flatten", "unflatten", "squeeze", "unsqueeze", "transpose", "swapaxes",
@@ -24,6 +26,7 @@ class View(Function):
         return x.reshape(shape)
 
     def backward(self, grad):
+        grad, _, _ = self.operands(grad)
         return reshape_to(grad, self.in_shape)
 
 
@@ -43,7 +46,9 @@ class Permute(Function):
 
     def backward(self, grad):
         inverse = tuple(sorted(range(len(self.dims)), key=self.dims.__getitem__))
-        return Permute.apply(grad, dims=inverse)
+        if state.enabled:
+            return Permute.apply(grad, dims=inverse)
+        return grad.array.transpose(inverse)
 
 
 class Clone(Function):
@@ -74,7 +79,10 @@ def _infer_shape(name, in_shape, requested):
 
 def reshape_to(x, shape):
     """x with this exact shape (no -1, as many elements): a view when NumPy can make one, else a
-    copy. The ops use it where the shape is known to be right."""
+    copy. The ops use it where the shape is known to be right. An array (a plain backward's) is
+    reshaped by NumPy."""
+    if type(x) is xp.ndarray or isinstance(x, xp.generic):
+        return x.reshape(shape)
     if x.array.shape == shape:
         return x
     array = x.array
@@ -177,6 +185,8 @@ def t(x):
 
 def matrix_transpose(x):
     """x.mT: x with its last two dims swapped (a view), the transpose of each matrix in a batch."""
+    if type(x) is xp.ndarray or isinstance(x, xp.generic):   # a plain backward's array
+        return x.swapaxes(-1, -2)
     ndim = x.ndim
     if ndim < 2:
         raise RuntimeError(f"mT: needs a matrix or a batch of matrices, got shape {x.shape}")

@@ -3,6 +3,9 @@ trigonometry is in trig.py), abs and sign, erf; and Mask, the constant mask back
 
 Float-valued functions turn bool and integer tensors into float32, as PyTorch does; abs, square
 and sign keep integers integer.
+
+The backward formulas are written once and run on arrays in a plain backward, on Tensors under
+create_graph (Function.operands); `_saved_output` gives the output as the one or the other.
 """
 import math
 
@@ -27,7 +30,13 @@ class Exp(Function):
         return xp.exp(x)
 
     def backward(self, grad):
-        return grad * self.output()
+        grad, _, recording = self.operands(grad)
+        return grad * _saved_output(self, recording)
+
+
+def _saved_output(fn, recording):
+    """The output a backward formula reads: in the graph when recording, the array otherwise."""
+    return fn.output() if recording else fn.out
 
 
 class Expm1(Function):
@@ -40,7 +49,8 @@ class Expm1(Function):
         return xp.expm1(x)
 
     def backward(self, grad):
-        return grad * (self.output() + 1)
+        grad, _, recording = self.operands(grad)
+        return grad * (_saved_output(self, recording) + 1)
 
 
 class Log(Function):
@@ -51,7 +61,8 @@ class Log(Function):
         return xp.log(x)
 
     def backward(self, grad):
-        return grad / self.inputs[0]
+        grad, (x,), _ = self.operands(grad)
+        return grad / x
 
 
 class Log1p(Function):
@@ -62,7 +73,8 @@ class Log1p(Function):
         return xp.log1p(x)
 
     def backward(self, grad):
-        return grad / (self.inputs[0] + 1)
+        grad, (x,), _ = self.operands(grad)
+        return grad / (x + 1)
 
 
 class Sqrt(Function):
@@ -75,7 +87,8 @@ class Sqrt(Function):
         return xp.sqrt(x)
 
     def backward(self, grad):
-        return grad / (self.output() * 2)
+        grad, _, recording = self.operands(grad)
+        return grad / (_saved_output(self, recording) * 2)
 
 
 class Rsqrt(Function):
@@ -88,7 +101,8 @@ class Rsqrt(Function):
         return 1 / xp.sqrt(x)
 
     def backward(self, grad):
-        y = self.output()
+        grad, _, recording = self.operands(grad)
+        y = _saved_output(self, recording)
         return grad * (y * y * y) * -0.5
 
 
@@ -102,7 +116,8 @@ class Reciprocal(Function):
         return 1 / x
 
     def backward(self, grad):
-        y = self.output()
+        grad, _, recording = self.operands(grad)
+        y = _saved_output(self, recording)
         return -grad * (y * y)
 
 
@@ -114,7 +129,8 @@ class Square(Function):
         return xp.square(x)
 
     def backward(self, grad):
-        return grad * (self.inputs[0] * 2)
+        grad, (x,), _ = self.operands(grad)
+        return grad * (x * 2)
 
 
 class Abs(Function):
@@ -126,7 +142,8 @@ class Abs(Function):
     def backward(self, grad):
         # sign(x) has a zero derivative, but stays in the graph, as in torch: the gradient stays
         # connected to x, so differentiating it again gives zeros rather than an error
-        return grad * Sign.apply(self.inputs[0])
+        grad, (x,), recording = self.operands(grad)
+        return grad * (Sign.apply(x) if recording else sign_array(x))
 
 
 class Sign(Function):

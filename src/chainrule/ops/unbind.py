@@ -32,6 +32,8 @@ class Unbind(Function):
         return xp.zeros((), x.dtype)
 
     def backward(self, grad):
+        # the slices filed arrays in a plain backward, Tensors under create_graph
+        grad, _, recording = self.operands(grad)
         filed, self.filed = self.filed, {}
         shape = self.in_shape[:self.dim] + self.in_shape[self.dim + 1:]
         zero = None
@@ -40,10 +42,11 @@ class Unbind(Function):
             g = filed.get(index)
             if g is None:
                 if zero is None:
-                    zero = Tensor._make(xp.zeros(shape, grad.dtype))
+                    zero = xp.zeros(shape, grad.dtype)
+                    zero = Tensor._make(zero) if recording else zero
                 g = zero
             grads.append(g)
-        return stack(grads, self.dim)
+        return stack(grads, self.dim) if recording else xp.stack(grads, self.dim)
 
     def free(self):
         """The hub holds no arrays, so a backward pass leaves it usable, as torch's UnbindBackward0:
@@ -63,6 +66,7 @@ class UnbindSlice(Function):
         return source[(slice(None),) * dim + (index,)]
 
     def backward(self, grad):
+        grad, _, _ = self.operands(grad)
         filed = self.hub.filed
         first = not filed
         previous = filed.get(self.index)
