@@ -125,6 +125,29 @@ CASES += [
 ]
 
 
+# ----- embedding: rows of a table, repeated indices adding up in the gradient ---------------------
+INDICES = ints(3, 0, 3, 1, 3, 0).reshape(2, 3)
+
+
+def embedding(indices):
+    return lambda L, weight: L.nn.functional.embedding(L.tensor(indices), weight)
+
+
+def table_rows(count):
+    """A table of `count` rows, to reach both scatters (one-hot product, add.at)."""
+    return lambda L, weight: L.nn.functional.embedding(
+        L.tensor(np.arange(12) * 37 % count), weight)
+
+
+CASES += [
+    Case("embedding", embedding(INDICES), lambda w: w[INDICES], [((4, 5),)]),
+    Case("embedding_1d_indices", embedding(INDICES[0]), lambda w: w[INDICES[0]], [((4, 2),)]),
+    Case("embedding_scalar_index", embedding(ints(2)[0]), lambda w: w[2], [((4, 2),)]),
+    Case("embedding_large_table", table_rows(300), lambda w: w[np.arange(12) * 37 % 300],
+         [((300, 2),)]),
+]
+
+
 class TestFused(OpChecks):
     cases = CASES
 
@@ -151,6 +174,9 @@ def test_the_fused_nodes_are_used():
     q = chainrule.randn(2, 3, 4, requires_grad=True)
     assert type(F.scaled_dot_product_attention(q, q, q).grad_fn).__name__ == "Attention"
     assert type(F.gelu(q, approximate="tanh").grad_fn).__name__ == "GeluTanh"
+    table = chainrule.randn(5, 2, requires_grad=True)
+    assert type(F.embedding(chainrule.tensor(ints(1, 1)), table).grad_fn).__name__ == \
+        "EmbeddingFunction"
 
 
 def test_attention_row_with_no_key_is_zero_with_zero_gradients():

@@ -40,7 +40,7 @@ class Embedding(Module):
     Shape: input (*) of integer indices in [0, num_embeddings) -> output (*, embedding_dim).
 
     Initialized as in torch: weight ~ N(0, 1), the padding row zero.
-    Gradient: ops.index.Index.backward.
+    Gradient: ops.fused.EmbeddingFunction (with a padding_idx, ops.index.Index).
     """
 
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None,

@@ -12,10 +12,12 @@ import math
 from chainrule.autograd.function import Function
 from chainrule.backend import xp
 from chainrule.ops.activation import softmax, tanh
+from chainrule.grad_mode import state
 from chainrule.ops.broadcast import sum_to
+from chainrule.ops.index import IndexScatter
 from chainrule.tensor import Tensor
 
-__all__ = ["attention", "cross_entropy_indices", "gelu_tanh", "layer_norm_last"]
+__all__ = ["attention", "cross_entropy_indices", "embedding_rows", "gelu_tanh", "layer_norm_last"]
 
 
 def _constant(array, recording):
@@ -255,3 +257,39 @@ class GeluTanh(Function):
 def gelu_tanh(x):
     """gelu(x, approximate='tanh') of a floating-point x: one node, its tanh kept for backward."""
     return GeluTanh.apply(x)
+
+
+# ----- embedding lookup ---------------------------------------------------------------------------
+# Up to this many rows the table's gradient is a product with the one-hot matrix of the indices:
+# one BLAS call, ~5x faster than ufunc.add.at at 65 rows, as fast near 300, slower beyond (its
+# cost grows with the rows, add.at's does not).
+_ONE_HOT_ROWS = 256
+
+
+class EmbeddingFunction(Function):
+    """y[...] = W[i[...]];  dW = Σ over the positions with i = r of dy, for each row r"""
+    save_inputs = False
+
+    def forward(self, weight, indices):
+        self.indices, self.rows = indices.reshape(-1), weight.shape[0]
+        return xp.take(weight, indices, axis=0)
+
+    def backward(self, grad):
+        recording = state.enabled
+        width = self.shape[-1]
+        grad = (grad if recording else grad.array).reshape(-1, width)
+        if self.rows <= _ONE_HOT_ROWS:
+            one_hot = xp.zeros((self.rows, self.indices.size), self.dtype)
+            one_hot[self.indices, xp.arange(self.indices.size)] = 1
+            return _constant(one_hot, recording) @ grad
+        if recording:
+            return IndexScatter.apply(grad, shape=(self.rows, width), index=self.indices,
+                                      accumulate=True)
+        out = xp.zeros((self.rows, width), self.dtype)
+        xp.add.at(out, self.indices, grad)
+        return out
+
+
+def embedding_rows(weight, indices):
+    """weight[indices] for a 2-D table and an integer array of valid indices: one node."""
+    return EmbeddingFunction.apply(weight, indices=indices)

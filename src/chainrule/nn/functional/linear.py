@@ -3,6 +3,7 @@ computed as a row gather)."""
 from chainrule.grad_mode import no_grad
 from chainrule.backend import xp
 from chainrule.ops.compare import where
+from chainrule.ops.fused import embedding_rows
 from chainrule.ops.linalg import einsum, linear
 from chainrule.tensor import Tensor
 
@@ -32,10 +33,10 @@ def embedding_lookup(owner, input, weight, padding_idx, max_norm, norm_type, sca
     indices = _checked_indices(owner, input, weight.shape[0])
     if max_norm is not None:
         _renormalize_rows(weight, indices, max_norm, norm_type)
-    rows = weight[indices]
     padding_idx = normalize_padding_idx(owner, padding_idx, weight.shape[0])
     if padding_idx is None:
-        return rows
+        return embedding_rows(weight, indices)
+    rows = weight[indices]
     # The padding row keeps its value in the forward pass but passes no gradient back: take it
     # from a detached view wherever the index is padding_idx.
     padding = Tensor._make((indices == padding_idx)[..., None])
