@@ -64,32 +64,30 @@ def gru(L, *tensors):
     return on(L, recurrent.gru_cell_step, torch_gru_step)(*tensors)
 
 
-def torch_gru_sequence(gates_x, h, w_hh, b_hh=None, time_dim=0, reverse=False):
-    steps = list(gates_x.unbind(time_dim))
-    outputs = [None] * len(steps)
-    for t in (reversed(range(len(steps))) if reverse else range(len(steps))):
-        h = outputs[t] = torch_gru_step(steps[t], h, w_hh, b_hh)
-    return torch.stack(outputs, time_dim)
+def torch_gru_sequence(gates_x, h, w_hh, b_hh=None, reverse=False):
+    outputs = [None] * len(gates_x)
+    for t in (reversed(range(len(gates_x))) if reverse else range(len(gates_x))):
+        h = outputs[t] = torch_gru_step(gates_x[t], h, w_hh, b_hh)
+    return torch.stack(outputs)
 
 
-def numpy_gru_sequence(gates_x, h, w_hh, b_hh=0.0, time_dim=0, reverse=False):
-    steps = np.moveaxis(gates_x, time_dim, 0)
-    outputs = [None] * len(steps)
-    for t in (reversed(range(len(steps))) if reverse else range(len(steps))):
-        h = outputs[t] = numpy_gru_step(steps[t], h, w_hh, b_hh)
-    return np.stack(outputs, time_dim)
+def numpy_gru_sequence(gates_x, h, w_hh, b_hh=0.0, reverse=False):
+    outputs = [None] * len(gates_x)
+    for t in (reversed(range(len(gates_x))) if reverse else range(len(gates_x))):
+        h = outputs[t] = numpy_gru_step(gates_x[t], h, w_hh, b_hh)
+    return np.stack(outputs)
 
 
-def gru_sequence(time_dim, reverse):
+def gru_sequence(reverse):
     def fn(L, *tensors):
         if L is chainrule:
-            return recurrent.gru_sequence(*tensors, time_dim=time_dim, reverse=reverse)
-        return torch_gru_sequence(*tensors, time_dim=time_dim, reverse=reverse)
+            return recurrent.gru_sequence(*tensors, reverse=reverse)
+        return torch_gru_sequence(*tensors, reverse=reverse)
     return fn
 
 
-def numpy_sequence(time_dim, reverse):
-    return lambda *arrays: numpy_gru_sequence(*arrays, time_dim=time_dim, reverse=reverse)
+def numpy_sequence(reverse):
+    return lambda *arrays: numpy_gru_sequence(*arrays, reverse=reverse)
 
 
 def rnn(nonlinearity):
@@ -100,21 +98,17 @@ def rnn(nonlinearity):
 LSTM_SHAPES = [((2, 12), (2, 6), (12, 3)), ((1, 4), (1, 2), (4, 1))]
 GRU_SHAPES = [((2, 9), (2, 3), (9, 3)), ((1, 3), (1, 1), (3, 1))]
 RNN_SHAPES = [((2, 3), (2, 3), (3, 3)), ((1, 1), (1, 1), (1, 1))]
-# T = 3 steps of N = 2 sequences (time first, or batch first), H = 2; and a single step
+# T = 3 steps of N = 2 sequences, H = 2; and a single step of one
 SEQUENCE_SHAPES = [((3, 2, 6), (2, 2), (6, 2), (6,)), ((1, 1, 3), (1, 1), (3, 1), (3,))]
-BATCH_FIRST_SHAPES = [((2, 3, 6), (2, 2), (6, 2), (6,))]
 
 CASES = [
     Case("lstm_cell_step", lstm, numpy_lstm_step, LSTM_SHAPES),
     Case("gru_cell_step", gru, numpy_gru_step, GRU_SHAPES),
     Case("gru_cell_step_bias", gru, numpy_gru_step, [s + ((9,),) for s in GRU_SHAPES[:1]]),
-    Case("gru_sequence", gru_sequence(0, False), numpy_sequence(0, False), SEQUENCE_SHAPES),
-    Case("gru_sequence_reverse", gru_sequence(0, True), numpy_sequence(0, True),
-         SEQUENCE_SHAPES[:1]),
-    Case("gru_sequence_no_bias", gru_sequence(0, False), numpy_sequence(0, False),
+    Case("gru_sequence", gru_sequence(False), numpy_sequence(False), SEQUENCE_SHAPES),
+    Case("gru_sequence_reverse", gru_sequence(True), numpy_sequence(True), SEQUENCE_SHAPES[:1]),
+    Case("gru_sequence_no_bias", gru_sequence(False), numpy_sequence(False),
          [shapes[:3] for shapes in SEQUENCE_SHAPES[:1]]),
-    Case("gru_sequence_batch_first_reverse", gru_sequence(1, True), numpy_sequence(1, True),
-         BATCH_FIRST_SHAPES),
     Case("rnn_cell_step_tanh", rnn("tanh"), lambda g, h, w: np.tanh(g + h @ w.T), RNN_SHAPES),
     # distinct values keep the pre-activations away from relu's kink
     Case("rnn_cell_step_relu", rnn("relu"), lambda g, h, w: np.maximum(g + h @ w.T, 0),

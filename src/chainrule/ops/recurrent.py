@@ -152,47 +152,48 @@ class GRUCellFunction(Function):
 
 class GRUSequenceFunction(Function):
     """A GRU layer in one direction: GRUCellFunction's step over t = 0 .. T-1 (T-1 .. 0 if
-    reverse) from h0, the outputs h_t stacked along time_dim (gates_x's, which holds every step's
-    x_t W_ihᵀ + b_ih). The step's formulas, with dW_hh = Σ_t da_tᵀ h_{t-1} and
+    reverse) from h0, on gates_x (T, N, 3H) holding every step's x_t W_ihᵀ + b_ih; y (T, N, H)
+    the steps' outputs h_t. The step's formulas, with dW_hh = Σ_t da_tᵀ h_{t-1} and
     db_hh = Σ_t Σ_batch da_t each taken once over all steps (one GEMM, not T).
 
     Why one op for T steps: the gradients flow back through time on arrays, into buffers, with no
     node, Tensor or gradient sum per step; under create_graph the steps are recomputed with ops.
+    What the steps' backward reads is saved, and no more (memory traffic is most of its time):
+    r, z, n, a_n and the states; the recurrent part of d gates_x, da's, is kept only for a_n.
     """
     save_output = True   # the output is the buffer of states backward reads
 
-    def forward(self, gates_x, h0, w_hh, b_hh=None, *, time_dim, reverse):
-        self.time_dim, self.reverse = time_dim, reverse
-        gates = xp.moveaxis(gates_x, time_dim, 0)           # a view: (T, N, 3H)
-        steps, hidden = gates.shape[0], w_hh.shape[1]
+    def forward(self, gates_x, h0, w_hh, b_hh=None, *, reverse):
+        self.reverse = reverse
+        steps, hidden = gates_x.shape[0], w_hh.shape[1]
         # states[0] = h0 and states[t + 1] = h_t (reverse: states[T] = h0, states[t] = h_t)
         states = xp.empty((steps + 1,) + h0.shape, h0.dtype)
         states[steps if reverse else 0] = h0
-        self.recurrent = xp.empty(gates.shape, gates.dtype)
-        self.rz = xp.empty(gates.shape[:2] + (2 * hidden,), gates.dtype)
-        self.n = xp.empty((steps,) + h0.shape, h0.dtype)
+        recurrent = xp.empty(gates_x.shape[1:], gates_x.dtype)   # one step's, reused
+        self.rz = xp.empty(gates_x.shape[:2] + (2 * hidden,), gates_x.dtype)
+        self.n, self.a_n = xp.empty_like(states[1:]), xp.empty_like(states[1:])
         for t in self._order(steps):
-            _gru_forward(gates[t], states[t + reverse], w_hh, b_hh, self.recurrent[t],
-                         self.rz[t], self.n[t], states[t + 1 - reverse])
+            _gru_forward(gates_x[t], states[t + reverse], w_hh, b_hh, recurrent, self.rz[t],
+                         self.n[t], states[t + 1 - reverse])
+            self.a_n[t] = recurrent[:, 2 * hidden:]
         self.states = states
-        return xp.moveaxis(states[:steps] if reverse else states[1:], 0, time_dim)
+        return states[:steps] if reverse else states[1:]
 
     def _order(self, steps):
         return range(steps - 1, -1, -1) if self.reverse else range(steps)
 
     def backward(self, grad):
         grad, (gates_x, h0, w_hh, *b_hh), recording = self.operands(grad)
-        time_dim, hidden = self.time_dim, w_hh.shape[1]
-        steps = gates_x.shape[time_dim]
+        steps, hidden = gates_x.shape[0], w_hh.shape[1]
         if recording:   # each step's gradients kept in lists, stacked once
-            saved, grads = self._recomputed(gates_x, h0, w_hh, b_hh), unbind(grad, time_dim)
+            saved, grads = self._recomputed(gates_x, h0, w_hh, b_hh), unbind(grad)
             d_gates_x, d_recurrent = [None] * steps, [None] * steps
             def join(parts, which):
                 return cat(parts, 1)
-        else:           # written straight into the rows of two buffers
-            saved, grads = self._saved(hidden), xp.moveaxis(grad, time_dim, 0)
-            d_gates_x = xp.empty(gates_x.shape, gates_x.dtype)
-            rows = [xp.moveaxis(d_gates_x, time_dim, 0), xp.empty_like(self.recurrent)]
+        else:           # d gates_x written into a buffer; da into one step's, d_n r kept
+            saved, grads = self._saved(hidden), grad
+            d_gates_x, d_recurrent = xp.empty_like(gates_x), xp.empty_like(self.n)
+            rows = [d_gates_x, [xp.empty_like(gates_x[0])] * steps]   # every step: one buffer
             def join(parts, which):
                 return xp.concatenate(parts, 1, out=rows[which][t])
         d_h = None
@@ -201,29 +202,32 @@ class GRUSequenceFunction(Function):
             d_x, d_a, d_h = _gru_step_grads(g, *saved[t], w_hh, join)
             if recording:
                 d_gates_x[t], d_recurrent[t] = d_x, d_a
-        if recording:
-            d_gates_x, d_recurrent = stack(d_gates_x, time_dim), stack(d_recurrent)
-            h_prev = stack([step[0] for step in saved])
-        else:
-            d_recurrent, h_prev = rows[1], (self.states[1:] if self.reverse else
-                                             self.states[:steps])
-        d_recurrent = d_recurrent.reshape(-1, 3 * hidden)
+            else:
+                d_recurrent[t] = d_a[:, 2 * hidden:]
         needs = self.needs_input_grad
+        if recording:
+            d_gates_x, parts = stack(d_gates_x), [stack(d_recurrent).reshape(-1, 3 * hidden)]
+            h_prev = stack([step[0] for step in saved]).reshape(-1, hidden)
+        else:   # da = [the r and z parts of d gates_x, d_n r]: two products, not a copy
+            parts = [d_gates_x.reshape(-1, 3 * hidden)[:, :2 * hidden],
+                     d_recurrent.reshape(-1, hidden)]
+            h_prev = (self.states[1:] if self.reverse else self.states[:steps]).reshape(-1, hidden)
+        join = cat if recording else xp.concatenate
         grads = [d_gates_x if needs[0] else None, d_h if needs[1] else None,
-                 d_recurrent.mT @ h_prev.reshape(-1, hidden) if needs[2] else None]
+                 join([part.mT @ h_prev for part in parts]) if needs[2] else None]
         if b_hh:
-            grads.append(d_recurrent.sum(0) if needs[3] else None)
+            grads.append(join([part.sum(0) for part in parts]) if needs[3] else None)
         return tuple(grads)
 
     def _saved(self, hidden):
         """Per step (h_{t-1}, r, z, n, a_n) from the forward's buffers."""
         previous = self.states[1:] if self.reverse else self.states[:-1]
         return [(previous[t], self.rz[t, :, :hidden], self.rz[t, :, hidden:], self.n[t],
-                 self.recurrent[t, :, 2 * hidden:]) for t in range(len(self.n))]
+                 self.a_n[t]) for t in range(len(self.n))]
 
     def _recomputed(self, gates_x, h0, w_hh, b_hh):
         """Per step (h_{t-1}, r, z, n, a_n) recomputed with ops, so that they carry their graph."""
-        steps_x = unbind(gates_x, self.time_dim)
+        steps_x = unbind(gates_x)
         saved, h = [None] * len(steps_x), h0
         for t in self._order(len(steps_x)):
             r, z, n, a_n = _gru_gates(steps_x[t], h, w_hh, b_hh)
@@ -302,9 +306,8 @@ def gru_cell_step(gates_x, h, w_hh, b_hh=None):
     return GRUCellFunction.apply(gates_x, h, w_hh, b_hh)
 
 
-def gru_sequence(gates_x, h0, w_hh, b_hh=None, *, time_dim=0, reverse=False):
-    """Every step's h_t of a GRU layer in one direction, stacked along time_dim.
-    Shapes: gates_x (T, N, 3H) (or (N, T, 3H) with time_dim=1), h0 (N, H), w_hh (3H, H),
-    b_hh (3H,) -> (T, N, H) (or (N, T, H))."""
+def gru_sequence(gates_x, h0, w_hh, b_hh=None, reverse=False):
+    """Every step's h_t of a GRU layer in one direction (from the last step back if reverse).
+    Shapes: gates_x (T, N, 3H), h0 (N, H), w_hh (3H, H), b_hh (3H,) -> (T, N, H)."""
     inputs = (gates_x, h0, w_hh) if b_hh is None else (gates_x, h0, w_hh, b_hh)
-    return GRUSequenceFunction.apply(*inputs, time_dim=time_dim, reverse=reverse)
+    return GRUSequenceFunction.apply(*inputs, reverse=reverse)

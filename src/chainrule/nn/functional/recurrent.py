@@ -122,14 +122,16 @@ def lstm(input, hx, params, has_biases, num_layers, dropout, train, bidirectiona
 def _layers(mode, input, states, params, has_biases, num_layers, dropout, train, bidirectional,
             batch_first):
     """Run the stack over a padded input: (output, final states)."""
-    time_dim = 1 if batch_first else 0
     directions = 2 if bidirectional else 1
-    _check_sequence(mode, input, states, params[0], params[1], num_layers * directions, time_dim)
+    _check_sequence(mode, input, states, params[0], params[1], num_layers * directions,
+                    1 if batch_first else 0)
 
     def run(x, state, weights, reverse):
-        return _direction(mode, x, state, *weights, time_dim=time_dim, reverse=reverse)
-    return _stack(mode, input, states, params, has_biases, num_layers, dropout, train,
-                  directions, run)
+        return _direction(mode, x, state, *weights, time_dim=0, reverse=reverse)
+    # time first inside: each step's slice of the gates, states and outputs is contiguous
+    output, final = _stack(mode, input.transpose(0, 1) if batch_first else input, states, params,
+                           has_biases, num_layers, dropout, train, directions, run)
+    return (output.transpose(0, 1) if batch_first else output), final
 
 
 def _stack(mode, input, states, params, has_biases, num_layers, dropout, train, directions, run):
@@ -176,9 +178,9 @@ def _direction(mode, x, state, w_ih, w_hh, b_ih=None, b_hh=None, *, time_dim, re
     one step op per time step, and the outputs stacked once. Returns (outputs, final state).
     A GRU's steps are one op over the whole sequence (ops.recurrent.gru_sequence)."""
     gates = linear(x, w_ih, b_ih if mode == "gru" else _both(b_ih, b_hh))
-    if mode == "gru":
-        outputs = gru_sequence(gates, state, w_hh, b_hh, time_dim=time_dim, reverse=reverse)
-        return outputs, outputs.select(time_dim, 0 if reverse else -1)
+    if mode == "gru" and time_dim == 0:
+        outputs = gru_sequence(gates, state, w_hh, b_hh, reverse=reverse)
+        return outputs, outputs[0 if reverse else -1]
     steps = unbind(gates, time_dim)
     outputs = []
     for gates_x in (reversed(steps) if reverse else steps):
