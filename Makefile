@@ -30,9 +30,10 @@ test: $(STAMP)
 test-slow: $(STAMP)
 	$(PY) -m pytest -m slow
 
+# Issue 12's workloads against torch in one interleaved run (benchmarks/README.md); QUICK=1 for a
+# shorter one (under a minute on an idle machine), WORKLOADS="mlp784 gpt" for some of them.
 bench: $(STAMP)
-	$(PY) benchmarks/op_overhead.py
-	$(PY) benchmarks/train_step.py
+	$(PY) benchmarks/bench.py $(if $(filter 1,$(QUICK)),--quick) $(WORKLOADS)
 
 clean:
 	rm -rf $(VENV) build out src/*.egg-info .pytest_cache .hypothesis

@@ -1,0 +1,181 @@
+"""Issue 12's workloads timed against PyTorch in one interleaved run (`make bench`, `make bench
+QUICK=1`): per workload the median ratio torch_time / chainrule_time (above 1: chainrule faster)
+with its spread over the rounds kept, the peak-memory ratio, and the issue's target.
+
+    .venv/bin/python benchmarks/bench.py [WORKLOAD ...] [--quick] [--threads N] [--rounds R]
+
+Protocol (benchmarks/README.md): both libraries get the same thread count; each workload is
+built in torch, its weights copied into chainrule (so both do the same work), checked (parameter
+count, loss at step 0), then timed in alternating rounds; a round pair where either library ran
+over 1.5x its best round is dropped as busy. Peak memory: a fresh process per (library, workload).
+"""
+import argparse
+import os
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import measure
+import numpy as np
+import workloads
+from workloads import WORKLOADS
+
+FULL = {"rounds": 15, "seconds": 0.25}
+QUICK = {"rounds": 5, "seconds": 0.05}
+
+
+def parse(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("workloads", nargs="*", metavar="WORKLOAD",
+                        help=f"names to run (default all): {', '.join(WORKLOADS)}")
+    parser.add_argument("--quick", action="store_true",
+                        help="5 short rounds; batch 1 warmed up 500 steps, not 4000")
+    parser.add_argument("--threads", type=int, default=1, help="BLAS/torch threads (default 1)")
+    parser.add_argument("--rounds", type=int, help="timed rounds per library")
+    parser.add_argument("--seconds", type=float, help="seconds per round")
+    parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory processes")
+    parser.add_argument("--memory-of", choices=measure.LIBRARIES, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    unknown = [name for name in args.workloads if name not in WORKLOADS]
+    if unknown:
+        parser.error(f"unknown workload(s) {unknown}; choose from {list(WORKLOADS)}")
+    return args
+
+
+def memory_of(library, names, threads):
+    """In a fresh process: this library's peak-RSS growth per workload, one JSON line each."""
+    L = measure.import_library(library)
+    limiter = measure.limit_threads(threads, L if library == "torch" else None)  # noqa: F841
+    workloads.preload(names)   # read data files once, before forking
+    measure.memory_children(L, names, lambda name, L: WORKLOADS[name][0](L, quick=True), threads)
+
+
+def weights_of(model):
+    if model is None:
+        return None
+    return {name: value.detach().numpy().copy() for name, value in model.state_dict().items()}
+
+
+def parameter_count(model):
+    return sum(p.numel() for p in model.parameters()) if model is not None else 0
+
+
+def denormal_share(optimizer):
+    """The share of the optimizer's state entries (momentum, Adam moments) that are denormal."""
+    if optimizer is None:
+        return None
+    tiny, denormal, total = np.finfo(np.float32).tiny, 0, 0
+    for state in optimizer.state.values():
+        for value in state.values():
+            if hasattr(value, "detach") and value.dim() > 0:
+                array = np.abs(np.asarray(value.detach().numpy()))
+                denormal += int(((array > 0) & (array < tiny)).sum())
+                total += array.size
+    return denormal / total if total else None
+
+
+def build_pair(name, quick, torch, chainrule, log):
+    """The workload built in torch, then in chainrule with torch's weights; checked; warmed up."""
+    build = WORKLOADS[name][0]
+    theirs = build(torch, quick=quick)
+    ours = build(chainrule, weights=weights_of(theirs.model), quick=quick)
+    counts = parameter_count(ours.model), parameter_count(theirs.model)
+    losses = ours.loss(), theirs.loss()
+    agree = counts[0] == counts[1] and abs(losses[0] - losses[1]) <= 1e-4 * max(1, abs(losses[1]))
+    log(f"{name}: parameters {counts[0]:,} / {counts[1]:,}, value at step 0 {losses[0]:.6g} / "
+        f"{losses[1]:.6g} (chainrule / torch): {'agree' if agree else 'MISMATCH'}")
+    if theirs.warmup_steps:
+        for library, case in (("chainrule", ours), ("torch", theirs)):
+            start = time.perf_counter()
+            for _ in range(case.warmup_steps):
+                case.step()
+            seconds = time.perf_counter() - start
+            share = denormal_share(case.optimizer)
+            log(f"  {library} trained {case.warmup_steps} steps first ({seconds * 1e3 / case.warmup_steps:.3f}"
+                f" ms/step); denormal optimizer state: "
+                f"{'n/a' if share is None else f'{share:.1%}'}")
+    return ours, theirs, agree
+
+
+def memory_ratios(names, threads, log):
+    """{workload: (chainrule bytes, torch bytes)}; the two libraries' processes run side by side."""
+    script = os.path.abspath(__file__)
+
+    def run(library):
+        try:
+            return measure.measure_in_child(script, library, names, threads)
+        except (RuntimeError, OSError, ValueError) as error:   # n/a in the table, no crash
+            log(f"memory of {library}: {error}")
+            return {}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        ours, theirs = pool.map(run, measure.LIBRARIES)
+    return {name: (ours.get(name), theirs.get(name)) for name in names}
+
+
+def verdict(value, target, above=True):
+    if value is None:
+        return "n/a"
+    return "met" if (value >= target if above else value <= target) else "MISSED"
+
+
+def print_table(names, timings, memory, checks, settings):
+    print(f"\n{settings}")
+    print("ratio: torch time / chainrule time per step (above 1: chainrule faster), the median "
+          "over the kept\nrounds; spread: their min-max; cpu: the median share of a round's wall "
+          "time the process had a\ncore; memory: peak RSS growth of a step, chainrule / torch "
+          "(target <= 0.5x)")
+    print(f"{'workload':12} {'chainrule':>10} {'torch':>10} {'ratio':>6} {'spread':>11} "
+          f"{'kept':>5} {'cpu':>4} {'target':>6} {'':6} {'memory':>6}")
+    for name in names:
+        t, target = timings[name], WORKLOADS[name][2]
+        ours, theirs = memory.get(name, (None, None))
+        mem = ours / theirs if ours is not None and theirs and theirs >= 2 ** 20 else None
+        mem_text = (f"{mem:5.2f}x {verdict(mem, 0.5, above=False)}" if mem is not None else
+                    "tiny" if ours is not None and theirs is not None else "n/a")
+        flag = "" if checks[name] else "  (check MISMATCH: see above)"
+        print(f"{name:12} {t['chainrule'] * 1e3:8.3f}ms {t['torch'] * 1e3:8.3f}ms "
+              f"{t['ratio']:5.2f}x {t['low']:5.2f}-{t['high']:<5.2f} {t['kept']:2}/{t['rounds']:<2} "
+              f"{t['share']:4.0%} {target:5.2f}x {verdict(t['ratio'], target):6} "
+              f"{mem_text}{flag}")
+    print("\n" + "\n".join(f"  {name:12} {WORKLOADS[name][1]}" for name in names))
+
+
+def main(argv=None):
+    args = parse(argv if argv is not None else sys.argv[1:])
+    if args.memory_of:
+        return memory_of(args.memory_of, args.workloads or list(WORKLOADS), args.threads)
+    import torch
+
+    import chainrule
+    limiter = measure.limit_threads(args.threads, torch)  # noqa: F841 (held while measuring)
+    plan = dict(QUICK if args.quick else FULL)
+    plan.update({k: v for k, v in (("rounds", args.rounds), ("seconds", args.seconds)) if v})
+    names = args.workloads or list(WORKLOADS)
+    # one thread: the process's CPU time, which a busy machine does not inflate by preempting
+    # us; more threads: wall time (CPU time would count the BLAS threads' spin-waits)
+    clock = "cpu" if args.threads == 1 else "wall"
+    started = time.perf_counter()
+    print("\n".join(measure.describe_machine(torch)))
+
+    def log(line):
+        print(line, flush=True)
+    timings, checks = {}, {}
+    for name in names:
+        ours, theirs, checks[name] = build_pair(name, args.quick, torch, chainrule, log)
+        times = measure.interleave({"chainrule": ours.step, "torch": theirs.step},
+                                   plan["rounds"], plan["seconds"])
+        timings[name] = measure.summarize(times, clock)
+        log(f"  {timings[name]['ratio']:.2f}x ({timings[name]['kept']}/{plan['rounds']} rounds "
+            f"kept)")
+    memory = {} if args.no_memory else memory_ratios(names, args.threads, log)
+    settings = (f"{'QUICK: ' if args.quick else ''}{plan['rounds']} interleaved rounds of "
+                f"~{plan['seconds']:g} s per library, {args.threads} thread(s) each, timed by "
+                f"{'process CPU time' if clock == 'cpu' else 'wall clock'}"
+                f"{'; batch 1 warmed up 500 steps, not 4000' if args.quick else ''}")
+    print_table(names, timings, memory, checks, settings)
+    load = " ".join(f"{value:.2f}" for value in os.getloadavg())
+    print(f"{measure.denormals()}; load average at the end: {load}; wall time {time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,282 @@
+"""The workloads of issue 12, each written once against the PyTorch API and built for a library L
+(chainrule or torch). A workload returns a Case: a callable step (one training step, or one op and
+its backward) with its model, so the harness can copy weights, count parameters and check losses.
+
+NumPy here only makes the data (the library's own rule, one NumPy import, is for src/)."""
+import functools
+import itertools
+import math
+import pathlib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+CORPUS = REPO / "src" / "chainrule" / "data" / "datasets" / "corpora" / "tinyshakespeare.txt"
+
+
+@dataclass
+class Case:
+    """What the harness runs: step() once per timed step; model None for a bare op."""
+    step: object
+    model: object = None
+    optimizer: object = None
+    loss: object = None          # loss() -> float on the first batch, without a graph
+    warmup_steps: int = 0        # steps trained before timing (the batch-1 workload)
+    notes: list = field(default_factory=list)
+
+
+class Training:
+    """One training step: zero_grad, forward, loss, backward, optimizer step. Batches rotate, so
+    a list of one is a fixed batch and a list of many is an epoch of single samples."""
+
+    def __init__(self, L, model, batches, loss_fn, optimizer):
+        self.L, self.model, self.batches = L, model, batches
+        self.loss_fn, self.optimizer, self.index = loss_fn, optimizer, 0
+
+    def __call__(self):
+        x, y = self.batches[self.index]
+        self.index = (self.index + 1) % len(self.batches)
+        self.optimizer.zero_grad()
+        loss = self.loss_fn(self.model(x), y)
+        loss.backward()
+        self.optimizer.step()
+
+    def first_loss(self):
+        x, y = self.batches[0]
+        with self.L.no_grad():
+            return float(self.loss_fn(self.model(x), y).item())
+
+
+def _case(L, model, batches, loss_fn, make_optimizer, weights=None, **extra):
+    """A Training case; weights (name -> array), when given, are loaded before the optimizer is
+    made, so both libraries start from the same point."""
+    if weights is not None:
+        model.load_state_dict({name: L.tensor(array) for name, array in weights.items()})
+    optimizer = make_optimizer(model.parameters())
+    step = Training(L, model, batches, loss_fn, optimizer)
+    return Case(step=step, model=model, optimizer=optimizer, loss=step.first_loss, **extra)
+
+
+def _sgd(L):
+    return lambda parameters: L.optim.SGD(parameters, lr=0.01, momentum=0.9)
+
+
+def _batch(L, x, y):
+    return [(L.tensor(x), L.tensor(y))]
+
+
+@functools.lru_cache(maxsize=1)
+def _mnist1d():
+    """MNIST-1D's 4000 training signals (the cache of chainrule's generator; about a second the
+    first time)."""
+    from chainrule.data.datasets.mnist1d import mnist1d
+    data = mnist1d("train")
+    return np.asarray(data.x, dtype=np.float32), np.asarray(data.y, dtype=np.int64)
+
+
+def preload(names):
+    """Read the data files the named workloads use (MNIST-1D, the corpus) once, now."""
+    if {"mlp40", "mlp40-b1", "cnn"} & set(names):
+        _mnist1d()
+    if "gpt" in names:
+        _corpus_codes()
+
+
+def _random_classes(shape, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal(shape).astype(np.float32), rng.integers(0, 10, shape[0])
+
+
+# ---- 1, 2, 3: multilayer perceptrons ---------------------------------------------------------
+
+def _mlp(L, sizes):
+    nn, layers = L.nn, []
+    for inputs, outputs in itertools.pairwise(sizes):
+        layers += [nn.Linear(inputs, outputs), nn.ReLU()]
+    return nn.Sequential(*layers[:-1])
+
+
+def mlp784(L, weights=None, quick=False):
+    L.manual_seed(0)
+    model = _mlp(L, (784, 512, 512, 10))
+    return _case(L, model, _batch(L, *_random_classes((256, 784))), L.nn.CrossEntropyLoss(),
+                 _sgd(L), weights)
+
+
+def mlp40(L, weights=None, quick=False):
+    L.manual_seed(0)
+    x, y = _mnist1d()
+    return _case(L, _mlp(L, (40, 256, 256, 10)), _batch(L, x[:128], y[:128]),
+                 L.nn.CrossEntropyLoss(), _sgd(L), weights)
+
+
+def mlp40_batch1(L, weights=None, quick=False):
+    """Batch 1 through MNIST-1D's 4000 signals in order; the harness trains warmup_steps (one
+    epoch; 500 with QUICK) before timing, so dead ReLU units have had time to leave exact-zero
+    gradients and their momentum decays towards denormal floats (issue 12)."""
+    L.manual_seed(0)
+    x, y = _mnist1d()
+    batches = [(L.tensor(x[i:i + 1]), L.tensor(y[i:i + 1])) for i in range(len(x))]
+    return _case(L, _mlp(L, (40, 256, 256, 10)), batches, L.nn.CrossEntropyLoss(), _sgd(L),
+                 weights, warmup_steps=500 if quick else 4000)
+
+
+# ---- 4, 5: convolutional networks -----------------------------------------------------------
+
+def cnn(L, weights=None, quick=False):
+    """chainrule.models.mnist1d.CNN's architecture (channels 25) on input (B, 1, 40)."""
+    L.manual_seed(0)
+    nn = L.nn
+    model = nn.Sequential(
+        nn.Conv1d(1, 25, 5, stride=2, padding=1), nn.ReLU(),
+        nn.Conv1d(25, 25, 3, stride=2, padding=1), nn.ReLU(),
+        nn.Conv1d(25, 25, 3, stride=2, padding=1), nn.ReLU(),
+        nn.Flatten(), nn.Linear(125, 10))
+    x, y = _mnist1d()
+    return _case(L, model, _batch(L, x[:128, None, :], y[:128]), nn.CrossEntropyLoss(),
+                 _sgd(L), weights)
+
+
+def lenet5(L, weights=None, quick=False):
+    L.manual_seed(0)
+    nn = L.nn
+    model = nn.Sequential(
+        nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+        nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
+    return _case(L, model, _batch(L, *_random_classes((64, 1, 28, 28))), nn.CrossEntropyLoss(),
+                 _sgd(L), weights)
+
+
+# ---- 6: recurrent ---------------------------------------------------------------------------
+
+def gru(L, weights=None, quick=False):
+    """Bidirectional GRU(40 -> 128) over 40 steps, Linear(256 -> 10) on the last step."""
+    L.manual_seed(0)
+
+    class Model(L.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = L.nn.GRU(40, 128, batch_first=True, bidirectional=True)
+            self.head = L.nn.Linear(256, 10)
+
+        def forward(self, x):
+            out, _ = self.rnn(x)
+            return self.head(out[:, -1])
+    return _case(L, Model(), _batch(L, *_random_classes((128, 40, 40))),
+                 L.nn.CrossEntropyLoss(), _sgd(L), weights)
+
+
+# ---- 7, 8: attention ------------------------------------------------------------------------
+
+def transformer(L, weights=None, quick=False):
+    """nn.TransformerEncoder, 2 post-norm layers, d_model 64, 4 heads, feed-forward 256, dropout 0;
+    (32, 64, 64) in, MSE against a random target of the same shape."""
+    L.manual_seed(0)
+    layer = L.nn.TransformerEncoderLayer(64, 4, dim_feedforward=256, dropout=0.0,
+                                         batch_first=True)
+    model = L.nn.TransformerEncoder(layer, 2, enable_nested_tensor=False)
+    rng = np.random.default_rng(0)
+    x, y = (rng.standard_normal((32, 64, 64)).astype(np.float32) for _ in range(2))
+    return _case(L, model, _batch(L, x, y), L.nn.MSELoss(), _sgd(L), weights)
+
+
+def _gpt_classes(L):
+    nn, F = L.nn, L.nn.functional
+
+    class CausalSelfAttention(nn.Module):
+        def __init__(self, d, heads, context):
+            super().__init__()
+            self.qkv, self.proj, self.heads = nn.Linear(d, 3 * d), nn.Linear(d, d), heads
+            self.register_buffer("mask", L.tril(L.ones(context, context))
+                                 .view(1, 1, context, context))
+
+        def forward(self, x):
+            B, T, C = x.size()
+            q, k, v = self.qkv(x).split(C, dim=2)
+            q, k, v = (t.view(B, T, self.heads, C // self.heads).transpose(1, 2)
+                       for t in (q, k, v))
+            att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
+            att = att.masked_fill(self.mask[:, :, :T, :T] == 0, float("-inf"))
+            att = F.softmax(att, dim=-1)
+            y = (att @ v).transpose(1, 2).contiguous().view(B, T, C)
+            return self.proj(y)
+
+    class Block(nn.Module):
+        def __init__(self, d, heads, context):
+            super().__init__()
+            self.ln1, self.ln2 = nn.LayerNorm(d), nn.LayerNorm(d)
+            self.attn = CausalSelfAttention(d, heads, context)
+            self.mlp = nn.Sequential(nn.Linear(d, 4 * d), nn.GELU(), nn.Linear(4 * d, d))
+
+        def forward(self, x):
+            x = x + self.attn(self.ln1(x))
+            return x + self.mlp(self.ln2(x))
+
+    class GPT(nn.Module):
+        def __init__(self, vocab, d=64, heads=4, layers=2, context=64):
+            super().__init__()
+            self.wte, self.wpe = nn.Embedding(vocab, d), nn.Embedding(context, d)
+            self.blocks = nn.ModuleList([Block(d, heads, context) for _ in range(layers)])
+            self.ln_f, self.head = nn.LayerNorm(d), nn.Linear(d, vocab, bias=False)
+
+        def forward(self, idx):
+            T = idx.size(1)
+            x = self.wte(idx) + self.wpe(L.arange(T))
+            for block in self.blocks:
+                x = block(x)
+            return self.head(self.ln_f(x))
+    return GPT
+
+
+@functools.lru_cache(maxsize=1)
+def _corpus_codes():
+    """(vocabulary size, the first 100,000 characters as codes) of Tiny Shakespeare."""
+    text = CORPUS.read_text(encoding="utf-8")
+    vocab = sorted(set(text))
+    code = {c: i for i, c in enumerate(vocab)}
+    return len(vocab), np.array([code[c] for c in text[:100_000]], dtype=np.int64)
+
+
+def gpt(L, weights=None, quick=False):
+    """A nanoGPT-style character model on Tiny Shakespeare (vocab 65): 2 pre-norm blocks, 4 heads,
+    d 64, context 64, batch 32, cross-entropy over (B*T, vocab), AdamW(3e-4, weight decay 0.1)."""
+    L.manual_seed(0)
+    vocab, codes = _corpus_codes()
+    starts = np.random.default_rng(0).integers(0, len(codes) - 65, 32)
+    idx = np.stack([codes[s:s + 64] for s in starts])
+    targets = np.stack([codes[s + 1:s + 65] for s in starts])
+    model = _gpt_classes(L)(vocab)
+
+    def loss_fn(logits, y):
+        return L.nn.functional.cross_entropy(logits.view(-1, logits.size(-1)), y.view(-1))
+    adamw = (lambda parameters: L.optim.AdamW(parameters, lr=3e-4, weight_decay=0.1))
+    return _case(L, model, _batch(L, idx, targets), loss_fn, adamw, weights)
+
+
+# ---- 9: the cost of one op ------------------------------------------------------------------
+
+def one_op(L, weights=None, quick=False):
+    """y = tanh(x) on a tensor of shape (1,), and y.backward(): one node each way (the grad is
+    reset to None first, so nothing accumulates)."""
+    x = L.tensor(np.array([0.5], dtype=np.float32), requires_grad=True)
+
+    def step():
+        x.grad = None
+        x.tanh().backward()
+    return Case(step=step, loss=lambda: float(x.detach().tanh().item()))
+
+
+# name -> (builder, what it is, the issue's target ratio chainrule/torch throughput)
+WORKLOADS = {
+    "mlp784": (mlp784, "MLP 784-512-512-10, batch 256, SGD momentum", 0.85),
+    "mlp40": (mlp40, "MLP 40-256-256-10, MNIST-1D, batch 128", 1.0),
+    "mlp40-b1": (mlp40_batch1, "the same MLP, batch 1, after 4,000 steps", 1.5),
+    "cnn": (cnn, "MNIST-1D CNN (3x Conv1d 25 ch), batch 128", 1.2),
+    "lenet5": (lenet5, "LeNet-5 on 1x28x28, batch 64", 0.8),
+    "gru": (gru, "bidirectional GRU, hidden 128, 40 steps, b 128", 1.0),
+    "transformer": (transformer, "Transformer encoder 2x d64 4 heads, 32x64", 0.75),
+    "gpt": (gpt, "GPT char model 2x d64, ctx 64, b 32, AdamW", 0.8),
+    "op": (one_op, "one op (tanh) and its backward, shape (1,)", 0.8),
+}
