@@ -225,16 +225,18 @@ def _call_backward(fn, grad, grads, owned, sums, plain):
                 g = Tensor._make(g)
             array = g.array
         # a node keeps its output's shape and dtype (Function.apply); AccumulateGrad its leaf's
-        if array.shape != parent.shape:
+        leaf = type(parent) is AccumulateGrad
+        expected = parent.variable.array if leaf else parent
+        if array.shape != expected.shape:
             raise RuntimeError(f"{type(fn).__name__}.backward returned a gradient of shape "
-                               f"{tuple(array.shape)} for an input of shape {parent.shape}")
-        if array.dtype != parent.dtype:   # a gradient has its input's dtype, as in PyTorch
+                               f"{tuple(array.shape)} for an input of shape {expected.shape}")
+        if array.dtype != expected.dtype:   # a gradient has its input's dtype, as in PyTorch
             if plain:
-                g = array = array.astype(parent.dtype)
+                g = array = array.astype(expected.dtype)
             else:
-                g = g.to(parent.dtype)
+                g = g.to(expected.dtype)
                 array = g.array
-        if type(parent) is AccumulateGrad:
+        if leaf:
             # Owned: a new array that no one else holds. Not owned: the incoming gradient passed
             # through (Add), one array handed to two inputs, a view, or a read-only broadcast.
             _add_leaf_grad(grads, owned, sums, parent, g, plain,
@@ -353,18 +355,20 @@ def _seed(tensors, grad_tensors, caller):
         if not t._requires_grad:
             raise RuntimeError(f"{caller}: tensor {index} (shape {t.shape}) does not require grad "
                                "and has no grad_fn; nothing to differentiate")
+        array = t.array
         if g is None:
-            if t.numel() != 1:
+            if array.size != 1:
                 raise RuntimeError(
                     f"{caller}: a gradient can be implied only for a scalar output; this output "
                     f"has shape {t.shape}, so pass gradient= (a tensor of shape {t.shape})")
-            g = Tensor._make(xp.ones_like(t.array))
-        elif not isinstance(g, Tensor):
+            roots.append((t, Tensor._make(xp.ones(array.shape, array.dtype))))
+            continue
+        if not isinstance(g, Tensor):
             g = Tensor(g, dtype=t.dtype)
-        if g.array.shape != t.array.shape:
+        if g.array.shape != array.shape:
             raise RuntimeError(f"{caller}: the gradient has shape {g.shape} but the output it "
                                f"belongs to has shape {t.shape}")
-        if g.dtype != t.dtype:
+        if g.array.dtype != array.dtype:
             g = g.to(t.dtype)
         roots.append((t, g))
     return roots

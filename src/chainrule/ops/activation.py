@@ -60,13 +60,16 @@ class ReLUFunction(Function):
         return xp.maximum(x, 0)
 
     def backward(self, grad):
-        # A multiply by the 0/1 mask is ~8x faster than where() on random masks (no branches);
-        # the one difference from torch: an infinite dy where y = 0 gives NaN here, 0 there.
+        # A multiply by the 0/1 mask is ~8x faster than where() on random masks (no branches),
+        # and twice as fast again with the mask made float first (a bool operand takes NumPy's
+        # slow mixed-type loop). y != 0 is y > 0 with NaN passing dy, as torch's; the one
+        # difference from torch: an infinite dy where y = 0 gives NaN here, 0 there.
         grad, _, recording = self.operands(grad)
-        mask = ~(self.out <= 0)
+        mask = (self.out != 0).astype(self.out.dtype)
         if recording:
             return grad * Mask.apply(self.output(), mask=mask)
-        return xp.multiply(grad, mask, dtype=grad.dtype)
+        mask *= grad
+        return mask
 
 
 class LeakyReLUFunction(Function):
@@ -80,10 +83,12 @@ class LeakyReLUFunction(Function):
 
     def backward(self, grad):
         grad, _, recording = self.operands(grad)
-        mask = xp.where(self.positive, 1, self.slope)
+        one, slope = self.out.dtype.type(1), self.out.dtype.type(self.slope)
+        mask = xp.where(self.positive, one, slope)
         if recording:
             return grad * Mask.apply(self.output(), mask=mask)
-        return xp.multiply(grad, mask, dtype=grad.dtype)
+        mask *= grad
+        return mask
 
 
 class GELUFunction(Function):
