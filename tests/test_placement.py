@@ -1,15 +1,16 @@
 """placement.py: the one device check and the one floating-dtype check, and every layer reaching
 them through its device= and dtype= keywords (torch's factory keywords); devices read and printed
 as torch.device, an accelerator refused wherever a tensor is moved, and the process settings
-(threads, deterministic algorithms, the default device)."""
+(threads, deterministic algorithms, the default device, flushing denormal numbers)."""
 import inspect
+import sys
 
 import pytest
 import torch
 
 import chainrule as cr
 from chainrule import nn
-from chainrule.placement import FLOATING_DTYPES, check_floating
+from chainrule.placement import FLOATING_DTYPES, check_floating, flushing_denormals
 
 # The arguments each layer taking device/dtype is built with here (small, fast). A layer added to
 # chainrule.nn with device= or dtype= and missing from this table fails the coverage test below.
@@ -243,3 +244,37 @@ def test_the_default_device_is_the_cpu():
     with pytest.raises(RuntimeError, match="set_default_device: chainrule computes on the CPU "
                                            "only, got device 'cuda'"):
         cr.set_default_device("cuda")
+
+
+# ----- denormal numbers --------------------------------------------------------------------------
+SMALLEST_NORMAL = sys.float_info.min   # a product by 0.5 is denormal: 0 once flushed
+
+
+def test_set_flush_denormal_answers_as_torch_and_flushes_this_threads_arithmetic():
+    try:
+        answer = cr.set_flush_denormal(True)
+        assert answer is torch.set_flush_denormal(True)
+        assert (SMALLEST_NORMAL * 0.5 == 0.0) is answer
+        assert cr.set_flush_denormal(False) is answer
+        assert SMALLEST_NORMAL * 0.5 > 0.0
+    finally:
+        torch.set_flush_denormal(False)
+        cr.set_flush_denormal(False)
+
+
+@pytest.mark.skipif(not cr.set_flush_denormal(False), reason="flushing needs glibc (x86, ARM64)")
+def test_flushing_denormals_holds_within_a_block_and_restores_the_mode_before_it():
+    assert SMALLEST_NORMAL * 0.5 > 0.0
+    with flushing_denormals():
+        assert SMALLEST_NORMAL * 0.5 == 0.0
+        with flushing_denormals():
+            assert SMALLEST_NORMAL * 0.5 == 0.0
+        assert SMALLEST_NORMAL * 0.5 == 0.0
+    assert SMALLEST_NORMAL * 0.5 > 0.0
+    try:
+        cr.set_flush_denormal(True)
+        with flushing_denormals():
+            pass
+        assert SMALLEST_NORMAL * 0.5 == 0.0     # the user's own setting is kept
+    finally:
+        cr.set_flush_denormal(False)

@@ -1,8 +1,16 @@
 """Adam and AdamW: steps scaled by running estimates of the gradient's first and second moments."""
 from chainrule.backend import xp
-from chainrule.optim.optimizer import (Optimizer, check_betas, check_non_negative,
-                                       check_plain_options, count_step, decay_weights, step_state,
-                                       update_moments, zeros_state)
+from chainrule.optim.optimizer import (
+    Optimizer,
+    add_scaled,
+    check_betas,
+    check_non_negative,
+    check_plain_options,
+    count_step,
+    step_state,
+    update_moments,
+    zeros_state,
+)
 
 
 class Adam(Optimizer):
@@ -29,6 +37,8 @@ class Adam(Optimizer):
         differentiable, capturable: must stay False (see check_plain_options).
     """
 
+    _folds_maximize = True
+
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False, fused=None, decoupled_weight_decay=False):
@@ -49,15 +59,25 @@ class Adam(Optimizer):
         return state
 
     def update(self, param, grad, state, group):
-        lr, (beta1, beta2) = group["lr"], group["betas"]
+        # In place, in twelve passes over the parameter (thirteen with decoupled decay): with
+        # c₁ = 1 − β₁ᵗ and c₂ = 1 − β₂ᵗ, θ ← θ − (γ√c₂/c₁) · m / (√v + ε√c₂), the step above
+        # with its divisions by c₁ and √c₂ moved into scalars; maximize folded into m.
+        lr, (beta1, beta2), weight_decay = group["lr"], group["betas"], group["weight_decay"]
         t = count_step(state)
-        grad = decay_weights(param, grad, group)
-        exp_avg, exp_avg_sq = update_moments(state, grad, beta1, beta2)      # m, v
+        sign = -1.0 if group["maximize"] else 1.0
+        if weight_decay != 0 and group["decoupled_weight_decay"]:
+            param *= 1 - lr * weight_decay
+        elif weight_decay != 0:                       # g ← sign · g + λθ, a new array
+            grad, sign = add_scaled(xp.multiply(param, weight_decay), grad, sign), 1.0
+        exp_avg, exp_avg_sq = update_moments(state, grad, beta1, beta2, sign)      # m, v
         if group["amsgrad"]:                           # divide by the largest v so far
             exp_avg_sq = xp.maximum(state["max_exp_avg_sq"].array, exp_avg_sq,
                                     out=state["max_exp_avg_sq"].array)
-        denominator = xp.sqrt(exp_avg_sq) / (1 - beta2 ** t) ** 0.5 + group["eps"]
-        param -= lr / (1 - beta1 ** t) * exp_avg / denominator
+        root = (1 - beta2 ** t) ** 0.5
+        step = xp.sqrt(exp_avg_sq, out=xp.empty_like(exp_avg_sq))   # an array, even 0-d
+        step += group["eps"] * root
+        xp.divide(exp_avg, step, out=step)
+        add_scaled(param, step, -lr * root / (1 - beta1 ** t))
 
 
 class AdamW(Adam):

@@ -8,8 +8,9 @@ from collections import defaultdict
 from collections.abc import Mapping
 
 from chainrule import backend
-from chainrule.grad_mode import enable_grad
 from chainrule.backend import xp
+from chainrule.grad_mode import enable_grad
+from chainrule.placement import flushing_denormals
 from chainrule.tensor import Tensor
 
 
@@ -27,11 +28,22 @@ class Optimizer:
     state is the parameter's dict of Tensors, filled by `init_state(param, group)` before its
     first update; group holds the options. The base class skips parameters without a gradient,
     refuses (before any update) a gradient whose shape or dtype is not its parameter's, negates
-    the gradient for maximize=True, and bumps the parameter's version counter. An algorithm that
-    sees all parameters at once (LBFGS) overrides step instead.
+    the gradient for maximize=True (unless the algorithm folds the sign into its update), and
+    bumps the parameter's version counter. An algorithm that sees all parameters at once (LBFGS)
+    overrides step instead.
+
+    The updates run with denormal numbers flushed to zero (flush_denormal, a class attribute;
+    see chainrule.set_flush_denormal): a state entry that decays below float32's smallest normal
+    1.2e-38 (2.2e-308 in float64), such as the momentum of a weight whose gradient stays 0,
+    becomes 0 instead of lingering as a denormal, on which x86 arithmetic is ~50x slower (torch
+    keeps them). A step γ·b that small moves no parameter above ~1e-31 (half an ulp), so
+    trajectories are unchanged unless parameters themselves are that small.
     """
     # each state tensor has its parameter's shape (or is a 0-d count): load_state_dict checks it
     _state_has_param_shapes = True
+    # the algorithm's update reads group["maximize"] itself (no negated copy of the gradient)
+    _folds_maximize = False
+    flush_denormal = True
 
     def __init__(self, params, defaults):
         if isinstance(params, Tensor):
@@ -77,15 +89,18 @@ class Optimizer:
         updates = [(group, param, checked_grad(type(self).__name__, index, param))
                    for index, group, param in _numbered(self.param_groups)
                    if param.grad is not None]
-        with quiet_arithmetic():   # the closure above keeps the caller's error state
+        negates = not self._folds_maximize
+        # the closure above keeps the caller's error state and denormals
+        with quiet_arithmetic(), flushing_denormals() if self.flush_denormal else _nothing:
             for group, param, grad in updates:
                 state = self.state[param]
                 if not state:
                     state.update(self.init_state(param.array, group))
                 else:
                     _check_state_dtype(type(self).__name__, param, state)
-                self.update(param.array, -grad if group.get("maximize", False) else grad, state,
-                            group)
+                if negates and group.get("maximize", False):
+                    grad = -grad
+                self.update(param.array, grad, state, group)
                 param._version[0] += 1   # an in-place change: graphs that saved param see it
         return loss
 
@@ -252,6 +267,16 @@ def count_step(state):
     return float(counter)
 
 
+def add_scaled(target, array, scale):
+    """target += scale · array, in place, in one pass where scale is ±1 (NumPy has no fused
+    multiply-add: otherwise a product, then the sum)."""
+    if scale == 1:
+        return xp.add(target, array, out=target)
+    if scale == -1:
+        return xp.subtract(target, array, out=target)
+    return xp.add(target, xp.multiply(array, scale), out=target)
+
+
 def decay_weights(param, grad, group):
     """Weight decay as the group asks: decoupled (AdamW's θ ← θ(1 - lr λ), done here in place) or
     L2 (g + λθ, returned). Returns the gradient the update should use."""
@@ -264,17 +289,33 @@ def decay_weights(param, grad, group):
     return grad + weight_decay * param
 
 
-def update_moments(state, grad, beta1, beta2):
-    """Adam's running moments, in place: m ← m + (1 - β1)(g - m) (torch's lerp form), v ← β2 v +
-    (1 - β2) g². Returns the arrays (m, v)."""
+def update_moments(state, grad, beta1, beta2, sign=1.0):
+    """Adam's running moments, in place: m ← β1 m + (1 - β1) sign·g, v ← β2 v + (1 - β2) g², in
+    seven passes. Returns the arrays (m, v). torch writes m as a lerp, m + (1 - β1)(g - m): equal
+    up to rounding, but with denormals flushed its step (1 - β1)m underflows to 0 below ~1e-37
+    and m stalls there; the product β1 m decays to 0."""
     exp_avg, exp_avg_sq = state["exp_avg"].array, state["exp_avg_sq"].array
-    exp_avg += (1 - beta1) * (grad - exp_avg)
+    exp_avg *= beta1
+    add_scaled(exp_avg, grad, sign * (1 - beta1))
     exp_avg_sq *= beta2
-    exp_avg_sq += (1 - beta2) * grad * grad
+    square = xp.multiply(grad, grad)
+    square *= 1 - beta2
+    exp_avg_sq += square
     return exp_avg, exp_avg_sq
 
 
 # ----- internals --------------------------------------------------------------------------------
+class _Nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exception):
+        return None
+
+
+_nothing = _Nothing()
+
+
 def _unpack_params(params):
     """The group's tensors as a list, and their names if given as (name, tensor) pairs."""
     if isinstance(params, Tensor):

@@ -1,5 +1,6 @@
 """SGD: stochastic gradient descent, with momentum (heavy ball or Nesterov) and weight decay."""
-from chainrule.optim.optimizer import Optimizer, check_non_negative, check_plain_options
+from chainrule.backend import xp
+from chainrule.optim.optimizer import Optimizer, add_scaled, check_non_negative, check_plain_options
 from chainrule.tensor import Tensor
 
 
@@ -26,6 +27,8 @@ class SGD(Optimizer):
         differentiable: must stay False (see check_plain_options).
     """
 
+    _folds_maximize = True
+
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
                  nesterov=False, *, maximize=False, foreach=None, differentiable=False,
                  fused=None):
@@ -43,16 +46,25 @@ class SGD(Optimizer):
         return {"momentum_buffer": None} if group["momentum"] != 0 else {}
 
     def update(self, param, grad, state, group):
-        momentum, weight_decay = group["momentum"], group["weight_decay"]
-        if weight_decay != 0:
-            grad = grad + weight_decay * param
+        # In place, with as few passes over the parameter as NumPy allows: the sign of maximize
+        # and the factor 1 − τ are folded into the sums (no negated or scaled copy of g when
+        # they are ±1), and grad (shared with param.grad) is never written.
+        momentum, weight_decay, lr = group["momentum"], group["weight_decay"], group["lr"]
+        sign = -1.0 if group["maximize"] else 1.0      # the update uses sign · grad
+        if weight_decay != 0:                          # g ← sign · g + λθ, a new array
+            grad = add_scaled(xp.multiply(param, weight_decay), grad, sign)
+            sign = 1.0
         if momentum != 0:
-            if state["momentum_buffer"] is None:
-                state["momentum_buffer"] = Tensor._make(grad.copy())
+            buffer = state["momentum_buffer"]
+            if buffer is None:                         # the first step: b ← g
+                buffer = grad.copy() if sign == 1 else xp.negative(grad)
+                state["momentum_buffer"] = Tensor._make(buffer)
             else:
-                buffer = state["momentum_buffer"].array
-                buffer *= momentum
-                buffer += (1 - group["dampening"]) * grad
-            buffer = state["momentum_buffer"].array
-            grad = grad + momentum * buffer if group["nesterov"] else buffer
-        param -= group["lr"] * grad
+                buffer = xp.multiply(buffer.array, momentum, out=buffer.array)
+                add_scaled(buffer, grad, sign * (1 - group["dampening"]))
+            if group["nesterov"]:                      # θ ← θ − γ(g + μb)
+                add_scaled(param, grad, -lr * sign)
+                add_scaled(param, buffer, -lr * momentum)
+                return
+            grad, sign = buffer, 1.0
+        add_scaled(param, grad, -lr * sign)
