@@ -216,7 +216,7 @@ class GRUSequenceFunction(Function):
         grads = [d_gates_x if needs[0] else None, d_h if needs[1] else None,
                  join([part.mT @ h_prev for part in parts]) if needs[2] else None]
         if b_hh:
-            grads.append(join([part.sum(0) for part in parts]) if needs[3] else None)
+            grads.append(join([_column_sums(part) for part in parts]) if needs[3] else None)
         return tuple(grads)
 
     def _saved(self, hidden):
@@ -234,6 +234,14 @@ class GRUSequenceFunction(Function):
             saved[t] = (h, r, z, n, a_n)
             h = (1 - z) * n + z * h
         return saved
+
+
+def _column_sums(rows):
+    """Σ over the rows of a matrix; of an array's as one matrix-vector product: twice as fast as
+    NumPy's sum over axis 0 here, which also adds row after row where BLAS blocks the sum."""
+    if isinstance(rows, Tensor):
+        return rows.sum(0)
+    return xp.ones(rows.shape[0], rows.dtype) @ rows
 
 
 def _gru_forward(gates_x, h, w_hh, b_hh, recurrent, rz, n, out):
@@ -266,11 +274,12 @@ def _gru_gates(gates_x, h, w_hh, b_hh):
 def _gru_step_grads(grad, h, r, z, n, a_n, w_hh, join):
     """(d gates_x, d recurrent, d h) of one GRU step given dh' = grad, on arrays or on Tensors;
     join(parts, k) joins the three gates' parts of result k (0: d gates_x, 1: d recurrent)."""
-    d_n = grad * (1 - z) * (1 - n * n)
-    d_r = d_n * a_n * r * (1 - r)
-    d_z = grad * (h - n) * z * (1 - z)
+    grad_z = grad * z   # each factor written to take the fewest passes over the arrays
+    d_n = (grad - grad_z) * (1 - n * n)
+    d_r = d_n * a_n * (r - r * r)
+    d_z = (h - n) * (grad_z - grad_z * z)
     d_recurrent = join([d_r, d_z, d_n * r], 1)
-    return join([d_r, d_z, d_n], 0), d_recurrent, d_recurrent @ w_hh + grad * z
+    return join([d_r, d_z, d_n], 0), d_recurrent, d_recurrent @ w_hh + grad_z
 
 
 def _step_grads(fn, d_gates_x, d_recurrent, d_state, h):
