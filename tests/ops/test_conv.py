@@ -143,6 +143,29 @@ def test_larger_convolutions_match_torch(conv, shapes, kwargs, dtype, rtol):
         np.testing.assert_allclose(a, b, rtol=rtol, atol=rtol * np.abs(b).max())
 
 
+
+@pytest.mark.parametrize("conv, shapes, kwargs", [
+    ("conv2d", ((3, 4, 9, 7), (6, 2, 3, 2), (6,)), dict(stride=(2, 1), padding=1, groups=2)),
+    ("conv1d", ((2, 3, 11), (4, 3, 3), (4,)), dict(dilation=2)),
+    ("conv3d", ((2, 2, 4, 3, 5), (3, 2, 2, 2, 3), (3,)), dict(padding=(1, 0, 1))),
+])
+def test_convolutions_in_one_step_blocks_match_torch(conv, shapes, kwargs, monkeypatch):
+    """Columns made a block at a time give what whole columns give: here one window step per
+    block, the most blocks there can be."""
+    monkeypatch.setattr("chainrule.ops.conv.BLOCK_BYTES", 1)
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(shape) for shape in shapes]
+    ours = [cr.tensor(a, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    out = getattr(F, conv)(*ours, **kwargs)
+    expected = getattr(torch.nn.functional, conv)(*theirs, **kwargs)
+    upstream = rng.standard_normal(expected.shape)
+    out.backward(cr.tensor(upstream))
+    expected.backward(torch.tensor(upstream))
+    for a, b in [(out, expected)] + list(zip((t.grad for t in ours), (t.grad for t in theirs))):
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-10,
+                                   atol=1e-10)
+
 # ----- errors -------------------------------------------------------------------------------------
 @pytest.mark.parametrize("call, error, message", [
     (lambda: F.conv2d(cr.ones(2, 4, 8, 8), cr.ones(8, 3, 3, 3)), RuntimeError,

@@ -87,16 +87,44 @@ def sliding_size(size, kernel, stride, dilation, pads):
                  for n, k, s, d, (low, high) in zip(size, kernel, stride, dilation, pads))
 
 
-def unfold_array(x, windows):
-    """im2col on arrays: (N, C, *S) -> the C-contiguous columns (C, *kernel, *windows, N)."""
-    padded = windows.pad_batch_last(x, 0)
+def window_view(padded, windows):
+    """The columns (C, *kernel, *windows, N) as a strided view of a batch-last padded input."""
     channel, *spatial, batch = padded.strides
     strides = ((channel,) + tuple(d * step for d, step in zip(windows.dilation, spatial)) +
                tuple(s * step for s, step in zip(windows.stride, spatial)) + (batch,))
-    shape = x.shape[1:2] + windows.kernel + windows.out_size + x.shape[:1]
-    view = xp.lib.stride_tricks.as_strided(padded, shape, strides, writeable=False)
+    shape = padded.shape[:1] + windows.kernel + windows.out_size + padded.shape[-1:]
+    return xp.lib.stride_tricks.as_strided(padded, shape, strides, writeable=False)
+
+
+def unfold_array(x, windows):
+    """im2col on arrays: (N, C, *S) -> the C-contiguous columns (C, *kernel, *windows, N)."""
     # the one copy of im2col: every window laid out for a single matrix product
-    return xp.ascontiguousarray(view)
+    return xp.ascontiguousarray(window_view(windows.pad_batch_last(x, 0), windows))
+
+
+# A convolution makes and uses its columns a block at a time: a block, written by the copy and read
+# at once by the product, stays in the core's cache (L2: 2 MB here). Made whole (5 MB for LeNet's
+# first layer) they went out to memory and back, and unfold + product ran ~2x slower.
+BLOCK_BYTES = 512 * 1024
+
+
+def column_blocks(view, groups):
+    """(columns, block) for consecutive blocks of the im2col view (C, *kernel, *windows, N): each
+    a whole number of steps along the first window dim, `columns` its range in the flattened
+    (windows, N), `block` its copy as (rows, width) or per group (groups, rows/groups, width).
+    One buffer serves every block: use each before asking for the next."""
+    kernel_dims = (view.ndim - 2) // 2
+    rows = math.prod(view.shape[:1 + kernel_dims])
+    height, per_step = view.shape[1 + kernel_dims], math.prod(view.shape[2 + kernel_dims:])
+    step = max(1, BLOCK_BYTES // max(1, rows * per_step * view.itemsize))
+    buffer = xp.empty(rows * min(step, height) * per_step, view.dtype)
+    shape = ((groups, rows // groups) if groups > 1 else (rows,)) + (-1,)
+    for start in range(0, height, step):
+        part = view[(slice(None),) * (1 + kernel_dims) + (slice(start, start + step),)]
+        block = buffer[:part.size].reshape(part.shape)
+        xp.copyto(block, part)
+        stop = start + part.shape[1 + kernel_dims]
+        yield slice(start * per_step, stop * per_step), block.reshape(shape)
 
 
 def fold_array(cols, windows):
@@ -140,15 +168,20 @@ class Convolution(Function):
     """y[o, l, n] = b[o] + Σ_r w[o, r] cols[r, l, n], cols = UnfoldFunction(x) with r = (c, k)
     (each group of channels on its own);  dw = dy colsᵀ,  db = Σ_{l, n} dy,  dx = fold(wᵀ dy).
 
-    Convolution as one node: im2col, one product and the bias add in forward; the backward
-    formula is written once, on arrays in a plain backward (the forward's columns reused, no
-    Tensor per term) and on Tensors under create_graph (columns unfolded again from x, so that
-    the weight gradient stays differentiable in x)."""
+    Convolution as one node: im2col, the product and the bias add in forward. On arrays the
+    columns are made a block at a time (column_blocks) and never kept: backward makes them again.
+    The backward formula is written once, on arrays in a plain backward (no Tensor per term) and
+    on Tensors under create_graph (the columns by UnfoldFunction, so that the weight gradient
+    stays differentiable in x)."""
 
     def forward(self, x, w, b=None, windows=None, groups=1):
         self.windows, self.groups = windows, groups
-        cols = self.cols = unfold_array(x, windows)
-        out = matrix_product(*_as_matrices(w, cols, groups))
+        self.padded = windows.pad_batch_last(x, 0)
+        lead = (groups,) if groups > 1 else ()
+        w_rows = w.reshape(lead + (w.shape[0] // groups, -1))
+        out = xp.empty(w_rows.shape[:-1] + (math.prod(windows.out_size) * x.shape[0],), x.dtype)
+        for columns, block in column_blocks(window_view(self.padded, windows), groups):
+            xp.matmul(w_rows, block, out=out[..., columns])
         if b is not None:
             out += b.reshape(out.shape[:-1] + (1,))
         # (O, *out, N) in memory, seen as (N, O, *out): the next layer's unfold needs no copy
@@ -158,53 +191,32 @@ class Convolution(Function):
         grad, inputs, recording = self.operands(grad)
         x, w = inputs[0], inputs[1]
         needs, groups, windows = self.needs_input_grad, self.groups, self.windows
-        product = _matmul if recording else matrix_product
-        # dy as (groups, O/groups, L·N) matrices: free when dy is batch-last, as conv makes it
+        # dy as (O, L·N), or (groups, O/groups, L·N): free when dy is batch-last, as conv makes it
         dy = (grad.movedim(0, -1) if recording else xp.moveaxis(grad, 0, -1)).reshape(
             ((groups,) if groups > 1 else ()) + (w.shape[0] // groups, -1))
         grad_x = grad_w = grad_b = None
         if needs[0]:
-            w_rows = w.reshape(dy.shape[:-1] + (-1,))
             cols_shape = x.shape[1:2] + windows.kernel + windows.out_size + x.shape[:1]
-            dcols = product(w_rows.mT, dy).reshape(cols_shape)
+            dcols = (w.reshape(dy.shape[:-1] + (-1,)).mT @ dy).reshape(cols_shape)
             grad_x = FoldFunction.apply(dcols, windows=windows) if recording else fold_array(
                 dcols, windows)
-        if needs[1]:
-            cols = UnfoldFunction.apply(x, windows=windows) if recording else self.cols
-            cols = cols.reshape(dy.shape[:-2] + (-1, dy.shape[-1]))
-            grad_w = (weight_product(dy, cols) if not recording else dy @ cols.mT).reshape(w.shape)
+        if needs[1] and recording:
+            cols = UnfoldFunction.apply(x, windows=windows)
+            grad_w = (dy @ cols.reshape(dy.shape[:-2] + (-1, dy.shape[-1])).mT).reshape(w.shape)
+        elif needs[1]:
+            grad_w = self._weight_grad(dy, w.shape)
         if len(needs) == 3 and needs[2]:
             grad_b = dy.sum(-1).reshape(w.shape[:1])
         return grad_x, grad_w, grad_b
 
-
-def _as_matrices(w, cols, groups):
-    """w as (O, C·K) and the columns as (C·K, L·N) matrices, or stacks of one per group."""
-    lead = (groups,) if groups > 1 else ()
-    return (w.reshape(lead + (w.shape[0] // groups, -1)),
-            cols.reshape(lead + (w[0].size, -1)))
-
-
-def _matmul(a, b):
-    return a @ b
-
-
-def matrix_product(a, b):
-    """a @ b on arrays."""
-    return xp.matmul(a, b)
-
-
-def weight_product(dy, cols):
-    """dy @ colsᵀ on arrays, (O, L·N) by (C·K, L·N): the weight gradient, a long, thin product.
-    OpenBLAS runs it 1.5-3x faster as (cols @ dyᵀ)ᵀ here; when L·N dwarfs both other sizes, as
-    64 partial products over slices of it, summed, faster still (6×50176 by 25×50176: ~3x)."""
-    rows, k = cols.shape[-2:]
-    parts = 64
-    if dy.ndim == 2 and k >= 4096 and k >= parts * max(rows, dy.shape[0]) and k % parts == 0:
-        split = xp.matmul(cols.reshape(rows, parts, k // parts).transpose(1, 0, 2),
-                          dy.reshape(dy.shape[0], parts, k // parts).transpose(1, 2, 0))
-        return split.sum(0).T
-    return xp.matmul(cols, dy.mT).mT
+    def _weight_grad(self, dy, shape):
+        """dy colsᵀ on arrays, summed over the column blocks; each as (block dyᵀ)ᵀ, which
+        OpenBLAS ran 1.5-3x faster than dy blockᵀ here."""
+        total = None
+        for columns, block in column_blocks(window_view(self.padded, self.windows), self.groups):
+            part = xp.matmul(block, dy[..., columns].mT)
+            total = part if total is None else xp.add(total, part, out=total)
+        return total.mT.reshape(shape)
 
 
 # ----- the public functions ----------------------------------------------------------------------
