@@ -29,7 +29,7 @@ def parse(argv):
     parser.add_argument("workloads", nargs="*", metavar="WORKLOAD",
                         help=f"names to run (default all): {', '.join(WORKLOADS)}")
     parser.add_argument("--quick", action="store_true",
-                        help="5 short rounds; batch 1 warmed up 500 steps, not 4000")
+                        help="5 short rounds; batch 1 warmed up 2000 steps, not 4000")
     parser.add_argument("--threads", type=int, default=1, help="BLAS/torch threads (default 1)")
     parser.add_argument("--rounds", type=int, help="timed rounds per library")
     parser.add_argument("--seconds", type=float, help="seconds per round")
@@ -47,6 +47,7 @@ def memory_of(library, names, threads):
     L = measure.import_library(library)
     limiter = measure.limit_threads(threads, L if library == "torch" else None)  # noqa: F841
     workloads.preload(names)   # read data files once, before forking
+    workloads.warm_up_library(L)
     measure.memory_children(L, names, lambda name, L: WORKLOADS[name][0](L, quick=True), threads)
 
 
@@ -131,7 +132,8 @@ def print_table(names, timings, memory, checks, settings):
         ours, theirs = memory.get(name, (None, None))
         mem = ours / theirs if ours is not None and theirs and theirs >= 2 ** 20 else None
         mem_text = (f"{mem:5.2f}x {verdict(mem, 0.5, above=False)}" if mem is not None else
-                    "tiny" if ours is not None and theirs is not None else "n/a")
+                    "tiny" if ours is not None and theirs is not None else
+                    "-" if name in workloads.NO_MEMORY else "n/a")
         flag = "" if checks[name] else "  (check MISMATCH: see above)"
         print(f"{name:12} {t['chainrule'] * 1e3:8.3f}ms {t['torch'] * 1e3:8.3f}ms "
               f"{t['ratio']:5.2f}x {t['low']:5.2f}-{t['high']:<5.2f} {t['kept']:2}/{t['rounds']:<2} "
@@ -167,11 +169,12 @@ def main(argv=None):
         timings[name] = measure.summarize(times, clock)
         log(f"  {timings[name]['ratio']:.2f}x ({timings[name]['kept']}/{plan['rounds']} rounds "
             f"kept)")
-    memory = {} if args.no_memory else memory_ratios(names, args.threads, log)
+    measured = [name for name in names if name not in workloads.NO_MEMORY]
+    memory = {} if args.no_memory or not measured else memory_ratios(measured, args.threads, log)
     settings = (f"{'QUICK: ' if args.quick else ''}{plan['rounds']} interleaved rounds of "
                 f"~{plan['seconds']:g} s per library, {args.threads} thread(s) each, timed by "
                 f"{'process CPU time' if clock == 'cpu' else 'wall clock'}"
-                f"{'; batch 1 warmed up 500 steps, not 4000' if args.quick else ''}")
+                f"{'; batch 1 warmed up 2000 steps, not 4000' if args.quick else ''}")
     print_table(names, timings, memory, checks, settings)
     load = " ".join(f"{value:.2f}" for value in os.getloadavg())
     print(f"{measure.denormals()}; load average at the end: {load}; wall time {time.perf_counter() - started:.0f} s")

@@ -24,7 +24,7 @@ def parse(argv=None):
     parser.add_argument("--steps", type=int, help="steps profiled (default: about 3 s of them)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--top", type=int, default=25, help="rows per table (default 25)")
-    parser.add_argument("--quick", action="store_true", help="batch 1: 500 warm-up steps")
+    parser.add_argument("--quick", action="store_true", help="batch 1: 2000 warm-up steps")
     return parser.parse_args(argv)
 
 
@@ -43,7 +43,7 @@ def main(argv=None):
     L = measure.import_library(args.library)
     limiter = measure.limit_threads(args.threads, L if args.library == "torch" else None)  # noqa: F841
     case = WORKLOADS[args.workload][0](L, quick=args.quick)
-    steps_before = 500 if args.quick and case.warmup_steps else case.warmup_steps
+    steps_before = 2000 if args.quick and case.warmup_steps else case.warmup_steps
     for _ in range(steps_before):
         case.step()
     for _ in range(3):
