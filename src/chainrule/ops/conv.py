@@ -46,7 +46,7 @@ class Windows:
 
     def pad_batch_last(self, x, value):
         """x (N, C, *S) as a C-contiguous (C, *padded S, N) array, padded with value."""
-        batch_last = xp.moveaxis(x, 0, -1)
+        batch_last = to_batch_last(x)
         if not self.padded:
             return xp.ascontiguousarray(batch_last)  # free when x is already batch-last
         out = xp.full(x.shape[1:2] + self.padded_size + x.shape[:1], value, dtype=x.dtype)
@@ -61,7 +61,7 @@ class Windows:
             out = xp.full(x.shape[:2] + self.padded_size, value, dtype=x.dtype)
             out[self.crop] = x
             return out
-        return xp.moveaxis(self.pad_batch_last(x, value), -1, 0)
+        return to_batch_first(self.pad_batch_last(x, value))
 
     def zeros_like(self, like, dtype):
         """Zeros of the padded input's shape (N, C, *padded S), in `like`'s memory layout (ops
@@ -69,7 +69,7 @@ class Windows:
         batch, channels = like.shape[:2]
         if not is_batch_last(like):
             return xp.zeros((batch, channels) + self.padded_size, dtype)
-        return xp.moveaxis(xp.zeros((channels,) + self.padded_size + (batch,), dtype), -1, 0)
+        return to_batch_first(xp.zeros((channels,) + self.padded_size + (batch,), dtype))
 
 
 # Layers build the same windows on every call: build them once (they never change after __init__).
@@ -79,6 +79,27 @@ cached_windows = functools.lru_cache(maxsize=512)(Windows)
 def is_batch_last(x):
     """Whether an (N, C, ...) array has its batch dim innermost in memory (as conv leaves it)."""
     return x.ndim > 1 and x.shape[0] > 1 and x.strides[0] < x.strides[-1]
+
+
+def to_batch_last(x):
+    """(N, C, *S) seen as (C, *S, N), a view (a transpose with a cached order: moveaxis checks
+    its arguments in 9 µs, a few times per layer)."""
+    return x.transpose(_batch_last_order(x.ndim))
+
+
+def to_batch_first(x):
+    """(C, *S, N) seen as (N, C, *S), a view."""
+    return x.transpose(_batch_first_order(x.ndim))
+
+
+@functools.cache
+def _batch_last_order(ndim):
+    return tuple(range(1, ndim)) + (0,)
+
+
+@functools.cache
+def _batch_first_order(ndim):
+    return (ndim - 1,) + tuple(range(ndim - 1))
 
 
 def sliding_size(size, kernel, stride, dilation, pads):
@@ -93,7 +114,10 @@ def window_view(padded, windows):
     strides = ((channel,) + tuple(d * step for d, step in zip(windows.dilation, spatial)) +
                tuple(s * step for s, step in zip(windows.stride, spatial)) + (batch,))
     shape = padded.shape[:1] + windows.kernel + windows.out_size + padded.shape[-1:]
-    return xp.lib.stride_tricks.as_strided(padded, shape, strides, writeable=False)
+    # an ndarray over padded's memory: as_strided does the same in 10x the time (9 µs)
+    view = xp.ndarray(shape, padded.dtype, padded, 0, strides)
+    view.flags.writeable = False
+    return view
 
 
 def unfold_array(x, windows):
@@ -134,7 +158,7 @@ def fold_array(cols, windows):
     for offset, where in zip(windows.offsets, windows.batch_last_slices):
         out[where] += cols[(slice(None),) + offset]
     out = out[windows.batch_last_crop] if windows.padded else out
-    return xp.moveaxis(out, -1, 0)
+    return to_batch_first(out)
 
 
 class UnfoldFunction(Function):
@@ -185,14 +209,14 @@ class Convolution(Function):
         if b is not None:
             out += b.reshape(out.shape[:-1] + (1,))
         # (O, *out, N) in memory, seen as (N, O, *out): the next layer's unfold needs no copy
-        return xp.moveaxis(out.reshape(w.shape[:1] + windows.out_size + x.shape[:1]), -1, 0)
+        return to_batch_first(out.reshape(w.shape[:1] + windows.out_size + x.shape[:1]))
 
     def backward(self, grad):
         grad, inputs, recording = self.operands(grad)
         x, w = inputs[0], inputs[1]
         needs, groups, windows = self.needs_input_grad, self.groups, self.windows
         # dy as (O, L·N), or (groups, O/groups, L·N): free when dy is batch-last, as conv makes it
-        dy = (grad.movedim(0, -1) if recording else xp.moveaxis(grad, 0, -1)).reshape(
+        dy = (grad.movedim(0, -1) if recording else to_batch_last(grad)).reshape(
             ((groups,) if groups > 1 else ()) + (w.shape[0] // groups, -1))
         grad_x = grad_w = grad_b = None
         if needs[0]:
