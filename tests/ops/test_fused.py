@@ -196,17 +196,22 @@ def test_attention_row_with_no_key_is_zero_with_zero_gradients():
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_attention_rows_far_below_the_largest_score_match_torch(dtype):
-    """One shift per matrix would underflow the other rows here (scores ~ ±1000 in row 0,
-    ~ ±1 elsewhere): such a call takes per-row maxima, and matches torch."""
+@pytest.mark.parametrize("extreme", ["large scores", "underflowing row"])
+def test_attention_with_extreme_scores_matches_torch(dtype, extreme):
+    """Scores ~ ±1000 in row 0 (exp overflows unshifted), or a row biased by -200 (its exp
+    underflows unshifted): such a call shifts each row by its max, and matches torch."""
     import torch
     rng = np.random.default_rng(3)
-    arrays = [rng.standard_normal(s).astype(dtype) for s in QKV]
-    arrays[0][:, 0] *= 1000
+    arrays = [rng.standard_normal(s).astype(dtype) for s in QKV + ((3, 4),)]
+    if extreme == "large scores":
+        arrays[0][:, 0] *= 1000
+    else:
+        arrays[3][1] -= 200
     ours = [chainrule.tensor(a, requires_grad=True) for a in arrays]
     theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
-    out = chainrule.nn.functional.scaled_dot_product_attention(*ours)
-    expected = torch.nn.functional.scaled_dot_product_attention(*theirs)
+    out = chainrule.nn.functional.scaled_dot_product_attention(*ours[:3], attn_mask=ours[3])
+    expected = torch.nn.functional.scaled_dot_product_attention(*theirs[:3],
+                                                                attn_mask=theirs[3])
     upstream = rng.standard_normal(out.shape).astype(dtype)
     out.backward(chainrule.tensor(upstream))
     expected.backward(torch.tensor(upstream))

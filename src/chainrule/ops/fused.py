@@ -149,10 +149,10 @@ class Attention(Function):
     dv = Pᵀ dy,  dZ = P (dP - Σ_keys P dP) with dP = dy vᵀ,  dq = s dZ k,  dk = s dZᵀ q,  db = dZ
 
     Kept as E = exp(Z - m) and σ = Σ_keys E (P = E / σ): the output divides E v, not E, by σ,
-    and the backward's dZ = E (dP/σ - Σ_keys E dP/σ / σ) needs no P. The shift m is one max per
-    matrix of scores, not per row (a row max over short rows costs several passes); a row whose
-    σ underflows with it (more than ~40 below that max, or all -inf) sends the whole call to
-    per-row maxima."""
+    and the backward's dZ = E (dP/σ - Σ_keys E dP/σ / σ) needs no P. The shift m is 0 while no
+    score exceeds _SAFE (no overflow) and no row's σ underflows; otherwise it is each row's max
+    (a max along short rows costs more than the exp itself). Either way a row's weights depend
+    on that row's scores only, so a causal mask stays exactly causal."""
 
     def forward(self, q, k, v, *bias, scale):
         self.scale = scale
@@ -160,12 +160,17 @@ class Attention(Function):
         if bias:
             scores += bias[0]
         ones = xp.ones((scores.shape[-1], 1), scores.dtype)
-        peak = scores.max((-2, -1), keepdims=True)
-        exps, sums = _shifted_exp(scores, peak, ones)
-        self.dead = None
-        if (sums < _TINY).any():   # underflow, or rows with no key: per-row maxima
-            peak = scores.max(-1, keepdims=True)
-            exps, sums = _shifted_exp(scores, peak, ones)
+        peak = self.dead = None
+        safe = scores.size == 0 or scores.max() <= _SAFE   # False for nan
+        if safe:
+            exps = xp.exp(scores)
+            sums = exps @ ones
+        if not safe or (sums < _TINY).any():   # large scores, underflow, or rows with no key
+            peak = scores.max(-1, keepdims=True, initial=-xp.inf)
+            peak[xp.isneginf(peak)] = 0
+            exps = xp.subtract(scores, peak, out=scores)
+            xp.exp(exps, out=exps)
+            sums = exps @ ones
             dead = sums == 0
             if dead.any():   # E = 0 there: σ = 1 gives zero weights, output and gradients
                 self.dead = dead.astype(sums.dtype)
@@ -202,20 +207,13 @@ class Attention(Function):
         scores = (q * self.scale) @ k.mT
         if bias:
             scores = scores + bias[0]
-        exps = (scores - Tensor._make(self.peak)).exp()
+        exps = (scores if self.peak is None else scores - Tensor._make(self.peak)).exp()
         sums = exps @ Tensor._make(xp.ones((exps.shape[-1], 1), self.dtype))
         return exps, sums if self.dead is None else sums + Tensor._make(self.dead)
 
 
-_TINY = 2.0 ** -60   # a σ below it may have lost digits to underflow (or be 0): see Attention
-
-
-def _shifted_exp(scores, peak, ones):
-    """E = exp(scores - peak) and σ = Σ_keys E, a peak of -inf (nothing to attend) taken as 0."""
-    peak[xp.isneginf(peak)] = 0
-    exps = xp.subtract(scores, peak)
-    xp.exp(exps, out=exps)
-    return exps, exps @ ones
+_SAFE = 60.0         # exp(60) ~ 1e26: S of them still far below float32's largest (3e38)
+_TINY = 2.0 ** -60   # a σ below it may have lost digits to underflow (or be 0)
 
 
 def attention(query, key, value, bias=None, scale=1.0):
