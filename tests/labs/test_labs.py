@@ -1,20 +1,17 @@
 """Every lab in labs/, as `make test` promises: its source keeps the kit's rules, its solution
-(QUICK = True, injected after the parameters cell) earns full marks, and its student release
-earns 0 on every exercise while failing only with the stubs' NotImplementedError."""
+(QUICK = True, in the parameters cell and injected after it) earns full marks, and its student
+release earns 0 on every exercise while failing only with the stubs' NotImplementedError. The
+grades are the session's (conftest.py), which test_nbgrader compares with nbgrader's; that the
+untouched source gets QUICK injected after its parameters cell is test_assemble's."""
 import pathlib
 import re
 
-import nbformat
 import pytest
 
-from chainrule.labs.execute import Limits
-from chainrule.labs.grade import grade_submission
 from chainrule.labs.release import release
 from chainrule.labs.source import PARAMETERS_TAG, find_labs, is_solution, is_test
 
 LABS = find_labs()
-QUICK = {"QUICK": True}
-LIMITS = Limits(cell_seconds=120, total_seconds=300)
 
 
 @pytest.fixture(scope="module", params=LABS, ids=[lab.name for lab in LABS])
@@ -23,15 +20,10 @@ def lab(request):
 
 
 @pytest.fixture(scope="module")
-def graded(lab, tmp_path_factory):
-    """The lab's solution and its release, each graded once for the tests below."""
-    folder = tmp_path_factory.mktemp(lab.name)
-    source = lab.notebook()
-    solution, student = folder / "solution.ipynb", folder / "release.ipynb"
-    nbformat.write(source, solution)
-    nbformat.write(release(source), student)
-    return (grade_submission(source, solution, "solution", LIMITS, QUICK),
-            grade_submission(source, student, "release", LIMITS, QUICK))
+def graded(lab, graded_lab):
+    """The lab's solution and its release, each graded once a session (conftest.py)."""
+    grades = graded_lab(lab)
+    return grades.solution, grades.stub
 
 
 def test_there_are_the_lectures_eight_labs():

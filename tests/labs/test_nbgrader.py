@@ -8,7 +8,8 @@ with one test cell deleted and another gutted: both graders must run the lab's o
 
 nbgrader runs a locked cell from the source it was given, not from what papermill would inject, so
 the quick setting goes into the source itself: the parameters cell becomes `QUICK = True`, and
-the kit grades against that same source."""
+the kit grades against that same source. The kit's grades are the session's (conftest.py), those
+test_labs checks: nbgrader is handed the very files the kit graded."""
 import copy
 import os
 import pathlib
@@ -19,28 +20,17 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from chainrule.labs.execute import Limits
 from chainrule.labs.grade import grade_submission
 from chainrule.labs.release import release
-from chainrule.labs.source import PARAMETERS_TAG, exercises, find_labs, grade_id, is_solution
+from chainrule.labs.source import exercises, find_labs, grade_id, is_solution
+from tests.labs.helpers import LIMITS, QUICK
 
 LABS = find_labs()
 COURSE = "chainrule"
 STUDENTS = ("solution", "stub")
 TAMPERED_LAB = LABS[0]   # one lab only: each submission costs a run in both graders
-QUICK = {"QUICK": True}
-LIMITS = Limits(cell_seconds=120, total_seconds=300)
 # nbgrader's own limit is 30 s a cell; the machine running the suite may be busy.
 NBGRADER_CELL_SECONDS = 120
-
-
-def quick_source(lab):
-    """The lab's instructor notebook with its parameters cell set to the quick setting."""
-    notebook = lab.notebook()
-    for cell in notebook.cells:
-        if PARAMETERS_TAG in cell.metadata.get("tags", []):
-            cell.source = "QUICK = True"
-    return notebook
 
 
 def notebook_path(root, stage, lab, student=None):
@@ -95,15 +85,16 @@ def nbgrader(root, environment, *arguments):
 
 
 @pytest.fixture(scope="module")
-def course(tmp_path_factory):
-    """The course folder after generate_assignment and autograde of every lab, both students."""
+def course(tmp_path_factory, graded_lab):
+    """The course folder after generate_assignment and autograde of every lab, both students;
+    its sources are the quick sources the kit grades (conftest.py), byte for byte."""
     root = tmp_path_factory.mktemp("course")
     environment = scratch_environment(tmp_path_factory.mktemp("scratch"))
     write_config(root)
     for lab in LABS:
         path = notebook_path(root, "source", lab)
         path.parent.mkdir(parents=True)
-        nbformat.write(quick_source(lab), path)
+        path.write_bytes(graded_lab(lab).paths["solution"].read_bytes())
     nbgrader(root, environment, "generate_assignment", "*")
     for lab in LABS:
         handed_in = {"solution": notebook_path(root, "source", lab),
@@ -147,15 +138,6 @@ def nbgrader_scores(root, lab, student):
                 if grade.cell.cell_type == "code"}
 
 
-@pytest.fixture(scope="module")
-def kit_grades(course, lab):
-    """The kit's grade of each student's submission, the very files nbgrader graded."""
-    source = course_source(course, lab)
-    return {student: grade_submission(source, notebook_path(course, "submitted", lab, student),
-                                      student, LIMITS, QUICK)
-            for student in STUDENTS}
-
-
 def kit_scores(grade):
     return {test.grade_id: (test.points, test.max_points)
             for exercise in grade.exercises for test in exercise.tests}
@@ -173,9 +155,19 @@ def test_nbgrader_gives_the_untouched_release_nothing(course, lab):
     assert {name: score for name, (score, _) in scores.items() if score != 0} == {}
 
 
+def cells_and_metadata(path):
+    notebook = nbformat.read(path, as_version=4)
+    return notebook.cells, notebook.metadata
+
+
 @pytest.mark.parametrize("student", STUDENTS)
-def test_the_kit_scores_each_test_cell_as_nbgrader_does(course, lab, kit_grades, student):
-    kit = kit_grades[student]
+def test_the_kit_scores_each_test_cell_as_nbgrader_does(course, lab, graded_lab, student):
+    graded = graded_lab(lab)
+    # The kit graded the very notebook nbgrader graded: the stub is nbgrader's release, which is
+    # the kit's cell for cell (test_nbgrader_releases_what_the_kit_releases).
+    handed_in = notebook_path(course, "submitted", lab, student)
+    assert cells_and_metadata(graded.paths[student]) == cells_and_metadata(handed_in)
+    kit = getattr(graded, student)
     assert kit_scores(kit) == nbgrader_scores(course, lab, student)
     # The untouched release is no tampering to the kit. (nbgrader itself logs "checksum has
     # changed" for every test cell that had hidden tests: it compares with the checksum taken
