@@ -11,8 +11,8 @@ import math
 
 from chainrule.autograd.function import Function
 from chainrule.backend import xp
-from chainrule.ops.activation import softmax, tanh
 from chainrule.grad_mode import state
+from chainrule.ops.activation import softmax, tanh
 from chainrule.ops.broadcast import sum_to
 from chainrule.ops.index import IndexScatter
 from chainrule.tensor import Tensor

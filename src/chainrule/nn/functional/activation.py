@@ -8,8 +8,8 @@ import warnings
 from chainrule.autograd import no_grad
 from chainrule.ops import activation as primitive
 from chainrule.ops.activation import sigmoid, softplus, tanh
-from chainrule.ops.fused import gelu_tanh
 from chainrule.ops.compare import where
+from chainrule.ops.fused import gelu_tanh
 from chainrule.ops.join import pad
 from chainrule.tensor import Tensor
 

@@ -1,7 +1,7 @@
 """The affine map y = x Wᵀ + b, and the embedding lookup y = W[i] (a linear map of one-hot rows,
 computed as a row gather)."""
-from chainrule.grad_mode import no_grad
 from chainrule.backend import xp
+from chainrule.grad_mode import no_grad
 from chainrule.ops.compare import where
 from chainrule.ops.fused import embedding_rows
 from chainrule.ops.linalg import einsum, linear
