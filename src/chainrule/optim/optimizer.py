@@ -86,18 +86,21 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         # every gradient is checked before any parameter moves: a refused step changes nothing
-        updates = [(group, param, checked_grad(type(self).__name__, index, param))
-                   for index, group, param in _numbered(self.param_groups)
-                   if param.grad is not None]
-        negates = not self._folds_maximize
+        name, updates, index = type(self).__name__, [], 0
+        for group in self.param_groups:
+            for param in group["params"]:
+                if param._grad is not None:
+                    updates.append((group, param, checked_grad(name, index, param)))
+                index += 1
+        negates, states = not self._folds_maximize, self.state
         # the closure above keeps the caller's error state and denormals
         with quiet_arithmetic(), flushing_denormals() if self.flush_denormal else _nothing:
             for group, param, grad in updates:
-                state = self.state[param]
+                state = states[param]
                 if not state:
                     state.update(self.init_state(param.array, group))
                 else:
-                    _check_state_dtype(type(self).__name__, param, state)
+                    _check_state_dtype(name, param, state)
                 if negates and group.get("maximize", False):
                     grad = -grad
                 self.update(param.array, grad, state, group)
@@ -263,7 +266,7 @@ def step_state():
 def count_step(state):
     """Advance the parameter's step counter and return the new count (1 on the first update)."""
     counter = state["step"].array
-    counter += 1
+    counter[()] = float(counter) + 1   # counter += 1 (rounded to float32), without a ufunc's cost
     return float(counter)
 
 
@@ -375,27 +378,18 @@ def _marks_step(step):
     return marked
 
 
-def _numbered(param_groups):
-    """(index, group, param) for every parameter, index counting across the groups (the
-    numbering of state_dict)."""
-    index = 0
-    for group in param_groups:
-        for param in group["params"]:
-            yield index, group, param
-            index += 1
-
-
 _SCALAR_STATE = ("step", "eta", "mu")
 
 
 def _check_state_dtype(name, param, state):
     """A model converted after its optimizer was built (model.double()) would silently mix
     precisions; PyTorch raises too."""
+    dtype = param.array.dtype
     for key, value in state.items():
         if key in _SCALAR_STATE:   # float32 counters whatever the parameter's dtype (torch too)
             continue
-        if (isinstance(value, Tensor) and value.array.shape == param.array.shape
-                and value.array.dtype != param.array.dtype):
+        if (isinstance(value, Tensor) and value.array.dtype != dtype
+                and value.array.shape == param.array.shape):
             raise RuntimeError(f"{name}.step: the state {key!r} is {value.dtype} but its parameter "
                                f"(shape {param.shape}) is now {param.dtype}; build the optimizer "
                                "after converting the model (model.to(dtype))")
