@@ -9,7 +9,8 @@ import functools
 
 from chainrule.autograd.function import Function
 from chainrule.backend import xp
-from chainrule.ops.conv import FoldFunction, as_tuple, cached_windows, is_batch_last
+from chainrule.ops.conv import (FoldFunction, as_tuple, cached_windows, fold_array,
+                               is_batch_last, to_batch_last)
 from chainrule.ops.unary import Mask
 from chainrule.tensor import Tensor
 
@@ -105,7 +106,8 @@ def first_hits(padded, out, windows):
 
 class AvgPool(Function):
     """y[n, c, l] = Σ_k x_padded[n, c, l·stride + k] / divisor[l] (padding is 0);
-    dx = FoldFunction(dy / divisor, spread over every offset of each window)"""
+    dx = FoldFunction(dy / divisor, spread over every offset of each window), written once for
+    arrays and Tensors (operands)"""
     save_inputs = False
 
     def forward(self, x, windows, divisor):
@@ -118,15 +120,19 @@ class AvgPool(Function):
         return out
 
     def backward(self, grad):
+        grad, _, recording = self.operands(grad)
         windows, divisor = self.windows, self.divisor
-        if not isinstance(divisor, (int, float)):
+        if recording and not isinstance(divisor, (int, float)):
             divisor = Tensor._make(divisor)
         # FoldFunction's columns are (C, *kernel, *windows, N): each kernel offset gets one share
         batch, channels = grad.shape[:2]
-        spread = (grad / divisor).movedim(0, -1).reshape(
+        share = grad / divisor
+        share = (share.movedim(0, -1) if recording else to_batch_last(share)).reshape(
             (channels,) + (1,) * len(windows.kernel) + windows.out_size + (batch,))
-        cols = spread.expand((channels,) + windows.kernel + windows.out_size + (batch,))
-        return FoldFunction.apply(cols, windows=windows)
+        cols_shape = (channels,) + windows.kernel + windows.out_size + (batch,)
+        if recording:
+            return FoldFunction.apply(share.expand(cols_shape), windows=windows)
+        return fold_array(xp.broadcast_to(share, cols_shape), windows)
 
 
 def _lowest(dtype):
