@@ -12,6 +12,7 @@ over 1.5x its best round is dropped as busy. Peak memory: a fresh process per (l
 import argparse
 import os
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -101,7 +102,16 @@ def build_pair(name, quick, torch, chainrule, log):
 def memory_ratios(names, threads, log):
     """{workload: (chainrule bytes, torch bytes)}; the two libraries' processes run side by side."""
     script = os.path.abspath(__file__)
+    with tempfile.TemporaryDirectory() as folder:
+        if workloads.MNIST1D_NAMES & set(names):
+            workloads.save_mnist1d(os.path.join(folder, "mnist1d.npz"))
+        try:
+            return _memory_ratios(script, names, threads, log)
+        finally:
+            os.environ.pop(workloads.MNIST1D_FILE, None)
 
+
+def _memory_ratios(script, names, threads, log):
     def run(library):
         try:
             return measure.measure_in_child(script, library, names, threads)
@@ -119,26 +129,36 @@ def verdict(value, target, above=True):
     return "met" if (value >= target if above else value <= target) else "MISSED"
 
 
+def memory_columns(name, memory):
+    """'growth ratio, verdict, process-peak ratio' for the table; '-' where not measured."""
+    ours, theirs = memory.get(name, (None, None))
+    if name in workloads.NO_MEMORY or name not in memory:
+        return "-"
+    if ours is None or theirs is None:
+        return "n/a"
+    whole = f"{ours[1] / theirs[1]:5.2f}x"
+    if theirs[0] < 2 ** 20:   # torch grew under 1 MiB: no ratio worth printing
+        return f"{'tiny':>6} {'':6} {whole}"
+    ratio = ours[0] / theirs[0]
+    return f"{ratio:5.2f}x {verdict(ratio, 0.5, above=False):6} {whole}"
+
+
 def print_table(names, timings, memory, checks, settings):
     print(f"\n{settings}")
     print("ratio: torch time / chainrule time per step (above 1: chainrule faster), the median "
           "over the kept\nrounds; spread: their min-max; cpu: the median share of a round's wall "
-          "time the process had a\ncore; memory: peak RSS growth of a step, chainrule / torch "
-          "(target <= 0.5x)")
+          "time the process had a\ncore; memory: growth of the peak RSS over 5 steps from the RSS "
+          "after imports and build,\nchainrule / torch (target <= 0.5x); process: the whole "
+          "process's peak RSS, chainrule / torch")
     print(f"{'workload':12} {'chainrule':>10} {'torch':>10} {'ratio':>6} {'spread':>11} "
-          f"{'kept':>5} {'cpu':>4} {'target':>6} {'':6} {'memory':>6}")
+          f"{'kept':>5} {'cpu':>4} {'target':>6} {'':6} {'memory':>6} {'':6} {'process':>6}")
     for name in names:
         t, target = timings[name], WORKLOADS[name][2]
-        ours, theirs = memory.get(name, (None, None))
-        mem = ours / theirs if ours is not None and theirs and theirs >= 2 ** 20 else None
-        mem_text = (f"{mem:5.2f}x {verdict(mem, 0.5, above=False)}" if mem is not None else
-                    "tiny" if ours is not None and theirs is not None else
-                    "-" if name in workloads.NO_MEMORY else "n/a")
         flag = "" if checks[name] else "  (check MISMATCH: see above)"
         print(f"{name:12} {t['chainrule'] * 1e3:8.3f}ms {t['torch'] * 1e3:8.3f}ms "
               f"{t['ratio']:5.2f}x {t['low']:5.2f}-{t['high']:<5.2f} {t['kept']:2}/{t['rounds']:<2} "
               f"{t['share']:4.0%} {target:5.2f}x {verdict(t['ratio'], target):6} "
-              f"{mem_text}{flag}")
+              f"{memory_columns(name, memory)}{flag}")
     print("\n" + "\n".join(f"  {name:12} {WORKLOADS[name][1]}" for name in names))
 
 

@@ -151,18 +151,19 @@ def peak_bytes():
 
 
 def peak_growth(case, steps=5):
-    """Bytes the peak resident set grew by over `steps` steps, from the RSS after imports and the
-    build of the model, data and optimizer."""
+    """(growth, peak) bytes: how much the peak resident set grew over `steps` steps from the RSS
+    after imports and the build of the model, data and optimizer; and the process's peak."""
     gc.collect()
     baseline = resident_bytes()
     reset_peak()
     for _ in range(steps):
         case.step()
-    return max(0, peak_bytes() - baseline)
+    peak = peak_bytes()
+    return max(0, peak - baseline), peak
 
 
 def measure_in_child(script, library, workloads, threads):
-    """{workload: bytes or None}: `script --memory-of library workloads...` in a fresh interpreter,
+    """{workload: (growth, peak) bytes}: `script --memory-of library workloads...` in a fresh interpreter,
     which imports the library once and forks a fresh child per workload (memory_children)."""
     command = [sys.executable, script, "--memory-of", library, *workloads,
                "--threads", str(threads)]
@@ -170,7 +171,7 @@ def measure_in_child(script, library, workloads, threads):
     if result.returncode != 0:
         raise RuntimeError(result.stderr.strip()[-500:] or "failed")
     rows = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
-    return {row["workload"]: row.get("growth") for row in rows}
+    return {row["workload"]: (row["growth"], row["peak"]) for row in rows if "growth" in row}
 
 
 def memory_children(L, workloads, build, threads):
@@ -185,7 +186,8 @@ def memory_children(L, workloads, build, threads):
         if pid == 0:
             os.close(read)
             try:
-                row = {"growth": peak_growth(build(name, L))}
+                growth, peak = peak_growth(build(name, L))
+                row = {"growth": growth, "peak": peak}
             except Exception as error:  # noqa: BLE001 (any failure: reported, shown as n/a)
                 row = {"error": f"{type(error).__name__}: {error}"}
             os.write(write, json.dumps(row).encode())

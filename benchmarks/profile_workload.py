@@ -38,6 +38,23 @@ def report(profiler, sort, top):
     return "\n".join(lines[start:])
 
 
+# (file, function) of chainrule's hot spots whose call counts per step say how many graph nodes
+# a step makes; matched by name, so a renamed one is simply left out
+COUNTED = {("function.py", "apply"): "Function.apply (forward nodes)",
+           ("engine.py", "_call_backward"): "backward calls",
+           ("tensor.py", "_make"): "Tensors made"}
+
+
+def per_step_counts(profiler, steps):
+    stats = pstats.Stats(profiler).stats
+    counts = []
+    for (path, _, function), (_, calls, *_) in stats.items():
+        label = COUNTED.get((path.rsplit("/", 1)[-1], function))
+        if label:
+            counts.append(f"{calls / steps:.0f} {label}")
+    return ", ".join(sorted(counts, key=lambda text: text.split(" ", 1)[1]))
+
+
 def main(argv=None):
     args = parse(argv)
     L = measure.import_library(args.library)
@@ -62,6 +79,9 @@ def main(argv=None):
     print(f"{args.workload} ({WORKLOADS[args.workload][1]}) in {args.library}, {args.threads} "
           f"thread(s), {steps} steps after {steps_before + 3}: {plain * 1e3:.3f} ms/step "
           f"unprofiled, {profiled * 1e3:.3f} ms/step under cProfile (process CPU time)")
+    counts = per_step_counts(profiler, steps)
+    if counts:
+        print(f"per step: {counts}")
     print(f"\nby own time (tottime), top {args.top}:")
     print(report(profiler, "tottime", args.top))
     print(f"\nby cumulative time, top {args.top}:")

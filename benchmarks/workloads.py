@@ -6,12 +6,14 @@ NumPy here only makes the data (the library's own rule, one NumPy import, is for
 import functools
 import itertools
 import math
+import os
 import pathlib
 from dataclasses import dataclass, field
 
 import numpy as np
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
+MNIST1D_FILE = "BENCH_MNIST1D_NPZ"
 CORPUS = REPO / "src" / "chainrule" / "data" / "datasets" / "corpora" / "tinyshakespeare.txt"
 
 
@@ -68,16 +70,30 @@ def _batch(L, x, y):
 
 @functools.lru_cache(maxsize=1)
 def _mnist1d():
-    """MNIST-1D's 4000 training signals (the cache of chainrule's generator; about a second the
-    first time)."""
+    """MNIST-1D's 4000 training signals: from chainrule's generator (its cache), or from the file
+    named by $BENCH_MNIST1D_NPZ, which bench.py writes for its memory processes so that torch's
+    does not import chainrule."""
+    if os.environ.get(MNIST1D_FILE):
+        with np.load(os.environ[MNIST1D_FILE]) as arrays:
+            return arrays["x"], arrays["y"]
     from chainrule.data.datasets.mnist1d import mnist1d
     data = mnist1d("train")
     return np.asarray(data.x, dtype=np.float32), np.asarray(data.y, dtype=np.int64)
 
 
+def save_mnist1d(path):
+    """Write _mnist1d's arrays to path (a .npz) and name it in the environment of children."""
+    x, y = _mnist1d()
+    np.savez(path, x=x, y=y)
+    os.environ[MNIST1D_FILE] = str(path)
+
+
+MNIST1D_NAMES = {"mlp40", "mlp40-b1", "cnn"}
+
+
 def preload(names):
     """Read the data files the named workloads use (MNIST-1D, the corpus) once, now."""
-    if {"mlp40", "mlp40-b1", "cnn"} & set(names):
+    if MNIST1D_NAMES & set(names):
         _mnist1d()
     if "gpt" in names:
         _corpus_codes()
