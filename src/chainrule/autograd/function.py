@@ -5,6 +5,7 @@ Each recorded call is a node of the graph; its `parents` are the nodes that made
 Function, the AccumulateGrad of a leaf that requires grad, or None (no gradient wanted)."""
 import functools
 import inspect
+import operator
 import traceback
 import weakref
 
@@ -42,10 +43,11 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs, **params):
-        # The hot path of every op: plain loops and attribute reads, no generators.
+        # The hot path of every op: plain loops and attribute reads, no generators and no list
+        # comprehensions (each is a function call of its own in Python 3.11).
         fn = _new(cls)
         try:
-            arrays = [t.array for t in inputs]
+            arrays = tuple(map(_array_of, inputs))
         except AttributeError:   # costs nothing until it happens: explained only then
             # named as the user called it: ReLUFunction (ops/__init__'s naming rule) is relu
             _refuse_non_tensors(cls.__name__.removesuffix("Function").lower(), inputs)
@@ -64,14 +66,20 @@ class Function:
             return result
         # The edges the backward pass walks: for each input, the node that made it, the
         # AccumulateGrad node of a leaf that wants a gradient, or None.
-        fn.parents = tuple([t.grad_fn or (grad_accumulator(t) if t._requires_grad else None)
-                            for t in inputs])
+        parents, versions = [], []
+        for t in inputs:
+            node = t.grad_fn
+            if node is None and t._requires_grad:
+                node = grad_accumulator(t)
+            parents.append(node)
+            versions.append(t._version[0])
+        fn.parents = tuple(parents)
         result = Tensor._make(out, fn)
         fn.shape = result.array.shape
         fn.dtype = result.array.dtype
         if cls.save_inputs:
             fn.inputs = inputs
-            fn.versions = tuple([t._version[0] for t in inputs])
+            fn.versions = versions
         if cls.is_view:
             share_memory(inputs[0], result)
         if cls.save_output:
@@ -113,8 +121,10 @@ class Function:
         """Raise if a value that backward needs was changed in place after forward saved it."""
         # Runs once per node per backward: one tuple comparison when nothing changed (the usual
         # case); the loop that finds and names the culprit runs only when something did.
-        if self.save_inputs and tuple([t._version[0] for t in self.inputs]) != self.versions:
-            self._refuse_changed_input()
+        if self.save_inputs:
+            for t, version in zip(self.inputs, self.versions):
+                if t._version[0] != version:
+                    self._refuse_changed_input()
         if self.save_output:
             counter, version = self.out_version
             if counter[0] != version:
@@ -146,6 +156,7 @@ class Function:
 
 
 _new = object.__new__
+_array_of = operator.attrgetter("array")
 
 
 def is_torch_style(cls):

@@ -239,9 +239,42 @@ def _rational(coefficients, z):
     return numerator
 
 
+# erf(x) ≈ x P(x²) / Q(x²) on |x| <= 3.8325 (beyond it erf rounds to ±1 in float32), the
+# rational fit of Eigen's generic_fast_erf_float (as XLA's ErfImpl32): 3.9e-8 from erf in exact
+# arithmetic, 3.4e-7 (3 units in the last place) evaluated in float32. Highest power first.
+_ERF_FLOAT32 = ((0.00022905065861350646, 0.0034082910107109506, 0.050955695062380861,
+                 0.18520832239976145, 1.128379143519084),
+                (-1.1791602954361697e-7, 0.000023547966471313185, 0.0010179625278914885,
+                 0.014070470171167667, 0.11098505178285362, 0.49746925110067538, 1.0))
+_ERF_FLOAT32_CLAMP = 3.832506856900711
+
+
+def _erf_float32(x):
+    """erf of a float32 array in one rational fit: no masks and no gathers (Cody's three fits
+    cost 8x more in float32, where the gathers dominate)."""
+    shape = x.shape   # flat: a 0-d array's arithmetic would give NumPy scalars, not arrays
+    x = xp.clip(x.reshape(-1), -_ERF_FLOAT32_CLAMP, _ERF_FLOAT32_CLAMP)
+    square = x * x
+    top, bottom = _ERF_FLOAT32
+    numerator = square * top[0]
+    for c in top[1:]:
+        numerator += c
+        numerator *= square if c is not top[-1] else x
+    denominator = square * bottom[0]
+    for c in bottom[1:-1]:
+        denominator += c
+        denominator *= square
+    denominator += bottom[-1]
+    numerator /= denominator
+    return xp.clip(numerator, -1, 1, out=numerator).reshape(shape)   # at the clamp: 1 + 1 ulp
+
+
 def erf_array(x):
     """erf of a float array, to within a few units in the last place of its dtype (NumPy has no
-    erf): Cody's three rational fits, evaluated in x's precision (float16 in float32)."""
+    erf): in float32, one rational fit (_erf_float32); else Cody's three rational fits,
+    evaluated in x's precision (float16 in float32)."""
+    if x.dtype == xp.float32:
+        return _erf_float32(x)
     wide = x.astype(xp.promote_types(x.dtype, xp.float32)).reshape(-1)  # flat: 0-d sign is scalar
     y = xp.abs(wide)
     result = xp.sign(wide)  # beyond 6, erf is ±1 even in float64; NaN stays NaN
