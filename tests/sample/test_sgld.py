@@ -22,6 +22,10 @@ def loader(regression, seed=0):
     return DataLoader(regression.data, batch_size=5, shuffle=True, generator=seed)
 
 
+# Under `make test-slow` only: `make test` checks the same sampler (preconditioned by the inverse
+# curvature, mini-batches of half the points) against the closed form in
+# tests/experiments/test_curvefit.py::test_samplers_bands_lie_on_the_closed_form.
+@pytest.mark.slow
 def test_posterior_mean_and_covariance_match_the_closed_form(regression):
     """10,200 steps (~2.5 s), ε = 0.2, preconditioned by the inverse of the Laplace precision
     (the Hessian of −log posterior at the mode, from the engine; for this Gaussian it is S). Without
