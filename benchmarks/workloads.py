@@ -296,8 +296,19 @@ def one_op(L, weights=None, quick=False):
     return Case(step=step, loss=lambda: float(x.detach().tanh().item()))
 
 
+def two_ops(L, weights=None, quick=False):
+    """y = (x * w).sum() on tensors of shape (1,), and y.backward(): two nodes, two leaves."""
+    x = L.tensor(np.array([0.5], dtype=np.float32), requires_grad=True)
+    w = L.tensor(np.array([0.3], dtype=np.float32), requires_grad=True)
+
+    def step():
+        x.grad = w.grad = None
+        (x * w).sum().backward()
+    return Case(step=step, loss=lambda: float((x.detach() * w.detach()).sum().item()))
+
+
 # a tensor of one element has no memory footprint to compare: its peak RSS is not measured
-NO_MEMORY = {"op"}
+NO_MEMORY = {"op", "op2"}
 
 # name -> (builder, what it is, the issue's target ratio chainrule/torch throughput)
 WORKLOADS = {
@@ -310,4 +321,5 @@ WORKLOADS = {
     "transformer": (transformer, "Transformer encoder 2x d64 4 heads, 32x64", 0.75),
     "gpt": (gpt, "GPT char model 2x d64, ctx 64, b 32, AdamW", 0.8),
     "op": (one_op, "one op (tanh) and its backward, shape (1,)", 0.8),
+    "op2": (two_ops, "(x * w).sum() and its backward, shape (1,)", 0.8),
 }
