@@ -40,7 +40,7 @@ def report(profiler, sort, top):
 
 # (file, function) of chainrule's hot spots whose call counts per step say how many graph nodes
 # a step makes; matched by name, so a renamed one is simply left out
-COUNTED = {("function.py", "apply"): "Function.apply (forward nodes)",
+COUNTED = {("function.py", "apply"): "Function.apply calls (nodes, a backward's own included)",
            ("engine.py", "_call_backward"): "backward calls",
            ("tensor.py", "_make"): "Tensors made"}
 
