@@ -209,7 +209,7 @@ class ConvTranspose1d(_ConvTranspose):
 
     Initialized as in torch: weight ~ kaiming_uniform_(a=√5) and bias ~ U(±1/√fan_in), with
     fan_in = C_out/groups · kernel_size (weight.shape[1] times the kernel, as torch computes it).
-    Gradient: nn.functional.conv_transpose1d, composed of ops.linalg.MatMul, ops.conv.FoldFunction.
+    Gradient: ops.conv.TransposedConvolution.backward.
     """
     dims = 1
     convolve = staticmethod(functional.conv_transpose1d)
@@ -223,7 +223,7 @@ class ConvTranspose2d(_ConvTranspose):
 
     Shape: input (N, C_in, H, W) or (C_in, H, W) -> output (N, C_out, H_out, W_out), each
     spatial size as L_out in ConvTranspose1d; weight (C_in, C_out/groups, kH, kW), bias (C_out).
-    Gradient: nn.functional.conv_transpose2d, composed of ops.linalg.MatMul, ops.conv.FoldFunction.
+    Gradient: ops.conv.TransposedConvolution.backward.
     """
     dims = 2
     convolve = staticmethod(functional.conv_transpose2d)
@@ -233,7 +233,7 @@ class ConvTranspose3d(_ConvTranspose):
     """The transpose of Conv3d. Args: as ConvTranspose2d, with triples.
 
     Shape: input (N, C_in, D, H, W) or unbatched; weight (C_in, C_out/groups, kD, kH, kW).
-    Gradient: nn.functional.conv_transpose3d, composed of ops.linalg.MatMul, ops.conv.FoldFunction.
+    Gradient: ops.conv.TransposedConvolution.backward.
     """
     dims = 3
     convolve = staticmethod(functional.conv_transpose3d)

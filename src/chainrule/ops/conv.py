@@ -243,6 +243,50 @@ class Convolution(Function):
         return total.mT.reshape(shape)
 
 
+class TransposedConvolution(Function):
+    """cols[r, l, n] = Σ_c w[c, r] x[n, c, l] with r = (o, k);  y = fold(cols) + b (each group
+    of channels on its own): the adjoint of Convolution in its input;
+    dx = w · unfold(dy),  dw = x unfold(dy)ᵀ,  db = Σ_{n, l} dy.
+
+    One node, as Convolution; here `windows` are those of the output, whose windows the input's
+    positions are. The backward is written once, on arrays and on Tensors (operands)."""
+
+    def forward(self, x, w, b=None, windows=None, groups=1):
+        self.windows, self.groups = windows, groups
+        pixels = _pixels(x, groups, False)
+        cols = xp.matmul(w.reshape(pixels.shape[:-2] + (w.shape[0] // groups, -1)).mT, pixels)
+        out = fold_array(cols.reshape((w.shape[1] * groups,) + w.shape[2:] + x.shape[2:] +
+                                      x.shape[:1]), windows)
+        if b is not None:
+            out += b.reshape(b.shape + (1,) * len(windows.kernel))
+        return out
+
+    def backward(self, grad):
+        grad, inputs, recording = self.operands(grad)
+        x, w = inputs[0], inputs[1]
+        needs, groups, windows = self.needs_input_grad, self.groups, self.windows
+        pixels_shape = ((groups,) if groups > 1 else ()) + (w.shape[0] // groups, -1)
+        dcols = (UnfoldFunction.apply(grad, windows=windows) if recording else
+                 unfold_array(grad, windows)).reshape(pixels_shape[:-2] + (
+                     math.prod(w.shape[1:]), -1))
+        w_rows = w.reshape(pixels_shape[:-1] + (-1,))
+        grad_x = grad_w = grad_b = None
+        if needs[0]:
+            grad_x = (w_rows @ dcols).reshape(x.shape[1:2] + x.shape[2:] + x.shape[:1])
+            grad_x = grad_x.movedim(-1, 0) if recording else to_batch_first(grad_x)
+        if needs[1]:
+            grad_w = (_pixels(x, groups, recording) @ dcols.mT).reshape(w.shape)
+        if len(needs) == 3 and needs[2]:
+            grad_b = grad.sum((0,) + tuple(range(2, grad.ndim)))
+        return grad_x, grad_w, grad_b
+
+
+def _pixels(x, groups, recording):
+    """(N, C, *S) as (C, S·N) or (groups, C/groups, S·N) matrices, batch last."""
+    moved = x.movedim(0, -1) if recording else to_batch_last(x)
+    return moved.reshape(((groups,) if groups > 1 else ()) + (x.shape[1] // groups, -1))
+
+
 # ----- the public functions ----------------------------------------------------------------------
 def as_tuple(name, value, dims, what, minimum=0):
     """An int or a sequence of `dims` ints, as a tuple; a clear error otherwise."""

@@ -1,16 +1,14 @@
 """Convolution and transposed convolution over 1, 2 or 3 spatial dims, built from the sliding-window
 primitives: conv = Convolution (im2col, one matrix product and the bias, one node);
-conv_transpose = a matrix product then FoldFunction (col2im), which is the gradient of conv with
-respect to its input.
+conv_transpose = TransposedConvolution (a matrix product, then col2im, then the bias), the
+gradient of conv with respect to its input.
 
 Outputs are (N, C, *spatial) views of memory laid out (C, *spatial, N), the layout the product
 gives and the next UnfoldFunction wants (see chainrule.ops.conv); elementwise ops and pooling keep
 it, and x.view(N, -1) still needs no copy.
 """
-import math
-
-from chainrule.ops.conv import (Convolution, FoldFunction, as_tuple, cached_windows, fold,
-                                sliding_size, unfold)
+from chainrule.ops.conv import (Convolution, TransposedConvolution, as_tuple, cached_windows,
+                                fold, sliding_size, unfold)
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d", "fold", "unfold"]
@@ -78,11 +76,6 @@ def _check_bias(name, bias, weight, out_channels):
                            f"with {out_channels} elements, got bias of shape {bias.shape}")
 
 
-def _bias_for(name, bias, weight, out_channels, dims):
-    """bias, one per output channel, shaped to add to (N, O, *spatial)."""
-    _check_bias(name, bias, weight, out_channels)
-    return bias.reshape((out_channels,) + (1,) * dims)
-
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """y[n, o, l] = b[o] + Σ_{c, k} w[o, c, k] · x_padded[n, c, l·stride + k·dilation] (each group
@@ -111,7 +104,7 @@ def _conv_transpose(name, dims, input, weight, bias, stride, padding, output_pad
                     dilation):
     batched = _check(name, input, weight, dims)
     x = input if batched else input.unsqueeze(0)
-    (batch, channels), size = x.shape[:2], x.shape[2:]
+    channels, size = x.shape[1], x.shape[2:]
     kernel = weight.shape[2:]
     if channels != weight.shape[0] or channels % groups:
         raise RuntimeError(f"{name}: given groups={groups}, weight of size {weight.shape} expects "
@@ -129,22 +122,13 @@ def _conv_transpose(name, dims, input, weight, bias, stride, padding, output_pad
     if min(out_size) <= 0:
         raise RuntimeError(f"{name}: input of spatial size {size} gives an output of size "
                            f"{out_size}, which is too small")
-    out_channels = weight.shape[1] * groups
-    rows = weight.shape[1] * math.prod(kernel)
-    # each input pixel times the transposed weight gives the columns of its window;
-    # FoldFunction adds them
-    pixels = x.movedim(0, -1).reshape(channels, math.prod(size) * batch)
-    if groups == 1:
-        cols = weight.reshape(channels, rows).mT.matmul(pixels)
-    else:
-        cols = weight.reshape(groups, channels // groups, rows).mT.matmul(
-            pixels.reshape(groups, channels // groups, -1))
     windows = cached_windows(out_size, kernel, stride, dilation, tuple((p, p) for p in padding),
                              size)
-    cols = cols.reshape((out_channels,) + kernel + size + (batch,))
-    out = FoldFunction.apply(cols, windows=windows)
-    if bias is not None:
-        out = out + _bias_for(name, bias, weight, out_channels, dims)
+    if bias is None:
+        out = TransposedConvolution.apply(x, weight, windows=windows, groups=groups)
+    else:
+        _check_bias(name, bias, weight, weight.shape[1] * groups)
+        out = TransposedConvolution.apply(x, weight, bias, windows=windows, groups=groups)
     return out if batched else out.squeeze(0)
 
 
