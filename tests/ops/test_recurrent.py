@@ -64,30 +64,28 @@ def gru(L, *tensors):
     return on(L, recurrent.gru_cell_step, torch_gru_step)(*tensors)
 
 
-def torch_gru_sequence(gates_x, h, w_hh, b_hh=None, reverse=False):
-    outputs = [None] * len(gates_x)
-    for t in (reversed(range(len(gates_x))) if reverse else range(len(gates_x))):
-        h = outputs[t] = torch_gru_step(gates_x[t], h, w_hh, b_hh)
-    return torch.stack(outputs)
+def sequence(step):
+    """A layer in one direction from its step: run over t (backwards if reverse), the states
+    stacked (works on torch tensors and NumPy arrays alike)."""
+    def run(gates_x, state, *weights, reverse=False):
+        outputs = [None] * len(gates_x)
+        for t in (reversed(range(len(gates_x))) if reverse else range(len(gates_x))):
+            state = outputs[t] = step(gates_x[t], state, *weights)
+        return outputs
+    return run
 
 
-def numpy_gru_sequence(gates_x, h, w_hh, b_hh=0.0, reverse=False):
-    outputs = [None] * len(gates_x)
-    for t in (reversed(range(len(gates_x))) if reverse else range(len(gates_x))):
-        h = outputs[t] = numpy_gru_step(gates_x[t], h, w_hh, b_hh)
-    return np.stack(outputs)
+def sequence_case(name, reverse):
+    """fn(lib, *tensors) and its NumPy reference for lstm_sequence or gru_sequence."""
+    torch_step, numpy_step = {"lstm": (torch_lstm_step, numpy_lstm_step),
+                              "gru": (torch_gru_step, numpy_gru_step)}[name]
+    ours = getattr(recurrent, f"{name}_sequence")
 
-
-def gru_sequence(reverse):
     def fn(L, *tensors):
         if L is chainrule:
-            return recurrent.gru_sequence(*tensors, reverse=reverse)
-        return torch_gru_sequence(*tensors, reverse=reverse)
-    return fn
-
-
-def numpy_sequence(reverse):
-    return lambda *arrays: numpy_gru_sequence(*arrays, reverse=reverse)
+            return ours(*tensors, reverse=reverse)
+        return torch.stack(sequence(torch_step)(*tensors, reverse=reverse))
+    return fn, lambda *arrays: np.stack(sequence(numpy_step)(*arrays, reverse=reverse))
 
 
 def rnn(nonlinearity):
@@ -99,16 +97,19 @@ LSTM_SHAPES = [((2, 12), (2, 6), (12, 3)), ((1, 4), (1, 2), (4, 1))]
 GRU_SHAPES = [((2, 9), (2, 3), (9, 3)), ((1, 3), (1, 1), (3, 1))]
 RNN_SHAPES = [((2, 3), (2, 3), (3, 3)), ((1, 1), (1, 1), (1, 1))]
 # T = 3 steps of N = 2 sequences, H = 2; and a single step of one
-SEQUENCE_SHAPES = [((3, 2, 6), (2, 2), (6, 2), (6,)), ((1, 1, 3), (1, 1), (3, 1), (3,))]
+GRU_SEQUENCE_SHAPES = [((3, 2, 6), (2, 2), (6, 2), (6,)), ((1, 1, 3), (1, 1), (3, 1), (3,))]
+LSTM_SEQUENCE_SHAPES = [((3, 2, 8), (2, 4), (8, 2)), ((1, 1, 4), (1, 2), (4, 1))]
 
 CASES = [
     Case("lstm_cell_step", lstm, numpy_lstm_step, LSTM_SHAPES),
     Case("gru_cell_step", gru, numpy_gru_step, GRU_SHAPES),
     Case("gru_cell_step_bias", gru, numpy_gru_step, [s + ((9,),) for s in GRU_SHAPES[:1]]),
-    Case("gru_sequence", gru_sequence(False), numpy_sequence(False), SEQUENCE_SHAPES),
-    Case("gru_sequence_reverse", gru_sequence(True), numpy_sequence(True), SEQUENCE_SHAPES[:1]),
-    Case("gru_sequence_no_bias", gru_sequence(False), numpy_sequence(False),
-         [shapes[:3] for shapes in SEQUENCE_SHAPES[:1]]),
+    Case("gru_sequence", *sequence_case("gru", False), GRU_SEQUENCE_SHAPES),
+    Case("gru_sequence_reverse", *sequence_case("gru", True), GRU_SEQUENCE_SHAPES[:1]),
+    Case("gru_sequence_no_bias", *sequence_case("gru", False),
+         [shapes[:3] for shapes in GRU_SEQUENCE_SHAPES[:1]]),
+    Case("lstm_sequence", *sequence_case("lstm", False), LSTM_SEQUENCE_SHAPES),
+    Case("lstm_sequence_reverse", *sequence_case("lstm", True), LSTM_SEQUENCE_SHAPES[:1]),
     Case("rnn_cell_step_tanh", rnn("tanh"), lambda g, h, w: np.tanh(g + h @ w.T), RNN_SHAPES),
     # distinct values keep the pre-activations away from relu's kink
     Case("rnn_cell_step_relu", rnn("relu"), lambda g, h, w: np.maximum(g + h @ w.T, 0),
@@ -124,7 +125,8 @@ class TestRecurrent(OpChecks):
 @pytest.mark.parametrize("step, shapes", [
     (recurrent.lstm_cell_step, LSTM_SHAPES[0]), (recurrent.gru_cell_step, GRU_SHAPES[0]),
     (recurrent.gru_cell_step, GRU_SHAPES[0] + ((9,),)), (recurrent.rnn_cell_step, RNN_SHAPES[0]),
-    (recurrent.gru_sequence, SEQUENCE_SHAPES[0]),
+    (recurrent.gru_sequence, GRU_SEQUENCE_SHAPES[0]),
+    (recurrent.lstm_sequence, LSTM_SEQUENCE_SHAPES[0]),
 ])
 def test_plain_and_graph_building_backward_agree(step, shapes):
     rng = np.random.default_rng(0)

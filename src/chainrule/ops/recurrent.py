@@ -14,12 +14,11 @@ inputs, so that gradients of gradients see how they depend on the inputs.
 """
 from chainrule.autograd.function import Function
 from chainrule.backend import xp
-from chainrule.grad_mode import state
 from chainrule.ops.join import cat, stack
 from chainrule.ops.unbind import unbind
 from chainrule.tensor import Tensor
 
-__all__ = ["rnn_cell_step", "lstm_cell_step", "gru_cell_step", "gru_sequence"]
+__all__ = ["rnn_cell_step", "lstm_cell_step", "gru_cell_step", "lstm_sequence", "gru_sequence"]
 
 
 def _sigmoid(a):
@@ -34,13 +33,6 @@ def _sigmoid_(a):
         xp.exp(a, out=a)
     a += 1
     xp.reciprocal(a, out=a)
-
-
-def _operands(fn, grad):
-    """(grad, inputs, cat, recording): arrays for a plain backward, Tensors under create_graph."""
-    if state.enabled:
-        return grad, fn.inputs, cat, True
-    return grad.array, [t.array for t in fn.inputs], xp.concatenate, False
 
 
 class RNNCellFunction(Function):
@@ -58,7 +50,7 @@ class RNNCellFunction(Function):
         return xp.maximum(pre, 0, out=pre)
 
     def backward(self, grad):
-        grad, (_, h, w_hh), _, recording = _operands(self, grad)
+        grad, (_, h, w_hh), recording = self.operands(grad)
         if self.nonlinearity == "tanh":
             h_new = self.output() if recording else self.out
             d_pre = grad * (1 - h_new * h_new)
@@ -82,37 +74,140 @@ class LSTMCellFunction(Function):
 
     def forward(self, gates_x, hc, w_hh):
         hidden = w_hh.shape[1]
-        gates = hc[:, :hidden] @ w_hh.T
-        gates += gates_x
-        act = _sigmoid(gates)  # also over g, overwritten next: one call beats three slices
-        act[:, 2 * hidden:3 * hidden] = xp.tanh(gates[:, 2 * hidden:3 * hidden])
-        i, f, g, o = (act[:, k * hidden:(k + 1) * hidden] for k in range(4))
+        self.act, self.tanh_c = xp.empty_like(gates_x), xp.empty_like(hc[:, hidden:])
         out = xp.empty_like(hc)
-        c_new = out[:, hidden:]
-        xp.multiply(f, hc[:, hidden:], out=c_new)
-        c_new += i * g
-        tanh_c = xp.tanh(c_new)
-        xp.multiply(o, tanh_c, out=out[:, :hidden])
-        self.act, self.tanh_c = act, tanh_c
+        _lstm_forward(gates_x, hc, w_hh.T, self.act, self.tanh_c, out)
         return out
 
     def backward(self, grad):
-        grad, (gates_x, hc, w_hh), cat, recording = _operands(self, grad)
+        grad, (gates_x, hc, w_hh), recording = self.operands(grad)
         hidden = w_hh.shape[1]
         h, c = hc[:, :hidden], hc[:, hidden:]
         if recording:
-            i, f, g, o = (gates_x + h @ w_hh.mT).split(hidden, 1)
-            i, f, g, o = i.sigmoid(), f.sigmoid(), g.tanh(), o.sigmoid()
-            tanh_c = (f * c + i * g).tanh()
+            i, f, g, o, c_new = _lstm_gates(gates_x, h, c, w_hh)
+            tanh_c = c_new.tanh()
         else:
             i, f, g, o = (self.act[:, k * hidden:(k + 1) * hidden] for k in range(4))
             tanh_c = self.tanh_c
-        dh, dc = grad[:, :hidden], grad[:, hidden:]
-        dc = dc + dh * o * (1 - tanh_c * tanh_c)
-        d_pre = cat([dc * g * i * (1 - i), dc * c * f * (1 - f), dc * i * (1 - g * g),
-                     dh * tanh_c * o * (1 - o)], 1)
-        d_hc = cat([d_pre @ w_hh, dc * f], 1) if self.needs_input_grad[1] else None
+        join = cat if recording else xp.concatenate
+        d_pre, d_h, d_c = _lstm_step_grads(grad[:, :hidden], grad[:, hidden:], c, i, f, g, o,
+                                           tanh_c, w_hh, lambda parts: join(parts, 1))
+        d_hc = join([d_h, d_c], 1) if self.needs_input_grad[1] else None
         return _step_grads(self, d_pre, d_pre, d_hc, h)
+
+
+class LSTMSequenceFunction(Function):
+    """An LSTM layer in one direction: LSTMCellFunction's step over t = 0 .. T-1 (T-1 .. 0 if
+    reverse) from hc0 = [h0, c0] (N, 2H), on gates_x (T, N, 4H) holding every step's
+    x_t W_ihᵀ + b_ih + b_hh; y (T, N, 2H) the steps' states [h_t, c_t]. The step's formulas,
+    with dW_hh = Σ_t da_tᵀ h_{t-1} taken once over all steps (one GEMM, not T).
+
+    As GRUSequenceFunction: the gradients flow back through time on arrays, d gates_x (= da)
+    written into one buffer; under create_graph the steps are recomputed with ops.
+    """
+    save_output = True   # the output is the buffer of states backward reads
+
+    def forward(self, gates_x, hc0, w_hh, *, reverse):
+        self.reverse = reverse
+        steps, hidden = gates_x.shape[0], w_hh.shape[1]
+        # states[0] = hc0 and states[t + 1] = [h_t, c_t] (reverse: states[T] = hc0, ...)
+        states = xp.empty((steps + 1,) + hc0.shape, hc0.dtype)
+        states[steps if reverse else 0] = hc0
+        self.act = xp.empty_like(gates_x)
+        self.tanh_c = xp.empty_like(states[1:, :, hidden:])
+        w_hh_t = xp.ascontiguousarray(w_hh.T)   # see GRUSequenceFunction
+        for t in _order(steps, reverse):
+            _lstm_forward(gates_x[t], states[t + reverse], w_hh_t, self.act[t], self.tanh_c[t],
+                          states[t + 1 - reverse])
+        self.states = states
+        return states[:steps] if reverse else states[1:]
+
+    def backward(self, grad):
+        grad, (gates_x, hc0, w_hh), recording = self.operands(grad)
+        steps, hidden = gates_x.shape[0], w_hh.shape[1]
+        if recording:   # each step's gradients kept in a list, stacked once
+            saved, grads = self._recomputed(gates_x, hc0, w_hh), unbind(grad)
+            d_gates_x = [None] * steps
+            def join(parts):
+                return cat(parts, 1)
+        else:           # written straight into the rows of a buffer
+            saved, grads = self._saved(hidden), grad
+            d_gates_x = xp.empty_like(gates_x)
+            def join(parts):
+                return xp.concatenate(parts, 1, out=d_gates_x[t])
+        d_h = d_c = None
+        for t in reversed(_order(steps, self.reverse)):
+            grad_h, grad_c = grads[t][:, :hidden], grads[t][:, hidden:]
+            if d_h is not None:
+                grad_h, grad_c = grad_h + d_h, grad_c + d_c
+            d_x, d_h, d_c = _lstm_step_grads(grad_h, grad_c, *saved[t][1:], w_hh, join)
+            if recording:
+                d_gates_x[t] = d_x
+        if recording:
+            d_gates_x, h_prev = stack(d_gates_x), stack([step[0] for step in saved])
+        else:
+            h_prev = (self.states[1:] if self.reverse else self.states[:steps])[..., :hidden]
+        needs = self.needs_input_grad
+        d_w_hh = d_gates_x.reshape(-1, 4 * hidden).mT @ h_prev.reshape(-1, hidden)
+        return (d_gates_x if needs[0] else None,
+                (cat if recording else xp.concatenate)([d_h, d_c], 1) if needs[1] else None,
+                d_w_hh if needs[2] else None)
+
+    def _saved(self, hidden):
+        """Per step (h_{t-1}, c_{t-1}, i, f, g, o, tanh c_t) from the forward's buffers."""
+        previous = self.states[1:] if self.reverse else self.states[:-1]
+        return [(previous[t, :, :hidden], previous[t, :, hidden:],
+                 *(self.act[t, :, k * hidden:(k + 1) * hidden] for k in range(4)), self.tanh_c[t])
+                for t in range(len(self.act))]
+
+    def _recomputed(self, gates_x, hc0, w_hh):
+        """Per step (h_{t-1}, c_{t-1}, i, f, g, o, tanh c_t) recomputed with ops."""
+        steps_x, hidden = unbind(gates_x), w_hh.shape[1]
+        saved, h, c = [None] * len(steps_x), hc0[:, :hidden], hc0[:, hidden:]
+        for t in _order(len(steps_x), self.reverse):
+            i, f, g, o, c_new = _lstm_gates(steps_x[t], h, c, w_hh)
+            tanh_c = c_new.tanh()
+            saved[t] = (h, c, i, f, g, o, tanh_c)
+            h, c = o * tanh_c, c_new
+        return saved
+
+
+def _order(steps, reverse):
+    """The time steps in the order a layer runs them."""
+    return range(steps - 1, -1, -1) if reverse else range(steps)
+
+
+def _lstm_forward(gates_x, hc, w_hh_t, act, tanh_c, out):
+    """One LSTM step on arrays, into the given buffers: act = [i, f, g, o], tanh_c = tanh c',
+    out = [h', c']; w_hh_t = W_hhᵀ."""
+    hidden = w_hh_t.shape[0]
+    xp.matmul(hc[:, :hidden], w_hh_t, out=act)
+    act += gates_x
+    g = act[:, 2 * hidden:3 * hidden]
+    xp.tanh(g, out=tanh_c)   # kept aside: one sigmoid over the contiguous four runs faster
+    _sigmoid_(act)           # than over strided slices of three (NumPy's SIMD loops)
+    g[...] = tanh_c
+    c_new = out[:, hidden:]
+    xp.multiply(act[:, hidden:2 * hidden], hc[:, hidden:], out=c_new)
+    c_new += act[:, :hidden] * g
+    xp.tanh(c_new, out=tanh_c)
+    xp.multiply(act[:, 3 * hidden:], tanh_c, out=out[:, :hidden])
+
+
+def _lstm_gates(gates_x, h, c, w_hh):
+    """(i, f, g, o, c') of one LSTM step, computed with ops."""
+    i, f, g, o = (gates_x + h @ w_hh.mT).split(w_hh.shape[1], 1)
+    i, f, g, o = i.sigmoid(), f.sigmoid(), g.tanh(), o.sigmoid()
+    return i, f, g, o, f * c + i * g
+
+
+def _lstm_step_grads(grad_h, grad_c, c, i, f, g, o, tanh_c, w_hh, join):
+    """(da, dh, dc) of one LSTM step given dh', dc', on arrays or on Tensors; join(parts) joins
+    the four gates' parts of da."""
+    grad_c = grad_c + grad_h * o * (1 - tanh_c * tanh_c)
+    d_pre = join([grad_c * g * (i - i * i), grad_c * c * (f - f * f), grad_c * i * (1 - g * g),
+                  grad_h * tanh_c * (o - o * o)])
+    return d_pre, d_pre @ w_hh, grad_c * f
 
 
 class GRUCellFunction(Function):
@@ -128,9 +223,8 @@ class GRUCellFunction(Function):
     """
 
     def forward(self, gates_x, h, w_hh, b_hh=None):
-        hidden = w_hh.shape[1]
         self.recurrent = xp.empty(gates_x.shape, gates_x.dtype)
-        self.rz = xp.empty((h.shape[0], 2 * hidden), gates_x.dtype)
+        self.rz = xp.empty((2,) + h.shape, gates_x.dtype)
         self.n, out = xp.empty_like(h), xp.empty_like(h)
         _gru_forward(gates_x, h, w_hh.T, b_hh, self.recurrent, self.rz, self.n, out)
         return out
@@ -141,7 +235,7 @@ class GRUCellFunction(Function):
             r, z, n, a_n = _gru_gates(gates_x, h, w_hh, b_hh)
         else:
             hidden = w_hh.shape[1]
-            r, z, n = self.rz[:, :hidden], self.rz[:, hidden:], self.n
+            (r, z), n = self.rz, self.n
             a_n = self.recurrent[:, 2 * hidden:]
         join = cat if recording else xp.concatenate
         d_gates_x, d_recurrent, d_h = _gru_step_grads(grad, h, r, z, n, a_n, w_hh,
@@ -170,18 +264,15 @@ class GRUSequenceFunction(Function):
         states = xp.empty((steps + 1,) + h0.shape, h0.dtype)
         states[steps if reverse else 0] = h0
         recurrent = xp.empty(gates_x.shape[1:], gates_x.dtype)   # one step's, reused
-        self.rz = xp.empty(gates_x.shape[:2] + (2 * hidden,), gates_x.dtype)
+        self.rz = xp.empty((steps, 2) + h0.shape, gates_x.dtype)
         self.n, self.a_n = xp.empty_like(states[1:]), xp.empty_like(states[1:])
         w_hh_t = xp.ascontiguousarray(w_hh.T)   # a product with it runs 12 % faster than with .T
-        for t in self._order(steps):
+        for t in _order(steps, self.reverse):
             _gru_forward(gates_x[t], states[t + reverse], w_hh_t, b_hh, recurrent, self.rz[t],
                          self.n[t], states[t + 1 - reverse])
             self.a_n[t] = recurrent[:, 2 * hidden:]
         self.states = states
         return states[:steps] if reverse else states[1:]
-
-    def _order(self, steps):
-        return range(steps - 1, -1, -1) if self.reverse else range(steps)
 
     def backward(self, grad):
         grad, (gates_x, h0, w_hh, *b_hh), recording = self.operands(grad)
@@ -198,7 +289,7 @@ class GRUSequenceFunction(Function):
             def join(parts, which):
                 return xp.concatenate(parts, 1, out=rows[which][t])
         d_h = None
-        for t in reversed(self._order(steps)):
+        for t in reversed(_order(steps, self.reverse)):
             g = grads[t] if d_h is None else grads[t] + d_h
             d_x, d_a, d_h = _gru_step_grads(g, *saved[t], w_hh, join)
             if recording:
@@ -223,14 +314,14 @@ class GRUSequenceFunction(Function):
     def _saved(self, hidden):
         """Per step (h_{t-1}, r, z, n, a_n) from the forward's buffers."""
         previous = self.states[1:] if self.reverse else self.states[:-1]
-        return [(previous[t], self.rz[t, :, :hidden], self.rz[t, :, hidden:], self.n[t],
+        return [(previous[t], self.rz[t, 0], self.rz[t, 1], self.n[t],
                  self.a_n[t]) for t in range(len(self.n))]
 
     def _recomputed(self, gates_x, h0, w_hh, b_hh):
         """Per step (h_{t-1}, r, z, n, a_n) recomputed with ops, so that they carry their graph."""
         steps_x = unbind(gates_x)
         saved, h = [None] * len(steps_x), h0
-        for t in self._order(len(steps_x)):
+        for t in _order(len(steps_x), self.reverse):
             r, z, n, a_n = _gru_gates(steps_x[t], h, w_hh, b_hh)
             saved[t] = (h, r, z, n, a_n)
             h = (1 - z) * n + z * h
@@ -246,19 +337,22 @@ def _column_sums(rows):
 
 
 def _gru_forward(gates_x, h, w_hh_t, b_hh, recurrent, rz, n, out):
-    """One GRU step on arrays, into the given buffers: recurrent = h W_hhᵀ + b_hh, rz = [r, z],
-    n, and out = h'; w_hh_t = W_hhᵀ."""
+    """One GRU step on arrays, into the given buffers: recurrent = h W_hhᵀ + b_hh, rz = [r, z]
+    (2, N, H), n, and out = h'; w_hh_t = W_hhᵀ. r and z are laid out one after the other, not
+    side by side: NumPy runs twice as fast on a contiguous operand as on a strided slice."""
     hidden = w_hh_t.shape[0]
     xp.matmul(h, w_hh_t, out=recurrent)
     if b_hh is not None:
         recurrent += b_hh
-    xp.add(gates_x[:, :2 * hidden], recurrent[:, :2 * hidden], out=rz)
+    gates_rz = [part[:, :2 * hidden].reshape(-1, 2, hidden).transpose(1, 0, 2)
+                for part in (gates_x, recurrent)]
+    xp.add(*gates_rz, out=rz)
     _sigmoid_(rz)
-    xp.multiply(rz[:, :hidden], recurrent[:, 2 * hidden:], out=n)
+    xp.multiply(rz[0], recurrent[:, 2 * hidden:], out=n)
     n += gates_x[:, 2 * hidden:]
     xp.tanh(n, out=n)
     xp.subtract(h, n, out=out)
-    out *= rz[:, hidden:]
+    out *= rz[1]
     out += n
 
 
@@ -314,6 +408,12 @@ def gru_cell_step(gates_x, h, w_hh, b_hh=None):
     if b_hh is None:
         return GRUCellFunction.apply(gates_x, h, w_hh)
     return GRUCellFunction.apply(gates_x, h, w_hh, b_hh)
+
+
+def lstm_sequence(gates_x, hc0, w_hh, reverse=False):
+    """Every step's state [h_t, c_t] of an LSTM layer in one direction (from the last step back
+    if reverse). Shapes: gates_x (T, N, 4H), hc0 (N, 2H), w_hh (4H, H) -> (T, N, 2H)."""
+    return LSTMSequenceFunction.apply(gates_x, hc0, w_hh, reverse=reverse)
 
 
 def gru_sequence(gates_x, h0, w_hh, b_hh=None, reverse=False):

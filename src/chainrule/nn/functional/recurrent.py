@@ -11,7 +11,8 @@ from chainrule.nn.functional.linear import linear
 from chainrule.creation import zeros
 from chainrule.ops.join import cat, stack
 from chainrule.ops.unbind import unbind
-from chainrule.ops.recurrent import gru_cell_step, gru_sequence, lstm_cell_step, rnn_cell_step
+from chainrule.ops.recurrent import (gru_cell_step, gru_sequence, lstm_cell_step,
+                                      lstm_sequence, rnn_cell_step)
 from chainrule.tensor import Tensor
 
 __all__ = ["rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell",
@@ -176,11 +177,15 @@ def _check_sequence(mode, input, states, w_ih, w_hh, layers, time_dim):
 def _direction(mode, x, state, w_ih, w_hh, b_ih=None, b_hh=None, *, time_dim, reverse):
     """One layer in one direction: the input's share of every step's gates in one matmul, then
     one step op per time step, and the outputs stacked once. Returns (outputs, final state).
-    A GRU's steps are one op over the whole sequence (ops.recurrent.gru_sequence)."""
+    A GRU's or an LSTM's steps are one op over the whole sequence (ops.recurrent.gru_sequence,
+    lstm_sequence)."""
     gates = linear(x, w_ih, b_ih if mode == "gru" else _both(b_ih, b_hh))
     if mode == "gru" and time_dim == 0:
         outputs = gru_sequence(gates, state, w_hh, b_hh, reverse=reverse)
         return outputs, outputs[0 if reverse else -1]
+    if mode == "lstm" and time_dim == 0:   # the op's outputs are the states [h_t, c_t]
+        states = lstm_sequence(gates, state, w_hh, reverse=reverse)
+        return states.narrow(2, 0, w_hh.shape[1]), states[0 if reverse else -1]
     steps = unbind(gates, time_dim)
     outputs = []
     for gates_x in (reversed(steps) if reverse else steps):
