@@ -76,16 +76,29 @@ def denormal_share(optimizer):
     return denormal / total if total else None
 
 
+CHECKED_STEPS = 3
+
+
+def close(ours, theirs, tolerance):
+    return abs(ours - theirs) <= tolerance * max(1, abs(theirs))
+
+
 def build_pair(name, quick, torch, chainrule, log):
-    """The workload built in torch, then in chainrule with torch's weights; checked; warmed up."""
+    """The workload built in torch, then in chainrule with torch's weights; checked (parameter
+    counts; the loss at step 0 and after 3 steps, to 1e-4 and 1e-3 relative); warmed up."""
     build = WORKLOADS[name][0]
     theirs = build(torch, quick=quick)
     ours = build(chainrule, weights=weights_of(theirs.model), quick=quick)
     counts = parameter_count(ours.model), parameter_count(theirs.model)
-    losses = ours.loss(), theirs.loss()
-    agree = counts[0] == counts[1] and abs(losses[0] - losses[1]) <= 1e-4 * max(1, abs(losses[1]))
-    log(f"{name}: parameters {counts[0]:,} / {counts[1]:,}, value at step 0 {losses[0]:.6g} / "
-        f"{losses[1]:.6g} (chainrule / torch): {'agree' if agree else 'MISMATCH'}")
+    first = ours.loss(), theirs.loss()
+    for _ in range(CHECKED_STEPS):   # the whole step, the optimizer's update included
+        ours.step()
+        theirs.step()
+    later = ours.loss(), theirs.loss()
+    agree = counts[0] == counts[1] and close(*first, 1e-4) and close(*later, 1e-3)
+    log(f"{name}: parameters {counts[0]:,} / {counts[1]:,}, value at step 0 {first[0]:.6g} / "
+        f"{first[1]:.6g}, after {CHECKED_STEPS} steps {later[0]:.6g} / {later[1]:.6g} "
+        f"(chainrule / torch): {'agree' if agree else 'MISMATCH'}")
     if theirs.warmup_steps:
         for library, case in (("chainrule", ours), ("torch", theirs)):
             start = time.perf_counter()
