@@ -163,13 +163,13 @@ def print_table(names, timings, memory, checks, settings):
           "time the process had a\ncore; memory: growth of the peak RSS over 5 steps from the RSS "
           "after imports and build,\nchainrule / torch (target <= 0.5x); process: the whole "
           "process's peak RSS, chainrule / torch")
-    print(f"{'workload':12} {'chainrule':>10} {'torch':>10} {'ratio':>6} {'spread':>11} "
+    print(f"{'workload':12} {'chainrule':>10} {'torch':>10} {'ratio':>7} {'spread':>11} "
           f"{'kept':>5} {'cpu':>4} {'target':>6} {'':6} {'memory':>6} {'':6} {'process':>6}")
     for name in names:
         t, target = timings[name], WORKLOADS[name][2]
         flag = "" if checks[name] else "  (check MISMATCH: see above)"
         print(f"{name:12} {t['chainrule'] * 1e3:8.3f}ms {t['torch'] * 1e3:8.3f}ms "
-              f"{t['ratio']:5.2f}x {t['low']:5.2f}-{t['high']:<5.2f} {t['kept']:2}/{t['rounds']:<2} "
+              f"{t['ratio']:6.3f}x {t['low']:5.2f}-{t['high']:<5.2f} {t['kept']:2}/{t['rounds']:<2} "
               f"{t['share']:4.0%} {target:5.2f}x {verdict(t['ratio'], target):6} "
               f"{memory_columns(name, memory)}{flag}")
     print("\n" + "\n".join(f"  {name:12} {WORKLOADS[name][1]}" for name in names))
