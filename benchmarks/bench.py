@@ -190,7 +190,7 @@ def main(argv=None):
     # us; more threads: wall time (CPU time would count the BLAS threads' spin-waits)
     clock = "cpu" if args.threads == 1 else "wall"
     started = time.perf_counter()
-    print("\n".join(measure.describe_machine(torch)))
+    print("\n".join([*measure.describe_machine(torch), measure.describe_source(chainrule)]))
 
     def log(line):
         print(line, flush=True)

@@ -46,6 +46,22 @@ def denormals():
     return f"denormals flushed ({'+'.join(flushed)})" if flushed else "denormals kept"
 
 
+def describe_source(chainrule):
+    """Which chainrule is measured: its folder and git commit, and whether files differ from it."""
+    folder = os.path.dirname(os.path.abspath(chainrule.__file__))
+
+    def git(*arguments):
+        result = subprocess.run(["git", "-C", folder, *arguments], capture_output=True,
+                                text=True, timeout=30, check=False)
+        return result.stdout.strip() if result.returncode == 0 else None
+    commit = git("rev-parse", "--short", "HEAD")
+    if commit is None:
+        return f"chainrule from {folder} (not a git checkout)"
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", ".")
+    return (f"chainrule from {folder} at commit {commit}"
+            f"{' with uncommitted changes' if dirty else ''}")
+
+
 def describe_machine(torch):
     """Header lines: versions, the BLAS and OpenMP libraries with their thread counts, the load."""
     lines = [(f"python {platform.python_version()}, numpy {np.__version__}, "
