@@ -172,6 +172,12 @@ def print_table(names, timings, memory, checks, settings):
               f"{t['ratio']:6.3f}x {t['low']:5.2f}-{t['high']:<5.2f} {t['kept']:2}/{t['rounds']:<2} "
               f"{t['share']:4.0%} {target:5.2f}x {verdict(t['ratio'], target):6} "
               f"{memory_columns(name, memory)}{flag}")
+    speed = [timings[name]["ratio"] >= WORKLOADS[name][2] for name in names]
+    growths = [memory[name] for name in names if name in memory and None not in memory[name]
+               and memory[name][1][0] >= 2 ** 20]
+    low = [ours[0] / theirs[0] <= 0.5 for ours, theirs in growths]
+    print(f"speed targets met: {sum(speed)} of {len(speed)}"
+          + (f"; memory targets met: {sum(low)} of {len(low)}" if low else ""))
     print("\n" + "\n".join(f"  {name:12} {WORKLOADS[name][1]}" for name in names))
 
 
