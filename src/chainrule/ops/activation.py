@@ -148,14 +148,24 @@ class SoftmaxFunction(Function):
 
     @xp.errstate(invalid="ignore")   # a row of -inf: -inf - -inf = nan, as torch gives nan
     def forward(self, x, dim):
-        self.kept = _kept_shape(x.shape, dim)
-        e = xp.exp(_shift_by_max(x, dim))
-        return e / _sum(e, dim)
+        self.kept, self.dim = _kept_shape(x.shape, dim), dim
+        if x.ndim == 0:
+            return xp.exp(x - x)
+        e = _shift_by_max(x, dim)   # a new array: exp and the division in place
+        xp.exp(e, out=e)
+        e /= e.sum(axis=dim, keepdims=True)
+        return e
 
     def backward(self, grad):
         grad, _, recording = self.operands(grad)
-        y = self.output() if recording else self.out
-        return y * (grad - sum_to(grad * y, self.kept))
+        if recording or self.out.ndim == 0:
+            y = self.output() if recording else self.out
+            return y * (grad - sum_to(grad * y, self.kept))
+        product = grad * self.out   # the same formula in three passes and one new array
+        total = product.sum(axis=self.dim, keepdims=True)
+        xp.subtract(grad, total, out=product)
+        product *= self.out
+        return product
 
 
 class LogSoftmaxFunction(Function):
@@ -167,12 +177,20 @@ class LogSoftmaxFunction(Function):
     def forward(self, x, dim):
         self.kept = _kept_shape(x.shape, dim)
         shifted = _shift_by_max(x, dim)
-        return shifted - xp.log(_sum(xp.exp(shifted), dim))
+        if x.ndim == 0:
+            return shifted - xp.log(xp.exp(shifted))
+        shifted -= xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
+        return shifted
 
     def backward(self, grad):
         grad, _, recording = self.operands(grad)
-        softmax_ = exp(self.output()) if recording else xp.exp(self.out)
-        return grad - softmax_ * sum_to(grad, self.kept)
+        if recording:
+            return grad - exp(self.output()) * sum_to(grad, self.kept)
+        if self.out.ndim == 0:
+            return grad - xp.exp(self.out) * grad
+        softmax_ = xp.exp(self.out)
+        softmax_ *= sum_to(grad, self.kept)
+        return xp.subtract(grad, softmax_, out=softmax_)
 
 
 def _kept_shape(shape, dim):
