@@ -91,8 +91,8 @@ def test_parameters_are_named_from_a_module_and_data_needs_no_gradient():
     assert g.nodes[-1].output and [n.output for n in g.nodes].count(True) == 1
     pairs = graph(loss, params=model.named_parameters())
     assert [n.name for n in pairs.nodes] == [n.name for n in g.nodes]
-    index = next(n for n in g.nodes if n.name == "Index")
-    assert "(5,) int64" in index.saved              # the targets it picks with: not float32
+    fused = next(n for n in g.nodes if n.name == "CrossEntropy")
+    assert "(5,) int64" in fused.saved              # the targets it picks with: not float32
 
 
 def test_a_dict_names_parameters_and_other_dtypes_are_named_where_they_occur():

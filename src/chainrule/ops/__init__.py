@@ -17,7 +17,7 @@ tests/ops/test_naming.py checks both: no op class has a layer's name in any case
 `XFunction` has its `nn.X`.
 """
 from chainrule.ops import (activation, broadcast, compare, conv, diagonal, dtypes, elementwise,
-                           extremum, geometry, grids, histogram, index, join, linalg, pool,
+                           extremum, fused, geometry, grids, histogram, index, join, linalg, pool,
                            recurrent, reduce, rounding, scan, shape, sort, trig, unary, unbind)
 from chainrule.ops import bessel, decomposition, spectral, specfun
 from chainrule.ops import (aliases, arithmetic, bitwise, combinatorics, inplace, predicates,
@@ -28,7 +28,7 @@ FAMILIES = (inplace, broadcast, dtypes, storage, elementwise, unary, compare, ac
             extremum, linalg, shape, join, unbind, index, conv, pool, recurrent, sort, rounding,
             trig, scan, geometry, diagonal, grids, histogram, decomposition, spectral, specfun,
             bessel, aliases, arithmetic, bitwise, combinatorics, predicates, sampling, scatter,
-            stacking, statistics)
+            stacking, statistics, fused)
 
 
 def bind_tensor_methods(tensor_class):
