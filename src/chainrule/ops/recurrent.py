@@ -74,9 +74,9 @@ class LSTMCellFunction(Function):
 
     def forward(self, gates_x, hc, w_hh):
         hidden = w_hh.shape[1]
-        self.act, self.tanh_c = xp.empty_like(gates_x), xp.empty_like(hc[:, hidden:])
-        out = xp.empty_like(hc)
-        _lstm_forward(gates_x, hc, w_hh.T, self.act, self.tanh_c, out)
+        self.act = xp.empty((4, hc.shape[0], hidden), hc.dtype)
+        self.tanh_c, out = xp.empty_like(self.act[0]), xp.empty_like(hc)
+        _lstm_forward(gates_x, hc, w_hh.T, xp.empty_like(gates_x), self.act, self.tanh_c, out)
         return out
 
     def backward(self, grad):
@@ -87,8 +87,7 @@ class LSTMCellFunction(Function):
             i, f, g, o, c_new = _lstm_gates(gates_x, h, c, w_hh)
             tanh_c = c_new.tanh()
         else:
-            i, f, g, o = (self.act[:, k * hidden:(k + 1) * hidden] for k in range(4))
-            tanh_c = self.tanh_c
+            (i, f, g, o), tanh_c = self.act, self.tanh_c
         join = cat if recording else xp.concatenate
         d_pre, d_h, d_c = _lstm_step_grads(grad[:, :hidden], grad[:, hidden:], c, i, f, g, o,
                                            tanh_c, w_hh, lambda parts: join(parts, 1))
@@ -113,12 +112,13 @@ class LSTMSequenceFunction(Function):
         # states[0] = hc0 and states[t + 1] = [h_t, c_t] (reverse: states[T] = hc0, ...)
         states = xp.empty((steps + 1,) + hc0.shape, hc0.dtype)
         states[steps if reverse else 0] = hc0
-        self.act = xp.empty_like(gates_x)
-        self.tanh_c = xp.empty_like(states[1:, :, hidden:])
+        self.act = xp.empty((steps, 4, hc0.shape[0], hidden), hc0.dtype)
+        self.tanh_c = xp.empty_like(self.act[:, 0])
         w_hh_t = xp.ascontiguousarray(w_hh.T)   # see GRUSequenceFunction
+        recurrent = xp.empty_like(gates_x[0])   # one step's, reused
         for t in _order(steps, reverse):
-            _lstm_forward(gates_x[t], states[t + reverse], w_hh_t, self.act[t], self.tanh_c[t],
-                          states[t + 1 - reverse])
+            _lstm_forward(gates_x[t], states[t + reverse], w_hh_t, recurrent, self.act[t],
+                          self.tanh_c[t], states[t + 1 - reverse])
         self.states = states
         return states[:steps] if reverse else states[1:]
 
@@ -156,8 +156,7 @@ class LSTMSequenceFunction(Function):
     def _saved(self, hidden):
         """Per step (h_{t-1}, c_{t-1}, i, f, g, o, tanh c_t) from the forward's buffers."""
         previous = self.states[1:] if self.reverse else self.states[:-1]
-        return [(previous[t, :, :hidden], previous[t, :, hidden:],
-                 *(self.act[t, :, k * hidden:(k + 1) * hidden] for k in range(4)), self.tanh_c[t])
+        return [(previous[t, :, :hidden], previous[t, :, hidden:], *self.act[t], self.tanh_c[t])
                 for t in range(len(self.act))]
 
     def _recomputed(self, gates_x, hc0, w_hh):
@@ -177,21 +176,23 @@ def _order(steps, reverse):
     return range(steps - 1, -1, -1) if reverse else range(steps)
 
 
-def _lstm_forward(gates_x, hc, w_hh_t, act, tanh_c, out):
-    """One LSTM step on arrays, into the given buffers: act = [i, f, g, o], tanh_c = tanh c',
-    out = [h', c']; w_hh_t = W_hhᵀ."""
+def _lstm_forward(gates_x, hc, w_hh_t, recurrent, act, tanh_c, out):
+    """One LSTM step on arrays, into the given buffers: recurrent = h W_hhᵀ (N, 4H), act =
+    [i, f, g, o] (4, N, H), tanh_c = tanh c', out = [h', c']; w_hh_t = W_hhᵀ. The gates laid out
+    one after the other, not side by side: NumPy runs twice as fast on contiguous operands."""
     hidden = w_hh_t.shape[0]
-    xp.matmul(hc[:, :hidden], w_hh_t, out=act)
-    act += gates_x
-    g = act[:, 2 * hidden:3 * hidden]
-    xp.tanh(g, out=tanh_c)   # kept aside: one sigmoid over the contiguous four runs faster
-    _sigmoid_(act)           # than over strided slices of three (NumPy's SIMD loops)
-    g[...] = tanh_c
+    xp.matmul(hc[:, :hidden], w_hh_t, out=recurrent)
+    xp.add(*[part.reshape(-1, 4, hidden).transpose(1, 0, 2) for part in (gates_x, recurrent)],
+           out=act)
+    i, f, g, o = act
+    _sigmoid_(act[:2])
+    xp.tanh(g, out=g)
+    _sigmoid_(o)
     c_new = out[:, hidden:]
-    xp.multiply(act[:, hidden:2 * hidden], hc[:, hidden:], out=c_new)
-    c_new += act[:, :hidden] * g
+    xp.multiply(f, hc[:, hidden:], out=c_new)
+    c_new += i * g
     xp.tanh(c_new, out=tanh_c)
-    xp.multiply(act[:, 3 * hidden:], tanh_c, out=out[:, :hidden])
+    xp.multiply(o, tanh_c, out=out[:, :hidden])
 
 
 def _lstm_gates(gates_x, h, c, w_hh):
@@ -223,10 +224,10 @@ class GRUCellFunction(Function):
     """
 
     def forward(self, gates_x, h, w_hh, b_hh=None):
-        self.recurrent = xp.empty(gates_x.shape, gates_x.dtype)
         self.rz = xp.empty((2,) + h.shape, gates_x.dtype)
-        self.n, out = xp.empty_like(h), xp.empty_like(h)
-        _gru_forward(gates_x, h, w_hh.T, b_hh, self.recurrent, self.rz, self.n, out)
+        self.a_n, self.n, out = xp.empty_like(h), xp.empty_like(h), xp.empty_like(h)
+        _gru_forward(gates_x, h, w_hh.T, b_hh, xp.empty_like(gates_x), self.rz, self.a_n, self.n,
+                     out)
         return out
 
     def backward(self, grad):
@@ -234,9 +235,7 @@ class GRUCellFunction(Function):
         if recording:
             r, z, n, a_n = _gru_gates(gates_x, h, w_hh, b_hh)
         else:
-            hidden = w_hh.shape[1]
-            (r, z), n = self.rz, self.n
-            a_n = self.recurrent[:, 2 * hidden:]
+            (r, z), n, a_n = self.rz, self.n, self.a_n
         join = cat if recording else xp.concatenate
         d_gates_x, d_recurrent, d_h = _gru_step_grads(grad, h, r, z, n, a_n, w_hh,
                                                       lambda parts, _: join(parts, 1))
@@ -253,13 +252,14 @@ class GRUSequenceFunction(Function):
     Why one op for T steps: the gradients flow back through time on arrays, into buffers, with no
     node, Tensor or gradient sum per step; under create_graph the steps are recomputed with ops.
     What the steps' backward reads is saved, and no more (memory traffic is most of its time):
-    r, z, n, a_n and the states; the recurrent part of d gates_x, da's, is kept only for a_n.
+    r, z, n, a_n and the states; of da, only its candidate part dn r is kept (its r and z parts
+    are d gates_x's).
     """
     save_output = True   # the output is the buffer of states backward reads
 
     def forward(self, gates_x, h0, w_hh, b_hh=None, *, reverse):
         self.reverse = reverse
-        steps, hidden = gates_x.shape[0], w_hh.shape[1]
+        steps = gates_x.shape[0]
         # states[0] = h0 and states[t + 1] = h_t (reverse: states[T] = h0, states[t] = h_t)
         states = xp.empty((steps + 1,) + h0.shape, h0.dtype)
         states[steps if reverse else 0] = h0
@@ -269,8 +269,7 @@ class GRUSequenceFunction(Function):
         w_hh_t = xp.ascontiguousarray(w_hh.T)   # a product with it runs 12 % faster than with .T
         for t in _order(steps, self.reverse):
             _gru_forward(gates_x[t], states[t + reverse], w_hh_t, b_hh, recurrent, self.rz[t],
-                         self.n[t], states[t + 1 - reverse])
-            self.a_n[t] = recurrent[:, 2 * hidden:]
+                         self.a_n[t], self.n[t], states[t + 1 - reverse])
         self.states = states
         return states[:steps] if reverse else states[1:]
 
@@ -336,9 +335,9 @@ def _column_sums(rows):
     return xp.ones(rows.shape[0], rows.dtype) @ rows
 
 
-def _gru_forward(gates_x, h, w_hh_t, b_hh, recurrent, rz, n, out):
+def _gru_forward(gates_x, h, w_hh_t, b_hh, recurrent, rz, a_n, n, out):
     """One GRU step on arrays, into the given buffers: recurrent = h W_hhᵀ + b_hh, rz = [r, z]
-    (2, N, H), n, and out = h'; w_hh_t = W_hhᵀ. r and z are laid out one after the other, not
+    (2, N, H), a_n, n, and out = h'; w_hh_t = W_hhᵀ. r and z are laid out one after the other, not
     side by side: NumPy runs twice as fast on a contiguous operand as on a strided slice."""
     hidden = w_hh_t.shape[0]
     xp.matmul(h, w_hh_t, out=recurrent)
@@ -348,7 +347,8 @@ def _gru_forward(gates_x, h, w_hh_t, b_hh, recurrent, rz, n, out):
                 for part in (gates_x, recurrent)]
     xp.add(*gates_rz, out=rz)
     _sigmoid_(rz)
-    xp.multiply(rz[0], recurrent[:, 2 * hidden:], out=n)
+    a_n[...] = recurrent[:, 2 * hidden:]
+    xp.multiply(rz[0], a_n, out=n)
     n += gates_x[:, 2 * hidden:]
     xp.tanh(n, out=n)
     xp.subtract(h, n, out=out)
