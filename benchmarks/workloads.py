@@ -5,16 +5,13 @@ its backward) with its model, so the harness can copy weights, count parameters 
 NumPy here only makes the data (the library's own rule, one NumPy import, is for src/)."""
 import functools
 import itertools
-import math
 import os
-import pathlib
 from dataclasses import dataclass, field
 
 import numpy as np
+from charmodel import corpus_codes, gpt_class
 
-REPO = pathlib.Path(__file__).resolve().parent.parent
 MNIST1D_FILE = "BENCH_MNIST1D_NPZ"
-CORPUS = REPO / "src" / "chainrule" / "data" / "datasets" / "corpora" / "tinyshakespeare.txt"
 
 
 @dataclass
@@ -96,7 +93,7 @@ def preload(names):
     if MNIST1D_NAMES & set(names):
         _mnist1d()
     if "gpt" in names:
-        _corpus_codes()
+        corpus_codes()
 
 
 def warm_up_library(L):
@@ -210,72 +207,15 @@ def transformer(L, weights=None, quick=False):
     return _case(L, model, _batch(L, x, y), L.nn.MSELoss(), _sgd(L), weights)
 
 
-def _gpt_classes(L):
-    nn, F = L.nn, L.nn.functional
-
-    class CausalSelfAttention(nn.Module):
-        def __init__(self, d, heads, context):
-            super().__init__()
-            self.qkv, self.proj, self.heads = nn.Linear(d, 3 * d), nn.Linear(d, d), heads
-            self.register_buffer("mask", L.tril(L.ones(context, context))
-                                 .view(1, 1, context, context))
-
-        def forward(self, x):
-            B, T, C = x.size()
-            q, k, v = self.qkv(x).split(C, dim=2)
-            q, k, v = (t.view(B, T, self.heads, C // self.heads).transpose(1, 2)
-                       for t in (q, k, v))
-            att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
-            att = att.masked_fill(self.mask[:, :, :T, :T] == 0, float("-inf"))
-            att = F.softmax(att, dim=-1)
-            y = (att @ v).transpose(1, 2).contiguous().view(B, T, C)
-            return self.proj(y)
-
-    class Block(nn.Module):
-        def __init__(self, d, heads, context):
-            super().__init__()
-            self.ln1, self.ln2 = nn.LayerNorm(d), nn.LayerNorm(d)
-            self.attn = CausalSelfAttention(d, heads, context)
-            self.mlp = nn.Sequential(nn.Linear(d, 4 * d), nn.GELU(), nn.Linear(4 * d, d))
-
-        def forward(self, x):
-            x = x + self.attn(self.ln1(x))
-            return x + self.mlp(self.ln2(x))
-
-    class GPT(nn.Module):
-        def __init__(self, vocab, d=64, heads=4, layers=2, context=64):
-            super().__init__()
-            self.wte, self.wpe = nn.Embedding(vocab, d), nn.Embedding(context, d)
-            self.blocks = nn.ModuleList([Block(d, heads, context) for _ in range(layers)])
-            self.ln_f, self.head = nn.LayerNorm(d), nn.Linear(d, vocab, bias=False)
-
-        def forward(self, idx):
-            T = idx.size(1)
-            x = self.wte(idx) + self.wpe(L.arange(T))
-            for block in self.blocks:
-                x = block(x)
-            return self.head(self.ln_f(x))
-    return GPT
-
-
-@functools.lru_cache(maxsize=1)
-def _corpus_codes():
-    """(vocabulary size, the first 100,000 characters as codes) of Tiny Shakespeare."""
-    text = CORPUS.read_text(encoding="utf-8")
-    vocab = sorted(set(text))
-    code = {c: i for i, c in enumerate(vocab)}
-    return len(vocab), np.array([code[c] for c in text[:100_000]], dtype=np.int64)
-
-
 def gpt(L, weights=None, quick=False):
     """A nanoGPT-style character model on Tiny Shakespeare (vocab 65): 2 pre-norm blocks, 4 heads,
     d 64, context 64, batch 32, cross-entropy over (B*T, vocab), AdamW(3e-4, weight decay 0.1)."""
     L.manual_seed(0)
-    vocab, codes = _corpus_codes()
+    vocab, codes = corpus_codes()
     starts = np.random.default_rng(0).integers(0, len(codes) - 65, 32)
     idx = np.stack([codes[s:s + 64] for s in starts])
     targets = np.stack([codes[s + 1:s + 65] for s in starts])
-    model = _gpt_classes(L)(vocab)
+    model = gpt_class(L)(vocab)
 
     def loss_fn(logits, y):
         return L.nn.functional.cross_entropy(logits.view(-1, logits.size(-1)), y.view(-1))
