@@ -1,6 +1,6 @@
 """Adamax: Adam with the second moment replaced by an exponentially weighted infinity norm."""
 from chainrule.backend import xp
-from chainrule.optim.optimizer import (Optimizer, add_scaled, check_betas, check_non_negative,
+from chainrule.optim.optimizer import (Optimizer, check_betas, check_non_negative,
                                        check_plain_options, count_step, decay_weights, step_state,
                                        zeros_state)
 
@@ -42,8 +42,7 @@ class Adamax(Optimizer):
         t = count_step(state)
         grad = decay_weights(param, grad, group)
         exp_avg, exp_inf = state["exp_avg"].array, state["exp_inf"].array
-        exp_avg *= beta1                               # m (torch's lerp, in product form: see
-        add_scaled(exp_avg, grad, 1 - beta1)           # update_moments)
+        exp_avg += (1 - beta1) * (grad - exp_avg)      # m, in torch's form (a lerp towards g)
         exp_inf *= beta2
         xp.maximum(exp_inf, xp.abs(grad) + group["eps"], out=exp_inf)
         param -= group["lr"] / (1 - beta1 ** t) * exp_avg / exp_inf

@@ -1,7 +1,7 @@
 """RMSprop: steps divided by a running root mean square of the gradient."""
 from chainrule.backend import xp
-from chainrule.optim.optimizer import (Optimizer, add_scaled, check_non_negative,
-                                       check_plain_options, count_step, step_state, zeros_state)
+from chainrule.optim.optimizer import (Optimizer, check_non_negative, check_plain_options,
+                                       count_step, step_state, zeros_state)
 
 
 class RMSprop(Optimizer):
@@ -54,8 +54,7 @@ class RMSprop(Optimizer):
         square_avg += (1 - alpha) * grad * grad
         if group["centered"]:
             grad_avg = state["grad_avg"].array
-            grad_avg *= alpha                          # torch's lerp, in product form (see
-            add_scaled(grad_avg, grad, 1 - alpha)      # update_moments)
+            grad_avg += (1 - alpha) * (grad - grad_avg)
             average = xp.sqrt(square_avg - grad_avg * grad_avg)
         else:
             average = xp.sqrt(square_avg)
