@@ -98,8 +98,8 @@ def calibrate(step, seconds):
 
 
 def interleave(steps, rounds, seconds):
-    """Time rounds alternating chainrule, torch, chainrule, torch ...; steps maps a library name
-    to its step. Returns {library: [(wall, CPU) seconds per step, one pair per round]}.
+    """Time rounds alternating the libraries (chainrule, torch, torch, chainrule, chainrule ...);
+    steps maps a library name to its step. Returns {library: [(wall, CPU) seconds per step, one pair per round]}.
 
     What exists before the first round (both libraries' modules, the models, the data) is moved
     to the collector's permanent generation (gc.freeze): otherwise every full collection in a
@@ -109,9 +109,11 @@ def interleave(steps, rounds, seconds):
     gc.freeze()
     counts = {name: calibrate(step, seconds) for name, step in steps.items()}
     times = {name: [] for name in steps}
-    for _ in range(rounds):
-        for name, step in steps.items():
-            times[name].append(per_step(step, counts[name]))
+    names = list(steps)
+    for round_ in range(rounds):
+        # ABBA: the library that goes first alternates, so neither always follows the other
+        for name in names if round_ % 2 == 0 else names[::-1]:
+            times[name].append(per_step(steps[name], counts[name]))
     return times
 
 
