@@ -6,8 +6,9 @@ with its spread over the rounds kept, the peak-memory ratio, and the issue's tar
 
 Protocol (benchmarks/README.md): both libraries get the same thread count; each workload is
 built in torch, its weights copied into chainrule (so both do the same work), checked (parameter
-count, loss at step 0), then timed in alternating rounds; a round pair where either library ran
-over 1.5x its best round is dropped as busy. Peak memory: a fresh process per (library, workload).
+count, loss at step 0 and after 3 steps), then timed in alternating rounds (process CPU time with
+one thread); a round pair where either library ran over 1.5x its best round is dropped as busy.
+Peak memory: a fresh process per library, a forked child per workload.
 """
 import argparse
 import os
