@@ -1,16 +1,8 @@
 """Adam and AdamW: steps scaled by running estimates of the gradient's first and second moments."""
 from chainrule.backend import xp
-from chainrule.optim.optimizer import (
-    Optimizer,
-    add_scaled,
-    check_betas,
-    check_non_negative,
-    check_plain_options,
-    count_step,
-    step_state,
-    update_moments,
-    zeros_state,
-)
+from chainrule.optim.optimizer import (Optimizer, add_scaled, check_betas, check_non_negative,
+                                       check_plain_options, count_step, scaled, step_state,
+                                       update_moments, zeros_state)
 
 
 class Adam(Optimizer):
@@ -23,6 +15,8 @@ class Adam(Optimizer):
 
     The bias corrections 1 − βᵗ undo the zero start of m and v (Kingma & Ba, §3). With
     decoupled_weight_decay (AdamW) the decay skips the moments: θ ← θ(1 − γλ) before the step.
+    The step flushes denormals (see Optimizer): v decays to 0, so with ε = 0 a coordinate whose
+    gradient stays exactly 0 for ~10⁵ steps would divide by 0; keep ε > 0 there.
 
     Args:
         params: the tensors to optimize, or parameter groups (see Optimizer).
@@ -59,25 +53,25 @@ class Adam(Optimizer):
         return state
 
     def update(self, param, grad, state, group):
-        # In place, in twelve passes over the parameter (thirteen with decoupled decay): with
-        # c₁ = 1 − β₁ᵗ and c₂ = 1 − β₂ᵗ, θ ← θ − (γ√c₂/c₁) · m / (√v + ε√c₂), the step above
-        # with its divisions by c₁ and √c₂ moved into scalars; maximize folded into m.
+        # In place: thirteen passes over the parameter (fourteen with decoupled decay) into four
+        # temporaries (nine as expressions), rounded as torch orders it; maximize folded into m.
         lr, (beta1, beta2), weight_decay = group["lr"], group["betas"], group["weight_decay"]
         t = count_step(state)
         sign = -1.0 if group["maximize"] else 1.0
         if weight_decay != 0 and group["decoupled_weight_decay"]:
             param *= 1 - lr * weight_decay
         elif weight_decay != 0:                       # g ← sign · g + λθ, a new array
-            grad, sign = add_scaled(xp.multiply(param, weight_decay), grad, sign), 1.0
+            grad, sign = add_scaled(scaled(param, weight_decay), grad, sign), 1.0
         exp_avg, exp_avg_sq = update_moments(state, grad, beta1, beta2, sign)      # m, v
         if group["amsgrad"]:                           # divide by the largest v so far
             exp_avg_sq = xp.maximum(state["max_exp_avg_sq"].array, exp_avg_sq,
                                     out=state["max_exp_avg_sq"].array)
-        root = (1 - beta2 ** t) ** 0.5
-        step = xp.sqrt(exp_avg_sq, out=xp.empty_like(exp_avg_sq))   # an array, even 0-d
-        step += group["eps"] * root
-        xp.divide(exp_avg, step, out=step)
-        add_scaled(param, step, -lr * root / (1 - beta1 ** t))
+        denominator = xp.sqrt(exp_avg_sq, out=xp.empty_like(exp_avg_sq))   # an array, even 0-d
+        denominator /= (1 - beta2 ** t) ** 0.5
+        denominator += group["eps"]
+        step = scaled(exp_avg, lr / (1 - beta1 ** t))
+        step /= denominator
+        param -= step
 
 
 class AdamW(Adam):

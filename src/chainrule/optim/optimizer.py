@@ -280,6 +280,11 @@ def add_scaled(target, array, scale):
     return xp.add(target, xp.multiply(array, scale), out=target)
 
 
+def scaled(array, scale):
+    """scale · array in a new array of array's dtype (NumPy would return a 0-d one as a scalar)."""
+    return xp.multiply(array, scale, out=xp.empty_like(array))
+
+
 def decay_weights(param, grad, group):
     """Weight decay as the group asks: decoupled (AdamW's θ ← θ(1 - lr λ), done here in place) or
     L2 (g + λθ, returned). Returns the gradient the update should use."""
@@ -293,16 +298,18 @@ def decay_weights(param, grad, group):
 
 
 def update_moments(state, grad, beta1, beta2, sign=1.0):
-    """Adam's running moments, in place: m ← β1 m + (1 - β1) sign·g, v ← β2 v + (1 - β2) g², in
-    seven passes. Returns the arrays (m, v). torch writes m as a lerp, m + (1 - β1)(g - m): equal
-    up to rounding, but with denormals flushed its step (1 - β1)m underflows to 0 below ~1e-37
-    and m stalls there; the product β1 m decays to 0."""
+    """Adam's running moments, in place, in seven passes: m ← m + (1 - β1)(sign·g - m) (torch's
+    lerp form), v ← β2 v + (1 - β2) g². Returns the arrays (m, v). (With denormals flushed, a m
+    whose gradient stays 0 stops near 1e-37 in float32, where (1 - β1)m underflows: a normal
+    number, and a step m/(√v + ε) too small to move a parameter.)"""
     exp_avg, exp_avg_sq = state["exp_avg"].array, state["exp_avg_sq"].array
-    exp_avg *= beta1
-    add_scaled(exp_avg, grad, sign * (1 - beta1))
+    # sign·g - m as ±(g ∓ m): negation is exact, so either sign rounds as torch's -g - m
+    towards = xp.subtract(grad, exp_avg) if sign == 1 else xp.add(grad, exp_avg)
+    towards *= sign * (1 - beta1)
+    exp_avg += towards
     exp_avg_sq *= beta2
-    square = xp.multiply(grad, grad)
-    square *= 1 - beta2
+    square = xp.multiply(grad, 1 - beta2)
+    square *= grad
     exp_avg_sq += square
     return exp_avg, exp_avg_sq
 

@@ -1,6 +1,7 @@
 """SGD: stochastic gradient descent, with momentum (heavy ball or Nesterov) and weight decay."""
 from chainrule.backend import xp
-from chainrule.optim.optimizer import Optimizer, add_scaled, check_non_negative, check_plain_options
+from chainrule.optim.optimizer import (Optimizer, add_scaled, check_non_negative,
+                                       check_plain_options, scaled)
 from chainrule.tensor import Tensor
 
 
@@ -52,7 +53,7 @@ class SGD(Optimizer):
         momentum, weight_decay, lr = group["momentum"], group["weight_decay"], group["lr"]
         sign = -1.0 if group["maximize"] else 1.0      # the update uses sign · grad
         if weight_decay != 0:                          # g ← sign · g + λθ, a new array
-            grad = add_scaled(xp.multiply(param, weight_decay), grad, sign)
+            grad = add_scaled(scaled(param, weight_decay), grad, sign)
             sign = 1.0
         if momentum != 0:
             buffer = state["momentum_buffer"]
@@ -62,9 +63,9 @@ class SGD(Optimizer):
             else:
                 buffer = xp.multiply(buffer.array, momentum, out=buffer.array)
                 add_scaled(buffer, grad, sign * (1 - group["dampening"]))
-            if group["nesterov"]:                      # θ ← θ − γ(g + μb)
-                add_scaled(param, grad, -lr * sign)
-                add_scaled(param, buffer, -lr * momentum)
-                return
-            grad, sign = buffer, 1.0
+            if group["nesterov"]:                      # g ← g + μb, a new array
+                grad = add_scaled(scaled(buffer, momentum), grad, sign)
+            else:
+                grad = buffer
+            sign = 1.0
         add_scaled(param, grad, -lr * sign)
