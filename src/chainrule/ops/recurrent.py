@@ -1,16 +1,18 @@
-"""The fused steps that recurrent layers are made of: one op per time step of an RNN, LSTM or GRU
-cell. A layer gets its steps' slices from ops.unbind's `unbind`, whose backward costs O(T), not
-O(T²).
+"""The fused ops that recurrent layers are made of: one op per time step of an RNN, LSTM or GRU
+cell, and one op for a whole GRU or LSTM layer in one direction (gru_sequence, lstm_sequence),
+which loops over the steps on arrays. A layer of steps gets their slices from ops.unbind's
+`unbind`, whose backward costs O(T), not O(T²).
 
 A layer computes every step's input projection gates_x = x W_ihᵀ + b in one matmul beforehand; a
-step op then adds the recurrent part h W_hhᵀ and applies the gates, all on arrays in one go.
+step then adds the recurrent part h W_hhᵀ and applies the gates, all on arrays in one go.
 
-Each backward formula is written once, with operators, slicing, @, .mT, .sum and `cat` only, and
-runs on one of two kinds of operands. In a plain backward nothing is recorded, so it runs on the
-arrays, with the forward's gate values as constants: a step's dozens of small products then cost
-no Tensor bookkeeping, which is most of their time at small sizes. When create_graph=True records
-the gradient's own graph, it runs on Tensors, with the gate values recomputed by ops from the
-inputs, so that gradients of gradients see how they depend on the inputs.
+Each step's backward formula is written once, with operators, slicing, @, .mT, .sum and a `join`
+(cat) only, and runs on one of two kinds of operands (Function.operands). In a plain backward
+nothing is recorded, so it runs on the arrays, with the forward's gate values as constants: a
+step's dozens of small products then cost no Tensor bookkeeping, which is most of their time at
+small sizes. When create_graph=True records the gradient's own graph, it runs on Tensors, with
+the gate values recomputed by ops from the inputs, so that gradients of gradients see how they
+depend on the inputs. The sequence ops run the same step formulas back through time.
 """
 from chainrule.autograd.function import Function
 from chainrule.backend import xp

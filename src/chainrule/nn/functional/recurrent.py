@@ -2,8 +2,9 @@
 (rnn_tanh_cell, rnn_relu_cell, lstm_cell, gru_cell, as torch.lstm_cell ...) and whole sequences
 through stacked, optionally bidirectional layers (rnn_tanh, rnn_relu, lstm, gru, as torch.lstm ...).
 
-A sequence costs, per layer and direction, one matmul for every step's input projection, one
-fused op per step (chainrule.ops.recurrent) and one stack of the outputs.
+A sequence costs, per layer and direction, one matmul for every step's input projection and one
+op for all the steps (GRU, LSTM; RNN: one fused op per step and one stack of the outputs; packed
+sequences: one fused op per step), from chainrule.ops.recurrent. Inside, time comes first.
 """
 from chainrule.backend import xp
 from chainrule.nn.functional.dropout import dropout as _dropout
@@ -128,7 +129,7 @@ def _layers(mode, input, states, params, has_biases, num_layers, dropout, train,
                     1 if batch_first else 0)
 
     def run(x, state, weights, reverse):
-        return _direction(mode, x, state, *weights, time_dim=0, reverse=reverse)
+        return _direction(mode, x, state, *weights, reverse=reverse)
     # time first inside: each step's slice of the gates, states and outputs is contiguous
     output, final = _stack(mode, input.transpose(0, 1) if batch_first else input, states, params,
                            has_biases, num_layers, dropout, train, directions, run)
@@ -174,26 +175,26 @@ def _check_sequence(mode, input, states, w_ih, w_hh, layers, time_dim):
                                f"{tuple(state.shape)}")
 
 
-def _direction(mode, x, state, w_ih, w_hh, b_ih=None, b_hh=None, *, time_dim, reverse):
-    """One layer in one direction: the input's share of every step's gates in one matmul, then
-    one step op per time step, and the outputs stacked once. Returns (outputs, final state).
-    A GRU's or an LSTM's steps are one op over the whole sequence (ops.recurrent.gru_sequence,
-    lstm_sequence)."""
+def _direction(mode, x, state, w_ih, w_hh, b_ih=None, b_hh=None, *, reverse):
+    """One layer in one direction over x (L, N, I): the input's share of every step's gates in
+    one matmul, then one op for all the steps (GRU, LSTM: ops.recurrent's gru_sequence,
+    lstm_sequence) or one step op per time step and the outputs stacked once (RNN).
+    Returns (outputs (L, N, H), final state)."""
     gates = linear(x, w_ih, b_ih if mode == "gru" else _both(b_ih, b_hh))
-    if mode == "gru" and time_dim == 0:
+    if mode == "gru":
         outputs = gru_sequence(gates, state, w_hh, b_hh, reverse=reverse)
         return outputs, outputs[0 if reverse else -1]
-    if mode == "lstm" and time_dim == 0:   # the op's outputs are the states [h_t, c_t]
+    if mode == "lstm":   # the op's outputs are the states [h_t, c_t]
         states = lstm_sequence(gates, state, w_hh, reverse=reverse)
         return states.narrow(2, 0, w_hh.shape[1]), states[0 if reverse else -1]
-    steps = unbind(gates, time_dim)
+    steps = unbind(gates)
     outputs = []
     for gates_x in (reversed(steps) if reverse else steps):
         state, output = _step(mode, gates_x, state, w_hh, b_hh)
         outputs.append(output)
     if reverse:
         outputs.reverse()
-    return stack(outputs, time_dim), state
+    return stack(outputs), state
 
 
 def _step(mode, gates_x, state, w_hh, b_hh):
