@@ -281,8 +281,9 @@ def _find_flush_control():
 
 
 def _has_daz():
-    """Setting DAZ on a CPU without it faults (early SSE2 processors); every CPU with SSE4.1 has
-    it (Intel SDM vol. 1, 11.6.3: software may check MXCSR_MASK, which Python cannot read)."""
+    """Setting DAZ on a CPU without it faults (some early SSE2 processors); every CPU with SSE4.1
+    has it. (Intel's SDM, vol. 1, "Checking for the DAZ flag": read MXCSR_MASK through FXSAVE,
+    which Python cannot do.)"""
     try:
         with open("/proc/cpuinfo") as info:
             return any(line.startswith("flags") and " sse4_1" in line for line in info)
