@@ -8,6 +8,7 @@ the forward's saved intermediates as constants; under create_graph it runs on Te
 intermediates recomputed by ops from the inputs, so that second derivatives see them.
 """
 import math
+import operator
 
 from chainrule.autograd.function import Function
 from chainrule.backend import xp
@@ -35,6 +36,15 @@ def _sum_to(x, shape, recording):
     axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
                                       if n == 1 and x.shape[lead + i] != 1)
     return x.sum(axes, keepdims=True).reshape(shape)
+
+
+_OPERATORS = {xp.add: operator.add, xp.subtract: operator.sub, xp.multiply: operator.mul}
+
+
+def _into(out, ufunc, a, b, recording):
+    """ufunc(a, b) written into out, an array this backward made (no new array); a new Tensor
+    when recording."""
+    return _OPERATORS[ufunc](a, b) if recording else ufunc(a, b, out=out)
 
 
 # ----- cross-entropy on class indices -------------------------------------------------------------
@@ -102,10 +112,17 @@ class LayerNormFunction(Function):
         rows = x.reshape(-1, size)
         average = xp.full((size, 1), 1 / size, x.dtype)
         normalized = rows - rows @ average
-        rstd = 1 / xp.sqrt((normalized * normalized) @ average + eps)
+        out = xp.square(normalized)   # the squares' array becomes the output's
+        rstd = out @ average
+        rstd += eps
+        xp.sqrt(rstd, out=rstd)
+        xp.reciprocal(rstd, out=rstd)
         normalized *= rstd
         self.normalized, self.rstd = normalized, rstd
-        out = normalized * affine[0].reshape(size) if has_weight else normalized.copy()
+        if has_weight:
+            xp.multiply(normalized, affine[0].reshape(size), out=out)
+        else:
+            out[...] = normalized
         if len(affine) > has_weight:
             out += affine[-1].reshape(size)
         return out.reshape(x.shape)
@@ -123,15 +140,23 @@ class LayerNormFunction(Function):
             normalized, rstd = self.normalized, self.rstd
         grad_rows = grad.reshape(-1, size)
         grads = [None] * len(needs)
-        if needs[0]:
-            g = grad_rows * affine[0].reshape(size) if self.has_weight else grad_rows
-            dx = (g - g @ average - normalized * ((g * normalized) @ average)) * rstd
-            grads[0] = dx.reshape(x.shape)
         ones = _constant(xp.ones((1, self.normalized.shape[0]), self.dtype), recording)
+        # dy x̂ serves dγ and mean(g x̂) = (dy x̂)(γ/n), as mean(g) = dy (γ/n): g itself only as
+        # dx's first term; on arrays dx is then made in place, in two new arrays in all
+        product = grad_rows * normalized if needs[0] or self.has_weight and needs[1] else None
         if self.has_weight and needs[1]:
-            grads[1] = (ones @ (grad_rows * normalized)).reshape(affine[0].shape)
+            grads[1] = (ones @ product).reshape(affine[0].shape)
         if len(affine) > self.has_weight and needs[-1]:
             grads[-1] = (ones @ grad_rows).reshape(affine[-1].shape)
+        if needs[0]:
+            weight = affine[0].reshape(size, 1) * (1 / size) if self.has_weight else average
+            mean_g, mean_gx = grad_rows @ weight, product @ weight
+            dx = grad_rows * affine[0].reshape(size) if self.has_weight else grad_rows - mean_g
+            if self.has_weight:
+                dx = _into(dx, xp.subtract, dx, mean_g, recording)
+            product = _into(product, xp.multiply, normalized, mean_gx, recording)
+            dx = _into(dx, xp.subtract, dx, product, recording)
+            grads[0] = _into(dx, xp.multiply, dx, rstd, recording).reshape(x.shape)
         return tuple(grads)
 
 
