@@ -220,3 +220,29 @@ def test_attention_with_extreme_scores_matches_torch(dtype, extreme):
                                atol=rtol)
     for x, t in zip(ours, theirs):
         np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=rtol, atol=rtol * 100)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("extreme", ["small", "large logits", "underflowing row", "-inf logit"])
+def test_cross_entropy_with_extreme_logits_matches_torch(dtype, extreme):
+    """Logits within ±16 (no shift), ~ ±1000 (each row shifted by its max), a row 200 below
+    the rest (its Σ exp would underflow unshifted), a -inf logit: as torch's."""
+    import torch
+    rng = np.random.default_rng(4)
+    logits = rng.standard_normal((6, 5)).astype(dtype)
+    if extreme == "large logits":
+        logits *= 1000
+    elif extreme == "underflowing row":
+        logits[2] -= 200
+    elif extreme == "-inf logit":
+        logits[1, 3] = -np.inf
+    target = ints(0, 1, 2, 3, 4, 0)
+    ours = chainrule.tensor(logits, requires_grad=True)
+    theirs = torch.tensor(logits, requires_grad=True)
+    loss = chainrule.nn.functional.cross_entropy(ours, chainrule.tensor(target))
+    expected = torch.nn.functional.cross_entropy(theirs, torch.tensor(target))
+    loss.backward()
+    expected.backward()
+    rtol = 1e-5 if dtype == "float32" else 1e-12
+    np.testing.assert_allclose(loss.item(), expected.item(), rtol=rtol)
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=rtol, atol=rtol)

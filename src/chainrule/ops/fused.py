@@ -57,13 +57,11 @@ class CrossEntropy(Function):
         self.rows, self.reduction = rows, reduction
         self.keep = None if ignore_index is None else target != ignore_index
         self.target = target if self.keep is None else xp.where(self.keep, target, 0)
-        shifted = x - x.max(1, keepdims=True)
-        probabilities = xp.exp(shifted)
-        sums = probabilities.sum(1, keepdims=True)
+        probabilities, sums, shift = _exponentials(x)
         probabilities /= sums
         self.probabilities = probabilities   # the plain backward's softmax(x)
         loss = xp.log(sums[:, 0])
-        loss -= shifted[rows, self.target]
+        loss -= x[rows, self.target] if shift is None else x[rows, self.target] - shift[:, 0]
         if self.keep is not None:
             loss *= self.keep
         self.count = x.shape[0] if self.keep is None else int(self.keep.sum())
@@ -77,9 +75,7 @@ class CrossEntropy(Function):
 
     def backward(self, grad):
         grad, (x,), recording = self.operands(grad)
-        probabilities = softmax(x, 1) if recording else self.probabilities
-        onehot = xp.zeros(self.probabilities.shape, self.probabilities.dtype)
-        onehot[self.rows, self.target] = 1
+        dtype = self.probabilities.dtype
         # the per-row factor: dℓ_n, or dℓ / count for the mean; 0 on ignored rows
         if self.reduction == "none":
             scale = grad.reshape(-1, 1)
@@ -88,8 +84,36 @@ class CrossEntropy(Function):
         else:
             scale = grad / max(self.count, 1) if self.count else grad * xp.nan
         if self.keep is not None:
-            scale = scale * _constant(self.keep[:, None].astype(onehot.dtype), recording)
-        return (probabilities - _constant(onehot, recording)) * scale
+            scale = scale * _constant(self.keep[:, None].astype(dtype), recording)
+        if recording:
+            onehot = xp.zeros(self.probabilities.shape, dtype)
+            onehot[self.rows, self.target] = 1
+            return (softmax(x, 1) - _constant(onehot, recording)) * scale
+        out = self.probabilities * scale   # one new array: the one-hot subtracted in place
+        out[self.rows, self.target] -= xp.broadcast_to(scale, (len(self.rows), 1))[:, 0]
+        return out
+
+
+# Without a shift while no logit exceeds ±_UNSHIFTED and each row's Σ exp stays above _LEAST:
+# a row max along short rows costs more than the exp, and log Σ exp(x) then rounds no worse
+# than x_t - max x does (an ulp of up to 16 either way).
+_UNSHIFTED = 16.0
+_LEAST = 2.0 ** -24
+
+
+def _exponentials(x):
+    """(E, σ, m) for the rows of x: E = exp(x - m), σ = Σ_row E as a column, and the shift m,
+    each row's max (a column), or None for no shift (see _UNSHIFTED)."""
+    ones = xp.ones((x.shape[1], 1), x.dtype)
+    if x.size and abs(x.max()) <= _UNSHIFTED:   # False for nan and ±inf
+        exps = xp.exp(x)
+        sums = exps @ ones
+        if (sums >= _LEAST).all():
+            return exps, sums, None
+    peak = x.max(1, keepdims=True)
+    exps = xp.subtract(x, peak)
+    xp.exp(exps, out=exps)
+    return exps, exps @ ones, peak
 
 
 def cross_entropy_indices(input, target, ignore_index=None, reduction="mean"):
