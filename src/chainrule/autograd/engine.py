@@ -174,6 +174,8 @@ def _propagate(order, grads, owned, *, must_run, wanted, retain_graph, plain):
         g = grads.pop(fn, None)
         if g is None:
             continue
+        if type(g) is SliceGradient:
+            g = g.materialize()
         if fn._hooks is not None or fn.retained is not None or wanted is not None:
             g = _pass_node(fn, g, captured, wanted, plain)
             if must_run is not None and fn not in must_run:
@@ -214,6 +216,19 @@ def _call_backward(fn, grad, grads, owned, sums, plain):
     for parent, g in zip(fn.parents, in_grads):
         if parent is None or g is None:
             continue
+        if type(g) is SliceGradient:   # kept lazy until a node or a leaf takes it
+            leaf = type(parent) is AccumulateGrad
+            expected = parent.variable.array if leaf else parent
+            if g.dtype == expected.dtype:
+                if g.shape != expected.shape:
+                    raise RuntimeError(f"{type(fn).__name__}.backward returned a gradient of "
+                                       f"shape {g.shape} for an input of shape {expected.shape}")
+                if leaf:   # made whole (a new array: owned) in _at_leaves, if no sum made it so
+                    _add_leaf_grad(grads, owned, sums, parent, g, plain, True)
+                else:
+                    _add_grad(grads, sums, parent, g, plain)
+                continue
+            g = g.materialize()
         # a plain backward carries arrays (a formula on Tensors gives Tensors: unwrapped), a
         # recorded one Tensors (a constant array from a backward: wrapped)
         if plain:
@@ -253,11 +268,41 @@ def _add_grad(grads, sums, fn, g, plain):
     if old is None:
         grads[fn] = g
     elif plain and fn in sums:
-        xp.add(old, g, out=old)
+        _add_into(old, g)
+    elif plain and (type(old) is SliceGradient or type(g) is SliceGradient):
+        total = old.materialize() if type(old) is SliceGradient else xp.array(old)
+        _add_into(total, g)
+        grads[fn] = total
+        sums.add(fn)
     else:
         grads[fn] = old + g
         if plain and type(grads[fn]) is xp.ndarray:
             sums.add(fn)
+
+
+def _add_into(total, g):
+    """total += g, in place into an array the engine owns (g an array or a SliceGradient)."""
+    if type(g) is SliceGradient:
+        total[g.index] += g.values
+    else:
+        xp.add(total, g, out=total)
+
+
+class SliceGradient:
+    """A gradient that is zero but for one region, total[index] = values: what a slice's plain
+    backward hands on (ops.index.Slice). The engine adds it into the sum waiting at the node that
+    made the sliced tensor without making it whole: the pieces of a split, or a tensor's slices
+    used apart, cost one array of the full shape, not one each and the sums of them all."""
+
+    __slots__ = ("shape", "dtype", "index", "values")
+
+    def __init__(self, shape, index, values):
+        self.shape, self.dtype, self.index, self.values = shape, values.dtype, index, values
+
+    def materialize(self):
+        total = xp.zeros(self.shape, self.dtype)
+        total[self.index] = self.values
+        return total
 
 
 def _add_leaf_grad(grads, owned, sums, node, g, plain, is_owned):
@@ -286,7 +331,8 @@ def _at_leaves(grads, owned, captured, wanted, plain):
     """(tensor, gradient after the leaf's hooks, owned) for each AccumulateGrad reached, or with
     `inputs`, for the wanted tensors only (their arrays then never taken without a copy)."""
     if plain:
-        grads = {node: Tensor._make(g) for node, g in grads.items()}
+        grads = {node: Tensor._make(g.materialize() if type(g) is SliceGradient else g)
+                 for node, g in grads.items()}
     if wanted is None:
         return [_leaf_result(node, g, node in owned) for node, g in grads.items()]
     captured.update({node: _run_hooks(node.variable, g) for node, g in grads.items()
@@ -399,7 +445,8 @@ def _check_finite(fn, in_grads):
     for index, g in enumerate(in_grads):
         if g is None:
             continue
-        array = g.array if isinstance(g, Tensor) else xp.asarray(g)   # a plain backward's array
+        array = g.array if isinstance(g, Tensor) else g.values if type(g) is SliceGradient \
+            else xp.asarray(g)   # a plain backward's array
         if not xp.all(xp.isfinite(array)):
             name = type(fn).__name__
             raise RuntimeError(f"detect_anomaly: {name}.backward produced NaN or Inf in the "

@@ -11,6 +11,7 @@ The backward formulas run on Tensors under create_graph and on arrays in a plain
 import operator
 
 from chainrule import backend
+from chainrule.autograd.engine import SliceGradient
 from chainrule.autograd.function import Function
 from chainrule.backend import xp
 from chainrule.grad_mode import state
@@ -36,7 +37,8 @@ class Slice(Function):
         if recording:
             return IndexScatter.apply(grad, shape=self.in_shape, index=self.index,
                                       accumulate=False)
-        return _scatter(grad, self.in_shape, self.index, False)
+        # the scatter left to the engine, which adds it into what the other slices sent
+        return SliceGradient(self.in_shape, self.index, grad)
 
 
 class Index(Function):
