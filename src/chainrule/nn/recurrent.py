@@ -161,7 +161,7 @@ class RNNBase(Module):
     (gates * H, I or D * H), weight_hh_l{k}[_reverse] (gates * H, H), bias_ih_l{k}[_reverse] and
     bias_hh_l{k}[_reverse] (gates * H,), registered in torch's order and initialized from
     U(±1/√hidden_size); the checks of input and initial states; unbatched inputs.
-    Gradient: its cell's op, as in nn.RNN, nn.LSTM and nn.GRU.
+    Gradient: its layer's ops, as in nn.RNN, nn.LSTM and nn.GRU.
     """
 
     state_names = ("h0",)
@@ -329,7 +329,8 @@ class LSTM(RNNBase):
     Args: as RNN's, without nonlinearity; proj_size=0 (only 0 is supported).
     Shape: input as RNN's; hx = (h0, c0), each of RNN's h0 shape, zeros if None
     -> (output as RNN's, (h_n, c_n) of h0's shape).
-    Gradient: nn.functional.lstm, composed of ops.recurrent.LSTMCellFunction.
+    Gradient: nn.functional.lstm, composed of ops.recurrent.LSTMSequenceFunction (one per layer
+    and direction; per step, LSTMCellFunction, for a PackedSequence).
     """
 
     state_names = ("h0", "c0")
@@ -349,7 +350,8 @@ class GRU(RNNBase):
     Args: as RNN's, without nonlinearity.
     Shape: as RNN's: input (L, N, I), (N, L, I) or (L, I); h0 (D * num_layers, N, H) or
     (D * num_layers, H) -> (output (L, N, D * H) or (N, L, D * H), h_n of h0's shape).
-    Gradient: nn.functional.gru, composed of ops.recurrent.GRUCellFunction.
+    Gradient: nn.functional.gru, composed of ops.recurrent.GRUSequenceFunction (one per layer
+    and direction; per step, GRUCellFunction, for a PackedSequence).
     """
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
