@@ -494,3 +494,27 @@ def test_a_step_flushes_denormal_state_to_zero_within_the_step_only(name, monkey
     monkeypatch.setattr(cr.optim.Optimizer, "flush_denormal", False)
     ours, state = decayed_state(cr, name)
     assert all(is_denormal(s).all() for s in state)
+
+
+# Every option that changes which arrays an update writes (maximize, weight decay, Nesterov,
+# dampening), and a 0-d parameter, where NumPy returns scalars instead of arrays.
+IN_PLACE_CASES = [("SGD", dict(lr=0.1)), ("SGD", dict(lr=0.1, momentum=0.9, maximize=True)),
+                  ("SGD", dict(lr=0.1, momentum=0.9, dampening=0.5, weight_decay=0.1)),
+                  ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True, maximize=True)),
+                  ("Adam", dict(maximize=True, amsgrad=True)), ("Adam", dict(weight_decay=0.1)),
+                  ("AdamW", dict(maximize=True))] + [(name, {}) for name in ALGORITHMS]
+
+
+@pytest.mark.parametrize("name, options", IN_PLACE_CASES)
+def test_a_step_never_writes_into_the_gradient_it_reads(name, options):
+    """Updates run in place (no temporaries where NumPy allows), on param and state only: a
+    gradient may be shared (by another parameter's .grad, or kept by the caller)."""
+    params = [cr.nn.Parameter(cr.tensor(value)) for value in (START[0], np.array(0.5))]
+    optimizer = getattr(cr.optim, name)(params, **options)
+    for step in range(3):
+        grads = [np.full(p.shape, 0.25 * (step + 1)) for p in params]
+        for p, grad in zip(params, grads):
+            p.grad = cr.tensor(grad)
+        optimizer.step()
+        for p, grad in zip(params, grads):
+            np.testing.assert_array_equal(p.grad.numpy(), grad)

@@ -385,7 +385,7 @@ def _marks_step(step):
     return marked
 
 
-_SCALAR_STATE = ("step", "eta", "mu")
+_SCALAR_STATE = ("step", "eta", "mu", "mu_product")
 
 
 def _check_state_dtype(name, param, state):
