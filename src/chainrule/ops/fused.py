@@ -297,8 +297,39 @@ class GeluTanh(Function):
     def backward(self, grad):
         grad, (x,), recording = self.operands(grad)
         t = tanh((x + x * x * x * _GELU_CUBIC) * _SQRT_2_OVER_PI) if recording else self.t
-        slope = (1 - t * t) * (x * x * (3 * _GELU_CUBIC * _SQRT_2_OVER_PI) + _SQRT_2_OVER_PI)
-        return (slope * x + t + 1) * (grad * 0.5)
+        if recording:
+            return _gelu_tanh_backward(grad, x, t, x * x, 1 - t, None, recording)
+        # on arrays a block at a time, in two arrays of a block's size (0-d too): every pass of
+        # the ten in cache
+        out = xp.empty_like(x)
+        grad, x, t, flat = (a.reshape(-1) for a in (grad, x, t, out))
+        size = min(x.size, _BLOCK)
+        slope, factor = xp.empty(size, x.dtype), xp.empty(size, x.dtype)
+        for start in range(0, x.size, _BLOCK):
+            part = slice(start, start + _BLOCK)
+            x_part, t_part, out_part = x[part], t[part], flat[part]
+            slope_part, factor_part = slope[:len(x_part)], factor[:len(x_part)]
+            xp.square(x_part, out=slope_part)
+            xp.subtract(1, t_part, out=factor_part)
+            _gelu_tanh_backward(grad[part], x_part, t_part, slope_part, factor_part, out_part,
+                                recording)
+        return out
+
+
+_BLOCK = 16384   # elements: a block's five operands (320 KB in float32) stay in cache
+
+
+def _gelu_tanh_backward(grad, x, t, square, factor, out, recording):
+    """dx = dy (1 + t) (1/2 + x (1 - t) (c₁ + c₃ x²) / 2), as 1 - t² = (1 - t)(1 + t), given x²
+    and 1 - t: on arrays in place in those two, then into out (eight passes)."""
+    slope = _into(square, xp.multiply, square, 1.5 * _GELU_CUBIC * _SQRT_2_OVER_PI, recording)
+    slope = _into(slope, xp.add, slope, 0.5 * _SQRT_2_OVER_PI, recording)
+    slope = _into(slope, xp.multiply, slope, x, recording)
+    slope = _into(slope, xp.multiply, slope, factor, recording)
+    slope = _into(slope, xp.add, slope, 0.5, recording)
+    factor = _into(factor, xp.add, t, 1, recording)
+    slope = _into(slope, xp.multiply, slope, factor, recording)
+    return _into(out, xp.multiply, slope, grad, recording)
 
 
 def gelu_tanh(x):
