@@ -329,7 +329,7 @@ class LSTM(RNNBase):
     Args: as RNN's, without nonlinearity; proj_size=0 (only 0 is supported).
     Shape: input as RNN's; hx = (h0, c0), each of RNN's h0 shape, zeros if None
     -> (output as RNN's, (h_n, c_n) of h0's shape).
-    Gradient: nn.functional.lstm, composed of ops.recurrent.LSTMSequenceFunction (one per layer
+    Gradient: nn.functional.lstm, composed of ops.recurrent.LSTMSequence (one per layer
     and direction; per step, LSTMCellFunction, for a PackedSequence).
     """
 
@@ -350,7 +350,7 @@ class GRU(RNNBase):
     Args: as RNN's, without nonlinearity.
     Shape: as RNN's: input (L, N, I), (N, L, I) or (L, I); h0 (D * num_layers, N, H) or
     (D * num_layers, H) -> (output (L, N, D * H) or (N, L, D * H), h_n of h0's shape).
-    Gradient: nn.functional.gru, composed of ops.recurrent.GRUSequenceFunction (one per layer
+    Gradient: nn.functional.gru, composed of ops.recurrent.GRUSequence (one per layer
     and direction; per step, GRUCellFunction, for a PackedSequence).
     """
 

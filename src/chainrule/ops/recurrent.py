@@ -97,13 +97,13 @@ class LSTMCellFunction(Function):
         return _step_grads(self, d_pre, d_pre, d_hc, h)
 
 
-class LSTMSequenceFunction(Function):
+class LSTMSequence(Function):
     """An LSTM layer in one direction: LSTMCellFunction's step over t = 0 .. T-1 (T-1 .. 0 if
     reverse) from hc0 = [h0, c0] (N, 2H), on gates_x (T, N, 4H) holding every step's
     x_t W_ihᵀ + b_ih + b_hh; y (T, N, 2H) the steps' states [h_t, c_t]. The step's formulas,
     with dW_hh = Σ_t da_tᵀ h_{t-1} taken once over all steps (one GEMM, not T).
 
-    As GRUSequenceFunction: the gradients flow back through time on arrays, d gates_x (= da)
+    As GRUSequence: the gradients flow back through time on arrays, d gates_x (= da)
     written into one buffer; under create_graph the steps are recomputed with ops.
     """
     save_output = True   # the output is the buffer of states backward reads
@@ -116,7 +116,7 @@ class LSTMSequenceFunction(Function):
         states[steps if reverse else 0] = hc0
         self.act = xp.empty((steps, 4, hc0.shape[0], hidden), hc0.dtype)
         self.tanh_c = xp.empty_like(self.act[:, 0])
-        w_hh_t = xp.ascontiguousarray(w_hh.T)   # see GRUSequenceFunction
+        w_hh_t = xp.ascontiguousarray(w_hh.T)   # see GRUSequence
         recurrent = xp.empty_like(gates_x[0])   # one step's, reused
         for t in _order(steps, reverse):
             _lstm_forward(gates_x[t], states[t + reverse], w_hh_t, recurrent, self.act[t],
@@ -245,7 +245,7 @@ class GRUCellFunction(Function):
                            d_h if self.needs_input_grad[1] else None, h)
 
 
-class GRUSequenceFunction(Function):
+class GRUSequence(Function):
     """A GRU layer in one direction: GRUCellFunction's step over t = 0 .. T-1 (T-1 .. 0 if
     reverse) from h0, on gates_x (T, N, 3H) holding every step's x_t W_ihᵀ + b_ih; y (T, N, H)
     the steps' outputs h_t. The step's formulas, with dW_hh = Σ_t da_tᵀ h_{t-1} and
@@ -415,11 +415,11 @@ def gru_cell_step(gates_x, h, w_hh, b_hh=None):
 def lstm_sequence(gates_x, hc0, w_hh, reverse=False):
     """Every step's state [h_t, c_t] of an LSTM layer in one direction (from the last step back
     if reverse). Shapes: gates_x (T, N, 4H), hc0 (N, 2H), w_hh (4H, H) -> (T, N, 2H)."""
-    return LSTMSequenceFunction.apply(gates_x, hc0, w_hh, reverse=reverse)
+    return LSTMSequence.apply(gates_x, hc0, w_hh, reverse=reverse)
 
 
 def gru_sequence(gates_x, h0, w_hh, b_hh=None, reverse=False):
     """Every step's h_t of a GRU layer in one direction (from the last step back if reverse).
     Shapes: gates_x (T, N, 3H), h0 (N, H), w_hh (3H, H), b_hh (3H,) -> (T, N, H)."""
     inputs = (gates_x, h0, w_hh) if b_hh is None else (gates_x, h0, w_hh, b_hh)
-    return GRUSequenceFunction.apply(*inputs, reverse=reverse)
+    return GRUSequence.apply(*inputs, reverse=reverse)
