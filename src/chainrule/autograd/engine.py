@@ -294,7 +294,7 @@ class SliceGradient:
     made the sliced tensor without making it whole: the pieces of a split, or a tensor's slices
     used apart, cost one array of the full shape, not one each and the sums of them all."""
 
-    __slots__ = ("shape", "dtype", "index", "values")
+    __slots__ = ("dtype", "index", "shape", "values")
 
     def __init__(self, shape, index, values):
         self.shape, self.dtype, self.index, self.values = shape, values.dtype, index, values
