@@ -1,7 +1,8 @@
 """Sliding windows, the primitive under convolution: UnfoldFunction (im2col) copies every window
 of the input into a column, FoldFunction (col2im) adds the columns back into their windows. Each is
-the other's gradient. Convolution is one node, Convolution (im2col, one matrix product, the bias),
-whose backward is written with the two, so it differentiates any number of times.
+the other's gradient. A convolution is one node, `Convolution` (im2col, one matrix product, the
+bias; `TransposedConvolution` is its adjoint), whose backward under create_graph is written with
+the two, so it differentiates any number of times.
 `Windows` holds the geometry (kernel, stride, dilation, padding) that pooling shares.
 
 Memory layout: the batch goes last. Columns are (C, *kernel, *windows, N) and the arrays these ops
