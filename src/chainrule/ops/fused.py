@@ -198,28 +198,30 @@ class Attention(Function):
     dv = Pᵀ dy,  dZ = P (dP - Σ_keys P dP) with dP = dy vᵀ,  dq = s dZ k,  dk = s dZᵀ q,  db = dZ
 
     Kept as E = exp(Z - m) and σ = Σ_keys E (P = E / σ): the output divides E v, not E, by σ,
-    and the backward's dZ = E (dP/σ - Σ_keys E dP/σ / σ) needs no P. The shift m is 0 while no
-    score exceeds _SAFE (no overflow) and no row's σ underflows; otherwise it is each row's max
-    (a max along short rows costs more than the exp itself). Either way a row's weights depend
-    on that row's scores only, so a causal mask stays exactly causal."""
+    and the backward's dZ = E (dP/σ - Σ_e dy y / σ) needs no P: Σ_keys P dP = Σ_e dy y (as in
+    FlashAttention, Dao et al. 2022, eq. 4), a sum over the short rows of y, not of the scores.
+    The shift m is 0 while no score exceeds _SAFE (no overflow) and no row's σ underflows;
+    otherwise it is each row's max (a max along short rows costs more than the exp itself).
+    Either way a row's weights depend on that row's scores only, so a causal mask stays exactly
+    causal."""
+    save_output = True   # y, for Σ_e dy y
 
     def forward(self, q, k, v, *bias, scale):
         self.scale = scale
-        scores = (q * q.dtype.type(scale)) @ k.swapaxes(-1, -2)
-        if bias:
-            scores += bias[0]
-        ones = xp.ones((scores.shape[-1], 1), scores.dtype)
+        scores = _scores(q, k, bias, scale)
         peak = self.dead = None
         safe = scores.size == 0 or scores.max() <= _SAFE   # False for nan
         if safe:
-            exps = xp.exp(scores)
-            sums = exps @ ones
-        if not safe or (sums < _TINY).any():   # large scores, underflow, or rows with no key
+            exps = xp.exp(scores, out=scores)
+            sums = _row_sums(exps)
+            safe = not (sums < _TINY).any()
+        if not safe:   # large scores, underflow, or rows with no key: the scores again, shifted
+            scores = _scores(q, k, bias, scale)
             peak = scores.max(-1, keepdims=True, initial=-xp.inf)
             peak[xp.isneginf(peak)] = 0
             exps = xp.subtract(scores, peak, out=scores)
             xp.exp(exps, out=exps)
-            sums = exps @ ones
+            sums = _row_sums(exps)
             dead = sums == 0
             if dead.any():   # E = 0 there: σ = 1 gives zero weights, output and gradients
                 self.dead = dead.astype(sums.dtype)
@@ -239,9 +241,11 @@ class Attention(Function):
             grads[2] = _sum_to(exps.mT @ grad, v.shape, recording)
         if not (needs[0] or needs[1] or len(needs) > 3 and needs[3]):
             return tuple(grads)
-        d_weights = grad @ v.mT   # dP / σ
-        ones = _constant(xp.ones((exps.shape[-1], 1), self.dtype), recording)
-        d_scores = exps * (d_weights - ((exps * d_weights) @ ones) / sums)
+        out = self.output() if recording else self.out
+        ones = _constant(xp.ones((out.shape[-1], 1), self.dtype), recording)
+        d_scores = grad @ v.mT   # dP / σ; then dZ in place on arrays
+        d_scores = _into(d_scores, xp.subtract, d_scores, (grad * out) @ ones, recording)
+        d_scores = _into(d_scores, xp.multiply, d_scores, exps, recording)
         if needs[0]:
             grads[0] = _sum_to((d_scores @ k) * scale, q.shape, recording)
         if needs[1]:
@@ -259,6 +263,23 @@ class Attention(Function):
         exps = (scores if self.peak is None else scores - Tensor._make(self.peak)).exp()
         sums = exps @ Tensor._make(xp.ones((exps.shape[-1], 1), self.dtype))
         return exps, sums if self.dead is None else sums + Tensor._make(self.dead)
+
+
+def _scores(q, k, bias, scale):
+    """s q kᵀ + b, a new array."""
+    scores = (q * q.dtype.type(scale)) @ k.swapaxes(-1, -2)
+    if bias:
+        scores += bias[0]
+    return scores
+
+
+def _row_sums(x):
+    """Σ along the last dim, kept as size 1: one product with a column of ones for the whole
+    stack when x is contiguous (one BLAS call, not one per matrix)."""
+    ones = xp.ones((x.shape[-1], 1), x.dtype)
+    if x.flags.c_contiguous and x.ndim > 2:
+        return (x.reshape(-1, x.shape[-1]) @ ones).reshape(x.shape[:-1] + (1,))
+    return x @ ones
 
 
 _SAFE = 60.0         # exp(60) ~ 1e26: S of them still far below float32's largest (3e38)
