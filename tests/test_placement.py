@@ -3,6 +3,7 @@ them through its device= and dtype= keywords (torch's factory keywords); devices
 as torch.device, an accelerator refused wherever a tensor is moved, and the process settings
 (threads, deterministic algorithms, the default device, flushing denormal numbers)."""
 import inspect
+import subprocess
 import sys
 
 import pytest
@@ -278,3 +279,26 @@ def test_flushing_denormals_holds_within_a_block_and_restores_the_mode_before_it
         assert SMALLEST_NORMAL * 0.5 == 0.0     # the user's own setting is kept
     finally:
         cr.set_flush_denormal(False)
+
+
+def test_an_audit_hook_refusing_native_calls_leaves_steps_unflushed_not_failing():
+    # a graded lab's kernel refuses ctypes once armed (chainrule.labs.guard); an audit hook
+    # cannot be removed, so this runs in a process of its own
+    program = """
+import sys
+import chainrule as cr
+p = cr.nn.Parameter(cr.ones(3))
+optimizer = cr.optim.SGD([p], lr=0.1, momentum=0.9)
+p.sum().backward(); optimizer.step()              # the control is found before the hook
+def refuse(event, args):
+    if event.startswith("ctypes"):
+        raise PermissionError(event)
+sys.addaudithook(refuse)
+p.grad = None; p.sum().backward(); optimizer.step()
+print(p.tolist(), cr.set_flush_denormal(True))
+"""
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["[0.7099999785423279,", "0.7099999785423279,",
+                                   "0.7099999785423279]", "False"]
