@@ -1,5 +1,7 @@
-"""Function: one differentiable operation. `forward` computes on arrays; `backward` is written with
-Tensor ops, so that the gradient it returns can itself be differentiated (create_graph=True).
+"""Function: one differentiable operation. `forward` computes on arrays; `backward` is written once,
+with operators that run on the arrays in a plain backward and on Tensors under create_graph=True,
+so that the gradient it returns can itself be differentiated (Function.operands gives the one or
+the other; a backward written with Tensor ops only works too, at a Function per term).
 
 Each recorded call is a node of the graph; its `parents` are the nodes that made its inputs: another
 Function, the AccumulateGrad of a leaf that requires grad, or None (no gradient wanted)."""
