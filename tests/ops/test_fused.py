@@ -114,6 +114,20 @@ CASES += [
 ]
 
 
+# ----- softmax along the last dim ------------------------------------------------------------------
+def numpy_softmax(x):
+    exps = np.exp(x - x.max(-1, keepdims=True))
+    return exps / exps.sum(-1, keepdims=True)
+
+
+CASES += [
+    Case("softmax_last", lambda L, x: L.nn.functional.softmax(x, -1), numpy_softmax,
+         [((3, 4),), ((2, 3, 5),), ((4,),), ((0, 3),)]),
+    Case("softmax_last_positive_dim", lambda L, x: L.nn.functional.softmax(x, 2), numpy_softmax,
+         [((2, 3, 5),)]),
+]
+
+
 # ----- GELU, tanh form ---------------------------------------------------------------------------
 def numpy_gelu_tanh(x):
     return 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3)))
@@ -174,6 +188,7 @@ def test_the_fused_nodes_are_used():
     q = chainrule.randn(2, 3, 4, requires_grad=True)
     assert type(F.scaled_dot_product_attention(q, q, q).grad_fn).__name__ == "Attention"
     assert type(F.gelu(q, approximate="tanh").grad_fn).__name__ == "GeluTanh"
+    assert type(F.softmax(q, -1).grad_fn).__name__ == "SoftmaxLast"
     table = chainrule.randn(5, 2, requires_grad=True)
     assert type(F.embedding(chainrule.tensor(ints(1, 1)), table).grad_fn).__name__ == \
         "EmbeddingFunction"
@@ -259,3 +274,37 @@ def test_gelu_tanh_gradient_over_several_blocks_matches_torch():
     chainrule.nn.functional.gelu(ours, approximate="tanh").backward(chainrule.tensor(upstream))
     torch.nn.functional.gelu(theirs, approximate="tanh").backward(torch.tensor(upstream))
     np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("extreme", ["causal mask", "large scores", "underflowing row",
+                                     "row of -inf", "transposed"])
+def test_softmax_last_with_extreme_scores_matches_torch(dtype, extreme):
+    """Scores masked causally with -inf (no shift), ~ ±1000 (each row shifted by its max), a row
+    200 below the rest, a row all -inf (nan, as torch), a non-contiguous input: as torch's."""
+    import torch
+    rng = np.random.default_rng(6)
+    scores = rng.standard_normal((2, 5, 5)).astype(dtype)
+    if extreme == "causal mask":
+        scores[:, np.triu_indices(5, 1)[0], np.triu_indices(5, 1)[1]] = -np.inf
+    elif extreme == "large scores":
+        scores *= 1000
+    elif extreme == "underflowing row":
+        scores[1, 2] -= 200
+    elif extreme == "row of -inf":
+        scores[0, 3] = -np.inf
+    ours = chainrule.tensor(scores, requires_grad=True)
+    theirs = torch.tensor(scores, requires_grad=True)
+    if extreme == "transposed":
+        out, expected = (F.softmax(t.transpose(1, 2), -1) for F, t in (
+            (chainrule.nn.functional, ours), (torch.nn.functional, theirs)))
+    else:
+        out = chainrule.nn.functional.softmax(ours, -1)
+        expected = torch.nn.functional.softmax(theirs, -1)
+    upstream = rng.standard_normal(out.shape).astype(dtype)
+    out.backward(chainrule.tensor(upstream))
+    expected.backward(torch.tensor(upstream))
+    rtol = 1e-5 if dtype == "float32" else 1e-12
+    np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), rtol=rtol,
+                               atol=rtol)
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=rtol, atol=rtol)

@@ -18,7 +18,8 @@ from chainrule.ops.broadcast import sum_to
 from chainrule.ops.index import IndexScatter
 from chainrule.tensor import Tensor
 
-__all__ = ["attention", "cross_entropy_indices", "embedding_rows", "gelu_tanh", "layer_norm_last"]
+__all__ = ["attention", "cross_entropy_indices", "embedding_rows", "gelu_tanh", "layer_norm_last",
+           "softmax_last"]
 
 
 def _constant(array, recording):
@@ -57,7 +58,7 @@ class CrossEntropy(Function):
         self.rows, self.reduction = rows, reduction
         self.keep = None if ignore_index is None else target != ignore_index
         self.target = target if self.keep is None else xp.where(self.keep, target, 0)
-        probabilities, sums, shift = _exponentials(x)
+        probabilities, sums, shift = _exponentials(x, _UNSHIFTED, -_UNSHIFTED)
         probabilities /= sums
         self.probabilities = probabilities   # the plain backward's softmax(x)
         loss = xp.log(sums[:, 0])
@@ -94,26 +95,26 @@ class CrossEntropy(Function):
         return out
 
 
-# Without a shift while no logit exceeds ±_UNSHIFTED and each row's Σ exp stays above _LEAST:
-# a row max along short rows costs more than the exp, and log Σ exp(x) then rounds no worse
-# than x_t - max x does (an ulp of up to 16 either way).
+# Without a shift while the largest x lies within bounds (no overflow; for a loss, ±16: then
+# log Σ exp(x) rounds no worse than x_t - max x does, an ulp of up to 16 either way) and each
+# row's Σ exp stays above _LEAST: a max along short rows costs three times the exp.
 _UNSHIFTED = 16.0
 _LEAST = 2.0 ** -24
 
 
-def _exponentials(x):
-    """(E, σ, m) for the rows of x: E = exp(x - m), σ = Σ_row E as a column, and the shift m,
-    each row's max (a column), or None for no shift (see _UNSHIFTED)."""
-    ones = xp.ones((x.shape[1], 1), x.dtype)
-    if x.size and abs(x.max()) <= _UNSHIFTED:   # False for nan and ±inf
+def _exponentials(x, highest, lowest=-math.inf):
+    """(E, σ, m) for the rows of a 2-D x: E = exp(x - m), σ = Σ_row E as a column, and the shift
+    m, each row's max (a column), or None (no shift) while lowest <= max x <= highest and no σ
+    falls below _LEAST."""
+    if x.size and lowest <= x.max() <= highest:   # False for nan
         exps = xp.exp(x)
-        sums = exps @ ones
+        sums = _row_sums(exps)
         if (sums >= _LEAST).all():
             return exps, sums, None
     peak = x.max(1, keepdims=True)
     exps = xp.subtract(x, peak)
     xp.exp(exps, out=exps)
-    return exps, exps @ ones, peak
+    return exps, _row_sums(exps), peak
 
 
 def cross_entropy_indices(input, target, ignore_index=None, reduction="mean"):
@@ -274,9 +275,12 @@ def _scores(q, k, bias, scale):
 
 
 def _row_sums(x):
-    """Σ along the last dim, kept as size 1: one product with a column of ones for the whole
-    stack when x is contiguous (one BLAS call, not one per matrix)."""
+    """Σ along the last dim, kept as size 1, as a product with a column of ones (on arrays or
+    Tensors): for a contiguous stack of arrays one product for the whole stack (one BLAS call,
+    not one per matrix)."""
     ones = xp.ones((x.shape[-1], 1), x.dtype)
+    if isinstance(x, Tensor):
+        return x @ Tensor._make(ones)
     if x.flags.c_contiguous and x.ndim > 2:
         return (x.reshape(-1, x.shape[-1]) @ ones).reshape(x.shape[:-1] + (1,))
     return x @ ones
@@ -292,6 +296,35 @@ def attention(query, key, value, bias=None, scale=1.0):
     if bias is None:
         return Attention.apply(query, key, value, scale=scale)
     return Attention.apply(query, key, value, bias, scale=scale)
+
+
+# ----- softmax along the last dim -----------------------------------------------------------------
+class SoftmaxLast(Function):
+    """y = exp(x - m) / Σ exp(x - m) along the last dim;  dx = y (dy - Σ dy y)
+
+    m = 0 while no x exceeds _SAFE and no row's Σ underflows, else each row's max (see
+    _exponentials): the same y up to rounding, without the max along short rows that cost
+    twice the rest of the forward (ops.activation's softmax serves every other dim)."""
+    save_inputs = False
+    save_output = True
+
+    @xp.errstate(invalid="ignore")   # a row of -inf: -inf - -inf = nan, as torch gives nan
+    def forward(self, x):
+        exps, sums, _ = _exponentials(xp.ascontiguousarray(x).reshape(-1, x.shape[-1]), _SAFE)
+        exps /= sums
+        return exps.reshape(x.shape)
+
+    def backward(self, grad):
+        grad, _, recording = self.operands(grad)
+        y = self.output() if recording else self.out
+        product = grad * y   # on arrays the one new array: dx made in it
+        product = _into(product, xp.subtract, grad, _row_sums(product), recording)
+        return _into(product, xp.multiply, product, y, recording)
+
+
+def softmax_last(x):
+    """softmax of a floating-point x along its last dim, of at least one element: one node."""
+    return SoftmaxLast.apply(x)
 
 
 # ----- GELU, tanh form ----------------------------------------------------------------------------
