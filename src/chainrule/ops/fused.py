@@ -317,9 +317,10 @@ class SoftmaxLast(Function):
     def backward(self, grad):
         grad, _, recording = self.operands(grad)
         y = self.output() if recording else self.out
-        product = grad * y   # on arrays the one new array: dx made in it
-        product = _into(product, xp.subtract, grad, _row_sums(product), recording)
-        return _into(product, xp.multiply, product, y, recording)
+        # Σ dy y: on arrays a dot per row (vecdot), twice as fast as a product and its sums
+        total = _row_sums(grad * y) if recording else xp.vecdot(grad, y)[..., None]
+        dx = grad - total   # on arrays the one new array: dx made in it
+        return _into(dx, xp.multiply, dx, y, recording)
 
 
 def softmax_last(x):
