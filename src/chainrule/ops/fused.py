@@ -137,17 +137,14 @@ class LayerNormFunction(Function):
         rows = x.reshape(-1, size)
         average = xp.full((size, 1), 1 / size, x.dtype)
         normalized = rows - rows @ average
-        out = xp.square(normalized)   # the squares' array becomes the output's
-        rstd = out @ average
+        rstd = xp.vecdot(normalized, normalized)[:, None]   # a dot per row: no array of squares
+        rstd *= 1 / size
         rstd += eps
         xp.sqrt(rstd, out=rstd)
         xp.reciprocal(rstd, out=rstd)
         normalized *= rstd
         self.normalized, self.rstd = normalized, rstd
-        if has_weight:
-            xp.multiply(normalized, affine[0].reshape(size), out=out)
-        else:
-            out[...] = normalized
+        out = normalized * affine[0].reshape(size) if has_weight else normalized.copy()
         if len(affine) > has_weight:
             out += affine[-1].reshape(size)
         return out.reshape(x.shape)
