@@ -99,8 +99,9 @@ class GELUFunction(Function):
         self.approximate = approximate
         if approximate == "tanh":
             return 0.5 * x * (1 + xp.tanh(_SQRT_2_OVER_PI * (x + _GELU_CUBIC * x * x * x)))
-        self.cdf = normal_cdf_array(x)   # kept for the plain backward: erf is the costly part
-        return x * self.cdf
+        # Φ(x) kept for the plain backward: erf is the costly part
+        self.cdf, out = normal_cdf_array(x, product=True)
+        return out
 
     def backward(self, grad):
         grad, (x,), recording = self.operands(grad)
