@@ -66,7 +66,8 @@ class GELU(Module):
 
     Args: approximate: 'none' (exact, with erf) or 'tanh' (the tanh approximation).
     Shape: (*) -> (*).
-    Gradient: ops.activation.GELUFunction.backward.
+    Gradient: nn.functional.gelu: ops.activation.GELUFunction, or with approximate='tanh' one
+    fused op, ops.fused.GeluTanh.
     """
 
     def __init__(self, approximate="none"):

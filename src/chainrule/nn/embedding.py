@@ -40,7 +40,8 @@ class Embedding(Module):
     Shape: input (*) of integer indices in [0, num_embeddings) -> output (*, embedding_dim).
 
     Initialized as in torch: weight ~ N(0, 1), the padding row zero.
-    Gradient: ops.fused.EmbeddingFunction (with a padding_idx, ops.index.Index).
+    Gradient: nn.functional.embedding, one fused op: ops.fused.EmbeddingFunction (with a
+    padding_idx, composed of ops.index.Index).
     """
 
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None,
@@ -106,8 +107,8 @@ class EmbeddingBag(Module):
     Shape: forward(input, offsets=None, per_sample_weights=None): input (B, N) with offsets None,
     or (T,) with offsets (B,) giving where each bag starts; per_sample_weights of input's shape
     (mode "sum" only) -> output (B, embedding_dim). Initialized as in torch: weight ~ N(0, 1).
-    Gradient: nn.functional.embedding_bag, composed of ops.index.Index and, in modes "sum" and
-    "mean", ops.linalg.MatMul (a bag matrix), in mode "max" ops.extremum.TakeAlong.
+    Gradient: nn.functional.embedding_bag, composed of ops.fused.EmbeddingFunction and, in modes
+    "sum" and "mean", ops.linalg.MatMul (a bag matrix), in mode "max" ops.extremum.TakeAlong.
     """
 
     def __init__(self, num_embeddings, embedding_dim, max_norm=None, norm_type=2.0,
