@@ -15,7 +15,7 @@ from chainrule.tensor import Tensor
 
 __all__ = ["celu", "celu_", "elu", "elu_", "gelu", "glu", "hardshrink", "hardsigmoid", "hardswish",
            "hardtanh", "hardtanh_", "leaky_relu", "leaky_relu_", "log_softmax", "logsigmoid", "mish",
-           "pad", "prelu", "relu", "relu_", "relu6", "selu", "selu_", "sigmoid", "silu", "softmax",
+           "pad", "prelu", "relu", "relu6", "relu_", "selu", "selu_", "sigmoid", "silu", "softmax",
            "softmin", "softplus", "softshrink", "softsign", "tanh", "tanhshrink", "threshold",
            "threshold_"]
 
