@@ -1,11 +1,12 @@
 """Fused neural-network primitives: one node each where a composite of many small ops cost more in
 Python and in passes over memory than the arithmetic itself (cross-entropy on class indices,
-layer normalisation, attention, the embedding lookup). nn.functional calls them on its common
-paths; the rarer variants stay composites there.
+layer normalisation, attention, softmax along the last dim, GELU's tanh form, the embedding
+lookup). nn.functional calls them on its common paths; the rarer variants stay composites there.
 
 Each backward is written once (Function.operands): in a plain backward it runs on arrays, with
-the forward's saved intermediates as constants; under create_graph it runs on Tensors, with those
-intermediates recomputed by ops from the inputs, so that second derivatives see them.
+the forward's saved intermediates as constants, in place on the arrays it made (_into); under
+create_graph it runs on Tensors, with those intermediates recomputed by ops from the inputs, so
+that second derivatives see them.
 """
 import math
 import operator
