@@ -51,6 +51,7 @@ RUNNING_STATISTICS = ("ops.elementwise.Sub", "ops.elementwise.Mul")
 TWO_INPUTS = Case(inputs=((2, 3), (2, 3)))
 SIGNS = [1.0, -1.0, 1.0]
 
+EMBEDDING, LOG_SOFTMAX = "ops.fused.EmbeddingFunction", "ops.activation.LogSoftmaxFunction"
 CASES = {
     # adaptive average pooling: a mean over blocks when the sizes divide, else a matrix product
     "AdaptiveAvgPool1d": [Case((2,), ((1, 2, 4),), ops=(MEAN,)),
@@ -105,13 +106,14 @@ CASES = {
     "ConvTranspose3d": [Case((1, 2, 2), ((1, 1, 2, 2, 2),))],
     "Fold": [Case(((3, 3), 2), ((1, 4, 4),))],
     "Unfold": [Case((2,), ((1, 1, 3, 3),))],
-    "Embedding": [Case((5, 3), ([1, 2],)), Case((5, 3), ([1, 2],), {"max_norm": 1.0})],
+    "Embedding": [Case((5, 3), ([1, 2],), ops=(EMBEDDING,)),
+                  Case((5, 3), ([1, 2],), {"max_norm": 1.0}, ops=(EMBEDDING,)),
+                  Case((5, 3), ([1, 2],), {"padding_idx": 0}, ops=("ops.index.Index",))],
     # embedding bags: a product with a bag matrix for sum and mean, a gathered maximum for max
-    "EmbeddingBag": [Case((5, 3), ([[1, 2]],), ops=("ops.index.Index", MATMUL)),
-                     Case((5, 3), ([[1, 2]],), {"mode": "sum"},
-                          ops=("ops.index.Index", MATMUL)),
+    "EmbeddingBag": [Case((5, 3), ([[1, 2]],), ops=(EMBEDDING, MATMUL)),
+                     Case((5, 3), ([[1, 2]],), {"mode": "sum"}, ops=(EMBEDDING, MATMUL)),
                      Case((5, 3), ([[1, 2]],), {"mode": "max"},
-                          ops=("ops.index.Index", "ops.extremum.TakeAlong"))],
+                          ops=(EMBEDDING, "ops.extremum.TakeAlong"))],
     "MultiheadAttention": [Case((4, 2), ((2, 3, 4), (2, 3, 4), (2, 3, 4)))],
     "RNN": [Case((3, 4), ((2, 1, 3),)), Case((3, 4), ((2, 1, 3),), {"nonlinearity": "relu"})],
     "RNNCell": [Case((3, 4))],
@@ -122,11 +124,13 @@ CASES = {
     # activations
     **same("ReLU", "ReLU6", "LeakyReLU", "Hardtanh", "Hardshrink", "Sigmoid", "Tanh", "ELU", "CELU", "SELU", "Mish", "SiLU", "LogSigmoid", "Softsign", "Hardswish",
            "Hardsigmoid", "PReLU", "Softshrink", "Tanhshrink"),
-    "GELU": [Case(), Case(kwargs={"approximate": "tanh"})],
+    "GELU": [Case(ops=("ops.activation.GELUFunction",)),
+             Case(kwargs={"approximate": "tanh"}, ops=("ops.fused.GeluTanh",))],
     "Softplus": [Case(), Case(kwargs={"beta": 2.0, "threshold": 1.0})],
     "Threshold": [Case((0.1, 2.0))],
     "GLU": [Case(inputs=((2, 4),))],
-    "Softmax": [Case((1,))],
+    "Softmax": [Case((1,), ops=("ops.fused.SoftmaxLast",)),
+                Case((0,), ops=("ops.activation.SoftmaxFunction",))],
     "Softmin": [Case((1,))],
     "LogSoftmax": [Case((1,))],
     "Softmax2d": [Case(inputs=((2, 3, 4, 4),))],
@@ -169,9 +173,11 @@ CASES = {
     "MultiLabelSoftMarginLoss": [Case(inputs=((2, 3), [[0.0, 1.0, 1.0], [1.0, 0.0, 0.0]]))],
     "MultiMarginLoss": [Case(inputs=((2, 3), [0, 2]))],
     "NLLLoss": [Case(inputs=((2, 3), [0, 1]))],
-    "CrossEntropyLoss": [Case(inputs=((2, 3), [0, 1])),
-                         Case(inputs=((2, 3), [0, 1]), kwargs={"label_smoothing": 0.1}),
-                         Case(inputs=((2, 3), [[0.2, 0.3, 0.5], [1.0, 0.0, 0.0]]))],
+    "CrossEntropyLoss": [Case(inputs=((2, 3), [0, 1]), ops=("ops.fused.CrossEntropy",)),
+                         Case(inputs=((2, 3), [0, 1]), kwargs={"label_smoothing": 0.1},
+                              ops=(LOG_SOFTMAX,)),
+                         Case(inputs=((2, 3), [[0.2, 0.3, 0.5], [1.0, 0.0, 0.0]]),
+                              ops=(LOG_SOFTMAX,))],
     "BCELoss": [Case(inputs=(Positive((3,)), [0.0, 1.0, 1.0]))],
     "BCEWithLogitsLoss": [Case(inputs=((3,), [0.0, 1.0, 1.0]))],
     "MSELoss": [Case(inputs=((3,), [0.5, -1.0, 2.0]))],

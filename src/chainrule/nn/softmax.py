@@ -26,7 +26,8 @@ class Softmax(_AlongDim):
 
     Args: dim: the dim to normalize (None: torch's deprecated implicit choice, with a warning).
     Shape: (*) -> (*).
-    Gradient: ops.activation.SoftmaxFunction.backward.
+    Gradient: nn.functional.softmax: ops.fused.SoftmaxLast along the last dim, else
+    ops.activation.SoftmaxFunction.
     """
 
     _function = staticmethod(F.softmax)
