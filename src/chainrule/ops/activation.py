@@ -99,8 +99,8 @@ class GELUFunction(Function):
         self.approximate = approximate
         if approximate == "tanh":
             return 0.5 * x * (1 + xp.tanh(_SQRT_2_OVER_PI * (x + _GELU_CUBIC * x * x * x)))
-        # Φ(x) kept for the plain backward: erf is the costly part
-        self.cdf, out = normal_cdf_array(x, product=True)
+        # the slope kept for the plain backward, made while Φ(x) is in cache
+        out, self.slope = _gelu_and_slope(x)
         return out
 
     def backward(self, grad):
@@ -113,7 +113,7 @@ class GELUFunction(Function):
             cdf = (erf(x * _SQRT_HALF) + 1) * 0.5
             pdf = exp(x * x * -0.5) * _INV_SQRT_2PI
             return grad * (cdf + x * pdf)
-        return _gelu_backward(grad, x, self.cdf)
+        return grad * self.slope
 
 
 class SoftplusFunction(Function):
@@ -183,25 +183,22 @@ class LogSoftmaxFunction(Function):
         return xp.subtract(grad, softmax_, out=softmax_)
 
 
-_BLOCK = 32768   # elements: a block of the slope stays in cache through its seven steps
+def _gelu_and_slope(x):
+    """(x Φ(x), Φ(x) + x φ(x)): GELU and its derivative, each block made while its Φ is in
+    cache (normal_cdf_array), Φ's array turned into the slope in place."""
+    flat = x.reshape(-1)
+    out = xp.empty(flat.shape, x.dtype)
 
-
-def _gelu_backward(grad, x, cdf):
-    """dy (Φ(x) + x φ(x)), a block at a time, each step in place."""
-    shape = x.shape
-    grad, x, cdf = (xp.broadcast_to(a, shape).reshape(-1) for a in (grad, x, cdf))
-    out = xp.empty(x.shape, x.dtype)
-    for start in range(0, x.size, _BLOCK):
-        part = slice(start, start + _BLOCK)
-        slope, x_part = out[part], x[part]
-        xp.multiply(x_part, x_part, out=slope)
-        slope *= -0.5
-        xp.exp(slope, out=slope)
-        slope *= x_part
-        slope *= _INV_SQRT_2PI
-        slope += cdf[part]
-        slope *= grad[part]
-    return out.reshape(shape)
+    def finish(start, stop, x_part, cdf, scratch):
+        xp.multiply(x_part, cdf, out=out[start:stop])
+        xp.multiply(x_part, x_part, out=scratch)   # x φ(x) = x exp(-x²/2) / √(2π)
+        scratch *= -0.5
+        xp.exp(scratch, out=scratch)
+        scratch *= x_part
+        scratch *= _INV_SQRT_2PI
+        cdf += scratch
+    slope = normal_cdf_array(flat, each_block=finish)
+    return out.reshape(x.shape), slope.reshape(x.shape)
 
 
 def _kept_shape(shape, dim):
