@@ -15,6 +15,7 @@ SOURCE = TESTS.parent / "src" / "chainrule"
 WHOLE = {
     "test_architecture.py": "rules the whole source keeps (the layer order of its imports ...)",
     "test_errors.py": "error messages across ops and layers",
+    "test_benchmarks.py": "the benchmark harness of benchmarks/ (make bench), run briefly",
     "test_examples.py": "the example program, run on chainrule and on torch",
     "test_idioms.py": "habits of PyTorch programs, across the library",
     "test_layout.py": "the layout of the tests themselves",
