@@ -119,3 +119,17 @@ def test_log1p_of_expm1_gives_back_a_tiny_float32_x_as_torch():
     theirs = torch.log1p(torch.expm1(torch.tensor(x))).numpy()
     np.testing.assert_allclose(ours, theirs, rtol=1e-6)
     np.testing.assert_allclose(ours, x, rtol=1e-6)
+
+
+def test_normal_cdf_in_float32_is_within_1e_7_monotone_and_exact_in_the_tails():
+    # GELU's Φ (ops.unary.normal_cdf_array): a tanh-form fit in float32, checked against float64
+    from chainrule.ops.unary import normal_cdf_array
+    x = np.linspace(-12, 12, 400_001).astype(np.float32)
+    truth = 0.5 * torch.erfc(-torch.tensor(x, dtype=torch.float64) / math.sqrt(2)).numpy()
+    cdf = normal_cdf_array(x)
+    assert cdf.dtype == np.float32 and np.abs(cdf - truth).max() < 1e-7
+    assert np.all(np.diff(cdf) >= 0)
+    far = np.array([-3e38, -1e20, -7, 7, 1e20, 3e38, -np.inf, np.inf, np.nan], np.float32)
+    with np.errstate(all="raise"):
+        tails = normal_cdf_array(far)
+    assert tails[:8].tolist() == [0, 0, 0, 1, 1, 1, 0, 1] and np.isnan(tails[8])
