@@ -227,14 +227,8 @@ def test_attention_with_extreme_scores_matches_torch(dtype, extreme):
     out = chainrule.nn.functional.scaled_dot_product_attention(*ours[:3], attn_mask=ours[3])
     expected = torch.nn.functional.scaled_dot_product_attention(*theirs[:3],
                                                                 attn_mask=theirs[3])
-    upstream = rng.standard_normal(out.shape).astype(dtype)
-    out.backward(chainrule.tensor(upstream))
-    expected.backward(torch.tensor(upstream))
     rtol = 1e-4 if dtype == "float32" else 1e-10
-    np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), rtol=rtol,
-                               atol=rtol)
-    for x, t in zip(ours, theirs):
-        np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=rtol, atol=rtol * 100)
+    _backward_matches_torch(out, expected, ours, theirs, rng, rtol, grad_atol=rtol * 100)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -301,10 +295,18 @@ def test_softmax_last_with_extreme_scores_matches_torch(dtype, extreme):
     else:
         out = chainrule.nn.functional.softmax(ours, -1)
         expected = torch.nn.functional.softmax(theirs, -1)
-    upstream = rng.standard_normal(out.shape).astype(dtype)
+    rtol = 1e-5 if dtype == "float32" else 1e-12
+    _backward_matches_torch(out, expected, [ours], [theirs], rng, rtol, grad_atol=rtol)
+
+
+def _backward_matches_torch(out, expected, ours, theirs, rng, rtol, grad_atol):
+    """out equals torch's expected, and after one backward with the same random upstream
+    gradient, each of ours' .grad equals its torch twin's."""
+    import torch
+    upstream = rng.standard_normal(out.shape).astype(out.detach().numpy().dtype)
     out.backward(chainrule.tensor(upstream))
     expected.backward(torch.tensor(upstream))
-    rtol = 1e-5 if dtype == "float32" else 1e-12
     np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), rtol=rtol,
                                atol=rtol)
-    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=rtol, atol=rtol)
+    for x, t in zip(ours, theirs):
+        np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=rtol, atol=grad_atol)

@@ -269,21 +269,23 @@ def _fit_float32(x):
     return out.reshape(x.shape)
 
 
+def _horner(square, coefficients, out):
+    """P(s) = c0 s^k + ... + ck by Horner's rule, in place into out (highest power first)."""
+    xp.multiply(square, coefficients[0], out=out)
+    for c in coefficients[1:-1]:
+        out += c
+        out *= square
+    out += coefficients[-1]
+    return out
+
+
 def _fit_block(x, out, clamped, square, numerator, denominator):
     top, bottom = _ERF_FLOAT32
     xp.clip(x, -_ERF_FLOAT32_CLAMP, _ERF_FLOAT32_CLAMP, out=clamped)
     xp.multiply(clamped, clamped, out=square)
-    xp.multiply(square, top[0], out=numerator)
-    for c in top[1:-1]:
-        numerator += c
-        numerator *= square
-    numerator += top[-1]
+    _horner(square, top, numerator)
     numerator *= clamped
-    xp.multiply(square, bottom[0], out=denominator)
-    for c in bottom[1:-1]:
-        denominator += c
-        denominator *= square
-    denominator += bottom[-1]
+    _horner(square, bottom, denominator)
     xp.divide(numerator, denominator, out=out)
     xp.clip(out, -1, 1, out=out)   # at the clamp the fit is 1 + 1 ulp
 
@@ -300,12 +302,7 @@ _NORMAL_CDF_TANH = tuple(xp.float32(c) for c in (
 
 def _cdf_tanh_block(x, out, square):
     xp.multiply(x, x, out=square)
-    coefficients = _NORMAL_CDF_TANH
-    xp.multiply(square, coefficients[0], out=out)
-    for c in coefficients[1:-1]:
-        out += c
-        out *= square
-    out += coefficients[-1]
+    _horner(square, _NORMAL_CDF_TANH, out)
     out *= x
     xp.tanh(out, out=out)
     out *= xp.float32(0.5)
