@@ -79,7 +79,9 @@ class Polynomial(Module):
             optimizer = Adam(self.parameters(), lr=0.02)
         losses = []
         for _ in range(steps):
-            loss = sum_of_squares_error(self(x), t) + lam / 2 * (self.weight ** 2).sum()
+            loss = sum_of_squares_error(self(x), t)
+            if lam != 0:   # at λ = 0 the penalty's four nodes would add exact zeros
+                loss = loss + lam / 2 * (self.weight ** 2).sum()
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
