@@ -310,3 +310,54 @@ def _backward_matches_torch(out, expected, ours, theirs, rng, rtol, grad_atol):
                                atol=rtol)
     for x, t in zip(ours, theirs):
         np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=rtol, atol=grad_atol)
+
+
+def test_gelu_tanh_gradient_of_a_transposed_input_matches_torch():
+    """A non-contiguous input: the plain backward's blocks must land in the gradient itself."""
+    import torch
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((3, 5)).astype(np.float32)
+    upstream = rng.standard_normal((5, 3)).astype(np.float32)
+    ours = chainrule.tensor(x, requires_grad=True)
+    theirs = torch.tensor(x, requires_grad=True)
+    chainrule.nn.functional.gelu(ours.t(), approximate="tanh").backward(
+        chainrule.tensor(upstream))
+    torch.nn.functional.gelu(theirs.t(), approximate="tanh").backward(torch.tensor(upstream))
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_cross_entropy_mean_with_every_row_ignored_has_zero_gradient():
+    """The loss is nan (0/0), as torch's; its gradient is 0, as torch's, not nan."""
+    x = chainrule.tensor(np.random.default_rng(8).standard_normal((3, 4)), requires_grad=True)
+    loss = chainrule.nn.functional.cross_entropy(x, chainrule.tensor(ints(-100, -100, -100)))
+    assert np.isnan(loss.item())
+    loss.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros((3, 4)))
+    built, = chainrule.autograd.grad(
+        chainrule.nn.functional.cross_entropy(x, chainrule.tensor(ints(-100, -100, -100))), x,
+        create_graph=True)
+    np.testing.assert_array_equal(built.detach().numpy(), np.zeros((3, 4)))
+
+
+@pytest.mark.parametrize("op", ["softmax", "attention", "cross_entropy"])
+def test_float16_scores_above_exp_range_match_torch(op):
+    """float16's exp overflows above ~11.1: scores of ±40 must still give torch's values."""
+    import torch
+    rng = np.random.default_rng(9)
+    x = (rng.standard_normal((2, 4, 6)) * 40).astype(np.float16)
+    if op == "softmax":
+        ours = chainrule.nn.functional.softmax(chainrule.tensor(x), -1)
+        expected = torch.softmax(torch.tensor(x), -1)
+    elif op == "attention":
+        q = chainrule.tensor(x[..., :4] / 4)
+        ours = chainrule.nn.functional.scaled_dot_product_attention(q, q, q)
+        t = torch.tensor(x[..., :4] / 4)
+        expected = torch.nn.functional.scaled_dot_product_attention(t, t, t)
+    else:
+        target = ints(0, 1, 2, 3)
+        ours = chainrule.nn.functional.cross_entropy(chainrule.tensor(x[0]),
+                                                    chainrule.tensor(target), reduction="none")
+        expected = torch.nn.functional.cross_entropy(torch.tensor(x[0]), torch.tensor(target),
+                                                     reduction="none")
+    np.testing.assert_allclose(ours.numpy().astype(np.float32), expected.float().numpy(),
+                               rtol=1e-2, atol=1e-2)

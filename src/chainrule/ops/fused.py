@@ -84,7 +84,7 @@ class CrossEntropy(Function):
         elif self.reduction == "sum":
             scale = grad
         else:
-            scale = grad / max(self.count, 1) if self.count else grad * xp.nan
+            scale = grad / max(self.count, 1)   # every row ignored: 0 (keep), as torch
         if self.keep is not None:
             scale = scale * _constant(self.keep[:, None].astype(dtype), recording)
         if recording:
@@ -106,8 +106,8 @@ _LEAST = 2.0 ** -24
 def _exponentials(x, highest, lowest=-math.inf):
     """(E, σ, m) for the rows of a 2-D x: E = exp(x - m), σ = Σ_row E as a column, and the shift
     m, each row's max (a column), or None (no shift) while lowest <= max x <= highest and no σ
-    falls below _LEAST."""
-    if x.size and lowest <= x.max() <= highest:   # False for nan
+    falls below _LEAST (never in float16, whose exp overflows above ~11)."""
+    if x.size and x.dtype.itemsize >= 4 and lowest <= x.max() <= highest:   # False for nan
         exps = xp.exp(x)
         sums = _row_sums(exps)
         if (sums >= _LEAST).all():
@@ -209,7 +209,8 @@ class Attention(Function):
         self.scale = scale
         scores = _scores(q, k, bias, scale)
         peak = self.dead = None
-        safe = scores.size == 0 or scores.max() <= _SAFE   # False for nan
+        # float16's exp overflows above ~11 and its σ underflows early: always shifted
+        safe = scores.dtype.itemsize >= 4 and (scores.size == 0 or scores.max() <= _SAFE)
         if safe:
             exps = xp.exp(scores, out=scores)
             sums = _row_sums(exps)
@@ -354,7 +355,7 @@ class GeluTanh(Function):
             return _gelu_tanh_backward(grad, x, t, x * x, 1 - t, None, recording)
         # on arrays a block at a time, in two arrays of a block's size (0-d too): every pass of
         # the ten in cache
-        out = xp.empty_like(x)
+        out = xp.empty(x.shape, x.dtype)   # C order, so that flat is a view of it, not a copy
         grad, x, t, flat = (a.reshape(-1) for a in (grad, x, t, out))
         size = min(x.size, _BLOCK)
         slope, factor = xp.empty(size, x.dtype), xp.empty(size, x.dtype)
