@@ -487,3 +487,22 @@ def test_norm_is_the_root_of_the_sum_of_squares(case):
     x = chainrule.tensor(array)
     close(x.norm(dim=dims).numpy(), np.sqrt((array ** 2).sum(dims)))
     close(x.norm().numpy(), np.linalg.norm(array.reshape(-1)))
+
+
+@pytest.mark.parametrize("reduce", [lambda t: t.mean(), lambda t: t.mean(1).sum(),
+                                    lambda t: t.mean((0, 1), keepdim=True).sum()])
+def test_mean_gradient_may_be_changed_in_place_as_torchs(reduce):
+    # mean's plain backward once handed on a read-only broadcast: autograd.grad's result and a
+    # hook's in-place change then failed where torch (and the recorded backward) allow them
+    values = np.arange(6.0, dtype=np.float32).reshape(2, 3)
+    results = []
+    for L in (chainrule, torch):
+        x = L.tensor(values, requires_grad=True)
+        (g,) = L.autograd.grad(reduce(x), x)
+        g.add_(1)
+        y = x * 1
+        y.register_hook(lambda grad: grad.mul_(2))
+        reduce(y).backward()
+        results.append((g.detach().numpy().copy(), x.grad.numpy().copy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6)

@@ -53,8 +53,9 @@ class Mean(Function):
         grad, _, recording = self.operands(grad)
         if recording:
             return expand(unreduce(grad, self.kept), self.in_shape) / self.count
-        # one pass: the quotient of the small gradient, then broadcast (read-only, never copied)
-        return xp.broadcast_to(unreduce(grad, self.kept) / self.count, self.in_shape)
+        # a new array, as torch's (a read-only broadcast failed in-place changes by hooks and of
+        # autograd.grad's results): one pass, the division from the broadcast of the small grad
+        return xp.broadcast_to(unreduce(grad, self.kept), self.in_shape) / self.count
 
 
 class Var(Function):
