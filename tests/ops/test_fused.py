@@ -361,3 +361,36 @@ def test_float16_scores_above_exp_range_match_torch(op):
                                                      reduction="none")
     np.testing.assert_allclose(ours.numpy().astype(np.float32), expected.float().numpy(),
                                rtol=1e-2, atol=1e-2)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_cross_entropy_ignored_row_with_nan_or_inf_logit_matches_torch(reduction, bad):
+    """An ignored row adds 0 to the loss whatever its logits (not nan · 0 = nan); its gradient
+    is torch's (nan there: torch's log_softmax backward gives it), plain and under create_graph."""
+    import torch
+    x = np.random.default_rng(10).standard_normal((3, 4))
+    x[1, 2] = bad
+    target = ints(0, -100, 2)
+    ours = chainrule.tensor(x, requires_grad=True)
+    theirs = torch.tensor(x, requires_grad=True)
+    loss = chainrule.nn.functional.cross_entropy(ours, chainrule.tensor(target),
+                                                 reduction=reduction)
+    expected = torch.nn.functional.cross_entropy(theirs, torch.tensor(target),
+                                                 reduction=reduction)
+    np.testing.assert_allclose(loss.detach().numpy(), expected.detach().numpy(), rtol=1e-12)
+    expected.sum().backward()
+    built, = chainrule.autograd.grad(loss.sum(), ours, create_graph=True)
+    np.testing.assert_allclose(built.detach().numpy(), theirs.grad.numpy(), rtol=1e-12)
+    loss.sum().backward()
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-12)
+
+
+def test_attention_with_an_infinite_query_is_nan_quietly_as_torch():
+    """+inf in a query: inf - inf in the shifted scores is nan, without a RuntimeWarning."""
+    import torch
+    q = np.random.default_rng(11).standard_normal((1, 3, 4))
+    q[0, 1, 0] = np.inf
+    out = chainrule.nn.functional.scaled_dot_product_attention(*[chainrule.tensor(q)] * 3)
+    expected = torch.nn.functional.scaled_dot_product_attention(*[torch.tensor(q)] * 3)
+    np.testing.assert_array_equal(np.isnan(out.numpy()), expected.isnan().numpy())

@@ -64,8 +64,8 @@ class CrossEntropy(Function):
         self.probabilities = probabilities   # the plain backward's softmax(x)
         loss = xp.log(sums[:, 0])
         loss -= x[rows, self.target] if shift is None else x[rows, self.target] - shift[:, 0]
-        if self.keep is not None:
-            loss *= self.keep
+        if self.keep is not None:   # 0, not loss · 0: an ignored row's nan or inf stays out
+            loss = xp.where(self.keep, loss, loss.dtype.type(0))
         self.count = x.shape[0] if self.keep is None else int(self.keep.sum())
         if reduction == "none":
             return loss
@@ -113,7 +113,8 @@ def _exponentials(x, highest, lowest=-math.inf):
         if (sums >= _LEAST).all():
             return exps, sums, None
     peak = x.max(1, keepdims=True)
-    exps = xp.subtract(x, peak)
+    with xp.errstate(invalid="ignore"):   # a row with +inf: inf - inf = nan, quietly, as torch
+        exps = xp.subtract(x, peak)
     xp.exp(exps, out=exps)
     return exps, _row_sums(exps), peak
 
@@ -205,6 +206,7 @@ class Attention(Function):
     causal."""
     save_output = True   # y, for Σ_e dy y
 
+    @xp.errstate(invalid="ignore")   # an infinite score: inf - inf = nan, quietly, as torch
     def forward(self, q, k, v, *bias, scale):
         self.scale = scale
         scores = _scores(q, k, bias, scale)
