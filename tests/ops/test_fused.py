@@ -394,3 +394,22 @@ def test_attention_with_an_infinite_query_is_nan_quietly_as_torch():
     out = chainrule.nn.functional.scaled_dot_product_attention(*[chainrule.tensor(q)] * 3)
     expected = torch.nn.functional.scaled_dot_product_attention(*[torch.tensor(q)] * 3)
     np.testing.assert_array_equal(np.isnan(out.numpy()), expected.isnan().numpy())
+
+
+def test_layer_norm_float16_with_large_values_matches_torch():
+    """float16 rows of spread ~300: their squares overflow float16 (65504); the statistics are
+    taken in float32, as torch does, and the output matches torch's."""
+    import torch
+    x = (np.random.default_rng(12).standard_normal((3, 64)) * 300 + 300).astype(np.float16)
+    ours = chainrule.tensor(x, requires_grad=True)
+    theirs = torch.tensor(x, requires_grad=True)
+    out = chainrule.nn.functional.layer_norm(ours, (64,))
+    expected = torch.nn.functional.layer_norm(theirs, (64,))
+    assert out.dtype == chainrule.float16
+    np.testing.assert_allclose(out.detach().numpy().astype(np.float32),
+                               expected.detach().float().numpy(), atol=1e-2)
+    upstream = np.random.default_rng(13).standard_normal(x.shape).astype(np.float16)
+    out.backward(chainrule.tensor(upstream))
+    expected.backward(torch.tensor(upstream))
+    np.testing.assert_allclose(ours.grad.numpy().astype(np.float32),
+                               theirs.grad.float().numpy(), atol=1e-3)

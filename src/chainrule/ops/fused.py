@@ -137,7 +137,9 @@ class LayerNormFunction(Function):
     def forward(self, x, *affine, size, eps, has_weight):
         self.size, self.eps, self.has_weight = size, eps, has_weight
         rows = x.reshape(-1, size)
-        average = xp.full((size, 1), 1 / size, x.dtype)
+        if x.dtype.itemsize < 4:   # float16: the statistics in float32 (squares overflow), as torch
+            rows = rows.astype(xp.float32)
+        average = xp.full((size, 1), 1 / size, rows.dtype)
         normalized = rows - rows @ average
         rstd = xp.vecdot(normalized, normalized)[:, None]   # a dot per row: no array of squares
         rstd *= 1 / size
@@ -145,6 +147,8 @@ class LayerNormFunction(Function):
         xp.sqrt(rstd, out=rstd)
         xp.reciprocal(rstd, out=rstd)
         normalized *= rstd
+        if normalized.dtype != x.dtype:
+            normalized, rstd = normalized.astype(x.dtype), rstd.astype(x.dtype)
         self.normalized, self.rstd = normalized, rstd
         out = normalized * affine[0].reshape(size) if has_weight else normalized.copy()
         if len(affine) > has_weight:
