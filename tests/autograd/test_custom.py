@@ -418,3 +418,24 @@ def test_calling_an_instance_is_refused():
                 ctx.save_for_backward(5)
                 return x
         SavesInt.apply(leaf(cr))
+
+
+@pytest.mark.parametrize("lib", [cr, torch], ids=["chainrule", "torch"])
+def test_a_tensor_the_backward_keeps_is_not_taken_into_grad(lib):
+    # the backward returns a tensor it holds on to: .grad gets a copy, so the second backward's
+    # accumulation leaves the held tensor as it was (as torch)
+    held = lib.tensor([1.0, 2.0, 3.0])
+
+    class Constant(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return held
+
+    x = lib.tensor([0.0, 0.0, 0.0], requires_grad=True)
+    Constant.apply(x).sum().backward()
+    Constant.apply(x).sum().backward()
+    assert held.tolist() == [1.0, 2.0, 3.0] and x.grad.tolist() == [2.0, 4.0, 6.0]

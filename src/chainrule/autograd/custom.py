@@ -129,6 +129,10 @@ class CustomNode(FunctionCtx, Function):
                     f"Function {self.name()} returned an invalid gradient at index {index} - got "
                     f"{list(g.shape)} but expected shape compatible with {list(shape)}")
             g = g.sum_to_size(shape)   # a Tensor method, bound by the ops (a layer above)
+        if not state.enabled:
+            # the user's backward may return a tensor it keeps (a constant, a saved value): a
+            # view tells the engine the array is not its own, so .grad gets a copy, never it
+            return g.array.view()
         return g
 
 
