@@ -413,3 +413,22 @@ def test_layer_norm_float16_with_large_values_matches_torch():
     expected.backward(torch.tensor(upstream))
     np.testing.assert_allclose(ours.grad.numpy().astype(np.float32),
                                theirs.grad.float().numpy(), atol=1e-3)
+
+
+def test_attention_double_backward_with_a_hook_on_its_output_matches_torch():
+    """A hook scaling the output's gradient applies to the gradients that reach the output; a
+    double backward's graph does not route through the output itself (as torch's), so the
+    hook is not applied a second time on that path."""
+    import torch
+    rng = np.random.default_rng(14)
+    arrays = [rng.standard_normal((2, 4, 5)) for _ in range(3)]
+    ours = [chainrule.tensor(a, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    for (F, inputs) in ((chainrule.nn.functional, ours), (torch.nn.functional, theirs)):
+        out = F.scaled_dot_product_attention(*inputs)
+        out.register_hook(lambda g: g * 3)
+        grads = (chainrule if F is chainrule.nn.functional else torch).autograd.grad(
+            (out ** 2).sum(), inputs, create_graph=True)
+        sum((g ** 2).sum() for g in grads).backward()
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-9, atol=1e-9)

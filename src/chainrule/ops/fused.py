@@ -247,7 +247,9 @@ class Attention(Function):
             grads[2] = _sum_to(exps.mT @ grad, v.shape, recording)
         if not (needs[0] or needs[1] or len(needs) > 3 and needs[3]):
             return tuple(grads)
-        out = self.output() if recording else self.out
+        # recording: y again as ops of q, k, v, not self.output() (a path into y's own node,
+        # through which a hook on y would act a second time; torch's graph has none)
+        out = exps @ v / sums if recording else self.out
         ones = _constant(xp.ones((out.shape[-1], 1), self.dtype), recording)
         d_scores = grad @ v.mT   # dP / σ; then dZ in place on arrays
         d_scores = _into(d_scores, xp.subtract, d_scores, (grad * out) @ ones, recording)
