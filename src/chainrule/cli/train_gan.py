@@ -38,7 +38,7 @@ def add_parser(tasks):
                          help=f"digits: epochs (default {gan.DIGITS['epochs']})")
     command.add_argument("--seed", type=seed_int,
                          help=f"seed of the weights, data and noise (default {gan.RING_SEED} on "
-                              "the ring, of seeds 0 to 4 the one where the non-saturating loss "
+                              "the ring, of seeds 0 to 9 the one where the non-saturating loss "
                               f"drops the most modes; {gan.SEED} on digits)")
     command.add_argument("--out", help="folder for the figures, histories and checkpoints "
                                        "(default out/gan/DATA)")

@@ -49,9 +49,11 @@ RING_RUNS = {"nonsaturating": {"loss": "nonsaturating"},
              "nonsaturating-pack2": {"loss": "nonsaturating", "pack": 2},
              "minimax": {"loss": "minimax"}}
 # The default: the seed at which the non-saturating loss drops the most modes. After 5000 steps
-# at seeds 0 to 4 it covers 7, 6, 2, 7 and 5 of 8; the minimax loss 8 at each (re-measured in
-# review, issue 11). The counts jump by several modes within a few hundred steps.
-RING_SEED = 2
+# at seeds 0 to 9 it covers 7, 8, 5, 6, 6, 8, 7, 6, 2 and 7 of 8 (issue 12: its faster kernels
+# sum in another order, and training amplifies round-off; under issue 11's, seeds 0 to 4 gave
+# 7, 6, 2, 7, 5). At seed 8 packing by two and the minimax loss cover all 8. The counts jump by
+# several modes within a few hundred steps.
+RING_SEED = 8
 
 
 def gan_step(generator, discriminator, g_optimizer, d_optimizer, real, loss, latent):
