@@ -24,3 +24,10 @@ def test_bench_refuses_an_unknown_workload_naming_it():
     done = subprocess.run([sys.executable, str(BENCH), "mlp9000"], capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 2 and "mlp9000" in done.stderr
+
+
+def test_bench_refuses_zero_rounds_or_threads_naming_the_option():
+    for option, value in (("--rounds", "0"), ("--threads", "0"), ("--seconds", "nan")):
+        done = subprocess.run([sys.executable, str(BENCH), "op", option, value],
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 2 and option in done.stderr and "positive" in done.stderr
