@@ -173,6 +173,9 @@ def test_the_device_checks_are_imported_from_placement_which_defines_them():
 LATE_IMPORTS = {
     ("chainrule.autograd.function", "chainrule.autograd.custom"):
         "custom.py's PyTorch-style Functions subclass Function; a later subclass installs them",
+    ("chainrule.ops.activation", "chainrule.ops.fused"):
+        "fused's GELU builds its recorded backward on activation's tanh; activation's softmax and "
+        "gelu choose fused's one-node forms (SoftmaxLast, GeluTanh) for the common case",
     ("chainrule.ops.decomposition", "chainrule.ops.spectral"):
         "spectral's SVD builds on decomposition's Inv; det's backward at a singular A uses the SVD",
     ("chainrule.cli.lab", "chainrule.labs.kit"):

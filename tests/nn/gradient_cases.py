@@ -131,7 +131,8 @@ CASES = {
     "GLU": [Case(inputs=((2, 4),))],
     "Softmax": [Case((1,), ops=("ops.fused.SoftmaxLast",)),
                 Case((0,), ops=("ops.activation.SoftmaxFunction",))],
-    "Softmin": [Case((1,))],
+    "Softmin": [Case((1,), ops=("ops.fused.SoftmaxLast",)),
+                Case((0,), ops=("ops.activation.SoftmaxFunction",))],
     "LogSoftmax": [Case((1,))],
     "Softmax2d": [Case(inputs=((2, 3, 4, 4),))],
     # shape, padding, upsampling

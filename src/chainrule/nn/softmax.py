@@ -69,7 +69,8 @@ class Softmin(_AlongDim):
 
     Args: dim: the dim to normalize (None: torch's deprecated implicit choice, with a warning).
     Shape: (*) -> (*).
-    Gradient: nn.functional.softmin, composed of ops.activation.SoftmaxFunction.
+    Gradient: nn.functional.softmin, composed of ops.fused.SoftmaxLast along the last dim, else
+    ops.activation.SoftmaxFunction.
     """
 
     _function = staticmethod(F.softmin)

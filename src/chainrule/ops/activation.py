@@ -18,8 +18,6 @@ __all__ = ["tanh", "sigmoid", "relu", "leaky_relu", "gelu", "softplus", "softmax
 
 _SQRT_HALF = math.sqrt(0.5)
 _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
-_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
-_GELU_CUBIC = 0.044715  # Hendrycks & Gimpel (2016), "Gaussian Error Linear Units", section 2
 
 
 class TanhFunction(Function):
@@ -93,22 +91,15 @@ class LeakyReLUFunction(Function):
 
 class GELUFunction(Function):
     """y = x Φ(x), Φ the standard normal CDF;  dx = dy * (Φ(x) + x φ(x)).
-    approximate='tanh': Φ(x) ≈ (1 + tanh(√(2/π) (x + 0.044715 x³))) / 2, differentiated as is."""
+    (approximate='tanh' is its own node: ops.fused.GeluTanh, see gelu below.)"""
 
-    def forward(self, x, approximate):
-        self.approximate = approximate
-        if approximate == "tanh":
-            return 0.5 * x * (1 + xp.tanh(_SQRT_2_OVER_PI * (x + _GELU_CUBIC * x * x * x)))
+    def forward(self, x):
         # the slope kept for the plain backward, made while Φ(x) is in cache
         out, self.slope = _gelu_and_slope(x)
         return out
 
     def backward(self, grad):
         grad, (x,), recording = self.operands(grad)
-        if self.approximate == "tanh":
-            t = (tanh if recording else xp.tanh)((x + x * x * x * _GELU_CUBIC) * _SQRT_2_OVER_PI)
-            slope = (1 - t * t) * (x * x * (3 * _GELU_CUBIC) + 1) * _SQRT_2_OVER_PI
-            return grad * ((t + 1) * 0.5 + x * 0.5 * slope)
         if recording:
             cdf = (erf(x * _SQRT_HALF) + 1) * 0.5
             pdf = exp(x * x * -0.5) * _INV_SQRT_2PI
@@ -253,7 +244,11 @@ def leaky_relu(x, negative_slope=0.01):
 def gelu(x, approximate="none"):
     if approximate not in ("none", "tanh"):
         raise RuntimeError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    return GELUFunction.apply(_float_only("gelu", x), approximate=approximate)
+    x = _float_only("gelu", x)
+    if approximate == "tanh":   # GPT-2's form, one fused node (ops.fused builds on this module)
+        from chainrule.ops.fused import gelu_tanh
+        return gelu_tanh(x)
+    return GELUFunction.apply(x)
 
 
 def softplus(x, beta=1.0, threshold=20.0):
@@ -263,7 +258,11 @@ def softplus(x, beta=1.0, threshold=20.0):
 def softmax(x, dim, dtype=None):
     """exp(x) / Σ exp(x) along dim (computed after subtracting the max, so it never overflows)."""
     x = _float_only("softmax", x if dtype is None else x.to(dtype))
-    return SoftmaxFunction.apply(x, dim=normalize_dim("softmax", dim, x.shape))
+    dim = normalize_dim("softmax", dim, x.shape)
+    if x.ndim and dim == x.ndim - 1 and x.shape[-1]:   # the common case: one fused node
+        from chainrule.ops.fused import softmax_last     # (ops.fused builds on this module)
+        return softmax_last(x)
+    return SoftmaxFunction.apply(x, dim=dim)
 
 
 def log_softmax(x, dim, dtype=None):

@@ -14,7 +14,7 @@ import operator
 from chainrule.autograd.function import Function
 from chainrule.backend import xp
 from chainrule.grad_mode import state
-from chainrule.ops.activation import softmax, tanh
+from chainrule.ops.activation import tanh
 from chainrule.ops.broadcast import sum_to
 from chainrule.ops.index import IndexScatter
 from chainrule.tensor import Tensor
@@ -90,7 +90,7 @@ class CrossEntropy(Function):
         if recording:
             onehot = xp.zeros(self.probabilities.shape, dtype)
             onehot[self.rows, self.target] = 1
-            return (softmax(x, 1) - _constant(onehot, recording)) * scale
+            return (softmax_last(x) - _constant(onehot, recording)) * scale
         out = self.probabilities * scale   # one new array: the one-hot subtracted in place
         out[self.rows, self.target] -= xp.broadcast_to(scale, (len(self.rows), 1))[:, 0]
         return out

@@ -9,7 +9,6 @@ from chainrule.autograd import no_grad
 from chainrule.ops import activation as primitive
 from chainrule.ops.activation import sigmoid, softplus, tanh
 from chainrule.ops.compare import where
-from chainrule.ops.fused import gelu_tanh, softmax_last
 from chainrule.ops.join import pad
 from chainrule.tensor import Tensor
 
@@ -48,8 +47,6 @@ def elu(input, alpha=1.0, inplace=False):
 
 def gelu(input, approximate="none"):
     """x Φ(x); approximate='tanh' (GPT-2's) is one fused node, ops.fused.GeluTanh."""
-    if approximate == "tanh" and isinstance(input, Tensor) and input.array.dtype.kind == "f":
-        return gelu_tanh(input)
     return primitive.gelu(input, approximate=approximate)
 
 
@@ -57,9 +54,6 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None):
     """exp(x) / Σ exp(x) along dim; along the last dim one fused node, ops.fused.SoftmaxLast."""
     if dim is None:
         dim = _implicit_dim("softmax", input.ndim, _stacklevel)
-    if (dtype is None and isinstance(input, Tensor) and input.ndim and input.shape[-1]
-            and dim in (-1, input.ndim - 1) and input.array.dtype.kind == "f"):
-        return softmax_last(input)
     return primitive.softmax(input, dim, dtype=dtype)
 
 
