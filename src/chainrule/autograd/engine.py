@@ -216,13 +216,12 @@ def _call_backward(fn, grad, grads, owned, sums, plain):
     for parent, g in zip(fn.parents, in_grads):
         if parent is None or g is None:
             continue
+        # a node keeps its output's shape and dtype (Function.apply); AccumulateGrad its leaf's
+        leaf = type(parent) is AccumulateGrad
+        expected = parent.variable.array if leaf else parent
         if type(g) is SliceGradient:   # kept lazy until a node or a leaf takes it
-            leaf = type(parent) is AccumulateGrad
-            expected = parent.variable.array if leaf else parent
             if g.dtype == expected.dtype:
-                if g.shape != expected.shape:
-                    raise RuntimeError(f"{type(fn).__name__}.backward returned a gradient of "
-                                       f"shape {g.shape} for an input of shape {expected.shape}")
+                _check_shape(fn, g.shape, expected.shape)
                 if leaf:   # made whole (a new array: owned) in _at_leaves, if no sum made it so
                     _add_leaf_grad(grads, owned, sums, parent, g, plain, True)
                 else:
@@ -239,12 +238,7 @@ def _call_backward(fn, grad, grads, owned, sums, plain):
             if not isinstance(g, Tensor):
                 g = Tensor._make(g)
             array = g.array
-        # a node keeps its output's shape and dtype (Function.apply); AccumulateGrad its leaf's
-        leaf = type(parent) is AccumulateGrad
-        expected = parent.variable.array if leaf else parent
-        if array.shape != expected.shape:
-            raise RuntimeError(f"{type(fn).__name__}.backward returned a gradient of shape "
-                               f"{tuple(array.shape)} for an input of shape {expected.shape}")
+        _check_shape(fn, array.shape, expected.shape)
         if array.dtype != expected.dtype:   # a gradient has its input's dtype, as in PyTorch
             if plain:
                 g = array = array.astype(expected.dtype)
@@ -260,6 +254,12 @@ def _call_backward(fn, grad, grads, owned, sums, plain):
         else:
             _add_grad(grads, sums, parent, g, plain)
         handed.append(id(array))
+
+
+def _check_shape(fn, shape, expected):
+    if shape != expected:
+        raise RuntimeError(f"{type(fn).__name__}.backward returned a gradient of shape "
+                           f"{tuple(shape)} for an input of shape {expected}")
 
 
 def _add_grad(grads, sums, fn, g, plain):
