@@ -107,9 +107,9 @@ class Function:
         In a plain backward (create_graph=False, nothing recorded) they are the arrays, so the
         formula's products cost no Function and no Tensor each; under create_graph=True they are
         the Tensors, so the gradient's own graph is recorded. A formula written with operators,
-        `@`, slicing, `.T`/`.mT`, `.reshape` and `.sum(axis)`-free helpers runs on both; where
-        the two APIs differ, branch on `recording`. backward may return arrays: the engine wraps
-        them (see engine._call_backward)."""
+        `@`, slicing, `.T`/`.mT` and `.reshape` runs on both; where the two APIs differ (`.sum`'s
+        axis/dim, ufuncs against ops), branch on `recording`. backward may return arrays or
+        Tensors: the engine carries arrays in a plain backward, Tensors otherwise."""
         # (a Function that keeps no inputs, save_inputs = False, gets an empty list of them)
         if state.enabled:
             return grad, self.inputs if self.save_inputs else (), True
@@ -121,8 +121,8 @@ class Function:
 
     def check_versions(self):
         """Raise if a value that backward needs was changed in place after forward saved it."""
-        # Runs once per node per backward: one tuple comparison when nothing changed (the usual
-        # case); the loop that finds and names the culprit runs only when something did.
+        # Runs once per node per backward: one comparison per saved input when nothing changed
+        # (the usual case); the loop that finds and names the culprit runs only when one did.
         if self.save_inputs:
             for t, version in zip(self.inputs, self.versions):
                 if t._version[0] != version:
