@@ -30,7 +30,7 @@ def test_the_library_never_imports_torch_or_pickle():
 #
 # tensor.py alone in its layer, so that it can import nothing that makes tensors (creation) or
 # names their types (tensor_types); the RNG (random) beside creation, as get_rng_state returns a
-# tensor. Placed by what they import: the shims (amp, cuda, accelerator, backends, distributed) beside
+# tensor. Placed by what they import: the shims (amp, cuda, accelerator, backends) beside
 # optim, as GradScaler is an optimiser's helper and the rest need no more than the tensor layer;
 # autograd.functional (jacobian, hessian ...) above the ops it composes, as torch's is written in
 # torch ops; the public API (chainrule/__init__.py) below porting, which serves it as `torch`,
@@ -43,12 +43,12 @@ LAYERS = [
     ("creation", ["chainrule.creation", "chainrule.random", "chainrule.tensor_types"]),
     ("autograd", ["chainrule.autograd"]),
     ("ops", ["chainrule.ops"]),
+    ("distributed", ["chainrule.distributed"]),
     ("linalg, special, autograd.functional", ["chainrule.linalg", "chainrule.special",
                                               "chainrule.autograd.functional"]),
     ("nn", ["chainrule.nn"]),
     ("optim and the shims", ["chainrule.optim", "chainrule.amp", "chainrule.cuda",
-                             "chainrule.accelerator", "chainrule.backends",
-                             "chainrule.distributed"]),
+                             "chainrule.accelerator", "chainrule.backends"]),
     ("sample", ["chainrule.sample"]),
     ("data, utils", ["chainrule.data", "chainrule.utils"]),
     ("train", ["chainrule.train"]),

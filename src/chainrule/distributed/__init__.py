@@ -1,43 +1,24 @@
-"""chainrule.distributed: importable, not yet usable. Training across processes arrives with the
-data-parallel issue; until then is_available() and is_initialized() are False and anything that
-would start or use a process group is refused with that explanation."""
+"""chainrule.distributed: torch.distributed's API on MPI (mpi4py). Start the processes with
+`chainrule run -n N script.py` (or mpirun/mpiexec), call init_process_group("mpi") (or "gloo":
+the same here) in each, then use the collectives or wrap the model in
+nn.parallel.DistributedDataParallel.
 
-__all__ = ["barrier", "destroy_process_group", "get_rank", "get_world_size",
-           "init_process_group", "is_available", "is_initialized"]
+group.py holds the process groups (init, ranks, new_group); collectives.py the collectives on
+Tensors; objects.py those on Python objects; launch.py starts a job and runs each rank."""
+from chainrule.distributed.collectives import (
+    ReduceOp, Work, all_gather, all_gather_into_tensor, all_reduce, barrier, broadcast, gather,
+    irecv, isend, recv, reduce, reduce_scatter, reduce_scatter_tensor, scatter, send)
+from chainrule.distributed.group import (
+    GroupMember, ProcessGroup, destroy_process_group, get_backend, get_rank, get_world_size,
+    group, init_process_group, is_available, is_gloo_available, is_initialized,
+    is_mpi_available, is_nccl_available, new_group)
+from chainrule.distributed.objects import (
+    all_gather_object, broadcast_object_list, gather_object, scatter_object_list)
 
-_NOT_YET = ("chainrule.distributed is not yet available (not yet: the data-parallel issue); "
-            "train in one process, without init_process_group")
-
-
-def is_available():
-    return False
-
-
-def is_initialized():
-    return False
-
-
-def init_process_group(backend=None, init_method=None, timeout=None, world_size=-1, rank=-1,
-                       store=None, group_name="", pg_options=None, device_id=None):
-    raise RuntimeError(f"init_process_group: {_NOT_YET}")
-
-
-def _refuse(name):
-    raise RuntimeError(f"{name}: the default process group has not been initialized: "
-                       f"{_NOT_YET}")
-
-
-def get_rank(group=None):
-    _refuse("get_rank")
-
-
-def get_world_size(group=None):
-    _refuse("get_world_size")
-
-
-def barrier(group=None, async_op=False, device_ids=None):
-    _refuse("barrier")
-
-
-def destroy_process_group(group=None):
-    _refuse("destroy_process_group")
+__all__ = ["GroupMember", "ProcessGroup", "ReduceOp", "Work", "all_gather",
+           "all_gather_into_tensor", "all_gather_object", "all_reduce", "barrier", "broadcast",
+           "broadcast_object_list", "destroy_process_group", "gather", "gather_object",
+           "get_backend", "get_rank", "get_world_size", "group", "init_process_group", "irecv",
+           "is_available", "is_gloo_available", "is_initialized", "is_mpi_available",
+           "is_nccl_available", "isend", "new_group", "recv", "reduce", "reduce_scatter",
+           "reduce_scatter_tensor", "scatter", "scatter_object_list", "send"]

@@ -1,0 +1,416 @@
+"""Collectives on Tensors, as torch.distributed names them, each one MPI collective on the
+tensors' arrays (in place, as torch's). Before it, every rank's shape and dtype are compared
+(one small Allgather), so tensors that differ across ranks are refused on every rank by name
+instead of being reduced wrong or leaving a rank waiting. async_op=True starts the nonblocking
+form and returns a Work whose wait() completes it."""
+import enum
+
+from chainrule.backend import xp
+from chainrule.distributed.group import mpi, resolve
+from chainrule.tensor import Tensor
+
+__all__ = ["ReduceOp", "Work", "all_gather", "all_gather_into_tensor", "all_reduce", "barrier",
+           "broadcast", "gather", "irecv", "isend", "recv", "reduce", "reduce_scatter",
+           "reduce_scatter_tensor", "scatter", "send"]
+
+
+class ReduceOp(enum.Enum):
+    """How all_reduce, reduce and reduce_scatter combine the ranks' values."""
+    SUM = "SUM"
+    AVG = "AVG"
+    PRODUCT = "PRODUCT"
+    MIN = "MIN"
+    MAX = "MAX"
+    BAND = "BAND"
+    BOR = "BOR"
+    BXOR = "BXOR"
+    PREMUL_SUM = "PREMUL_SUM"
+
+
+class Work:
+    """A collective started with async_op=True: wait() blocks until it is done (and its results
+    are in the tensors); is_completed() asks without blocking."""
+
+    def __init__(self, request, finish=None):
+        self._request, self._finish, self._done = request, finish, False
+
+    def wait(self, timeout=None):
+        if not self._done:
+            self._request.Wait()
+            self._complete()
+        return True
+
+    def is_completed(self):
+        if not self._done and self._request.Test():
+            self._complete()
+        return self._done
+
+    def is_success(self):
+        return self.is_completed()
+
+    def _complete(self):
+        self._done = True
+        if self._finish is not None:
+            self._finish()
+
+
+def _run(request, finish, async_op):
+    work = Work(request, finish)
+    if async_op:
+        return work
+    work.wait()
+    return None
+
+
+# ----- the tensors' arrays as MPI buffers --------------------------------------------------------
+def _array(tensor, who, name="tensor"):
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"{who}: {name} must be a Tensor, got {type(tensor).__name__}")
+    return tensor.array
+
+
+def _contiguous(array):
+    return array if array.flags.c_contiguous else xp.ascontiguousarray(array)
+
+
+def _buffer(array):
+    """What MPI reads and writes: bool as bytes (MPI has no bool to reduce)."""
+    return array.view(xp.uint8) if array.dtype == xp.bool_ else array
+
+
+def _store(tensor, values):
+    """values into the tensor, in place (a no-op when they already are its memory)."""
+    if values is not tensor.array:
+        tensor.array[...] = values
+    tensor._version[0] += 1
+
+
+def _mpi_op(op, dtype, who):
+    """(the MPI reduction for op on dtype, whether the sum is then divided by the group size)."""
+    MPI = mpi(who)
+    if not isinstance(op, ReduceOp):
+        raise TypeError(f"{who}: op must be a ReduceOp (SUM, AVG, PRODUCT, MIN, MAX, BAND, BOR, "
+                        f"BXOR), got {op!r}")
+    kind = xp.dtype(dtype).kind
+    if op is ReduceOp.PREMUL_SUM:
+        raise ValueError(f"{who}: ReduceOp.PREMUL_SUM is not supported; multiply the tensor "
+                         "first, then reduce with SUM")
+    if op is ReduceOp.AVG and kind not in "fc":
+        raise TypeError(f"{who}: ReduceOp.AVG needs a floating-point tensor, got {dtype}")
+    if op in (ReduceOp.MIN, ReduceOp.MAX) and kind == "c":
+        raise TypeError(f"{who}: ReduceOp.{op.name} is not defined for complex tensors ({dtype})")
+    if op in (ReduceOp.BAND, ReduceOp.BOR, ReduceOp.BXOR) and kind not in "iub":
+        raise TypeError(f"{who}: ReduceOp.{op.name} needs an integer or bool tensor, got {dtype}")
+    if kind == "b":   # bool: SUM is any (logical or) and PRODUCT is all, as torch's
+        op = {ReduceOp.SUM: ReduceOp.MAX, ReduceOp.PRODUCT: ReduceOp.MIN}.get(op, op)
+    table = {ReduceOp.SUM: MPI.SUM, ReduceOp.AVG: MPI.SUM, ReduceOp.PRODUCT: MPI.PROD,
+             ReduceOp.MIN: MPI.MIN, ReduceOp.MAX: MPI.MAX, ReduceOp.BAND: MPI.BAND,
+             ReduceOp.BOR: MPI.BOR, ReduceOp.BXOR: MPI.BXOR}
+    return table[op], op is ReduceOp.AVG
+
+
+# ----- the same tensors on every rank ------------------------------------------------------------
+_MAX_DIMS = 16
+
+
+def check_same(pg, who, array, what="tensor"):
+    """Refuse, on every rank alike, an array whose shape or dtype differs across the group."""
+    if array.ndim > _MAX_DIMS:
+        raise ValueError(f"{who}: a {what} of {array.ndim} dimensions; at most {_MAX_DIMS}")
+    row = xp.full(_MAX_DIMS + 2, -1, dtype=xp.int64)
+    row[0], row[1], row[2:2 + array.ndim] = array.dtype.num, array.ndim, array.shape
+    rows = xp.empty((pg.size(), row.size), dtype=xp.int64)
+    pg.comm.Allgather(row, rows)
+    if (rows == rows[0]).all():
+        return
+    described = ", ".join(
+        f"rank {pg.ranks[i]} has {_described(r)}" for i, r in enumerate(rows.tolist()))
+    raise ValueError(f"{who}: the {what} must have the same shape and dtype on every rank: "
+                     f"{described}")
+
+
+def _described(row):
+    dtype = next((d for d in xp.sctypeDict.values() if xp.dtype(d).num == row[0]), None)
+    name = xp.dtype(dtype).name if dtype is not None else f"dtype #{row[0]}"
+    return f"{name} {tuple(row[2:2 + row[1]])}"
+
+
+def _check_list(tensors, array, size, who, name):
+    """A list of `size` tensors each shaped and typed as array; their arrays."""
+    if not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{who}: {name} must be a list of Tensors, got {type(tensors).__name__}")
+    if len(tensors) != size:
+        raise ValueError(f"{who}: {name} holds {len(tensors)} tensors; the group has {size} ranks")
+    arrays = [_array(t, who, f"{name}[{i}]") for i, t in enumerate(tensors)]
+    for i, other in enumerate(arrays):
+        if other.shape != array.shape or other.dtype != array.dtype:
+            raise ValueError(f"{who}: {name}[{i}] is {other.dtype} {other.shape}, but the tensor "
+                             f"is {array.dtype} {array.shape}; each must be the same")
+    return arrays
+
+
+def _group(group, who):
+    pg = resolve(group, who)
+    if pg is not None and pg.comm is None:
+        raise ValueError(f"{who}: the group has been destroyed")
+    return pg
+
+
+def _skipped(async_op):
+    """What a collective returns on a rank outside its group: nothing happens there (torch)."""
+    return Work(_Done()) if async_op else None
+
+
+class _Done:
+    def Wait(self):
+        pass
+
+    def Test(self):
+        return True
+
+
+# ----- the collectives ---------------------------------------------------------------------------
+def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
+    """tensor ← op over the ranks of their tensors (in place, on every rank)."""
+    array = _array(tensor, "all_reduce")
+    pg = _group(group, "all_reduce")
+    if pg is None:
+        return _skipped(async_op)
+    mpi_op, average = _mpi_op(op, array.dtype, "all_reduce")
+    check_same(pg, "all_reduce", array)
+    buffer = _contiguous(array)
+    request = pg.comm.Iallreduce(mpi("all_reduce").IN_PLACE, _buffer(buffer), mpi_op)
+
+    def finish():
+        if average:
+            xp.true_divide(buffer, pg.size(), out=buffer, casting="unsafe")
+        _store(tensor, buffer)
+    return _run(request, finish, async_op)
+
+
+def reduce(tensor, dst=None, op=ReduceOp.SUM, group=None, async_op=False, group_dst=None):
+    """The dst rank's tensor ← op over the ranks of their tensors; the others' stay as they are."""
+    array = _array(tensor, "reduce")
+    pg = _group(group, "reduce")
+    if pg is None:
+        return _skipped(async_op)
+    root = _root(pg, dst, group_dst, "reduce", "dst")
+    mpi_op, average = _mpi_op(op, array.dtype, "reduce")
+    check_same(pg, "reduce", array)
+    buffer = _contiguous(array)
+    mine = pg.rank() == root
+    send = mpi("reduce").IN_PLACE if mine else _buffer(buffer)
+    request = pg.comm.Ireduce(send, _buffer(buffer) if mine else None, mpi_op, root)
+
+    def finish():
+        if mine:
+            if average:
+                xp.true_divide(buffer, pg.size(), out=buffer, casting="unsafe")
+            _store(tensor, buffer)
+    return _run(request, finish, async_op)
+
+
+def broadcast(tensor, src=None, group=None, async_op=False, group_src=None):
+    """Every rank's tensor ← the src rank's."""
+    array = _array(tensor, "broadcast")
+    pg = _group(group, "broadcast")
+    if pg is None:
+        return _skipped(async_op)
+    root = _root(pg, src, group_src, "broadcast", "src")
+    check_same(pg, "broadcast", array)
+    buffer = _contiguous(array)
+    request = pg.comm.Ibcast(_buffer(buffer), root)
+    return _run(request, lambda: _store(tensor, buffer), async_op)
+
+
+def all_gather(tensor_list, tensor, group=None, async_op=False):
+    """tensor_list[r] ← rank r's tensor, on every rank."""
+    array = _array(tensor, "all_gather")
+    pg = _group(group, "all_gather")
+    if pg is None:
+        return _skipped(async_op)
+    _check_list(tensor_list, array, pg.size(), "all_gather", "tensor_list")
+    check_same(pg, "all_gather", array)
+    gathered = xp.empty((pg.size(),) + array.shape, dtype=array.dtype)
+    request = pg.comm.Iallgather(_buffer(_contiguous(array)), _buffer(gathered))
+
+    def finish():
+        for out, part in zip(tensor_list, gathered):
+            _store(out, part)
+    return _run(request, finish, async_op)
+
+
+def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=False):
+    """output_tensor ← the ranks' input tensors, stacked or concatenated along dim 0 (output holds
+    world_size times as many elements, as torch's)."""
+    who = "all_gather_into_tensor"
+    array, out = _array(input_tensor, who, "input_tensor"), _array(output_tensor, who,
+                                                                  "output_tensor")
+    pg = _group(group, who)
+    if pg is None:
+        return _skipped(async_op)
+    _check_sizes(out, array, pg.size(), who, "output_tensor", "input_tensor")
+    check_same(pg, who, array, "input_tensor")
+    gathered = _contiguous(out)
+    request = pg.comm.Iallgather(_buffer(_contiguous(array)), _buffer(gathered))
+    return _run(request, lambda: _store(output_tensor, gathered), async_op)
+
+
+def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op=False):
+    """output on rank r ← op over the ranks of their input_list[r]."""
+    array = _array(output, "reduce_scatter", "output")
+    pg = _group(group, "reduce_scatter")
+    if pg is None:
+        return _skipped(async_op)
+    inputs = _check_list(input_list, array, pg.size(), "reduce_scatter", "input_list")
+    mpi_op, average = _mpi_op(op, array.dtype, "reduce_scatter")
+    check_same(pg, "reduce_scatter", array, "output")
+    return _reduce_scatter(output, xp.stack(inputs), mpi_op, average, pg, async_op)
+
+
+def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=False):
+    """output on rank r ← op over the ranks of the r-th of world_size equal parts of input
+    (along dim 0)."""
+    who = "reduce_scatter_tensor"
+    array, whole = _array(output, who, "output"), _array(input, who, "input")
+    pg = _group(group, who)
+    if pg is None:
+        return _skipped(async_op)
+    _check_sizes(whole, array, pg.size(), who, "input", "output")
+    mpi_op, average = _mpi_op(op, array.dtype, who)
+    check_same(pg, who, whole, "input")
+    return _reduce_scatter(output, _contiguous(whole), mpi_op, average, pg, async_op)
+
+
+def _reduce_scatter(output, parts, mpi_op, average, pg, async_op):
+    received = xp.empty(output.array.shape, dtype=output.array.dtype)
+    request = pg.comm.Ireduce_scatter_block(_buffer(parts), _buffer(received), mpi_op)
+
+    def finish():
+        if average:
+            xp.true_divide(received, pg.size(), out=received, casting="unsafe")
+        _store(output, received)
+    return _run(request, finish, async_op)
+
+
+def gather(tensor, gather_list=None, dst=None, group=None, async_op=False, group_dst=None):
+    """On the dst rank, gather_list[r] ← rank r's tensor; the other ranks give no gather_list."""
+    array = _array(tensor, "gather")
+    pg = _group(group, "gather")
+    if pg is None:
+        return _skipped(async_op)
+    root = _root(pg, dst, group_dst, "gather", "dst")
+    mine = pg.rank() == root
+    if mine:
+        _check_list(gather_list, array, pg.size(), "gather", "gather_list")
+    elif gather_list:
+        raise ValueError("gather: gather_list must be given on the destination rank only "
+                         f"(dst={pg.ranks[root]}), not on rank {pg.ranks[pg.rank()]}")
+    check_same(pg, "gather", array)
+    gathered = xp.empty((pg.size(),) + array.shape, dtype=array.dtype) if mine else None
+    request = pg.comm.Igather(_buffer(_contiguous(array)),
+                              _buffer(gathered) if mine else None, root)
+
+    def finish():
+        for out, part in zip(gather_list if mine else (), gathered if mine else ()):
+            _store(out, part)
+    return _run(request, finish, async_op)
+
+
+def scatter(tensor, scatter_list=None, src=None, group=None, async_op=False, group_src=None):
+    """tensor on rank r ← scatter_list[r] of the src rank; the other ranks give no scatter_list."""
+    array = _array(tensor, "scatter")
+    pg = _group(group, "scatter")
+    if pg is None:
+        return _skipped(async_op)
+    root = _root(pg, src, group_src, "scatter", "src")
+    mine = pg.rank() == root
+    if mine:
+        parts = xp.stack(_check_list(scatter_list, array, pg.size(), "scatter", "scatter_list"))
+    elif scatter_list:
+        raise ValueError("scatter: scatter_list must be given on the source rank only "
+                         f"(src={pg.ranks[root]}), not on rank {pg.ranks[pg.rank()]}")
+    check_same(pg, "scatter", array)
+    received = xp.empty(array.shape, dtype=array.dtype)
+    request = pg.comm.Iscatter(_buffer(parts) if mine else None, _buffer(received), root)
+    return _run(request, lambda: _store(tensor, received), async_op)
+
+
+def barrier(group=None, async_op=False, device_ids=None):
+    """Wait until every rank of the group has called barrier."""
+    pg = _group(group, "barrier")
+    if pg is None:
+        return _skipped(async_op)
+    return _run(pg.comm.Ibarrier(), None, async_op)
+
+
+# ----- point to point ----------------------------------------------------------------------------
+def send(tensor, dst=None, group=None, tag=0, group_dst=None):
+    """Send tensor to the dst rank (blocks until it may be reused)."""
+    isend(tensor, dst, group, tag, group_dst).wait()
+
+
+def recv(tensor, src=None, group=None, tag=0, group_src=None):
+    """tensor ← what the src rank sends (any rank if src is None); returns the sender's rank."""
+    work = irecv(tensor, src, group, tag, group_src)
+    work.wait()
+    return work.source_rank()
+
+
+def isend(tensor, dst=None, group=None, tag=0, group_dst=None):
+    array = _array(tensor, "isend")
+    pg = _group(group, "isend")
+    if pg is None:
+        return _skipped(True)
+    peer = _root(pg, dst, group_dst, "isend", "dst")
+    return Work(pg.comm.Isend(_buffer(_contiguous(array)), peer, tag))
+
+
+def irecv(tensor, src=None, group=None, tag=0, group_src=None):
+    array = _array(tensor, "irecv")
+    pg = _group(group, "irecv")
+    if pg is None:
+        return _skipped(True)
+    MPI = mpi("irecv")
+    anyone = src is None and group_src is None
+    peer = MPI.ANY_SOURCE if anyone else _root(pg, src, group_src, "irecv", "src")
+    buffer, status = xp.empty(array.shape, dtype=array.dtype), MPI.Status()
+    request = pg.comm.Irecv(_buffer(buffer), peer, tag)
+    work = _Received(request, lambda: _store(tensor, buffer), status, pg)
+    return work
+
+
+class _Received(Work):
+    """A receive's Work, which also knows who sent."""
+
+    def __init__(self, request, finish, status, pg):
+        super().__init__(request, finish)
+        self._status, self._pg = status, pg
+
+    def wait(self, timeout=None):
+        if not self._done:
+            self._request.Wait(self._status)
+            self._complete()
+        return True
+
+    def source_rank(self):
+        return self._pg.ranks[self._status.Get_source()]
+
+
+def _root(pg, rank, group_rank, who, name):
+    """The group rank of the src/dst a collective names by global rank (or by group_src/dst)."""
+    if rank is not None and group_rank is not None:
+        raise ValueError(f"{who}: give {name} or group_{name}, not both")
+    if group_rank is not None:
+        if not 0 <= group_rank < pg.size():
+            raise ValueError(f"{who}: group_{name}={group_rank} is not a rank of the group "
+                             f"(0 .. {pg.size() - 1})")
+        return group_rank
+    return pg.group_rank(0 if rank is None else rank, who, name)
+
+
+def _check_sizes(big, small, size, who, big_name, small_name):
+    if big.size != small.size * size or big.dtype != small.dtype:
+        raise ValueError(f"{who}: {big_name} ({big.dtype} {big.shape}) must hold world_size "
+                         f"({size}) times the elements of {small_name} ({small.dtype} "
+                         f"{small.shape}), in the same dtype")
