@@ -88,7 +88,3 @@ def _set_torchrun_variables(world):
 def _shared_memory_split():
     from mpi4py import MPI
     return MPI.COMM_TYPE_SHARED
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

@@ -1,6 +1,6 @@
 """Starting a job (`chainrule run -n N`): launch() hands it to the MPI implementation's own
 launcher (mpirun/mpiexec of the MPI installed with this Python), which starts N copies of
-`python -m chainrule.cli.rank TARGET...` (one rank each: cli/rank.py) and ends them all when one
+chainrule.cli.rank's main (one rank each) and ends them all when one
 fails."""
 import os
 import shutil
@@ -13,6 +13,9 @@ __all__ = ["find_launcher", "launch", "launcher_command"]
 # environment to the ranks of its own host only; MPICH's Hydra passes it everywhere).
 _EXPORTED = ("PATH", "PYTHONPATH", "PYTHONUNBUFFERED", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
              "MKL_NUM_THREADS")
+# Each rank's program (not `-m chainrule.cli.rank`: the cli package imports that module already,
+# and runpy warns when a module it is to run as __main__ is imported first).
+_RANK_MAIN = "import sys; from chainrule.cli.rank import main; sys.exit(main(sys.argv[1:]))"
 _THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
@@ -49,7 +52,7 @@ def launcher_command(nproc, target, hostfile=None):
         raise ValueError(f"chainrule run: -n must be a positive number of processes, got "
                          f"{nproc!r}")
     launcher = find_launcher()
-    rank = [sys.executable, "-m", "chainrule.cli.rank", *target]
+    rank = [sys.executable, "-c", _RANK_MAIN, *target]
     if _is_open_mpi(launcher):
         flags = ["--oversubscribe", "--bind-to", "none"]   # more ranks than cores is allowed
         if hasattr(os, "geteuid") and os.geteuid() == 0:
