@@ -31,8 +31,9 @@ class Tensor:
     # uses it (autograd.function.grad_accumulator; left unset until then)
     # _requires_grad: the flag behind the requires_grad property, read and written directly by the
     # hot paths (Function.apply, _make, the engine), which need no checks
+    # _post_accumulate_hooks: a leaf's, set by register_post_accumulate_grad_hook only
     __slots__ = ("array", "_requires_grad", "_grad", "grad_fn", "_version", "_hooks",
-                 "_grad_accumulator", "__weakref__")
+                 "_grad_accumulator", "_post_accumulate_hooks", "__weakref__")
     __array_priority__ = 1000   # `ndarray + tensor` calls Tensor.__radd__, not NumPy's loop
     __hash__ = object.__hash__  # identity, as in PyTorch (== is elementwise)
 
@@ -271,6 +272,22 @@ class Tensor:
         owner._hooks.append(hook)
         return _RemovableHandle(owner._hooks, hook)
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call hook(self) each time backward has added into this leaf's .grad (during the pass,
+        once the leaf's gradient is complete)."""
+        if self.grad_fn is not None:
+            raise RuntimeError("register_post_accumulate_grad_hook: post accumulate grad hooks "
+                               "cannot be registered on non-leaf tensors")
+        if not self.requires_grad:
+            raise RuntimeError("register_post_accumulate_grad_hook: cannot register a hook on a "
+                               "tensor that does not require grad")
+        hooks = getattr(self, "_post_accumulate_hooks", None)
+        if hooks is None:
+            hooks = self._post_accumulate_hooks = []
+        hooks.append(hook)
+        post_accumulate_hooks[0] += 1
+        return _RemovableHandle(hooks, hook, post_accumulate_hooks)
+
     # ----- in-place updates ---------------------------------------------------------------------
     def _update(self, name, compute, *args):
         """Replace this tensor's value by compute(old value, *args), recording it if a graph
@@ -397,12 +414,19 @@ def _copied(t, source):
 
 
 class _RemovableHandle:
-    def __init__(self, hooks, hook):
-        self.hooks, self.hook = hooks, hook
+    def __init__(self, hooks, hook, count=None):
+        self.hooks, self.hook, self.count = hooks, hook, count
 
     def remove(self):
         if self.hook in self.hooks:
             self.hooks.remove(self.hook)
+            if self.count is not None:
+                self.count[0] -= 1
+
+
+# How many post-accumulate hooks are registered on live handles (a one-item list the engine
+# reads): while there are none, backward writes every .grad at the end of the pass, as before
+post_accumulate_hooks = [0]
 
 
 _new = object.__new__

@@ -1,5 +1,5 @@
 """nn.DataParallel runs its module as torch's does without a GPU; it refuses GPUs and what is not a
-module; DistributedDataParallel is refused clearly."""
+module. DistributedDataParallel (nn/parallel/distributed.py) is tested in test_distributed.py."""
 import numpy as np
 import pytest
 import torch
@@ -26,10 +26,3 @@ def test_data_parallel_refuses_gpus_and_non_modules():
         cr.nn.DataParallel(cr.nn.Linear(1, 1), device_ids=[0])
     with pytest.raises(TypeError, match="DataParallel: expected an nn.Module, got function"):
         cr.nn.DataParallel(lambda x: x)
-
-
-def test_distributed_data_parallel_is_refused_clearly():
-    with pytest.raises(ValueError, match="process group has not been initialized"):
-        torch.nn.parallel.DistributedDataParallel(torch.nn.Linear(1, 1))
-    with pytest.raises(RuntimeError, match="DistributedDataParallel: .*not yet: the data-parallel"):
-        cr.nn.parallel.DistributedDataParallel(cr.nn.Linear(1, 1))

@@ -18,7 +18,7 @@ import warnings
 from chainrule.autograd.function import AccumulateGrad, grad_accumulator
 from chainrule.grad_mode import state
 from chainrule.backend import xp
-from chainrule.tensor import Tensor
+from chainrule.tensor import Tensor, post_accumulate_hooks
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
@@ -84,18 +84,63 @@ def run(roots, retain_graph, create_graph, inputs=None, accumulate=False):
     wanted = None if inputs is None else {_node_of(t): t for t in inputs}
     grads, owned = _seed_nodes(roots, plain)        # node -> the gradient waiting there
     order, must_run = _order(grads, wanted)
+    # With post-accumulate hooks registered anywhere (DistributedDataParallel's), each leaf's
+    # .grad is written as soon as its last consumer has run, so its hooks run during the pass
+    early = accumulate and wanted is None and post_accumulate_hooks[0] > 0
     previous, state.enabled = state.enabled, create_graph
+    _final_callbacks.append([])
     try:
+        accumulated = []
         captured = _propagate(order, grads, owned, must_run=must_run, wanted=wanted,
-                              retain_graph=retain_graph, plain=plain)
+                              retain_graph=retain_graph, plain=plain,
+                              ready=_leaves_ready(order) if early else None,
+                              accumulated=accumulated)
         # what is left in grads: the sums that reached the leaves' AccumulateGrad nodes
         reached = _at_leaves(grads, owned, captured, wanted, plain)
         if accumulate:
             for t, g, is_owned in reached:
-                accumulate_grad(t, g, is_owned, create_graph)
-        return reached
+                _accumulate(t, g, is_owned, create_graph)
+        for callback in _final_callbacks[-1]:
+            callback()
+        return accumulated + reached
     finally:
+        _final_callbacks.pop()
         state.enabled = previous
+
+
+# The callbacks queued during each backward pass running (a hook may start another): run, in
+# order, once the pass's gradients are all accumulated
+_final_callbacks = []
+
+
+def queue_callback(callback):
+    """Run callback() at the end of the backward pass now running, after every .grad is written
+    (torch's Variable._execution_engine.queue_callback; DistributedDataParallel's last step)."""
+    if not _final_callbacks:
+        raise RuntimeError("queue_callback: final callbacks can only be installed during the "
+                           "backward pass")
+    _final_callbacks[-1].append(callback)
+
+
+def _accumulate(t, g, owned, create_graph):
+    accumulate_grad(t, g, owned, create_graph)
+    if post_accumulate_hooks[0]:
+        for hook in getattr(t, "_post_accumulate_hooks", None) or ():
+            hook(t)
+
+
+def _leaves_ready(order):
+    """{position in order: the leaves' AccumulateGrad nodes whose last consumer is there}."""
+    last = {}
+    for index, fn in enumerate(order):
+        if not fn.freed:
+            for parent in fn.parents:
+                if type(parent) is AccumulateGrad:
+                    last[parent] = index
+    ready = {}
+    for node, index in last.items():
+        ready.setdefault(index, []).append(node)
+    return ready
 
 
 # ----- 1. order ---------------------------------------------------------------------------------
@@ -160,30 +205,46 @@ def _leading_to(wanted, consumers):
 
 
 # ----- 2. propagate -----------------------------------------------------------------------------
-def _propagate(order, grads, owned, *, must_run, wanted, retain_graph, plain):
+def _propagate(order, grads, owned, *, must_run, wanted, retain_graph, plain, ready=None,
+               accumulated=None):
     """Run each node in order on the sum of the gradients sent to it (popped from grads); return
     the gradients of wanted non-leaf tensors, caught as they pass their node. Runs inside run's
     grad mode (create_graph) and errstate.
 
     must_run: with `inputs=`, the nodes whose backward runs (None: all); wanted: node -> tensor
     for `inputs=` (None: the leaves); retain_graph: keep the nodes' saved values (else freed);
-    plain: the gradients are arrays (create_graph=False), else Tensors."""
+    plain: the gradients are arrays (create_graph=False), else Tensors; ready: leaves to
+    accumulate as the pass goes (_leaves_ready), each appended to `accumulated`."""
     captured = {}
     sums = set()   # the nodes whose waiting gradient is a sum the engine made: added to in place
-    for fn in order:
+    for index, fn in enumerate(order):
         g = grads.pop(fn, None)
+        if g is not None:
+            if type(g) is SliceGradient:
+                g = g.materialize()
+            if fn._hooks is not None or fn.retained is not None or wanted is not None:
+                g = _pass_node(fn, g, captured, wanted, plain)
+            if must_run is None or fn in must_run:
+                _call_backward(fn, g, grads, owned, sums, plain)
+                if not retain_graph:
+                    fn.free()
+        if ready is not None and index in ready:
+            _accumulate_ready(ready[index], grads, owned, plain, accumulated)
+    return captured
+
+
+def _accumulate_ready(nodes, grads, owned, plain, accumulated):
+    """Write the .grad of leaves whose gradient is complete (run's `early`), before the pass
+    ends; their post-accumulate hooks run now."""
+    for node in nodes:
+        g = grads.pop(node, None)
         if g is None:
             continue
-        if type(g) is SliceGradient:
-            g = g.materialize()
-        if fn._hooks is not None or fn.retained is not None or wanted is not None:
-            g = _pass_node(fn, g, captured, wanted, plain)
-            if must_run is not None and fn not in must_run:
-                continue
-        _call_backward(fn, g, grads, owned, sums, plain)
-        if not retain_graph:
-            fn.free()
-    return captured
+        if plain:
+            g = Tensor._make(g.materialize() if type(g) is SliceGradient else g)
+        t, g, is_owned = _leaf_result(node, g, node in owned)
+        _accumulate(t, g, is_owned, not plain)
+        accumulated.append((t, g, False))
 
 
 def _pass_node(fn, g, captured, wanted, plain):

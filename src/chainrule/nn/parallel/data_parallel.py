@@ -1,4 +1,4 @@
-"""DataParallel and DistributedDataParallel, as far as one CPU process allows."""
+"""DataParallel: one process, the module as is (torch does the same without a GPU)."""
 from chainrule.nn.module import Module
 from chainrule.placement import check_device
 
@@ -25,15 +25,3 @@ class DataParallel(Module):
 
     def forward(self, *inputs, **kwargs):
         return self.module(*inputs, **kwargs)
-
-
-class DistributedDataParallel(Module):
-    """torch's DistributedDataParallel needs a process group; chainrule.distributed has none yet
-    (the data-parallel issue), so constructing one is refused."""
-
-    def __init__(self, module, device_ids=None, output_device=None, dim=0, *args, **kwargs):
-        super().__init__()
-        raise RuntimeError("DistributedDataParallel: the default process group has not been "
-                           "initialized, and chainrule.distributed is not yet available (not yet: "
-                           "the data-parallel issue); train the module directly, or wrap it in "
-                           "DataParallel")
