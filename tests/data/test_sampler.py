@@ -1,6 +1,7 @@
-"""Samplers: torch's indices where they are deterministic (sequential, batches, distributed
-without shuffling), torch's laws where they are random (every index once per permutation, lazily
-drawn, weights respected), reproducible from a generator; bad arguments refused as torch does."""
+"""Samplers: torch's indices where they are deterministic (sequential, batches), torch's laws
+where they are random (every index once per permutation, lazily drawn, weights respected),
+reproducible from a generator; bad arguments refused as torch does. DistributedSampler's tests
+are in test_distributed.py."""
 import itertools
 import time
 import tracemalloc
@@ -12,7 +13,6 @@ import torch
 import chainrule as cr
 from chainrule.utils.data import (
     BatchSampler, RandomSampler, SequentialSampler, SubsetRandomSampler, WeightedRandomSampler)
-from chainrule.utils.data.distributed import DistributedSampler
 
 
 @pytest.mark.parametrize("n, batch_size, drop_last", [
@@ -98,18 +98,6 @@ def test_weighted_random_sampler():
     assert len(WeightedRandomSampler(weights, 7)) == 7
 
 
-def test_distributed_sampler_matches_torch_without_shuffling():
-    for n, replicas, drop_last in ((10, 3, False), (10, 3, True), (2, 4, False)):
-        for rank in range(replicas):
-            ours = DistributedSampler(range(n), replicas, rank, shuffle=False,
-                                      drop_last=drop_last)
-            theirs = torch.utils.data.DistributedSampler(range(n), replicas, rank,
-                                                         shuffle=False, drop_last=drop_last)
-            assert list(ours) == list(theirs) and len(ours) == len(theirs)
-    shares = [list(DistributedSampler(range(9), 3, rank, seed=1)) for rank in range(3)]
-    assert sorted(sum(shares, [])) == list(range(9))
-
-
 @pytest.mark.parametrize("make, error, message", [
     (lambda: RandomSampler(range(3), num_samples=0), ValueError,
      "num_samples should be a positive integer value, but got num_samples=0"),
@@ -123,8 +111,6 @@ def test_distributed_sampler_matches_torch_without_shuffling():
      "batch_size should be a positive integer value, but got batch_size=0"),
     (lambda: BatchSampler(range(3), 2, 1), ValueError,
      "drop_last should be a boolean value, but got drop_last=1"),
-    (lambda: DistributedSampler(range(3), 2, 2), ValueError,
-     r"invalid rank 2, rank should be in the interval \[0, 1\]"),
 ])
 def test_bad_arguments_are_refused_as_torch_refuses_them(make, error, message):
     with pytest.raises(error, match=message):
@@ -137,7 +123,6 @@ def test_bad_arguments_are_refused_as_torch_refuses_them(make, error, message):
      "cannot draw 2 samples without replacement from 1 non-zero weights"),
     (lambda: list(RandomSampler([], replacement=True, num_samples=3)),
      "cannot draw 3 samples from an empty data_source"),
-    (lambda: DistributedSampler(range(3)), "give num_replicas and rank"),
 ])
 def test_what_torch_leaves_to_a_later_error_is_named_at_once(make, message):
     with pytest.raises((ValueError, RuntimeError), match=message):
