@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,labs]'
+	$(PY) -m pip install --quiet -e '.[test,labs,distributed]'
 	touch $(STAMP)
 
 # The lecture in one command: curve fitting, the MNIST-1D table, the two claims measured, and
