@@ -89,7 +89,6 @@ REFUSED = [
     ("import torchaudio", r"torchaudio is not part of chainrule"),
     ("import torch.distributions", r"chainrule has no torch.distributions.*sample with"),
     ("from torch.hub import load_state_dict_from_url", r"torch.hub.*safetensors"),
-    ("import torch.multiprocessing as mp", r"use Python's multiprocessing"),
     ("import torch.nn.no_such_module", r"chainrule has no torch.nn.no_such_module .*"
                                        r"chainrule.nn.no_such_module.*README"),
 ]

@@ -6,7 +6,8 @@ from chainrule import autograd, cuda, data, nn, ops, optim, utils
 from chainrule.autograd import functional as _autograd_functional  # jacobian ... (a layer up)
 from chainrule import linalg, special
 from chainrule import models, sample, train   # the lecture's models, samplers, selection
-from chainrule import accelerator, amp, backends, distributed   # shims: nothing to accelerate
+from chainrule import accelerator, amp, backends   # shims: nothing to accelerate
+from chainrule import distributed, multiprocessing   # torch.distributed on MPI; mp.spawn
 from chainrule.amp import autocast
 from chainrule.grad_mode import (
     enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,

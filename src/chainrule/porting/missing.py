@@ -27,8 +27,6 @@ SUBMODULES = {
     "torch.ao": "chainrule computes in float32/float64 only: train without quantisation.",
     "torch.export": "chainrule cannot export programs: it runs them eagerly.",
     "torch.package": "chainrule never pickles code: save weights with chainrule.save(state_dict).",
-    "torch.multiprocessing": "use Python's multiprocessing: chainrule tensors are NumPy arrays "
-                             "underneath and pickle as such (no shared-memory tensors).",
     "torch.testing": "compare with chainrule.allclose(a, b, rtol, atol), or "
                      "numpy.testing.assert_allclose(a.numpy(), b.numpy()).",
 }
