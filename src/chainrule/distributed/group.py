@@ -5,22 +5,9 @@ import datetime
 import importlib.util
 import os
 
-__all__ = [
-    "GroupMember",
-    "ProcessGroup",
-    "destroy_process_group",
-    "get_backend",
-    "get_rank",
-    "get_world_size",
-    "group",
-    "init_process_group",
-    "is_available",
-    "is_gloo_available",
-    "is_initialized",
-    "is_mpi_available",
-    "is_nccl_available",
-    "new_group",
-]
+__all__ = ["GroupMember", "ProcessGroup", "destroy_process_group", "get_backend", "get_rank",
+           "get_world_size", "group", "init_process_group", "is_available", "is_gloo_available",
+           "is_initialized", "is_mpi_available", "is_nccl_available", "new_group"]
 
 # "gloo" is accepted so that CPU programs written for torch run unchanged: both names run on MPI.
 BACKENDS = ("mpi", "gloo")
