@@ -90,13 +90,17 @@ def refusals(world):
 
 
 def own_refusals(rank):
-    """Mistakes of one rank's own, refused there (on the ranks other than 0) before any
-    communication, so that they do not wait for the others."""
+    """Mistakes of one rank's own (the ranks other than 0 give a list only rank 0, the root, may
+    give): refused there by what was wrong, and on rank 0 by who refused, so no rank waits."""
+    if rank == 0:
+        return {case: ("ValueError", [f"{op}: refused on rank 1", "no rank took part"])
+                for case, op in (("gather_list given on a rank other than dst", "gather"),
+                                 ("scatter_list given on a rank other than src", "scatter"))}
     return {
         "gather_list given on a rank other than dst": ("ValueError", [
-            "gather:", "gather_list", "(dst=0)", f"not on rank {rank}"]),
+            "gather:", "gather_list", "destination rank only (0)", f"not on rank {rank}"]),
         "scatter_list given on a rank other than src": ("ValueError", [
-            "scatter:", "scatter_list", "(src=0)", f"not on rank {rank}"]),
+            "scatter:", "scatter_list", "source rank only (0)", f"not on rank {rank}"]),
     }
 
 
@@ -131,9 +135,9 @@ def test_a_refusal_comes_on_every_rank_alike_and_says_why(job, case):
         assert part in answers[0][1], answers[0]
 
 
-def test_a_mistake_of_one_rank_is_refused_there_before_any_communication(job):
+def test_a_mistake_of_one_rank_is_refused_there_and_on_the_ranks_waiting_for_it(job):
     _, lines = job
-    for line in lines[1:]:
+    for line in lines:
         for case, (kind, says) in own_refusals(line["rank"]).items():
             answer = line["refused"][case]
             assert answer[0] == kind and all(part in answer[1] for part in says), answer
@@ -175,6 +179,6 @@ def test_in_a_world_of_one_async_op_returns_a_work_that_is_done_when_waited(worl
     np.testing.assert_array_equal(t.numpy(), [1.0, 2.0])
 
 
-def test_a_non_tensor_is_refused_by_name_before_anything_is_sent():
+def test_a_non_tensor_is_refused_by_name_before_anything_is_sent(world_of_one):
     with pytest.raises(TypeError, match="broadcast: tensor must be a Tensor, got list"):
         dist.broadcast([1.0], src=0)

@@ -109,30 +109,47 @@ def _mpi_op(op, dtype, who):
     return table[op], op is ReduceOp.AVG
 
 
-# ----- the same tensors on every rank ------------------------------------------------------------
+# ----- every rank agrees before anything is sent ----------------------------------------------
 _MAX_DIMS = 16
+_ROW = _MAX_DIMS + 3   # refused here?, dtype, ndim, shape ...
 
 
-def check_same(pg, who, array, what="tensor"):
-    """Refuse, on every rank alike, an array whose shape or dtype differs across the group."""
-    if array.ndim > _MAX_DIMS:
-        raise ValueError(f"{who}: a {what} of {array.ndim} dimensions; at most {_MAX_DIMS}")
-    row = xp.full(_MAX_DIMS + 2, -1, dtype=xp.int64)
-    row[0], row[1], row[2:2 + array.ndim] = array.dtype.num, array.ndim, array.shape
-    rows = xp.empty((pg.size(), row.size), dtype=xp.int64)
+def agree(pg, who, local, what="tensor"):
+    """Run this rank's own checks, local() -> (the array to compare across ranks, what the
+    collective needs), then compare every rank's outcome and array (one small Allgather): a
+    refusal on any rank, or an array whose shape or dtype differs, is raised on every rank alike,
+    so that no rank is left waiting in a collective the others never start."""
+    array, result, error = None, None, None
+    try:
+        array, result = local()
+        if array.ndim > _MAX_DIMS:
+            raise ValueError(f"{who}: a {what} of {array.ndim} dimensions; at most {_MAX_DIMS}")
+    except (TypeError, ValueError) as refusal:
+        error = refusal
+    row = xp.full(_ROW, -1, dtype=xp.int64)
+    row[0] = error is not None
+    if error is None:
+        row[1], row[2], row[3:3 + array.ndim] = array.dtype.num, array.ndim, array.shape
+    rows = xp.empty((pg.size(), _ROW), dtype=xp.int64)
     pg.comm.Allgather(row, rows)
-    if (rows == rows[0]).all():
-        return
-    described = ", ".join(
-        f"rank {pg.ranks[i]} has {_described(r)}" for i, r in enumerate(rows.tolist()))
-    raise ValueError(f"{who}: the {what} must have the same shape and dtype on every rank: "
-                     f"{described}")
+    if error is not None:
+        raise error
+    refused = [pg.ranks[i] for i in range(pg.size()) if rows[i, 0]]
+    if refused:
+        raise ValueError(f"{who}: refused on rank {', '.join(map(str, refused))} (its error says "
+                         "why); no rank took part")
+    if not (rows == rows[0]).all():
+        described = ", ".join(
+            f"rank {pg.ranks[i]} has {_described(r)}" for i, r in enumerate(rows.tolist()))
+        raise ValueError(f"{who}: the {what} must have the same shape and dtype on every rank: "
+                         f"{described}")
+    return result
 
 
 def _described(row):
-    dtype = next((d for d in xp.sctypeDict.values() if xp.dtype(d).num == row[0]), None)
-    name = xp.dtype(dtype).name if dtype is not None else f"dtype #{row[0]}"
-    return f"{name} {tuple(row[2:2 + row[1]])}"
+    dtype = next((d for d in xp.sctypeDict.values() if xp.dtype(d).num == row[1]), None)
+    name = xp.dtype(dtype).name if dtype is not None else f"dtype #{row[1]}"
+    return f"{name} {tuple(row[3:3 + row[2]])}"
 
 
 def _check_list(tensors, array, size, who, name):
@@ -170,15 +187,18 @@ class _Done:
 
 
 # ----- the collectives ---------------------------------------------------------------------------
+# Each checks its arguments in a local() that agree() runs on every rank (see agree).
 def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
     """tensor ← op over the ranks of their tensors (in place, on every rank)."""
-    array = _array(tensor, "all_reduce")
     pg = _group(group, "all_reduce")
     if pg is None:
         return _skipped(async_op)
-    mpi_op, average = _mpi_op(op, array.dtype, "all_reduce")
-    check_same(pg, "all_reduce", array)
-    buffer = _contiguous(array)
+
+    def local():
+        array = _array(tensor, "all_reduce")
+        return array, _mpi_op(op, array.dtype, "all_reduce")
+    mpi_op, average = agree(pg, "all_reduce", local)
+    buffer = _contiguous(tensor.array)
     request = pg.comm.Iallreduce(mpi("all_reduce").IN_PLACE, _buffer(buffer), mpi_op)
 
     def finish():
@@ -190,14 +210,16 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
 
 def reduce(tensor, dst=None, op=ReduceOp.SUM, group=None, async_op=False, group_dst=None):
     """The dst rank's tensor ← op over the ranks of their tensors; the others' stay as they are."""
-    array = _array(tensor, "reduce")
     pg = _group(group, "reduce")
     if pg is None:
         return _skipped(async_op)
-    root = _root(pg, dst, group_dst, "reduce", "dst")
-    mpi_op, average = _mpi_op(op, array.dtype, "reduce")
-    check_same(pg, "reduce", array)
-    buffer = _contiguous(array)
+
+    def local():
+        array = _array(tensor, "reduce")
+        return array, (_root(pg, dst, group_dst, "reduce", "dst"),
+                       *_mpi_op(op, array.dtype, "reduce"))
+    root, mpi_op, average = agree(pg, "reduce", local)
+    buffer = _contiguous(tensor.array)
     mine = pg.rank() == root
     send = mpi("reduce").IN_PLACE if mine else _buffer(buffer)
     request = pg.comm.Ireduce(send, _buffer(buffer) if mine else None, mpi_op, root)
@@ -212,25 +234,27 @@ def reduce(tensor, dst=None, op=ReduceOp.SUM, group=None, async_op=False, group_
 
 def broadcast(tensor, src=None, group=None, async_op=False, group_src=None):
     """Every rank's tensor ← the src rank's."""
-    array = _array(tensor, "broadcast")
     pg = _group(group, "broadcast")
     if pg is None:
         return _skipped(async_op)
-    root = _root(pg, src, group_src, "broadcast", "src")
-    check_same(pg, "broadcast", array)
-    buffer = _contiguous(array)
+    root = agree(pg, "broadcast", lambda: (_array(tensor, "broadcast"),
+                                           _root(pg, src, group_src, "broadcast", "src")))
+    buffer = _contiguous(tensor.array)
     request = pg.comm.Ibcast(_buffer(buffer), root)
     return _run(request, lambda: _store(tensor, buffer), async_op)
 
 
 def all_gather(tensor_list, tensor, group=None, async_op=False):
     """tensor_list[r] ← rank r's tensor, on every rank."""
-    array = _array(tensor, "all_gather")
     pg = _group(group, "all_gather")
     if pg is None:
         return _skipped(async_op)
-    _check_list(tensor_list, array, pg.size(), "all_gather", "tensor_list")
-    check_same(pg, "all_gather", array)
+
+    def local():
+        array = _array(tensor, "all_gather")
+        _check_list(tensor_list, array, pg.size(), "all_gather", "tensor_list")
+        return array, array
+    array = agree(pg, "all_gather", local)
     gathered = xp.empty((pg.size(),) + array.shape, dtype=array.dtype)
     request = pg.comm.Iallgather(_buffer(_contiguous(array)), _buffer(gathered))
 
@@ -244,27 +268,32 @@ def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=Fal
     """output_tensor ← the ranks' input tensors, stacked or concatenated along dim 0 (output holds
     world_size times as many elements, as torch's)."""
     who = "all_gather_into_tensor"
-    array, out = _array(input_tensor, who, "input_tensor"), _array(output_tensor, who,
-                                                                  "output_tensor")
     pg = _group(group, who)
     if pg is None:
         return _skipped(async_op)
-    _check_sizes(out, array, pg.size(), who, "output_tensor", "input_tensor")
-    check_same(pg, who, array, "input_tensor")
-    gathered = _contiguous(out)
+
+    def local():
+        array, out = _array(input_tensor, who, "input_tensor"), _array(output_tensor, who,
+                                                                      "output_tensor")
+        _check_sizes(out, array, pg.size(), who, "output_tensor", "input_tensor")
+        return array, array
+    array = agree(pg, who, local, "input_tensor")
+    gathered = _contiguous(output_tensor.array)
     request = pg.comm.Iallgather(_buffer(_contiguous(array)), _buffer(gathered))
     return _run(request, lambda: _store(output_tensor, gathered), async_op)
 
 
 def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op=False):
     """output on rank r ← op over the ranks of their input_list[r]."""
-    array = _array(output, "reduce_scatter", "output")
     pg = _group(group, "reduce_scatter")
     if pg is None:
         return _skipped(async_op)
-    inputs = _check_list(input_list, array, pg.size(), "reduce_scatter", "input_list")
-    mpi_op, average = _mpi_op(op, array.dtype, "reduce_scatter")
-    check_same(pg, "reduce_scatter", array, "output")
+
+    def local():
+        array = _array(output, "reduce_scatter", "output")
+        inputs = _check_list(input_list, array, pg.size(), "reduce_scatter", "input_list")
+        return array, (inputs, *_mpi_op(op, array.dtype, "reduce_scatter"))
+    inputs, mpi_op, average = agree(pg, "reduce_scatter", local, "output")
     return _reduce_scatter(output, xp.stack(inputs), mpi_op, average, pg, async_op)
 
 
@@ -272,14 +301,16 @@ def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=F
     """output on rank r ← op over the ranks of the r-th of world_size equal parts of input
     (along dim 0)."""
     who = "reduce_scatter_tensor"
-    array, whole = _array(output, who, "output"), _array(input, who, "input")
     pg = _group(group, who)
     if pg is None:
         return _skipped(async_op)
-    _check_sizes(whole, array, pg.size(), who, "input", "output")
-    mpi_op, average = _mpi_op(op, array.dtype, who)
-    check_same(pg, who, whole, "input")
-    return _reduce_scatter(output, _contiguous(whole), mpi_op, average, pg, async_op)
+
+    def local():
+        array, whole = _array(output, who, "output"), _array(input, who, "input")
+        _check_sizes(whole, array, pg.size(), who, "input", "output")
+        return whole, _mpi_op(op, array.dtype, who)
+    mpi_op, average = agree(pg, who, local, "input")
+    return _reduce_scatter(output, _contiguous(input.array), mpi_op, average, pg, async_op)
 
 
 def _reduce_scatter(output, parts, mpi_op, average, pg, async_op):
@@ -295,18 +326,17 @@ def _reduce_scatter(output, parts, mpi_op, average, pg, async_op):
 
 def gather(tensor, gather_list=None, dst=None, group=None, async_op=False, group_dst=None):
     """On the dst rank, gather_list[r] ← rank r's tensor; the other ranks give no gather_list."""
-    array = _array(tensor, "gather")
     pg = _group(group, "gather")
     if pg is None:
         return _skipped(async_op)
-    root = _root(pg, dst, group_dst, "gather", "dst")
-    mine = pg.rank() == root
-    if mine:
-        _check_list(gather_list, array, pg.size(), "gather", "gather_list")
-    elif gather_list:
-        raise ValueError("gather: gather_list must be given on the destination rank only "
-                         f"(dst={pg.ranks[root]}), not on rank {pg.ranks[pg.rank()]}")
-    check_same(pg, "gather", array)
+
+    def local():
+        array = _array(tensor, "gather")
+        root = _root(pg, dst, group_dst, "gather", "dst")
+        _check_root_list(pg, root, gather_list, array, "gather", "gather_list", "destination")
+        return array, root
+    root = agree(pg, "gather", local)
+    array, mine = tensor.array, pg.rank() == root
     gathered = xp.empty((pg.size(),) + array.shape, dtype=array.dtype) if mine else None
     request = pg.comm.Igather(_buffer(_contiguous(array)),
                               _buffer(gathered) if mine else None, root)
@@ -319,21 +349,30 @@ def gather(tensor, gather_list=None, dst=None, group=None, async_op=False, group
 
 def scatter(tensor, scatter_list=None, src=None, group=None, async_op=False, group_src=None):
     """tensor on rank r ← scatter_list[r] of the src rank; the other ranks give no scatter_list."""
-    array = _array(tensor, "scatter")
     pg = _group(group, "scatter")
     if pg is None:
         return _skipped(async_op)
-    root = _root(pg, src, group_src, "scatter", "src")
+
+    def local():
+        array = _array(tensor, "scatter")
+        root = _root(pg, src, group_src, "scatter", "src")
+        _check_root_list(pg, root, scatter_list, array, "scatter", "scatter_list", "source")
+        return array, root
+    root = agree(pg, "scatter", local)
     mine = pg.rank() == root
-    if mine:
-        parts = xp.stack(_check_list(scatter_list, array, pg.size(), "scatter", "scatter_list"))
-    elif scatter_list:
-        raise ValueError("scatter: scatter_list must be given on the source rank only "
-                         f"(src={pg.ranks[root]}), not on rank {pg.ranks[pg.rank()]}")
-    check_same(pg, "scatter", array)
-    received = xp.empty(array.shape, dtype=array.dtype)
+    parts = xp.stack([t.array for t in scatter_list]) if mine else None
+    received = xp.empty(tensor.array.shape, dtype=tensor.array.dtype)
     request = pg.comm.Iscatter(_buffer(parts) if mine else None, _buffer(received), root)
     return _run(request, lambda: _store(tensor, received), async_op)
+
+
+def _check_root_list(pg, root, tensors, array, who, name, role):
+    """The list is given on the root rank (checked) and only there."""
+    if pg.rank() == root:
+        _check_list(tensors, array, pg.size(), who, name)
+    elif tensors:
+        raise ValueError(f"{who}: {name} must be given on the {role} rank only "
+                         f"({pg.ranks[root]}), not on rank {pg.ranks[pg.rank()]}")
 
 
 def barrier(group=None, async_op=False, device_ids=None):

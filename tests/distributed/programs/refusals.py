@@ -1,5 +1,5 @@
-"""The collectives' refusals, for collectives.py: each case is called on every rank (or, where
-the mistake is one rank's own, on the ranks that make it), and what it raised is collected as
+"""The collectives' refusals, for collectives.py: each case is called on every rank (where the
+mistake is one rank's own, the others call correctly), and what it raised is collected as
 [error type, message] (["no error", ""] if it raised nothing)."""
 import numpy as np
 
@@ -44,18 +44,19 @@ def cases(rank, world):
 
 
 def own_cases(rank, world):
-    """Mistakes of one rank's own, made on the ranks other than 0 (rank 0, the destination or
-    source, does not call: it would wait for the others)."""
+    """Mistakes of one rank's own: the ranks other than 0 give a list only the root (rank 0)
+    may give; rank 0 calls correctly and must be told too, not left waiting."""
+    def listed():
+        return [zeros(2) for _ in range(world)]
     return {
         "gather_list given on a rank other than dst": lambda: dist.gather(
-            zeros(2), [zeros(2) for _ in range(world)], dst=0),
+            zeros(2), listed(), dst=0),
         "scatter_list given on a rank other than src": lambda: dist.scatter(
-            zeros(2), [zeros(2) for _ in range(world)], src=0),
+            zeros(2), listed(), src=0),
     }
 
 
 def collected(rank, world):
     found = {name: caught(call) for name, call in cases(rank, world).items()}
-    if rank != 0:
-        found.update({name: caught(call) for name, call in own_cases(rank, world).items()})
+    found.update({name: caught(call) for name, call in own_cases(rank, world).items()})
     return found
