@@ -54,9 +54,11 @@ def test_an_unknown_backend_is_refused_by_name(backend):
     assert not dist.is_initialized()
 
 
-def test_a_timeout_must_be_a_timedelta():
-    with pytest.raises(TypeError, match="timeout must be a datetime.timedelta, got int"):
-        dist.init_process_group("gloo", timeout=30)
+@pytest.mark.parametrize("timeout", [30, datetime.timedelta(0), datetime.timedelta(seconds=-1)])
+def test_a_timeout_must_be_a_positive_timedelta(timeout):
+    with pytest.raises(TypeError, match="timeout must be a positive datetime.timedelta, got"):
+        dist.init_process_group("gloo", timeout=timeout)
+    assert not dist.is_initialized()
 
 
 # ----- a world of one ----------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Starting a job: the launcher's command line (with the flags this machine needs), and launched
 jobs: a rank that raises, exits with a status or is killed ends the whole job within seconds
-with its error shown, never a hang; each rank gets torchrun's variables; a module or chainrule's
+with its error shown, and one that leaves makes the others' collectives time out, never a hang; each rank gets torchrun's variables; a module or chainrule's
 own command runs as the target."""
 import os
 import sys
@@ -73,6 +73,14 @@ def test_a_rank_killed_by_a_signal_ends_the_job():
     assert code != 0, err[-3000:]
     assert seconds < 20
     assert "rank 1" in err and "signal 9" in err   # the launcher says which rank died, and how
+    assert "was not stopped" not in out
+
+
+def test_a_collective_whose_partner_left_raises_at_the_groups_timeout():
+    code, out, err, seconds = chainrule_run(2, FAILING, "leave")
+    assert code != 0 and seconds < 20, err[-3000:]
+    assert "RuntimeError: all_reduce: timed out after 2 s waiting for the other ranks" in err
+    assert "chainrule run: rank 0 failed (exit status 1); ending the job" in err
     assert "was not stopped" not in out
 
 

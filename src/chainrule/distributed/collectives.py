@@ -4,6 +4,7 @@ tensors' arrays (in place, as torch's). Before it, every rank's shape and dtype 
 instead of being reduced wrong or leaving a rank waiting. async_op=True starts the nonblocking
 form and returns a Work whose wait() completes it."""
 import enum
+import time
 
 from chainrule.backend import xp
 from chainrule.distributed.group import mpi, resolve
@@ -31,12 +32,16 @@ class Work:
     """A collective started with async_op=True: wait() blocks until it is done (and its results
     are in the tensors); is_completed() asks without blocking."""
 
-    def __init__(self, request, finish=None):
+    def __init__(self, request, finish=None, pg=None, who="collective"):
         self._request, self._finish, self._done = request, finish, False
+        self._pg, self._who = pg, who
 
     def wait(self, timeout=None):
+        """Wait (at most timeout, a timedelta, else the group's) for the collective to end."""
         if not self._done:
-            self._request.Wait()
+            limit = timeout.total_seconds() if timeout is not None else \
+                self._pg.timeout if self._pg is not None else None
+            wait_for(self._request, limit, self._who)
             self._complete()
         return True
 
@@ -54,8 +59,27 @@ class Work:
             self._finish()
 
 
-def _run(request, finish, async_op):
-    work = Work(request, finish)
+def wait_for(request, seconds, who, status=None):
+    """request.Wait(), but raising after `seconds` (None: no limit). MPI's own Wait also polls
+    (it spins until the message is there), so polling here costs no more."""
+    if seconds is None or request.Test(status):
+        if seconds is None:
+            request.Wait(status)
+        return
+    deadline, polls = time.monotonic() + seconds, 0
+    while not request.Test(status):
+        polls += 1
+        if polls % 1024 == 0:
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"{who}: timed out after {seconds:g} s waiting for the other ranks: one of "
+                    "them failed, ended, or called another collective (set the limit with "
+                    "init_process_group(timeout=...))")
+            time.sleep(0.0002)   # past the first polls, leave the core to the ranks it waits for
+
+
+def _run(request, finish, async_op, pg, who):
+    work = Work(request, finish, pg, who)
     if async_op:
         return work
     work.wait()
@@ -131,7 +155,7 @@ def agree(pg, who, local, what="tensor"):
     if error is None:
         row[1], row[2], row[3:3 + array.ndim] = array.dtype.num, array.ndim, array.shape
     rows = xp.empty((pg.size(), _ROW), dtype=xp.int64)
-    pg.comm.Allgather(row, rows)
+    wait_for(pg.comm.Iallgather(row, rows), pg.timeout, who)
     if error is not None:
         raise error
     refused = [pg.ranks[i] for i in range(pg.size()) if rows[i, 0]]
@@ -205,7 +229,7 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
         if average:
             xp.true_divide(buffer, pg.size(), out=buffer, casting="unsafe")
         _store(tensor, buffer)
-    return _run(request, finish, async_op)
+    return _run(request, finish, async_op, pg, "all_reduce")
 
 
 def reduce(tensor, dst=None, op=ReduceOp.SUM, group=None, async_op=False, group_dst=None):
@@ -229,7 +253,7 @@ def reduce(tensor, dst=None, op=ReduceOp.SUM, group=None, async_op=False, group_
             if average:
                 xp.true_divide(buffer, pg.size(), out=buffer, casting="unsafe")
             _store(tensor, buffer)
-    return _run(request, finish, async_op)
+    return _run(request, finish, async_op, pg, "reduce")
 
 
 def broadcast(tensor, src=None, group=None, async_op=False, group_src=None):
@@ -241,7 +265,7 @@ def broadcast(tensor, src=None, group=None, async_op=False, group_src=None):
                                            _root(pg, src, group_src, "broadcast", "src")))
     buffer = _contiguous(tensor.array)
     request = pg.comm.Ibcast(_buffer(buffer), root)
-    return _run(request, lambda: _store(tensor, buffer), async_op)
+    return _run(request, lambda: _store(tensor, buffer), async_op, pg, "broadcast")
 
 
 def all_gather(tensor_list, tensor, group=None, async_op=False):
@@ -261,7 +285,7 @@ def all_gather(tensor_list, tensor, group=None, async_op=False):
     def finish():
         for out, part in zip(tensor_list, gathered):
             _store(out, part)
-    return _run(request, finish, async_op)
+    return _run(request, finish, async_op, pg, "all_gather")
 
 
 def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=False):
@@ -280,7 +304,7 @@ def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=Fal
     array = agree(pg, who, local, "input_tensor")
     gathered = _contiguous(output_tensor.array)
     request = pg.comm.Iallgather(_buffer(_contiguous(array)), _buffer(gathered))
-    return _run(request, lambda: _store(output_tensor, gathered), async_op)
+    return _run(request, lambda: _store(output_tensor, gathered), async_op, pg, who)
 
 
 def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op=False):
@@ -294,7 +318,8 @@ def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op=Fal
         inputs = _check_list(input_list, array, pg.size(), "reduce_scatter", "input_list")
         return array, (inputs, *_mpi_op(op, array.dtype, "reduce_scatter"))
     inputs, mpi_op, average = agree(pg, "reduce_scatter", local, "output")
-    return _reduce_scatter(output, xp.stack(inputs), mpi_op, average, pg, async_op)
+    return _reduce_scatter(output, xp.stack(inputs), mpi_op, average, pg, async_op,
+                           "reduce_scatter")
 
 
 def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=False):
@@ -310,10 +335,11 @@ def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=F
         _check_sizes(whole, array, pg.size(), who, "input", "output")
         return whole, _mpi_op(op, array.dtype, who)
     mpi_op, average = agree(pg, who, local, "input")
-    return _reduce_scatter(output, _contiguous(input.array), mpi_op, average, pg, async_op)
+    return _reduce_scatter(output, _contiguous(input.array), mpi_op, average, pg, async_op,
+                           who)
 
 
-def _reduce_scatter(output, parts, mpi_op, average, pg, async_op):
+def _reduce_scatter(output, parts, mpi_op, average, pg, async_op, who):
     received = xp.empty(output.array.shape, dtype=output.array.dtype)
     request = pg.comm.Ireduce_scatter_block(_buffer(parts), _buffer(received), mpi_op)
 
@@ -321,7 +347,7 @@ def _reduce_scatter(output, parts, mpi_op, average, pg, async_op):
         if average:
             xp.true_divide(received, pg.size(), out=received, casting="unsafe")
         _store(output, received)
-    return _run(request, finish, async_op)
+    return _run(request, finish, async_op, pg, who)
 
 
 def gather(tensor, gather_list=None, dst=None, group=None, async_op=False, group_dst=None):
@@ -344,7 +370,7 @@ def gather(tensor, gather_list=None, dst=None, group=None, async_op=False, group
     def finish():
         for out, part in zip(gather_list if mine else (), gathered if mine else ()):
             _store(out, part)
-    return _run(request, finish, async_op)
+    return _run(request, finish, async_op, pg, "gather")
 
 
 def scatter(tensor, scatter_list=None, src=None, group=None, async_op=False, group_src=None):
@@ -363,7 +389,7 @@ def scatter(tensor, scatter_list=None, src=None, group=None, async_op=False, gro
     parts = xp.stack([t.array for t in scatter_list]) if mine else None
     received = xp.empty(tensor.array.shape, dtype=tensor.array.dtype)
     request = pg.comm.Iscatter(_buffer(parts) if mine else None, _buffer(received), root)
-    return _run(request, lambda: _store(tensor, received), async_op)
+    return _run(request, lambda: _store(tensor, received), async_op, pg, "scatter")
 
 
 def _check_root_list(pg, root, tensors, array, who, name, role):
@@ -380,7 +406,7 @@ def barrier(group=None, async_op=False, device_ids=None):
     pg = _group(group, "barrier")
     if pg is None:
         return _skipped(async_op)
-    return _run(pg.comm.Ibarrier(), None, async_op)
+    return _run(pg.comm.Ibarrier(), None, async_op, pg, "barrier")
 
 
 # ----- point to point ----------------------------------------------------------------------------
@@ -402,7 +428,7 @@ def isend(tensor, dst=None, group=None, tag=0, group_dst=None):
     if pg is None:
         return _skipped(True)
     peer = _root(pg, dst, group_dst, "isend", "dst")
-    return Work(pg.comm.Isend(_buffer(_contiguous(array)), peer, tag))
+    return Work(pg.comm.Isend(_buffer(_contiguous(array)), peer, tag), None, pg, "isend")
 
 
 def irecv(tensor, src=None, group=None, tag=0, group_src=None):
@@ -415,20 +441,20 @@ def irecv(tensor, src=None, group=None, tag=0, group_src=None):
     peer = MPI.ANY_SOURCE if anyone else _root(pg, src, group_src, "irecv", "src")
     buffer, status = xp.empty(array.shape, dtype=array.dtype), MPI.Status()
     request = pg.comm.Irecv(_buffer(buffer), peer, tag)
-    work = _Received(request, lambda: _store(tensor, buffer), status, pg)
-    return work
+    return _Received(request, lambda: _store(tensor, buffer), status, pg)
 
 
 class _Received(Work):
     """A receive's Work, which also knows who sent."""
 
     def __init__(self, request, finish, status, pg):
-        super().__init__(request, finish)
-        self._status, self._pg = status, pg
+        super().__init__(request, finish, pg, "recv")
+        self._status = status
 
     def wait(self, timeout=None):
         if not self._done:
-            self._request.Wait(self._status)
+            limit = timeout.total_seconds() if timeout is not None else self._pg.timeout
+            wait_for(self._request, limit, self._who, self._status)
             self._complete()
         return True
 

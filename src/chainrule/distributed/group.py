@@ -15,12 +15,19 @@ _NOT_INITIALIZED = ("Default process group has not been initialized, please make
                     "init_process_group.")
 
 
+# torch's default for CPU process groups: how long a collective waits for the other ranks
+DEFAULT_TIMEOUT = datetime.timedelta(minutes=30)
+
+
 class ProcessGroup:
     """Ranks that run collectives together: an MPI communicator and, in order, the global ranks
-    of its members (a member's rank in the group is its index there)."""
+    of its members (a member's rank in the group is its index there); timeout, in seconds: how
+    long a collective waits for the others before raising (a rank that left, or that called
+    another collective, would otherwise leave it waiting for ever)."""
 
-    def __init__(self, comm, ranks, backend):
+    def __init__(self, comm, ranks, backend, timeout=DEFAULT_TIMEOUT):
         self.comm, self.ranks, self.backend = comm, tuple(ranks), backend
+        self.timeout = timeout.total_seconds()
 
     def rank(self):
         return self.comm.Get_rank()
@@ -77,17 +84,24 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
     """Join the world of this MPI launch. backend "mpi" or "gloo" (the same here) or None;
     rank and world size come from the launcher, and a world_size or rank given must agree with
     it; init_method (env://, tcp://, file://) and store are not needed and are ignored. A process
-    started without a launcher is a world of one."""
+    started without a launcher is a world of one. timeout (default 30 minutes, as torch's): how
+    long a collective waits for the other ranks before it raises."""
     if is_initialized():
         raise RuntimeError("init_process_group: trying to initialize the default process group "
                            "twice!")
     backend = _backend_name(backend, "init_process_group")
-    if timeout is not None and not isinstance(timeout, datetime.timedelta):
-        raise TypeError(f"init_process_group: timeout must be a datetime.timedelta, got "
-                        f"{type(timeout).__name__}")
+    timeout = _timeout(timeout, "init_process_group")
     comm = mpi("init_process_group").COMM_WORLD
     _check_given(comm, world_size, rank)
-    GroupMember.WORLD = ProcessGroup(comm, range(comm.Get_size()), backend)
+    GroupMember.WORLD = ProcessGroup(comm, range(comm.Get_size()), backend, timeout)
+
+
+def _timeout(timeout, who):
+    if timeout is None:
+        return DEFAULT_TIMEOUT
+    if not isinstance(timeout, datetime.timedelta) or timeout.total_seconds() <= 0:
+        raise TypeError(f"{who}: timeout must be a positive datetime.timedelta, got {timeout!r}")
+    return timeout
 
 
 def _backend_name(backend, who):
@@ -179,9 +193,12 @@ def new_group(ranks=None, timeout=None, backend=None, pg_options=None,
                          f"got {ranks!r}")
     members = sorted(members) if sort_ranks else members
     name = world.backend if backend is None else _backend_name(backend, "new_group")
+    limit = datetime.timedelta(seconds=world.timeout) if timeout is None \
+        else _timeout(timeout, "new_group")
     comm = world.comm.Create_group(world.comm.Get_group().Incl(members)) \
         if world.rank() in members else None
-    return ProcessGroup(comm, members, name) if comm is not None else GroupMember.NON_GROUP_MEMBER
+    return ProcessGroup(comm, members, name, limit) if comm is not None \
+        else GroupMember.NON_GROUP_MEMBER
 
 
 def destroy_process_group(group=None):

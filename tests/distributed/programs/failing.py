@@ -1,6 +1,8 @@
 """A job whose rank 1 fails while rank 0 waits for it in an all_reduce: `failing.py raise`
 raises ValueError, `failing.py exit` calls sys.exit(3), `failing.py kill` kills rank 1 with
-SIGKILL. The job must end at once with rank 1's error, not wait for rank 0."""
+SIGKILL: the job must end at once with rank 1's error, not wait for rank 0. `failing.py leave`:
+rank 1 ends with status 0 as rank 0 waits, so rank 0's all_reduce runs out of its 2 s timeout."""
+import datetime
 import os
 import signal
 import sys
@@ -18,11 +20,13 @@ def fail(how):
         sys.exit(3)
     if how == "kill":
         os.kill(os.getpid(), signal.SIGKILL)
+    if how == "leave":
+        sys.exit(0)
     raise SystemExit(f"failing.py: no such way to fail: {how!r}")
 
 
 def main():
-    dist.init_process_group("gloo")
+    dist.init_process_group("gloo", timeout=datetime.timedelta(seconds=2))
     if dist.get_rank() == 1:
         fail(sys.argv[1])
     print(f"rank {dist.get_rank()} waits in all_reduce", flush=True)
