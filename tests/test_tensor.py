@@ -352,3 +352,34 @@ def test_a_tensor_is_on_the_cpu_as_torch_says():
         assert getattr(ours, name) is getattr(theirs, name) is False, name
     assert repr(ours.device) == repr(theirs.device) == "device(type='cpu')"
     assert ours.device == "cpu" and ours.device.type == "cpu" and ours.device.index is None
+
+
+# ----- register_post_accumulate_grad_hook ------------------------------------------------------
+@pytest.mark.parametrize("make, words", [
+    (lambda L: L.ones(2), "cannot register a hook on a tensor that"),
+    (lambda L: L.ones(2, requires_grad=True) * 2,
+     "post accumulate grad hooks cannot be registered on non-leaf tensors")])
+def test_a_post_accumulate_grad_hook_is_refused_where_torch_refuses_it(make, words):
+    with pytest.raises(RuntimeError, match=words):
+        make(torch).register_post_accumulate_grad_hook(lambda t: None)
+    with pytest.raises(RuntimeError, match=words):
+        make(cr).register_post_accumulate_grad_hook(lambda t: None)
+
+
+def test_removing_a_post_accumulate_grad_hook_stops_it_and_restores_the_count():
+    from chainrule.tensor import post_accumulate_hooks
+    before = post_accumulate_hooks[0]
+    x, calls = cr.ones(2, requires_grad=True), []
+    handles = [x.register_post_accumulate_grad_hook(calls.append) for _ in range(2)]
+    assert post_accumulate_hooks[0] == before + 2
+    (x * 2).sum().backward()
+    assert len(calls) == 2 and all(t is x for t in calls)
+    handles[0].remove()
+    handles[0].remove()   # a second remove does nothing, as torch's handle
+    assert post_accumulate_hooks[0] == before + 1
+    (x * 2).sum().backward()
+    assert len(calls) == 3
+    handles[1].remove()
+    assert post_accumulate_hooks[0] == before
+    (x * 2).sum().backward()
+    assert len(calls) == 3 and x.grad.tolist() == [6.0, 6.0]

@@ -418,10 +418,12 @@ class _RemovableHandle:
         self.hooks, self.hook, self.count = hooks, hook, count
 
     def remove(self):
-        if self.hook in self.hooks:
+        # once, as torch's: a second remove must not take away another registration of the hook
+        if self.hooks is not None and self.hook in self.hooks:
             self.hooks.remove(self.hook)
             if self.count is not None:
                 self.count[0] -= 1
+        self.hooks = None
 
 
 # How many post-accumulate hooks are registered on live handles (a one-item list the engine

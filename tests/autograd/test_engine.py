@@ -485,3 +485,159 @@ def test_create_graph_backward_accumulates_into_an_existing_grad_as_torch(first_
     np.testing.assert_array_equal(held.detach().numpy(), before.numpy())
     # d/dx sum(grad * x) with grad = 6x² (or 3x² + 3x² detached): torch's value
     np.testing.assert_allclose(second.numpy(), theirs[3].numpy(), rtol=1e-12)
+
+
+# ----- post-accumulate-grad hooks and queue_callback (DistributedDataParallel's) ----------------
+def _mlp(L):
+    L.manual_seed(0)
+    return L.nn.Sequential(L.nn.Linear(4, 5), L.nn.Tanh(), L.nn.Linear(5, 6), L.nn.ReLU(),
+                           L.nn.Linear(6, 2))
+
+
+def _two_backwards_recorded(L, model):
+    """Two backwards through model, its parameters' post-accumulate hooks recording (name,
+    .grad as the hook sees it, how many of the backward calls had returned then)."""
+    seen, returned = [], [0]
+    handles = [p.register_post_accumulate_grad_hook(
+        lambda t, name=name: seen.append((name, t.grad.detach().numpy().copy(), returned[0])))
+        for name, p in model.named_parameters()]
+    x = L.tensor(np.linspace(-1, 1, 12, dtype=np.float32).reshape(3, 4))
+    for _ in range(2):
+        model(x).square().sum().backward()
+        returned[0] += 1
+    for handle in handles:
+        handle.remove()
+    return seen
+
+
+def test_post_accumulate_hooks_see_the_final_grad_once_per_backward_in_torchs_layer_order():
+    theirs, ours = _mlp(torch), _mlp(cr)
+    ours.load_state_dict({k: cr.tensor(v.numpy()) for k, v in theirs.state_dict().items()})
+    their_seen, our_seen = _two_backwards_recorded(torch, theirs), _two_backwards_recorded(cr, ours)
+    names = [name for name, _ in ours.named_parameters()]
+    n = len(names)
+    for seen in (our_seen, their_seen):
+        # once per leaf and backward, during that backward (before the call returned)
+        assert [sorted(name for name, _, _ in seen[k * n:(k + 1) * n]) for k in (0, 1)] == \
+            [sorted(names)] * 2
+        assert [returned for _, _, returned in seen] == [0] * n + [1] * n
+        # as each leaf's gradient is complete: the layers from the output back (a layer's weight
+        # and bias come from one node, and the order between them differs from torch's)
+        assert list(dict.fromkeys(name.split(".")[0] for name, _, _ in seen[:n])) == \
+            ["4", "2", "0"]
+    final = dict(ours.named_parameters())
+    for name, grad, _ in our_seen[n:]:   # the second backward's: the final sums, as in .grad
+        np.testing.assert_array_equal(grad, final[name].grad.numpy())
+    theirs_by_call = {(name, k // n): g for k, (name, g, _) in enumerate(their_seen)}
+    for k, (name, grad, _) in enumerate(our_seen):
+        np.testing.assert_allclose(grad, theirs_by_call[name, k // n], rtol=1e-5, atol=1e-7)
+
+
+def _chain(hooked):
+    """x * w1 * w2 * w3, with post-accumulate hooks on the leaves named in hooked, each
+    recording its name and which leaves had a .grad then; and a hook on the gradient of x * w1
+    recording which leaves had a .grad when it reached that product."""
+    leaves = {name: leaf([0.5, -2.0]) for name in ("x", "w1", "w2", "w3")}
+    seen = []
+
+    def record(name):
+        seen.append((name, sorted(k for k, t in leaves.items() if t.grad is not None)))
+    handles = [leaves[name].register_post_accumulate_grad_hook(lambda t, name=name: record(name))
+               for name in hooked]
+    first = leaves["x"] * leaves["w1"]
+    first.register_hook(lambda grad: record("x * w1"))
+    (first * leaves["w2"] * leaves["w3"]).sum().backward()
+    return seen, handles
+
+
+def test_in_a_chain_a_leafs_hook_fires_before_the_hooks_of_leaves_nearer_the_input():
+    seen, handles = _chain(["x", "w1", "w2", "w3"])
+    for handle in handles:
+        handle.remove()
+    # each .grad is written, and its hook run, as soon as the node using the leaf has run (x
+    # and w1 share theirs: either may come first)
+    assert seen[:3] == [("w3", ["w3"]), ("w2", ["w2", "w3"]), ("x * w1", ["w2", "w3"])]
+    assert {name for name, _ in seen[3:]} == {"x", "w1"}
+    assert seen[4][1] == ["w1", "w2", "w3", "x"]
+
+
+def test_once_the_last_hook_is_removed_every_grad_is_written_at_the_end_of_the_pass_again():
+    from chainrule.tensor import post_accumulate_hooks
+    before = post_accumulate_hooks[0]
+    seen, handles = _chain(["w1"])   # one hook anywhere: every leaf is written early
+    assert ("x * w1", ["w2", "w3"]) in seen
+    for handle in handles:
+        handle.remove()
+    assert post_accumulate_hooks[0] == before == 0
+    seen, _ = _chain([])
+    assert seen == [("x * w1", [])]
+
+
+def _gradients(hooked, create_graph):
+    """The gradients of a graph with a shared leaf, slices and a leaf used twice by one node,
+    after two backwards (retain_graph) and, with create_graph, a backward of the first
+    gradients' sum; with hooked, every leaf has a post-accumulate hook that reads its .grad."""
+    x, w = leaf([0.5, -1.5, 2.0, 0.25]), leaf([1.5, 0.5, -2.0, 3.0])
+    handles = [t.register_post_accumulate_grad_hook(lambda t: t.grad.sum())
+               for t in (x, w) if hooked]
+    y = ((x * w).tanh() * x).sum() + (x[:2] * w[2:]).sum() + (w * w).sum() * x[3]
+    y.backward(retain_graph=True, create_graph=create_graph)
+    y.backward(create_graph=create_graph)
+    found = [x.grad.detach().numpy().copy(), w.grad.detach().numpy().copy()]
+    if create_graph:
+        grads = (x.grad, w.grad)
+        x.grad = w.grad = None
+        (grads[0] * grads[1]).sum().backward()
+        found += [x.grad.numpy(), w.grad.numpy()]
+    for handle in handles:
+        handle.remove()
+    return found
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_gradients_with_post_accumulate_hooks_are_those_without(create_graph):
+    for hooked, plain in zip(_gradients(True, create_graph), _gradients(False, create_graph)):
+        np.testing.assert_array_equal(hooked, plain)
+
+
+def _callback_sees(L, queue, hooked):
+    """What a callback queued from the hook of an intermediate gradient sees of the leaves'
+    .grad (compared with .grad after backward), and when it runs; hooked: a post-accumulate
+    hook on w (DistributedDataParallel's path through the engine)."""
+    x, w = (L.tensor([0.5, -1.5], dtype=L.float64, requires_grad=True) for _ in range(2))
+    events = []
+
+    def callback():
+        events.append(("callback", [t.grad.numpy().copy() for t in (x, w)]))
+    h = x * w
+    h.register_hook(lambda grad: queue(callback))
+    handle = w.register_post_accumulate_grad_hook(lambda t: events.append("w's hook")) \
+        if hooked else None
+    (h.exp() * w).sum().backward()
+    events.append("returned")
+    if handle is not None:
+        handle.remove()
+    return events, [x.grad.numpy(), w.grad.numpy()]
+
+
+@pytest.mark.parametrize("hooked", [False, True])
+def test_a_queued_callback_runs_once_after_every_grad_is_written_as_in_torch(hooked):
+    from chainrule.autograd.engine import queue_callback
+    ours = _callback_sees(cr, queue_callback, hooked)
+    theirs = _callback_sees(torch, torch.autograd.Variable._execution_engine.queue_callback,
+                            hooked)
+    for events, final in (ours, theirs):
+        assert [e if isinstance(e, str) else e[0] for e in events] == \
+            ["w's hook"] * hooked + ["callback", "returned"]
+        for seen, grad in zip(events[hooked][1], final):
+            np.testing.assert_array_equal(seen, grad)
+    np.testing.assert_allclose(ours[1][0], theirs[1][0], rtol=1e-12)
+
+
+def test_queue_callback_outside_backward_is_refused_as_torch_refuses_it():
+    from chainrule.autograd.engine import queue_callback
+    words = "inal callbacks can only be installed during"
+    with pytest.raises(RuntimeError, match=words):
+        torch.autograd.Variable._execution_engine.queue_callback(lambda: None)
+    with pytest.raises(RuntimeError, match=words):
+        queue_callback(lambda: None)

@@ -19,8 +19,9 @@ _FIRST_BUCKET_MB = 1   # torch's: a small first bucket, so that communication st
 class DistributedDataParallel(Module):
     """Wraps module for data-parallel training across the ranks of a process group.
 
-    At construction, rank 0's parameters and buffers are copied to every rank. Each forward runs
-    the module (after copying rank 0's buffers again, with broadcast_buffers); its backward
+    At construction, rank 0's parameters (and buffers, with broadcast_buffers) are copied to every
+    rank. Each forward runs the module (after copying rank 0's buffers again, with
+    broadcast_buffers, when the forward before it was one whose gradients sync); its backward
     averages the parameters' gradients over the ranks, bucket by bucket as they are ready, so
     after backward every rank holds the gradient of the mean loss over all ranks' samples.
 
@@ -28,7 +29,8 @@ class DistributedDataParallel(Module):
         module: the model (`.module`; state_dict keys gain a "module." prefix, as torch's).
         device_ids, output_device: only None or CPU devices (chainrule computes on CPUs).
         broadcast_buffers: copy rank 0's buffers (BatchNorm's running statistics) to every rank
-            at each forward in training mode.
+            at construction, and at the start of each forward that follows a forward with grad
+            outside no_sync (torch's rule).
         process_group: the group to average over (default: the world).
         bucket_cap_mb: a bucket's size in MiB (default 25, as torch's).
         find_unused_parameters: allow parameters that get no gradient in a backward (averaged as
@@ -62,9 +64,10 @@ class DistributedDataParallel(Module):
         self.process_group, self.broadcast_buffers = pg, broadcast_buffers
         self.find_unused_parameters = find_unused_parameters
         self.dim, self.device_ids, self.output_device = dim, None, None
-        self.require_backward_grad_sync = True
+        self.require_backward_grad_sync = self.require_forward_param_sync = True
         _check_same_model(pg, module)
-        self._sync_states(list(module.parameters()) + list(module.buffers()))
+        self._sync_states(list(module.parameters()) +
+                          (list(module.buffers()) if broadcast_buffers else []))
         cap = _MB * (25 if bucket_cap_mb is None else bucket_cap_mb)
         names = {id(p): name for name, p in named}
         self.reducer = Reducer([p for _, p in named], names, pg, cap,
@@ -73,9 +76,12 @@ class DistributedDataParallel(Module):
                        for _, p in named]
 
     def forward(self, *inputs, **kwargs):
-        if self.broadcast_buffers and self.training:
+        # torch's rule, in training and eval mode alike: a forward after one that synced its
+        # gradients gets rank 0's buffers (so the first eval forward uses rank 0's statistics)
+        if self.broadcast_buffers and self.require_forward_param_sync:
             self._sync_states(list(self.module.buffers()))
-        if is_grad_enabled() and self.require_backward_grad_sync:
+        self.require_forward_param_sync = is_grad_enabled() and self.require_backward_grad_sync
+        if self.require_forward_param_sync:
             self.reducer.prepare()
         else:
             self.reducer.expecting = False
