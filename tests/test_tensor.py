@@ -383,3 +383,15 @@ def test_removing_a_post_accumulate_grad_hook_stops_it_and_restores_the_count():
     assert post_accumulate_hooks[0] == before
     (x * 2).sum().backward()
     assert len(calls) == 3 and x.grad.tolist() == [6.0, 6.0]
+
+
+def test_post_accumulate_hooks_stop_counting_when_their_tensor_is_gone():
+    from chainrule.tensor import post_accumulate_hooks
+    before = post_accumulate_hooks[0]
+    leaf = cr.ones(2, requires_grad=True)
+    leaf.register_post_accumulate_grad_hook(lambda t: None)
+    handle = leaf.register_post_accumulate_grad_hook(lambda t: None)
+    handle.remove()
+    assert post_accumulate_hooks[0] == before + 1
+    del leaf   # reference counting frees it at once
+    assert post_accumulate_hooks[0] == before

@@ -284,6 +284,7 @@ class Tensor:
         hooks = getattr(self, "_post_accumulate_hooks", None)
         if hooks is None:
             hooks = self._post_accumulate_hooks = []
+            weakref.finalize(self, _forget_post_accumulate_hooks, hooks)   # uncounted at death
         hooks.append(hook)
         post_accumulate_hooks[0] += 1
         return _RemovableHandle(hooks, hook, post_accumulate_hooks)
@@ -426,9 +427,15 @@ class _RemovableHandle:
         self.hooks = None
 
 
-# How many post-accumulate hooks are registered on live handles (a one-item list the engine
+# How many post-accumulate hooks are registered on live tensors (a one-item list the engine
 # reads): while there are none, backward writes every .grad at the end of the pass, as before
 post_accumulate_hooks = [0]
+
+
+def _forget_post_accumulate_hooks(hooks):
+    """A tensor with post-accumulate hooks is gone: its hooks no longer count."""
+    post_accumulate_hooks[0] -= len(hooks)
+    hooks.clear()
 
 
 _new = object.__new__

@@ -1,6 +1,7 @@
 """DistributedDataParallel: across 2 and 4 processes of a `chainrule run -n N` job (the programs
 in programs/, each rank printing a JSON line), and in a world of one (this process, without a
 launcher), where it must change nothing but the names of the state dict."""
+import inspect
 import json
 import os
 import pathlib
@@ -227,3 +228,14 @@ def test_an_unused_parameter_is_named_unless_find_unused_parameters(wrap):
     found = wrap(Branches(), find_unused_parameters=True)
     found(cr.ones(1, 3), use_branch=False).backward()
     assert found.module.branch.weight.grad is None and found.module.trunk.weight.grad is not None
+
+
+def test_torch_2_13s_buffer_flags_and_signature(wrap):
+    theirs = inspect.signature(torch.nn.parallel.DistributedDataParallel.__init__).parameters
+    ours = inspect.signature(DistributedDataParallel.__init__).parameters
+    assert list(ours) == list(theirs)   # the same names in the same order, positional use too
+    with pytest.warns(FutureWarning, match="`broadcast_buffers` is deprecated"):
+        ddp = wrap(cr.nn.Linear(2, 2), broadcast_buffers=False)
+    assert ddp.forward_sync_buffers is False and ddp.broadcast_buffers is False
+    assert wrap(cr.nn.Linear(2, 2), forward_sync_buffers=False).forward_sync_buffers is False
+    assert wrap(cr.nn.Linear(2, 2)).forward_sync_buffers is True

@@ -36,7 +36,7 @@ def test_buckets_hold_the_parameters_in_reverse_one_dtype_each_up_to_their_size(
     params = {name: cr.zeros(n, dtype=getattr(cr, dtype), requires_grad=True)
               for name, (n, dtype) in shapes.items()}
     reducer = Reducer(list(params.values()), {id(p): n for n, p in params.items()},
-                      default_group(), bucket_bytes=64, first_bucket_bytes=32, find_unused=False)
+                      default_group(), caps=[32, 64], find_unused=False)
     names = {id(p): n for n, p in params.items()}
     # e (20 bytes) fills the small first bucket; d's dtype starts another; c (80 bytes) is
     # alone over the size; b and a (52 bytes) share the last

@@ -6,6 +6,7 @@ Each rank prints one JSON line, {"rank": r, case: result}; digests of the weight
 compare ranks exactly."""
 import hashlib
 import json
+import warnings
 
 import numpy as np
 
@@ -97,8 +98,12 @@ def buffers(rank, world, broadcast_buffers):
     model[1].running_mean.add_(float(rank))   # buffers that differ across ranks at first
     seen = []
     model.register_forward_pre_hook(lambda module, inputs: seen.append(digest(module.buffers())))
-    ddp = DistributedDataParallel(model, broadcast_buffers=broadcast_buffers,
-                                  bucket_cap_mb=SMALL_BUCKETS)
+    # torch 2.13's flag when buffers are synced (the default), its deprecated one when not (the
+    # only way to keep rank-local buffers at construction too)
+    flag = {} if broadcast_buffers else {"broadcast_buffers": False}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        ddp = DistributedDataParallel(model, bucket_cap_mb=SMALL_BUCKETS, **flag)
     optimizer = cr.optim.SGD(ddp.parameters(), lr=0.1)
     g = cr.Generator().manual_seed(50 + rank)   # each rank's own samples
     train(ddp, optimizer, [(cr.randn(5, 3, generator=g), cr.randint(0, 2, (5,), generator=g))

@@ -2,6 +2,7 @@
 on its share of the batch, their gradients averaged during backward so that every replica takes
 the same step. The averaging itself is reducer.py's."""
 import contextlib
+import warnings
 
 from chainrule.distributed.group import default_group, resolve
 from chainrule.distributed.objects import all_gather_object
@@ -28,23 +29,28 @@ class DistributedDataParallel(Module):
     Args:
         module: the model (`.module`; state_dict keys gain a "module." prefix, as torch's).
         device_ids, output_device: only None or CPU devices (chainrule computes on CPUs).
-        broadcast_buffers: copy rank 0's buffers (BatchNorm's running statistics) to every rank
-            at construction, and at the start of each forward that follows a forward with grad
-            outside no_sync (torch's rule).
+        forward_sync_buffers (default True): copy rank 0's buffers (BatchNorm's running
+            statistics) to every rank at the start of each forward that follows a forward with
+            grad outside no_sync (torch's rule); broadcast_buffers, its deprecated name, also
+            decides whether they are copied at construction.
+        init_sync: copy rank 0's parameters (and buffers) to every rank at construction.
         process_group: the group to average over (default: the world).
-        bucket_cap_mb: a bucket's size in MiB (default 25, as torch's).
+        bucket_cap_mb: a bucket's size in MiB (default 25, the first 1, as torch's);
+            bucket_cap_mb_list: each bucket's (the last repeated).
         find_unused_parameters: allow parameters that get no gradient in a backward (averaged as
             zeros; one that no rank used keeps its .grad). Without it, that is an error.
-        gradient_as_bucket_view, static_graph, check_reduction: accepted for torch's programs;
-            they change nothing here.
+        gradient_as_bucket_view, static_graph, check_reduction, skip_all_reduce_unused_params,
+            batched_grad_copy: accepted for torch's programs; they change no result here.
     Use no_sync() to accumulate gradients locally over several backwards.
     """
 
-    def __init__(self, module, device_ids=None, output_device=None, dim=0, broadcast_buffers=True,
-                 process_group=None, bucket_cap_mb=None, find_unused_parameters=False,
-                 check_reduction=False, gradient_as_bucket_view=False, static_graph=False,
+    def __init__(self, module, device_ids=None, output_device=None, dim=0, broadcast_buffers=None,
+                 init_sync=True, process_group=None, bucket_cap_mb=None,
+                 find_unused_parameters=False, check_reduction=False,
+                 gradient_as_bucket_view=False, static_graph=False,
                  delay_all_reduce_named_params=None, param_to_hook_all_reduce=None,
-                 mixed_precision=None, device_mesh=None):
+                 mixed_precision=None, device_mesh=None, skip_all_reduce_unused_params=False,
+                 bucket_cap_mb_list=None, batched_grad_copy=False, forward_sync_buffers=None):
         super().__init__()
         if not isinstance(module, Module):
             raise TypeError(f"DistributedDataParallel: expected an nn.Module, got "
@@ -61,29 +67,35 @@ class DistributedDataParallel(Module):
             raise RuntimeError("DistributedDataParallel is not needed when a module doesn't have "
                                "any parameter that requires a gradient.")
         self.module = module
-        self.process_group, self.broadcast_buffers = pg, broadcast_buffers
-        self.find_unused_parameters = find_unused_parameters
+        self.process_group, self.find_unused_parameters = pg, find_unused_parameters
         self.dim, self.device_ids, self.output_device = dim, None, None
+        self.forward_sync_buffers, init_buffers = _buffer_flags(broadcast_buffers,
+                                                                forward_sync_buffers)
         self.require_backward_grad_sync = self.require_forward_param_sync = True
         _check_same_model(pg, module)
-        self._sync_states(list(module.parameters()) +
-                          (list(module.buffers()) if broadcast_buffers else []))
-        cap = _MB * (25 if bucket_cap_mb is None else bucket_cap_mb)
-        names = {id(p): name for name, p in named}
-        self.reducer = Reducer([p for _, p in named], names, pg, cap,
-                               min(cap, _FIRST_BUCKET_MB * _MB), find_unused_parameters)
+        if init_sync:
+            self._sync_states(list(module.parameters()) +
+                              (list(module.buffers()) if init_buffers else []))
+        caps = [_MB * mb for mb in bucket_cap_mb_list] if bucket_cap_mb_list else \
+            [min(_FIRST_BUCKET_MB * _MB, _MB * (bucket_cap_mb or 25)), _MB * (bucket_cap_mb or 25)]
+        self.reducer = Reducer([p for _, p in named], {id(p): name for name, p in named}, pg,
+                               caps, find_unused_parameters)
         self._hooks = [p.register_post_accumulate_grad_hook(self.reducer.ready)
                        for _, p in named]
+
+    @property
+    def broadcast_buffers(self):
+        return self.forward_sync_buffers   # torch's older name
 
     def forward(self, *inputs, **kwargs):
         # torch's rule, in training and eval mode alike: a forward after one that synced its
         # gradients gets rank 0's buffers (so the first eval forward uses rank 0's statistics)
-        if self.broadcast_buffers and self.require_forward_param_sync:
+        if self.forward_sync_buffers and self.require_forward_param_sync:
             self._sync_states(list(self.module.buffers()))
         self.require_forward_param_sync = is_grad_enabled() and self.require_backward_grad_sync
         if self.require_forward_param_sync:
             self.reducer.prepare()
-        else:
+        elif is_grad_enabled():   # inside no_sync (a forward without grad changes nothing)
             self.reducer.expecting = False
         return self.module(*inputs, **kwargs)
 
@@ -110,6 +122,20 @@ class DistributedDataParallel(Module):
                 self.process_group.comm.Bcast(copy, root=0)
                 array[...] = copy
             t._version[0] += 1
+
+
+def _buffer_flags(broadcast_buffers, forward_sync_buffers):
+    """(sync buffers at each forward, sync them at construction), as torch 2.13 reads its two
+    flags: broadcast_buffers (deprecated, with torch's warning) sets both; forward_sync_buffers
+    only the first, and wins when both are given."""
+    if broadcast_buffers is not None:
+        warnings.warn("`broadcast_buffers` is deprecated. Use `forward_sync_buffers` instead "
+                      "(unlike `broadcast_buffers=False`, `forward_sync_buffers=False` still "
+                      "syncs buffers at init)", FutureWarning, stacklevel=3)
+    if forward_sync_buffers is not None:
+        return forward_sync_buffers, True
+    both = True if broadcast_buffers is None else broadcast_buffers
+    return both, both
 
 
 def _check_same_model(pg, module):

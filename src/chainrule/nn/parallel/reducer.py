@@ -37,12 +37,13 @@ class _Bucket:
 
 class Reducer:
     """Averages the gradients of `params` across the ranks of process group `pg` (see the module's
-    docstring). names: each parameter's name, for errors. find_unused: parameters that get no
+    docstring). names: each parameter's name, for errors; caps: the buckets' sizes in bytes, in
+    order (the last for the rest). find_unused: parameters that get no
     gradient in a backward are averaged as zeros (or as the .grad they hold), not an error."""
 
-    def __init__(self, params, names, pg, bucket_bytes, first_bucket_bytes, find_unused):
+    def __init__(self, params, names, pg, caps, find_unused):
         self.pg, self.names, self.find_unused = pg, names, find_unused
-        self.buckets = _make_buckets(params, bucket_bytes, first_bucket_bytes)
+        self.buckets = _make_buckets(params, caps)
         self.where = {id(p): (b, slot) for b, bucket in enumerate(self.buckets)
                       for slot, p in enumerate(bucket.params)}
         self.expecting = False     # a forward asked for this backward's gradients to be averaged
@@ -140,15 +141,16 @@ def _set_grad(p, average):
         p.grad._version[0] += 1
 
 
-def _make_buckets(params, bucket_bytes, first_bucket_bytes):
+def _make_buckets(params, caps):
     """Buckets of one dtype each, filled in reverse parameter order up to their size in bytes
-    (the first smaller, so that communication starts early, as torch's 1 MB first bucket)."""
-    buckets, current, size, limit = [], [], 0, first_bucket_bytes
+    (caps[i] for bucket i, the last for the rest: the first small, so that communication starts
+    early, as torch's 1 MB first bucket)."""
+    buckets, current, size = [], [], 0
     for p in reversed(params):
-        nbytes = p.array.nbytes
+        nbytes, limit = p.array.nbytes, caps[min(len(buckets), len(caps) - 1)]
         if current and (size + nbytes > limit or p.array.dtype != current[0].array.dtype):
             buckets.append(_Bucket(current, current[0].array.dtype))
-            current, size, limit = [], 0, bucket_bytes
+            current, size = [], 0
         current.append(p)
         size += nbytes
     if current:
