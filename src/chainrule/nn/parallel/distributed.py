@@ -4,6 +4,7 @@ the same step. The averaging itself is reducer.py's."""
 import contextlib
 import warnings
 
+from chainrule.distributed.collectives import wait_for
 from chainrule.distributed.group import default_group, resolve
 from chainrule.distributed.objects import all_gather_object
 from chainrule.grad_mode import is_grad_enabled
@@ -111,16 +112,15 @@ class DistributedDataParallel(Module):
 
     def _sync_states(self, tensors):
         """Every rank's tensors ← rank 0's (of the group), in place."""
-        if self.process_group.size() == 1:
+        pg = self.process_group
+        if pg.size() == 1:
             return
         for t in tensors:
             array = t.array
-            if array.flags.c_contiguous:
-                self.process_group.comm.Bcast(array, root=0)
-            else:
-                copy = array.copy()
-                self.process_group.comm.Bcast(copy, root=0)
-                array[...] = copy
+            buffer = array if array.flags.c_contiguous else array.copy()
+            wait_for(pg.comm.Ibcast(buffer, root=0), pg.timeout, "DistributedDataParallel")
+            if buffer is not array:
+                array[...] = buffer
             t._version[0] += 1
 
 

@@ -12,6 +12,7 @@ import time
 
 from chainrule.autograd.engine import queue_callback
 from chainrule.backend import xp
+from chainrule.distributed.collectives import wait_for
 from chainrule.distributed.group import mpi
 from chainrule.tensor import Tensor
 
@@ -115,7 +116,8 @@ class Reducer:
             self._fill(*self.where[id(p)], p)
         self._start_ready_buckets()
         globally_used = self._globally_used() if self.find_unused else None
-        mpi("DistributedDataParallel").Request.Waitall([b.request for b in self.buckets])
+        for bucket in self.buckets:   # each with the group's timeout, as every collective's
+            wait_for(bucket.request, self.pg.timeout, "DistributedDataParallel")
         for bucket in self.buckets:
             for slot, p in enumerate(bucket.params):
                 if globally_used is None or globally_used[id(p)]:
@@ -129,7 +131,8 @@ class Reducer:
         params = [p for b in self.buckets for p in b.params]
         flags = xp.array([id(p) in self.used for p in params], dtype=xp.uint8)
         MPI = mpi("DistributedDataParallel")
-        self.pg.comm.Allreduce(MPI.IN_PLACE, flags, MPI.MAX)
+        wait_for(self.pg.comm.Iallreduce(MPI.IN_PLACE, flags, MPI.MAX), self.pg.timeout,
+                 "DistributedDataParallel")
         return {id(p): bool(flag) for p, flag in zip(params, flags)}
 
 
