@@ -2,12 +2,7 @@
 in programs/, each rank printing a JSON line), and in a world of one (this process, without a
 launcher), where it must change nothing but the names of the state dict."""
 import inspect
-import json
-import os
 import pathlib
-import signal
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -17,37 +12,18 @@ import chainrule as cr
 import chainrule.distributed as dist
 from chainrule.nn.parallel import DistributedDataParallel
 from chainrule.tensor import post_accumulate_hooks
+from tests.distributed.launching import chainrule_run, rank_lines
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
 PROGRAMS = pathlib.Path(__file__).resolve().parent / "programs"
-
-
-def chainrule_run(nproc, program, timeout=60):
-    """`python -m chainrule run -n nproc programs/program`: (returncode, stdout, stderr); a job
-    still running after timeout is killed with all its ranks and fails the test."""
-    command = [sys.executable, "-m", "chainrule", "run", "-n", str(nproc), str(PROGRAMS / program)]
-    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, start_new_session=True)
-    try:
-        out, err = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        out, err = process.communicate()
-        pytest.fail(f"{program} on {nproc} processes did not end within {timeout} s:\n{err}")
-    return process.returncode, out, err
 
 
 # ----- across processes -------------------------------------------------------------------------
 @pytest.fixture(scope="module", params=[2, 4], ids=["2 processes", "4 processes"])
 def ranks(request):
     """Each rank's results from programs/ddp_training.py, in rank order."""
-    code, out, err = chainrule_run(request.param, "ddp_training.py")
+    code, out, err, _ = chainrule_run(request.param, PROGRAMS / "ddp_training.py")
     assert code == 0, err
-    lines = sorted((json.loads(line) for line in out.splitlines() if line.startswith("{")),
-                   key=lambda line: line["rank"])
-    assert [line["rank"] for line in lines] == list(range(request.param)), out
-    return lines
+    return rank_lines(out, request.param)
 
 
 @pytest.mark.parametrize("case", ["mlp, SGD momentum", "mlp, Adam", "cnn, SGD momentum",
@@ -102,7 +78,7 @@ def test_buckets_all_reduces_start_before_backward_reaches_the_first_layer(ranks
 
 
 def test_a_parameter_one_rank_leaves_unused_ends_the_job_with_its_name():
-    code, out, err = chainrule_run(2, "ddp_unused.py", timeout=30)
+    code, out, err, _ = chainrule_run(2, PROGRAMS / "ddp_unused.py", timeout=30)
     assert code != 0 and "the job went on" not in out
     assert "2 parameter(s) got no gradient in this backward (branch.bias, branch.weight)" in err
     assert "find_unused_parameters=True" in err
