@@ -1,6 +1,9 @@
 """`chainrule train mnist1d`: the run ends with its test accuracy, writes what it promises, resumes
-bit-for-bit (also after Ctrl-C), and refuses a bad resume or output folder in one line."""
+bit-for-bit (also after Ctrl-C), and refuses a bad resume or output folder in one line; under
+`chainrule run -n 2` it trains as one process does, rank 0 alone printing and writing."""
 import contextlib
+import csv
+import json
 import re
 import signal
 import subprocess
@@ -12,6 +15,7 @@ import pytest
 
 import chainrule as cr
 from chainrule.cli import main
+from tests.train.programs.launching import chainrule_run
 
 
 def _weights(folder):
@@ -144,3 +148,70 @@ def test_an_output_folder_that_cannot_be_written(tmp_path, capsys):
     (tmp_path / "file").write_text("")
     assert main(["train", "mnist1d", "--out", str(tmp_path / "file" / "run")]) == 2
     assert "cannot write into" in capsys.readouterr().err
+
+
+# ----- data parallel: `chainrule run -n N -m chainrule train mnist1d` --------------------------
+# A launch costs some 3 s of start-up, and 40 steps of the CNN about as much again.
+@pytest.fixture(scope="module")
+def one_and_two(tmp_path_factory):
+    """The same 40 steps run by one process (in this one) and by two: (stdout, folder) each."""
+    one, two = tmp_path_factory.mktemp("one"), tmp_path_factory.mktemp("two")
+    argv = ["train", "mnist1d", "--steps", "40"]
+    alone = subprocess.run([sys.executable, "-m", "chainrule", *argv, "--out", str(one)],
+                           capture_output=True, text=True, timeout=120, check=False)
+    assert alone.returncode == 0, alone.stderr
+    job = chainrule_run(2, "-m", "chainrule", *argv, "--out", two)
+    assert job.returncode == 0, job.stderr[-4000:]
+    return (alone.stdout, one), (job.stdout, two)
+
+
+def _rows(folder):
+    with open(folder / "history.csv", newline="") as file:
+        return list(csv.DictReader(file))
+
+
+def test_two_processes_train_as_one(one_and_two):
+    (_, one), (_, two) = one_and_two
+    rows_one, rows_two = _rows(one), _rows(two)
+    assert [row["step"] for row in rows_two] == [row["step"] for row in rows_one] == ["40"]
+    for alone, shared in zip(rows_one, rows_two):
+        assert shared["val_accuracy"] == alone["val_accuracy"]
+        for name in ("train_loss", "val_loss"):
+            assert float(shared[name]) == pytest.approx(float(alone[name]), abs=1e-4)
+    a, b = _weights(one), _weights(two)
+    assert sorted(b) == sorted(f"module.{name}" for name in a)   # DistributedDataParallel's keys
+    assert all(np.allclose(a[name], b[f"module.{name}"], atol=1e-4) for name in a)
+
+
+def test_two_processes_print_and_write_once(one_and_two):
+    (out_one, one), (out_two, two) = one_and_two
+    lines = out_two.strip().splitlines()
+    assert len(lines) == 4, out_two   # the header, parameters, files, accuracy: once each
+    assert "batch 100, 50 on each of 2 processes" in lines[0]
+    assert lines[-1] == out_one.strip().splitlines()[-1]   # the same test accuracy
+    assert sorted(p.name for p in two.iterdir()) == sorted(p.name for p in one.iterdir())
+    assert json.loads((two / "run.json").read_text())["data_parallel"] is True
+
+
+def test_two_processes_resume_exactly(one_and_two, tmp_path):
+    _, (_, straight) = one_and_two
+    command = ["-m", "chainrule", "train", "mnist1d", "--out", tmp_path]
+    assert chainrule_run(2, *command, "--steps", "20").returncode == 0
+    job = chainrule_run(2, *command, "--steps", "40", "--resume")
+    assert job.returncode == 0 and job.stdout.count("test accuracy") == 1, job.stderr[-4000:]
+    assert [row["step"] for row in _rows(tmp_path)] == ["20", "40"]
+    a, b = _weights(straight), _weights(tmp_path)
+    assert all(np.array_equal(a[name], b[name]) for name in a)
+
+
+@pytest.mark.parametrize("processes, argv, message", [
+    (3, [], "the batch of 100 cannot be shared evenly by 3 processes: run 1, 2, 4, 5"),
+    (2, ["--resume"], "cannot resume: .* holds a run of .*, not .*'data_parallel': True"),
+])
+def test_two_processes_refuse_in_one_line_from_rank_zero(one_and_two, processes, argv, message):
+    (_, one), _ = one_and_two
+    job = chainrule_run(processes, "-m", "chainrule", "train", "mnist1d", "--steps", "40",
+                        "--out", one, *argv)
+    assert job.returncode == 2 and job.stdout == ""
+    errors = [line for line in job.stderr.splitlines() if "chainrule train: error" in line]
+    assert len(errors) == 1 and re.search(message, errors[0]), job.stderr

@@ -1,5 +1,7 @@
 """fit and evaluate: when evaluations happen and what they record, the hooks' order, the scheduler
-stepping, errors that stop a run, and fit serving model selection."""
+stepping, errors that stop a run, fit serving model selection, and fit data parallel under
+`chainrule run -n 2`."""
+import json
 import math
 import os
 import signal
@@ -14,6 +16,7 @@ from chainrule.data import DataLoader, TensorDataset
 from chainrule.train import HoldOut, KFold, grid, random_search, select
 from chainrule.train.callbacks.base import Callback
 from chainrule.train.loop import evaluate, fit
+from tests.train.programs.launching import PROGRAMS, chainrule_run
 
 
 def _data(n=30, classes=3, features=4, seed=0):
@@ -379,3 +382,74 @@ def test_random_search_over_width_with_a_hold_out():
                        seed=0, greater_is_better=True)
     assert selection.best in candidates and len(selection.trials) == 3
     assert selection.model is not None
+
+
+# ----- data parallel: one `chainrule run -n 2` job (programs/fit_data_parallel.py) -------------
+@pytest.fixture(scope="module")
+def two_ranks(tmp_path_factory):
+    """Each rank's JSON line, by rank, and the folder the job wrote into."""
+    out = tmp_path_factory.mktemp("fit_data_parallel")
+    job = chainrule_run(2, PROGRAMS / "fit_data_parallel.py", out)
+    assert job.returncode == 0, job.stderr[-4000:]
+    lines = [json.loads(line) for line in job.stdout.splitlines() if line.startswith("{")]
+    return sorted(lines, key=lambda line: line["rank"]), out
+
+
+def _close(records, expected):
+    """Histories equal in steps, epochs and confusion matrices, their losses to round-off."""
+    assert [r["step"] for r in records] == [r["step"] for r in expected]
+    for record, wanted in zip(records, expected):
+        for name, value in wanted.items():
+            if isinstance(value, float):
+                assert record[name] == pytest.approx(value, rel=1e-5, abs=1e-6), name
+            else:
+                assert record[name] == value, name
+
+
+def test_two_ranks_train_as_one_process_on_the_global_batch(two_ranks):
+    ranks, _ = two_ranks
+    assert [line["rank"] for line in ranks] == [0, 1]
+    for line in ranks:
+        _close(line["history"], line["reference"])
+        assert line["history"] == ranks[0]["history"]   # every rank records the same
+        assert line["off_reference"] < 1e-5
+        assert line["keys"][0].startswith("module.")    # torch's keys for a DDP model
+
+
+def test_only_rank_zero_draws_logs_and_saves(two_ranks):
+    (zero, one), out = two_ranks
+    assert zero["bar_drawn"] and zero["counted"] == 15 and zero["saves"] > 0
+    assert not one["bar_drawn"] and one["counted"] == 0 and one["saves_all"] == 0
+    assert zero["files"] == ["resumed.csv", "resumed/best.safetensors", "resumed/last.safetensors",
+                             "straight.csv", "straight/best.safetensors",
+                             "straight/last.safetensors"]
+    rows = zero["csv"]["straight.csv"].splitlines()
+    assert [row.split(",")[0] for row in rows] == ["step", "4", "8", "12", "15"]
+    saved = cr.load(out / "straight" / "last.safetensors")
+    assert saved["step"] == 15 and all(key.startswith("module.") for key in saved["model"])
+
+
+def test_two_ranks_stop_early_where_one_process_stops(two_ranks):
+    for line in two_ranks[0]:
+        assert line["stopped_at"] == [12, 12]   # the reference stops before its last step, 15
+
+
+def test_two_ranks_resume_mid_epoch_exactly(two_ranks):
+    for line in two_ranks[0]:
+        assert line["resumed_equal"] and line["resumed"] == line["history"]
+        assert line["csv"]["resumed.csv"] == line["csv"]["straight.csv"]
+
+
+def test_evaluate_sums_over_the_ranks(two_ranks):
+    for line in two_ranks[0]:
+        sharded, whole_on_each, one_rank_alone, only_rank_zero_has_data = line["evaluations"]
+        for results in (sharded, whole_on_each, only_rank_zero_has_data):
+            for name in ("loss", "largest_logit"):
+                assert results[name] == pytest.approx(one_rank_alone[name], rel=1e-6), name
+            assert results["accuracy"] == one_rank_alone["accuracy"]
+            assert results["top2"] == one_rank_alone["top2"]
+        for results in (sharded, only_rank_zero_has_data):
+            assert results["confusion_matrix"] == one_rank_alone["confusion_matrix"]
+        # every rank counted every sample: each count twice
+        assert np.array_equal(whole_on_each["confusion_matrix"],
+                              2 * np.array(one_rank_alone["confusion_matrix"]))

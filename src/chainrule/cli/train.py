@@ -1,13 +1,16 @@
 """`chainrule train mnist1d | charlm | translate | gan`, a module per task; mnist1d, here: one
 of the MNIST-1D paper's models trained with its setup, with a progress bar, a checkpoint to
-resume from, the history as CSV, TensorBoard events and a plot."""
+resume from, the history as CSV, TensorBoard events and a plot; data parallel when started by
+`chainrule run -n N`, rank 0 alone printing and writing."""
 import json
 import os
 import pathlib
 import sys
 
+from chainrule import distributed as dist
 from chainrule.cli import train_charlm, train_gan, train_translate
 from chainrule.cli.arguments import positive_int, seed_int
+from chainrule.distributed.group import launched_world_size
 from chainrule.experiments import mnist1d
 from chainrule.models.mnist1d import MODELS
 from chainrule.utils.files import make_writable_folder
@@ -43,6 +46,8 @@ def _add_mnist1d(tasks):
 
 
 def run(args):
+    if launched_world_size() > 1 and not dist.is_initialized():
+        dist.init_process_group("mpi")   # started as N ranks (chainrule run -n N): train together
     out = pathlib.Path(args.out or f"out/mnist1d/{args.model}{'-shuffled' if args.shuffled else ''}")
     found = _file_identity(out / "last.safetensors")   # an earlier run's checkpoint, if any
     try:
@@ -52,28 +57,56 @@ def run(args):
 
 
 def _train(args, out):
-    try:
-        _check_run_file(out, args)
-    except ValueError as error:
-        return _fail(error)
-    # flushed, so that a pipe (| tee, a test) sees at once that the run has begun
-    print(f"MNIST-1D, model {args.model}{' on shuffled positions' if args.shuffled else ''}: "
-          f"{args.steps} steps of Adam (lr {mnist1d.LR:g}, batch {mnist1d.BATCH}), seed "
-          f"{args.seed}; writing to {out}/", flush=True)
+    problem = _prepared_on_rank_zero(out, args)
+    if problem is not None:
+        # rank 0 says why and ends the job with status 2; the others have nothing to add
+        return _fail(problem) if mnist1d.is_rank_zero() else 0
+    if mnist1d.is_rank_zero():   # flushed, so that a pipe (| tee, a test) sees the run begin
+        print(f"MNIST-1D, model {args.model}{' on shuffled positions' if args.shuffled else ''}: "
+              f"{args.steps} steps of Adam (lr {mnist1d.LR:g}, batch {mnist1d.BATCH}"
+              f"{_shares()}), seed {args.seed}; writing to {out}/", flush=True)
     try:
         result, _ = mnist1d.train(args.model, args.shuffled, args.steps, args.seed, out,
                                   resume=args.resume)
     except (OSError, RuntimeError, FloatingPointError) as error:
         return _fail(error)
-    print(f"{result.parameters:,} parameters; {result.seconds:.1f} s of training")
-    print(f"wrote {out}/last.safetensors, history.csv, history.png and tensorboard/")
-    print(f"test accuracy: {100 * result.test_accuracy:.1f}%")
+    if mnist1d.is_rank_zero():
+        print(f"{result.parameters:,} parameters; {result.seconds:.1f} s of training")
+        print(f"wrote {out}/last.safetensors, history.csv, history.png and tensorboard/")
+        print(f"test accuracy: {100 * result.test_accuracy:.1f}%")
     return 0
 
 
+def _shares():
+    world = mnist1d.world_size()
+    return f", {mnist1d.BATCH // world} on each of {world} processes" if world > 1 else ""
+
+
+def _prepared_on_rank_zero(out, args):
+    """Rank 0 checks the number of processes and the run file (writing it for a new run), and
+    every rank learns its verdict: the error, or None. The others never touch out, so that no
+    two processes race to make it."""
+    problem = None
+    if mnist1d.is_rank_zero():
+        try:
+            mnist1d.check_world_size(mnist1d.world_size())
+            _check_run_file(out, args)
+        except ValueError as error:
+            problem = error
+    if mnist1d.world_size() > 1:
+        verdict = [None if problem is None else str(problem)]
+        dist.broadcast_object_list(verdict, src=0)
+        problem = verdict[0]
+    return problem
+
+
 def _check_run_file(out, args):
-    """The run's settings beside its checkpoint, so that --resume continues the same run."""
+    """The run's settings beside its checkpoint, so that --resume continues the same run (data
+    parallel or not, as the model's keys carry DistributedDataParallel's "module." or not; any
+    number of processes continues a data-parallel run, the global batch being the same)."""
     settings = {"model": args.model, "shuffled": args.shuffled, "seed": args.seed}
+    if mnist1d.world_size() > 1:
+        settings["data_parallel"] = True
     path = out / "run.json"
     if args.resume:
         if not (out / "last.safetensors").is_file():
@@ -99,7 +132,9 @@ def _interrupted(out, resumed, found):
     there is an earlier run's, not this one's: nothing to resume."""
     path = out / "last.safetensors"
     current = _file_identity(path)
-    if current is not None and (resumed or current != found):
+    if not mnist1d.is_rank_zero():
+        pass   # rank 0 says it
+    elif current is not None and (resumed or current != found):
         print(f"\ninterrupted: {path} holds the last checkpoint; continue with the same command "
               "and --resume", file=sys.stderr)
     else:

@@ -1,12 +1,18 @@
 """fit and evaluate: the training loop written out plainly, with callbacks (train/callbacks/) as
-its only extension point; Run, the state the callbacks see; and the random-number-generator
-states a checkpoint needs to replay an epoch exactly."""
+its only extension point; Run, the state the callbacks see; the sums taken over the ranks of a
+DistributedDataParallel model; and the random-number-generator states a checkpoint needs to
+replay an epoch exactly."""
 import dataclasses
+import functools
 import math
 
+from chainrule.backend import float64, xp
+from chainrule.distributed.collectives import ReduceOp, all_reduce
 from chainrule.grad_mode import no_grad
+from chainrule.nn.parallel.distributed import DistributedDataParallel
 from chainrule.optim.lr_scheduler import ReduceLROnPlateau
 from chainrule.random import default_generator
+from chainrule.tensor import Tensor
 from chainrule.train.history import History
 from chainrule.train.interrupt import deferred_interrupt
 from chainrule.train.metrics import accumulator, metric_name
@@ -17,7 +23,9 @@ class Run:
     """What the callbacks see of a training run. The counters always describe completed work:
     step optimizer steps, epoch passes over train_loader, batch_in_epoch batches of the current
     pass. A callback may set stop = True (training ends after this step), and a resuming one
-    (ModelCheckpoint) sets the counters, the history and the fields below them before training."""
+    (ModelCheckpoint) sets the counters, the history and the fields below them before training.
+    rank is this process's rank in the process group of a DistributedDataParallel model (0
+    without one): callbacks that write or print act on rank 0 alone."""
     model: object
     loss_fn: object
     optimizer: object
@@ -38,6 +46,7 @@ class Run:
     train_loss_sum: float = 0.0     # training losses since the last evaluation: their sum
     train_loss_count: int = 0       # and their number
     epoch_rng_state: dict = None    # rng_state(train_loader) as the current epoch began
+    rank: int = 0
 
 
 def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs=None, steps=None,
@@ -61,6 +70,14 @@ def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs=None, s
     Ctrl-C (SIGINT, in the main thread) raises KeyboardInterrupt once the current step and its
     callbacks are complete, so the model never holds a half-applied step and no checkpoint or
     log write is cut short; a second Ctrl-C raises at once (train/interrupt.py).
+    Data parallel, as with torch: start the processes with `chainrule run -n N`, wrap the model
+    in nn.parallel.DistributedDataParallel and give train_loader a DistributedSampler, on every
+    rank. fit then calls the sampler's set_epoch(epoch) as each epoch begins; each step's loss
+    is the mean over the ranks (so every rank records the same history, stops on the same NaN
+    and with the same EarlyStopping); evaluations are summed over the ranks (see evaluate); and
+    the callbacks marked rank_zero_only (ProgressBar, CSVLogger, TensorBoardLogger) run on rank
+    0 alone, as ModelCheckpoint writes there alone. A model not so wrapped trains on its rank
+    alone, as in a program of one process.
     Returns the History.
     """
     _check_length(epochs, steps, eval_every, train_loader)
@@ -68,6 +85,8 @@ def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs=None, s
         eval_every = len(train_loader)
     run = Run(model, loss_fn, optimizer, scheduler, train_loader, val_loader,
               tuple(metrics or ()), tuple(callbacks), epochs, steps, eval_every)
+    group = process_group(model)
+    run.rank = 0 if group is None else group.rank()
     with deferred_interrupt() as interrupt:
         try:
             _call(run, "on_fit_start")
@@ -111,7 +130,7 @@ def _train_step(run, inputs, targets):
     """One optimizer step; returns the loss as a float."""
     run.model.train()
     loss = run.loss_fn(run.model(inputs), targets)
-    value = float(loss.item())
+    value = _mean_over_ranks(run.model, float(loss.item()))
     if not math.isfinite(value):
         raise FloatingPointError(
             f"fit: the loss is {value} at step {run.step + 1}; it was not applied, so the model "
@@ -147,7 +166,8 @@ def _finished(run):
 
 def _call(run, hook, *args):
     for callback in run.callbacks:
-        getattr(callback, hook)(run, *args)
+        if run.rank == 0 or not getattr(callback, "rank_zero_only", False):
+            getattr(callback, hook)(run, *args)
 
 
 def evaluate(model, loader, loss_fn=None, metrics=("accuracy",)):
@@ -156,7 +176,13 @@ def evaluate(model, loader, loss_fn=None, metrics=("accuracy",)):
     samples (not batches): "loss" with a loss_fn (one that averages over its batch, as the
     default reduction="mean" does); metrics as train/metrics.py names them: "accuracy", "top5",
     "confusion_matrix" (an array), or functions (outputs, targets) -> float. "loss" may be listed
-    among the metrics too: it is the loss_fn's."""
+    among the metrics too: it is the loss_fn's.
+
+    With a DistributedDataParallel model, every rank of its process group must call evaluate:
+    the sums (the loss's, the sample count, each metric's) are added over the ranks before the
+    means are taken, so each rank may evaluate a disjoint share of the data (each sample once
+    in all) or the whole of it (every mean is then as one rank's, a confusion matrix N times
+    one rank's counts)."""
     names = [metric_name(metric) for metric in metrics or ()]
     if "loss" in names and loss_fn is None:
         raise ValueError("evaluate: the metric 'loss' needs a loss_fn")
@@ -178,11 +204,42 @@ def evaluate(model, loader, loss_fn=None, metrics=("accuracy",)):
     finally:
         for module, training in modes:
             module.training = training
+    group = process_group(model)
+    if group is not None:
+        total = functools.partial(_sum_over_ranks, group)
+        loss_total, count = total(xp.array([loss_total, count], dtype=float64)).tolist()
+        count = int(count)
+        for metric in accumulators.values():
+            metric.reduce(total)
     if count == 0:
         raise ValueError("evaluate: the loader gave no samples")
     results = {"loss": loss_total / count} if loss_fn is not None else {}
     results.update({name: metric.compute() for name, metric in accumulators.items()})
     return results
+
+
+# ----- data parallelism: sums over the ranks of a DistributedDataParallel model ----------------
+def process_group(model):
+    """The process group a DistributedDataParallel model averages over, if it has more than one
+    rank; else None (a plain model, or a world of one): nothing to sum over."""
+    if not isinstance(model, DistributedDataParallel):
+        return None
+    return model.process_group if model.process_group.size() > 1 else None
+
+
+def _sum_over_ranks(group, array):
+    """The elementwise sum of array over the ranks of group (every rank calls it)."""
+    summed = Tensor(array)
+    all_reduce(summed, ReduceOp.SUM, group=group)
+    return summed.array
+
+
+def _mean_over_ranks(model, value):
+    """A float's mean over the ranks of a DistributedDataParallel model (value without one)."""
+    group = process_group(model)
+    if group is None:
+        return value
+    return float(_sum_over_ranks(group, xp.array([value], dtype=float64))[0]) / group.size()
 
 
 def _plain(value):
@@ -209,6 +266,9 @@ def _epoch_batches(run):
     > 0) puts those recorded states back, draws the same order, skips the batches already
     consumed, then returns the generators to their states at the checkpoint."""
     loader = run.train_loader
+    sampler = getattr(loader, "sampler", None)
+    if hasattr(sampler, "set_epoch"):   # a DistributedSampler: the epoch's order is drawn anew
+        sampler.set_epoch(run.epoch)
     if run.batch_in_epoch == 0:
         run.epoch_rng_state = rng_state(loader)
         return iter(loader)

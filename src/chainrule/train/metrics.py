@@ -3,7 +3,7 @@ accumulators that `evaluate` sums over batches, found by name: "accuracy", "top5
 "top_k_accuracy:5"), "confusion_matrix", or any function (outputs, targets) -> float."""
 import re
 
-from chainrule.backend import int64, xp
+from chainrule.backend import float64, int64, xp
 from chainrule.tensor import Tensor
 
 
@@ -39,6 +39,8 @@ def confusion_matrix(logits_or_predictions, targets, num_classes=None):
 
 
 # ----- accumulators: evaluate calls update(outputs, targets) per batch, then compute() ---------
+# Under data parallelism each rank sees a share of the samples; reduce(total) replaces an
+# accumulator's sums by their totals over the ranks, total(array) being that sum (an all_reduce).
 class TopKAccuracy:
     """Counts correct samples and all samples over batches; compute() is their ratio."""
 
@@ -49,6 +51,10 @@ class TopKAccuracy:
         correct, count = _top_k_correct(outputs, targets, self.k, "accuracy")
         self.correct += correct
         self.count += count
+
+    def reduce(self, total):
+        self.correct, self.count = (int(n) for n in total(xp.array([self.correct, self.count],
+                                                                    dtype=int64)))
 
     def compute(self):
         return self.correct / self.count
@@ -65,6 +71,17 @@ class ConfusionMatrix:
         self.num_classes = counts.shape[0]
         self.counts = counts if self.counts is None else self.counts + counts
 
+    def reduce(self, total):
+        # A rank that saw no batch has no matrix yet: it takes its width from those that did.
+        seen = self.counts is not None
+        widths, ranks_seen = total(xp.array([self.num_classes if seen else 0, int(seen)],
+                                            dtype=int64))
+        if ranks_seen == 0:
+            return
+        width = self.counts.shape[0] if seen else int(widths // ranks_seen)
+        mine = self.counts if seen else xp.zeros((width, width), dtype=int64)
+        self.counts, self.num_classes = total(mine.astype(int64)), width
+
     def compute(self):
         return self.counts
 
@@ -80,6 +97,11 @@ class BatchMean:
         size = len(_array(targets))
         self.total += float(self.function(outputs, targets)) * size
         self.count += size
+
+    def reduce(self, total):
+        self.total, count = (float(x) for x in total(xp.array([self.total, self.count],
+                                                              dtype=float64)))
+        self.count = int(count)
 
     def compute(self):
         return self.total / self.count

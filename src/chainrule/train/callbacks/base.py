@@ -16,7 +16,12 @@ class Callback:
         on_epoch_end(run)          after each full pass over the training loader
         on_fit_end(run)            once, after the last step (also after a stop or an error:
                                    run.error then holds the exception, else None)
+
+    rank_zero_only: True for a callback that only writes or prints (a logger, a progress bar):
+    in data-parallel training (see fit) it then runs on rank 0 alone. A callback that changes
+    the run (EarlyStopping's stop) must run on every rank, and keeps the default False.
     """
+    rank_zero_only = False
 
     def on_fit_start(self, run):
         pass

@@ -3,9 +3,10 @@ best evaluation's state (best.safetensors), and resume from them."""
 import math
 import os
 
+from chainrule.distributed.collectives import barrier
 from chainrule.train.callbacks.base import Callback
 from chainrule.train.checkpoint import load, save
-from chainrule.train.loop import rng_state, set_rng_state
+from chainrule.train.loop import process_group, rng_state, set_rng_state
 from chainrule.utils.files import make_writable_folder
 
 FORMAT = "chainrule.fit/1"
@@ -37,6 +38,10 @@ class ModelCheckpoint(Callback):
             Resuming restores the model, optimizer, scheduler, counters, history, generators
             and every callback's state, so the run goes on exactly as if never interrupted.
             A callback that resets itself in on_fit_start must do so only when run.step == 0.
+
+    In data-parallel training (see fit) give ModelCheckpoint to every rank: rank 0 alone writes
+    (the replicas are equal), and every rank resumes from the file, so that all go on from the
+    same state. A DistributedDataParallel model's keys carry torch's "module." prefix.
     """
 
     def __init__(self, directory, monitor="val_loss", mode="min", every=None, resume=False):
@@ -58,12 +63,16 @@ class ModelCheckpoint(Callback):
         return os.path.join(self.directory, "best.safetensors")
 
     def on_fit_start(self, run):
-        _check_writable(self.directory)
+        if run.rank == 0:   # the other ranks never write here, and must not race to make it
+            _check_writable(self.directory)
         if run.step == 0:
             self.best, self.best_step = None, None
         path = self.last_path if self.resume is True else self.resume
         if path is True or path is False or path is None:
             return
+        group = process_group(run.model)
+        if group is not None:   # rank 0 may still be writing the file (an earlier fit's last)
+            barrier(group)
         if not os.path.exists(path):
             if self.resume is True:
                 return   # nothing saved yet: a fresh start
@@ -71,13 +80,15 @@ class ModelCheckpoint(Callback):
         restore(run, path)
 
     def on_step_end(self, run, logs):
-        if self.every is not None and run.step % self.every == 0:
+        if self.every is not None and run.step % self.every == 0 and run.rank == 0:
             save(checkpoint(run), self.last_path)
 
     def on_evaluate(self, run, logs):
         improved = self.monitor is not None and self._improves(self._monitored(logs))
         if improved:   # before the state is taken, so that both files hold the new best
             self.best, self.best_step = float(logs[self.monitor]), run.step
+        if run.rank != 0:   # every rank keeps best (it is state), rank 0 alone writes
+            return
         state = checkpoint(run)
         if improved:
             save(state, self.best_path)

@@ -43,6 +43,7 @@ class CSVLogger(Callback):
         path: the CSV file; its folder is made if missing.
         append: continue an existing file instead of replacing it.
     """
+    rank_zero_only = True   # in data-parallel training, only rank 0 writes
 
     def __init__(self, path, append=False):
         self.path = pathlib.Path(path)
@@ -178,6 +179,7 @@ class TensorBoardLogger(Callback):
         log_dir: the folder of the event files; made if missing.
         log_every: log the step scalars every this many optimizer steps.
     """
+    rank_zero_only = True   # in data-parallel training, only rank 0 writes
 
     def __init__(self, log_dir, log_every=1):
         if not isinstance(log_every, int) or isinstance(log_every, bool) or log_every < 1:

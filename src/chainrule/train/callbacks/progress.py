@@ -33,6 +33,7 @@ class ProgressBar(Callback):
         leave: keep the finished bar on screen.
         disable: None (draw only on a terminal), False (always) or True (never).
     """
+    rank_zero_only = True   # in data-parallel training, only rank 0 draws
 
     def __init__(self, file=None, leave=True, disable=None):
         self.file = file
