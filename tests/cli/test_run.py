@@ -6,6 +6,7 @@ import pytest
 
 from chainrule.cli import main
 from chainrule.cli import run as run_command
+from tests.distributed.launching import chainrule_run
 
 
 @pytest.fixture
@@ -88,3 +89,12 @@ def test_no_mpi_launcher_is_a_message_and_status_2(monkeypatch, script, capsys):
     monkeypatch.setattr(run_command, "launch", launch)
     assert main(["run", "-n", "2", script]) == 2
     assert "no MPI launcher" in capsys.readouterr().err
+
+
+def test_a_command_that_trains_in_one_process_refuses_to_run_as_n_copies():
+    job = chainrule_run(2, "-m", "chainrule", "curvefit", "--out", "never-written")
+    assert job.returncode == 2, job.stderr[-3000:]
+    errors = [line for line in job.stderr.splitlines() if "error:" in line]
+    assert len(errors) == 1 and errors[0].startswith("chainrule curvefit: error: this command "
+                                                     "runs in one process"), job.stderr
+    assert "chainrule train mnist1d" in errors[0] and "without -n" in errors[0]

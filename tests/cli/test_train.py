@@ -15,7 +15,7 @@ import pytest
 
 import chainrule as cr
 from chainrule.cli import main
-from tests.train.programs.launching import chainrule_run
+from tests.distributed.launching import chainrule_run
 
 
 def _weights(folder):
@@ -160,7 +160,7 @@ def one_and_two(tmp_path_factory):
     alone = subprocess.run([sys.executable, "-m", "chainrule", *argv, "--out", str(one)],
                            capture_output=True, text=True, timeout=120, check=False)
     assert alone.returncode == 0, alone.stderr
-    job = chainrule_run(2, "-m", "chainrule", *argv, "--out", two)
+    job = chainrule_run(2, "-m", "chainrule", *argv, "--out", two, timeout=120)
     assert job.returncode == 0, job.stderr[-4000:]
     return (alone.stdout, one), (job.stdout, two)
 
@@ -196,8 +196,8 @@ def test_two_processes_print_and_write_once(one_and_two):
 def test_two_processes_resume_exactly(one_and_two, tmp_path):
     _, (_, straight) = one_and_two
     command = ["-m", "chainrule", "train", "mnist1d", "--out", tmp_path]
-    assert chainrule_run(2, *command, "--steps", "20").returncode == 0
-    job = chainrule_run(2, *command, "--steps", "40", "--resume")
+    assert chainrule_run(2, *command, "--steps", "20", timeout=120).returncode == 0
+    job = chainrule_run(2, *command, "--steps", "40", "--resume", timeout=120)
     assert job.returncode == 0 and job.stdout.count("test accuracy") == 1, job.stderr[-4000:]
     assert [row["step"] for row in _rows(tmp_path)] == ["20", "40"]
     a, b = _weights(straight), _weights(tmp_path)

@@ -1,5 +1,6 @@
 """Starting a `chainrule run -n N` job from a test: the command as a user types it, from the
 repository root, killed with all its ranks if it outlives its timeout."""
+import collections
 import json
 import os
 import pathlib
@@ -14,8 +15,11 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 PROGRAMS = pathlib.Path(__file__).resolve().parent / "programs"
 
 
+Job = collections.namedtuple("Job", "returncode stdout stderr seconds")
+
+
 def chainrule_run(nproc, *args, timeout=60):
-    """`python -m chainrule run -n nproc ARGS...`: (returncode, stdout, stderr, seconds)."""
+    """`python -m chainrule run -n nproc ARGS...`: a Job (returncode, stdout, stderr, seconds)."""
     command = [sys.executable, "-m", "chainrule", "run", "-n", str(nproc), *map(str, args)]
     # one BLAS thread per rank, as the launcher would choose (and without its note on stderr)
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
@@ -29,7 +33,7 @@ def chainrule_run(nproc, *args, timeout=60):
         os.killpg(process.pid, signal.SIGKILL)
         out, err = process.communicate()
         pytest.fail(f"{' '.join(command)} did not end within {timeout} s; stderr:\n{err[-4000:]}")
-    return process.returncode, out, err, time.perf_counter() - start
+    return Job(process.returncode, out, err, time.perf_counter() - start)
 
 
 def rank_lines(out, nproc):

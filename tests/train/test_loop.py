@@ -3,6 +3,7 @@ stepping, errors that stop a run, fit serving model selection, and fit data para
 `chainrule run -n 2`."""
 import json
 import math
+import pathlib
 import os
 import signal
 import threading
@@ -16,7 +17,9 @@ from chainrule.data import DataLoader, TensorDataset
 from chainrule.train import HoldOut, KFold, grid, random_search, select
 from chainrule.train.callbacks.base import Callback
 from chainrule.train.loop import evaluate, fit
-from tests.train.programs.launching import PROGRAMS, chainrule_run
+from tests.distributed.launching import chainrule_run
+
+PROGRAMS = pathlib.Path(__file__).resolve().parent / "programs"
 
 
 def _data(n=30, classes=3, features=4, seed=0):
@@ -389,7 +392,7 @@ def test_random_search_over_width_with_a_hold_out():
 def two_ranks(tmp_path_factory):
     """Each rank's JSON line, by rank, and the folder the job wrote into."""
     out = tmp_path_factory.mktemp("fit_data_parallel")
-    job = chainrule_run(2, PROGRAMS / "fit_data_parallel.py", out)
+    job = chainrule_run(2, PROGRAMS / "fit_data_parallel.py", out, timeout=120)
     assert job.returncode == 0, job.stderr[-4000:]
     lines = [json.loads(line) for line in job.stdout.splitlines() if line.startswith("{")]
     return sorted(lines, key=lambda line: line["rank"]), out

@@ -33,7 +33,7 @@ def add_parser(commands):
                          help="SCRIPT is a module to run as `python -m` runs it (as torchrun -m)")
     command.add_argument("script", help="the PyTorch program (a .py file), or with -m a module")
     command.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the script")
-    command.set_defaults(run=run)
+    command.set_defaults(run=run, data_parallel=True)   # its script decides what each rank does
 
 
 def run(args):

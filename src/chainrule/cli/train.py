@@ -42,7 +42,7 @@ def _add_mnist1d(tasks):
                                        "(default out/mnist1d/MODEL[-shuffled])")
     command.add_argument("--resume", action="store_true",
                          help="continue the run saved in --out from its last checkpoint")
-    command.set_defaults(run=run)
+    command.set_defaults(run=run, data_parallel=True)   # trains together under chainrule run -n
 
 
 def run(args):

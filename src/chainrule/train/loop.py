@@ -7,12 +7,10 @@ import functools
 import math
 
 from chainrule.backend import float64, xp
-from chainrule.distributed.collectives import ReduceOp, all_reduce
 from chainrule.grad_mode import no_grad
-from chainrule.nn.parallel.distributed import DistributedDataParallel
 from chainrule.optim.lr_scheduler import ReduceLROnPlateau
 from chainrule.random import default_generator
-from chainrule.tensor import Tensor
+from chainrule.train.data_parallel import mean_over_ranks, process_group, sum_over_ranks
 from chainrule.train.history import History
 from chainrule.train.interrupt import deferred_interrupt
 from chainrule.train.metrics import accumulator, metric_name
@@ -130,7 +128,7 @@ def _train_step(run, inputs, targets):
     """One optimizer step; returns the loss as a float."""
     run.model.train()
     loss = run.loss_fn(run.model(inputs), targets)
-    value = _mean_over_ranks(run.model, float(loss.item()))
+    value = mean_over_ranks(run.model, float(loss.item()))
     if not math.isfinite(value):
         raise FloatingPointError(
             f"fit: the loss is {value} at step {run.step + 1}; it was not applied, so the model "
@@ -206,7 +204,7 @@ def evaluate(model, loader, loss_fn=None, metrics=("accuracy",)):
             module.training = training
     group = process_group(model)
     if group is not None:
-        total = functools.partial(_sum_over_ranks, group)
+        total = functools.partial(sum_over_ranks, group)
         loss_total, count = total(xp.array([loss_total, count], dtype=float64)).tolist()
         count = int(count)
         for metric in accumulators.values():
@@ -216,30 +214,6 @@ def evaluate(model, loader, loss_fn=None, metrics=("accuracy",)):
     results = {"loss": loss_total / count} if loss_fn is not None else {}
     results.update({name: metric.compute() for name, metric in accumulators.items()})
     return results
-
-
-# ----- data parallelism: sums over the ranks of a DistributedDataParallel model ----------------
-def process_group(model):
-    """The process group a DistributedDataParallel model averages over, if it has more than one
-    rank; else None (a plain model, or a world of one): nothing to sum over."""
-    if not isinstance(model, DistributedDataParallel):
-        return None
-    return model.process_group if model.process_group.size() > 1 else None
-
-
-def _sum_over_ranks(group, array):
-    """The elementwise sum of array over the ranks of group (every rank calls it)."""
-    summed = Tensor(array)
-    all_reduce(summed, ReduceOp.SUM, group=group)
-    return summed.array
-
-
-def _mean_over_ranks(model, value):
-    """A float's mean over the ranks of a DistributedDataParallel model (value without one)."""
-    group = process_group(model)
-    if group is None:
-        return value
-    return float(_sum_over_ranks(group, xp.array([value], dtype=float64))[0]) / group.size()
 
 
 def _plain(value):

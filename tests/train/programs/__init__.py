@@ -1,1 +1,1 @@
-"""Programs that the training tests start as `chainrule run -n N` jobs, and how they start them."""
+"""Programs that the training tests start as `chainrule run -n N` jobs."""

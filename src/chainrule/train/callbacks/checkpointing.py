@@ -6,7 +6,8 @@ import os
 from chainrule.distributed.collectives import barrier
 from chainrule.train.callbacks.base import Callback
 from chainrule.train.checkpoint import load, save
-from chainrule.train.loop import process_group, rng_state, set_rng_state
+from chainrule.train.data_parallel import process_group
+from chainrule.train.loop import rng_state, set_rng_state
 from chainrule.utils.files import make_writable_folder
 
 FORMAT = "chainrule.fit/1"
