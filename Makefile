@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-slow bench clean
+.PHONY: demo test test-slow bench bench-distributed clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ test-slow: $(STAMP)
 # shorter one (under a minute on an idle machine), WORKLOADS="mlp784 gpt" for some of them.
 bench: $(STAMP)
 	$(PY) benchmarks/bench.py $(if $(filter 1,$(QUICK)),--quick) $(WORKLOADS)
+
+# Issue 13's data-parallel table: DDP in 1, 2 and 4 processes, and the scaling across machines on
+# paper (benchmarks/README.md)
+bench-distributed: $(STAMP)
+	$(PY) benchmarks/distributed.py
 
 clean:
 	rm -rf $(VENV) build out src/*.egg-info .pytest_cache .hypothesis
