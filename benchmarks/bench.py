@@ -32,10 +32,10 @@ def parse(argv):
                         help=f"names to run (default all): {', '.join(WORKLOADS)}")
     parser.add_argument("--quick", action="store_true",
                         help="5 short rounds; batch 1 warmed up 2000 steps, not 4000")
-    parser.add_argument("--threads", type=_positive(int), default=1,
+    parser.add_argument("--threads", type=measure.positive(int), default=1,
                         help="BLAS/torch threads (default 1)")
-    parser.add_argument("--rounds", type=_positive(int), help="timed rounds per library")
-    parser.add_argument("--seconds", type=_positive(float), help="seconds per round")
+    parser.add_argument("--rounds", type=measure.positive(int), help="timed rounds per library")
+    parser.add_argument("--seconds", type=measure.positive(float), help="seconds per round")
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory processes")
     parser.add_argument("--memory-of", choices=measure.LIBRARIES, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -43,19 +43,6 @@ def parse(argv):
     if unknown:
         parser.error(f"unknown workload(s) {unknown}; choose from {list(WORKLOADS)}")
     return args
-
-
-def _positive(kind):
-    """An argparse type: a number of this kind above 0 (0 rounds or threads would time nothing)."""
-    def parse(text):
-        try:
-            value = kind(text)
-        except ValueError:
-            value = None
-        if value is None or not value > 0:
-            raise argparse.ArgumentTypeError(f"expected a positive {kind.__name__}, got {text!r}")
-        return value
-    return parse
 
 
 def memory_of(library, names, threads):

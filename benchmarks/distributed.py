@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 
+import measure
 import workloads
 from workloads import WORKLOADS
 
@@ -39,11 +40,11 @@ def parse(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("workloads", nargs="*", metavar="WORKLOAD",
                         help=f"workloads to run (default {' '.join(DEFAULT_WORKLOADS)})")
-    parser.add_argument("--processes", type=_positive(int), nargs="+", default=[1, 2, 4],
+    parser.add_argument("--processes", type=measure.positive(int), nargs="+", default=[1, 2, 4],
                         help="process counts to launch (default 1 2 4)")
-    parser.add_argument("--rounds", type=_positive(int), default=15,
+    parser.add_argument("--rounds", type=measure.positive(int), default=15,
                         help="timed rounds per mode (default 15)")
-    parser.add_argument("--seconds", type=_positive(float), default=0.25,
+    parser.add_argument("--seconds", type=measure.positive(float), default=0.25,
                         help="seconds per round, about (default 0.25)")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -54,19 +55,6 @@ def parse(argv):
         parser.error(f"unknown workload(s) {unknown}; choose from "
                      f"{[n for n in WORKLOADS if n not in workloads.NO_MEMORY]}")
     return args
-
-
-def _positive(kind):
-    """An argparse type: a number of this kind above 0."""
-    def parse(text):
-        try:
-            value = kind(text)
-        except ValueError:
-            value = None
-        if value is None or not value > 0:
-            raise argparse.ArgumentTypeError(f"expected a positive {kind.__name__}, got {text!r}")
-        return value
-    return parse
 
 
 # ---- one rank (under chainrule run -n N) ----------------------------------------------------

@@ -1,5 +1,6 @@
 """How the benchmarks measure: thread limits, the machine's description, interleaved timing rounds
 with busy rounds dropped, and a step's peak resident memory in a fresh process."""
+import argparse
 import gc
 import json
 import os
@@ -215,3 +216,16 @@ def memory_children(L, workloads, build, threads):
             row = json.loads(pipe.read() or '{"error": "the child died"}')
         os.waitpid(pid, 0)
         print(json.dumps({"workload": name, **row}), flush=True)
+
+
+def positive(kind):
+    """An argparse type: a number of this kind above 0 (0 rounds or threads would time nothing)."""
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or not value > 0:
+            raise argparse.ArgumentTypeError(f"expected a positive {kind.__name__}, got {text!r}")
+        return value
+    return parse

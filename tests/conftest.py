@@ -32,3 +32,34 @@ def _backend_flags_restored():
     yield
     for (module, name), value in zip(flags, saved):
         setattr(module, name, value)
+
+
+# ----- chainrule.distributed in this process: a world of one, without a launcher ---------------
+@pytest.fixture
+def world_of_one():
+    """A process group of this process alone, destroyed afterwards."""
+    import chainrule.distributed as dist
+    dist.init_process_group("gloo")
+    try:
+        yield
+    finally:
+        dist.destroy_process_group()
+
+
+@pytest.fixture
+def ddp_of_one(world_of_one):
+    """make(module, **kwargs): a DistributedDataParallel in a world of one. The hooks each one
+    registered are removed afterwards, so that later tests run the engine as they would
+    without it."""
+    from chainrule.nn.parallel import DistributedDataParallel
+    from chainrule.tensor import post_accumulate_hooks
+    counted, made = post_accumulate_hooks[0], []
+
+    def make(module, **kwargs):
+        made.append(DistributedDataParallel(module, **kwargs))
+        return made[-1]
+    yield make
+    for ddp in made:
+        for handle in ddp._hooks:
+            handle.remove()
+    assert post_accumulate_hooks[0] == counted

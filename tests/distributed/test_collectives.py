@@ -144,13 +144,6 @@ def test_a_mistake_of_one_rank_is_refused_there_and_on_the_ranks_waiting_for_it(
 
 
 # ----- a world of one: no launcher ---------------------------------------------------------------
-@pytest.fixture
-def world_of_one():
-    dist.init_process_group("gloo")
-    try:
-        yield
-    finally:
-        dist.destroy_process_group()
 
 
 def test_in_a_world_of_one_each_collective_gives_back_its_own_tensor(world_of_one):

@@ -14,13 +14,6 @@ from tests.distributed.launching import PROGRAMS, chainrule_run, rank_lines
 NOT_INITIALIZED = "Default process group has not been initialized"
 
 
-@pytest.fixture
-def world_of_one():
-    dist.init_process_group("gloo")
-    try:
-        yield
-    finally:
-        dist.destroy_process_group()
 
 
 # ----- before init_process_group: no MPI started -------------------------------------------------
