@@ -41,6 +41,7 @@ from chainrule.nn.unpool import (LPPool1d, LPPool2d, LPPool3d, MaxUnpool1d, MaxU
 from chainrule.nn.recurrent import (GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell,
                                     RNNCellBase)
 from chainrule.nn.softmax import LogSoftmax, Softmax, Softmax2d, Softmin
+from chainrule.nn.syncbatchnorm import SyncBatchNorm
 from chainrule.nn.transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
                                       TransformerEncoder, TransformerEncoderLayer)
 from chainrule.nn.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
