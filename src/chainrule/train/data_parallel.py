@@ -1,7 +1,8 @@
 """What fit and evaluate need of data parallelism: the process group of a DistributedDataParallel
 model, and sums and means over its ranks."""
 from chainrule.backend import float64, xp
-from chainrule.distributed.collectives import ReduceOp, all_reduce
+from chainrule.distributed.arguments import ReduceOp
+from chainrule.distributed.collectives import all_reduce
 from chainrule.nn.parallel.distributed import DistributedDataParallel
 from chainrule.tensor import Tensor
 

@@ -1,7 +1,7 @@
 """torch.distributed.nn.functional: collectives as differentiable ops, returning new tensors.
 What SyncBatchNorm's statistics are summed with, so that its backward reaches every rank."""
 from chainrule.autograd.function import Function
-from chainrule.distributed.collectives import ReduceOp
+from chainrule.distributed.arguments import ReduceOp
 from chainrule.distributed.collectives import all_reduce as all_reduce_
 from chainrule.distributed.group import resolve
 from chainrule.tensor import Tensor

@@ -4,7 +4,7 @@ the same step. The averaging itself is reducer.py's."""
 import contextlib
 import warnings
 
-from chainrule.distributed.collectives import wait_for
+from chainrule.distributed.work import wait_for
 from chainrule.distributed.group import default_group, resolve
 from chainrule.distributed.objects import all_gather_object
 from chainrule.grad_mode import is_grad_enabled

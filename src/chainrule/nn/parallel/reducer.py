@@ -12,7 +12,7 @@ import time
 
 from chainrule.autograd.engine import queue_callback
 from chainrule.backend import xp
-from chainrule.distributed.collectives import wait_for
+from chainrule.distributed.work import wait_for
 from chainrule.distributed.group import mpi
 from chainrule.tensor import Tensor
 
