@@ -20,6 +20,9 @@ class SyncBatchNorm(_BatchNorm):
     Args: num_features (C), eps=1e-5, momentum=0.1 (or None), affine=True,
     track_running_stats=True, process_group=None (the world), device=None, dtype=None.
     Shape: input (N, C, *) -> output of the same shape. Every rank of the group must call it.
+    Gradient: nn.functional.batch_norm in evaluation and in one process; in training across
+    ranks, the same composition with the channel sums passed through the differentiable
+    all-reduce of chainrule.distributed (AllReduceSum), whose backward sums over the ranks.
     """
 
     expected = "(N, C, *)"
