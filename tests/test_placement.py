@@ -16,7 +16,7 @@ from chainrule.placement import FLOATING_DTYPES, check_floating, flushing_denorm
 # The arguments each layer taking device/dtype is built with here (small, fast). A layer added to
 # chainrule.nn with device= or dtype= and missing from this table fails the coverage test below.
 LAYERS = {
-    "BatchNorm1d": (3,), "BatchNorm2d": (3,),
+    "BatchNorm1d": (3,), "BatchNorm2d": (3,), "SyncBatchNorm": (3,),
     "InstanceNorm1d": (3,), "InstanceNorm2d": (3,), "InstanceNorm3d": (3,),
     "LayerNorm": (3,), "GroupNorm": (1, 3), "RMSNorm": (3,),
     "Linear": (2, 3), "Bilinear": (2, 3, 4),
