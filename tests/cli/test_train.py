@@ -193,6 +193,8 @@ def test_two_processes_print_and_write_once(one_and_two):
     assert json.loads((two / "run.json").read_text())["data_parallel"] is True
 
 
+# 10 s; fit's own resume under two processes is checked exactly in tests/train/test_loop.py
+@pytest.mark.slow
 def test_two_processes_resume_exactly(one_and_two, tmp_path):
     _, (_, straight) = one_and_two
     command = ["-m", "chainrule", "train", "mnist1d", "--out", tmp_path]
