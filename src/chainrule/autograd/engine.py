@@ -90,11 +90,9 @@ def run(roots, retain_graph, create_graph, inputs=None, accumulate=False):
     previous, state.enabled = state.enabled, create_graph
     _final_callbacks.append([])
     try:
-        accumulated = []
         captured = _propagate(order, grads, owned, must_run=must_run, wanted=wanted,
                               retain_graph=retain_graph, plain=plain,
-                              ready=_leaves_ready(order) if early else None,
-                              accumulated=accumulated)
+                              ready=_leaves_ready(order) if early else None)
         # what is left in grads: the sums that reached the leaves' AccumulateGrad nodes
         reached = _at_leaves(grads, owned, captured, wanted, plain)
         if accumulate:
@@ -102,7 +100,7 @@ def run(roots, retain_graph, create_graph, inputs=None, accumulate=False):
                 _accumulate(t, g, is_owned, create_graph)
         for callback in _final_callbacks[-1]:
             callback()
-        return accumulated + reached
+        return reached   # (without the leaves written early: only backward, which ignores it)
     finally:
         _final_callbacks.pop()
         state.enabled = previous
@@ -205,8 +203,7 @@ def _leading_to(wanted, consumers):
 
 
 # ----- 2. propagate -----------------------------------------------------------------------------
-def _propagate(order, grads, owned, *, must_run, wanted, retain_graph, plain, ready=None,
-               accumulated=None):
+def _propagate(order, grads, owned, *, must_run, wanted, retain_graph, plain, ready=None):
     """Run each node in order on the sum of the gradients sent to it (popped from grads); return
     the gradients of wanted non-leaf tensors, caught as they pass their node. Runs inside run's
     grad mode (create_graph) and errstate.
@@ -214,7 +211,7 @@ def _propagate(order, grads, owned, *, must_run, wanted, retain_graph, plain, re
     must_run: with `inputs=`, the nodes whose backward runs (None: all); wanted: node -> tensor
     for `inputs=` (None: the leaves); retain_graph: keep the nodes' saved values (else freed);
     plain: the gradients are arrays (create_graph=False), else Tensors; ready: leaves to
-    accumulate as the pass goes (_leaves_ready), each appended to `accumulated`."""
+    accumulate as the pass goes (_leaves_ready)."""
     captured = {}
     sums = set()   # the nodes whose waiting gradient is a sum the engine made: added to in place
     for index, fn in enumerate(order):
@@ -229,11 +226,11 @@ def _propagate(order, grads, owned, *, must_run, wanted, retain_graph, plain, re
                 if not retain_graph:
                     fn.free()
         if ready is not None and index in ready:
-            _accumulate_ready(ready[index], grads, owned, plain, accumulated)
+            _accumulate_ready(ready[index], grads, owned, plain)
     return captured
 
 
-def _accumulate_ready(nodes, grads, owned, plain, accumulated):
+def _accumulate_ready(nodes, grads, owned, plain):
     """Write the .grad of leaves whose gradient is complete (run's `early`), before the pass
     ends; their post-accumulate hooks run now."""
     for node in nodes:
@@ -244,7 +241,6 @@ def _accumulate_ready(nodes, grads, owned, plain, accumulated):
             g = Tensor._make(g.materialize() if type(g) is SliceGradient else g)
         t, g, is_owned = _leaf_result(node, g, node in owned)
         _accumulate(t, g, is_owned, not plain)
-        accumulated.append((t, g, False))
 
 
 def _pass_node(fn, g, captured, wanted, plain):

@@ -1,11 +1,10 @@
 """The `chainrule` command: one module per command group, each parsing its arguments and calling
 the library, where the work lives."""
 import argparse
-import os
 import sys
 
 from chainrule.cli import backprop_cost, curvefit, demo, experiment, lab, run, train
-from chainrule.distributed.group import launched_world_size
+from chainrule.distributed.group import launched_rank, launched_world_size
 
 
 def main(argv=None):
@@ -23,7 +22,7 @@ def main(argv=None):
 def _refuse_copies(args):
     """A command started as N processes (`chainrule run -n N -m chainrule ...`) that does not
     train data-parallel would run N copies writing the same files: refused (by rank 0)."""
-    if os.environ.get("RANK", "0") != "0":
+    if launched_rank() != 0:
         return 0   # rank 0's status ends the job; the others have nothing to add
     name = " ".join(filter(None, (args.command, getattr(args, "task", None))))
     print(f"chainrule {name}: error: this command runs in one process; of the commands, only "

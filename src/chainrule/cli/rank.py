@@ -9,6 +9,7 @@ import sys
 import traceback
 
 from chainrule import porting
+from chainrule.porting.run import exit_status
 
 __all__ = ["main", "run_target"]
 
@@ -16,7 +17,7 @@ __all__ = ["main", "run_target"]
 def main(argv):
     """Run one rank's target; a failure ends the whole job (see the module's docstring)."""
     from mpi4py import MPI
-    _set_torchrun_variables(MPI.COMM_WORLD)
+    _set_torchrun_variables(MPI.COMM_WORLD, MPI.COMM_TYPE_SHARED)
     try:
         status = run_target(argv)
     except BaseException as error:   # KeyboardInterrupt too: the job must end, not wait for it
@@ -36,7 +37,7 @@ def run_target(target):
     try:
         return _run(target)
     except SystemExit as exit_:
-        return _exit_code(exit_.code)
+        return exit_status(exit_.code)
 
 
 def _run(target):
@@ -67,24 +68,12 @@ def _print_error(error):
     traceback.print_exception(type(error), error, tb)
 
 
-def _exit_code(code):
-    if code is None or isinstance(code, int):
-        return code or 0
-    print(code, file=sys.stderr)   # sys.exit("message"): the message, status 1
-    return 1
-
-
-def _set_torchrun_variables(world):
+def _set_torchrun_variables(world, shared_memory):
     """RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR and MASTER_PORT, as torchrun
     sets them, for programs that read them (MASTER_* are placeholders: MPI connects the ranks)."""
-    local = world.Split_type(_shared_memory_split())
+    local = world.Split_type(shared_memory)   # the ranks of this host
     os.environ.update(RANK=str(world.Get_rank()), WORLD_SIZE=str(world.Get_size()),
                       LOCAL_RANK=str(local.Get_rank()), LOCAL_WORLD_SIZE=str(local.Get_size()))
     os.environ.setdefault("MASTER_ADDR", "localhost")
     os.environ.setdefault("MASTER_PORT", "29500")
     local.Free()
-
-
-def _shared_memory_split():
-    from mpi4py import MPI
-    return MPI.COMM_TYPE_SHARED

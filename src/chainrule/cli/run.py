@@ -5,7 +5,6 @@ import argparse
 import os
 import sys
 
-from chainrule import porting
 from chainrule.cli.arguments import positive_int
 from chainrule.cli.rank import run_target
 from chainrule.distributed.launch import launch
@@ -48,7 +47,7 @@ def run(args):
         print(f"chainrule run: no such hostfile: {args.hostfile!r}", file=sys.stderr)
         return 2
     if args.nproc is None:
-        return _run_here(target)
+        return run_target(target)
     try:
         return launch(args.nproc, target, args.hostfile)
     except FileNotFoundError as error:
@@ -66,10 +65,3 @@ def _target(args):
     if not os.path.isfile(args.script):
         return None
     return ["script", args.script, *args.args]
-
-
-def _run_here(target):
-    kind, rest = target[0], target[1:]
-    if kind == "script":
-        return porting.run_script(rest[0], rest[1:])
-    return run_target(target)

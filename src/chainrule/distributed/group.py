@@ -215,7 +215,16 @@ def destroy_process_group(group=None):
 def launched_world_size():
     """The number of processes an MPI launcher started this one among (1 without one): read from
     the launcher's environment, so asking does not start MPI."""
-    for name in ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE"):   # Open MPI's, MPICH's
+    return _launcher_variable(("OMPI_COMM_WORLD_SIZE", "PMI_SIZE"), 1)   # Open MPI's, MPICH's
+
+
+def launched_rank():
+    """This process's rank in its MPI launch (0 without one), from the launcher's environment."""
+    return _launcher_variable(("OMPI_COMM_WORLD_RANK", "PMI_RANK"), 0)
+
+
+def _launcher_variable(names, default):
+    for name in names:
         if os.environ.get(name, "").isdigit():
             return int(os.environ[name])
-    return 1
+    return default

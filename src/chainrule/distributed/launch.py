@@ -1,7 +1,6 @@
 """Starting a job (`chainrule run -n N`): launch() hands it to the MPI implementation's own
 launcher (mpirun/mpiexec of the MPI installed with this Python), which starts N copies of
-chainrule.cli.rank's main (one rank each) and ends them all when one
-fails."""
+chainrule.cli.rank's main, one rank each, and ends them all when one fails."""
 import os
 import shutil
 import subprocess

@@ -8,13 +8,12 @@ and spawn(fn, nprocs=N) calls fn(rank, *args) in each, for its own rank (code ou
 and after spawn, runs in every process). Without a launch, spawn with nprocs=1 calls fn(0, *args)
 here; more processes are refused with how to start them."""
 import multiprocessing
-import os
 from multiprocessing import (   # re-exported: torch.multiprocessing's names
     Array, Barrier, BoundedSemaphore, Condition, Event, JoinableQueue, Lock, Manager, Pipe, Pool,
     Process, Queue, RLock, Semaphore, SimpleQueue, Value, active_children, cpu_count,
     current_process, get_all_start_methods, get_context, get_start_method, set_start_method)
 
-from chainrule.distributed.group import launched_world_size
+from chainrule.distributed.group import launched_rank, launched_world_size
 
 __all__ = ["Array", "Barrier", "BoundedSemaphore", "Condition", "Event", "JoinableQueue", "Lock",
            "Manager", "Pipe", "Pool", "Process", "ProcessExitedException", "ProcessRaisedException",
@@ -48,19 +47,11 @@ def spawn(fn, args=(), nprocs=1, join=True, daemon=False, start_method="spawn"):
     if launched != nprocs:
         raise RuntimeError(f"spawn: nprocs={nprocs}, but this job was started with {launched} "
                            f"processes: start it with `chainrule run -n {nprocs}`")
-    fn(_launched_rank(), *args)
+    fn(launched_rank(), *args)
 
 
 def start_processes(fn, args=(), nprocs=1, join=True, daemon=False, start_method="spawn"):
     return spawn(fn, args, nprocs, join, daemon, start_method)
-
-
-def _launched_rank():
-    """This process's rank in the MPI launch (0 without one), from the launcher's environment."""
-    for name in ("RANK", "OMPI_COMM_WORLD_RANK", "PMI_RANK"):
-        if os.environ.get(name, "").isdigit():
-            return int(os.environ[name])
-    return 0
 
 
 _sharing_strategy = ["file_system"]

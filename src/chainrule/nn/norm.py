@@ -61,17 +61,23 @@ class _BatchNorm(Module):
 
     def forward(self, x):
         self._check_input(x)
-        momentum = self.momentum
-        if self.training and self.track_running_stats:
-            self.num_batches_tracked.add_(1)
-            if momentum is None:  # a cumulative average: batch k enters with weight 1/k
-                momentum = 1.0 / self.num_batches_tracked.item()
+        momentum = self._batch_momentum()
         # Without running statistics, batch statistics normalize in evaluation too (as torch).
         use_batch_stats = self.training or self.running_mean is None
         update = not self.training or self.track_running_stats
         return batch_norm(x, self.running_mean if update else None,
                           self.running_var if update else None, self.weight, self.bias,
-                          use_batch_stats, momentum if momentum is not None else 0.0, self.eps)
+                          use_batch_stats, momentum, self.eps)
+
+    def _batch_momentum(self):
+        """The weight of this batch in the running statistics; in training, the batch is counted
+        in num_batches_tracked."""
+        momentum = self.momentum
+        if self.training and self.track_running_stats:
+            self.num_batches_tracked.add_(1)
+            if momentum is None:  # a cumulative average: batch k enters with weight 1/k
+                momentum = 1.0 / self.num_batches_tracked.item()
+        return 0.0 if momentum is None else momentum
 
     def _check_input(self, x):
         if x.ndim not in self.dims:

@@ -43,13 +43,8 @@ class SyncBatchNorm(_BatchNorm):
         if not self.training or group is None:
             return super().forward(x)
         self._check_input(x)
-        momentum = self.momentum
-        if self.track_running_stats:
-            self.num_batches_tracked.add_(1)
-            if momentum is None:
-                momentum = 1.0 / self.num_batches_tracked.item()
         return _sync_batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
-                                momentum if momentum is not None else 0.0, self.eps, group)
+                                self._batch_momentum(), self.eps, group)
 
     def _group(self):
         """The group to sum over, or None when there is nothing to sum (a world of one)."""

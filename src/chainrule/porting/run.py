@@ -21,14 +21,15 @@ def run_script(path, argv=(), force=False):
     try:
         runpy.run_path(path, run_name="__main__")
     except SystemExit as exit_:
-        return _exit_status(exit_.code)
+        return exit_status(exit_.code)
     finally:
         uninstall()
         sys.argv, sys.path[:] = saved_argv, saved_path
     return 0
 
 
-def _exit_status(code):
+def exit_status(code):
+    """The status sys.exit(code) gives: an int as it is, None 0, anything else printed, 1."""
     if code is None or isinstance(code, int):
         return code or 0
     print(code, file=sys.stderr)   # sys.exit("message") prints the message, status 1

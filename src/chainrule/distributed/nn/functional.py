@@ -16,17 +16,20 @@ class AllReduceSum(Function):
 
     def forward(self, x, group=None):
         self.group = group
-        total = Tensor._make(x.copy())
-        all_reduce_(total, ReduceOp.SUM, group=group)
-        return total.array
+        return _summed(x, group)
 
     def backward(self, grad):
         grad, _, recording = self.operands(grad)
         if recording:   # a gradient that is differentiated again: the same op, recorded
             return AllReduceSum.apply(grad, group=self.group)
-        total = Tensor._make(grad.copy())
-        all_reduce_(total, ReduceOp.SUM, group=self.group)
-        return total.array
+        return _summed(grad, self.group)
+
+
+def _summed(array, group):
+    """A new array: array summed over the ranks of group."""
+    total = Tensor._make(array.copy())
+    all_reduce_(total, ReduceOp.SUM, group=group)
+    return total.array
 
 
 def all_reduce(tensor, op=ReduceOp.SUM, group=None):

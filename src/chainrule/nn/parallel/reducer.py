@@ -44,6 +44,7 @@ class Reducer:
 
     def __init__(self, params, names, pg, caps, find_unused):
         self.pg, self.names, self.find_unused = pg, names, find_unused
+        self.MPI = mpi("DistributedDataParallel")
         self.buckets = _make_buckets(params, caps)
         self.where = {id(p): (b, slot) for b, bucket in enumerate(self.buckets)
                       for slot, p in enumerate(bucket.params)}
@@ -89,7 +90,7 @@ class Reducer:
     def _start_ready_buckets(self):
         """Start each complete bucket whose predecessors have started; let MPI progress those
         started before (a nonblocking collective advances when MPI is called)."""
-        MPI = mpi("DistributedDataParallel")
+        MPI = self.MPI
         while self.next_bucket < len(self.buckets) and \
                 self.buckets[self.next_bucket].pending == 0:
             bucket = self.buckets[self.next_bucket]
@@ -130,8 +131,7 @@ class Reducer:
         no rank used keeps its .grad (None stays None), as torch's."""
         params = [p for b in self.buckets for p in b.params]
         flags = xp.array([id(p) in self.used for p in params], dtype=xp.uint8)
-        MPI = mpi("DistributedDataParallel")
-        wait_for(self.pg.comm.Iallreduce(MPI.IN_PLACE, flags, MPI.MAX), self.pg.timeout,
+        wait_for(self.pg.comm.Iallreduce(self.MPI.IN_PLACE, flags, self.MPI.MAX), self.pg.timeout,
                  "DistributedDataParallel")
         return {id(p): bool(flag) for p, flag in zip(params, flags)}
 
